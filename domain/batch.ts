@@ -1,0 +1,66 @@
+import { createHash } from 'node:crypto';
+import type {
+  ManifestFormat,
+  ManifestProblem,
+  NotificationSettings,
+  QcLaunchSpec,
+} from './manifest/types.js';
+
+/**
+ * REGISTERING: launch items are being written (under a lease). REGISTERED: every launch item is
+ * written; launches are being released to the launcher. ACTIVE: every launch is launchable.
+ * REJECTED: the manifest was invalid; nothing was launched.
+ */
+export type BatchStatus = 'REGISTERING' | 'REGISTERED' | 'ACTIVE' | 'REJECTED';
+
+export interface Batch {
+  batchId: string;
+  name: string;
+  format?: ManifestFormat;
+  sourceUri: string;
+  sourceVersionId?: string;
+  sourceETag?: string;
+  contentSha256: string;
+  team?: string;
+  submitter?: string;
+  status: BatchStatus;
+  sampleCount: number;
+  releasedCount: number;
+  qc?: QcLaunchSpec;
+  notifications?: NotificationSettings;
+  /** Every problem of a rejected manifest (bounded; `problemCount` tells the full number). */
+  problems?: ManifestProblem[];
+  problemCount?: number;
+  registrationOwner?: string;
+  registrationExpiresAt?: string;
+  createdAt: string;
+  updatedAt: string;
+  registeredAt?: string;
+  revision: number;
+}
+
+/** A rejected batch keeps this many problems; an item must stay under DynamoDB's 400 KB. */
+export const PROBLEMS_KEPT = 500;
+
+/**
+ * The batch id is a function of where the manifest was uploaded and what it says, so a
+ * redelivered S3 event and a re-upload of identical content both land on the same batch.
+ * (A version id alone would make an identical re-upload to a versioned bucket a new batch.)
+ */
+export function batchIdFor(bucket: string, key: string, contentSha256: string): string {
+  return createHash('sha256').update(`${bucket}\n${key}\n${contentSha256}`).digest('hex').slice(0, 20);
+}
+
+export function sha256Hex(content: string | Uint8Array): string {
+  return createHash('sha256').update(content).digest('hex');
+}
+
+/** A readable name for a manifest without one: its file name without the extension. */
+export function defaultBatchName(key: string): string {
+  const file = key.split('/').pop() ?? key;
+  const base = file
+    .replace(/\.(json|csv)$/i, '')
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  return base.slice(0, 64) || 'batch';
+}

@@ -1,0 +1,25 @@
+/** Base class of gwm's own errors: a stable `code` for machines, a message for people. */
+export class GwmError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'GwmError';
+    this.code = code;
+  }
+}
+
+/** A configuration value is missing or malformed; raised at cold start. */
+export class ConfigError extends GwmError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('CONFIG_INVALID', message, options);
+    this.name = 'ConfigError';
+  }
+}
+
+/** A transient failure: the caller may retry the same work later (stream retry, backoff). */
+export class RetryableError extends GwmError {
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.name = 'RetryableError';
+  }
+}

@@ -1,0 +1,292 @@
+import {
+  effectiveStatus,
+  isTerminal,
+  type Launch,
+  type LaunchStatus,
+  MAX_ATTEMPTS_KEPT,
+  RETRYABLE_STATUSES,
+  type RunStatus,
+  requestIdFor,
+  runNameFor,
+  type StatusSource,
+  withHistory,
+} from './launch.js';
+
+/** What a status observation or a launcher step decided. Nothing here writes: callers persist `next`. */
+export type Transition = { kind: 'changed'; next: Launch };
+export type Ignored = { kind: 'ignored'; reason: IgnoreReason; detail: string };
+export type IgnoreReason = 'duplicate' | 'regression' | 'stale-attempt' | 'not-submitted' | 'conflict';
+
+export const FAILURE_REASON_MAX = 2_000;
+export const LOG_EXCERPT_MAX = 8_000;
+
+// Engine statuses only move forward. DELETED ranks below the other terminal statuses so a run
+// deleted after it completed keeps its outcome whatever order the two events arrive in.
+const RANK: Partial<Record<LaunchStatus, number>> = {
+  SUBMITTING: 1,
+  THROTTLED: 1,
+  SUBMITTED: 2,
+  PENDING: 3,
+  STARTING: 4,
+  RUNNING: 5,
+  STOPPING: 6,
+  DELETED: 7,
+  COMPLETED: 8,
+  FAILED: 8,
+  CANCELLED: 8,
+};
+
+export type LaunchDecision =
+  | { kind: 'claim'; next: Launch; retry: boolean; takeover: boolean }
+  | { kind: 'refuse-retry'; next: Launch }
+  | { kind: 'skip'; reason: string };
+
+export interface ClaimContext {
+  now: Date;
+  /** Unique per invocation: lets a later invocation tell a live claim from an abandoned one. */
+  claimToken: string;
+  leaseMs: number;
+}
+
+function touch(launch: Launch, now: Date, changes: Partial<Launch>): Launch {
+  return { ...launch, ...changes, updatedAt: now.toISOString(), revision: launch.revision + 1 };
+}
+
+function entry(status: LaunchStatus, at: Date | string, source: StatusSource) {
+  return { status, at: typeof at === 'string' ? at : at.toISOString(), source };
+}
+
+/**
+ * What the launcher does with a launch it was told about. A claim moves it to SUBMITTING for one
+ * attempt; only the writer whose conditional write lands may call StartRun.
+ */
+export function decideLaunch(launch: Launch, ctx: ClaimContext): LaunchDecision {
+  const claimExpiresAt = new Date(ctx.now.getTime() + ctx.leaseMs).toISOString();
+  switch (launch.status) {
+    case 'QUEUED':
+    case 'THROTTLED': {
+      const next = touch(launch, ctx.now, {
+        status: 'SUBMITTING',
+        requestId: requestIdFor(launch.launchId, launch.attempt),
+        runName: runNameFor(launch.batchName, launch.sampleId, launch.attempt),
+        claimToken: ctx.claimToken,
+        claimExpiresAt,
+        statusHistory: withHistory(launch.statusHistory, entry('SUBMITTING', ctx.now, 'gwm')),
+      });
+      return { kind: 'claim', next, retry: false, takeover: false };
+    }
+    case 'SUBMITTING': {
+      if (launch.claimExpiresAt && launch.claimExpiresAt > ctx.now.toISOString()) {
+        return { kind: 'skip', reason: `claimed by another invocation until ${launch.claimExpiresAt}` };
+      }
+      // The claimant died between its claim and its write: the same attempt and requestId are
+      // safe to send again, the engine answers with the run it already created.
+      const next = touch(launch, ctx.now, { claimToken: ctx.claimToken, claimExpiresAt });
+      return { kind: 'claim', next, retry: false, takeover: true };
+    }
+    case 'RETRY':
+      return decideRetry(launch, ctx, claimExpiresAt);
+    default:
+      return { kind: 'skip', reason: `status ${launch.status} is not launchable` };
+  }
+}
+
+function decideRetry(launch: Launch, ctx: ClaimContext, claimExpiresAt: string): LaunchDecision {
+  const was = effectiveStatus(launch);
+  const requested = withHistory(launch.statusHistory, entry('RETRY', ctx.now, 'console'));
+  if (!RETRYABLE_STATUSES.has(was)) {
+    const note =
+      `RETRY refused at ${ctx.now.toISOString()}: the launch is ${was}; only FAILED, CANCELLED, ` +
+      'DELETED or LAUNCH_FAILED launches can be retried. Nothing was launched.';
+    return {
+      kind: 'refuse-retry',
+      next: touch(launch, ctx.now, { status: was, note, statusHistory: requested }),
+    };
+  }
+  const attempt = launch.attempt + 1;
+  const previous = {
+    attempt: launch.attempt,
+    status: was,
+    requestId: launch.requestId,
+    runId: launch.runId,
+    runUuid: launch.runUuid,
+    failureReason: launch.failureReason,
+    logLocation: launch.logLocation,
+    finishedAt: launch.finishedAt,
+  };
+  const next = touch(launch, ctx.now, {
+    status: 'SUBMITTING',
+    attempt,
+    requestId: requestIdFor(launch.launchId, attempt),
+    runName: runNameFor(launch.batchName, launch.sampleId, attempt),
+    attempts: [...launch.attempts, previous].slice(-MAX_ATTEMPTS_KEPT),
+    runId: undefined,
+    runUuid: undefined,
+    runArn: undefined,
+    runOutputUri: undefined,
+    failureReason: undefined,
+    statusMessage: undefined,
+    logLocation: undefined,
+    logExcerpt: undefined,
+    submittedAt: undefined,
+    finishedAt: undefined,
+    throttledCount: undefined,
+    note: `Retry requested at ${ctx.now.toISOString()}: attempt ${attempt} replaces attempt ${launch.attempt} (${was}).`,
+    claimToken: ctx.claimToken,
+    claimExpiresAt,
+    statusHistory: withHistory(requested, entry('SUBMITTING', ctx.now, 'gwm')),
+  });
+  return { kind: 'claim', next, retry: true, takeover: false };
+}
+
+export interface SubmittedRun {
+  runId: string;
+  runUuid?: string;
+  runArn?: string;
+}
+
+/** StartRun answered: store the run's identity. An event may have moved the launch on already. */
+export function recordSubmission(launch: Launch, run: SubmittedRun, now: Date): Transition | Ignored {
+  const ids = {
+    runId: run.runId,
+    runUuid: run.runUuid ?? launch.runUuid,
+    runArn: run.runArn ?? launch.runArn,
+  };
+  if (launch.status === 'SUBMITTING') {
+    return {
+      kind: 'changed',
+      next: touch(launch, now, {
+        ...ids,
+        status: 'SUBMITTED',
+        submittedAt: now.toISOString(),
+        claimToken: undefined,
+        claimExpiresAt: undefined,
+        statusHistory: withHistory(launch.statusHistory, entry('SUBMITTED', now, 'gwm')),
+      }),
+    };
+  }
+  if (launch.runId === run.runId)
+    return { kind: 'ignored', reason: 'duplicate', detail: 'run already recorded' };
+  if (!launch.runId && (RANK[effectiveStatus(launch)] ?? 0) > 1) {
+    return {
+      kind: 'changed',
+      next: touch(launch, now, { ...ids, submittedAt: launch.submittedAt ?? now.toISOString() }),
+    };
+  }
+  return {
+    kind: 'ignored',
+    reason: 'conflict',
+    detail: `launch is ${launch.status} with run ${launch.runId ?? '-'}`,
+  };
+}
+
+/** The engine is throttling or unavailable: hand the launch back to the queue, same attempt. */
+export function recordDeferral(launch: Launch, reason: string, now: Date): Transition | Ignored {
+  if (launch.status !== 'SUBMITTING') {
+    return { kind: 'ignored', reason: 'conflict', detail: `launch is ${launch.status}` };
+  }
+  return {
+    kind: 'changed',
+    next: touch(launch, now, {
+      status: 'THROTTLED',
+      throttledCount: (launch.throttledCount ?? 0) + 1,
+      note: `StartRun deferred at ${now.toISOString()}: ${reason}`.slice(0, FAILURE_REASON_MAX),
+      claimToken: undefined,
+      claimExpiresAt: undefined,
+      statusHistory: withHistory(launch.statusHistory, entry('THROTTLED', now, 'gwm')),
+    }),
+  };
+}
+
+/** The engine refused the run for good (validation, access, not found, quota). */
+export function recordLaunchFailure(
+  launch: Launch,
+  code: string,
+  message: string,
+  now: Date,
+): Transition | Ignored {
+  if (launch.status !== 'SUBMITTING') {
+    return { kind: 'ignored', reason: 'conflict', detail: `launch is ${launch.status}` };
+  }
+  return {
+    kind: 'changed',
+    next: touch(launch, now, {
+      status: 'LAUNCH_FAILED',
+      failureReason: `${code}: ${message}`.slice(0, FAILURE_REASON_MAX),
+      finishedAt: now.toISOString(),
+      claimToken: undefined,
+      claimExpiresAt: undefined,
+      statusHistory: withHistory(launch.statusHistory, entry('LAUNCH_FAILED', now, 'gwm')),
+    }),
+  };
+}
+
+/** What is known about a run at one moment: from an event, or from asking the engine. */
+export interface RunObservation {
+  runId: string;
+  runUuid?: string;
+  status: RunStatus;
+  /** When the engine reported it (the event's time). */
+  at: string;
+  source: 'event' | 'reconciler';
+  /** The attempt the run belongs to, when known (from the run's tags). */
+  attempt?: number;
+  runArn?: string;
+  runOutputUri?: string;
+  failureReason?: string;
+  statusMessage?: string;
+  logLocation?: string;
+  logExcerpt?: string;
+}
+
+/** Applies a run's status to its launch, forward only. */
+export function applyRunStatus(launch: Launch, obs: RunObservation, now: Date): Transition | Ignored {
+  const current = effectiveStatus(launch);
+  if (obs.attempt !== undefined && obs.attempt !== launch.attempt) {
+    return ignored('stale-attempt', `run of attempt ${obs.attempt}, launch is at attempt ${launch.attempt}`);
+  }
+  if (launch.runUuid && obs.runUuid && launch.runUuid !== obs.runUuid) {
+    return ignored('stale-attempt', `run uuid ${obs.runUuid} is not the launch's run ${launch.runUuid}`);
+  }
+  if (launch.runId && launch.runId !== obs.runId) {
+    return ignored('stale-attempt', `run ${obs.runId} is not the launch's run ${launch.runId}`);
+  }
+  const currentRank = RANK[current];
+  if (currentRank === undefined) return ignored('not-submitted', `launch is ${current}`);
+  const newRank = RANK[obs.status] ?? 0;
+  if (obs.status === current) return ignored('duplicate', `already ${current}`);
+  if (newRank < currentRank) return ignored('regression', `${obs.status} after ${current}`);
+  if (newRank === currentRank) return ignored('conflict', `${obs.status} after ${current}`);
+
+  const terminal = isTerminal(obs.status);
+  const failed = obs.status === 'FAILED' || obs.status === 'CANCELLED';
+  const next = touch(launch, now, {
+    status: obs.status,
+    runId: launch.runId ?? obs.runId,
+    runUuid: launch.runUuid ?? obs.runUuid,
+    runArn: launch.runArn ?? obs.runArn,
+    submittedAt: launch.submittedAt ?? now.toISOString(),
+    claimToken: undefined,
+    claimExpiresAt: undefined,
+    statusHistory: withHistory(launch.statusHistory, entry(obs.status, obs.at, obs.source)),
+    ...(terminal ? { finishedAt: obs.at } : {}),
+    ...(obs.status === 'COMPLETED' && obs.runOutputUri ? { runOutputUri: obs.runOutputUri } : {}),
+    ...(failed
+      ? {
+          failureReason: obs.failureReason?.slice(0, FAILURE_REASON_MAX),
+          statusMessage: obs.statusMessage?.slice(0, FAILURE_REASON_MAX),
+          logLocation: obs.logLocation,
+          logExcerpt: obs.logExcerpt ? tail(obs.logExcerpt, LOG_EXCERPT_MAX) : undefined,
+        }
+      : {}),
+  });
+  return { kind: 'changed', next };
+}
+
+function ignored(reason: IgnoreReason, detail: string): Ignored {
+  return { kind: 'ignored', reason, detail };
+}
+
+function tail(text: string, max: number): string {
+  return text.length <= max ? text : `…${text.slice(text.length - max + 1)}`;
+}

@@ -1,0 +1,99 @@
+import type { StorageType, WorkflowProfile, WorkflowRef } from '../workflow.js';
+
+export type ManifestFormat = 'seed' | 'native-v1';
+
+/** One thing wrong with a manifest; `path` is a JSONPath into the uploaded document (`$.samples[2].id`). */
+export interface ManifestProblem {
+  path: string;
+  code: ManifestProblemCode;
+  message: string;
+}
+
+export type ManifestProblemCode =
+  | 'NOT_JSON'
+  | 'UNKNOWN_FORMAT'
+  | 'SCHEMA'
+  | 'DUPLICATE_SAMPLE_ID'
+  | 'MALFORMED_S3_URI'
+  | 'READ_PREFIX_NOT_ALLOWED'
+  | 'WRITE_PREFIX_NOT_ALLOWED'
+  | 'TOO_MANY_SAMPLES'
+  | 'TOO_LARGE'
+  | 'UNKNOWN_TEMPLATE_FIELD'
+  | 'UNKNOWN_PROFILE'
+  | 'NO_WORKFLOW'
+  | 'NO_OUTPUT_URI';
+
+export type QcPolicy =
+  | { kind: 'all-succeeded' }
+  | { kind: 'any-completed' }
+  | { kind: 'min-succeeded-fraction'; fraction: number };
+
+export interface RunSettings {
+  workflow: WorkflowRef;
+  /** Name of the profile the run was built from, when one was used. */
+  profile?: string;
+  outputUri: string;
+  storageType: StorageType;
+  storageCapacity?: number;
+  runGroupId?: string;
+  priority?: number;
+  tags: Record<string, string>;
+}
+
+/** A sample's run, fully resolved: parameters are rendered and every URI was checked. */
+export interface SampleLaunchSpec extends RunSettings {
+  sampleId: string;
+  inputs: Record<string, string>;
+  parameters: Record<string, unknown>;
+}
+
+/**
+ * The QC run. Its parameters may name `batch.sampleOutputUris`, which is only known when the
+ * samples have finished, so they stay a template here and are rendered by the completion path.
+ */
+export interface QcLaunchSpec extends RunSettings {
+  inputs: Record<string, string>;
+  parameterTemplate: Record<string, unknown>;
+  policy: QcPolicy;
+  rerunOnRetry: boolean;
+}
+
+export interface NotificationSettings {
+  onBatchCompleted: boolean;
+  onLaunchFailed: boolean;
+  onRejected: boolean;
+}
+
+export interface BatchPlan {
+  format: ManifestFormat;
+  name: string;
+  team?: string;
+  submitter?: string;
+  samples: SampleLaunchSpec[];
+  qc?: QcLaunchSpec;
+  notifications: NotificationSettings;
+}
+
+export interface ManifestLimits {
+  maxSamples: number;
+  maxBytes: number;
+}
+
+export const DEFAULT_MANIFEST_LIMITS: ManifestLimits = { maxSamples: 10_000, maxBytes: 10 * 1024 * 1024 };
+
+export interface ManifestContext {
+  limits: ManifestLimits;
+  /** s3://bucket/prefix/ URIs every input must fall under. */
+  allowedReadPrefixes: readonly string[];
+  /** s3://bucket/prefix/ URIs every output URI must fall under. */
+  allowedWritePrefixes: readonly string[];
+  /** Known workflow profiles by name. */
+  profiles: ReadonlyMap<string, WorkflowProfile>;
+  /** Batch identity, used for template fields and as the name when the manifest has none. */
+  batch: { id: string; defaultName: string };
+}
+
+export type ManifestResult =
+  | { ok: true; plan: BatchPlan }
+  | { ok: false; format?: ManifestFormat; name?: string; problems: ManifestProblem[] };

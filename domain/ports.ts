@@ -1,0 +1,95 @@
+import type { Batch } from './batch.js';
+import type { Launch, LaunchStatus, RunStatus } from './launch.js';
+import type { TokenBucketState } from './rate-limit.js';
+import type { RunRequest } from './run-request.js';
+import type { WorkflowProfile } from './workflow.js';
+
+/** A lost optimistic-concurrency race is an expected outcome, not an error. */
+export type WriteResult = 'written' | 'conflict';
+
+export interface Page<T> {
+  items: T[];
+  /** Pass back to get the next page; absent on the last page. */
+  cursor?: string;
+}
+
+export interface PageRequest {
+  limit?: number;
+  cursor?: string;
+}
+
+export interface TimeRange {
+  /** ISO-8601, inclusive. */
+  from?: string;
+  /** ISO-8601, inclusive. */
+  to?: string;
+}
+
+export interface LaunchRepository {
+  get(batchId: string, launchId: string): Promise<Launch | undefined>;
+  /** Writes new launches (idempotent: identical items may be written again). Unconditional. */
+  putMany(launches: readonly Launch[]): Promise<void>;
+  /** Writes `next` only if the stored item still has `expected`'s revision and status. */
+  replace(expected: Launch, next: Launch): Promise<WriteResult>;
+  /** REGISTERED -> QUEUED for one launch; 'conflict' when it is no longer REGISTERED. */
+  release(batchId: string, launchId: string, now: string): Promise<WriteResult>;
+  /** Launches whose current run has this id (run ids are reused after deletion: newest first). */
+  findByRunId(runId: string): Promise<Launch[]>;
+  listByBatch(batchId: string, page?: PageRequest & { status?: LaunchStatus }): Promise<Page<Launch>>;
+  listBySample(sampleId: string, page?: PageRequest): Promise<Page<Launch>>;
+  listByWorkflow(workflowId: string, range: TimeRange, page?: PageRequest): Promise<Page<Launch>>;
+  listByStatus(status: LaunchStatus, range: TimeRange, page?: PageRequest): Promise<Page<Launch>>;
+}
+
+export interface BatchRepository {
+  get(batchId: string): Promise<Batch | undefined>;
+  /** Creates the batch unless one with its id exists. */
+  create(batch: Batch): Promise<WriteResult>;
+  replace(expected: Batch, next: Batch): Promise<WriteResult>;
+  listRecent(range: TimeRange, page?: PageRequest): Promise<Page<Batch>>;
+}
+
+export interface WorkflowProfileRepository {
+  list(): Promise<WorkflowProfile[]>;
+  get(name: string): Promise<WorkflowProfile | undefined>;
+  put(profile: WorkflowProfile): Promise<void>;
+}
+
+export interface RateLimitStore {
+  get(name: string): Promise<{ state: TokenBucketState; revision: number } | undefined>;
+  /** Writes the new state if the stored revision is still `revision` (undefined: not stored yet). */
+  put(name: string, state: TokenBucketState, revision: number | undefined): Promise<WriteResult>;
+}
+
+export type StartRunResult =
+  | { ok: true; runId: string; runUuid?: string; runArn?: string }
+  | { ok: false; retryable: boolean; throttled: boolean; code: string; message: string };
+
+export interface RunDetails {
+  runId: string;
+  runUuid?: string;
+  runArn?: string;
+  status: RunStatus;
+  name?: string;
+  failureReason?: string;
+  statusMessage?: string;
+  runOutputUri?: string;
+  tags: Record<string, string>;
+}
+
+/** The workflow engine (HealthOmics, or the embedded runtime's local engine). */
+export interface WorkflowEngine {
+  startRun(request: RunRequest): Promise<StartRunResult>;
+  /** Undefined when the engine does not know the run (never existed, or removed by retention). */
+  getRun(runId: string): Promise<RunDetails | undefined>;
+}
+
+export interface RunLogTail {
+  /** Where a person finds the whole log (log group and stream). */
+  location: string;
+  lines: string[];
+}
+
+export interface RunLogReader {
+  tail(runId: string, maxLines: number): Promise<RunLogTail | undefined>;
+}

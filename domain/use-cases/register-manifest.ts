@@ -1,0 +1,234 @@
+import { type Batch, batchIdFor, defaultBatchName, PROBLEMS_KEPT, sha256Hex } from '../batch.js';
+import { RetryableError } from '../errors.js';
+import { parseManifest } from '../manifest/index.js';
+import type { ManifestLimits, ManifestProblem } from '../manifest/types.js';
+import type { BatchRepository, LaunchRepository, WorkflowProfileRepository } from '../ports.js';
+import { registeredLaunch } from '../registration.js';
+
+export interface ManifestObject {
+  bucket: string;
+  /** Decoded object key. */
+  key: string;
+  versionId?: string;
+  eTag?: string;
+  sizeBytes: number;
+  /** The object's content; absent when it was too large to read. */
+  text?: string;
+}
+
+export interface IntakeDeps {
+  batches: BatchRepository;
+  launches: LaunchRepository;
+  profiles: WorkflowProfileRepository;
+  limits: ManifestLimits;
+  allowedReadPrefixes: readonly string[];
+  allowedWritePrefixes: readonly string[];
+  now: () => Date;
+  /** Unique per invocation: the registration lease holder. */
+  owner: string;
+  /** How long a registration lease lasts without renewal; a crashed registration is taken over after it. */
+  leaseMs: number;
+  /** Launch items written between lease checks. */
+  chunkSize: number;
+  /** Concurrent single-item writes while releasing launches. */
+  releaseConcurrency: number;
+  onProgress?: (progress: {
+    batchId: string;
+    phase: 'write' | 'release';
+    done: number;
+    total: number;
+  }) => void;
+}
+
+export type IntakeOutcome =
+  | { kind: 'registered'; batch: Batch; launchesWritten: number; released: number; resumed: boolean }
+  | { kind: 'rejected'; batch: Batch; problems: ManifestProblem[] }
+  | { kind: 'duplicate'; batch: Batch };
+
+/**
+ * Registers a manifest all or nothing: the batch is created REGISTERING under a lease, every
+ * launch item is written (REGISTERED: the launcher ignores those), the batch flips to
+ * REGISTERED, and only then are the launches released (QUEUED) to the launcher. A redelivered
+ * event resumes whichever step was interrupted; identical items are simply written again.
+ */
+export async function registerManifest(deps: IntakeDeps, object: ManifestObject): Promise<IntakeOutcome> {
+  const contentSha256 =
+    object.text !== undefined
+      ? sha256Hex(object.text)
+      : `unread:${object.eTag ?? object.versionId ?? object.sizeBytes}`;
+  const batchId = batchIdFor(object.bucket, object.key, contentSha256);
+  const existing = await deps.batches.get(batchId);
+
+  if (existing?.status === 'REJECTED' || existing?.status === 'ACTIVE')
+    return { kind: 'duplicate', batch: existing };
+  if (existing?.status === 'REGISTERED') return release(deps, existing, 0, true);
+
+  const now = deps.now();
+  const profiles = new Map((await deps.profiles.list()).map((profile) => [profile.name, profile]));
+  const defaultName = defaultBatchName(object.key);
+  const result = parseManifest(
+    { text: object.text ?? '', sizeBytes: object.sizeBytes },
+    {
+      limits: deps.limits,
+      allowedReadPrefixes: deps.allowedReadPrefixes,
+      allowedWritePrefixes: deps.allowedWritePrefixes,
+      profiles,
+      batch: { id: batchId, defaultName },
+    },
+  );
+  const base = {
+    batchId,
+    sourceUri: `s3://${object.bucket}/${object.key}`,
+    sourceVersionId: object.versionId,
+    sourceETag: object.eTag,
+    contentSha256,
+    releasedCount: 0,
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+    revision: 1,
+  };
+
+  if (!result.ok) {
+    const rejected: Batch = {
+      ...base,
+      name: result.name ?? defaultName,
+      format: result.format,
+      status: 'REJECTED',
+      sampleCount: 0,
+      problems: result.problems.slice(0, PROBLEMS_KEPT),
+      problemCount: result.problems.length,
+    };
+    if ((await deps.batches.create(rejected)) === 'conflict') {
+      const stored = await deps.batches.get(batchId);
+      return { kind: 'duplicate', batch: stored ?? rejected };
+    }
+    return { kind: 'rejected', batch: rejected, problems: result.problems };
+  }
+
+  const { plan } = result;
+  let batch = await holdLease(deps, existing, {
+    ...base,
+    name: plan.name,
+    format: plan.format,
+    team: plan.team,
+    submitter: plan.submitter,
+    status: 'REGISTERING',
+    sampleCount: plan.samples.length,
+    qc: plan.qc,
+    notifications: plan.notifications,
+  });
+
+  const launches = plan.samples.map((spec) => registeredLaunch(batch, spec));
+  for (let start = 0; start < launches.length; start += deps.chunkSize) {
+    batch = await renewLease(deps, batch);
+    await deps.launches.putMany(launches.slice(start, start + deps.chunkSize));
+    deps.onProgress?.({
+      batchId,
+      phase: 'write',
+      done: Math.min(start + deps.chunkSize, launches.length),
+      total: launches.length,
+    });
+  }
+
+  const registeredAt = deps.now().toISOString();
+  const registered: Batch = {
+    ...batch,
+    status: 'REGISTERED',
+    registeredAt,
+    registrationOwner: undefined,
+    registrationExpiresAt: undefined,
+    updatedAt: registeredAt,
+    revision: batch.revision + 1,
+  };
+  if ((await deps.batches.replace(batch, registered)) === 'conflict') {
+    throw new RetryableError(
+      'REGISTRATION_LEASE_LOST',
+      `batch ${batchId} changed while it was being registered`,
+    );
+  }
+  return release(deps, registered, launches.length, existing !== undefined);
+}
+
+/** Creates the REGISTERING batch, or takes over the lease of a registration that stopped. */
+async function holdLease(deps: IntakeDeps, existing: Batch | undefined, fresh: Batch): Promise<Batch> {
+  const now = deps.now();
+  const lease = {
+    registrationOwner: deps.owner,
+    registrationExpiresAt: new Date(now.getTime() + deps.leaseMs).toISOString(),
+  };
+  if (!existing) {
+    const created = { ...fresh, ...lease };
+    if ((await deps.batches.create(created)) === 'written') return created;
+    throw new RetryableError('REGISTRATION_IN_PROGRESS', `batch ${fresh.batchId} was created concurrently`);
+  }
+  if (existing.registrationExpiresAt && existing.registrationExpiresAt > now.toISOString()) {
+    throw new RetryableError(
+      'REGISTRATION_IN_PROGRESS',
+      `batch ${existing.batchId} is being registered by ${existing.registrationOwner} until ${existing.registrationExpiresAt}`,
+    );
+  }
+  const taken = { ...existing, ...lease, updatedAt: now.toISOString(), revision: existing.revision + 1 };
+  if ((await deps.batches.replace(existing, taken)) === 'written') return taken;
+  throw new RetryableError(
+    'REGISTRATION_IN_PROGRESS',
+    `batch ${existing.batchId} was taken over concurrently`,
+  );
+}
+
+/** Extends the lease once half of it is used, so a live registration is never taken over. */
+async function renewLease(deps: IntakeDeps, batch: Batch): Promise<Batch> {
+  const now = deps.now();
+  const expires = batch.registrationExpiresAt ? Date.parse(batch.registrationExpiresAt) : 0;
+  if (expires - now.getTime() > deps.leaseMs / 2) return batch;
+  const renewed = {
+    ...batch,
+    registrationExpiresAt: new Date(now.getTime() + deps.leaseMs).toISOString(),
+    updatedAt: now.toISOString(),
+    revision: batch.revision + 1,
+  };
+  if ((await deps.batches.replace(batch, renewed)) === 'written') return renewed;
+  throw new RetryableError(
+    'REGISTRATION_LEASE_LOST',
+    `lost the registration lease of batch ${batch.batchId}`,
+  );
+}
+
+/** Makes every REGISTERED launch of a fully registered batch launchable, then marks the batch ACTIVE. */
+async function release(
+  deps: IntakeDeps,
+  batch: Batch,
+  written: number,
+  resumed: boolean,
+): Promise<IntakeOutcome> {
+  let released = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await deps.launches.listByBatch(batch.batchId, {
+      status: 'REGISTERED',
+      cursor,
+      limit: 1000,
+    });
+    const now = deps.now().toISOString();
+    for (let i = 0; i < page.items.length; i += deps.releaseConcurrency) {
+      const slice = page.items.slice(i, i + deps.releaseConcurrency);
+      const results = await Promise.all(
+        slice.map((launch) => deps.launches.release(batch.batchId, launch.launchId, now)),
+      );
+      released += results.filter((result) => result === 'written').length;
+    }
+    cursor = page.cursor;
+    deps.onProgress?.({ batchId: batch.batchId, phase: 'release', done: released, total: batch.sampleCount });
+  } while (cursor);
+
+  const now = deps.now().toISOString();
+  const active: Batch = {
+    ...batch,
+    status: 'ACTIVE',
+    releasedCount: batch.sampleCount,
+    updatedAt: now,
+    revision: batch.revision + 1,
+  };
+  // Losing this race means a concurrent redelivery finished the release: the result is the same.
+  await deps.batches.replace(batch, active);
+  return { kind: 'registered', batch: active, launchesWritten: written, released, resumed };
+}

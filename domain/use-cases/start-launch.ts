@@ -1,0 +1,121 @@
+import type { Launch } from '../launch.js';
+import {
+  decideLaunch,
+  recordDeferral,
+  recordLaunchFailure,
+  recordSubmission,
+} from '../launch-transitions.js';
+import type { LaunchRepository, WorkflowEngine } from '../ports.js';
+import { buildRunRequest } from '../run-request.js';
+import type { Pacer } from './pace.js';
+import { persistTransition } from './persist.js';
+
+export interface RetrySettings {
+  /** StartRun calls per claim before the launch is handed back to the queue (THROTTLED). */
+  attempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export interface LauncherDeps {
+  launches: LaunchRepository;
+  engine: WorkflowEngine;
+  pacer: Pacer;
+  roleArn: string;
+  leaseMs: number;
+  retry: RetrySettings;
+  now: () => Date;
+  sleep: (ms: number) => Promise<void>;
+  /** Unique per call: identifies this claim. */
+  newClaimToken: () => string;
+  /** 0..1, spreads retries of concurrent launchers apart. */
+  random: () => number;
+}
+
+export type LaunchOutcome =
+  | { kind: 'started'; launch: Launch; runId: string; retry: boolean; throttles: number }
+  | { kind: 'deferred'; launch: Launch; reason: string; throttles: number }
+  | { kind: 'launch-failed'; launch: Launch; code: string; message: string; throttles: number }
+  | { kind: 'retry-refused'; launch: Launch }
+  | { kind: 'skipped'; launchId: string; reason: string };
+
+export interface LaunchRef {
+  batchId: string;
+  launchId: string;
+}
+
+const CLAIM_ROUNDS = 5;
+
+/**
+ * Starts the run of one launch, exactly once per attempt: claim (conditional write to SUBMITTING),
+ * then StartRun with the attempt's requestId, then record the run. Throttling and engine faults
+ * are retried with backoff; when they persist the launch goes back to the queue, never lost.
+ */
+export async function startLaunch(deps: LauncherDeps, ref: LaunchRef): Promise<LaunchOutcome> {
+  const claimed = await claim(deps, ref);
+  if (claimed.kind !== 'claimed') return claimed.outcome;
+  const { launch, retry } = claimed;
+
+  let throttles = 0;
+  let lastError = '';
+  for (let call = 1; call <= deps.retry.attempts; call++) {
+    await deps.pacer.acquire();
+    const result = await deps.engine.startRun(buildRunRequest(launch, deps.roleArn));
+    if (result.ok) {
+      const run = { runId: result.runId, runUuid: result.runUuid, runArn: result.runArn };
+      const saved = await persistTransition(deps.launches, launch, (current) =>
+        recordSubmission(current, run, deps.now()),
+      );
+      const stored = saved.kind === 'changed' ? saved.next : saved.kind === 'gone' ? launch : saved.launch;
+      return { kind: 'started', launch: stored, runId: result.runId, retry, throttles };
+    }
+    if (!result.retryable) {
+      const saved = await persistTransition(deps.launches, launch, (current) =>
+        recordLaunchFailure(current, result.code, result.message, deps.now()),
+      );
+      const stored = saved.kind === 'changed' ? saved.next : launch;
+      return { kind: 'launch-failed', launch: stored, code: result.code, message: result.message, throttles };
+    }
+    if (result.throttled) throttles++;
+    lastError = `${result.code}: ${result.message}`;
+    if (call < deps.retry.attempts) await deps.sleep(backoff(deps, call));
+  }
+  const reason = `${deps.retry.attempts} StartRun calls failed, last: ${lastError}`;
+  const saved = await persistTransition(deps.launches, launch, (current) =>
+    recordDeferral(current, reason, deps.now()),
+  );
+  return { kind: 'deferred', launch: saved.kind === 'changed' ? saved.next : launch, reason, throttles };
+}
+
+type Claimed = { kind: 'claimed'; launch: Launch; retry: boolean } | { kind: 'done'; outcome: LaunchOutcome };
+
+async function claim(deps: LauncherDeps, ref: LaunchRef): Promise<Claimed> {
+  for (let round = 0; round < CLAIM_ROUNDS; round++) {
+    const launch = await deps.launches.get(ref.batchId, ref.launchId);
+    if (!launch)
+      return { kind: 'done', outcome: { kind: 'skipped', launchId: ref.launchId, reason: 'no such launch' } };
+    const decision = decideLaunch(launch, {
+      now: deps.now(),
+      claimToken: deps.newClaimToken(),
+      leaseMs: deps.leaseMs,
+    });
+    if (decision.kind === 'skip') {
+      return { kind: 'done', outcome: { kind: 'skipped', launchId: ref.launchId, reason: decision.reason } };
+    }
+    // A lost race means another launcher (or the tracker, or a person) wrote first: look again.
+    if ((await deps.launches.replace(launch, decision.next)) === 'conflict') continue;
+    if (decision.kind === 'refuse-retry')
+      return { kind: 'done', outcome: { kind: 'retry-refused', launch: decision.next } };
+    return { kind: 'claimed', launch: decision.next, retry: decision.retry };
+  }
+  return {
+    kind: 'done',
+    outcome: { kind: 'skipped', launchId: ref.launchId, reason: 'kept losing the claim race' },
+  };
+}
+
+function backoff(deps: LauncherDeps, call: number): number {
+  const ceiling = Math.min(deps.retry.maxDelayMs, deps.retry.baseDelayMs * 2 ** (call - 1));
+  // Full jitter: concurrent launchers throttled together must not come back together.
+  return Math.round(ceiling / 2 + (ceiling / 2) * deps.random());
+}

@@ -1,0 +1,100 @@
+import type { Launch } from '../launch.js';
+import { applyRunStatus, type IgnoreReason, type RunObservation } from '../launch-transitions.js';
+import type { LaunchRepository, RunDetails, RunLogReader, WorkflowEngine } from '../ports.js';
+import { parseRunStatusEvent, type RunStatusEvent } from '../run-events.js';
+import { attemptFromTags, RUN_TAGS } from '../run-request.js';
+import { persistTransition } from './persist.js';
+
+export interface TrackerDeps {
+  launches: LaunchRepository;
+  engine: WorkflowEngine;
+  logs: RunLogReader;
+  /** Log lines kept on the item of a failed run. */
+  logLines: number;
+  now: () => Date;
+}
+
+export type TrackOutcome =
+  | { kind: 'applied'; launch: Launch; from: string; to: string; event: RunStatusEvent }
+  | { kind: 'ignored'; reason: IgnoreReason; detail: string; launch: Launch; event: RunStatusEvent }
+  | { kind: 'not-ours'; event: RunStatusEvent }
+  | { kind: 'not-a-run-event'; reason: string };
+
+/**
+ * Applies one `Run Status Change` event to its launch, forward only. Failure details (reason,
+ * status message, log tail) are fetched only when the event really changes the launch.
+ */
+export async function trackRunStatus(deps: TrackerDeps, raw: unknown): Promise<TrackOutcome> {
+  const parsed = parseRunStatusEvent(raw);
+  if (!parsed.ok) return { kind: 'not-a-run-event', reason: parsed.reason };
+  const { event } = parsed;
+
+  const found = await findLaunch(deps, event);
+  if (!found) return { kind: 'not-ours', event };
+  const { launch, attempt } = found;
+  let details = found.details;
+
+  const base: RunObservation = {
+    runId: event.runId,
+    runUuid: event.runUuid ?? details?.runUuid,
+    runArn: event.runArn,
+    status: event.status,
+    at: event.time,
+    source: 'event',
+    attempt,
+    runOutputUri: event.runOutputUri,
+  };
+  let observation = base;
+  const probe = applyRunStatus(launch, base, deps.now());
+  if (probe.kind === 'changed') {
+    if (event.status === 'FAILED' || event.status === 'CANCELLED') {
+      details ??= await deps.engine.getRun(event.runId);
+      const tail = await deps.logs.tail(event.runId, deps.logLines);
+      observation = {
+        ...base,
+        failureReason: details?.failureReason,
+        statusMessage: details?.statusMessage,
+        logLocation: tail?.location,
+        logExcerpt: tail?.lines.join('\n'),
+      };
+    } else if (event.status === 'COMPLETED' && !event.runOutputUri) {
+      details ??= await deps.engine.getRun(event.runId);
+      observation = { ...base, runOutputUri: details?.runOutputUri };
+    }
+  }
+
+  const saved = await persistTransition(deps.launches, launch, (current) =>
+    applyRunStatus(current, observation, deps.now()),
+  );
+  if (saved.kind === 'gone') return { kind: 'not-ours', event };
+  if (saved.kind === 'changed') {
+    return { kind: 'applied', launch: saved.next, from: saved.previous.status, to: saved.next.status, event };
+  }
+  return { kind: 'ignored', reason: saved.reason, detail: saved.detail, launch: saved.launch, event };
+}
+
+interface Found {
+  launch: Launch;
+  attempt?: number;
+  details?: RunDetails;
+}
+
+async function findLaunch(deps: TrackerDeps, event: RunStatusEvent): Promise<Found | undefined> {
+  const candidates = await deps.launches.findByRunId(event.runId);
+  // Run ids are reused after a run is deleted; the uuid tells runs apart when the event has one.
+  const match = event.runUuid
+    ? candidates.find((launch) => launch.runUuid === event.runUuid || !launch.runUuid)
+    : candidates[0];
+  if (match) return { launch: match };
+
+  // The event can overtake the launcher's write of the run id (or name a run of an earlier
+  // attempt): the run's own tags say which launch and attempt it belongs to.
+  const details = await deps.engine.getRun(event.runId);
+  const launchId = details?.tags[RUN_TAGS.launchId];
+  const batchId = details?.tags[RUN_TAGS.batchId];
+  if (!details || !launchId || !batchId) return undefined;
+  if (event.runUuid && details.runUuid && event.runUuid !== details.runUuid) return undefined;
+  const launch = await deps.launches.get(batchId, launchId);
+  if (!launch) return undefined;
+  return { launch, attempt: attemptFromTags(details.tags), details };
+}

@@ -1,0 +1,54 @@
+import type { CreateEntityItem } from 'electrodb';
+import type { Batch } from '../../domain/batch.js';
+import type { BatchRepository, PageRequest, TimeRange, WriteResult } from '../../domain/ports.js';
+import { isConditionFailure } from './dynamo-errors.js';
+import type { Entities } from './entities.js';
+import { batchRecord, readRecord } from './records.js';
+
+type Stored = CreateEntityItem<Entities['batch']>;
+const toItem = (batch: Batch) => batch as unknown as Stored;
+const toBatch = (item: unknown): Batch => readRecord(batchRecord, 'batch', item);
+
+export function makeBatchRepository(entities: Entities): BatchRepository {
+  const { batch } = entities;
+  return {
+    async get(batchId) {
+      const result = await batch.get({ batchId }).go({ consistent: true });
+      return result.data ? toBatch(result.data) : undefined;
+    },
+
+    async create(next): Promise<WriteResult> {
+      try {
+        await batch.create(toItem(next)).go();
+        return 'written';
+      } catch (error) {
+        if (isConditionFailure(error)) return 'conflict';
+        throw error;
+      }
+    },
+
+    async replace(expected, next): Promise<WriteResult> {
+      try {
+        await batch
+          .put(toItem(next))
+          .where(
+            (attr, op) =>
+              `${op.eq(attr.revision, expected.revision)} AND ${op.eq(attr.status, expected.status as string)}`,
+          )
+          .go();
+        return 'written';
+      } catch (error) {
+        if (isConditionFailure(error)) return 'conflict';
+        throw error;
+      }
+    },
+
+    async listRecent(range: TimeRange, request: PageRequest = {}) {
+      const result = await batch.query
+        .recent({})
+        .between({ createdAt: range.from ?? '0000' }, { createdAt: range.to ?? '9999' })
+        .go({ cursor: request.cursor ?? null, limit: request.limit ?? 50, order: 'desc' });
+      return { items: result.data.map(toBatch), cursor: result.cursor ?? undefined };
+    },
+  };
+}

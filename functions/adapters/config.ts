@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { ConfigError } from '../../domain/errors.js';
+import { DEFAULT_MANIFEST_LIMITS } from '../../domain/manifest/types.js';
+
+const list = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean),
+);
+const s3Prefixes = list.pipe(
+  z.array(z.string().regex(/^s3:\/\/[^/\s]+(\/.*)?$/, 'an s3://bucket/prefix URI')).min(1),
+);
+const positive = z.coerce.number().positive();
+const positiveInt = z.coerce.number().int().positive();
+
+/** Every environment variable a gwm function reads, with its default. */
+const schema = z.object({
+  TABLE_NAME: z.string().min(1),
+  AWS_REGION: z.string().min(1).default('us-east-1'),
+  ALLOWED_READ_PREFIXES: s3Prefixes,
+  ALLOWED_WRITE_PREFIXES: s3Prefixes,
+  OMICS_ROLE_ARN: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'an IAM role ARN'),
+  STARTRUN_RATE_PER_SECOND: positive.default(1),
+  STARTRUN_BURST: positiveInt.default(1),
+  STARTRUN_CALLS_PER_CLAIM: positiveInt.default(5),
+  STARTRUN_BACKOFF_BASE_MS: positiveInt.default(1_000),
+  STARTRUN_BACKOFF_MAX_MS: positiveInt.default(20_000),
+  CLAIM_LEASE_SECONDS: positiveInt.default(300),
+  REGISTRATION_LEASE_SECONDS: positiveInt.default(60),
+  REGISTRATION_CHUNK_SIZE: positiveInt.default(500),
+  MAX_SAMPLES: positiveInt.default(DEFAULT_MANIFEST_LIMITS.maxSamples),
+  MAX_MANIFEST_BYTES: positiveInt.default(DEFAULT_MANIFEST_LIMITS.maxBytes),
+  RUN_RETENTION_MODE: z.enum(['RETAIN', 'REMOVE']).optional(),
+  LOG_EXCERPT_LINES: positiveInt.default(50),
+  OMICS_LOG_GROUP: z.string().default('/aws/omics/WorkflowLog'),
+  /** Endpoint overrides: the embedded runtime points the same handlers at local services. */
+  DYNAMODB_ENDPOINT: z.string().url().optional(),
+  OMICS_ENDPOINT: z.string().url().optional(),
+  S3_ENDPOINT: z.string().url().optional(),
+  LOGS_ENDPOINT: z.string().url().optional(),
+});
+
+export type Config = z.infer<typeof schema>;
+
+/** Reads and checks the environment once, at cold start; a bad value names its variable. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = schema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+  throw new ConfigError(`gwm configuration is invalid: ${problems}`);
+}

@@ -1,0 +1,11 @@
+/** True when a write lost its condition (ElectroDB wraps the SDK's error in `cause`). */
+export function isConditionFailure(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
+    const name = (e as { name?: string }).name;
+    if (name === 'ConditionalCheckFailedException' || name === 'TransactionCanceledException') return true;
+    const message = (e as { message?: string }).message ?? '';
+    if (message.includes('conditional request failed')) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}

@@ -1,0 +1,186 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { Entity } from 'electrodb';
+import { TABLE } from './table.js';
+
+/**
+ * ElectroDB entities over the single table. Attribute names are the plain names a person sees
+ * and edits in the console; key attributes (pk, sk, gsiNpk, gsiNsk) are derived and rewritten
+ * by every write that goes through the repositories. Keys keep their case: ids differ in case.
+ */
+export const SERVICE = 'gwm';
+
+const [gsi1, gsi2, gsi3, gsi4] = TABLE.globalIndexes;
+const key = <const F extends string, const C extends readonly string[]>(field: F, composite: C) => ({
+  field,
+  composite: [...composite] as [...C],
+  casing: 'none' as const,
+});
+
+export function makeEntities(client: DynamoDBDocumentClient, table: string) {
+  const launch = new Entity(
+    {
+      model: { entity: 'launch', version: '1', service: SERVICE },
+      attributes: {
+        launchId: { type: 'string', required: true },
+        batchId: { type: 'string', required: true },
+        sampleId: { type: 'string', required: true },
+        kind: { type: 'string', required: true },
+        batchName: { type: 'string', required: true },
+        workflowId: { type: 'string', required: true },
+        workflowType: { type: 'string', required: true },
+        workflowVersion: { type: 'string' },
+        profile: { type: 'string' },
+        inputs: { type: 'any' },
+        parameters: { type: 'any' },
+        outputUri: { type: 'string', required: true },
+        storageType: { type: 'string', required: true },
+        storageCapacity: { type: 'number' },
+        runGroupId: { type: 'string' },
+        priority: { type: 'number' },
+        tags: { type: 'any' },
+        status: { type: 'string', required: true },
+        attempt: { type: 'number', required: true },
+        requestId: { type: 'string' },
+        runName: { type: 'string' },
+        runId: { type: 'string' },
+        runUuid: { type: 'string' },
+        runArn: { type: 'string' },
+        runOutputUri: { type: 'string' },
+        failureReason: { type: 'string' },
+        statusMessage: { type: 'string' },
+        logLocation: { type: 'string' },
+        logExcerpt: { type: 'string' },
+        note: { type: 'string' },
+        statusHistory: { type: 'any' },
+        attempts: { type: 'any' },
+        claimToken: { type: 'string' },
+        claimExpiresAt: { type: 'string' },
+        throttledCount: { type: 'number' },
+        createdAt: { type: 'string', required: true },
+        updatedAt: { type: 'string', required: true },
+        submittedAt: { type: 'string' },
+        finishedAt: { type: 'string' },
+        revision: { type: 'number', required: true },
+      },
+      indexes: {
+        byBatch: {
+          pk: key(TABLE.partitionKey, ['batchId']),
+          sk: key(TABLE.sortKey, ['launchId']),
+        },
+        byRun: {
+          index: gsi1.indexName,
+          pk: key(gsi1.partitionKey, ['runId']),
+          sk: key(gsi1.sortKey, []),
+          // Sparse: only launches that have a run are found by run id.
+          condition: (attr) => attr.runId !== undefined,
+        },
+        bySample: {
+          index: gsi2.indexName,
+          pk: key(gsi2.partitionKey, ['sampleId']),
+          sk: key(gsi2.sortKey, ['createdAt', 'launchId']),
+        },
+        byWorkflow: {
+          index: gsi3.indexName,
+          pk: key(gsi3.partitionKey, ['workflowId']),
+          sk: key(gsi3.sortKey, ['createdAt', 'launchId']),
+        },
+        byStatus: {
+          index: gsi4.indexName,
+          pk: key(gsi4.partitionKey, ['status']),
+          sk: key(gsi4.sortKey, ['updatedAt', 'launchId']),
+        },
+      },
+    },
+    { client, table },
+  );
+
+  const batch = new Entity(
+    {
+      model: { entity: 'batch', version: '1', service: SERVICE },
+      attributes: {
+        batchId: { type: 'string', required: true },
+        name: { type: 'string', required: true },
+        format: { type: 'string' },
+        sourceUri: { type: 'string', required: true },
+        sourceVersionId: { type: 'string' },
+        sourceETag: { type: 'string' },
+        contentSha256: { type: 'string', required: true },
+        team: { type: 'string' },
+        submitter: { type: 'string' },
+        status: { type: 'string', required: true },
+        sampleCount: { type: 'number', required: true },
+        releasedCount: { type: 'number', required: true },
+        qc: { type: 'any' },
+        notifications: { type: 'any' },
+        problems: { type: 'any' },
+        problemCount: { type: 'number' },
+        registrationOwner: { type: 'string' },
+        registrationExpiresAt: { type: 'string' },
+        createdAt: { type: 'string', required: true },
+        updatedAt: { type: 'string', required: true },
+        registeredAt: { type: 'string' },
+        revision: { type: 'number', required: true },
+      },
+      indexes: {
+        byId: {
+          pk: key(TABLE.partitionKey, ['batchId']),
+          sk: key(TABLE.sortKey, []),
+        },
+        recent: {
+          index: gsi1.indexName,
+          pk: key(gsi1.partitionKey, []),
+          sk: key(gsi1.sortKey, ['createdAt', 'batchId']),
+        },
+      },
+    },
+    { client, table },
+  );
+
+  const profile = new Entity(
+    {
+      model: { entity: 'workflowProfile', version: '1', service: SERVICE },
+      attributes: {
+        name: { type: 'string', required: true },
+        description: { type: 'string' },
+        workflow: { type: 'any', required: true },
+        parameterTemplate: { type: 'any', required: true },
+        defaults: { type: 'any', required: true },
+        updatedAt: { type: 'string' },
+      },
+      indexes: {
+        byName: {
+          pk: key(TABLE.partitionKey, []),
+          sk: key(TABLE.sortKey, ['name']),
+        },
+      },
+    },
+    { client, table },
+  );
+
+  const rateLimit = new Entity(
+    {
+      model: { entity: 'rateLimit', version: '1', service: SERVICE },
+      attributes: {
+        name: { type: 'string', required: true },
+        tokens: { type: 'number', required: true },
+        refilledAt: { type: 'number', required: true },
+        revision: { type: 'number', required: true },
+      },
+      indexes: {
+        byName: {
+          pk: key(TABLE.partitionKey, ['name']),
+          sk: key(TABLE.sortKey, []),
+        },
+      },
+    },
+    { client, table },
+  );
+
+  return { launch, batch, profile, rateLimit };
+}
+
+export type Entities = ReturnType<typeof makeEntities>;
+
+/** ElectroDB's entity marker attribute; the stream filters match on it. */
+export const ENTITY_ATTRIBUTE = '__edb_e__';
+export const ENTITY_NAMES = { launch: 'launch', batch: 'batch' } as const;

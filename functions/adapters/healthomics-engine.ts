@@ -1,0 +1,113 @@
+import {
+  GetRunCommand,
+  OmicsClient,
+  type OmicsClientConfig,
+  ResourceNotFoundException,
+  type RunRetentionMode,
+  StartRunCommand,
+} from '@aws-sdk/client-omics';
+import { RUN_STATUSES, type RunStatus } from '../../domain/launch.js';
+import type { RunDetails, StartRunResult, WorkflowEngine } from '../../domain/ports.js';
+import type { RunRequest } from '../../domain/run-request.js';
+
+/** Engine errors that no retry will fix: the launch ends LAUNCH_FAILED with the engine's message. */
+const PERMANENT = new Set([
+  'ValidationException',
+  'AccessDeniedException',
+  'ResourceNotFoundException',
+  'ServiceQuotaExceededException',
+  'ConflictException',
+  'NotSupportedOperationException',
+]);
+const THROTTLED = new Set(['ThrottlingException', 'TooManyRequestsException', 'ThrottledException']);
+
+export interface HealthOmicsEngineOptions {
+  client: OmicsClient;
+  retentionMode?: RunRetentionMode;
+}
+
+/**
+ * gwm paces and retries StartRun itself (shared token bucket, counted throttles), so the client
+ * given here should not retry on its own: see `makeOmicsClient`.
+ */
+export function makeOmicsClient(config: OmicsClientConfig = {}): OmicsClient {
+  return new OmicsClient({ maxAttempts: 1, ...config });
+}
+
+export function makeHealthOmicsEngine(options: HealthOmicsEngineOptions): WorkflowEngine {
+  const { client } = options;
+  return {
+    async startRun(request: RunRequest): Promise<StartRunResult> {
+      try {
+        const response = await client.send(
+          new StartRunCommand({
+            requestId: request.requestId,
+            name: request.name,
+            workflowId: request.workflowId,
+            workflowType: request.workflowType,
+            workflowVersionName: request.workflowVersion,
+            roleArn: request.roleArn,
+            outputUri: request.outputUri,
+            parameters: request.parameters as Record<string, never>,
+            storageType: request.storageType,
+            storageCapacity: request.storageCapacity,
+            runGroupId: request.runGroupId,
+            priority: request.priority,
+            tags: request.tags,
+            retentionMode: options.retentionMode,
+          }),
+        );
+        if (!response.id) {
+          return {
+            ok: false,
+            retryable: true,
+            throttled: false,
+            code: 'NoRunId',
+            message: 'StartRun returned no run id',
+          };
+        }
+        return { ok: true, runId: response.id, runUuid: response.uuid, runArn: response.arn };
+      } catch (error) {
+        return classify(error);
+      }
+    },
+
+    async getRun(runId: string): Promise<RunDetails | undefined> {
+      try {
+        const run = await client.send(new GetRunCommand({ id: runId }));
+        const status = RUN_STATUSES.includes(run.status as RunStatus) ? (run.status as RunStatus) : 'PENDING';
+        return {
+          runId: run.id ?? runId,
+          runUuid: run.uuid,
+          runArn: run.arn,
+          status,
+          name: run.name,
+          failureReason: run.failureReason,
+          statusMessage: run.statusMessage,
+          runOutputUri: run.runOutputUri,
+          tags: run.tags ?? {},
+        };
+      } catch (error) {
+        if (
+          error instanceof ResourceNotFoundException ||
+          (error as Error).name === 'ResourceNotFoundException'
+        ) {
+          return undefined;
+        }
+        throw error;
+      }
+    },
+  };
+}
+
+function classify(error: unknown): StartRunResult {
+  const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const code = e.name ?? 'UnknownError';
+  const message = e.message ?? String(error);
+  if (THROTTLED.has(code) || e.$metadata?.httpStatusCode === 429) {
+    return { ok: false, retryable: true, throttled: true, code, message };
+  }
+  if (PERMANENT.has(code)) return { ok: false, retryable: false, throttled: false, code, message };
+  // 5xx, timeouts, network faults: the requestId makes sending the same request again safe.
+  return { ok: false, retryable: true, throttled: false, code, message };
+}

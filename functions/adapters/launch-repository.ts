@@ -1,0 +1,130 @@
+import type { CreateEntityItem } from 'electrodb';
+import type { Launch, LaunchStatus } from '../../domain/launch.js';
+import type { LaunchRepository, Page, PageRequest, TimeRange, WriteResult } from '../../domain/ports.js';
+import { isConditionFailure } from './dynamo-errors.js';
+import type { Entities } from './entities.js';
+import { launchRecord, readRecord } from './records.js';
+
+const DEFAULT_PAGE = 100;
+const BATCH_WRITE_ROUNDS = 8;
+// ElectroDB turns `undefined` into nothing on put, which is what a full rewrite needs.
+type Stored = CreateEntityItem<Entities['launch']>;
+
+function toItem(launch: Launch): Stored {
+  return launch as unknown as Stored;
+}
+
+function toLaunch(item: unknown): Launch {
+  return readRecord(launchRecord, 'launch', item);
+}
+
+function page(data: unknown[], cursor: string | null): Page<Launch> {
+  return { items: data.map(toLaunch), cursor: cursor ?? undefined };
+}
+
+const MIN_TIME = '0000';
+const MAX_TIME = '9999';
+
+export function makeLaunchRepository(
+  entities: Entities,
+  options: { sleep?: (ms: number) => Promise<void> } = {},
+): LaunchRepository {
+  const { launch } = entities;
+  const sleep = options.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms)));
+
+  return {
+    async get(batchId, launchId) {
+      const result = await launch.get({ batchId, launchId }).go({ consistent: true });
+      return result.data ? toLaunch(result.data) : undefined;
+    },
+
+    async putMany(launches) {
+      let pending = launches.map(toItem);
+      for (let round = 0; pending.length > 0; round++) {
+        if (round >= BATCH_WRITE_ROUNDS) {
+          throw new Error(
+            `${pending.length} launch items stayed unprocessed after ${BATCH_WRITE_ROUNDS} rounds`,
+          );
+        }
+        if (round > 0) await sleep(Math.min(2_000, 50 * 2 ** round));
+        const result = await launch.put(pending).go({ concurrency: 4 });
+        const unprocessed = new Set(result.unprocessed.map((keys) => `${keys.batchId}\n${keys.launchId}`));
+        pending = pending.filter((item) => unprocessed.has(`${item.batchId}\n${item.launchId}`));
+      }
+    },
+
+    async replace(expected, next): Promise<WriteResult> {
+      try {
+        await launch
+          .put(toItem(next))
+          .where(
+            (attr, op) =>
+              `${op.eq(attr.revision, expected.revision)} AND ${op.eq(attr.status, expected.status as string)}`,
+          )
+          .go();
+        return 'written';
+      } catch (error) {
+        if (isConditionFailure(error)) return 'conflict';
+        throw error;
+      }
+    },
+
+    async release(batchId, launchId, now): Promise<WriteResult> {
+      try {
+        await launch
+          .patch({ batchId, launchId })
+          .set({ status: 'QUEUED', updatedAt: now })
+          .add({ revision: 1 })
+          .append({ statusHistory: [{ status: 'QUEUED', at: now, source: 'gwm' }] })
+          .where((attr, op) => op.eq(attr.status, 'REGISTERED'))
+          .go();
+        return 'written';
+      } catch (error) {
+        if (isConditionFailure(error)) return 'conflict';
+        throw error;
+      }
+    },
+
+    async findByRunId(runId) {
+      const result = await launch.query.byRun({ runId }).go({ pages: 'all' });
+      return result.data
+        .map(toLaunch)
+        .sort((a, b) => (b.submittedAt ?? '').localeCompare(a.submittedAt ?? ''));
+    },
+
+    async listByBatch(batchId, request: PageRequest & { status?: LaunchStatus } = {}) {
+      const query = launch.query.byBatch({ batchId });
+      const filtered = request.status
+        ? query.where((attr, op) => op.eq(attr.status, request.status as string))
+        : query;
+      const result = await filtered.go({
+        cursor: request.cursor ?? null,
+        limit: request.limit ?? DEFAULT_PAGE,
+      });
+      return page(result.data, result.cursor);
+    },
+
+    async listBySample(sampleId, request: PageRequest = {}) {
+      const result = await launch.query
+        .bySample({ sampleId })
+        .go({ cursor: request.cursor ?? null, limit: request.limit ?? DEFAULT_PAGE, order: 'desc' });
+      return page(result.data, result.cursor);
+    },
+
+    async listByWorkflow(workflowId, range: TimeRange, request: PageRequest = {}) {
+      const result = await launch.query
+        .byWorkflow({ workflowId })
+        .between({ createdAt: range.from ?? MIN_TIME }, { createdAt: range.to ?? MAX_TIME })
+        .go({ cursor: request.cursor ?? null, limit: request.limit ?? DEFAULT_PAGE, order: 'desc' });
+      return page(result.data, result.cursor);
+    },
+
+    async listByStatus(status, range: TimeRange, request: PageRequest = {}) {
+      const result = await launch.query
+        .byStatus({ status: status as string })
+        .between({ updatedAt: range.from ?? MIN_TIME }, { updatedAt: range.to ?? MAX_TIME })
+        .go({ cursor: request.cursor ?? null, limit: request.limit ?? DEFAULT_PAGE, order: 'desc' });
+      return page(result.data, result.cursor);
+    },
+  };
+}

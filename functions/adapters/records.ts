@@ -1,0 +1,134 @@
+import { z } from 'zod';
+import type { Batch } from '../../domain/batch.js';
+import { LAUNCH_STATUSES, type Launch } from '../../domain/launch.js';
+import type { WorkflowProfile } from '../../domain/workflow.js';
+
+/**
+ * Items are read back through these schemas rather than cast: people edit them in the console,
+ * so a malformed item must surface as a clear error naming the attribute.
+ */
+const stringMap = z.record(z.string(), z.string());
+const opt = <T extends z.ZodType>(schema: T) => schema.nullish().transform((value) => value ?? undefined);
+
+const statusEntry = z.object({
+  status: z.enum(LAUNCH_STATUSES),
+  at: z.string(),
+  source: z.enum(['gwm', 'event', 'reconciler', 'console']),
+});
+
+const previousAttempt = z.object({
+  attempt: z.number(),
+  status: z.enum(LAUNCH_STATUSES),
+  requestId: opt(z.string()),
+  runId: opt(z.string()),
+  runUuid: opt(z.string()),
+  failureReason: opt(z.string()),
+  logLocation: opt(z.string()),
+  finishedAt: opt(z.string()),
+});
+
+export const launchRecord = z.object({
+  launchId: z.string(),
+  batchId: z.string(),
+  sampleId: z.string(),
+  kind: z.enum(['SAMPLE', 'QC']),
+  batchName: z.string(),
+  workflowId: z.string(),
+  workflowType: z.enum(['PRIVATE', 'READY2RUN']),
+  workflowVersion: opt(z.string()),
+  profile: opt(z.string()),
+  inputs: opt(stringMap).transform((value) => value ?? {}),
+  parameters: opt(z.record(z.string(), z.unknown())).transform((value) => value ?? {}),
+  outputUri: z.string(),
+  storageType: z.enum(['STATIC', 'DYNAMIC']),
+  storageCapacity: opt(z.number()),
+  runGroupId: opt(z.string()),
+  priority: opt(z.number()),
+  tags: opt(stringMap).transform((value) => value ?? {}),
+  // People type the status by hand in the console: accept any case and stray spaces.
+  status: z.preprocess(
+    (value) => (typeof value === 'string' ? value.trim().toUpperCase() : value),
+    z.enum(LAUNCH_STATUSES),
+  ),
+  attempt: z.number().int().positive(),
+  requestId: opt(z.string()),
+  runName: opt(z.string()),
+  runId: opt(z.string()),
+  runUuid: opt(z.string()),
+  runArn: opt(z.string()),
+  runOutputUri: opt(z.string()),
+  failureReason: opt(z.string()),
+  statusMessage: opt(z.string()),
+  logLocation: opt(z.string()),
+  logExcerpt: opt(z.string()),
+  note: opt(z.string()),
+  statusHistory: opt(z.array(statusEntry)).transform((value) => value ?? []),
+  attempts: opt(z.array(previousAttempt)).transform((value) => value ?? []),
+  claimToken: opt(z.string()),
+  claimExpiresAt: opt(z.string()),
+  throttledCount: opt(z.number()),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  submittedAt: opt(z.string()),
+  finishedAt: opt(z.string()),
+  revision: z.number(),
+}) satisfies z.ZodType<Launch, unknown>;
+
+export const batchRecord = z.object({
+  batchId: z.string(),
+  name: z.string(),
+  format: opt(z.enum(['seed', 'native-v1'])),
+  sourceUri: z.string(),
+  sourceVersionId: opt(z.string()),
+  sourceETag: opt(z.string()),
+  contentSha256: z.string(),
+  team: opt(z.string()),
+  submitter: opt(z.string()),
+  status: z.enum(['REGISTERING', 'REGISTERED', 'ACTIVE', 'REJECTED']),
+  sampleCount: z.number(),
+  releasedCount: z.number(),
+  qc: opt(z.any()),
+  notifications: opt(z.any()),
+  problems: opt(z.array(z.object({ path: z.string(), code: z.any(), message: z.string() }))),
+  problemCount: opt(z.number()),
+  registrationOwner: opt(z.string()),
+  registrationExpiresAt: opt(z.string()),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  registeredAt: opt(z.string()),
+  revision: z.number(),
+}) satisfies z.ZodType<Batch, unknown>;
+
+export const profileRecord = z.object({
+  name: z.string(),
+  description: opt(z.string()),
+  workflow: z.object({
+    id: z.string(),
+    type: z.enum(['PRIVATE', 'READY2RUN']),
+    version: opt(z.string()),
+  }),
+  parameterTemplate: z.record(z.string(), z.unknown()),
+  defaults: z.record(z.string(), z.unknown()),
+}) satisfies z.ZodType<WorkflowProfile, unknown>;
+
+export class CorruptItemError extends Error {
+  readonly code = 'CORRUPT_ITEM';
+  constructor(entity: string, id: string, issues: string, options?: { cause?: unknown }) {
+    super(`${entity} ${id} cannot be read: ${issues}`, options);
+    this.name = 'CorruptItemError';
+  }
+}
+
+export function readRecord<T>(schema: z.ZodType<T, unknown>, entity: string, item: unknown): T {
+  const parsed = schema.safeParse(item);
+  if (parsed.success) return parsed.data;
+  const id = String(
+    (item as Record<string, unknown> | null)?.launchId ??
+      (item as Record<string, unknown> | null)?.batchId ??
+      '?',
+  );
+  const issues = parsed.error.issues
+    .map((issue) => `${issue.path.join('.') || '(item)'}: ${issue.message}`)
+    .join('; ');
+  throw new CorruptItemError(entity, id, issues, { cause: parsed.error });
+}

@@ -1,0 +1,35 @@
+import { LAUNCHABLE_STATUSES } from '../domain/launch.js';
+import { RUN_STATUS_CHANGE_PATTERN } from '../domain/run-events.js';
+import { ENTITY_ATTRIBUTE, ENTITY_NAMES } from './adapters/entities.js';
+
+/**
+ * How events reach the handlers: filter patterns, batch sizes, retries. The CDK stack and the
+ * embedded runtime's stream pump and event router both read these objects; nothing copies them.
+ */
+export const LAUNCHER_EVENT_SOURCE = {
+  /** Filter criteria match the record's `dynamodb` key; a REMOVE has no NewImage and never matches. */
+  filterPatterns: [
+    {
+      dynamodb: {
+        NewImage: {
+          [ENTITY_ATTRIBUTE]: { S: [ENTITY_NAMES.launch] },
+          status: { S: [...LAUNCHABLE_STATUSES] },
+        },
+      },
+    },
+  ],
+  batchSize: 10,
+  maxRetryAttempts: 5,
+  maxRecordAgeSeconds: 6 * 60 * 60,
+  bisectBatchOnError: true,
+  reportBatchItemFailures: true,
+  startingPosition: 'TRIM_HORIZON',
+} as const;
+
+export const RUN_STATUS_RULE = {
+  eventPattern: RUN_STATUS_CHANGE_PATTERN,
+  retryAttempts: 8,
+  maxEventAgeSeconds: 24 * 60 * 60,
+} as const;
+
+export const MANIFEST_SUFFIXES = ['.json', '.csv'] as const;

@@ -1,0 +1,83 @@
+import type { S3Event } from 'aws-lambda';
+import { GwmError } from '../domain/errors.js';
+import { METRICS } from '../domain/metrics.js';
+import { type IntakeDeps, registerManifest } from '../domain/use-cases/register-manifest.js';
+import { decodeS3Key, type ManifestObjectReader } from './adapters/s3-manifest-reader.js';
+import type { Telemetry } from './adapters/telemetry.js';
+
+export interface ManifestUploadedDeps {
+  intake: Omit<IntakeDeps, 'owner'>;
+  objects: ManifestObjectReader;
+  telemetry: Telemetry;
+  newOwner: () => string;
+}
+
+/** The configuration test message S3 sends when a notification is set up has no Records. */
+type S3Notification = S3Event | { Event?: string; Records?: undefined };
+
+/** S3 ObjectCreated -> register the manifest (or record why it was rejected). */
+export function makeManifestUploadedHandler(deps: ManifestUploadedDeps) {
+  const { logger } = deps.telemetry;
+  return async (event: S3Notification): Promise<void> => {
+    if (!event.Records) {
+      logger.info('ignored an S3 notification without records', {
+        s3Event: (event as { Event?: string }).Event,
+      });
+      return;
+    }
+    const failures: unknown[] = [];
+    for (const record of event.Records) {
+      if (!record.eventName.startsWith('ObjectCreated')) continue;
+      const bucket = record.s3.bucket.name;
+      const key = decodeS3Key(record.s3.object.key);
+      logger.appendKeys({ manifest: `s3://${bucket}/${key}` });
+      try {
+        const object = await deps.objects.read(bucket, key, {
+          versionId: record.s3.object.versionId,
+          maxBytes: deps.intake.limits.maxBytes,
+        });
+        const outcome = await registerManifest(
+          { ...deps.intake, owner: deps.newOwner() },
+          { bucket, key, ...object, eTag: object.eTag ?? record.s3.object.eTag },
+        );
+        logger.appendKeys({ batchId: outcome.batch.batchId });
+        switch (outcome.kind) {
+          case 'registered':
+            deps.telemetry.count(METRICS.manifestsAccepted);
+            deps.telemetry.count(METRICS.launchesRegistered, outcome.launchesWritten);
+            logger.info('manifest registered', {
+              samples: outcome.batch.sampleCount,
+              launchesWritten: outcome.launchesWritten,
+              released: outcome.released,
+              resumed: outcome.resumed,
+            });
+            break;
+          case 'rejected':
+            deps.telemetry.count(METRICS.manifestsRejected);
+            logger.warn('manifest rejected', {
+              problemCount: outcome.problems.length,
+              problems: outcome.problems.slice(0, 20),
+            });
+            break;
+          case 'duplicate':
+            deps.telemetry.count(METRICS.manifestsDuplicate);
+            logger.info('manifest already handled', { status: outcome.batch.status });
+            break;
+        }
+      } catch (error) {
+        logger.error('manifest not registered; it will be retried', {
+          error: error as Error,
+          code: error instanceof GwmError ? error.code : undefined,
+        });
+        failures.push(error);
+      } finally {
+        logger.removeKeys(['manifest', 'batchId']);
+        deps.telemetry.flush();
+      }
+    }
+    // S3 invokes asynchronously: a thrown error makes Lambda retry the whole event, which is
+    // safe because registration resumes and never duplicates.
+    if (failures.length > 0)
+      throw new AggregateError(failures, `${failures.length} manifest(s) not registered`);
+  };
+}

