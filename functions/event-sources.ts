@@ -13,7 +13,13 @@ export const LAUNCHER_EVENT_SOURCE = {
       dynamodb: {
         NewImage: {
           [ENTITY_ATTRIBUTE]: { S: [ENTITY_NAMES.launch] },
-          status: { S: [...LAUNCHABLE_STATUSES] },
+          // People type RETRY by hand in the console: any case is accepted.
+          status: {
+            S: [
+              ...LAUNCHABLE_STATUSES.filter((status) => status !== 'RETRY'),
+              { 'equals-ignore-case': 'RETRY' },
+            ],
+          },
         },
       },
     },

@@ -260,8 +260,11 @@ export const schemaVersionSchema = z
   })
   .describe('Format and version of this document.');
 
+const editorSchemaSchema = z.string().optional().describe('JSON Schema URI for editors; gwm ignores it.');
+
 export const nativeManifestSchema = z
   .strictObject({
+    $schema: editorSchemaSchema,
     schemaVersion: schemaVersionSchema,
     batch: batchInfoSchema.optional(),
     defaults: manifestDefaultsSchema.optional(),
@@ -280,6 +283,7 @@ export const nativeManifestSchema = z
  * hide the problems of the others. Keep its keys equal to nativeManifestSchema's.
  */
 export const nativeEnvelopeSchema = z.strictObject({
+  $schema: editorSchemaSchema,
   schemaVersion: schemaVersionSchema,
   batch: z.unknown().optional(),
   defaults: z.unknown().optional(),
@@ -310,6 +314,9 @@ export const NATIVE_FIELD_NAMES: readonly string[] = [
   ]),
 ];
 
+/** Parse options that keep the offending value in each issue, for messages that show it. */
+export const REPORT_INPUT = { reportInput: true } as const;
+
 /**
  * Maps zod issues to SCHEMA problems under `rootPath`. An unknown key becomes one problem per
  * key, at the key's own path, with a hint when it looks like a misspelled known key.
@@ -332,12 +339,29 @@ export function issuesToProblems(
         });
       }
     } else if (issue.code === 'invalid_key') {
-      problems.push({ path, code: 'SCHEMA', message: issue.issues[0]?.message ?? issue.message });
+      const message = issue.issues[0]?.message ?? issue.message;
+      problems.push({ path, code: 'SCHEMA', message: `${message} (got ${quote(issue.path.at(-1))})` });
+    } else if (issue.code === 'invalid_type' && issue.input === undefined && issue.path.length > 0) {
+      // JSON has no undefined: the key is simply missing.
+      problems.push({
+        path,
+        code: 'SCHEMA',
+        message: `required field ${quote(issue.path.at(-1))} is missing`,
+      });
+    } else if (issue.code === 'invalid_format' || issue.code === 'custom') {
+      // Pattern messages describe the rule; the value shows which entry broke it.
+      const got = typeof issue.input === 'string' ? ` (got ${quote(issue.input)})` : '';
+      problems.push({ path, code: 'SCHEMA', message: `${issue.message}${got}` });
     } else {
       problems.push({ path, code: 'SCHEMA', message: issue.message });
     }
   }
   return problems;
+}
+
+function quote(value: unknown): string {
+  const text = String(value);
+  return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
 }
 
 function closestKey(key: string, knownKeys: readonly string[]): string | undefined {

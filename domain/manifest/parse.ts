@@ -10,6 +10,7 @@ import {
   nativeEnvelopeSchema,
   notificationsSchema,
   qcSchema,
+  REPORT_INPUT,
 } from './native-schema.js';
 import { SEED_INPUT_NAME, seedEnvelopeSchema, seedQcSchema, seedSampleSchema } from './seed-schema.js';
 import {
@@ -87,8 +88,9 @@ export function parseManifest(
   const draft =
     format === 'native-v1' ? readNative(document, ctx, problems) : readSeed(document, ctx, problems);
   const plan = buildPlan(draft, ctx, problems);
-  if (plan === undefined)
+  if (plan === undefined) {
     return { ok: false, format, name: draft.name, problems: inDocumentOrder(problems.items) };
+  }
   return { ok: true, plan };
 }
 
@@ -99,6 +101,7 @@ const PART_RANK: Record<string, number> = {
   flowcellSamples: 3,
   qc: 4,
   qcWorkflow: 4,
+  notifications: 5,
 };
 
 /**
@@ -108,7 +111,7 @@ const PART_RANK: Record<string, number> = {
 function inDocumentOrder(problems: readonly ManifestProblem[]): ManifestProblem[] {
   const keyed = problems.map((item) => {
     const match = /^\$\.([A-Za-z]+)(?:\[(\d+)\])?/.exec(item.path);
-    const rank = match?.[1] === undefined ? 0 : (PART_RANK[match[1]] ?? 5);
+    const rank = match?.[1] === undefined ? 0 : (PART_RANK[match[1]] ?? 0);
     return { item, rank, index: match?.[2] === undefined ? -1 : Number(match[2]) };
   });
   keyed.sort((a, b) => a.rank - b.rank || a.index - b.index);
@@ -208,7 +211,7 @@ function readPart<S extends z.ZodObject>(
   path: string,
   problems: ProblemList,
 ): Part<z.output<S>> {
-  const parsed = schema.safeParse(raw);
+  const parsed = schema.safeParse(raw, REPORT_INPUT);
   if (parsed.success) return { value: parsed.data, broken: NOTHING_BROKEN };
   problems.addAll(issuesToProblems(parsed.error.issues, path));
   if (!isRecord(raw)) return { value: {}, broken: new Set([WHOLE]) };
@@ -236,7 +239,7 @@ function readNative(
   ctx: ManifestContext,
   problems: ProblemList,
 ): ManifestDraft {
-  const envelope = nativeEnvelopeSchema.safeParse(document);
+  const envelope = nativeEnvelopeSchema.safeParse(document, REPORT_INPUT);
   if (!envelope.success) problems.addAll(issuesToProblems(envelope.error.issues, '$'));
 
   const rawSamples = Array.isArray(document.samples) ? document.samples : [];
@@ -304,7 +307,7 @@ function readSeed(
   ctx: ManifestContext,
   problems: ProblemList,
 ): ManifestDraft {
-  const envelope = seedEnvelopeSchema.safeParse(document);
+  const envelope = seedEnvelopeSchema.safeParse(document, REPORT_INPUT);
   if (!envelope.success) problems.addAll(issuesToProblems(envelope.error.issues, '$'));
 
   const rawSamples = Array.isArray(document.flowcellSamples) ? document.flowcellSamples : [];
@@ -400,8 +403,8 @@ function profilesByWorkflowId(profiles: ReadonlyMap<string, WorkflowProfile>): M
   const byId = new Map<string, WorkflowProfile>();
   const sorted = [...profiles.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const profile of sorted) {
-    if (profile.workflow.type === 'PRIVATE' && !byId.has(profile.workflow.id))
-      byId.set(profile.workflow.id, profile);
+    if (profile.workflow.type !== 'PRIVATE' || byId.has(profile.workflow.id)) continue;
+    byId.set(profile.workflow.id, profile);
   }
   return byId;
 }
@@ -467,8 +470,9 @@ function buildPlan(draft: ManifestDraft, ctx: ManifestContext, problems: Problem
   // A plan is all samples or none: a sample left out without a reported problem must not pass.
   if (unresolved.length > 0 || (draft.qc !== undefined && qc === undefined)) {
     for (const sample of unresolved) problems.add(sample.at(), 'SCHEMA', 'this sample could not be resolved');
-    if (draft.qc !== undefined && qc === undefined)
+    if (draft.qc !== undefined && qc === undefined) {
       problems.add(draft.qc.at(), 'SCHEMA', 'the QC step could not be resolved');
+    }
     return undefined;
   }
   return {
@@ -551,10 +555,7 @@ function isBroken(part: RunFields, ...fields: string[]): boolean {
   return part.broken.size > 0 && (part.broken.has(WHOLE) || fields.some((field) => part.broken.has(field)));
 }
 
-/**
- * Checks a profile once per use site and kind: its templates must only name fields known to
- * that kind, and its default output URI must be writable if a run falls back to it.
- */
+/** Checks once per use site and kind that a profile's templates only name fields known to that kind. */
 function checkProfile(
   checker: Checker,
   choice: { profile: WorkflowProfile; path: string },
@@ -637,8 +638,9 @@ function resolveSample(
   const tags = mergeTags(checker, defaults, sample);
   if (tags === undefined) ok = false;
 
-  if (sample.id === undefined || sample.inputs === undefined || isBroken(sample, 'parameters'))
+  if (sample.id === undefined || sample.inputs === undefined || isBroken(sample, 'parameters')) {
     return undefined;
+  }
   if (choice.kind !== 'profile' && choice.kind !== 'workflow') return undefined;
   const context: TemplateContext = {
     sample: { id: sample.id, inputs: sample.inputs },
@@ -687,8 +689,9 @@ function resolveQc(checker: Checker, draft: ManifestDraft, qc: QcDraft): QcLaunc
   const tags = mergeTags(checker, draft.defaults, qc);
   const policy = qcPolicy(qc);
   if (typeof output !== 'object' || !output.ok || tags === undefined || policy === undefined) ok = false;
-  if (isBroken(qc, 'inputs', 'parameters') || (choice.kind !== 'profile' && choice.kind !== 'workflow'))
+  if (isBroken(qc, 'inputs', 'parameters') || (choice.kind !== 'profile' && choice.kind !== 'workflow')) {
     return undefined;
+  }
 
   // Everything known now is filled in, so the completion path only has the sample outputs left.
   const context: TemplateContext = {
@@ -733,14 +736,20 @@ function runSettings(
   tags: Record<string, string>,
 ): Omit<SampleLaunchSpec, 'sampleId' | 'inputs' | 'parameters'> {
   const profileDefaults = choice.kind === 'profile' ? choice.profile.defaults : {};
-  const storageCapacity = part.storageCapacity ?? defaults.storageCapacity ?? profileDefaults.storageCapacity;
+  const storageType = part.storageType ?? defaults.storageType ?? profileDefaults.storageType ?? 'DYNAMIC';
+  // A capacity only means something for STATIC storage; a profile made for STATIC runs must not
+  // leave one on a run the manifest switched to DYNAMIC.
+  const storageCapacity =
+    storageType === 'STATIC'
+      ? (part.storageCapacity ?? defaults.storageCapacity ?? profileDefaults.storageCapacity)
+      : undefined;
   const runGroupId = part.runGroupId ?? defaults.runGroupId ?? profileDefaults.runGroupId;
   const priority = part.priority ?? defaults.priority ?? profileDefaults.priority;
   return {
     workflow: choice.kind === 'profile' ? choice.profile.workflow : choice.workflow,
     ...(choice.kind === 'profile' && { profile: choice.profile.name }),
     outputUri,
-    storageType: part.storageType ?? defaults.storageType ?? profileDefaults.storageType ?? 'DYNAMIC',
+    storageType,
     ...(storageCapacity !== undefined && { storageCapacity }),
     ...(runGroupId !== undefined && { runGroupId }),
     ...(priority !== undefined && { priority }),
@@ -889,8 +898,9 @@ function renderLayers(
     for (const uri of layer.templatedUris) {
       if (later.some((next) => next.keys.has(uri.key))) continue;
       const rendered = renderAt(uri.value, context, uri.path, { partial: true });
-      if (!rendered.ok || typeof rendered.value !== 'string' || hasTemplateReference(rendered.value))
+      if (!rendered.ok || typeof rendered.value !== 'string' || hasTemplateReference(rendered.value)) {
         continue;
+      }
       const subject = sampleId === undefined ? uri.value : `${uri.value} (for sample "${sampleId}")`;
       ok = checkReadUri(checker, rendered.value, uri.path, false, subject, uri.value) && ok;
     }

@@ -5,6 +5,7 @@ import {
   issuesToProblems,
   parametersSchema,
   profileNameSchema,
+  REPORT_INPUT,
   storageTypeSchema,
   workflowRefSchema,
 } from './native-schema.js';
@@ -65,7 +66,7 @@ export function parseWorkflowProfile(json: unknown): ProfileParseResult {
     }
   }
 
-  const parsed = workflowProfileSchema.safeParse(document);
+  const parsed = workflowProfileSchema.safeParse(document, REPORT_INPUT);
   const problems: ManifestProblem[] = parsed.success
     ? []
     : issuesToProblems(parsed.error.issues, '$', PROFILE_KEYS);
@@ -84,8 +85,9 @@ export function parseWorkflowProfile(json: unknown): ProfileParseResult {
   const outputUri = raw.defaults?.outputUri;
   if (typeof outputUri === 'string') {
     const error = s3UriError(outputUri);
-    if (error !== undefined)
+    if (error !== undefined) {
       problems.push({ path: '$.defaults.outputUri', code: 'MALFORMED_S3_URI', message: error });
+    }
   }
 
   if (problems.length > 0 || !parsed.success) return { ok: false, problems };

@@ -103,14 +103,16 @@ export function classifyTemplateField(path: string): FieldClass {
 }
 
 function classify(path: string): FieldClass {
-  if (!FIELD_PATH.test(path))
+  if (!FIELD_PATH.test(path)) {
     return { ok: false, message: `"{{${path}}}" is not a field path such as sample.id` };
+  }
   const [root, field, ...rest] = path.split('.');
   const tooDeep = rest.length > 0;
   switch (root) {
     case 'sample':
-      if (field === undefined)
+      if (field === undefined) {
         return { ok: false, message: 'name a field of sample: sample.id or sample.<input>' };
+      }
       if (tooDeep || !INPUT_NAME_PATTERN.test(field)) return unknownField(path, 'sample.id, sample.<input>');
       return { ok: true, kinds: SAMPLE_ONLY };
     case 'qc':
@@ -237,8 +239,9 @@ type Resolved = { ok: true; value: unknown } | { ok: false; problem: TemplatePro
 
 function resolveField(path: string, context: TemplateContext, jsonPath: string): Resolved {
   const field = classifyTemplateField(path);
-  if (!field.ok)
+  if (!field.ok) {
     return { ok: false, problem: { path, jsonPath, reason: 'unknown-field', message: field.message } };
+  }
   const unavailable: Resolved = {
     ok: false,
     problem: { path, jsonPath, reason: 'unavailable', message: `{{${path}}} has no value here` },

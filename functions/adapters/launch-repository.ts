@@ -14,8 +14,15 @@ function toItem(launch: Launch): Stored {
   return launch as unknown as Stored;
 }
 
+// The status as stored, for launches whose `status` a person typed differently ("retry"): the
+// condition of the next write must compare against what is in the table, not the normalized value.
+const storedStatus = new WeakMap<Launch, string>();
+
 function toLaunch(item: unknown): Launch {
-  return readRecord(launchRecord, 'launch', item);
+  const launch = readRecord(launchRecord, 'launch', item);
+  const raw = (item as { status?: unknown }).status;
+  if (typeof raw === 'string' && raw !== launch.status) storedStatus.set(launch, raw);
+  return launch;
 }
 
 function page(data: unknown[], cursor: string | null): Page<Launch> {
@@ -59,7 +66,7 @@ export function makeLaunchRepository(
           .put(toItem(next))
           .where(
             (attr, op) =>
-              `${op.eq(attr.revision, expected.revision)} AND ${op.eq(attr.status, expected.status as string)}`,
+              `${op.eq(attr.revision, expected.revision)} AND ${op.eq(attr.status, storedStatus.get(expected) ?? expected.status)}`,
           )
           .go();
         return 'written';

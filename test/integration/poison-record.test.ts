@@ -1,0 +1,48 @@
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LAUNCHER_EVENT_SOURCE } from '../../functions/event-sources.js';
+import { dispatchStreamRecords } from '../../infra/local/stream-dispatch.js';
+import { makeTestApp, s3Put, type TestApp } from '../support/test-app.js';
+
+describe('a poison stream record', () => {
+  let app: TestApp;
+  afterEach(async () => app?.dispose());
+
+  it('is reported alone, retried a bounded number of times, and does not block its neighbours', async () => {
+    // Prepare: 5 launches released; one item is broken by a console edit before the launcher runs
+    app = await makeTestApp();
+    app.upload('lab-manifests', 'fc/poison.json', {
+      schemaVersion: 'gwm.manifest/v1',
+      batch: { name: 'POISON' },
+      defaults: { workflow: { id: '1234567', type: 'PRIVATE' }, outputUri: 's3://lab-results/p/' },
+      samples: ['S1', 'S2', 'S3', 'S4', 'S5'].map((id) => ({
+        id,
+        inputs: { fastq1: `s3://lab-inputs/${id}.fq` },
+      })),
+    });
+    await app.onManifest(s3Put('lab-manifests', 'fc/poison.json'));
+    const records = (await app.readStream()).filter(
+      (record) => record.dynamodb?.NewImage?.status?.S === 'QUEUED',
+    );
+    const victim = records[1]?.dynamodb?.Keys;
+    await app.table.client.send(
+      new UpdateItemCommand({
+        TableName: app.table.tableName,
+        Key: { pk: { S: victim?.pk?.S ?? '' }, sk: { S: victim?.sk?.S ?? '' } },
+        UpdateExpression: 'SET attempt = :a',
+        ExpressionAttributeValues: { ':a': { S: 'two' } },
+      }),
+    );
+    // Act
+    const result = await dispatchStreamRecords(
+      records,
+      (event) => app.launcherHandler(event as never),
+      LAUNCHER_EVENT_SOURCE,
+    );
+    // Assess
+    expect(result.failed.map((record) => record.dynamodb?.Keys?.sk?.S)).toEqual([victim?.sk?.S]);
+    expect(app.omics.runsCreated()).toBe(4);
+    expect(app.omics.startRunCalls).toHaveLength(4);
+    expect(result.invocations).toBeLessThan(records.length * (LAUNCHER_EVENT_SOURCE.maxRetryAttempts + 2));
+  });
+});

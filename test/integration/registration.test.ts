@@ -1,0 +1,169 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Launch } from '../../domain/launch.js';
+import type { LaunchRepository } from '../../domain/ports.js';
+import { registerManifest } from '../../domain/use-cases/register-manifest.js';
+import { makeTestApp, s3Put, type TestApp } from '../support/test-app.js';
+
+function nativeManifest(count: number) {
+  return {
+    schemaVersion: 'gwm.manifest/v1',
+    batch: { name: 'FC-CRASH' },
+    defaults: { workflow: { id: '1234567', type: 'PRIVATE' }, outputUri: 's3://lab-results/crash/' },
+    samples: Array.from({ length: count }, (_, i) => ({
+      id: `S${String(i).padStart(4, '0')}`,
+      inputs: { fastq1: `s3://lab-inputs/crash/S${i}_R1.fastq.gz` },
+    })),
+  };
+}
+
+/** A repository whose bulk writes stop, like a Lambda that died, after `okCalls` chunks. */
+function crashingAfter(launches: LaunchRepository, okCalls: number): LaunchRepository {
+  let calls = 0;
+  return {
+    ...launches,
+    async putMany(items: readonly Launch[]) {
+      calls++;
+      if (calls > okCalls) throw new Error('Task timed out after 900.00 seconds');
+      return launches.putMany(items);
+    },
+  };
+}
+
+describe('registration', () => {
+  let app: TestApp;
+  afterEach(async () => app?.dispose());
+
+  it('finishes an interrupted registration on redelivery, without duplicates and without an early run', async () => {
+    // Prepare: 400 samples written in chunks of 100; the first attempt dies after 2 chunks
+    app = await makeTestApp();
+    const manifest = nativeManifest(400);
+    app.upload('lab-manifests', 'fc/crash.json', manifest);
+    const object = {
+      bucket: 'lab-manifests',
+      key: 'fc/crash.json',
+      sizeBytes: JSON.stringify(manifest).length,
+      text: JSON.stringify(manifest),
+      eTag: 'etag-1',
+      versionId: 'v1',
+    };
+    await expect(
+      registerManifest({ ...app.intake, launches: crashingAfter(app.launches, 2), owner: 'first' }, object),
+    ).rejects.toThrow('Task timed out');
+
+    // Assess the crashed state: half written, nothing launchable, no run
+    const [half] = (await app.batches.listRecent({})).items;
+    expect(half?.status).toBe('REGISTERING');
+    await app.pumpLauncher();
+    expect(app.omics.startRunCalls).toHaveLength(0);
+    const written = await app.launches.listByBatch(half?.batchId ?? '', { limit: 1000 });
+    expect(written.items).toHaveLength(200);
+    expect(written.items.every((launch) => launch.status === 'REGISTERED')).toBe(true);
+
+    // Act 1: a redelivery while the crashed registration's lease still runs is told to come back later
+    await expect(app.onManifest(s3Put('lab-manifests', 'fc/crash.json'))).rejects.toThrow(/not registered/);
+
+    // Act 2: the redelivery after the lease expired takes over and completes
+    const later = () => new Date(Date.now() + 120_000);
+    const outcome = await registerManifest({ ...app.intake, now: later, owner: 'second' }, object);
+    await app.pumpLauncher({ times: 2 });
+
+    // Assess
+    expect(outcome).toMatchObject({ kind: 'registered', resumed: true, launchesWritten: 400, released: 400 });
+    const batch = await app.batches.get(half?.batchId ?? '');
+    expect(batch?.status).toBe('ACTIVE');
+    const all = await app.launches.listByBatch(half?.batchId ?? '', { limit: 1000 });
+    expect(all.items).toHaveLength(400);
+    expect(new Set(all.items.map((launch) => launch.sampleId)).size).toBe(400);
+    expect(all.items.every((launch) => launch.status === 'SUBMITTED')).toBe(true);
+    expect(app.omics.runsCreated()).toBe(400);
+    expect(app.omics.startRunCalls).toHaveLength(400);
+  });
+
+  it('resumes the release of a batch whose launches were all written', async () => {
+    // Prepare: registration reached REGISTERED, then died before releasing
+    app = await makeTestApp();
+    const manifest = nativeManifest(30);
+    const text = JSON.stringify(manifest);
+    app.upload('lab-manifests', 'fc/release.json', text);
+    const failingRelease: LaunchRepository = {
+      ...app.launches,
+      release: async () => {
+        throw new Error('connection reset');
+      },
+    };
+    const object = { bucket: 'lab-manifests', key: 'fc/release.json', sizeBytes: text.length, text };
+    await expect(
+      registerManifest({ ...app.intake, launches: failingRelease, owner: 'first' }, object),
+    ).rejects.toThrow();
+    const [stuck] = (await app.batches.listRecent({})).items;
+    expect(stuck?.status).toBe('REGISTERED');
+    // Act
+    await app.onManifest(s3Put('lab-manifests', 'fc/release.json'));
+    await app.pumpLauncher();
+    // Assess
+    expect((await app.batches.get(stuck?.batchId ?? ''))?.status).toBe('ACTIVE');
+    expect(app.omics.startRunCalls).toHaveLength(30);
+  });
+
+  it('rejects a manifest with ten mistakes, listing all of them, and launches nothing', async () => {
+    // Prepare
+    app = await makeTestApp();
+    const bad = {
+      schemaVersion: 'gwm.manifest/v1',
+      batch: { name: 'BAD' },
+      defaults: { profile: 'no-such-profile', outputUri: 's3://elsewhere/out/' },
+      samples: [
+        { id: 'S1', inputs: { fastq1: 's3://lab-inputs/ok.fastq.gz' } },
+        { id: 'S1', inputs: { fastq1: 's3://lab-inputs/dup.fastq.gz' } },
+        { id: 'S3', inputs: { fastq1: 'not-a-uri' } },
+        { id: 'S4', inputs: { fastq1: 's3://secret-bucket/x.fastq.gz' } },
+        { id: 'bad id!', inputs: { fastq1: 's3://lab-inputs/x.fastq.gz' } },
+        { id: 'S6', inputs: { fastq1: 's3://lab-inputs/x.fastq.gz' }, outputUri: 's3://other-results/' },
+        { id: 'S7', inputs: { fastq1: 's3:/broken' }, priority: 'high' },
+        { id: 'S8', inputs: { fastq1: 's3://lab-inputs/x.fastq.gz' }, colour: 'blue' },
+      ],
+      qc: { profile: 'no-such-qc', policy: 'min-succeeded-fraction', minSucceededFraction: 1.5 },
+    };
+    app.upload('lab-manifests', 'fc/bad.json', bad);
+    // Act
+    await app.onManifest(s3Put('lab-manifests', 'fc/bad.json'));
+    await app.pumpLauncher();
+    // Assess
+    const [batch] = (await app.batches.listRecent({})).items;
+    expect(batch?.status).toBe('REJECTED');
+    const problems = batch?.problems ?? [];
+    const paths = problems.map((problem) => `${problem.code} ${problem.path}`);
+    expect(problems.length).toBeGreaterThanOrEqual(10);
+    expect(new Set(problems.map((problem) => problem.code)).size).toBeGreaterThanOrEqual(6);
+    for (const expected of [
+      'UNKNOWN_PROFILE $.defaults.profile',
+      'WRITE_PREFIX_NOT_ALLOWED $.defaults.outputUri',
+      'DUPLICATE_SAMPLE_ID $.samples[1].id',
+      'MALFORMED_S3_URI $.samples[2].inputs.fastq1',
+      'READ_PREFIX_NOT_ALLOWED $.samples[3].inputs.fastq1',
+      'WRITE_PREFIX_NOT_ALLOWED $.samples[5].outputUri',
+      'MALFORMED_S3_URI $.samples[6].inputs.fastq1',
+      'UNKNOWN_PROFILE $.qc.profile',
+    ]) {
+      expect(paths).toContain(expected);
+    }
+    expect(paths.some((path) => path.startsWith('SCHEMA $.samples[4].id'))).toBe(true);
+    expect(paths.some((path) => path.startsWith('SCHEMA $.samples[6].priority'))).toBe(true);
+    expect(paths.some((path) => path.startsWith('SCHEMA $.samples[7]'))).toBe(true);
+    expect(paths.some((path) => path.startsWith('SCHEMA $.qc.minSucceededFraction'))).toBe(true);
+    expect(batch?.problemCount).toBe(problems.length);
+    expect((await app.launches.listByBatch(batch?.batchId ?? '')).items).toHaveLength(0);
+    expect(app.omics.startRunCalls).toHaveLength(0);
+  });
+
+  it('rejects a manifest over the size limit without reading it', async () => {
+    app = await makeTestApp({ intake: { limits: { maxSamples: 10_000, maxBytes: 1_000 } } });
+    const outcome = await registerManifest(
+      { ...app.intake, owner: 'x' },
+      { bucket: 'lab-manifests', key: 'fc/huge.json', sizeBytes: 50_000_000, eTag: 'e' },
+    );
+    expect(outcome.kind).toBe('rejected');
+    if (outcome.kind !== 'rejected') return;
+    expect(outcome.problems.map((problem) => problem.code)).toEqual(['TOO_LARGE']);
+  });
+});

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../domain/errors.js';
+import { loadConfig } from '../../functions/adapters/config.js';
+
+const valid = {
+  TABLE_NAME: 'gwm',
+  ALLOWED_READ_PREFIXES: 's3://lab-fastq/, s3://lab-ref/genomes/',
+  ALLOWED_WRITE_PREFIXES: 's3://lab-results/',
+  OMICS_ROLE_ARN: 'arn:aws:iam::123456789012:role/omics',
+};
+
+describe('configuration', () => {
+  it('reads lists and fills defaults', () => {
+    const config = loadConfig(valid);
+    expect(config.ALLOWED_READ_PREFIXES).toEqual(['s3://lab-fastq/', 's3://lab-ref/genomes/']);
+    expect(config.STARTRUN_RATE_PER_SECOND).toBe(1);
+    expect(config.MAX_SAMPLES).toBe(10_000);
+    expect(config.MAX_MANIFEST_BYTES).toBe(10 * 1024 * 1024);
+  });
+
+  it('names every missing or malformed variable at once', () => {
+    const read = () =>
+      loadConfig({
+        ...valid,
+        TABLE_NAME: undefined,
+        OMICS_ROLE_ARN: 'omics',
+        STARTRUN_RATE_PER_SECOND: '-1',
+      });
+    expect(read).toThrow(ConfigError);
+    expect(read).toThrow(/TABLE_NAME.*OMICS_ROLE_ARN: an IAM role ARN.*STARTRUN_RATE_PER_SECOND/);
+  });
+
+  it('refuses an empty or non-S3 allowed prefix list', () => {
+    expect(() => loadConfig({ ...valid, ALLOWED_WRITE_PREFIXES: '' })).toThrow(/ALLOWED_WRITE_PREFIXES/);
+    expect(() => loadConfig({ ...valid, ALLOWED_READ_PREFIXES: 'https://x/' })).toThrow(
+      /ALLOWED_READ_PREFIXES/,
+    );
+  });
+});

@@ -1,0 +1,85 @@
+import {
+  AccessDeniedException,
+  GetRunCommand,
+  InternalServerException,
+  OmicsClient,
+  ResourceNotFoundException,
+  ServiceQuotaExceededException,
+  StartRunCommand,
+  ThrottlingException,
+  ValidationException,
+} from '@aws-sdk/client-omics';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RunRequest } from '../../domain/run-request.js';
+import { makeHealthOmicsEngine } from '../../functions/adapters/healthomics-engine.js';
+
+const client = new OmicsClient({
+  region: 'us-east-1',
+  endpoint: 'http://127.0.0.1:9',
+  credentials: { accessKeyId: 'gwmlocal', secretAccessKey: 'gwmlocal' },
+});
+const omics = mockClient(client);
+afterEach(() => omics.reset());
+
+const request: RunRequest = {
+  requestId: 'b1/S1/1',
+  name: 'FC1-S1-1',
+  workflowId: '1234567',
+  workflowType: 'PRIVATE',
+  roleArn: 'arn:aws:iam::123456789012:role/omics',
+  outputUri: 's3://lab-results/FC1/',
+  parameters: { input_fastq: 's3://lab-inputs/S1.fastq.gz' },
+  storageType: 'DYNAMIC',
+  tags: { 'gwm:launch-id': 'b1/S1' },
+};
+
+describe('HealthOmics engine adapter', () => {
+  it('sends StartRun with the requestId, name, storage type, role, output and tags', async () => {
+    omics.on(StartRunCommand).resolves({ id: '42', uuid: 'u-42', arn: 'arn:aws:omics:us-east-1:1:run/42' });
+    const engine = makeHealthOmicsEngine({ client, retentionMode: 'REMOVE' });
+    const result = await engine.startRun(request);
+    expect(result).toEqual({
+      ok: true,
+      runId: '42',
+      runUuid: 'u-42',
+      runArn: 'arn:aws:omics:us-east-1:1:run/42',
+    });
+    expect(omics.commandCalls(StartRunCommand)[0]?.args[0].input).toMatchObject({
+      requestId: 'b1/S1/1',
+      name: 'FC1-S1-1',
+      workflowId: '1234567',
+      workflowType: 'PRIVATE',
+      storageType: 'DYNAMIC',
+      roleArn: 'arn:aws:iam::123456789012:role/omics',
+      outputUri: 's3://lab-results/FC1/',
+      parameters: { input_fastq: 's3://lab-inputs/S1.fastq.gz' },
+      tags: { 'gwm:launch-id': 'b1/S1' },
+      retentionMode: 'REMOVE',
+    });
+  });
+
+  it.each([
+    [new ThrottlingException({ message: 'slow down', $metadata: {} }), { retryable: true, throttled: true }],
+    [new InternalServerException({ message: 'oops', $metadata: {} }), { retryable: true, throttled: false }],
+    [new ValidationException({ message: 'bad', $metadata: {} }), { retryable: false, throttled: false }],
+    [new AccessDeniedException({ message: 'no', $metadata: {} }), { retryable: false, throttled: false }],
+    [
+      new ResourceNotFoundException({ message: 'gone', $metadata: {} }),
+      { retryable: false, throttled: false },
+    ],
+    [
+      new ServiceQuotaExceededException({ message: 'quota', $metadata: {} }),
+      { retryable: false, throttled: false },
+    ],
+  ])('classifies %s', async (error, expected) => {
+    omics.on(StartRunCommand).rejects(error);
+    const result = await makeHealthOmicsEngine({ client }).startRun(request);
+    expect(result).toMatchObject({ ok: false, code: error.name, message: error.message, ...expected });
+  });
+
+  it('answers undefined for a run the engine no longer knows', async () => {
+    omics.on(GetRunCommand).rejects(new ResourceNotFoundException({ message: 'no run', $metadata: {} }));
+    expect(await makeHealthOmicsEngine({ client }).getRun('7')).toBeUndefined();
+  });
+});
