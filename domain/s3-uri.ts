@@ -11,6 +11,7 @@ const IPV4_PATTERN = /^\d{1,3}(\.\d{1,3}){3}$/;
 // almost always a copy-paste accident, and they break the run names and logs built from URIs.
 const FORBIDDEN_KEY_CHARACTERS = /[\s\p{Cc}]/u;
 const MAX_KEY_BYTES = 1024;
+const DOT_SEGMENT = /(?:^|\/)\.\.?(?:\/|$)/;
 
 /** Why `uri` is not a strict `s3://bucket/key` URI, or undefined when it is one. */
 export function s3UriError(uri: string): string | undefined {
@@ -26,10 +27,13 @@ export function s3UriError(uri: string): string | undefined {
   const bucketError = bucketNameError(bucket);
   if (bucketError !== undefined) return bucketError;
   if (FORBIDDEN_KEY_CHARACTERS.test(key)) return 'the key contains whitespace or control characters';
-  if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) return `the key is longer than ${MAX_KEY_BYTES} bytes`;
+  // A UTF-16 unit is at most 3 UTF-8 bytes: only long keys need counting.
+  if (key.length * 3 > MAX_KEY_BYTES && Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) {
+    return `the key is longer than ${MAX_KEY_BYTES} bytes`;
+  }
   // S3 keeps `.` and `..` literally, but tools downstream may resolve them and step outside the
   // prefixes a deployment allows, so they are refused rather than interpreted.
-  if (key.split('/').some((segment) => segment === '.' || segment === '..')) {
+  if (DOT_SEGMENT.test(key)) {
     return 'the key must not contain "." or ".." path segments';
   }
   return undefined;

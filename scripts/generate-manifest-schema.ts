@@ -5,7 +5,12 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { NATIVE_SCHEMA_VERSION, nativeManifestSchema, qcSchema } from '../domain/manifest/native-schema.js';
+import {
+  manifestDefaultsSchema,
+  manifestSampleSchema,
+  nativeManifestSchema,
+  qcSchema,
+} from '../domain/manifest/native-schema.js';
 
 const target = fileURLToPath(new URL('../docs/manifest.schema.json', import.meta.url));
 
@@ -16,6 +21,9 @@ const schema = z.toJSONSchema(nativeManifestSchema, {
   override: ({ zodSchema, jsonSchema }) => {
     // Rules between fields are zod refinements, which JSON Schema output leaves out; the two
     // that matter most to someone writing a manifest are restated here.
+    if (zodSchema === manifestDefaultsSchema || zodSchema === manifestSampleSchema) {
+      jsonSchema.not = { required: ['profile', 'workflow'] };
+    }
     if (zodSchema === qcSchema) {
       jsonSchema.allOf = [
         { not: { required: ['profile', 'workflow'] } },
@@ -30,9 +38,5 @@ const schema = z.toJSONSchema(nativeManifestSchema, {
   },
 });
 
-const document = {
-  $id: `https://gwm.dev/schemas/${NATIVE_SCHEMA_VERSION.replace('/', '-')}.schema.json`,
-  ...schema,
-};
-writeFileSync(target, `${JSON.stringify(document, null, 2)}\n`);
+writeFileSync(target, `${JSON.stringify(schema, null, 2)}\n`);
 console.log(`wrote ${target}`);

@@ -1,12 +1,18 @@
+/**
+ * Manifests: what a lab uploads, read into a BatchPlan (or every problem it has).
+ * - parseManifest: intake of the native `gwm.manifest/v1` and the seed format (docs/manifest.md).
+ * - parseWorkflowProfile: validation of a workflow profile before it is stored.
+ * - renderTemplate: the completion path fills the QC run's stored parameterTemplate with
+ *   `renderTemplate(qc.parameterTemplate, { batch: { sampleOutputUris } })`; everything else in it
+ *   was filled at intake.
+ */
 export {
-  issuesToProblems,
   MAX_USER_TAGS,
   NATIVE_SCHEMA_VERSION,
   type NativeManifest,
   type NativeManifestInput,
   nativeManifestSchema,
   normalizeWorkflowId,
-  qcSchema,
   SAMPLE_ID_PATTERN,
 } from './native-schema.js';
 export { parseManifest } from './parse.js';

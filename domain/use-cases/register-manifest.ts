@@ -34,7 +34,7 @@ export interface IntakeDeps {
   releaseConcurrency: number;
   onProgress?: (progress: {
     batchId: string;
-    phase: 'write' | 'release';
+    phase: 'write' | 'registered' | 'release';
     done: number;
     total: number;
   }) => void;
@@ -118,16 +118,15 @@ export async function registerManifest(deps: IntakeDeps, object: ManifestObject)
     notifications: plan.notifications,
   });
 
-  const launches = plan.samples.map((spec) => registeredLaunch(batch, spec));
-  for (let start = 0; start < launches.length; start += deps.chunkSize) {
+  // Items are built a chunk at a time: a 10,000-sample batch never holds every item in memory.
+  const total = plan.samples.length;
+  for (let start = 0; start < total; start += deps.chunkSize) {
     batch = await renewLease(deps, batch);
-    await deps.launches.putMany(launches.slice(start, start + deps.chunkSize));
-    deps.onProgress?.({
-      batchId,
-      phase: 'write',
-      done: Math.min(start + deps.chunkSize, launches.length),
-      total: launches.length,
-    });
+    const chunk = plan.samples
+      .slice(start, start + deps.chunkSize)
+      .map((spec) => registeredLaunch(batch, spec));
+    await deps.launches.putMany(chunk);
+    deps.onProgress?.({ batchId, phase: 'write', done: Math.min(start + deps.chunkSize, total), total });
   }
 
   const registeredAt = deps.now().toISOString();
@@ -146,7 +145,8 @@ export async function registerManifest(deps: IntakeDeps, object: ManifestObject)
       `batch ${batchId} changed while it was being registered`,
     );
   }
-  return release(deps, registered, launches.length, existing !== undefined);
+  deps.onProgress?.({ batchId, phase: 'registered', done: total, total });
+  return release(deps, registered, total, existing !== undefined);
 }
 
 /** Creates the REGISTERING batch, or takes over the lease of a registration that stopped. */

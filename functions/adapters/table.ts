@@ -9,8 +9,6 @@ export const TABLE = {
   sortKey: 'sk',
   /** The stream feeds the launcher and the completion path, which need both images. */
   streamViewType: 'NEW_AND_OLD_IMAGES',
-  /** Items that carry an expiry (token bucket state) set this epoch-seconds attribute. */
-  timeToLiveAttribute: 'expiresAt',
   globalIndexes: [
     /** Launch by engine run id (+ uuid); recent batches. */
     { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },

@@ -11,7 +11,7 @@ export interface StreamSourceSettings {
 
 export type StreamHandler = (event: {
   Records: DynamoDBRecord[];
-}) => Promise<DynamoDBBatchResponse | undefined | void>;
+}) => Promise<DynamoDBBatchResponse | undefined | undefined>;
 
 export interface DispatchResult {
   /** Records handed to the handler (a record retried counts each time). */
@@ -50,7 +50,7 @@ async function deliver(
 ): Promise<void> {
   if (batch.length === 0) return;
   result.invocations += batch.length;
-  let response: DynamoDBBatchResponse | undefined | void;
+  let response: DynamoDBBatchResponse | undefined | undefined;
   try {
     response = await handler({ Records: batch });
   } catch {
@@ -66,7 +66,7 @@ async function deliver(
   if (failures.length === 0) return;
   const failedIds = new Set(failures.map((failure) => failure.itemIdentifier));
   const lowest = batch.findIndex((record) => failedIds.has(record.dynamodb?.SequenceNumber ?? ''));
-  return retryFrom(lowest < 0 ? 0 : lowest, batch, handler, settings, result, retries);
+  return retryFrom(Math.max(lowest, 0), batch, handler, settings, result, retries);
 }
 
 async function retryFrom(

@@ -64,6 +64,25 @@ describe('parseS3Uri', () => {
     expect(error).toEqual(expect.any(String));
   });
 
+  it('accepts dots inside a key segment', () => {
+    // Act
+    const location = parseS3Uri('s3://lab-results/v1..2/sample.R1..fastq.gz');
+
+    // Assess
+    expect(location?.key).toBe('v1..2/sample.R1..fastq.gz');
+  });
+
+  it.each(['s3://lab-results/..', 's3://lab-results/../x', 's3://lab-results/a/.'])(
+    'rejects the dot segment in %s',
+    (uri) => {
+      // Act
+      const location = parseS3Uri(uri);
+
+      // Assess
+      expect(location).toBeUndefined();
+    },
+  );
+
   it('accepts a minimal 3-letter and a maximal 63-letter bucket', () => {
     // Act
     const short = parseS3Uri('s3://abc/k');

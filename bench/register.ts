@@ -1,0 +1,237 @@
+/**
+ * Registration throughput: registers a 10,000-sample manifest on DynamoDB Local and compares it
+ * with raw BatchWriteItem of the same items on a table of the same shape, in the same run.
+ * Each measurement gets a fresh DynamoDB Local (its speed drifts as data accumulates); the order
+ * of the two alternates between rounds; medians are reported.
+ * Usage: npm run bench:register [-- --samples 10000 --rounds 3]
+ */
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { type Batch, batchIdFor, defaultBatchName, sha256Hex } from '../domain/batch.js';
+import { parseManifest } from '../domain/manifest/index.js';
+import { registeredLaunch } from '../domain/registration.js';
+import { registerManifest } from '../domain/use-cases/register-manifest.js';
+import { makeBatchRepository } from '../functions/adapters/batch-repository.js';
+import { makeDocumentClient } from '../functions/adapters/dependencies.js';
+import { makeEntities } from '../functions/adapters/entities.js';
+import { makeLaunchRepository } from '../functions/adapters/launch-repository.js';
+import { makeProfileRepository } from '../functions/adapters/profile-repository.js';
+import { createTableInput } from '../functions/adapters/table.js';
+import { startDynamoDbLocal } from '../infra/local/dynamodb-local.js';
+
+const { values } = parseArgs({
+  options: {
+    samples: { type: 'string', default: '10000' },
+    rounds: { type: 'string', default: '3' },
+    child: { type: 'boolean', default: false },
+  },
+});
+const samples = Number(values.samples);
+const rounds = Number(values.rounds);
+const CHUNK = 500;
+/** ElectroDB's bulk put sends this many BatchWriteItem calls at once; the raw baseline does the same. */
+const CONCURRENCY = 4;
+const TABLE = 'gwm-bench';
+const READ = ['s3://bench-inputs/'];
+const WRITE = ['s3://bench-results/'];
+const LIMITS = { maxSamples: 10_000, maxBytes: 10 * 1024 * 1024 };
+
+function manifest(count: number): string {
+  return JSON.stringify({
+    schemaVersion: 'gwm.manifest/v1',
+    batch: { name: 'BENCH-FC', team: 'bench' },
+    defaults: {
+      workflow: { id: '1234567', type: 'PRIVATE' },
+      outputUri: 's3://bench-results/run/',
+      tags: { project: 'bench' },
+    },
+    samples: Array.from({ length: count }, (_, i) => ({
+      id: `S${String(i).padStart(5, '0')}`,
+      inputs: {
+        fastq1: `s3://bench-inputs/fc/S${i}_L001_R1_001.fastq.gz`,
+        fastq2: `s3://bench-inputs/fc/S${i}_L001_R2_001.fastq.gz`,
+      },
+    })),
+  });
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+const fmt = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 0 });
+
+/** A fresh DynamoDB Local with the gwm table, for one measurement. */
+async function withTable<T>(work: (doc: ReturnType<typeof makeDocumentClient>) => Promise<T>): Promise<T> {
+  const ddb = await startDynamoDbLocal({ tuning: 'throughput' });
+  try {
+    const client = new DynamoDBClient({
+      endpoint: ddb.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'gwmlocal', secretAccessKey: 'gwmlocal' },
+    });
+    await client.send(new CreateTableCommand(createTableInput(TABLE)));
+    await waitUntilTableExists({ client, maxWaitTime: 30 }, { TableName: TABLE });
+    return await work(makeDocumentClient(client));
+  } finally {
+    await ddb.stop();
+  }
+}
+
+async function measureRegistration(text: string) {
+  return withTable(async (doc) => {
+    const entities = makeEntities(doc, TABLE);
+    const started = performance.now();
+    let registeredAt = 0;
+    const outcome = await registerManifest(
+      {
+        batches: makeBatchRepository(entities),
+        launches: makeLaunchRepository(entities),
+        profiles: makeProfileRepository(entities),
+        limits: LIMITS,
+        allowedReadPrefixes: READ,
+        allowedWritePrefixes: WRITE,
+        now: () => new Date(),
+        owner: 'bench',
+        leaseMs: 60_000,
+        chunkSize: CHUNK,
+        releaseConcurrency: 16,
+        onProgress: (progress) => {
+          if (progress.phase === 'registered') registeredAt = performance.now();
+        },
+      },
+      { bucket: 'bench-manifests', key: 'fc/bench.json', sizeBytes: text.length, text },
+    );
+    const finished = performance.now();
+    if (outcome.kind !== 'registered') throw new Error(`registration ended ${outcome.kind}`);
+    return {
+      registration: samples / ((registeredAt - started) / 1000),
+      release: samples / ((finished - registeredAt) / 1000),
+    };
+  });
+}
+
+/** The very items registration writes (keys, index keys, attributes), built outside the timing. */
+function rawItems(text: string, doc: ReturnType<typeof makeDocumentClient>): Record<string, unknown>[] {
+  const sha = sha256Hex(text);
+  const batchId = batchIdFor('bench-manifests', 'fc/bench.json', sha);
+  const result = parseManifest(
+    { text, sizeBytes: text.length },
+    {
+      limits: LIMITS,
+      allowedReadPrefixes: READ,
+      allowedWritePrefixes: WRITE,
+      profiles: new Map(),
+      batch: { id: batchId, defaultName: defaultBatchName('fc/bench.json') },
+    },
+  );
+  if (!result.ok) throw new Error('bench manifest is invalid');
+  const batch = { batchId, name: result.plan.name, createdAt: new Date().toISOString() } as Batch;
+  const entities = makeEntities(doc, TABLE);
+  return result.plan.samples.map(
+    (spec) =>
+      entities.launch.put(registeredLaunch(batch, spec) as never).params().Item as Record<string, unknown>,
+  );
+}
+
+async function measureRaw(text: string) {
+  return withTable(async (doc) => {
+    const items = rawItems(text, doc);
+    const chunks: Record<string, unknown>[][] = [];
+    for (let i = 0; i < items.length; i += 25) chunks.push(items.slice(i, i + 25));
+    const started = performance.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < chunks.length) {
+          let pending = chunks[next++] ?? [];
+          while (pending.length > 0) {
+            const result = await doc.send(
+              new BatchWriteCommand({
+                RequestItems: { [TABLE]: pending.map((Item) => ({ PutRequest: { Item } })) },
+              }),
+            );
+            pending = (result.UnprocessedItems?.[TABLE] ?? []).map(
+              (request) => request.PutRequest?.Item ?? {},
+            );
+          }
+        }
+      }),
+    );
+    return items.length / ((performance.now() - started) / 1000);
+  });
+}
+
+interface RegistrationFigures {
+  registration: number;
+  release: number;
+  maxRssBytes: number;
+}
+
+/** V8's old-space limit in the registering process (MB): see below. */
+const HEAP_LIMIT_MB = 128;
+
+/**
+ * Registration runs in a child process of its own, so its peak RSS is registration's alone (not
+ * the baseline's item arrays, nor earlier rounds'). Without a heap limit V8 lets garbage pile up
+ * as long as the machine has memory; with one, the peak shows what registration needs, and a
+ * registration that needed more would fail here rather than pass unnoticed.
+ */
+function registrationInChild(): Promise<RegistrationFigures> {
+  return new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(import.meta.url), ['--child', '--samples', String(samples)], {
+      execArgv: [...process.execArgv, `--max-old-space-size=${HEAP_LIMIT_MB}`],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    child.once('message', (message) => resolve(message as RegistrationFigures));
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`registration child exited with ${code}`));
+    });
+  });
+}
+
+async function child() {
+  const figures = await measureRegistration(manifest(samples));
+  const maxRssBytes = process.resourceUsage().maxRSS * 1024;
+  process.send?.({ ...figures, maxRssBytes } satisfies RegistrationFigures);
+}
+
+async function main() {
+  const text = manifest(samples);
+  const registration: number[] = [];
+  const release: number[] = [];
+  const raw: number[] = [];
+  let peakRss = 0;
+  console.log(`${fmt(samples)} samples (${(text.length / 1e6).toFixed(1)} MB manifest), ${rounds} rounds`);
+  for (let round = 1; round <= rounds; round++) {
+    const gwmFirst = round % 2 === 1;
+    let gwm: RegistrationFigures | undefined;
+    let baseline = 0;
+    if (gwmFirst) gwm = await registrationInChild();
+    baseline = await measureRaw(text);
+    if (!gwmFirst) gwm = await registrationInChild();
+    if (!gwm) throw new Error('no measurement');
+    peakRss = Math.max(peakRss, gwm.maxRssBytes);
+    registration.push(gwm.registration);
+    release.push(gwm.release);
+    raw.push(baseline);
+    console.log(
+      `round ${round}: registration ${fmt(gwm.registration)} items/s, raw BatchWriteItem ${fmt(baseline)} items/s, ratio ${(gwm.registration / baseline).toFixed(2)}`,
+    );
+  }
+  const ratio = median(registration) / median(raw);
+  console.log('');
+  console.log(`registration (parse, validate, write, flip), median   ${fmt(median(registration))} items/s`);
+  console.log(`raw BatchWriteItem, same items and table, median      ${fmt(median(raw))} items/s`);
+  console.log(`ratio registration / raw                              ${ratio.toFixed(2)} (target >= 0.70)`);
+  console.log(`release to the launcher (REGISTERED -> QUEUED), median ${fmt(median(release))} launches/s`);
+  console.log(
+    `peak RSS of the registering process (max of rounds)   ${(peakRss / 1024 / 1024).toFixed(0)} MB (target < 256 MB; V8 heap limit ${HEAP_LIMIT_MB} MB)`,
+  );
+}
+
+(values.child ? child() : main()).catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,34 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, Billing, StreamViewType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+import { TABLE } from '../../functions/adapters/table.js';
+
+export interface LaunchTableProps {
+  /** Keep the table (and refuse deletion) unless this is a throwaway stack. */
+  retain?: boolean;
+}
+
+/** gwm's single table, built from the same definition the handlers and DynamoDB Local use. */
+export class LaunchTable extends Construct {
+  readonly table: TableV2;
+
+  constructor(scope: Construct, id: string, props: LaunchTableProps = {}) {
+    super(scope, id);
+    const retain = props.retain ?? true;
+    const key = (name: string) => ({ name, type: AttributeType.STRING });
+    this.table = new TableV2(this, 'Table', {
+      partitionKey: key(TABLE.partitionKey),
+      sortKey: key(TABLE.sortKey),
+      billing: Billing.onDemand(),
+      dynamoStream: StreamViewType[TABLE.streamViewType],
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: retain,
+      removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      globalSecondaryIndexes: TABLE.globalIndexes.map((index) => ({
+        indexName: index.indexName,
+        partitionKey: key(index.partitionKey),
+        sortKey: key(index.sortKey),
+      })),
+    });
+  }
+}
