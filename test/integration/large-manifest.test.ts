@@ -1,0 +1,54 @@
+import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { afterAll, describe, expect, it } from 'vitest';
+import { makeTestApp, s3Put, type TestApp } from '../support/test-app.js';
+
+const SAMPLES = 10_000;
+
+/** Counts what an ElectroDB query would return, without reading the items into memory. */
+async function count(app: TestApp, params: QueryCommandInput): Promise<number> {
+  let total = 0;
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await app.table.doc.send(
+      new QueryCommand({ ...params, Select: 'COUNT', ExclusiveStartKey: start }),
+    );
+    total += page.Count ?? 0;
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return total;
+}
+
+describe('a 10,000-sample manifest', () => {
+  let app: TestApp;
+  afterAll(async () => app?.dispose());
+
+  it('registers completely: every launch written once and released, the batch ACTIVE', async () => {
+    // Prepare
+    app = await makeTestApp({ intake: { chunkSize: 500 } });
+    app.upload('lab-manifests', 'cohorts/big.json', {
+      schemaVersion: 'gwm.manifest/v1',
+      batch: { name: 'COHORT-10K' },
+      defaults: { workflow: { id: '1234567' }, outputUri: 's3://lab-results/cohort/' },
+      samples: Array.from({ length: SAMPLES }, (_, i) => ({
+        id: `P${String(i).padStart(5, '0')}`,
+        inputs: {
+          fastq1: `s3://lab-inputs/cohort/P${i}_R1.fastq.gz`,
+          fastq2: `s3://lab-inputs/cohort/P${i}_R2.fastq.gz`,
+        },
+      })),
+    });
+    // Act: delivered twice, as S3 may
+    await app.onManifest(s3Put('lab-manifests', 'cohorts/big.json'));
+    await app.onManifest(s3Put('lab-manifests', 'cohorts/big.json'));
+    // Assess
+    const [batch] = (await app.batches.listRecent({})).items;
+    expect(batch).toMatchObject({ status: 'ACTIVE', sampleCount: SAMPLES, releasedCount: SAMPLES });
+    const batchId = batch?.batchId ?? '';
+    const inBatch = app.entities.launch.query.byBatch({ batchId }).params();
+    expect(await count(app, inBatch)).toBe(SAMPLES);
+    const queued = app.entities.launch.query.byStatus({ status: 'QUEUED' }).params();
+    expect(await count(app, queued)).toBe(SAMPLES);
+    const registered = app.entities.launch.query.byStatus({ status: 'REGISTERED' }).params();
+    expect(await count(app, registered)).toBe(0);
+  }, 240_000);
+});
