@@ -32,7 +32,7 @@ const { values } = parseArgs({
 const samples = Number(values.samples);
 const rounds = Number(values.rounds);
 const CHUNK = 500;
-/** ElectroDB's bulk put sends this many BatchWriteItem calls at once; the raw baseline does the same. */
+/** The launch repository keeps this many BatchWriteItem calls in flight (its default); so does the baseline. */
 const CONCURRENCY = 4;
 const TABLE = 'gwm-bench';
 const READ = ['s3://bench-inputs/'];

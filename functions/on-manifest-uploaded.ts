@@ -65,6 +65,11 @@ export function makeManifestUploadedHandler(deps: ManifestUploadedDeps) {
             break;
         }
       } catch (error) {
+        if (isGone(error)) {
+          // Deleted (or overwritten under a version) before we read it: nothing is left to register.
+          logger.warn('manifest object no longer exists; nothing registered', { error: error as Error });
+          continue;
+        }
         logger.error('manifest not registered; it will be retried', {
           error: error as Error,
           code: error instanceof GwmError ? error.code : undefined,
@@ -80,4 +85,9 @@ export function makeManifestUploadedHandler(deps: ManifestUploadedDeps) {
     if (failures.length > 0)
       throw new AggregateError(failures, `${failures.length} manifest(s) not registered`);
   };
+}
+
+function isGone(error: unknown): boolean {
+  const name = (error as { name?: string } | null)?.name;
+  return name === 'NoSuchKey' || name === 'NoSuchVersion' || name === 'NotFound';
 }

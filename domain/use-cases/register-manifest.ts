@@ -1,4 +1,5 @@
 import { type Batch, batchIdFor, defaultBatchName, PROBLEMS_KEPT, sha256Hex } from '../batch.js';
+import { forEachConcurrently } from '../concurrency.js';
 import { RetryableError } from '../errors.js';
 import { parseManifest } from '../manifest/index.js';
 import type { ManifestLimits, ManifestProblem } from '../manifest/types.js';
@@ -209,13 +210,9 @@ async function release(
       limit: 1000,
     });
     const now = deps.now().toISOString();
-    for (let i = 0; i < page.items.length; i += deps.releaseConcurrency) {
-      const slice = page.items.slice(i, i + deps.releaseConcurrency);
-      const results = await Promise.all(
-        slice.map((launch) => deps.launches.release(batch.batchId, launch.launchId, now)),
-      );
-      released += results.filter((result) => result === 'written').length;
-    }
+    await forEachConcurrently(page.items, deps.releaseConcurrency, async (launch) => {
+      if ((await deps.launches.release(batch.batchId, launch.launchId, now)) === 'written') released++;
+    });
     cursor = page.cursor;
     deps.onProgress?.({ batchId: batch.batchId, phase: 'release', done: released, total: batch.sampleCount });
   } while (cursor);

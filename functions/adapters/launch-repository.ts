@@ -1,4 +1,5 @@
 import type { CreateEntityItem } from 'electrodb';
+import { forEachConcurrently } from '../../domain/concurrency.js';
 import type { Launch, LaunchStatus } from '../../domain/launch.js';
 import type { LaunchRepository, Page, PageRequest, TimeRange, WriteResult } from '../../domain/ports.js';
 import { isConditionFailure } from './dynamo-errors.js';
@@ -7,6 +8,8 @@ import { launchRecord, readRecord } from './records.js';
 
 const DEFAULT_PAGE = 100;
 const BATCH_WRITE_ROUNDS = 8;
+/** Items per BatchWriteItem call (DynamoDB's limit). */
+const BATCH_WRITE_MAX = 25;
 // ElectroDB turns `undefined` into nothing on put, which is what a full rewrite needs.
 type Stored = CreateEntityItem<Entities['launch']>;
 
@@ -34,9 +37,10 @@ const MAX_TIME = '9999';
 
 export function makeLaunchRepository(
   entities: Entities,
-  options: { sleep?: (ms: number) => Promise<void> } = {},
+  options: { sleep?: (ms: number) => Promise<void>; writeConcurrency?: number } = {},
 ): LaunchRepository {
   const { launch } = entities;
+  const writeConcurrency = options.writeConcurrency ?? 4;
   const sleep = options.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms)));
 
   return {
@@ -46,18 +50,25 @@ export function makeLaunchRepository(
     },
 
     async putMany(launches) {
-      let pending = launches.map(toItem);
-      for (let round = 0; pending.length > 0; round++) {
-        if (round >= BATCH_WRITE_ROUNDS) {
-          throw new Error(
-            `${pending.length} launch items stayed unprocessed after ${BATCH_WRITE_ROUNDS} rounds`,
-          );
-        }
-        if (round > 0) await sleep(Math.min(2_000, 50 * 2 ** round));
-        const result = await launch.put(pending).go({ concurrency: 4 });
-        const unprocessed = new Set(result.unprocessed.map((keys) => `${keys.batchId}\n${keys.launchId}`));
-        pending = pending.filter((item) => unprocessed.has(`${item.batchId}\n${item.launchId}`));
+      const groups: Stored[][] = [];
+      for (let i = 0; i < launches.length; i += BATCH_WRITE_MAX) {
+        groups.push(launches.slice(i, i + BATCH_WRITE_MAX).map(toItem));
       }
+      await forEachConcurrently(groups, writeConcurrency, async (group) => {
+        let pending = group;
+        for (let round = 0; pending.length > 0; round++) {
+          if (round >= BATCH_WRITE_ROUNDS) {
+            throw new Error(
+              `${pending.length} launch items stayed unprocessed after ${BATCH_WRITE_ROUNDS} rounds`,
+            );
+          }
+          // DynamoDB hands back what it could not write under load: back off, then send only those.
+          if (round > 0) await sleep(Math.min(2_000, 50 * 2 ** round));
+          const result = await launch.put(pending).go();
+          const unprocessed = new Set(result.unprocessed.map((keys) => `${keys.batchId}\n${keys.launchId}`));
+          pending = pending.filter((item) => unprocessed.has(`${item.batchId}\n${item.launchId}`));
+        }
+      });
     },
 
     async replace(expected, next): Promise<WriteResult> {

@@ -102,6 +102,12 @@ describe('launch path', () => {
     expect(launch?.status).toBe('SUBMITTED');
   });
 
+  it('registers nothing, and does not ask for a retry, when the object was deleted before it was read', async () => {
+    app = await makeTestApp();
+    await expect(app.onManifest(s3Put('lab-manifests', 'fc/deleted.json'))).resolves.toBeUndefined();
+    expect((await app.batches.listRecent({})).items).toHaveLength(0);
+  });
+
   it('ignores the S3 test event and decodes form-encoded keys', async () => {
     app = await makeTestApp();
     const testEvent = JSON.parse(
