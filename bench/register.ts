@@ -31,7 +31,7 @@ const { values } = parseArgs({
 });
 const samples = Number(values.samples);
 const rounds = Number(values.rounds);
-const CHUNK = 500;
+const CHUNK = 2_000;
 /** The launch repository keeps this many BatchWriteItem calls in flight (its default); so does the baseline. */
 const CONCURRENCY = 4;
 const TABLE = 'gwm-bench';

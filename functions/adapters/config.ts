@@ -28,7 +28,7 @@ const schema = z.object({
   STARTRUN_BACKOFF_MAX_MS: positiveInt.default(20_000),
   CLAIM_LEASE_SECONDS: positiveInt.default(300),
   REGISTRATION_LEASE_SECONDS: positiveInt.default(60),
-  REGISTRATION_CHUNK_SIZE: positiveInt.default(500),
+  REGISTRATION_CHUNK_SIZE: positiveInt.default(2_000),
   MAX_SAMPLES: positiveInt.default(DEFAULT_MANIFEST_LIMITS.maxSamples),
   MAX_MANIFEST_BYTES: positiveInt.default(DEFAULT_MANIFEST_LIMITS.maxBytes),
   RUN_RETENTION_MODE: z.enum(['RETAIN', 'REMOVE']).optional(),
