@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { OmicsClient } from '@aws-sdk/client-omics';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { RunLogReader, WorkflowEngine } from '../../domain/ports.js';
 import { makePacer } from '../../domain/use-cases/pace.js';
 import type { IntakeDeps } from '../../domain/use-cases/register-manifest.js';
 import type { LauncherDeps } from '../../domain/use-cases/start-launch.js';
@@ -25,11 +25,14 @@ export function makeDocumentClient(client: DynamoDBClient): DynamoDBDocumentClie
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 
+/** Clients and clocks to use instead of the ones built from the configuration (tests). */
 export interface Overrides {
-  engine?: WorkflowEngine;
-  logs?: RunLogReader;
+  dynamo?: DynamoDBClient;
+  omics?: OmicsClient;
+  logs?: CloudWatchLogsClient;
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
 }
 
 /**
@@ -38,25 +41,21 @@ export interface Overrides {
  */
 export function buildDependencies(config: Config, overrides: Overrides = {}) {
   const region = config.AWS_REGION;
-  const dynamo = new DynamoDBClient({ region, endpoint: config.DYNAMODB_ENDPOINT });
+  const dynamo = overrides.dynamo ?? new DynamoDBClient({ region, endpoint: config.DYNAMODB_ENDPOINT });
   const entities = makeEntities(makeDocumentClient(dynamo), config.TABLE_NAME);
   const launches = makeLaunchRepository(entities);
   const batches = makeBatchRepository(entities);
   const profiles = makeProfileRepository(entities);
   const now = overrides.now ?? (() => new Date());
   const wait = overrides.sleep ?? sleep;
-  const engine =
-    overrides.engine ??
-    makeHealthOmicsEngine({
-      client: makeOmicsClient({ region, endpoint: config.OMICS_ENDPOINT }),
-      retentionMode: config.RUN_RETENTION_MODE,
-    });
-  const logs =
-    overrides.logs ??
-    makeCloudWatchLogReader({
-      client: new CloudWatchLogsClient({ region, endpoint: config.LOGS_ENDPOINT }),
-      logGroup: config.OMICS_LOG_GROUP,
-    });
+  const engine = makeHealthOmicsEngine({
+    client: overrides.omics ?? makeOmicsClient({ region, endpoint: config.OMICS_ENDPOINT }),
+    retentionMode: config.RUN_RETENTION_MODE,
+  });
+  const logs = makeCloudWatchLogReader({
+    client: overrides.logs ?? new CloudWatchLogsClient({ region, endpoint: config.LOGS_ENDPOINT }),
+    logGroup: config.OMICS_LOG_GROUP,
+  });
 
   const intake: Omit<IntakeDeps, 'owner'> = {
     batches,
@@ -90,7 +89,7 @@ export function buildDependencies(config: Config, overrides: Overrides = {}) {
     now,
     sleep: wait,
     newClaimToken: randomUUID,
-    random: Math.random,
+    random: overrides.random ?? Math.random,
   };
   const tracker: TrackerDeps = { launches, engine, logs, logLines: config.LOG_EXCERPT_LINES, now };
   const objects = new S3Client({

@@ -3,7 +3,7 @@ import type { WorkflowProfile } from '../../domain/workflow.js';
 import type { Entities } from './entities.js';
 import { profileRecord, readRecord } from './records.js';
 
-const toProfile = (item: unknown) => readRecord(profileRecord, 'workflowProfile', item) as WorkflowProfile;
+const toProfile = (item: unknown): WorkflowProfile => readRecord(profileRecord, 'workflowProfile', item);
 
 export function makeProfileRepository(
   entities: Entities,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Batch } from '../../domain/batch.js';
 import { LAUNCH_STATUSES, type Launch } from '../../domain/launch.js';
+import { workflowProfileSchema } from '../../domain/manifest/profile-schema.js';
 import type { WorkflowProfile } from '../../domain/workflow.js';
 
 /**
@@ -99,17 +100,13 @@ export const batchRecord = z.object({
   revision: z.number(),
 }) satisfies z.ZodType<Batch, unknown>;
 
-export const profileRecord = z.object({
-  name: z.string(),
-  description: opt(z.string()),
-  workflow: z.object({
-    id: z.string(),
-    type: z.enum(['PRIVATE', 'READY2RUN']),
-    version: opt(z.string()),
-  }),
-  parameterTemplate: z.record(z.string(), z.unknown()),
-  defaults: z.record(z.string(), z.unknown()),
-}) satisfies z.ZodType<WorkflowProfile, unknown>;
+/** The profile document schema itself (domain/manifest), plus what the table adds. */
+export const profileRecord = workflowProfileSchema
+  .extend({ updatedAt: opt(z.string()) })
+  .transform(({ updatedAt: _updatedAt, ...profile }) => profile) satisfies z.ZodType<
+  WorkflowProfile,
+  unknown
+>;
 
 export class CorruptItemError extends Error {
   readonly code = 'CORRUPT_ITEM';
@@ -122,11 +119,8 @@ export class CorruptItemError extends Error {
 export function readRecord<T>(schema: z.ZodType<T, unknown>, entity: string, item: unknown): T {
   const parsed = schema.safeParse(item);
   if (parsed.success) return parsed.data;
-  const id = String(
-    (item as Record<string, unknown> | null)?.launchId ??
-      (item as Record<string, unknown> | null)?.batchId ??
-      '?',
-  );
+  const fields = (item ?? {}) as Record<string, unknown>;
+  const id = String(fields.launchId ?? fields.batchId ?? fields.name ?? '?');
   const issues = parsed.error.issues
     .map((issue) => `${issue.path.join('.') || '(item)'}: ${issue.message}`)
     .join('; ');

@@ -1,16 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { inject } from 'vitest';
-import { makePacer } from '../../domain/use-cases/pace.js';
 import type { IntakeDeps } from '../../domain/use-cases/register-manifest.js';
 import type { LauncherDeps } from '../../domain/use-cases/start-launch.js';
-import { makeBatchRepository } from '../../functions/adapters/batch-repository.js';
-import { makeCloudWatchLogReader } from '../../functions/adapters/cloudwatch-log-reader.js';
-import { makeEntities } from '../../functions/adapters/entities.js';
-import { makeHealthOmicsEngine } from '../../functions/adapters/healthomics-engine.js';
-import { makeLaunchRepository } from '../../functions/adapters/launch-repository.js';
-import { makeProfileRepository } from '../../functions/adapters/profile-repository.js';
-import { makeRateLimitStore } from '../../functions/adapters/rate-limit-store.js';
+import { loadConfig } from '../../functions/adapters/config.js';
+import { buildDependencies } from '../../functions/adapters/dependencies.js';
 import type { ManifestObjectReader } from '../../functions/adapters/s3-manifest-reader.js';
 import { makeMemoryTelemetry } from '../../functions/adapters/telemetry.js';
 import { LAUNCHER_EVENT_SOURCE } from '../../functions/event-sources.js';
@@ -43,16 +37,33 @@ export interface TestAppOptions {
  */
 export async function makeTestApp(options: TestAppOptions = {}) {
   const table = await makeTestTable(inject('dynamodbEndpoint'));
-  const entities = makeEntities(table.doc, table.tableName);
-  const launches = makeLaunchRepository(entities);
-  const batches = makeBatchRepository(entities);
-  const profiles = makeProfileRepository(entities);
   const omics = makeFakeOmics(options.omics);
-  const engine = makeHealthOmicsEngine({ client: omics.client });
-  const logs = makeCloudWatchLogReader({ client: omics.logsClient });
   const telemetry = makeMemoryTelemetry();
   const now = options.now ?? (() => new Date());
+  // Backoffs and pacing waits are real but short: the tests exercise the waiting, not the clock.
   const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.min(ms, 5)));
+  const config = loadConfig({
+    TABLE_NAME: table.tableName,
+    AWS_REGION: 'us-east-1',
+    ALLOWED_READ_PREFIXES: ALLOWED_READ.join(','),
+    ALLOWED_WRITE_PREFIXES: ALLOWED_WRITE.join(','),
+    OMICS_ROLE_ARN: ROLE_ARN,
+    STARTRUN_RATE_PER_SECOND: String(options.ratePerSecond ?? 1_000),
+    STARTRUN_BURST: String(options.burst ?? 50),
+    STARTRUN_CALLS_PER_CLAIM: '4',
+    STARTRUN_BACKOFF_BASE_MS: '1',
+    STARTRUN_BACKOFF_MAX_MS: '5',
+    REGISTRATION_CHUNK_SIZE: '100',
+    LOG_EXCERPT_LINES: '20',
+  });
+  const deps = buildDependencies(config, {
+    dynamo: table.client,
+    omics: omics.client,
+    logs: omics.logsClient,
+    now,
+    sleep,
+  });
+  const { entities, launches, batches, profiles } = deps;
 
   const objects = new Map<string, string>();
   const reader: ManifestObjectReader = {
@@ -64,38 +75,8 @@ export async function makeTestApp(options: TestAppOptions = {}) {
     },
   };
 
-  const intake: Omit<IntakeDeps, 'owner'> = {
-    batches,
-    launches,
-    profiles,
-    limits: { maxSamples: 10_000, maxBytes: 10 * 1024 * 1024 },
-    allowedReadPrefixes: ALLOWED_READ,
-    allowedWritePrefixes: ALLOWED_WRITE,
-    now,
-    leaseMs: 60_000,
-    chunkSize: 100,
-    releaseConcurrency: 16,
-    ...options.intake,
-  };
-  const launcher: LauncherDeps = {
-    launches,
-    engine,
-    pacer: makePacer({
-      store: makeRateLimitStore(entities),
-      name: 'startRun',
-      settings: { ratePerSecond: options.ratePerSecond ?? 1_000, burst: options.burst ?? 50 },
-      now,
-      sleep,
-    }),
-    roleArn: ROLE_ARN,
-    leaseMs: 60_000,
-    retry: { attempts: 4, baseDelayMs: 1, maxDelayMs: 5 },
-    now,
-    sleep,
-    newClaimToken: randomUUID,
-    random: Math.random,
-    ...options.launcher,
-  };
+  const intake: Omit<IntakeDeps, 'owner'> = { ...deps.intake, ...options.intake };
+  const launcher: LauncherDeps = { ...deps.launcher, ...options.launcher };
 
   const onManifest = makeManifestUploadedHandler({
     intake,
@@ -104,10 +85,7 @@ export async function makeTestApp(options: TestAppOptions = {}) {
     newOwner: randomUUID,
   });
   const launcherHandler = makeLauncherHandler({ launcher, telemetry });
-  const onRunStatus = makeRunStatusHandler({
-    tracker: { launches, engine, logs, logLines: 20, now },
-    telemetry,
-  });
+  const onRunStatus = makeRunStatusHandler({ tracker: deps.tracker, telemetry });
   const stream = createStreamReader({
     client: table.streams,
     streamArn: table.streamArn,
