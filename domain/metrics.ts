@@ -18,6 +18,14 @@ export const METRICS = {
   statusApplied: 'StatusApplied',
   statusIgnored: 'StatusIgnored',
   eventsNotOurs: 'RunEventsNotOurs',
+  outcomesCounted: 'LaunchOutcomesCounted',
+  batchesCompleted: 'BatchesCompleted',
+  batchesReopened: 'BatchesReopened',
+  qcStarted: 'QcStarted',
+  qcSkipped: 'QcSkipped',
+  notificationsSent: 'NotificationsSent',
+  reconcilerChecked: 'ReconcilerLaunchesChecked',
+  reconcilerRepairs: 'ReconcilerRepairs',
 } as const;
 
 export type MetricName = (typeof METRICS)[keyof typeof METRICS];

@@ -77,11 +77,22 @@ export interface RunDetails {
   tags: Record<string, string>;
 }
 
+/** One row of the engine's run list. */
+export interface RunSummary {
+  runId: string;
+  runUuid?: string;
+  runArn?: string;
+  name?: string;
+  status: RunStatus;
+}
+
 /** The workflow engine (HealthOmics, or the embedded runtime's local engine). */
 export interface WorkflowEngine {
   startRun(request: RunRequest): Promise<StartRunResult>;
   /** Undefined when the engine does not know the run (never existed, or removed by retention). */
   getRun(runId: string): Promise<RunDetails | undefined>;
+  /** Runs with exactly this name (ListRuns filters by name prefix; the adapter keeps exact matches). */
+  listRunsByName(name: string): Promise<RunSummary[]>;
 }
 
 export interface RunLogTail {

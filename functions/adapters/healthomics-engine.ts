@@ -1,5 +1,6 @@
 import {
   GetRunCommand,
+  ListRunsCommand,
   OmicsClient,
   type OmicsClientConfig,
   ResourceNotFoundException,
@@ -7,7 +8,7 @@ import {
   StartRunCommand,
 } from '@aws-sdk/client-omics';
 import { RUN_STATUSES, type RunStatus } from '../../domain/launch.js';
-import type { RunDetails, StartRunResult, WorkflowEngine } from '../../domain/ports.js';
+import type { RunDetails, RunSummary, StartRunResult, WorkflowEngine } from '../../domain/ports.js';
 import type { RunRequest } from '../../domain/run-request.js';
 
 /** Engine errors that no retry will fix: the launch ends LAUNCH_FAILED with the engine's message. */
@@ -70,6 +71,24 @@ export function makeHealthOmicsEngine(options: HealthOmicsEngineOptions): Workfl
       } catch (error) {
         return classify(error);
       }
+    },
+
+    async listRunsByName(name: string): Promise<RunSummary[]> {
+      const runs: RunSummary[] = [];
+      let startingToken: string | undefined;
+      do {
+        const page = await client.send(new ListRunsCommand({ name, startingToken, maxResults: 100 }));
+        for (const item of page.items ?? []) {
+          // ListRuns matches names by prefix: keep only this exact name.
+          if (item.name !== name || !item.id) continue;
+          const status = RUN_STATUSES.includes(item.status as RunStatus)
+            ? (item.status as RunStatus)
+            : 'PENDING';
+          runs.push({ runId: item.id, runArn: item.arn, name: item.name, status });
+        }
+        startingToken = page.nextToken;
+      } while (startingToken);
+      return runs;
     },
 
     async getRun(runId: string): Promise<RunDetails | undefined> {
