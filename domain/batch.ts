@@ -9,9 +9,41 @@ import type {
 /**
  * REGISTERING: launch items are being written (under a lease). REGISTERED: every launch item is
  * written; launches are being released to the launcher. ACTIVE: every launch is launchable.
+ * QC_RUNNING: every sample finished and the QC run was started. COMPLETED,
+ * COMPLETED_WITH_FAILURES, FAILED: done (a retried sample reopens the batch: ACTIVE, next round).
  * REJECTED: the manifest was invalid; nothing was launched.
  */
-export type BatchStatus = 'REGISTERING' | 'REGISTERED' | 'ACTIVE' | 'REJECTED';
+export type BatchStatus =
+  | 'REGISTERING'
+  | 'REGISTERED'
+  | 'ACTIVE'
+  | 'QC_RUNNING'
+  | 'COMPLETED'
+  | 'COMPLETED_WITH_FAILURES'
+  | 'FAILED'
+  | 'REJECTED';
+
+export const BATCH_STATUSES: readonly BatchStatus[] = [
+  'REGISTERING',
+  'REGISTERED',
+  'ACTIVE',
+  'QC_RUNNING',
+  'COMPLETED',
+  'COMPLETED_WITH_FAILURES',
+  'FAILED',
+  'REJECTED',
+];
+
+/** Samples that finished, by outcome; kept on the batch item, each attempt counted once. */
+export interface BatchCounts {
+  succeeded: number;
+  failed: number;
+  cancelled: number;
+  launchFailed: number;
+  deleted: number;
+}
+
+export type QcState = 'NONE' | 'WAITING' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'SKIPPED';
 
 export interface Batch {
   batchId: string;
@@ -36,8 +68,23 @@ export interface Batch {
   createdAt: string;
   updatedAt: string;
   registeredAt?: string;
+  /** Finished samples by outcome (see domain/completion.ts). */
+  counts: BatchCounts;
+  /** 1, then +1 each time a retried sample reopens the finished batch. */
+  round: number;
+  qcState: QcState;
+  qcReason?: string;
+  /** QC runs started so far; the QC launch's attempt. */
+  qcAttempt: number;
+  /** The round whose outcome was (or is being) notified; a notification is sent once per round. */
+  notifiedRound: number;
+  notificationState?: 'SENDING' | 'SENT';
+  notificationAt?: string;
+  finishedAt?: string;
   revision: number;
 }
+
+export const NO_COUNTS: BatchCounts = { succeeded: 0, failed: 0, cancelled: 0, launchFailed: 0, deleted: 0 };
 
 /** A rejected batch keeps this many problems; an item must stay under DynamoDB's 400 KB. */
 export const PROBLEMS_KEPT = 500;

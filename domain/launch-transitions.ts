@@ -260,6 +260,8 @@ export function applyRunStatus(launch: Launch, obs: RunObservation, now: Date): 
 
   const terminal = isTerminal(obs.status);
   const failed = obs.status === 'FAILED' || obs.status === 'CANCELLED';
+  // The reconciler explains a run the engine no longer knows; an event's DELETED carries no reason.
+  const explainedDeletion = obs.status === 'DELETED' && obs.failureReason !== undefined;
   const next = touch(launch, now, {
     status: obs.status,
     runId: launch.runId ?? obs.runId,
@@ -279,8 +281,21 @@ export function applyRunStatus(launch: Launch, obs: RunObservation, now: Date): 
           logExcerpt: obs.logExcerpt ? tail(obs.logExcerpt, LOG_EXCERPT_MAX) : undefined,
         }
       : {}),
+    ...(explainedDeletion ? { failureReason: obs.failureReason?.slice(0, FAILURE_REASON_MAX) } : {}),
   });
   return { kind: 'changed', next };
+}
+
+/**
+ * A QUEUED or THROTTLED launch no launcher picked up: its stream record may have gone to the
+ * dead-letter queue. Rewriting it (same status, next revision) sends the launcher a fresh record.
+ */
+export function requeue(launch: Launch, reason: string, now: Date): Transition | Ignored {
+  if (launch.status !== 'QUEUED' && launch.status !== 'THROTTLED') {
+    return ignored('conflict', `launch is ${launch.status}`);
+  }
+  const note = `Re-queued at ${now.toISOString()}: ${reason}`.slice(0, FAILURE_REASON_MAX);
+  return { kind: 'changed', next: touch(launch, now, { note }) };
 }
 
 function ignored(reason: IgnoreReason, detail: string): Ignored {

@@ -1,4 +1,5 @@
-import type { Batch } from './batch.js';
+import type { Batch, BatchCounts } from './batch.js';
+import type { OutcomeMark } from './completion.js';
 import type { Launch, LaunchStatus, RunStatus } from './launch.js';
 import type { TokenBucketState } from './rate-limit.js';
 import type { RunRequest } from './run-request.js';
@@ -103,4 +104,19 @@ export interface RunLogTail {
 
 export interface RunLogReader {
   tail(runId: string, maxLines: number): Promise<RunLogTail | undefined>;
+}
+
+/** The per-launch counting marks and the batch counters, written together. */
+export interface OutcomeLedger {
+  get(batchId: string, launchId: string): Promise<OutcomeMark | undefined>;
+  /**
+   * Writes `next` (if the stored mark is still `expected`) and adds `delta` to the batch's
+   * counters, in one transaction: an attempt is counted once or not at all.
+   */
+  record(
+    expected: OutcomeMark | undefined,
+    next: OutcomeMark,
+    delta: Partial<BatchCounts>,
+    now: string,
+  ): Promise<WriteResult>;
 }

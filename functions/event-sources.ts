@@ -1,4 +1,4 @@
-import { LAUNCHABLE_STATUSES } from '../domain/launch.js';
+import { LAUNCHABLE_STATUSES, TERMINAL_STATUSES } from '../domain/launch.js';
 import { RUN_STATUS_CHANGE_PATTERN } from '../domain/run-events.js';
 import { ENTITY_ATTRIBUTE, ENTITY_NAMES } from './adapters/entities.js';
 
@@ -27,6 +27,29 @@ export const LAUNCHER_EVENT_SOURCE = {
   batchSize: 10,
   maxRetryAttempts: 5,
   maxRecordAgeSeconds: 6 * 60 * 60,
+  bisectBatchOnError: true,
+  reportBatchItemFailures: true,
+  startingPosition: 'TRIM_HORIZON',
+} as const;
+
+/**
+ * The completion aggregator: launches that reached a terminal status (counted), and launches
+ * being claimed (a retried sample is in progress again; first claims are a quick no-op).
+ */
+export const COMPLETION_EVENT_SOURCE = {
+  filterPatterns: [
+    {
+      dynamodb: {
+        NewImage: {
+          [ENTITY_ATTRIBUTE]: { S: [ENTITY_NAMES.launch] },
+          status: { S: [...TERMINAL_STATUSES, 'SUBMITTING'] },
+        },
+      },
+    },
+  ],
+  batchSize: 25,
+  maxRetryAttempts: 8,
+  maxRecordAgeSeconds: 24 * 60 * 60,
   bisectBatchOnError: true,
   reportBatchItemFailures: true,
   startingPosition: 'TRIM_HORIZON',

@@ -1,6 +1,8 @@
 import type { S3Event } from 'aws-lambda';
+import type { Batch } from '../domain/batch.js';
 import { GwmError } from '../domain/errors.js';
 import { METRICS } from '../domain/metrics.js';
+import type { Notifier } from '../domain/notifications.js';
 import { type IntakeDeps, registerManifest } from '../domain/use-cases/register-manifest.js';
 import { decodeS3Key, type ManifestObjectReader } from './adapters/s3-manifest-reader.js';
 import type { Telemetry } from './adapters/telemetry.js';
@@ -10,6 +12,8 @@ export interface ManifestUploadedDeps {
   objects: ManifestObjectReader;
   telemetry: Telemetry;
   newOwner: () => string;
+  /** Told about rejected manifests. */
+  notifier: Notifier;
 }
 
 /** The configuration test message S3 sends when a notification is set up has no Records. */
@@ -58,6 +62,7 @@ export function makeManifestUploadedHandler(deps: ManifestUploadedDeps) {
               problemCount: outcome.problems.length,
               problems: outcome.problems.slice(0, 20),
             });
+            await notifyRejected(deps, outcome.batch);
             break;
           case 'duplicate':
             deps.telemetry.count(METRICS.manifestsDuplicate);
@@ -90,4 +95,24 @@ export function makeManifestUploadedHandler(deps: ManifestUploadedDeps) {
 function isGone(error: unknown): boolean {
   const name = (error as { name?: string } | null)?.name;
   return name === 'NoSuchKey' || name === 'NoSuchVersion' || name === 'NotFound';
+}
+
+/**
+ * Sent once: only the invocation that created the REJECTED batch gets here. A failed send is
+ * logged, not retried (the rejected batch and its problems stay on the table for people to read).
+ */
+async function notifyRejected(deps: ManifestUploadedDeps, batch: Batch): Promise<void> {
+  try {
+    await deps.notifier.send({
+      kind: 'manifest-rejected',
+      batchId: batch.batchId,
+      batchName: batch.name,
+      sourceUri: batch.sourceUri,
+      problemCount: batch.problemCount ?? batch.problems?.length ?? 0,
+      problems: batch.problems ?? [],
+    });
+    deps.telemetry.count(METRICS.notificationsSent);
+  } catch (error) {
+    deps.telemetry.logger.warn('manifest-rejected notification not sent', { error: error as Error });
+  }
 }

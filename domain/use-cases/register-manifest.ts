@@ -1,4 +1,4 @@
-import { type Batch, batchIdFor, defaultBatchName, PROBLEMS_KEPT, sha256Hex } from '../batch.js';
+import { type Batch, batchIdFor, defaultBatchName, NO_COUNTS, PROBLEMS_KEPT, sha256Hex } from '../batch.js';
 import { forEachConcurrently } from '../concurrency.js';
 import { RetryableError } from '../errors.js';
 import { parseManifest } from '../manifest/index.js';
@@ -84,6 +84,10 @@ export async function registerManifest(deps: IntakeDeps, object: ManifestObject)
     sourceETag: object.eTag,
     contentSha256,
     releasedCount: 0,
+    counts: NO_COUNTS,
+    round: 1,
+    qcAttempt: 0,
+    notifiedRound: 0,
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
     revision: 1,
@@ -95,6 +99,7 @@ export async function registerManifest(deps: IntakeDeps, object: ManifestObject)
       name: result.name ?? defaultName,
       format: result.format,
       status: 'REJECTED',
+      qcState: 'NONE',
       sampleCount: 0,
       problems: result.problems.slice(0, PROBLEMS_KEPT),
       problemCount: result.problems.length,
@@ -114,6 +119,7 @@ export async function registerManifest(deps: IntakeDeps, object: ManifestObject)
     team: plan.team,
     submitter: plan.submitter,
     status: 'REGISTERING',
+    qcState: plan.qc ? 'WAITING' : 'NONE',
     sampleCount: plan.samples.length,
     qc: plan.qc,
     notifications: plan.notifications,
@@ -217,15 +223,22 @@ async function release(
     deps.onProgress?.({ batchId: batch.batchId, phase: 'release', done: released, total: batch.sampleCount });
   } while (cursor);
 
-  const now = deps.now().toISOString();
-  const active: Batch = {
-    ...batch,
-    status: 'ACTIVE',
-    releasedCount: batch.sampleCount,
-    updatedAt: now,
-    revision: batch.revision + 1,
-  };
-  // Losing this race means a concurrent redelivery finished the release: the result is the same.
-  await deps.batches.replace(batch, active);
+  // Released launches may already be finishing (their counts bump the batch's revision), so the
+  // flip is retried on the fresh batch until it lands or someone else moved the batch on.
+  let current: Batch | undefined = batch;
+  let active = batch;
+  for (let round = 0; current?.status === 'REGISTERED' && round < 20; round++) {
+    const now = deps.now().toISOString();
+    active = {
+      ...current,
+      status: 'ACTIVE',
+      releasedCount: current.sampleCount,
+      updatedAt: now,
+      revision: current.revision + 1,
+    };
+    if ((await deps.batches.replace(current, active)) === 'written') break;
+    current = await deps.batches.get(batch.batchId);
+    active = current ?? active;
+  }
   return { kind: 'registered', batch: active, launchesWritten: written, released, resumed };
 }

@@ -1,18 +1,11 @@
 import type { Launch } from '../launch.js';
-import { applyRunStatus, type IgnoreReason, type RunObservation } from '../launch-transitions.js';
-import type { LaunchRepository, RunDetails, RunLogReader, WorkflowEngine } from '../ports.js';
+import type { IgnoreReason, RunObservation } from '../launch-transitions.js';
+import type { RunDetails } from '../ports.js';
 import { parseRunStatusEvent, type RunStatusEvent } from '../run-events.js';
 import { attemptFromTags, RUN_TAGS } from '../run-request.js';
-import { persistTransition } from './persist.js';
+import { applyObservation, type ObservationDeps } from './apply-observation.js';
 
-export interface TrackerDeps {
-  launches: LaunchRepository;
-  engine: WorkflowEngine;
-  logs: RunLogReader;
-  /** Log lines kept on the item of a failed run. */
-  logLines: number;
-  now: () => Date;
-}
+export type TrackerDeps = ObservationDeps;
 
 export type TrackOutcome =
   | { kind: 'applied'; launch: Launch; from: string; to: string; event: RunStatusEvent }
@@ -32,11 +25,10 @@ export async function trackRunStatus(deps: TrackerDeps, raw: unknown): Promise<T
   const found = await findLaunch(deps, event);
   if (!found) return { kind: 'not-ours', event };
   const { launch, attempt } = found;
-  let details = found.details;
 
-  const base: RunObservation = {
+  const observation: RunObservation = {
     runId: event.runId,
-    runUuid: event.runUuid ?? details?.runUuid,
+    runUuid: event.runUuid ?? found.details?.runUuid,
     runArn: event.runArn,
     status: event.status,
     at: event.time,
@@ -44,28 +36,7 @@ export async function trackRunStatus(deps: TrackerDeps, raw: unknown): Promise<T
     attempt,
     runOutputUri: event.runOutputUri,
   };
-  let observation = base;
-  const probe = applyRunStatus(launch, base, deps.now());
-  if (probe.kind === 'changed') {
-    if (event.status === 'FAILED' || event.status === 'CANCELLED') {
-      details ??= await deps.engine.getRun(event.runId);
-      const tail = await deps.logs.tail(event.runId, deps.logLines);
-      observation = {
-        ...base,
-        failureReason: details?.failureReason,
-        statusMessage: details?.statusMessage,
-        logLocation: tail?.location,
-        logExcerpt: tail?.lines.join('\n'),
-      };
-    } else if (event.status === 'COMPLETED' && !event.runOutputUri) {
-      details ??= await deps.engine.getRun(event.runId);
-      observation = { ...base, runOutputUri: details?.runOutputUri };
-    }
-  }
-
-  const saved = await persistTransition(deps.launches, launch, (current) =>
-    applyRunStatus(current, observation, deps.now()),
-  );
+  const saved = await applyObservation(deps, launch, observation, found.details);
   if (saved.kind === 'gone') return { kind: 'not-ours', event };
   if (saved.kind === 'changed') {
     return { kind: 'applied', launch: saved.next, from: saved.previous.status, to: saved.next.status, event };

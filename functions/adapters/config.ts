@@ -34,11 +34,29 @@ const schema = z.object({
   RUN_RETENTION_MODE: z.enum(['RETAIN', 'REMOVE']).optional(),
   LOG_EXCERPT_LINES: positiveInt.default(50),
   OMICS_LOG_GROUP: z.string().default('/aws/omics/WorkflowLog'),
+  /** The reconciler shares HealthOmics' 10 TPS GetRun/ListRuns quota with the status tracker. */
+  RECONCILE_ENGINE_READS_PER_SECOND: positive.lt(10, 'below the 10 TPS HealthOmics quota').default(5),
+  RECONCILE_MAX_LAUNCHES: positiveInt.default(500),
+  /** Minutes without an update before the reconciler looks: QUEUED and THROTTLED, SUBMITTING, ... */
+  RECONCILE_AFTER_MINUTES_QUEUED: positiveInt.default(180),
+  RECONCILE_AFTER_MINUTES_SUBMITTING: positiveInt.default(10),
+  /** ... SUBMITTED, PENDING and STARTING, ... */
+  RECONCILE_AFTER_MINUTES_SUBMITTED: positiveInt.default(30),
+  /** ... RUNNING and STOPPING. */
+  RECONCILE_AFTER_MINUTES_RUNNING: positiveInt.default(360),
+  /** Where notifications go: an SNS topic, gwm's event bus, or both; with neither, to the log. */
+  NOTIFY_TOPIC_ARN: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:sns:/, 'an SNS topic ARN')
+    .optional(),
+  NOTIFY_EVENT_BUS_NAME: z.string().min(1).optional(),
   /** Endpoint overrides: the embedded runtime points the same handlers at local services. */
   DYNAMODB_ENDPOINT: z.string().url().optional(),
   OMICS_ENDPOINT: z.string().url().optional(),
   S3_ENDPOINT: z.string().url().optional(),
   LOGS_ENDPOINT: z.string().url().optional(),
+  SNS_ENDPOINT: z.string().url().optional(),
+  EVENTS_ENDPOINT: z.string().url().optional(),
 });
 
 export type Config = z.infer<typeof schema>;

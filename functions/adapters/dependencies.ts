@@ -1,10 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import { Logger } from '@aws-lambda-powertools/logger';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { OmicsClient } from '@aws-sdk/client-omics';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type Notifier, renderNotice } from '../../domain/notifications.js';
+import type { CompletionDeps } from '../../domain/use-cases/aggregate-completion.js';
 import { makePacer } from '../../domain/use-cases/pace.js';
+import type { ReconcilerDeps } from '../../domain/use-cases/reconcile.js';
 import type { IntakeDeps } from '../../domain/use-cases/register-manifest.js';
 import type { LauncherDeps } from '../../domain/use-cases/start-launch.js';
 import type { TrackerDeps } from '../../domain/use-cases/track-run-status.js';
@@ -12,12 +18,17 @@ import { makeBatchRepository } from './batch-repository.js';
 import { makeCloudWatchLogReader } from './cloudwatch-log-reader.js';
 import type { Config } from './config.js';
 import { makeEntities } from './entities.js';
+import { makeEventBridgeNotifier } from './eventbridge-notifier.js';
+import { makeFanOutNotifier } from './fan-out-notifier.js';
 import { makeHealthOmicsEngine, makeOmicsClient } from './healthomics-engine.js';
 import { makeLaunchRepository } from './launch-repository.js';
+import { makeOutcomeLedger } from './outcome-ledger.js';
 import { makeProfileRepository } from './profile-repository.js';
 import { makeRateLimitStore } from './rate-limit-store.js';
+import { makeSnsNotifier } from './sns-notifier.js';
 
 export const STARTRUN_BUCKET = 'startRun';
+export const ENGINE_READS_BUCKET = 'engineReads';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -28,6 +39,7 @@ export function makeDocumentClient(client: DynamoDBClient): DynamoDBDocumentClie
 /** Clients and clocks to use instead of the ones built from the configuration (tests). */
 export interface Overrides {
   dynamo?: DynamoDBClient;
+  notifier?: Notifier;
   omics?: OmicsClient;
   logs?: CloudWatchLogsClient;
   now?: () => Date;
@@ -42,7 +54,8 @@ export interface Overrides {
 export function buildDependencies(config: Config, overrides: Overrides = {}) {
   const region = config.AWS_REGION;
   const dynamo = overrides.dynamo ?? new DynamoDBClient({ region, endpoint: config.DYNAMODB_ENDPOINT });
-  const entities = makeEntities(makeDocumentClient(dynamo), config.TABLE_NAME);
+  const doc = makeDocumentClient(dynamo);
+  const entities = makeEntities(doc, config.TABLE_NAME);
   const launches = makeLaunchRepository(entities);
   const batches = makeBatchRepository(entities);
   const profiles = makeProfileRepository(entities);
@@ -92,11 +105,95 @@ export function buildDependencies(config: Config, overrides: Overrides = {}) {
     random: overrides.random ?? Math.random,
   };
   const tracker: TrackerDeps = { launches, engine, logs, logLines: config.LOG_EXCERPT_LINES, now };
+  const minutes = (value: number) => value * 60_000;
+  const reconciler: ReconcilerDeps = {
+    ...tracker,
+    // Burst 1: reads stay evenly spaced, so no second of the schedule goes above the rate.
+    engineReads: makePacer({
+      store: makeRateLimitStore(entities),
+      name: ENGINE_READS_BUCKET,
+      settings: { ratePerSecond: config.RECONCILE_ENGINE_READS_PER_SECOND, burst: 1 },
+      now,
+      sleep: wait,
+    }),
+    launcher,
+    staleAfterMs: {
+      QUEUED: minutes(config.RECONCILE_AFTER_MINUTES_QUEUED),
+      THROTTLED: minutes(config.RECONCILE_AFTER_MINUTES_QUEUED),
+      SUBMITTING: minutes(config.RECONCILE_AFTER_MINUTES_SUBMITTING),
+      SUBMITTED: minutes(config.RECONCILE_AFTER_MINUTES_SUBMITTED),
+      PENDING: minutes(config.RECONCILE_AFTER_MINUTES_SUBMITTED),
+      STARTING: minutes(config.RECONCILE_AFTER_MINUTES_SUBMITTED),
+      RUNNING: minutes(config.RECONCILE_AFTER_MINUTES_RUNNING),
+      STOPPING: minutes(config.RECONCILE_AFTER_MINUTES_RUNNING),
+    },
+    maxLaunches: config.RECONCILE_MAX_LAUNCHES,
+  };
+  const notifier = overrides.notifier ?? makeConfiguredNotifier(config);
+  const completion: CompletionDeps = {
+    launches,
+    batches,
+    ledger: makeOutcomeLedger(entities, doc, config.TABLE_NAME),
+    notifier,
+    now,
+    tableName: config.TABLE_NAME,
+  };
   const objects = new S3Client({
     region,
     endpoint: config.S3_ENDPOINT,
     forcePathStyle: config.S3_ENDPOINT !== undefined,
   });
 
-  return { entities, launches, batches, profiles, engine, intake, launcher, tracker, s3: objects };
+  return {
+    entities,
+    launches,
+    batches,
+    profiles,
+    engine,
+    intake,
+    launcher,
+    tracker,
+    reconciler,
+    completion,
+    notifier,
+    s3: objects,
+  };
+}
+
+/** SNS and/or EventBridge as configured; with neither, notices are written to the log. */
+function makeConfiguredNotifier(config: Config): Notifier {
+  const region = config.AWS_REGION;
+  const notifiers: Notifier[] = [];
+  if (config.NOTIFY_TOPIC_ARN) {
+    notifiers.push(
+      makeSnsNotifier({
+        client: new SNSClient({ region, endpoint: config.SNS_ENDPOINT }),
+        topicArn: config.NOTIFY_TOPIC_ARN,
+      }),
+    );
+  }
+  if (config.NOTIFY_EVENT_BUS_NAME) {
+    notifiers.push(
+      makeEventBridgeNotifier({
+        client: new EventBridgeClient({ region, endpoint: config.EVENTS_ENDPOINT }),
+        eventBusName: config.NOTIFY_EVENT_BUS_NAME,
+      }),
+    );
+  }
+  if (notifiers.length === 0) return makeLogNotifier();
+  return notifiers.length === 1 && notifiers[0] ? notifiers[0] : makeFanOutNotifier(notifiers);
+}
+
+function makeLogNotifier(): Notifier {
+  const logger = new Logger({ serviceName: 'gwm-notifications' });
+  return {
+    async send(notice) {
+      const { subject, text } = renderNotice(notice);
+      logger.info('notification (no SNS topic or event bus configured)', {
+        kind: notice.kind,
+        subject,
+        text,
+      });
+    },
+  };
 }

@@ -119,6 +119,15 @@ export function makeEntities(client: DynamoDBDocumentClient, table: string) {
         createdAt: { type: 'string', required: true },
         updatedAt: { type: 'string', required: true },
         registeredAt: { type: 'string' },
+        counts: { type: 'any' },
+        round: { type: 'number' },
+        qcState: { type: 'string' },
+        qcReason: { type: 'string' },
+        qcAttempt: { type: 'number' },
+        notifiedRound: { type: 'number' },
+        notificationState: { type: 'string' },
+        notificationAt: { type: 'string' },
+        finishedAt: { type: 'string' },
         revision: { type: 'number', required: true },
       },
       indexes: {
@@ -176,7 +185,29 @@ export function makeEntities(client: DynamoDBDocumentClient, table: string) {
     { client, table },
   );
 
-  return { launch, batch, profile, rateLimit };
+  /** Which attempt of a launch the batch counters have counted, and as what (one per launch). */
+  const outcome = new Entity(
+    {
+      model: { entity: 'outcome', version: '1', service: SERVICE },
+      attributes: {
+        batchId: { type: 'string', required: true },
+        launchId: { type: 'string', required: true },
+        attempt: { type: 'number', required: true },
+        outcome: { type: 'string', required: true },
+        updatedAt: { type: 'string', required: true },
+        revision: { type: 'number', required: true },
+      },
+      indexes: {
+        byLaunch: {
+          pk: key(TABLE.partitionKey, ['batchId']),
+          sk: key(TABLE.sortKey, ['launchId']),
+        },
+      },
+    },
+    { client, table },
+  );
+
+  return { launch, batch, profile, rateLimit, outcome };
 }
 
 export type Entities = ReturnType<typeof makeEntities>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Batch } from '../../domain/batch.js';
+import { BATCH_STATUSES, type Batch, type BatchStatus, NO_COUNTS } from '../../domain/batch.js';
 import { LAUNCH_STATUSES, type Launch } from '../../domain/launch.js';
 import { workflowProfileSchema } from '../../domain/manifest/profile-schema.js';
 import type { WorkflowProfile } from '../../domain/workflow.js';
@@ -85,7 +85,7 @@ export const batchRecord = z.object({
   contentSha256: z.string(),
   team: opt(z.string()),
   submitter: opt(z.string()),
-  status: z.enum(['REGISTERING', 'REGISTERED', 'ACTIVE', 'REJECTED']),
+  status: z.enum(BATCH_STATUSES as [BatchStatus, ...BatchStatus[]]),
   sampleCount: z.number(),
   releasedCount: z.number(),
   qc: opt(z.any()),
@@ -97,6 +97,25 @@ export const batchRecord = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   registeredAt: opt(z.string()),
+  counts: opt(
+    z.object({
+      succeeded: z.number().default(0),
+      failed: z.number().default(0),
+      cancelled: z.number().default(0),
+      launchFailed: z.number().default(0),
+      deleted: z.number().default(0),
+    }),
+  ).transform((value) => value ?? { ...NO_COUNTS }),
+  round: opt(z.number()).transform((value) => value ?? 1),
+  qcState: opt(
+    z.enum(['NONE', 'WAITING', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED', 'SKIPPED']),
+  ).transform((value) => value ?? 'NONE'),
+  qcReason: opt(z.string()),
+  qcAttempt: opt(z.number()).transform((value) => value ?? 0),
+  notifiedRound: opt(z.number()).transform((value) => value ?? 0),
+  notificationState: opt(z.enum(['SENDING', 'SENT'])),
+  notificationAt: opt(z.string()),
+  finishedAt: opt(z.string()),
   revision: z.number(),
 }) satisfies z.ZodType<Batch, unknown>;
 

@@ -11,4 +11,5 @@ export const handler = makeManifestUploadedHandler({
   objects: makeS3ManifestReader(deps.s3),
   telemetry: makePowertoolsTelemetry('gwm-intake'),
   newOwner: randomUUID,
+  notifier: deps.notifier,
 });

@@ -45,7 +45,7 @@ describe('launch history', () => {
       clock = Date.parse(`2026-11-0${day + 1}T08:00:00.000Z`);
       app.upload('lab-manifests', `fc/${name}.json`, manifest(name, workflow, samples));
       await app.onManifest(s3Put('lab-manifests', `fc/${name}.json`));
-      await app.pumpLauncher();
+      await app.pump();
     }
     for (const batch of (await app.batches.listRecent({})).items) batchIds[batch.name] = batch.batchId;
     // FC-A's NA12878 failed and was retried
@@ -57,7 +57,7 @@ describe('launch history', () => {
     const failed = await app.launches.get(first.batchId, first.launchId);
     if (!failed) throw new Error('launch vanished');
     await app.launches.replace(failed, { ...failed, status: 'RETRY' });
-    await app.pumpLauncher();
+    await app.pump();
   });
   afterAll(async () => app?.dispose());
 

@@ -28,7 +28,7 @@ describe('launch path', () => {
     app.upload('lab-manifests', 'flowcells/HK3H3BBXY.json', seed);
     // Act
     await app.onManifest(s3Put('lab-manifests', 'flowcells/HK3H3BBXY.json'));
-    await app.pumpLauncher();
+    await app.pump();
     // Assess
     const batches = await app.batches.listRecent({});
     expect(batches.items).toHaveLength(1);
@@ -63,7 +63,7 @@ describe('launch path', () => {
     app.upload('lab-manifests', 'fc/FC1.json', sampleManifest(12));
     // Act
     for (let i = 0; i < 3; i++) await app.onManifest(s3Put('lab-manifests', 'fc/FC1.json'));
-    await app.pumpLauncher({ times: 2 });
+    await app.pump({ times: 2 });
     // Assess
     expect(app.omics.startRunCalls).toHaveLength(12);
     expect(app.omics.runsCreated()).toBe(12);
@@ -76,7 +76,7 @@ describe('launch path', () => {
     app.upload('lab-manifests', 'fc/FC1.json', sampleManifest(2));
     await app.onManifest(s3Put('lab-manifests', 'fc/FC1.json', 'v1'));
     await app.onManifest(s3Put('lab-manifests', 'fc/FC1.json', 'v2'));
-    await app.pumpLauncher();
+    await app.pump();
     expect((await app.batches.listRecent({})).items).toHaveLength(1);
     expect(app.omics.startRunCalls).toHaveLength(2);
   });

@@ -42,7 +42,7 @@ describe('workflow profiles', () => {
     app.upload('lab-manifests', 'fc/HK3H3BBXY.json', example);
     // Act
     await app.onManifest(s3Put('lab-manifests', 'fc/HK3H3BBXY.json'));
-    await app.pumpLauncher();
+    await app.pump();
     // Assess
     const [batch] = (await app.batches.listRecent({})).items;
     expect(batch).toMatchObject({ status: 'ACTIVE', name: 'HK3H3BBXY', team: 'genomics-core' });
@@ -81,7 +81,7 @@ describe('workflow profiles', () => {
       samples: [{ id: 'S1', inputs: { fastq1: 's3://lab-inputs/edit/S1.fastq.gz' } }],
     });
     await app.onManifest(s3Put('lab-manifests', 'fc/edit.json'));
-    await app.pumpLauncher();
+    await app.pump();
     const [launch] = (await app.launches.listBySample('S1')).items;
     if (!launch?.runId) throw new Error('not launched');
     await app.onRunStatus(
@@ -98,7 +98,7 @@ describe('workflow profiles', () => {
         ExpressionAttributeValues: { ':q': { N: '5' }, ':retry': { S: 'RETRY' } },
       }),
     );
-    await app.pumpLauncher();
+    await app.pump();
     // Assess
     expect(app.omics.startRunCalls.map((call) => call.parameters)).toEqual([
       expect.objectContaining({ min_quality: 20 }),

@@ -53,7 +53,7 @@ describe('registration', () => {
     // Assess the crashed state: half written, nothing launchable, no run
     const [half] = (await app.batches.listRecent({})).items;
     expect(half?.status).toBe('REGISTERING');
-    await app.pumpLauncher();
+    await app.pump();
     expect(app.omics.startRunCalls).toHaveLength(0);
     const written = await app.launches.listByBatch(half?.batchId ?? '', { limit: 1000 });
     expect(written.items).toHaveLength(200);
@@ -65,7 +65,7 @@ describe('registration', () => {
     // Act 2: the redelivery after the lease expired takes over and completes
     const later = () => new Date(Date.now() + 120_000);
     const outcome = await registerManifest({ ...app.intake, now: later, owner: 'second' }, object);
-    await app.pumpLauncher({ times: 2 });
+    await app.pump({ times: 2 });
 
     // Assess
     expect(outcome).toMatchObject({ kind: 'registered', resumed: true, launchesWritten: 400, released: 400 });
@@ -99,7 +99,7 @@ describe('registration', () => {
     expect(stuck?.status).toBe('REGISTERED');
     // Act
     await app.onManifest(s3Put('lab-manifests', 'fc/release.json'));
-    await app.pumpLauncher();
+    await app.pump();
     // Assess
     expect((await app.batches.get(stuck?.batchId ?? ''))?.status).toBe('ACTIVE');
     expect(app.omics.startRunCalls).toHaveLength(30);
@@ -127,7 +127,7 @@ describe('registration', () => {
     app.upload('lab-manifests', 'fc/bad.json', bad);
     // Act
     await app.onManifest(s3Put('lab-manifests', 'fc/bad.json'));
-    await app.pumpLauncher();
+    await app.pump();
     // Assess
     const [batch] = (await app.batches.listRecent({})).items;
     expect(batch?.status).toBe('REJECTED');
@@ -152,6 +152,13 @@ describe('registration', () => {
     expect(paths.some((path) => path.startsWith('SCHEMA $.samples[7]'))).toBe(true);
     expect(paths.some((path) => path.startsWith('SCHEMA $.qc.minSucceededFraction'))).toBe(true);
     expect(batch?.problemCount).toBe(problems.length);
+    expect(app.notices).toEqual([
+      expect.objectContaining({
+        kind: 'manifest-rejected',
+        batchId: batch?.batchId,
+        problemCount: problems.length,
+      }),
+    ]);
     expect((await app.launches.listByBatch(batch?.batchId ?? '')).items).toHaveLength(0);
     expect(app.omics.startRunCalls).toHaveLength(0);
   });

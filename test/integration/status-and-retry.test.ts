@@ -54,7 +54,7 @@ function shuffle<T>(items: T[], seed: number): T[] {
 async function launched(app: TestApp, count: number, key = 'fc/status.json') {
   app.upload('lab-manifests', key, manifest(count));
   await app.onManifest(s3Put('lab-manifests', key));
-  await app.pumpLauncher();
+  await app.pump();
   const [batch] = (await app.batches.listRecent({})).items;
   return (await app.launches.listByBatch(batch?.batchId ?? '', { limit: 1000 })).items;
 }
@@ -177,7 +177,7 @@ describe('retry by console edit', () => {
     await app.onRunStatus(app.omics.transition(launch.runId ?? '', 'FAILED', { failureReason: 'OOM' }));
     // Act
     await consoleSetStatus(app, launch, 'RETRY');
-    await app.pumpLauncher({ times: 2 });
+    await app.pump({ times: 2 });
     // Assess
     const stored = await app.launches.get(launch.batchId, launch.launchId);
     expect(stored).toMatchObject({ status: 'SUBMITTED', attempt: 2, requestId: `${launch.launchId}/2` });
@@ -206,7 +206,7 @@ describe('retry by console edit', () => {
     await app.onRunStatus(app.omics.transition(launch.runId ?? '', 'RUNNING'));
     // Act: a person types the status in lower case, as people do
     await consoleSetStatus(app, launch, 'retry');
-    await app.pumpLauncher();
+    await app.pump();
     // Assess
     const stored = await app.launches.get(launch.batchId, launch.launchId);
     expect(stored).toMatchObject({ status: 'RUNNING', attempt: 1, runId: launch.runId });

@@ -3,6 +3,9 @@ import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloud
 import {
   GetRunCommand,
   type GetRunResponse,
+  ListRunsCommand,
+  type ListRunsRequest,
+  type ListRunsResponse,
   OmicsClient,
   ResourceNotFoundException,
   type RunStatus,
@@ -53,6 +56,7 @@ export function makeFakeOmics(options: FakeOmicsOptions = {}) {
   const startRunCalls: StartRunRequest[] = [];
   const random = options.random ?? Math.random;
   let nextId = 4_000_000;
+  let runsEverCreated = 0;
 
   omics.on(StartRunCommand).callsFake((input: StartRunRequest) => {
     startRunCalls.push(input);
@@ -78,6 +82,7 @@ export function makeFakeOmics(options: FakeOmicsOptions = {}) {
           runOutputUri: `${input.outputUri}${id}`,
         };
         runs.set(id, created);
+        runsEverCreated++;
         if (input.requestId) byRequestId.set(input.requestId, created);
         return created;
       })();
@@ -101,6 +106,19 @@ export function makeFakeOmics(options: FakeOmicsOptions = {}) {
     };
   });
 
+  // Like the real API: `name` matches by prefix, pages of `maxResults` with a `nextToken`.
+  omics.on(ListRunsCommand).callsFake((input: ListRunsRequest): ListRunsResponse => {
+    const matching = [...runs.values()].filter((run) => !input.name || run.name?.startsWith(input.name));
+    const start = Number(input.startingToken ?? 0);
+    const end = start + (input.maxResults ?? 100);
+    return {
+      items: matching
+        .slice(start, end)
+        .map((run) => ({ id: run.id, arn: run.arn, name: run.name, status: run.status })),
+      nextToken: end < matching.length ? String(end) : undefined,
+    };
+  });
+
   logs.on(GetLogEventsCommand).callsFake((input: { logStreamName?: string }) => ({
     events: [
       { timestamp: 1, message: `${input.logStreamName}: task fastqc started` },
@@ -113,15 +131,27 @@ export function makeFakeOmics(options: FakeOmicsOptions = {}) {
     logsClient,
     runs,
     startRunCalls,
-    /** Distinct runs created per requestId: more than one would be a duplicate run. */
-    runsCreated: () => runs.size,
-    /** Sets the run's status as the engine would, and returns the event it emits. */
-    transition(runId: string, status: RunStatus, details: { failureReason?: string; legacy?: boolean } = {}) {
+    /** Runs ever created (forgotten ones included): more than one per requestId would be a duplicate run. */
+    runsCreated: () => runsEverCreated,
+    /**
+     * Sets the run's status as the engine would, and returns the event it emits. A test loses the
+     * event by not delivering it: GetRun and ListRuns still tell the new status.
+     */
+    transition(
+      runId: string,
+      status: RunStatus,
+      details: { failureReason?: string; statusMessage?: string; legacy?: boolean } = {},
+    ) {
       const run = runs.get(runId);
       if (!run) throw new Error(`no run ${runId}`);
       run.status = status;
       if (details.failureReason) run.failureReason = details.failureReason;
+      if (details.statusMessage) run.statusMessage = details.statusMessage;
       return runStatusEvent(run, status, details.legacy ?? false);
+    },
+    /** The engine no longer knows the run (run retention removed it): GetRun answers not found. */
+    forget(runId: string) {
+      runs.delete(runId);
     },
     restore() {
       omics.restore();

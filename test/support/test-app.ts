@@ -1,16 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { inject } from 'vitest';
+import type { Notice, Notifier } from '../../domain/notifications.js';
+import type { ReconcilerDeps } from '../../domain/use-cases/reconcile.js';
 import type { IntakeDeps } from '../../domain/use-cases/register-manifest.js';
 import type { LauncherDeps } from '../../domain/use-cases/start-launch.js';
 import { loadConfig } from '../../functions/adapters/config.js';
 import { buildDependencies } from '../../functions/adapters/dependencies.js';
 import type { ManifestObjectReader } from '../../functions/adapters/s3-manifest-reader.js';
 import { makeMemoryTelemetry } from '../../functions/adapters/telemetry.js';
-import { LAUNCHER_EVENT_SOURCE } from '../../functions/event-sources.js';
+import { makeCompletionHandler } from '../../functions/completion-aggregator.js';
+import { COMPLETION_EVENT_SOURCE, LAUNCHER_EVENT_SOURCE } from '../../functions/event-sources.js';
 import { makeLauncherHandler } from '../../functions/launcher.js';
 import { makeManifestUploadedHandler } from '../../functions/on-manifest-uploaded.js';
 import { makeRunStatusHandler } from '../../functions/on-run-status-change.js';
+import { makeReconcilerHandler } from '../../functions/reconciler.js';
 import { dispatchStreamRecords } from '../../infra/local/stream-dispatch.js';
 import { createStreamReader } from '../../infra/local/stream-reader.js';
 import { type FakeOmicsOptions, makeFakeOmics } from './fake-omics.js';
@@ -56,7 +60,11 @@ export async function makeTestApp(options: TestAppOptions = {}) {
     REGISTRATION_CHUNK_SIZE: '100',
     LOG_EXCERPT_LINES: '20',
   });
+  /** Every notification gwm sends, in order (the SNS topic and the event bus, as one list). */
+  const notices: Notice[] = [];
+  const notifier: Notifier = { send: async (notice) => void notices.push(notice) };
   const deps = buildDependencies(config, {
+    notifier,
     dynamo: table.client,
     omics: omics.client,
     logs: omics.logsClient,
@@ -79,13 +87,35 @@ export async function makeTestApp(options: TestAppOptions = {}) {
   const launcher: LauncherDeps = { ...deps.launcher, ...options.launcher };
 
   const onManifest = makeManifestUploadedHandler({
+    notifier,
     intake,
     objects: reader,
     telemetry,
     newOwner: randomUUID,
   });
   const launcherHandler = makeLauncherHandler({ launcher, telemetry });
+  const { completion } = deps;
+  const completionHandler = makeCompletionHandler({ completion, telemetry });
+  const streamHistory: DynamoDBRecord[] = [];
+  /** Each stream record goes to every consumer, as two event source mappings on one stream. */
+  const consumers = [
+    { name: 'launcher', handler: launcherHandler, source: LAUNCHER_EVENT_SOURCE },
+    { name: 'completion', handler: completionHandler, source: COMPLETION_EVENT_SOURCE },
+  ];
+  const deliver = async (records: DynamoDBRecord[], only?: string) => {
+    for (const consumer of consumers) {
+      if (only && consumer.name !== only) continue;
+      const result = await dispatchStreamRecords(
+        records,
+        (event) => consumer.handler(event as never),
+        consumer.source,
+      );
+      if (result.failed.length > 0)
+        throw new Error(`${result.failed.length} ${consumer.name} records failed`);
+    }
+  };
   const onRunStatus = makeRunStatusHandler({ tracker: deps.tracker, telemetry });
+  const reconciler: ReconcilerDeps = { ...deps.reconciler, launcher };
   const stream = createStreamReader({
     client: table.streams,
     streamArn: table.streamArn,
@@ -105,6 +135,12 @@ export async function makeTestApp(options: TestAppOptions = {}) {
     onManifest,
     launcherHandler,
     onRunStatus,
+    reconciler,
+    /** Runs the scheduled reconciler once, as its schedule would, with settings changed for the case. */
+    reconcile(overrides: Partial<ReconcilerDeps> = {}) {
+      const handler = makeReconcilerHandler({ reconciler: { ...reconciler, ...overrides }, telemetry });
+      return handler(scheduledEvent());
+    },
     /** Puts an object in the in-memory manifest bucket. */
     upload(bucket: string, key: string, body: unknown) {
       objects.set(`${bucket}/${key}`, typeof body === 'string' ? body : JSON.stringify(body));
@@ -115,23 +151,24 @@ export async function makeTestApp(options: TestAppOptions = {}) {
      * Feeds new stream records to the launcher until the stream has nothing more for it
      * (each record `times` times, as an at-least-once source may). Returns the records delivered.
      */
-    async pumpLauncher(options: { times?: number; maxRounds?: number } = {}) {
+    async pump(options: { times?: number; maxRounds?: number } = {}) {
       const delivered: DynamoDBRecord[] = [];
       for (let round = 0; round < (options.maxRounds ?? 50); round++) {
         const records = await stream.drain({ idleMs: 120 });
         if (records.length === 0) break;
-        for (let i = 0; i < (options.times ?? 1); i++) {
-          const result = await dispatchStreamRecords(
-            records,
-            (event) => launcherHandler(event as never),
-            LAUNCHER_EVENT_SOURCE,
-          );
-          if (result.failed.length > 0) throw new Error(`${result.failed.length} launcher records failed`);
-        }
+        streamHistory.push(...records);
+        for (let i = 0; i < (options.times ?? 1); i++) await deliver(records);
         delivered.push(...records);
       }
       return delivered;
     },
+    /** Delivers every stream record seen so far to the completion aggregator again. */
+    async replayAllToCompletion() {
+      await deliver(streamHistory, 'completion');
+    },
+    notices,
+    completion,
+    completionHandler,
     async dispose() {
       omics.restore();
       await table.drop();
@@ -140,6 +177,21 @@ export async function makeTestApp(options: TestAppOptions = {}) {
 }
 
 export type TestApp = Awaited<ReturnType<typeof makeTestApp>>;
+
+/** An EventBridge Scheduler / scheduled rule invocation. */
+function scheduledEvent() {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Scheduled Event' as const,
+    source: 'aws.events',
+    account: '123456789012',
+    time: new Date().toISOString(),
+    region: 'us-east-1',
+    resources: ['arn:aws:events:us-east-1:123456789012:rule/gwm-reconciler'],
+    detail: {},
+  };
+}
 
 /** An S3 ObjectCreated notification as S3 sends it (key form-URL-encoded). */
 export function s3Put(bucket: string, key: string, versionId = 'v1') {

@@ -13,6 +13,7 @@ import {
   recordDeferral,
   recordLaunchFailure,
   recordSubmission,
+  requeue,
 } from '../../domain/launch-transitions.js';
 import { aLaunch } from '../support/launch-factory.js';
 
@@ -310,4 +311,57 @@ describe('run status events', () => {
       expect([...finals][0]?.startsWith(`${final}|`)).toBe(true);
     },
   );
+});
+
+describe('reconciler answers', () => {
+  it('keeps the reason of a DELETED observation that explains a run the engine forgot', () => {
+    // Prepare
+    const running = applyAll(submitted(), [observe('RUNNING', 2)]);
+    const reason = 'Run 2101313 is no longer known to HealthOmics; its last known status was RUNNING.';
+    // Act
+    const result = applyRunStatus(
+      running,
+      observe('DELETED', 30, { source: 'reconciler', runUuid: undefined, failureReason: reason }),
+      now,
+    );
+    // Assess
+    expect(result).toMatchObject({
+      kind: 'changed',
+      next: { status: 'DELETED', failureReason: reason, finishedAt: '2026-11-20T12:30:00.000Z' },
+    });
+    if (result.kind === 'changed') {
+      expect(result.next.statusHistory.at(-1)).toMatchObject({ status: 'DELETED', source: 'reconciler' });
+    }
+  });
+
+  it('leaves the failure reason alone on a DELETED event that gives none', () => {
+    const running = applyAll(submitted(), [observe('RUNNING', 2)]);
+    const result = applyRunStatus({ ...running, failureReason: 'earlier' }, observe('DELETED', 9), now);
+    expect(result).toMatchObject({ kind: 'changed', next: { status: 'DELETED', failureReason: 'earlier' } });
+  });
+
+  it('re-queues a QUEUED launch as a new revision with the same status and a note', () => {
+    // Prepare
+    const queued = aLaunch({ status: 'QUEUED', revision: 2 });
+    // Act
+    const result = requeue(queued, 'no launcher picked it up for 20 minutes', now);
+    // Assess
+    expect(result).toMatchObject({
+      kind: 'changed',
+      next: { status: 'QUEUED', revision: 3, updatedAt: now.toISOString(), attempt: 1 },
+    });
+    if (result.kind === 'changed') {
+      expect(result.next.note).toBe(
+        'Re-queued at 2026-11-20T12:00:00.000Z: no launcher picked it up for 20 minutes',
+      );
+      expect(result.next.statusHistory).toEqual(queued.statusHistory);
+    }
+    expect(requeue(aLaunch({ status: 'THROTTLED' }), 'lost', now).kind).toBe('changed');
+  });
+
+  it('does not re-queue a launch a launcher has claimed meanwhile', () => {
+    const decision = decideLaunch(aLaunch(), claim);
+    if (decision.kind !== 'claim') throw new Error('expected a claim');
+    expect(requeue(decision.next, 'lost', now)).toMatchObject({ kind: 'ignored', reason: 'conflict' });
+  });
 });

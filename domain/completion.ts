@@ -1,0 +1,289 @@
+import type { Batch, BatchCounts, QcState } from './batch.js';
+import { isTerminal, type Launch, type LaunchStatus, qcLaunchIdFor } from './launch.js';
+import type { QcPolicy } from './manifest/types.js';
+import type { BatchOutcome } from './notifications.js';
+
+/** How one launch attempt counts on its batch. NONE: the attempt is running again (retried). */
+export type CountedOutcome = keyof BatchCounts | 'NONE';
+
+/** What the batch counters have counted for one launch: written atomically with the counters. */
+export interface OutcomeMark {
+  batchId: string;
+  launchId: string;
+  attempt: number;
+  outcome: CountedOutcome;
+  revision: number;
+}
+
+const OUTCOME_OF: Partial<Record<LaunchStatus, keyof BatchCounts>> = {
+  COMPLETED: 'succeeded',
+  FAILED: 'failed',
+  CANCELLED: 'cancelled',
+  LAUNCH_FAILED: 'launchFailed',
+  DELETED: 'deleted',
+};
+
+export type CountDecision =
+  | { kind: 'count'; mark: OutcomeMark; delta: Partial<BatchCounts> }
+  | { kind: 'unchanged'; reason: string };
+
+/**
+ * Counts a launch's state on its batch, each attempt once: a terminal attempt adds its outcome;
+ * a retried attempt takes the previous outcome back out (the sample is in progress again).
+ * Redelivered and stale records change nothing.
+ */
+export function countOutcome(mark: OutcomeMark | undefined, launch: Launch): CountDecision {
+  const next = (outcome: CountedOutcome): OutcomeMark => ({
+    batchId: launch.batchId,
+    launchId: launch.launchId,
+    attempt: launch.attempt,
+    outcome,
+    revision: (mark?.revision ?? 0) + 1,
+  });
+  if (mark && mark.attempt > launch.attempt) return { kind: 'unchanged', reason: 'an earlier attempt' };
+
+  const outcome = isTerminal(launch.status) ? OUTCOME_OF[launch.status] : undefined;
+  const previous = mark && mark.outcome !== 'NONE' ? mark.outcome : undefined;
+  if (outcome) {
+    if (mark?.attempt === launch.attempt && mark.outcome === outcome)
+      return { kind: 'unchanged', reason: 'counted' };
+    const delta: Partial<BatchCounts> = { [outcome]: 1 };
+    if (previous) delta[previous] = (delta[previous] ?? 0) - 1;
+    return { kind: 'count', mark: next(outcome), delta };
+  }
+  if (previous && mark && mark.attempt < launch.attempt) {
+    return { kind: 'count', mark: next('NONE'), delta: { [previous]: -1 } };
+  }
+  return { kind: 'unchanged', reason: 'nothing to count' };
+}
+
+export function finishedCount(counts: BatchCounts): number {
+  return counts.succeeded + counts.failed + counts.cancelled + counts.launchFailed + counts.deleted;
+}
+
+/** Every sample has an outcome for its current attempt. */
+export function isSettled(batch: Batch): boolean {
+  return finishedCount(batch.counts) >= batch.sampleCount;
+}
+
+export type PolicyVerdict = { met: true } | { met: false; reason: string };
+
+export function evaluateQcPolicy(policy: QcPolicy, counts: BatchCounts, sampleCount: number): PolicyVerdict {
+  const { succeeded } = counts;
+  switch (policy.kind) {
+    case 'all-succeeded':
+      return succeeded === sampleCount
+        ? { met: true }
+        : {
+            met: false,
+            reason: `policy all-succeeded: ${sampleCount - succeeded} of ${sampleCount} samples did not succeed`,
+          };
+    case 'any-completed':
+      return succeeded > 0
+        ? { met: true }
+        : { met: false, reason: 'policy any-completed: no sample succeeded' };
+    case 'min-succeeded-fraction': {
+      // Compared in whole samples so 0.9 of 10 needs 9, not 9.000000000000002.
+      const needed = Math.ceil(policy.fraction * sampleCount - 1e-9);
+      return succeeded >= needed
+        ? { met: true }
+        : {
+            met: false,
+            reason: `policy min-succeeded-fraction ${policy.fraction}: ${succeeded} of ${sampleCount} succeeded, ${needed} needed`,
+          };
+    }
+  }
+}
+
+export function batchOutcome(counts: BatchCounts, sampleCount: number, qcState: QcState): BatchOutcome {
+  if (counts.succeeded === 0 || qcState === 'FAILED' || qcState === 'CANCELLED') return 'FAILED';
+  if (counts.succeeded === sampleCount && (qcState === 'COMPLETED' || qcState === 'NONE')) return 'COMPLETED';
+  return 'COMPLETED_WITH_FAILURES';
+}
+
+const FINAL: ReadonlySet<Batch['status']> = new Set(['COMPLETED', 'COMPLETED_WITH_FAILURES', 'FAILED']);
+
+export function isFinal(batch: Batch): boolean {
+  return FINAL.has(batch.status);
+}
+
+/** What the batch should do next, from its state alone (so a redelivered record decides the same). */
+export type BatchStep =
+  | { kind: 'wait'; reason: string }
+  | { kind: 'reopen'; next: Batch }
+  | { kind: 'start-qc'; next: Batch }
+  | { kind: 'finish'; next: Batch }
+  | { kind: 'notify'; next: Batch };
+
+/**
+ * The batch's next step. `qcLaunch` is the QC launch as stored (if the batch has one yet).
+ * Reopening, starting QC and finishing are each a conditional write of the returned batch.
+ */
+export function nextBatchStep(batch: Batch, qcLaunch: Launch | undefined, now: Date): BatchStep {
+  const at = now.toISOString();
+  const touch = (changes: Partial<Batch>): Batch => ({
+    ...batch,
+    ...changes,
+    updatedAt: at,
+    revision: batch.revision + 1,
+  });
+  const settled = isSettled(batch);
+
+  if (isFinal(batch)) {
+    if (!settled) {
+      // A sample was retried after the batch finished: it is a new round, with its own outcome.
+      const rerunQc = batch.qc ? batch.qc.rerunOnRetry : false;
+      return {
+        kind: 'reopen',
+        next: touch({
+          status: 'ACTIVE',
+          round: batch.round + 1,
+          finishedAt: undefined,
+          qcState: rerunQc ? 'WAITING' : batch.qcState,
+          qcReason: rerunQc ? undefined : batch.qcReason,
+        }),
+      };
+    }
+    if (batch.notifiedRound < batch.round) {
+      return {
+        kind: 'notify',
+        next: touch({ notifiedRound: batch.round, notificationState: 'SENDING', notificationAt: at }),
+      };
+    }
+    return { kind: 'wait', reason: `batch is ${batch.status}` };
+  }
+
+  if (batch.status === 'QC_RUNNING') {
+    const qcDone = qcLaunch && qcLaunch.attempt === batch.qcAttempt && isTerminal(qcLaunch.status);
+    if (!qcDone) return { kind: 'wait', reason: 'QC is running' };
+    const qcState: QcState =
+      qcLaunch.status === 'COMPLETED'
+        ? 'COMPLETED'
+        : qcLaunch.status === 'CANCELLED'
+          ? 'CANCELLED'
+          : 'FAILED';
+    const qcReason = qcState === 'COMPLETED' ? undefined : qcLaunch.failureReason;
+    if (!settled)
+      return {
+        kind: 'reopen',
+        next: touch({ status: 'ACTIVE', round: batch.round + 1, qcState: 'WAITING', qcReason }),
+      };
+    return finish(batch, touch, qcState, qcReason, at);
+  }
+
+  if (batch.status !== 'ACTIVE' && batch.status !== 'REGISTERED')
+    return { kind: 'wait', reason: `batch is ${batch.status}` };
+  if (!settled)
+    return {
+      kind: 'wait',
+      reason: `${finishedCount(batch.counts)} of ${batch.sampleCount} samples finished`,
+    };
+
+  if (batch.qc && batch.qcState === 'WAITING') {
+    const verdict = evaluateQcPolicy(batch.qc.policy, batch.counts, batch.sampleCount);
+    if (verdict.met) {
+      return {
+        kind: 'start-qc',
+        next: touch({
+          status: 'QC_RUNNING',
+          qcState: 'RUNNING',
+          qcAttempt: batch.qcAttempt + 1,
+          qcReason: undefined,
+        }),
+      };
+    }
+    return finish(batch, touch, 'SKIPPED', verdict.reason, at);
+  }
+  return finish(batch, touch, batch.qcState === 'WAITING' ? 'NONE' : batch.qcState, batch.qcReason, at);
+}
+
+function finish(
+  batch: Batch,
+  touch: (changes: Partial<Batch>) => Batch,
+  qcState: QcState,
+  qcReason: string | undefined,
+  at: string,
+): BatchStep {
+  return {
+    kind: 'finish',
+    next: touch({
+      status: batchOutcome(batch.counts, batch.sampleCount, qcState),
+      qcState,
+      qcReason,
+      finishedAt: at,
+    }),
+  };
+}
+
+export type QcLaunchResult = { ok: true; launch: Launch } | { ok: false; reason: string };
+
+/**
+ * The QC launch of the batch's current QC attempt, QUEUED for the launcher: a new item for the
+ * first attempt, the next attempt of the same item after that (earlier attempts are kept).
+ * `render` fills the QC parameter template with the list of the samples' run outputs.
+ */
+export function qcLaunchFor(
+  batch: Batch,
+  existing: Launch | undefined,
+  parameters: Record<string, unknown>,
+  now: Date,
+): QcLaunchResult {
+  const qc = batch.qc;
+  if (!qc) return { ok: false, reason: 'the batch has no QC' };
+  if (existing && existing.attempt >= batch.qcAttempt)
+    return { ok: false, reason: 'QC launch already created' };
+  if (existing && !isTerminal(existing.status))
+    return { ok: false, reason: `QC launch is ${existing.status}` };
+  const at = now.toISOString();
+  const base: Launch = {
+    launchId: qcLaunchIdFor(batch.batchId),
+    batchId: batch.batchId,
+    sampleId: QC_SAMPLE_ID,
+    kind: 'QC',
+    batchName: batch.name,
+    workflowId: qc.workflow.id,
+    workflowType: qc.workflow.type,
+    workflowVersion: qc.workflow.version,
+    profile: qc.profile,
+    inputs: qc.inputs,
+    parameters,
+    outputUri: qc.outputUri,
+    storageType: qc.storageType,
+    storageCapacity: qc.storageCapacity,
+    runGroupId: qc.runGroupId,
+    priority: qc.priority,
+    tags: qc.tags,
+    status: 'QUEUED',
+    attempt: batch.qcAttempt,
+    statusHistory: [{ status: 'QUEUED', at, source: 'gwm' }],
+    attempts: [],
+    createdAt: existing?.createdAt ?? at,
+    updatedAt: at,
+    revision: (existing?.revision ?? 0) + 1,
+  };
+  if (!existing) return { ok: true, launch: base };
+  return {
+    ok: true,
+    launch: {
+      ...base,
+      statusHistory: [...existing.statusHistory.slice(-10), { status: 'QUEUED', at, source: 'gwm' }],
+      attempts: [
+        ...existing.attempts,
+        {
+          attempt: existing.attempt,
+          status: existing.status,
+          requestId: existing.requestId,
+          runId: existing.runId,
+          runUuid: existing.runUuid,
+          failureReason: existing.failureReason,
+          logLocation: existing.logLocation,
+          finishedAt: existing.finishedAt,
+        },
+      ],
+      note: `QC attempt ${batch.qcAttempt} for round ${batch.round} of the batch.`,
+    },
+  };
+}
+
+/** The QC launch's sampleId: `_` cannot start a real sample id. */
+export const QC_SAMPLE_ID = '_qc';

@@ -1,0 +1,56 @@
+import {
+  type EventBridgeClient,
+  PutEventsCommand,
+  type PutEventsCommandOutput,
+} from '@aws-sdk/client-eventbridge';
+import {
+  GWM_EVENT_SOURCE,
+  type Notice,
+  NotificationDeliveryError,
+  type Notifier,
+  toEventDetail,
+} from '../../domain/notifications.js';
+
+export interface EventBridgeNotifierOptions {
+  client: EventBridgeClient;
+  /** Name or ARN of the custom bus. */
+  eventBusName: string;
+}
+
+/** Puts one `gwm` event per notice on the bus; the detail schemas are in domain/notifications.ts. */
+export function makeEventBridgeNotifier(options: EventBridgeNotifierOptions): Notifier {
+  const { client, eventBusName } = options;
+  return {
+    async send(notice: Notice): Promise<void> {
+      const { detailType, detail } = toEventDetail(notice);
+      const what = `${detailType} event of batch ${notice.batchId} on bus ${eventBusName}`;
+      let response: PutEventsCommandOutput;
+      try {
+        response = await client.send(
+          new PutEventsCommand({
+            Entries: [
+              {
+                EventBusName: eventBusName,
+                Source: GWM_EVENT_SOURCE,
+                DetailType: detailType,
+                Detail: JSON.stringify(detail),
+                Resources: [],
+              },
+            ],
+          }),
+        );
+      } catch (error) {
+        const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        throw new NotificationDeliveryError(`PutEvents failed for the ${what}: ${reason}`, { cause: error });
+      }
+      // PutEvents answers 200 even when it refused the entry: the refusal is only in the body.
+      if ((response.FailedEntryCount ?? 0) > 0) {
+        const entry =
+          response.Entries?.find((result) => result.ErrorCode !== undefined) ?? response.Entries?.[0];
+        throw new NotificationDeliveryError(
+          `PutEvents refused the ${what}: ${entry?.ErrorCode ?? 'unknown error'}: ${entry?.ErrorMessage ?? 'no message'}`,
+        );
+      }
+    },
+  };
+}

@@ -1,0 +1,10 @@
+import { loadConfig } from '../adapters/config.js';
+import { buildDependencies } from '../adapters/dependencies.js';
+import { makePowertoolsTelemetry } from '../adapters/telemetry.js';
+import { makeCompletionHandler } from '../completion-aggregator.js';
+
+const deps = buildDependencies(loadConfig(process.env));
+export const handler = makeCompletionHandler({
+  completion: deps.completion,
+  telemetry: makePowertoolsTelemetry('gwm-completion'),
+});

@@ -1,0 +1,188 @@
+import { describe, expect, it } from 'vitest';
+import { type Batch, NO_COUNTS } from '../../domain/batch.js';
+import { countOutcome, evaluateQcPolicy, nextBatchStep, type OutcomeMark } from '../../domain/completion.js';
+import { aLaunch } from '../support/launch-factory.js';
+
+const now = new Date('2026-11-20T12:00:00.000Z');
+
+function aBatch(overrides: Partial<Batch> = {}): Batch {
+  return {
+    batchId: 'b1',
+    name: 'FC',
+    sourceUri: 's3://m/fc.json',
+    contentSha256: 'x',
+    status: 'ACTIVE',
+    sampleCount: 4,
+    releasedCount: 4,
+    counts: { ...NO_COUNTS },
+    round: 1,
+    qcState: 'NONE',
+    qcAttempt: 0,
+    notifiedRound: 0,
+    createdAt: '2026-11-20T10:00:00.000Z',
+    updatedAt: '2026-11-20T10:00:00.000Z',
+    revision: 3,
+    ...overrides,
+  };
+}
+
+const mark = (attempt: number, outcome: OutcomeMark['outcome']): OutcomeMark => ({
+  batchId: 'b1',
+  launchId: 'b1/NA12878',
+  attempt,
+  outcome,
+  revision: attempt,
+});
+
+describe('counting outcomes', () => {
+  it('counts a terminal attempt once', () => {
+    const failed = aLaunch({ status: 'FAILED' });
+    const first = countOutcome(undefined, failed);
+    expect(first).toMatchObject({
+      kind: 'count',
+      delta: { failed: 1 },
+      mark: { attempt: 1, outcome: 'failed' },
+    });
+    expect(countOutcome(mark(1, 'failed'), failed).kind).toBe('unchanged');
+  });
+
+  it('takes a failure back out when its retry starts, then counts the new outcome', () => {
+    const retrying = aLaunch({ status: 'SUBMITTING', attempt: 2 });
+    const reopened = countOutcome(mark(1, 'failed'), retrying);
+    expect(reopened).toMatchObject({
+      kind: 'count',
+      delta: { failed: -1 },
+      mark: { attempt: 2, outcome: 'NONE' },
+    });
+    expect(countOutcome(mark(2, 'NONE'), aLaunch({ status: 'COMPLETED', attempt: 2 }))).toMatchObject({
+      delta: { succeeded: 1 },
+    });
+  });
+
+  it('moves a failure straight to the new outcome when the retry start was not seen', () => {
+    expect(countOutcome(mark(1, 'failed'), aLaunch({ status: 'COMPLETED', attempt: 2 }))).toMatchObject({
+      delta: { succeeded: 1, failed: -1 },
+    });
+  });
+
+  it('ignores records of an earlier attempt and of first claims', () => {
+    expect(countOutcome(mark(2, 'NONE'), aLaunch({ status: 'FAILED', attempt: 1 })).kind).toBe('unchanged');
+    expect(countOutcome(undefined, aLaunch({ status: 'SUBMITTING' })).kind).toBe('unchanged');
+  });
+});
+
+describe('QC policies at their boundaries', () => {
+  const counts = (succeeded: number) => ({ ...NO_COUNTS, succeeded, failed: 10 - succeeded });
+  it.each([
+    [{ kind: 'all-succeeded' as const }, 10, true],
+    [{ kind: 'all-succeeded' as const }, 9, false],
+    [{ kind: 'any-completed' as const }, 1, true],
+    [{ kind: 'any-completed' as const }, 0, false],
+    [{ kind: 'min-succeeded-fraction' as const, fraction: 0.9 }, 9, true],
+    [{ kind: 'min-succeeded-fraction' as const, fraction: 0.9 }, 8, false],
+    [{ kind: 'min-succeeded-fraction' as const, fraction: 0.85 }, 9, true],
+    [{ kind: 'min-succeeded-fraction' as const, fraction: 1 }, 10, true],
+  ])('%o with %i of 10 succeeded: met=%s', (policy, succeeded, met) => {
+    expect(evaluateQcPolicy(policy, counts(succeeded), 10).met).toBe(met);
+  });
+});
+
+describe('next batch step', () => {
+  const qc = {
+    workflow: { id: '7', type: 'PRIVATE' as const },
+    outputUri: 's3://r/qc/',
+    storageType: 'DYNAMIC' as const,
+    tags: {},
+    inputs: {},
+    parameterTemplate: {},
+    policy: { kind: 'all-succeeded' as const },
+    rerunOnRetry: true,
+  };
+
+  it('waits while samples are running', () => {
+    expect(nextBatchStep(aBatch({ counts: { ...NO_COUNTS, succeeded: 3 } }), undefined, now).kind).toBe(
+      'wait',
+    );
+  });
+
+  it('starts QC once the policy is met, as attempt 1', () => {
+    const step = nextBatchStep(
+      aBatch({ qc, qcState: 'WAITING', counts: { ...NO_COUNTS, succeeded: 4 } }),
+      undefined,
+      now,
+    );
+    expect(step).toMatchObject({
+      kind: 'start-qc',
+      next: { status: 'QC_RUNNING', qcAttempt: 1, qcState: 'RUNNING' },
+    });
+  });
+
+  it('finishes with QC skipped and the reason when the policy is not met', () => {
+    const batch = aBatch({ qc, qcState: 'WAITING', counts: { ...NO_COUNTS, succeeded: 3, failed: 1 } });
+    expect(nextBatchStep(batch, undefined, now)).toMatchObject({
+      kind: 'finish',
+      next: {
+        status: 'COMPLETED_WITH_FAILURES',
+        qcState: 'SKIPPED',
+        qcReason: expect.stringMatching(/1 of 4/),
+      },
+    });
+  });
+
+  it('finishes FAILED when no sample succeeded', () => {
+    expect(nextBatchStep(aBatch({ counts: { ...NO_COUNTS, failed: 4 } }), undefined, now)).toMatchObject({
+      next: { status: 'FAILED' },
+    });
+  });
+
+  it('notifies a finished round once', () => {
+    const done = aBatch({ status: 'COMPLETED', counts: { ...NO_COUNTS, succeeded: 4 } });
+    expect(nextBatchStep(done, undefined, now)).toMatchObject({ kind: 'notify', next: { notifiedRound: 1 } });
+    expect(nextBatchStep({ ...done, notifiedRound: 1 }, undefined, now).kind).toBe('wait');
+  });
+
+  it('reopens a finished batch when a retried sample is running again', () => {
+    const done = aBatch({
+      status: 'COMPLETED_WITH_FAILURES',
+      qc,
+      qcState: 'SKIPPED',
+      notifiedRound: 1,
+      counts: { ...NO_COUNTS, succeeded: 3 },
+    });
+    expect(nextBatchStep(done, undefined, now)).toMatchObject({
+      kind: 'reopen',
+      next: { status: 'ACTIVE', round: 2, qcState: 'WAITING' },
+    });
+  });
+
+  it('keeps the earlier QC result on reopen when QC is not to rerun', () => {
+    const done = aBatch({
+      status: 'COMPLETED_WITH_FAILURES',
+      qc: { ...qc, rerunOnRetry: false },
+      qcState: 'COMPLETED',
+      notifiedRound: 1,
+      counts: { ...NO_COUNTS, succeeded: 3 },
+    });
+    expect(nextBatchStep(done, undefined, now)).toMatchObject({
+      kind: 'reopen',
+      next: { qcState: 'COMPLETED' },
+    });
+  });
+
+  it('finishes after the current QC attempt ends, not an earlier one', () => {
+    const running = aBatch({
+      status: 'QC_RUNNING',
+      qc,
+      qcState: 'RUNNING',
+      qcAttempt: 2,
+      counts: { ...NO_COUNTS, succeeded: 4 },
+    });
+    const old = aLaunch({ kind: 'QC', status: 'FAILED', attempt: 1 });
+    expect(nextBatchStep(running, old, now).kind).toBe('wait');
+    const current = aLaunch({ kind: 'QC', status: 'COMPLETED', attempt: 2 });
+    expect(nextBatchStep(running, current, now)).toMatchObject({
+      kind: 'finish',
+      next: { status: 'COMPLETED', qcState: 'COMPLETED' },
+    });
+  });
+});

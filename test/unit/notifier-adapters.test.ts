@@ -1,0 +1,223 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  type BatchCompletedNotice,
+  batchCompletedDetailV1,
+  type ManifestRejectedNotice,
+  type Notice,
+  NotificationDeliveryError,
+  type Notifier,
+  renderNotice,
+} from '../../domain/notifications.js';
+import { makeEventBridgeNotifier } from '../../functions/adapters/eventbridge-notifier.js';
+import { makeFanOutNotifier } from '../../functions/adapters/fan-out-notifier.js';
+import { makeSnsNotifier } from '../../functions/adapters/sns-notifier.js';
+
+const local = {
+  region: 'us-east-1',
+  endpoint: 'http://127.0.0.1:9',
+  credentials: { accessKeyId: 'gwmlocal', secretAccessKey: 'gwmlocal' },
+};
+const snsClient = new SNSClient(local);
+const eventsClient = new EventBridgeClient(local);
+const sns = mockClient(snsClient);
+const events = mockClient(eventsClient);
+afterEach(() => {
+  sns.reset();
+  events.reset();
+});
+
+const TOPIC = 'arn:aws:sns:us-east-1:123456789012:gwm-notifications';
+const BUS = 'gwm-events';
+
+const completed: BatchCompletedNotice = {
+  kind: 'batch-completed',
+  batchId: 'b-hk3',
+  batchName: 'HK3H3BBXY',
+  sourceUri: 's3://lab-manifests/incoming/HK3H3BBXY.json',
+  round: 1,
+  outcome: 'COMPLETED_WITH_FAILURES',
+  counts: { total: 3, succeeded: 2, failed: 1, cancelled: 0, launchFailed: 0, deleted: 0 },
+  startedAt: '2024-05-01T10:00:00.000Z',
+  finishedAt: '2024-05-01T10:45:00.000Z',
+  failures: [
+    {
+      sampleId: 'S2',
+      launchId: 'b-hk3/S2',
+      status: 'FAILED',
+      attempt: 1,
+      runId: '7002',
+      failureReason: 'out of memory',
+      logLocation: '/aws/omics/WorkflowLog:run/7002',
+    },
+  ],
+  qc: { state: 'SKIPPED', reason: 'policy all-succeeded not met' },
+};
+
+const rejected: ManifestRejectedNotice = {
+  kind: 'manifest-rejected',
+  batchId: 'b-bad',
+  batchName: 'cohort-7',
+  sourceUri: 's3://lab-manifests/incoming/cohort-7.json',
+  problemCount: 1,
+  problems: [{ path: '$.samples', code: 'SCHEMA', message: 'must have at least 1 item' }],
+};
+
+describe('SNS notifier', () => {
+  it('publishes the rendered subject and message with kind, batchId and outcome attributes', async () => {
+    sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+    const notifier = makeSnsNotifier({ client: snsClient, topicArn: TOPIC });
+
+    await notifier.send(completed);
+
+    const calls = sns.commandCalls(PublishCommand);
+    expect(calls).toHaveLength(1);
+    const { subject, text } = renderNotice(completed);
+    expect(calls[0]?.args[0].input).toEqual({
+      TopicArn: TOPIC,
+      Subject: subject,
+      Message: text,
+      MessageAttributes: {
+        kind: { DataType: 'String', StringValue: 'batch-completed' },
+        batchId: { DataType: 'String', StringValue: 'b-hk3' },
+        outcome: { DataType: 'String', StringValue: 'COMPLETED_WITH_FAILURES' },
+      },
+    });
+  });
+
+  it('sends a rejected manifest with its own kind and no outcome', async () => {
+    sns.on(PublishCommand).resolves({ MessageId: 'm-2' });
+    await makeSnsNotifier({ client: snsClient, topicArn: TOPIC }).send(rejected);
+    const input = sns.commandCalls(PublishCommand)[0]?.args[0].input;
+    expect(input?.Subject).toBe('gwm: cohort-7 manifest rejected (1 problem)');
+    expect(input?.MessageAttributes).toEqual({
+      kind: { DataType: 'String', StringValue: 'manifest-rejected' },
+      batchId: { DataType: 'String', StringValue: 'b-bad' },
+    });
+  });
+
+  it('turns a refused publish into a retryable delivery error that keeps the cause', async () => {
+    const cause = Object.assign(new Error('Rate exceeded'), { name: 'ThrottledException' });
+    sns.on(PublishCommand).rejects(cause);
+    const error = await makeSnsNotifier({ client: snsClient, topicArn: TOPIC })
+      .send(completed)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NotificationDeliveryError);
+    expect(error).toMatchObject({ code: 'NOTIFICATION_NOT_DELIVERED', cause });
+    expect((error as Error).message).toContain('ThrottledException: Rate exceeded');
+  });
+});
+
+describe('EventBridge notifier', () => {
+  it('puts one gwm event on the custom bus with the detail-type and a versioned detail', async () => {
+    events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
+    const notifier = makeEventBridgeNotifier({ client: eventsClient, eventBusName: BUS });
+
+    await notifier.send(completed);
+
+    const calls = events.commandCalls(PutEventsCommand);
+    expect(calls).toHaveLength(1);
+    const entries = calls[0]?.args[0].input.Entries ?? [];
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({
+      EventBusName: BUS,
+      Source: 'gwm',
+      DetailType: 'Batch Completed',
+      Resources: [],
+    });
+    const detail = batchCompletedDetailV1.parse(JSON.parse(entries[0]?.Detail ?? 'null'));
+    expect(detail).toMatchObject({
+      detailVersion: '1',
+      batchId: 'b-hk3',
+      outcome: 'COMPLETED_WITH_FAILURES',
+      failures: [{ sampleId: 'S2', runId: '7002', failureReason: 'out of memory' }],
+      failuresOmitted: 0,
+      qc: { state: 'SKIPPED', reason: 'policy all-succeeded not met' },
+    });
+  });
+
+  it('throws with the entry error code and message when PutEvents answers 200 with a failed entry', async () => {
+    events.on(PutEventsCommand).resolves({
+      FailedEntryCount: 1,
+      Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'Internal service error' }],
+    });
+    const notifier = makeEventBridgeNotifier({ client: eventsClient, eventBusName: BUS });
+
+    const error = await notifier.send(rejected).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(NotificationDeliveryError);
+    expect((error as Error).message).toContain('InternalFailure');
+    expect((error as Error).message).toContain('Internal service error');
+    expect((error as Error).message).toContain('Manifest Rejected event of batch b-bad on bus gwm-events');
+  });
+
+  it('wraps a rejected PutEvents call, keeping the cause', async () => {
+    const cause = Object.assign(new Error('no such bus'), { name: 'ResourceNotFoundException' });
+    events.on(PutEventsCommand).rejects(cause);
+    const error = await makeEventBridgeNotifier({ client: eventsClient, eventBusName: BUS })
+      .send(completed)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NotificationDeliveryError);
+    expect(error).toMatchObject({ cause });
+  });
+});
+
+describe('fan-out notifier', () => {
+  function recording(outcome: 'ok' | Error): Notifier & { sent: Notice[] } {
+    const sent: Notice[] = [];
+    return {
+      sent,
+      async send(notice) {
+        sent.push(notice);
+        if (outcome !== 'ok') throw outcome;
+      },
+    };
+  }
+
+  it('sends to every notifier', async () => {
+    const first = recording('ok');
+    const second = recording('ok');
+    await makeFanOutNotifier([first, second]).send(completed);
+    expect(first.sent).toEqual([completed]);
+    expect(second.sent).toEqual([completed]);
+  });
+
+  it('still tries the others when one fails, then throws every failure together', async () => {
+    const snsDown = new Error('SNS down');
+    const busDown = new Error('bus down');
+    const first = recording(snsDown);
+    const second = recording('ok');
+    const third = recording(busDown);
+
+    const error = await makeFanOutNotifier([first, second, third])
+      .send(completed)
+      .catch((e: unknown) => e);
+
+    expect([first.sent, second.sent, third.sent]).toEqual([[completed], [completed], [completed]]);
+    expect(error).toBeInstanceOf(AggregateError);
+    expect((error as AggregateError).errors).toEqual([snsDown, busDown]);
+    expect((error as Error).message).toContain('2 of 3 notifiers failed');
+  });
+
+  it('works with the real adapters: a failed PutEvents entry does not stop the SNS publish', async () => {
+    sns.on(PublishCommand).resolves({ MessageId: 'm-3' });
+    events.on(PutEventsCommand).resolves({
+      FailedEntryCount: 1,
+      Entries: [{ ErrorCode: 'ThrottlingException', ErrorMessage: 'Rate exceeded' }],
+    });
+    const notifier = makeFanOutNotifier([
+      makeEventBridgeNotifier({ client: eventsClient, eventBusName: BUS }),
+      makeSnsNotifier({ client: snsClient, topicArn: TOPIC }),
+    ]);
+
+    await expect(notifier.send(completed)).rejects.toThrow(/ThrottlingException/);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
+    expect(events.commandCalls(PutEventsCommand)).toHaveLength(1);
+  });
+
+  it('does nothing with no notifiers', async () => {
+    await expect(makeFanOutNotifier([]).send(completed)).resolves.toBeUndefined();
+  });
+});
