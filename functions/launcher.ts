@@ -1,8 +1,7 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { METRICS } from '../domain/metrics.js';
 import { type LauncherDeps, type LaunchOutcome, startLaunch } from '../domain/use-cases/start-launch.js';
 import type { Telemetry } from './adapters/telemetry.js';
+import { makeLaunchStreamConsumer } from './launch-stream-consumer.js';
 
 export interface LauncherHandlerDeps {
   launcher: LauncherDeps;
@@ -11,41 +10,13 @@ export interface LauncherHandlerDeps {
 
 /**
  * DynamoDB Streams -> start runs for launches that became launchable (QUEUED, THROTTLED, RETRY).
- * A failing record is reported alone (partial batch response) and retried by the event source.
  */
 export function makeLauncherHandler(deps: LauncherHandlerDeps) {
-  const { logger } = deps.telemetry;
-  const processor = new BatchProcessor(EventType.DynamoDBStreams);
-
-  const handleRecord = async (record: DynamoDBRecord): Promise<LaunchOutcome | undefined> => {
-    const image = record.dynamodb?.NewImage;
-    const batchId = image?.batchId?.S;
-    const launchId = image?.launchId?.S;
-    if (!batchId || !launchId) {
-      logger.warn('stream record without a launch', { eventID: record.eventID });
-      return undefined;
-    }
-    logger.appendKeys({ batchId, launchId });
-    try {
-      const outcome = await startLaunch(deps.launcher, { batchId, launchId });
-      report(deps.telemetry, outcome);
-      return outcome;
-    } finally {
-      logger.removeKeys(['batchId', 'launchId', 'runId']);
-    }
-  };
-
-  return async (event: DynamoDBStreamEvent, context?: Context) => {
-    try {
-      // In order: two records of one launch in a batch must be handled as they happened.
-      return await processPartialResponse(event, handleRecord, processor, {
-        context,
-        processInParallel: false,
-      });
-    } finally {
-      deps.telemetry.flush();
-    }
-  };
+  return makeLaunchStreamConsumer(deps.telemetry, async (ref) => {
+    const outcome = await startLaunch(deps.launcher, ref);
+    report(deps.telemetry, outcome);
+    return outcome;
+  });
 }
 
 function report(telemetry: Telemetry, outcome: LaunchOutcome): void {

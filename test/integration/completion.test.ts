@@ -1,8 +1,8 @@
-import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Launch } from '../../domain/launch.js';
 import { METRICS } from '../../domain/metrics.js';
 import type { BatchCompletedNotice } from '../../domain/notifications.js';
+import { consoleSetStatus } from '../support/console-edit.js';
 import { makeTestApp, s3Put, type TestApp } from '../support/test-app.js';
 
 function manifest(count: number, qc: Record<string, unknown> | undefined, name = 'FC-DONE') {
@@ -70,19 +70,6 @@ async function finishRuns(app: TestApp, launches: Launch[], failing: Set<string>
   await app.pump({ times: 2 });
 }
 
-async function consoleRetry(app: TestApp, launch: Launch) {
-  const { Key } = app.entities.launch.get({ batchId: launch.batchId, launchId: launch.launchId }).params();
-  await app.table.client.send(
-    new UpdateItemCommand({
-      TableName: app.table.tableName,
-      Key: { pk: { S: Key.pk }, sk: { S: Key.sk } },
-      UpdateExpression: 'SET #s = :s',
-      ExpressionAttributeNames: { '#s': 'status' },
-      ExpressionAttributeValues: { ':s': { S: 'RETRY' } },
-    }),
-  );
-}
-
 const completed = (app: TestApp) =>
   app.notices.filter((n): n is BatchCompletedNotice => n.kind === 'batch-completed');
 
@@ -147,7 +134,8 @@ describe('completion path', () => {
     expect(first?.failures[0]?.failureReason).toMatch(/Task align failed/);
 
     // Act 2: the three are retried from the console and succeed
-    for (const launch of launches.filter((l) => failing.has(l.sampleId))) await consoleRetry(app, launch);
+    for (const launch of launches.filter((l) => failing.has(l.sampleId)))
+      await consoleSetStatus(app, launch, 'RETRY');
     await app.pump({ times: 2 });
     batch = await app.batches.get(batchId);
     expect(batch).toMatchObject({ status: 'ACTIVE', round: 2, counts: { succeeded: 17, failed: 0 } });

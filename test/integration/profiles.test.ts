@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WorkflowProfile } from '../../domain/workflow.js';
+import { consoleEdit } from '../support/console-edit.js';
 import { ALLOWED_READ, ALLOWED_WRITE, makeTestApp, s3Put, type TestApp } from '../support/test-app.js';
 
 const fastqStats: WorkflowProfile = {
@@ -88,16 +88,11 @@ describe('workflow profiles', () => {
       app.omics.transition(launch.runId, 'FAILED', { failureReason: 'quality too strict' }),
     );
     // Act: the console edit, parameters first, then status
-    const { Key } = app.entities.launch.get({ batchId: launch.batchId, launchId: launch.launchId }).params();
-    await app.table.client.send(
-      new UpdateItemCommand({
-        TableName: app.table.tableName,
-        Key: { pk: { S: Key.pk }, sk: { S: Key.sk } },
-        UpdateExpression: 'SET #p.min_quality = :q, #s = :retry',
-        ExpressionAttributeNames: { '#s': 'status', '#p': 'parameters' },
-        ExpressionAttributeValues: { ':q': { N: '5' }, ':retry': { S: 'RETRY' } },
-      }),
-    );
+    await consoleEdit(app, launch, {
+      UpdateExpression: 'SET #p.min_quality = :q, #s = :retry',
+      ExpressionAttributeNames: { '#s': 'status', '#p': 'parameters' },
+      ExpressionAttributeValues: { ':q': { N: '5' }, ':retry': { S: 'RETRY' } },
+    });
     await app.pump();
     // Assess
     expect(app.omics.startRunCalls.map((call) => call.parameters)).toEqual([

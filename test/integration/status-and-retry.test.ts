@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Launch } from '../../domain/launch.js';
 import { METRICS } from '../../domain/metrics.js';
+import { consoleSetStatus } from '../support/console-edit.js';
 import { makeTestApp, s3Put, type TestApp } from '../support/test-app.js';
 
 const fixture = (name: string) =>
@@ -57,20 +57,6 @@ async function launched(app: TestApp, count: number, key = 'fc/status.json') {
   await app.pump();
   const [batch] = (await app.batches.listRecent({})).items;
   return (await app.launches.listByBatch(batch?.batchId ?? '', { limit: 1000 })).items;
-}
-
-/** Sets `status` with a plain UpdateItem, as a person does in the DynamoDB console. */
-async function consoleSetStatus(app: TestApp, launch: Launch, status: string) {
-  const params = app.entities.launch.get({ batchId: launch.batchId, launchId: launch.launchId }).params();
-  await app.table.client.send(
-    new UpdateItemCommand({
-      TableName: app.table.tableName,
-      Key: { pk: { S: params.Key.pk }, sk: { S: params.Key.sk } },
-      UpdateExpression: 'SET #s = :s',
-      ExpressionAttributeNames: { '#s': 'status' },
-      ExpressionAttributeValues: { ':s': { S: status } },
-    }),
-  );
 }
 
 describe('status tracking', () => {
