@@ -298,6 +298,16 @@ export function requeue(launch: Launch, reason: string, now: Date): Transition |
   return { kind: 'changed', next: touch(launch, now, { note }) };
 }
 
+/**
+ * The engine confirmed the launch's status: record that it was looked at (updatedAt moves), so
+ * the reconciler's next sweep reaches launches it has not checked yet instead of the same ones.
+ */
+export function confirmStatus(launch: Launch, status: RunStatus, now: Date): Transition | Ignored {
+  if (effectiveStatus(launch) !== status)
+    return ignored('conflict', `launch is ${launch.status}, engine says ${status}`);
+  return { kind: 'changed', next: touch(launch, now, {}) };
+}
+
 function ignored(reason: IgnoreReason, detail: string): Ignored {
   return { kind: 'ignored', reason, detail };
 }

@@ -1,5 +1,5 @@
 import type { Launch, LaunchStatus } from '../launch.js';
-import { type RunObservation, recordSubmission, requeue } from '../launch-transitions.js';
+import { confirmStatus, type RunObservation, recordSubmission, requeue } from '../launch-transitions.js';
 import type { RunDetails } from '../ports.js';
 import { attemptFromTags, RUN_TAGS } from '../run-request.js';
 import { applyObservation, type ObservationDeps } from './apply-observation.js';
@@ -192,7 +192,14 @@ async function checkRun(deps: ReconcilerDeps, launch: Launch): Promise<Reconcile
     };
     return changeOf(await applyObservation(deps, launch, observation), 'unknown-run');
   }
-  return changeOf(await applyObservation(deps, launch, observationOf(deps, details), details), 'status');
+  const applied = await applyObservation(deps, launch, observationOf(deps, details), details);
+  if (applied.kind === 'ignored' && applied.reason === 'duplicate') {
+    await persistTransition(deps.launches, applied.launch, (current) =>
+      confirmStatus(current, details.status, deps.now()),
+    );
+    return undefined;
+  }
+  return changeOf(applied, 'status');
 }
 
 /**

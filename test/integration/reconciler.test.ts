@@ -121,21 +121,23 @@ describe('reconciler', () => {
       expect(after.finishedAt).toBeDefined();
       expect(after.statusHistory.at(-1)).toMatchObject({ source: 'reconciler' });
     }
+    // The 3 still running are confirmed, not changed: same status and history, only looked at
     for (const before of runningBefore) {
       const after = await stored(app, before);
-      expect(after).toMatchObject({
-        status: 'RUNNING',
-        revision: before.revision,
-        updatedAt: before.updatedAt,
-      });
+      expect(after.status).toBe('RUNNING');
+      expect(after.statusHistory).toEqual(before.statusHistory);
+      expect(after.updatedAt > before.updatedAt).toBe(true);
     }
     expect(app.telemetry.get(METRICS.reconcilerChecked)).toBe(8);
     expect(app.telemetry.get(METRICS.reconcilerRepairs)).toBe(5);
 
-    // Act: the next scheduled run
-    const again = await app.reconcile();
-    // Assess: only the 3 running launches are still stale, and nothing needs repair
-    expect(again).toMatchObject({ checked: 3, repairs: 0, byStatus: { RUNNING: 3 } });
+    // Act: the next scheduled runs, before and after the confirmed launches go stale again
+    const soon = await app.reconcile();
+    clock.advance(7 * 60 * MINUTE);
+    const later = await app.reconcile();
+    // Assess: nothing needs repair
+    expect(soon).toMatchObject({ checked: 0, repairs: 0 });
+    expect(later).toMatchObject({ checked: 3, repairs: 0, byStatus: { RUNNING: 3 } });
     expect(app.telemetry.get(METRICS.reconcilerRepairs)).toBe(5);
 
     // Act: the last 3 finish, their events lost too; the repairs flow on to the completion path
@@ -277,5 +279,33 @@ describe('reconciler', () => {
     expect(second).toMatchObject({ checked: 2, repairs: 2, leftForNextRun: 0 });
     const pending = await app.launches.listByStatus('PENDING', {});
     expect(pending.items).toHaveLength(5);
+  });
+
+  it('reaches every stale launch in turn when more are running long than one run may check', async () => {
+    // Prepare: 5 long runs, all still RUNNING in the engine; one run checks at most 2
+    const clock = movableClock();
+    app = await makeTestApp({ now: clock.now });
+    const launches = await launched(app, 5);
+    for (const launch of launches) await app.onRunStatus(app.omics.transition(launch.runId ?? '', 'RUNNING'));
+    clock.advance(7 * 60 * MINUTE);
+    const confirmedIn: string[][] = [];
+    // Act: three scheduled runs, a minute apart
+    for (let run = 0; run < 3; run++) {
+      const from = clock.now().toISOString();
+      const report = await app.reconcile({ maxLaunches: 2 });
+      const to = clock.now().toISOString();
+      const touched = [];
+      for (const launch of launches) {
+        const { updatedAt } = await stored(app, launch);
+        if (updatedAt >= from && updatedAt <= to) touched.push(launch.launchId);
+      }
+      confirmedIn.push(touched);
+      expect(report.checked).toBe(run < 2 ? 2 : 1);
+      clock.advance(MINUTE);
+    }
+    // Assess: each run looked at launches the earlier ones had not, and together they saw all 5
+    const all = confirmedIn.flat();
+    expect(all).toHaveLength(5);
+    expect(new Set(all).size).toBe(5);
   });
 });

@@ -8,6 +8,7 @@ import {
 } from '../../domain/launch.js';
 import {
   applyRunStatus,
+  confirmStatus,
   decideLaunch,
   type RunObservation,
   recordDeferral,
@@ -197,6 +198,23 @@ describe('submission outcomes', () => {
       kind: 'changed',
       next: { status: 'LAUNCH_FAILED', failureReason: 'ValidationException: bad parameter' },
     });
+  });
+});
+
+describe('a status the engine confirms', () => {
+  it('only moves updatedAt and the revision', () => {
+    const running = applyAll(submitted(), [observe('RUNNING', 3)]);
+    const later = new Date('2026-11-20T19:00:00.000Z');
+    const result = confirmStatus(running, 'RUNNING', later);
+    expect(result).toEqual({
+      kind: 'changed',
+      next: { ...running, updatedAt: later.toISOString(), revision: running.revision + 1 },
+    });
+  });
+
+  it('refuses when the engine says something else', () => {
+    const running = applyAll(submitted(), [observe('RUNNING', 3)]);
+    expect(confirmStatus(running, 'COMPLETED', now).kind).toBe('ignored');
   });
 });
 
