@@ -25,7 +25,8 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/support/dynamodb-local-setup.ts'],
-          testTimeout: 60_000,
+          // Two cores shared by DynamoDB Local and parallel test files: generous, never relied on.
+          testTimeout: 120_000,
           hookTimeout: 60_000,
         },
       },

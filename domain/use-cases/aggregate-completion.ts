@@ -1,6 +1,6 @@
 import type { Batch } from '../batch.js';
 import { type BatchStep, countOutcome, nextBatchStep, qcLaunchFor } from '../completion.js';
-import { type Launch, qcLaunchIdFor } from '../launch.js';
+import { isTerminal, type Launch, qcLaunchIdFor } from '../launch.js';
 import { renderTemplate } from '../manifest/template.js';
 import type { BatchCompletedNotice, Notifier, SampleOutcome } from '../notifications.js';
 import type { BatchRepository, LaunchRepository, OutcomeLedger } from '../ports.js';
@@ -40,6 +40,8 @@ export async function aggregateCompletion(
 ): Promise<CompletionOutcome> {
   const outcome: CompletionOutcome = { counted: false, steps: [], notified: false };
   const launch = await deps.launches.get(ref.batchId, ref.launchId);
+  // A first attempt being claimed or running cannot change its batch: most records stop here.
+  if (launch && launch.attempt === 1 && !isTerminal(launch.status)) return outcome;
   if (launch?.kind === 'SAMPLE') outcome.counted = await count(deps, launch);
   if (launch && outcome.counted && (launch.status === 'FAILED' || launch.status === 'LAUNCH_FAILED')) {
     outcome.launchFailedNotice = await notifyLaunchFailed(deps, launch);

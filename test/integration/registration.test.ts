@@ -34,9 +34,9 @@ describe('registration', () => {
   afterEach(async () => app?.dispose());
 
   it('finishes an interrupted registration on redelivery, without duplicates and without an early run', async () => {
-    // Prepare: 400 samples written in chunks of 100; the first attempt dies after 2 chunks
+    // Prepare: 300 samples written in chunks of 100; the first attempt dies after 2 chunks
     app = await makeTestApp();
-    const manifest = nativeManifest(400);
+    const manifest = nativeManifest(300);
     app.upload('lab-manifests', 'fc/crash.json', manifest);
     const object = {
       bucket: 'lab-manifests',
@@ -68,15 +68,15 @@ describe('registration', () => {
     await app.pump({ times: 2 });
 
     // Assess
-    expect(outcome).toMatchObject({ kind: 'registered', resumed: true, launchesWritten: 400, released: 400 });
+    expect(outcome).toMatchObject({ kind: 'registered', resumed: true, launchesWritten: 300, released: 300 });
     const batch = await app.batches.get(half?.batchId ?? '');
     expect(batch?.status).toBe('ACTIVE');
     const all = await app.launches.listByBatch(half?.batchId ?? '', { limit: 1000 });
-    expect(all.items).toHaveLength(400);
-    expect(new Set(all.items.map((launch) => launch.sampleId)).size).toBe(400);
+    expect(all.items).toHaveLength(300);
+    expect(new Set(all.items.map((launch) => launch.sampleId)).size).toBe(300);
     expect(all.items.every((launch) => launch.status === 'SUBMITTED')).toBe(true);
-    expect(app.omics.runsCreated()).toBe(400);
-    expect(app.omics.startRunCalls).toHaveLength(400);
+    expect(app.omics.runsCreated()).toBe(300);
+    expect(app.omics.startRunCalls).toHaveLength(300);
   });
 
   it('resumes the release of a batch whose launches were all written', async () => {
