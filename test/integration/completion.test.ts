@@ -3,19 +3,12 @@ import type { Launch } from '../../domain/launch.js';
 import { METRICS } from '../../domain/metrics.js';
 import type { BatchCompletedNotice } from '../../domain/notifications.js';
 import { consoleSetStatus } from '../support/console-edit.js';
+import { nativeManifest, sampleIds } from '../support/manifests.js';
 import { makeTestApp, s3Put, type TestApp } from '../support/test-app.js';
 
 function manifest(count: number, qc: Record<string, unknown> | undefined, name = 'FC-DONE') {
-  return {
-    schemaVersion: 'gwm.manifest/v1',
-    batch: { name },
-    defaults: { workflow: { id: '1234567' }, outputUri: 's3://lab-results/done/' },
-    samples: Array.from({ length: count }, (_, i) => ({
-      id: `S${String(i + 1).padStart(2, '0')}`,
-      inputs: { fastq1: `s3://lab-inputs/done/S${i + 1}_R1.fastq.gz` },
-    })),
-    ...(qc ? { qc } : {}),
-  };
+  const ids = sampleIds(count, (i) => `S${String(i + 1).padStart(2, '0')}`);
+  return nativeManifest({ name, folder: 'done', sampleIds: ids, qc });
 }
 
 const QC = {

@@ -2,18 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Launch } from '../../domain/launch.js';
 import type { Page } from '../../domain/ports.js';
 import { batchWithLaunches, sampleAttempts } from '../../domain/use-cases/history.js';
+import { nativeManifest } from '../support/manifests.js';
 import { makeTestApp, s3Put, type TestApp } from '../support/test-app.js';
 
 let clock = Date.parse('2026-11-01T08:00:00.000Z');
 const now = () => new Date(clock);
 
 function manifest(name: string, workflowId: string, samples: string[]) {
-  return {
-    schemaVersion: 'gwm.manifest/v1',
-    batch: { name },
-    defaults: { workflow: { id: workflowId, type: 'PRIVATE' }, outputUri: `s3://lab-results/${name}/` },
-    samples: samples.map((id) => ({ id, inputs: { fastq1: `s3://lab-inputs/${name}/${id}.fastq.gz` } })),
-  };
+  return nativeManifest({ name, folder: name, sampleIds: samples, workflowId });
 }
 
 async function all<T>(fetch: (cursor?: string) => Promise<Page<T>>): Promise<{ items: T[]; pages: number }> {

@@ -3,20 +3,13 @@ import type { Launch } from '../../domain/launch.js';
 import { decideLaunch } from '../../domain/launch-transitions.js';
 import { METRICS } from '../../domain/metrics.js';
 import { buildRunRequest } from '../../domain/run-request.js';
+import { nativeManifest, sampleIds } from '../support/manifests.js';
 import { makeTestApp, ROLE_ARN, s3Put, type TestApp } from '../support/test-app.js';
 
 const MINUTE = 60_000;
 
 function manifest(count: number, name: string) {
-  return {
-    schemaVersion: 'gwm.manifest/v1',
-    batch: { name },
-    defaults: { workflow: { id: '1234567', type: 'PRIVATE' }, outputUri: 's3://lab-results/reconcile/' },
-    samples: Array.from({ length: count }, (_, i) => ({
-      id: `S${i + 1}`,
-      inputs: { fastq1: `s3://lab-inputs/reconcile/S${i + 1}_R1.fastq.gz` },
-    })),
-  };
+  return nativeManifest({ name, folder: 'reconcile', sampleIds: sampleIds(count) });
 }
 
 /** A clock the test moves forward: the reconciler only looks at launches older than its thresholds. */

@@ -2,18 +2,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Launch } from '../../domain/launch.js';
 import type { LaunchRepository } from '../../domain/ports.js';
 import { registerManifest } from '../../domain/use-cases/register-manifest.js';
+import { nativeManifest, sampleIds } from '../support/manifests.js';
 import { makeTestApp, s3Put, type TestApp } from '../support/test-app.js';
 
-function nativeManifest(count: number) {
-  return {
-    schemaVersion: 'gwm.manifest/v1',
-    batch: { name: 'FC-CRASH' },
-    defaults: { workflow: { id: '1234567', type: 'PRIVATE' }, outputUri: 's3://lab-results/crash/' },
-    samples: Array.from({ length: count }, (_, i) => ({
-      id: `S${String(i).padStart(4, '0')}`,
-      inputs: { fastq1: `s3://lab-inputs/crash/S${i}_R1.fastq.gz` },
-    })),
-  };
+function crashManifest(count: number) {
+  const ids = sampleIds(count, (i) => `S${String(i).padStart(4, '0')}`);
+  return nativeManifest({ name: 'FC-CRASH', folder: 'crash', sampleIds: ids });
 }
 
 /** A repository whose bulk writes stop, like a Lambda that died, after `okCalls` chunks. */
@@ -36,7 +30,7 @@ describe('registration', () => {
   it('finishes an interrupted registration on redelivery, without duplicates and without an early run', async () => {
     // Prepare: 300 samples written in chunks of 100; the first attempt dies after 2 chunks
     app = await makeTestApp();
-    const manifest = nativeManifest(300);
+    const manifest = crashManifest(300);
     app.upload('lab-manifests', 'fc/crash.json', manifest);
     const object = {
       bucket: 'lab-manifests',
@@ -82,7 +76,7 @@ describe('registration', () => {
   it('resumes the release of a batch whose launches were all written', async () => {
     // Prepare: registration reached REGISTERED, then died before releasing
     app = await makeTestApp();
-    const manifest = nativeManifest(30);
+    const manifest = crashManifest(30);
     const text = JSON.stringify(manifest);
     app.upload('lab-manifests', 'fc/release.json', text);
     const failingRelease: LaunchRepository = {

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Launch } from '../../domain/launch.js';
 import { METRICS } from '../../domain/metrics.js';
 import { consoleSetStatus } from '../support/console-edit.js';
+import { nativeManifest, sampleIds } from '../support/manifests.js';
 import { makeTestApp, s3Put, type TestApp } from '../support/test-app.js';
 
 const fixture = (name: string) =>
@@ -12,15 +13,7 @@ const legacyEvent = fixture('omics-run-status-failed-legacy.json');
 const taskEvent = fixture('omics-task-status-running.json');
 
 function manifest(count: number, name = 'FC-STATUS') {
-  return {
-    schemaVersion: 'gwm.manifest/v1',
-    batch: { name },
-    defaults: { workflow: { id: '1234567', type: 'PRIVATE' }, outputUri: 's3://lab-results/status/' },
-    samples: Array.from({ length: count }, (_, i) => ({
-      id: `S${i + 1}`,
-      inputs: { fastq1: `s3://lab-inputs/status/S${i + 1}_R1.fastq.gz` },
-    })),
-  };
+  return nativeManifest({ name, folder: 'status', sampleIds: sampleIds(count) });
 }
 
 /** A fixture event re-pointed at one of our runs: the shape stays the fixture's. */

@@ -5,16 +5,10 @@ import { mkdir, readdir } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { RUN_STATUSES, type RunStatus } from '../../../domain/launch.js';
 
-/** Statuses the local engine moves a run through (the HealthOmics run lifecycle). */
-export type LocalRunStatus =
-  | 'PENDING'
-  | 'STARTING'
-  | 'RUNNING'
-  | 'STOPPING'
-  | 'COMPLETED'
-  | 'FAILED'
-  | 'CANCELLED';
+/** Statuses the local engine moves a run through (the HealthOmics run lifecycle; it never deletes runs). */
+export type LocalRunStatus = Exclude<RunStatus, 'DELETED'>;
 
 /** A workflow the engine can run: one local program, started with an argv array and never through a shell. */
 export interface LocalWorkflow {
@@ -136,16 +130,7 @@ interface RunState extends LocalRun {
 }
 
 const TERMINAL: ReadonlySet<LocalRunStatus> = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
-const LIST_STATUSES: ReadonlySet<string> = new Set([
-  'PENDING',
-  'STARTING',
-  'RUNNING',
-  'STOPPING',
-  'COMPLETED',
-  'DELETED',
-  'CANCELLED',
-  'FAILED',
-]);
+const LIST_STATUSES: ReadonlySet<string> = new Set(RUN_STATUSES);
 const FIRST_RUN_ID = 1_000_001;
 const MAX_LIST_RESULTS = 100;
 /** The real API caps failure reasons; a long stderr line would otherwise flood GetRun and events. */
