@@ -1,10 +1,15 @@
 export {
+  type EngineOperation,
   type LocalEngine,
   type LocalEngineOptions,
   type LocalRun,
+  type LocalRunContext,
   type LocalRunStatus,
   type LocalWorkflow,
   localOmicsClientConfig,
+  type ProcessWorkflow,
   type RunStatusChangeEvent,
+  type SimulatedOutcome,
+  type SimulatedWorkflow,
   startLocalEngine,
 } from './local-engine.js';

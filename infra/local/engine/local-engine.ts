@@ -10,12 +10,40 @@ import { RUN_STATUSES, type RunStatus } from '../../../domain/launch.js';
 /** Statuses the local engine moves a run through (the HealthOmics run lifecycle; it never deletes runs). */
 export type LocalRunStatus = Exclude<RunStatus, 'DELETED'>;
 
+/** What a workflow is given about the run it serves. */
+export interface LocalRunContext {
+  parameters: Record<string, unknown>;
+  outputDir: string;
+  runId: string;
+}
+
 /** A workflow the engine can run: one local program, started with an argv array and never through a shell. */
-export interface LocalWorkflow {
+export interface ProcessWorkflow {
   name: string;
   command: string;
-  args: (run: { parameters: Record<string, unknown>; outputDir: string; runId: string }) => string[];
+  args: (run: LocalRunContext) => string[];
+  /** Added to the engine's own environment for the program (endpoints, credentials). */
+  env?: Record<string, string>;
 }
+
+/** How a simulated run goes: how long it stays in each phase (real milliseconds) and how it ends. */
+export interface SimulatedOutcome {
+  startingMs?: number;
+  runningMs: number;
+  status: 'COMPLETED' | 'FAILED';
+  failureReason?: string;
+}
+
+/**
+ * A workflow that runs no program: the run moves through the same statuses, with the same events,
+ * on a timetable (benchmarks compress hours of run time into seconds this way).
+ */
+export interface SimulatedWorkflow {
+  name: string;
+  simulate: (run: LocalRunContext) => SimulatedOutcome;
+}
+
+export type LocalWorkflow = ProcessWorkflow | SimulatedWorkflow;
 
 export interface RunStatusChangeEvent {
   version: '0';
@@ -83,7 +111,16 @@ export interface LocalEngineOptions {
   runsDir: string;
   region?: string;
   accountId?: string;
+  /**
+   * Called after a workflow's program ended successfully, before the run is COMPLETED: the place
+   * to copy `outputDir` to `runOutputUri`, as HealthOmics exports a run's outputs. A throw fails the run.
+   */
+  exportOutputs?: (run: LocalRun) => Promise<void>;
+  /** Every API request, by operation (StartRun, GetRun, ListRuns, CancelRun), for call counting. */
+  onRequest?: (operation: EngineOperation) => void;
 }
+
+export type EngineOperation = 'StartRun' | 'GetRun' | 'ListRuns' | 'CancelRun';
 
 export interface LocalEngine {
   endpoint: string;
@@ -121,6 +158,8 @@ class ApiError extends Error {
 interface RunState extends LocalRun {
   workflow: LocalWorkflow;
   child?: ChildProcess;
+  /** Ends the current phase of a simulated run early (cancel, stop). */
+  wake?: () => void;
   cancelRequested: boolean;
   /** Status events of one run are delivered in order: each waits for the one before it. */
   emitChain: Promise<void>;
@@ -201,10 +240,13 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
     if (run.cancelRequested)
       return finish(run, 'CANCELLED', { statusMessage: 'Run cancelled before it started' });
     emitStatus(run, 'STARTING');
+    const context: LocalRunContext = { parameters: run.parameters, outputDir: run.outputDir, runId: run.id };
+    if ('simulate' in run.workflow) return simulate(run, run.workflow, context);
+    const workflow = run.workflow;
     let args: string[];
     try {
       await mkdir(run.outputDir, { recursive: true });
-      args = run.workflow.args({ parameters: run.parameters, outputDir: run.outputDir, runId: run.id });
+      args = workflow.args(context);
     } catch (error) {
       const reason = truncate(`Could not prepare the run: ${errorMessage(error)}`);
       return finish(run, 'FAILED', { failureReason: reason, statusMessage: reason });
@@ -212,9 +254,10 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
     if (run.cancelRequested)
       return finish(run, 'CANCELLED', { statusMessage: 'Run cancelled before it started' });
     const log = createWriteStream(run.logPath, { flags: 'a' });
-    const child = spawn(run.workflow.command, args, {
+    const child = spawn(workflow.command, args, {
       cwd: run.runDir,
       shell: false,
+      env: { ...process.env, ...workflow.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     run.child = child;
@@ -241,10 +284,10 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
         if (run.cancelRequested) {
           finish(run, 'CANCELLED', { statusMessage: 'Run cancelled' });
         } else if (spawnError) {
-          const reason = truncate(`Could not start ${run.workflow.command}: ${spawnError.message}`);
+          const reason = truncate(`Could not start ${workflow.command}: ${spawnError.message}`);
           finish(run, 'FAILED', { failureReason: reason, statusMessage: reason });
         } else if (code === 0) {
-          finish(run, 'COMPLETED', {});
+          void complete(run);
         } else {
           const exit = code === null ? `signal ${String(signal)}` : `exit code ${code}`;
           const lastLine = lastNonEmptyLine(stderrTail);
@@ -255,6 +298,47 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
         }
       });
     });
+  }
+
+  /** Copies the outputs out (when asked to), then COMPLETED; an export that fails fails the run. */
+  async function complete(run: RunState) {
+    try {
+      if (options.exportOutputs && !stopping) await options.exportOutputs(snapshot(run));
+    } catch (error) {
+      const reason = truncate(`Could not export the run's outputs: ${errorMessage(error)}`);
+      return finish(run, 'FAILED', { failureReason: reason, statusMessage: reason });
+    }
+    finish(run, 'COMPLETED', {});
+  }
+
+  async function simulate(run: RunState, workflow: SimulatedWorkflow, context: LocalRunContext) {
+    let plan: SimulatedOutcome;
+    try {
+      plan = workflow.simulate(context);
+    } catch (error) {
+      const reason = truncate(`Could not prepare the run: ${errorMessage(error)}`);
+      return finish(run, 'FAILED', { failureReason: reason, statusMessage: reason });
+    }
+    const phase = (ms: number) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        run.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    await phase(plan.startingMs ?? 0);
+    if (run.cancelRequested) return finish(run, 'CANCELLED', { statusMessage: 'Run cancelled' });
+    run.startTime = new Date();
+    emitStatus(run, 'RUNNING');
+    await phase(plan.runningMs);
+    emitStatus(run, 'STOPPING');
+    if (run.cancelRequested) return finish(run, 'CANCELLED', { statusMessage: 'Run cancelled' });
+    if (plan.status === 'FAILED') {
+      const reason = truncate(plan.failureReason ?? 'Simulated failure');
+      return finish(run, 'FAILED', { failureReason: reason, statusMessage: reason });
+    }
+    finish(run, 'COMPLETED', {});
   }
 
   function checkRate() {
@@ -417,6 +501,7 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
       emitStatus(run, 'STOPPING');
       run.child.kill('SIGTERM');
     }
+    run.wake?.();
   }
 
   async function route(request: IncomingMessage): Promise<{ status: number; body?: unknown }> {
@@ -426,14 +511,19 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
     if (first !== 'run')
       throw new ApiError('UnknownOperationException', 404, `No operation at ${url.pathname}`);
     if (request.method === 'POST' && segments.length === 1) {
+      options.onRequest?.('StartRun');
       return { status: 201, body: await startRun(await readJson(request)) };
     }
-    if (request.method === 'GET' && segments.length === 1)
+    if (request.method === 'GET' && segments.length === 1) {
+      options.onRequest?.('ListRuns');
       return { status: 200, body: listRuns(url.searchParams) };
+    }
     if (request.method === 'GET' && segments.length === 2 && id !== undefined) {
+      options.onRequest?.('GetRun');
       return { status: 200, body: getRun(id) };
     }
     if (request.method === 'POST' && segments.length === 3 && id !== undefined && action === 'cancel') {
+      options.onRequest?.('CancelRun');
       cancelRun(id);
       return { status: 202 };
     }
@@ -484,6 +574,7 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
       for (const run of running) {
         run.cancelRequested = true;
         run.child?.kill('SIGTERM');
+        run.wake?.();
       }
       await Promise.all([closed, ...running.map((run) => run.finished)]);
     },
@@ -509,6 +600,7 @@ function snapshot(run: RunState): LocalRun {
   const {
     workflow: _workflow,
     child: _child,
+    wake: _wake,
     cancelRequested: _cancel,
     emitChain: _chain,
     finished: _finished,
