@@ -2,6 +2,7 @@ import {
   type EventBridgeClient,
   PutEventsCommand,
   type PutEventsCommandOutput,
+  type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
 import {
   GWM_EVENT_SOURCE,
@@ -22,35 +23,35 @@ export function makeEventBridgeNotifier(options: EventBridgeNotifierOptions): No
   const { client, eventBusName } = options;
   return {
     async send(notice: Notice): Promise<void> {
-      const { detailType, detail } = toEventDetail(notice);
-      const what = `${detailType} event of batch ${notice.batchId} on bus ${eventBusName}`;
+      const entry = eventBridgeEntry(notice, eventBusName);
+      const what = `${entry.DetailType} event of batch ${notice.batchId} on bus ${eventBusName}`;
       let response: PutEventsCommandOutput;
       try {
-        response = await client.send(
-          new PutEventsCommand({
-            Entries: [
-              {
-                EventBusName: eventBusName,
-                Source: GWM_EVENT_SOURCE,
-                DetailType: detailType,
-                Detail: JSON.stringify(detail),
-                Resources: [],
-              },
-            ],
-          }),
-        );
+        response = await client.send(new PutEventsCommand({ Entries: [entry] }));
       } catch (error) {
         const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
         throw new NotificationDeliveryError(`PutEvents failed for the ${what}: ${reason}`, { cause: error });
       }
       // PutEvents answers 200 even when it refused the entry: the refusal is only in the body.
       if ((response.FailedEntryCount ?? 0) > 0) {
-        const entry =
+        const refused =
           response.Entries?.find((result) => result.ErrorCode !== undefined) ?? response.Entries?.[0];
         throw new NotificationDeliveryError(
-          `PutEvents refused the ${what}: ${entry?.ErrorCode ?? 'unknown error'}: ${entry?.ErrorMessage ?? 'no message'}`,
+          `PutEvents refused the ${what}: ${refused?.ErrorCode ?? 'unknown error'}: ${refused?.ErrorMessage ?? 'no message'}`,
         );
       }
     },
+  };
+}
+
+/** The PutEvents entry for a notice: source `gwm`, its detail-type, the versioned detail as JSON. */
+export function eventBridgeEntry(notice: Notice, eventBusName: string): PutEventsRequestEntry {
+  const { detailType, detail } = toEventDetail(notice);
+  return {
+    EventBusName: eventBusName,
+    Source: GWM_EVENT_SOURCE,
+    DetailType: detailType,
+    Detail: JSON.stringify(detail),
+    Resources: [],
   };
 }

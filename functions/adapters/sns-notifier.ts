@@ -1,4 +1,9 @@
-import { type MessageAttributeValue, PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import {
+  type MessageAttributeValue,
+  PublishCommand,
+  type PublishCommandInput,
+  type SNSClient,
+} from '@aws-sdk/client-sns';
 import {
   type Notice,
   NotificationDeliveryError,
@@ -20,23 +25,8 @@ export function makeSnsNotifier(options: SnsNotifierOptions): Notifier {
   const { client, topicArn } = options;
   return {
     async send(notice: Notice): Promise<void> {
-      const { subject, text } = renderNotice(notice);
-      const attributes: Record<string, MessageAttributeValue> = {
-        kind: { DataType: 'String', StringValue: notice.kind },
-        batchId: { DataType: 'String', StringValue: notice.batchId },
-      };
-      if (notice.kind === 'batch-completed') {
-        attributes.outcome = { DataType: 'String', StringValue: notice.outcome };
-      }
       try {
-        await client.send(
-          new PublishCommand({
-            TopicArn: topicArn,
-            Subject: subject,
-            Message: text,
-            MessageAttributes: attributes,
-          }),
-        );
+        await client.send(new PublishCommand(snsPublishInput(notice, topicArn)));
       } catch (error) {
         throw new NotificationDeliveryError(
           `SNS Publish to ${topicArn} failed for ${notice.kind} of batch ${notice.batchId}: ${describe(error)}`,
@@ -45,6 +35,19 @@ export function makeSnsNotifier(options: SnsNotifierOptions): Notifier {
       }
     },
   };
+}
+
+/** The Publish request for a notice: what the topic's subscribers receive. */
+export function snsPublishInput(notice: Notice, topicArn: string): PublishCommandInput {
+  const { subject, text } = renderNotice(notice);
+  const attributes: Record<string, MessageAttributeValue> = {
+    kind: { DataType: 'String', StringValue: notice.kind },
+    batchId: { DataType: 'String', StringValue: notice.batchId },
+  };
+  if (notice.kind === 'batch-completed') {
+    attributes.outcome = { DataType: 'String', StringValue: notice.outcome };
+  }
+  return { TopicArn: topicArn, Subject: subject, Message: text, MessageAttributes: attributes };
 }
 
 function describe(error: unknown): string {
