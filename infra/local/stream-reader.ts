@@ -4,6 +4,7 @@ import {
   DescribeStreamCommand,
   type DynamoDBStreamsClient,
   GetRecordsCommand,
+  type GetRecordsCommandOutput,
   GetShardIteratorCommand,
   type AttributeValue as SdkAttributeValue,
   type Shard,
@@ -15,6 +16,13 @@ export interface StreamReaderOptions {
   streamArn: string;
   /** Reported as `awsRegion`: DynamoDB Local says 'ddblocal' where Lambda gives the table's region. */
   region?: string;
+  /**
+   * Per shard id, the sequence number after which reading starts (a checkpoint); other shards are
+   * read from their oldest record (TRIM_HORIZON).
+   */
+  startAfter?: Readonly<Record<string, string>>;
+  /** Cancels the calls in flight (stopping a pump should not wait on a stream that does not answer). */
+  signal?: AbortSignal;
 }
 
 export interface DrainOptions {
@@ -24,9 +32,29 @@ export interface DrainOptions {
   timeoutMs?: number;
 }
 
+export interface ShardRecord {
+  shardId: string;
+  record: DynamoDBRecord;
+}
+
+export interface StreamRead {
+  /** Records written since the previous read, in order per shard (parents before children); may be empty. */
+  records: ShardRecord[];
+  /**
+   * Every shard was read to its current end without an error. DynamoDB Local makes a record readable
+   * before the write that made it returns, so a record written before this read began is in it or in
+   * an earlier one.
+   */
+  caughtUp: boolean;
+  /** Why the read stopped early; the records read before it are still returned, and the next read resumes. */
+  error?: unknown;
+}
+
 export interface StreamReader {
   /** Records written since the previous poll, in order per shard (parents before children); may be empty. */
   poll(): Promise<DynamoDBRecord[]>;
+  /** One poll that never throws: each record with its shard, whether every shard was read to its end, and any error. */
+  read(): Promise<StreamRead>;
   /** Polls until the stream stays quiet for `idleMs`; returns every record read meanwhile. */
   drain(options?: DrainOptions): Promise<DynamoDBRecord[]>;
 }
@@ -46,7 +74,13 @@ interface ShardState {
 const MAX_GET_RECORDS_PER_SHARD = 100;
 const DRAIN_POLL_INTERVAL_MS = 25;
 
-export function createStreamReader({ client, streamArn, region }: StreamReaderOptions): StreamReader {
+export function createStreamReader({
+  client,
+  streamArn,
+  region,
+  startAfter = {},
+  signal,
+}: StreamReaderOptions): StreamReader {
   const shards = new Map<string, ShardState>();
 
   async function refreshShards(): Promise<void> {
@@ -55,6 +89,7 @@ export function createStreamReader({ client, streamArn, region }: StreamReaderOp
     do {
       const { StreamDescription: description } = await client.send(
         new DescribeStreamCommand({ StreamArn: streamArn, ExclusiveStartShardId: exclusiveStartShardId }),
+        { abortSignal: signal },
       );
       for (const shard of description?.Shards ?? []) {
         if (shard.ShardId === undefined) continue;
@@ -84,7 +119,7 @@ export function createStreamReader({ client, streamArn, region }: StreamReaderOp
       closed,
       finished: false,
       iterator: undefined,
-      lastSequenceNumber: undefined,
+      lastSequenceNumber: Object.hasOwn(startAfter, shardId) ? startAfter[shardId] : undefined,
     });
   }
 
@@ -104,26 +139,39 @@ export function createStreamReader({ client, streamArn, region }: StreamReaderOp
             ? { ShardIteratorType: 'TRIM_HORIZON' }
             : { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: state.lastSequenceNumber }),
         }),
+        { abortSignal: signal },
       );
       return ShardIterator;
     } catch (error) {
+      const name = errorName(error);
       // The shard was trimmed away entirely: there is nothing left in it to read.
-      if (errorName(error) === 'ResourceNotFoundException') return undefined;
+      if (name === 'ResourceNotFoundException') return undefined;
+      if (name === 'TrimmedDataAccessException' && state.lastSequenceNumber !== undefined) {
+        // The record after which we would resume (a checkpoint) is gone; the oldest one still kept is next.
+        state.lastSequenceNumber = undefined;
+        return freshIterator(state);
+      }
       throw error;
     }
   }
 
-  async function readShard(state: ShardState): Promise<DynamoDBRecord[]> {
-    const records: DynamoDBRecord[] = [];
+  /** Reads one shard as far as it goes now; records read before an error are kept and returned with it. */
+  async function readShard(
+    state: ShardState,
+    into: ShardRecord[],
+  ): Promise<{ caughtUp: boolean; error?: unknown }> {
     for (let call = 0; call < MAX_GET_RECORDS_PER_SHARD; call++) {
-      const iterator = state.iterator ?? (await freshIterator(state));
-      if (iterator === undefined) {
-        state.finished = true;
-        break;
-      }
-      let response: Awaited<ReturnType<typeof getRecords>>;
+      let iterator: string | undefined;
+      let response: GetRecordsCommandOutput;
       try {
-        response = await getRecords(iterator);
+        iterator = state.iterator ?? (await freshIterator(state));
+        if (iterator === undefined) {
+          state.finished = true;
+          return { caughtUp: true };
+        }
+        response = await client.send(new GetRecordsCommand({ ShardIterator: iterator }), {
+          abortSignal: signal,
+        });
       } catch (error) {
         const name = errorName(error);
         if (name === 'ExpiredIteratorException') {
@@ -136,32 +184,36 @@ export function createStreamReader({ client, streamArn, region }: StreamReaderOp
           state.lastSequenceNumber = undefined;
           continue;
         }
-        throw error;
+        // An iterator may not outlive what went wrong (DynamoDB Local restarting, for one): the next
+        // read starts a fresh one after the last record returned, so nothing is read twice or skipped.
+        state.iterator = undefined;
+        return { caughtUp: false, error };
       }
       for (const record of response.Records ?? []) {
-        records.push(toLambdaRecord(record, streamArn, region));
+        into.push({ shardId: state.shardId, record: toLambdaRecord(record, streamArn, region) });
         const sequenceNumber = record.dynamodb?.SequenceNumber;
         if (sequenceNumber !== undefined) state.lastSequenceNumber = sequenceNumber;
       }
       state.iterator = response.NextShardIterator;
       if (response.NextShardIterator === undefined) {
         state.finished = true;
-        break;
+        return { caughtUp: true };
       }
       // An open shard that returns nothing is caught up; a closed one may still return empty pages
       // before it reports its end, and its children wait for that end.
-      if ((response.Records ?? []).length === 0 && !state.closed) break;
+      if ((response.Records ?? []).length === 0 && !state.closed) return { caughtUp: true };
     }
-    return records;
+    return { caughtUp: false };
   }
 
-  function getRecords(iterator: string) {
-    return client.send(new GetRecordsCommand({ ShardIterator: iterator }));
-  }
-
-  async function pollOnce(): Promise<DynamoDBRecord[]> {
-    await refreshShards();
-    const records: DynamoDBRecord[] = [];
+  async function readOnce(): Promise<StreamRead> {
+    const records: ShardRecord[] = [];
+    try {
+      await refreshShards();
+    } catch (error) {
+      return { records, caughtUp: false, error };
+    }
+    let caughtUp = true;
     const readThisPoll = new Set<string>();
     // Repeat while a shard was read: finishing a parent makes its children readable in the same poll.
     let progressed = true;
@@ -170,19 +222,28 @@ export function createStreamReader({ client, streamArn, region }: StreamReaderOp
       for (const state of shards.values()) {
         if (state.finished || readThisPoll.has(state.shardId) || !parentDone(state)) continue;
         readThisPoll.add(state.shardId);
-        records.push(...(await readShard(state)));
+        const outcome = await readShard(state, records);
+        if (outcome.error !== undefined) return { records, caughtUp: false, error: outcome.error };
+        caughtUp &&= outcome.caughtUp;
         progressed = true;
       }
     }
-    return records;
+    return { records, caughtUp };
   }
 
-  // Iterators are shared state: overlapping polls would read a page twice or skip one.
+  // Iterators are shared state: overlapping reads would read a page twice or skip one.
   let queue: Promise<unknown> = Promise.resolve();
-  function poll(): Promise<DynamoDBRecord[]> {
-    const next = queue.then(pollOnce, pollOnce);
-    queue = next.catch(() => undefined);
+  function read(): Promise<StreamRead> {
+    const next = queue.then(readOnce, readOnce);
+    queue = next;
     return next;
+  }
+
+  async function poll(): Promise<DynamoDBRecord[]> {
+    const { records, error } = await read();
+    // Records already read are handed over; a read that failed before reading any reports the error.
+    if (error !== undefined && records.length === 0) throw error;
+    return records.map(({ record }) => record);
   }
 
   async function drain({ idleMs = 150, timeoutMs = 10_000 }: DrainOptions = {}): Promise<DynamoDBRecord[]> {
@@ -203,7 +264,7 @@ export function createStreamReader({ client, streamArn, region }: StreamReaderOp
     }
   }
 
-  return { poll, drain };
+  return { poll, read, drain };
 }
 
 /** The record exactly as Lambda hands it to a stream handler (JSON shapes: epoch seconds, base64 binaries). */
