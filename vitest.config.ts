@@ -30,6 +30,16 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          // Real workflow processes on the whole local stack; each file starts its own.
+          testTimeout: 240_000,
+          hookTimeout: 90_000,
+        },
+      },
     ],
   },
 });

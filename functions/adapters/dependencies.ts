@@ -8,6 +8,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Notifier, renderNotice } from '../../domain/notifications.js';
+import type { RunLogReader } from '../../domain/ports.js';
 import type { CompletionDeps } from '../../domain/use-cases/aggregate-completion.js';
 import { makePacer } from '../../domain/use-cases/pace.js';
 import type { ReconcilerDeps } from '../../domain/use-cases/reconcile.js';
@@ -42,6 +43,9 @@ export interface Overrides {
   notifier?: Notifier;
   omics?: OmicsClient;
   logs?: CloudWatchLogsClient;
+  /** Where run logs are read from instead of CloudWatch Logs (the embedded runtime's files). */
+  logReader?: RunLogReader;
+  s3?: S3Client;
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
@@ -65,10 +69,12 @@ export function buildDependencies(config: Config, overrides: Overrides = {}) {
     client: overrides.omics ?? makeOmicsClient({ region, endpoint: config.OMICS_ENDPOINT }),
     retentionMode: config.RUN_RETENTION_MODE,
   });
-  const logs = makeCloudWatchLogReader({
-    client: overrides.logs ?? new CloudWatchLogsClient({ region, endpoint: config.LOGS_ENDPOINT }),
-    logGroup: config.OMICS_LOG_GROUP,
-  });
+  const logs =
+    overrides.logReader ??
+    makeCloudWatchLogReader({
+      client: overrides.logs ?? new CloudWatchLogsClient({ region, endpoint: config.LOGS_ENDPOINT }),
+      logGroup: config.OMICS_LOG_GROUP,
+    });
 
   const intake: Omit<IntakeDeps, 'owner'> = {
     batches,
@@ -138,11 +144,13 @@ export function buildDependencies(config: Config, overrides: Overrides = {}) {
     now,
     tableName: config.TABLE_NAME,
   };
-  const objects = new S3Client({
-    region,
-    endpoint: config.S3_ENDPOINT,
-    forcePathStyle: config.S3_ENDPOINT !== undefined,
-  });
+  const objects =
+    overrides.s3 ??
+    new S3Client({
+      region,
+      endpoint: config.S3_ENDPOINT,
+      forcePathStyle: config.S3_ENDPOINT !== undefined,
+    });
 
   return {
     entities,

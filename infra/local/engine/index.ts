@@ -13,3 +13,4 @@ export {
   type SimulatedWorkflow,
   startLocalEngine,
 } from './local-engine.js';
+export { makeLocalLogReader } from './log-reader.js';

@@ -1,0 +1,440 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { OmicsClient } from '@aws-sdk/client-omics';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { EventBridgeEvent, ScheduledEvent } from 'aws-lambda';
+import type { Notice } from '../../domain/notifications.js';
+import type { TrackOutcome } from '../../domain/use-cases/track-run-status.js';
+import type { WorkflowProfile } from '../../domain/workflow.js';
+import { loadConfig } from '../../functions/adapters/config.js';
+import { buildDependencies } from '../../functions/adapters/dependencies.js';
+import { makeS3ManifestReader } from '../../functions/adapters/s3-manifest-reader.js';
+import { createTableInput } from '../../functions/adapters/table.js';
+import { makeMemoryTelemetry } from '../../functions/adapters/telemetry.js';
+import { makeCompletionHandler } from '../../functions/completion-aggregator.js';
+import {
+  COMPLETION_EVENT_SOURCE,
+  LAUNCHER_EVENT_SOURCE,
+  MANIFEST_SUFFIXES,
+  RUN_STATUS_RULE,
+} from '../../functions/event-sources.js';
+import { makeLauncherHandler } from '../../functions/launcher.js';
+import { makeManifestUploadedHandler } from '../../functions/on-manifest-uploaded.js';
+import { makeRunStatusHandler } from '../../functions/on-run-status-change.js';
+import { makeReconcilerHandler } from '../../functions/reconciler.js';
+import { startDynamoDbLocal } from './dynamodb-local.js';
+import { type LocalEndpoints, removeEndpoints, writeEndpoints } from './endpoints.js';
+import {
+  type EngineOperation,
+  type LocalEngine,
+  type LocalRun,
+  type LocalWorkflow,
+  localOmicsClientConfig,
+  makeLocalLogReader,
+  type RunStatusChangeEvent,
+  startLocalEngine,
+} from './engine/index.js';
+import { createEventRouter } from './event-router.js';
+import { makeOutboxNotifier } from './outbox-notifier.js';
+import { localS3ClientConfig, startLocalS3 } from './s3.js';
+import { startStreamPump } from './stream-pump.js';
+
+export type LogLevel = 'info' | 'warn' | 'error';
+export type StackLog = (level: LogLevel, message: string, details?: Record<string, unknown>) => void;
+
+/** Names the local stack gives its resources; the example manifests use these buckets. */
+export const LOCAL_NAMES = {
+  region: 'us-east-1',
+  accountId: '123456789012',
+  tableName: 'gwm-launches',
+  manifestBucket: 'gwm-manifests',
+  inputBucket: 'gwm-lab-inputs',
+  outputBucket: 'gwm-lab-results',
+  omicsRoleArn: 'arn:aws:iam::123456789012:role/gwm-local-omics',
+  topicArn: 'arn:aws:sns:us-east-1:123456789012:gwm-notifications',
+  eventBusName: 'gwm-events',
+} as const;
+
+export interface LocalStackOptions {
+  /** Data, runs, outbox and dead letters live here; kept across restarts. */
+  stateDir: string;
+  /** Fixed ports (0 or absent: free ones). The engine and S3 bind to 127.0.0.1. */
+  ports?: { dynamodb?: number; s3?: number; engine?: number };
+  /**
+   * The engine's workflows, keyed by numeric workflow id. Absent: the example workflows
+   * (fastq-stats, fastq-qc-report) from examples/workflows, which read and write the local S3.
+   */
+  workflows?: (context: { s3Endpoint: string; region: string }) => Record<string, LocalWorkflow>;
+  /** Workflow profiles written when the stack starts, unless a profile of that name exists. */
+  profiles?: WorkflowProfile[];
+  /** The engine's StartRun quota (ThrottlingException above it); gwm paces below it. */
+  engineStartRunRatePerSecond?: number;
+  /** gwm settings, as the deployed functions' environment variables (STARTRUN_RATE_PER_SECOND, ...). */
+  settings?: Record<string, string>;
+  /** How often the reconciler runs; 0 turns the schedule off. */
+  reconcileEveryMs?: number;
+  /** Keep DynamoDB Local's data on disk under the state folder (default); false keeps it in memory. */
+  persist?: boolean;
+  /** Write `<stateDir>/endpoints.json` for the CLI and other tools (default true). */
+  writeEndpointsFile?: boolean;
+  log?: StackLog;
+  /** Every notification gwm sends, after it is in the outbox. */
+  onNotice?: (notice: Notice, rendered: { subject: string; text: string }) => void;
+  /** Every engine API call, for counting. */
+  onEngineRequest?: (operation: EngineOperation) => void;
+  /** Every DynamoDB request the handlers make, for counting (command name). */
+  onDynamoRequest?: (command: string) => void;
+  /** A run status event as the engine emits it (before routing). */
+  onRunEvent?: (event: RunStatusChangeEvent) => void;
+  /** A run status event after the status tracker handled it (and wrote the launch, if it applied). */
+  onRunEventHandled?: (event: RunStatusChangeEvent, outcome: TrackOutcome) => void;
+}
+
+export interface LocalStack {
+  endpoints: LocalEndpoints;
+  stateDir: string;
+  s3: S3Client;
+  dynamo: DynamoDBClient;
+  engine: LocalEngine;
+  deps: ReturnType<typeof buildDependencies>;
+  /** Waits until every upload notification, stream record and run event so far has been handled. */
+  settle(): Promise<void>;
+  /** Runs the reconciler once, as its schedule does. */
+  reconcile(): Promise<void>;
+  /** Stops everything the stack started: runs, servers, the schedule, DynamoDB Local. */
+  stop(): Promise<void>;
+}
+
+const DEFAULT_SETTINGS: Record<string, string> = {
+  // The local engine's quota is 10/s; gwm paces below it so throttling stays the exception.
+  STARTRUN_RATE_PER_SECOND: '5',
+  STARTRUN_BURST: '5',
+  STARTRUN_BACKOFF_BASE_MS: '200',
+  STARTRUN_BACKOFF_MAX_MS: '2000',
+  LOG_EXCERPT_LINES: '20',
+};
+
+/**
+ * The embedded runtime: DynamoDB Local with its stream, a local S3, the local HealthOmics engine,
+ * the stream pump and the event router, driving the same handlers the Lambda functions run.
+ */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const log: StackLog = options.log ?? (() => {});
+  const { stateDir } = options;
+  const dirs = {
+    dynamodb: join(stateDir, 'dynamodb'),
+    s3: join(stateDir, 's3'),
+    runs: join(stateDir, 'runs'),
+    outbox: join(stateDir, 'outbox'),
+    deadLetters: join(stateDir, 'dead-letters'),
+  };
+  for (const dir of Object.values(dirs)) await mkdir(dir, { recursive: true });
+
+  const cleanups: Array<() => Promise<void>> = [];
+  const cleanUp = async () => {
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch (error) {
+        log('warn', 'a local service did not stop cleanly', { error: (error as Error).message });
+      }
+    }
+  };
+
+  try {
+    const database = await startDynamoDbLocal({
+      port: options.ports?.dynamodb,
+      dbPath: options.persist === false ? undefined : dirs.dynamodb,
+    });
+    cleanups.push(() => database.stop());
+    const clientConfig = {
+      region: LOCAL_NAMES.region,
+      credentials: { accessKeyId: 'gwmlocal', secretAccessKey: 'gwmlocal' },
+    };
+    const dynamo = new DynamoDBClient({ ...clientConfig, endpoint: database.endpoint });
+    if (options.onDynamoRequest) {
+      const count = options.onDynamoRequest;
+      dynamo.middlewareStack.add(
+        (next, context) => async (args) => {
+          count(context.commandName ?? 'unknown');
+          return next(args);
+        },
+        { step: 'initialize', name: 'gwmRequestCounter' },
+      );
+    }
+    const streams = new DynamoDBStreamsClient({ ...clientConfig, endpoint: database.endpoint });
+    cleanups.push(async () => {
+      dynamo.destroy();
+      streams.destroy();
+    });
+    const streamArn = await ensureTable(dynamo, LOCAL_NAMES.tableName);
+
+    // Handlers are wired once every service is up; early S3 events wait for them.
+    let onManifestUploaded: ((event: import('aws-lambda').S3Event) => Promise<void>) | undefined;
+    const localS3 = await startLocalS3({
+      port: options.ports?.s3,
+      directory: dirs.s3,
+      buckets: [LOCAL_NAMES.manifestBucket, LOCAL_NAMES.inputBucket, LOCAL_NAMES.outputBucket],
+      notifications: {
+        buckets: [LOCAL_NAMES.manifestBucket],
+        suffixes: MANIFEST_SUFFIXES,
+        handler: async (event) => {
+          if (!onManifestUploaded) throw new Error('gwm is still starting');
+          await onManifestUploaded(event);
+        },
+        deadLetterFile: join(dirs.deadLetters, 'intake.jsonl'),
+      },
+      log,
+    });
+    cleanups.push(() => localS3.stop());
+    const s3 = localS3.client;
+
+    let deliverRunEvent: ((event: unknown) => void) | undefined;
+    const workflows =
+      options.workflows?.({ s3Endpoint: localS3.endpoint, region: LOCAL_NAMES.region }) ??
+      (await defaultWorkflows(localS3.endpoint));
+    const engine = await startLocalEngine({
+      port: options.ports?.engine,
+      workflows,
+      runsDir: dirs.runs,
+      region: LOCAL_NAMES.region,
+      accountId: LOCAL_NAMES.accountId,
+      startRunRatePerSecond: options.engineStartRunRatePerSecond ?? 10,
+      emit: (event) => {
+        options.onRunEvent?.(event);
+        deliverRunEvent?.(event);
+      },
+      exportOutputs: (run) => exportOutputs(s3, run),
+      onRequest: options.onEngineRequest,
+    });
+    cleanups.push(() => engine.stop());
+    const omics = new OmicsClient(localOmicsClientConfig(engine.endpoint));
+    cleanups.push(async () => omics.destroy());
+
+    const config = loadConfig({
+      ...DEFAULT_SETTINGS,
+      ...options.settings,
+      TABLE_NAME: LOCAL_NAMES.tableName,
+      AWS_REGION: LOCAL_NAMES.region,
+      ALLOWED_READ_PREFIXES: `s3://${LOCAL_NAMES.inputBucket}/,s3://${LOCAL_NAMES.outputBucket}/`,
+      ALLOWED_WRITE_PREFIXES: `s3://${LOCAL_NAMES.outputBucket}/`,
+      OMICS_ROLE_ARN: LOCAL_NAMES.omicsRoleArn,
+      DYNAMODB_ENDPOINT: database.endpoint,
+      OMICS_ENDPOINT: engine.endpoint,
+      S3_ENDPOINT: localS3.endpoint,
+    });
+    const notifier = makeOutboxNotifier({
+      dir: dirs.outbox,
+      topicArn: LOCAL_NAMES.topicArn,
+      eventBusName: LOCAL_NAMES.eventBusName,
+      print: options.onNotice,
+    });
+    const deps = buildDependencies(config, {
+      dynamo,
+      omics,
+      s3,
+      notifier,
+      logReader: makeLocalLogReader(dirs.runs),
+    });
+    const telemetry = makeMemoryTelemetry({ logLevel: 'SILENT' });
+
+    for (const profile of options.profiles ?? (await defaultProfiles())) {
+      if (!(await deps.profiles.get(profile.name))) await deps.profiles.put(profile);
+    }
+
+    const router = createEventRouter({
+      rules: [
+        {
+          name: 'run-status-to-tracker',
+          pattern: RUN_STATUS_RULE.eventPattern,
+          retryAttempts: RUN_STATUS_RULE.retryAttempts,
+          target: async (event) => {
+            const outcome = await onRunStatus(event as EventBridgeEvent<string, unknown>);
+            options.onRunEventHandled?.(event as RunStatusChangeEvent, outcome);
+          },
+        },
+      ],
+      deadLetterFile: join(dirs.deadLetters, 'run-status-events.jsonl'),
+      log,
+    });
+    cleanups.push(() => router.stop());
+    const onRunStatus = makeRunStatusHandler({ tracker: deps.tracker, telemetry });
+    deliverRunEvent = (event) => router.put(event);
+
+    const pump = startStreamPump({
+      client: streams,
+      streamArn,
+      region: LOCAL_NAMES.region,
+      consumers: [
+        {
+          name: 'launcher',
+          handler: makeLauncherHandler({ launcher: deps.launcher, telemetry }) as never,
+          source: LAUNCHER_EVENT_SOURCE,
+        },
+        {
+          name: 'completion',
+          handler: makeCompletionHandler({ completion: deps.completion, telemetry }) as never,
+          source: COMPLETION_EVENT_SOURCE,
+        },
+      ],
+      deadLetterDir: dirs.deadLetters,
+      checkpointFile: options.persist === false ? undefined : join(stateDir, 'stream-checkpoints.json'),
+      log,
+    });
+    cleanups.push(() => pump.stop());
+
+    onManifestUploaded = makeManifestUploadedHandler({
+      intake: deps.intake,
+      objects: makeS3ManifestReader(s3),
+      telemetry,
+      newOwner: randomUUID,
+      notifier,
+    });
+
+    const reconcilerHandler = makeReconcilerHandler({ reconciler: deps.reconciler, telemetry });
+    const reconcile = async () => {
+      const report = await reconcilerHandler(scheduledEvent());
+      if (report.repairs > 0) log('info', 'reconciler repaired launches', { repairs: report.repairs });
+    };
+    const every = options.reconcileEveryMs ?? 60_000;
+    if (every > 0) {
+      let running = false;
+      const timer = setInterval(() => {
+        if (running) return;
+        running = true;
+        reconcile()
+          .catch((error: Error) => log('warn', 'reconciler run failed', { error: error.message }))
+          .finally(() => {
+            running = false;
+          });
+      }, every);
+      timer.unref();
+      cleanups.push(async () => clearInterval(timer));
+    }
+
+    const endpoints: LocalEndpoints = {
+      region: LOCAL_NAMES.region,
+      s3Endpoint: localS3.endpoint,
+      dynamodbEndpoint: database.endpoint,
+      omicsEndpoint: engine.endpoint,
+      tableName: LOCAL_NAMES.tableName,
+      manifestBucket: LOCAL_NAMES.manifestBucket,
+      inputBucket: LOCAL_NAMES.inputBucket,
+      outputBucket: LOCAL_NAMES.outputBucket,
+      runsDir: dirs.runs,
+      outboxDir: dirs.outbox,
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+    };
+    if (options.writeEndpointsFile !== false) {
+      await writeEndpoints(stateDir, endpoints);
+      cleanups.push(() => removeEndpoints(stateDir));
+    }
+
+    let stopped: Promise<void> | undefined;
+    return {
+      endpoints,
+      stateDir,
+      s3,
+      dynamo,
+      engine,
+      deps,
+      async settle() {
+        // Each step can cause work for the others (an upload writes items, items start runs,
+        // runs emit events that write items): go round until a full pass finds nothing new.
+        for (let pass = 0; pass < 50; pass += 1) {
+          const before = progressMark();
+          await localS3.settle();
+          await pump.settle();
+          await router.settle();
+          if (progressMark() === before) return;
+        }
+      },
+      reconcile,
+      stop() {
+        stopped ??= cleanUp();
+        return stopped;
+      },
+    };
+
+    function progressMark(): string {
+      const stats = pump.stats();
+      const routed = router.stats();
+      return JSON.stringify([stats.recordsRead, routed.received]);
+    }
+  } catch (error) {
+    await cleanUp();
+    throw error;
+  }
+}
+
+async function ensureTable(client: DynamoDBClient, tableName: string): Promise<string> {
+  try {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.LatestStreamArn) return Table.LatestStreamArn;
+  } catch (error) {
+    if ((error as Error).name !== 'ResourceNotFoundException') throw error;
+  }
+  const created = await client.send(new CreateTableCommand(createTableInput(tableName)));
+  const streamArn = created.TableDescription?.LatestStreamArn;
+  if (!streamArn) throw new Error(`Table ${tableName} was created without a stream.`);
+  return streamArn;
+}
+
+/** What HealthOmics does at the end of a run: the run's `out/` folder lands under its runOutputUri. */
+async function exportOutputs(s3: S3Client, run: LocalRun): Promise<void> {
+  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(run.runOutputUri);
+  if (!match) throw new Error(`runOutputUri ${run.runOutputUri} is not an s3:// URI`);
+  const [, bucket = '', prefix = ''] = match;
+  const base = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
+  for (const file of await listFiles(run.outputDir)) {
+    const key = `${base}out/${relative(run.outputDir, file).split(sep).join('/')}`;
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: await readFile(file) }));
+  }
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  const files: string[] = [];
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) files.push(...(await listFiles(path)));
+    else if (entry.isFile()) files.push(path);
+  }
+  return files;
+}
+
+async function defaultWorkflows(s3Endpoint: string): Promise<Record<string, LocalWorkflow>> {
+  const { localWorkflows } = await import('../../examples/workflows/catalog.js');
+  return localWorkflows({ s3Endpoint, region: LOCAL_NAMES.region });
+}
+
+async function defaultProfiles() {
+  const { LOCAL_PROFILES } = await import('../../examples/workflows/catalog.js');
+  return LOCAL_PROFILES;
+}
+
+function scheduledEvent(): ScheduledEvent {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: LOCAL_NAMES.accountId,
+    time: new Date().toISOString(),
+    region: LOCAL_NAMES.region,
+    resources: [],
+    detail: {},
+  };
+}
+
+export { localS3ClientConfig };
