@@ -18,11 +18,13 @@ export function exampleInputs(bucket: string): Array<{ key: string; body: Buffer
       if (match?.[1] === bucket && match[2]?.includes('.fastq')) keys.add(match[2]);
     });
   }
+  // Mates of a pair (`_R1`/`_R2`) get the same number of reads, as a sequencer writes them.
+  const pairs = [...new Set([...keys].map(pairOf))].sort();
   return [...keys].sort().map((key, index) => ({
     key,
     body: syntheticFastq({
       seed: 1_000 + index,
-      reads: 1_500 + 100 * index,
+      reads: 1_500 + 100 * pairs.indexOf(pairOf(key)),
       readLength: 100,
       gzip: key.endsWith('.gz'),
       namePrefix:
@@ -32,6 +34,10 @@ export function exampleInputs(bucket: string): Array<{ key: string; body: Buffer
           ?.replace(/\.fastq(\.gz)?$/, '') ?? 'read',
     }),
   }));
+}
+
+function pairOf(key: string): string {
+  return key.replace(/_R2(?=[_.])/, '_R1');
 }
 
 function collectUris(value: unknown, found: (uri: string) => void): void {

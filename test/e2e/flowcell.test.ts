@@ -159,7 +159,7 @@ describe('a flowcell on the embedded runtime', () => {
     expect(runs).toHaveLength(4 + 1 + 1 + 1);
   });
 
-  it('runs the seed-format example manifest end to end once its inputs are in the input bucket', async () => {
+  it('runs both example manifests end to end once their inputs are in the input bucket', async () => {
     // Prepare: the files the example manifests name, as `gwm up` adds them
     const { inputBucket, manifestBucket } = stack.endpoints;
     expect(await uploadExampleInputs(stack.s3, inputBucket)).toBeGreaterThan(0);
@@ -189,5 +189,22 @@ describe('a flowcell on the embedded runtime', () => {
       'NA12892-L001',
     ]);
     expect(report.samples.every((entry) => entry.reads > 0)).toBe(true);
+
+    // Act: the native example, paired samples with a profile, unchanged
+    const native = await readFile(
+      new URL('../../examples/manifests/flowcell-native.json', import.meta.url),
+      'utf8',
+    );
+    await put(manifestBucket, 'examples/flowcell-native.json', native);
+    const nativeId = batchIdFor(manifestBucket, 'examples/flowcell-native.json', sha256Hex(native));
+    const nativeDone = await waitForBatch(stack.deps, nativeId, { timeoutMs: 150_000 });
+
+    // Assess: eight paired samples and the QC run completed
+    expect(nativeDone.batch).toMatchObject({
+      status: 'COMPLETED',
+      format: 'native-v1',
+      qcState: 'COMPLETED',
+    });
+    expect(nativeDone.launches.filter((launch) => launch.status === 'COMPLETED')).toHaveLength(9);
   });
 });

@@ -469,3 +469,163 @@ describe('local workflow engine pacing', () => {
     }
   });
 });
+
+describe('local workflow engine hooks', () => {
+  let runsDir: string;
+  let engine: LocalEngine | undefined;
+  let client: OmicsClient | undefined;
+
+  beforeAll(async () => {
+    runsDir = await mkdtemp(join(tmpdir(), 'gwm-local-engine-hooks-'));
+  });
+
+  afterAll(async () => {
+    client?.destroy();
+    await engine?.stop();
+    if (runsDir) await rm(runsDir, { recursive: true, force: true });
+  });
+
+  async function start(
+    options: Partial<Parameters<typeof startLocalEngine>[0]>,
+    events: RunStatusChangeEvent[],
+  ) {
+    client?.destroy();
+    await engine?.stop();
+    engine = await startLocalEngine({
+      workflows: {},
+      runsDir,
+      emit: (event) => {
+        events.push(event);
+      },
+      ...options,
+    });
+    client = new OmicsClient(localOmicsClientConfig(engine.endpoint));
+    return client;
+  }
+
+  async function finished(events: RunStatusChangeEvent[], runId: string) {
+    return waitFor(
+      () =>
+        events.find(
+          (event) =>
+            event.detail.runId === runId &&
+            ['COMPLETED', 'FAILED', 'CANCELLED'].includes(event.detail.status),
+        ),
+      `run ${runId} to finish`,
+    );
+  }
+
+  it('gives a workflow program the environment it declares', async () => {
+    // Prepare
+    const events: RunStatusChangeEvent[] = [];
+    const omics = await start(
+      {
+        workflows: {
+          '2000100': {
+            name: 'prints-env',
+            command: node,
+            args: ({ outputDir }) => [
+              '-e',
+              'require("node:fs").writeFileSync(process.argv[1] + "/env.txt", process.env.GWM_S3_ENDPOINT)',
+              outputDir,
+            ],
+            env: { GWM_S3_ENDPOINT: 'http://127.0.0.1:4569' },
+          },
+        },
+      },
+      events,
+    );
+
+    // Act
+    const { id } = await omics.send(
+      new StartRunCommand(runRequest({ workflowId: '2000100', requestId: 'env-1' })),
+    );
+    await finished(events, id ?? '');
+
+    // Assess
+    const run = engine?.runs().find((candidate) => candidate.id === id);
+    expect(await readFile(join(run?.outputDir ?? '', 'env.txt'), 'utf8')).toBe('http://127.0.0.1:4569');
+  });
+
+  it('exports outputs before COMPLETED, and fails the run when the export fails', async () => {
+    // Prepare
+    const events: RunStatusChangeEvent[] = [];
+    const exported: string[] = [];
+    const omics = await start(
+      {
+        workflows,
+        exportOutputs: async (run) => {
+          if (run.parameters.sample === 'unexportable') throw new Error('bucket gwm-results does not exist');
+          // The event of the final status is not out yet while the outputs are copied
+          expect(
+            events.filter((event) => event.detail.runId === run.id).map((event) => event.detail.status),
+          ).not.toContain('COMPLETED');
+          exported.push(run.id);
+        },
+      },
+      events,
+    );
+
+    // Act
+    const good = await omics.send(new StartRunCommand(runRequest({ requestId: 'export-1' })));
+    const bad = await omics.send(
+      new StartRunCommand(runRequest({ requestId: 'export-2', parameters: { sample: 'unexportable' } })),
+    );
+    const goodEnd = await finished(events, good.id ?? '');
+    const badEnd = await finished(events, bad.id ?? '');
+
+    // Assess
+    expect(goodEnd.detail.status).toBe('COMPLETED');
+    expect(exported).toEqual([good.id]);
+    expect(badEnd.detail.status).toBe('FAILED');
+    const run = await omics.send(new GetRunCommand({ id: bad.id }));
+    expect(run.failureReason).toBe("Could not export the run's outputs: bucket gwm-results does not exist");
+  });
+
+  it('runs a simulated workflow on its timetable, through the same statuses, and counts API calls', async () => {
+    // Prepare
+    const events: RunStatusChangeEvent[] = [];
+    const calls: string[] = [];
+    const omics = await start(
+      {
+        workflows: {
+          '2000200': {
+            name: 'simulated',
+            simulate: ({ parameters }) =>
+              parameters.sample === 'bad'
+                ? { runningMs: 20, status: 'FAILED', failureReason: 'simulated: out of memory' }
+                : { startingMs: 10, runningMs: 150, status: 'COMPLETED' },
+          },
+        },
+        onRequest: (operation) => calls.push(operation),
+      },
+      events,
+    );
+
+    // Act
+    const started = Date.now();
+    const ok = await omics.send(
+      new StartRunCommand(runRequest({ workflowId: '2000200', requestId: 'sim-1' })),
+    );
+    const bad = await omics.send(
+      new StartRunCommand(
+        runRequest({ workflowId: '2000200', requestId: 'sim-2', parameters: { sample: 'bad' } }),
+      ),
+    );
+    await finished(events, ok.id ?? '');
+    const elapsed = Date.now() - started;
+    await finished(events, bad.id ?? '');
+    await omics.send(new GetRunCommand({ id: ok.id }));
+    await omics.send(new ListRunsCommand({}));
+
+    // Assess
+    const statuses = (runId: string) =>
+      events.filter((event) => event.detail.runId === runId).map((event) => event.detail.status);
+    expect(statuses(ok.id ?? '')).toEqual(['PENDING', 'STARTING', 'RUNNING', 'STOPPING', 'COMPLETED']);
+    expect(statuses(bad.id ?? '')).toEqual(['PENDING', 'STARTING', 'RUNNING', 'STOPPING', 'FAILED']);
+    expect(elapsed).toBeGreaterThanOrEqual(150);
+    const failed = await omics.send(new GetRunCommand({ id: bad.id }));
+    expect(failed.failureReason).toBe('simulated: out of memory');
+    expect(calls).toEqual(['StartRun', 'StartRun', 'GetRun', 'ListRuns', 'GetRun']);
+  });
+});
