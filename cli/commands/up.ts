@@ -1,0 +1,144 @@
+import type { Command } from 'commander';
+import pc from 'picocolors';
+import { uploadExampleInputs } from '../../examples/example-inputs.js';
+import { readEndpoints, stateDirFrom } from '../../infra/local/endpoints.js';
+import { LOCAL_NAMES, type LocalStack, type StackLog, startLocalStack } from '../../infra/local/stack.js';
+
+/** Exit code when the stack cannot start (a port in use, Java missing, another `gwm up` running). */
+const EXIT_CANNOT_START = 5;
+
+interface UpOptions {
+  dynamodbPort?: string;
+  s3Port?: string;
+  enginePort?: string;
+  reconcileEvery: string;
+  startRunRate?: string;
+}
+
+export function registerUp(program: Command): void {
+  program
+    .command('up')
+    .description(
+      'Start the local stack (DynamoDB Local, S3, HealthOmics engine, stream pump, event router, reconciler) and keep it running until Ctrl-C',
+    )
+    .option('--dynamodb-port <port>', 'DynamoDB Local port (default: a free port)')
+    .option('--s3-port <port>', 'local S3 port (default: a free port)')
+    .option('--engine-port <port>', 'local HealthOmics engine port (default: a free port)')
+    .option('--reconcile-every <seconds>', 'how often the reconciler runs', '60')
+    .option('--start-run-rate <perSecond>', 'StartRun calls per second gwm paces to (the engine allows 10)')
+    .action(async (options: UpOptions, command: Command) => {
+      const globals = command.optsWithGlobals<{ stateDir?: string }>();
+      const stateDir = stateDirFrom(globals.stateDir);
+      const running = await readEndpoints(stateDir);
+      if (running) {
+        process.stderr.write(
+          `A local stack is already running from ${stateDir} (process ${running.pid}).\n` +
+            'Use it as it is, or stop it (Ctrl-C in its terminal) before starting another.\n',
+        );
+        process.exitCode = EXIT_CANNOT_START;
+        return;
+      }
+      const out = (line = '') => process.stdout.write(`${line}\n`);
+      out(`Starting the local stack in ${stateDir} ...`);
+      let stack: LocalStack;
+      try {
+        stack = await startLocalStack({
+          stateDir,
+          ports: {
+            dynamodb: portOption(options.dynamodbPort, '--dynamodb-port'),
+            s3: portOption(options.s3Port, '--s3-port'),
+            engine: portOption(options.enginePort, '--engine-port'),
+          },
+          reconcileEveryMs: Number(options.reconcileEvery) * 1000,
+          settings:
+            options.startRunRate === undefined
+              ? undefined
+              : { STARTRUN_RATE_PER_SECOND: options.startRunRate },
+          log: printLog,
+          onNotice: (notice, rendered) => {
+            out(pc.bold(`notification (${notice.kind}): ${rendered.subject}`));
+            out(indent(rendered.text));
+          },
+        });
+      } catch (error) {
+        process.stderr.write(`Could not start the local stack: ${(error as Error).message}\n`);
+        process.exitCode = EXIT_CANNOT_START;
+        return;
+      }
+      const added = await uploadExampleInputs(stack.s3, LOCAL_NAMES.inputBucket);
+      if (added > 0)
+        out(
+          `Added ${added} example FASTQ files to s3://${LOCAL_NAMES.inputBucket}/ for the example manifests.`,
+        );
+      out(upBanner(stack));
+      await waitForSignal();
+      out('Stopping the local stack ...');
+      await stack.stop();
+      out('Stopped. Data is kept in the state folder; `gwm up` picks it up again.');
+    });
+}
+
+/** Endpoints and commands a person can paste into another terminal. */
+export function upBanner(stack: LocalStack): string {
+  const e = stack.endpoints;
+  const aws = 'AWS_ACCESS_KEY_ID=gwmlocal AWS_SECRET_ACCESS_KEY=gwmlocal AWS_DEFAULT_REGION=us-east-1';
+  const lines = [
+    pc.green('The local stack is up.'),
+    '',
+    `  S3                 ${e.s3Endpoint}   buckets: ${e.manifestBucket} (manifests), ${e.inputBucket}, ${e.outputBucket}`,
+    `  DynamoDB           ${e.dynamodbEndpoint}   table: ${e.tableName}`,
+    `  HealthOmics        ${e.omicsEndpoint}`,
+    `  runs and logs      ${e.runsDir}`,
+    `  notifications      ${e.outboxDir}/sns.jsonl, events.jsonl`,
+    `  endpoints file     ${stack.stateDir}/endpoints.json`,
+    '',
+    'Try it with the AWS CLI (in another terminal):',
+    `  export ${aws}`,
+    '  # upload a manifest: the seed format and the native format are both accepted',
+    `  aws --endpoint-url ${e.s3Endpoint} s3 cp examples/manifests/flowcell-seed.json s3://${e.manifestBucket}/manifests/flowcell-seed.json`,
+    '  # list the launches and their status',
+    `  aws --endpoint-url ${e.dynamodbEndpoint} dynamodb scan --table-name ${e.tableName} --filter-expression '#e = :l' --expression-attribute-names '{"#e":"__edb_e__","#s":"status"}' --expression-attribute-values '{":l":{"S":"launch"}}' --projection-expression 'pk, sk, launchId, #s, attempt, failureReason' --output table`,
+    '  # retry a failed sample: set its status to RETRY (use the pk and sk from the scan)',
+    `  aws --endpoint-url ${e.dynamodbEndpoint} dynamodb update-item --table-name ${e.tableName} --key '{"pk":{"S":"<pk>"},"sk":{"S":"<sk>"}}' --update-expression 'SET #s = :r' --expression-attribute-names '{"#s":"status"}' --expression-attribute-values '{":r":{"S":"RETRY"}}'`,
+    '',
+    'Or with gwm: gwm submit <manifest.json|samplesheet.csv>, gwm status <batch> --watch, gwm history, gwm retry <launch>',
+    '',
+    `Press Ctrl-C to stop. Input FASTQ files go in s3://${LOCAL_NAMES.inputBucket}/, results land in s3://${LOCAL_NAMES.outputBucket}/.`,
+  ];
+  return lines.join('\n');
+}
+
+const printLog: StackLog = (level, message, details) => {
+  if (level === 'info') return;
+  const suffix = details && Object.keys(details).length > 0 ? ` ${JSON.stringify(details)}` : '';
+  const text = `${level}: ${message}${suffix}`;
+  process.stderr.write(`${level === 'error' ? pc.red(text) : pc.yellow(text)}\n`);
+};
+
+function portOption(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new Error(`${name} must be a port number between 1 and 65535, not ${JSON.stringify(value)}`);
+  }
+  return port;
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => `    ${line}`)
+    .join('\n');
+}
+
+function waitForSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve();
+    };
+    process.on('SIGINT', done);
+    process.on('SIGTERM', done);
+  });
+}
