@@ -315,11 +315,13 @@ async function readQcSummary(s3: S3Client, uri: string): Promise<string | undefi
   try {
     const object = await s3.send(new GetObjectCommand({ Bucket: match[1], Key: match[2] }));
     const report = JSON.parse((await object.Body?.transformToString()) ?? '{}') as {
-      samples?: Array<{ sample: string; flags?: string[] }>;
+      samples?: Array<{ sample: string; flags?: Array<{ code: string; message: string }> }>;
     };
     const samples = report.samples ?? [];
     const flagged = samples.filter((sample) => (sample.flags ?? []).length > 0);
-    const details = flagged.map((sample) => `${sample.sample}: ${(sample.flags ?? []).join(', ')}`);
+    const details = flagged.map(
+      (sample) => `${sample.sample}: ${(sample.flags ?? []).map((flag) => flag.message).join(', ')}`,
+    );
     return `${samples.length} samples in the report, ${flagged.length} flagged${details.length > 0 ? ` (${details.join('; ')})` : ''}`;
   } catch {
     return undefined;
