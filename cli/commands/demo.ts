@@ -19,9 +19,7 @@ import { readOutbox } from '../../infra/local/outbox-notifier.js';
 import { localS3ClientConfig } from '../../infra/local/s3.js';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack.js';
 import { type BatchSnapshot, BatchWaitTimeout, waitForBatch } from '../../infra/local/wait.js';
-
-const EXIT_UNEXPECTED = 1;
-const EXIT_CANNOT_START = 5;
+import { EXIT } from '../exit-codes.js';
 
 interface DemoOptions {
   samples: string;
@@ -60,9 +58,11 @@ export interface RunDemoOptions {
 /** Returns the exit code: 0 when the flowcell ran as the demo expects. */
 export async function runDemo(options: RunDemoOptions): Promise<number> {
   const { out } = options;
-  if (!Number.isInteger(options.samples) || options.samples < 2 || options.samples > 96) {
-    out('--samples must be a whole number from 2 to 96');
-    return 2;
+  if (!Number.isInteger(options.samples) || options.samples < 4 || options.samples > 96) {
+    out(
+      '--samples must be a whole number from 4 to 96 (one sample fails on purpose; QC needs 75% to succeed)',
+    );
+    return EXIT.usage;
   }
   const started = Date.now();
   let stack: LocalStack | undefined;
@@ -75,7 +75,7 @@ export async function runDemo(options: RunDemoOptions): Promise<number> {
       stack = await startLocalStack({ stateDir: options.stateDir, reconcileEveryMs: 30_000 });
     } catch (error) {
       out(pc.red(`Could not start the local stack: ${(error as Error).message}`));
-      return EXIT_CANNOT_START;
+      return EXIT.unreachable;
     }
     endpoints = stack.endpoints;
     out(
@@ -143,7 +143,7 @@ async function runFlowcell(
   } catch (error) {
     if (error instanceof BatchWaitTimeout) {
       out(pc.red(error.message));
-      return EXIT_UNEXPECTED;
+      return EXIT.unexpected;
     }
     throw error;
   }
@@ -160,7 +160,7 @@ async function report(
   { batch, launches }: BatchSnapshot,
 ): Promise<number> {
   const { out } = options;
-  if (!batch) return EXIT_UNEXPECTED;
+  if (!batch) return EXIT.unexpected;
   out(pc.bold(`Batch ${batch.name} (${batchId}): ${batch.status}`));
   out(historyTable(launches));
 
@@ -220,7 +220,7 @@ async function report(
     notices.length >= 1;
   if (!expected)
     out(pc.red('The flowcell did not end as the demo expects (one failed sample, QC report, notification).'));
-  return expected ? 0 : EXIT_UNEXPECTED;
+  return expected ? EXIT.ok : EXIT.unexpected;
 }
 
 function historyTable(launches: Launch[]): string {

@@ -3,9 +3,7 @@ import pc from 'picocolors';
 import { uploadExampleInputs } from '../../examples/example-inputs.js';
 import { readEndpoints, stateDirFrom } from '../../infra/local/endpoints.js';
 import { LOCAL_NAMES, type LocalStack, type StackLog, startLocalStack } from '../../infra/local/stack.js';
-
-/** Exit code when the stack cannot start (a port in use, Java missing, another `gwm up` running). */
-const EXIT_CANNOT_START = 5;
+import { EXIT } from '../exit-codes.js';
 
 interface UpOptions {
   dynamodbPort?: string;
@@ -35,7 +33,7 @@ export function registerUp(program: Command): void {
           `A local stack is already running from ${stateDir} (process ${running.pid}).\n` +
             'Use it as it is, or stop it (Ctrl-C in its terminal) before starting another.\n',
         );
-        process.exitCode = EXIT_CANNOT_START;
+        process.exitCode = EXIT.unreachable;
         return;
       }
       const out = (line = '') => process.stdout.write(`${line}\n`);
@@ -62,7 +60,7 @@ export function registerUp(program: Command): void {
         });
       } catch (error) {
         process.stderr.write(`Could not start the local stack: ${(error as Error).message}\n`);
-        process.exitCode = EXIT_CANNOT_START;
+        process.exitCode = EXIT.unreachable;
         return;
       }
       const added = await uploadExampleInputs(stack.s3, LOCAL_NAMES.inputBucket);
