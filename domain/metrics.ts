@@ -10,6 +10,9 @@ export const METRICS = {
   manifestsRejected: 'ManifestsRejected',
   manifestsDuplicate: 'ManifestsDuplicate',
   runsStarted: 'RunsStarted',
+  /** Runs that reached COMPLETED / FAILED, counted where the status is applied (tracker or reconciler). */
+  runsCompleted: 'RunsCompleted',
+  runsFailed: 'RunsFailed',
   startRunThrottled: 'StartRunThrottled',
   launchesDeferred: 'LaunchesDeferred',
   launchFailed: 'LaunchFailed',
@@ -17,6 +20,8 @@ export const METRICS = {
   retriesRefused: 'RetriesRefused',
   statusApplied: 'StatusApplied',
   statusIgnored: 'StatusIgnored',
+  /** Milliseconds from a run status event's time to its status being applied to the launch. */
+  statusLatency: 'StatusLatency',
   eventsNotOurs: 'RunEventsNotOurs',
   outcomesCounted: 'LaunchOutcomesCounted',
   batchesCompleted: 'BatchesCompleted',
@@ -26,6 +31,10 @@ export const METRICS = {
   notificationsSent: 'NotificationsSent',
   reconcilerChecked: 'ReconcilerLaunchesChecked',
   reconcilerRepairs: 'ReconcilerRepairs',
+  /** Stale launches beyond one run's bound: they wait for the next run. */
+  reconcilerLeft: 'ReconcilerLaunchesLeft',
+  /** Stale launches a run could not reconcile (an engine or table fault). */
+  reconcilerErrors: 'ReconcilerErrors',
 } as const;
 
 export type MetricName = (typeof METRICS)[keyof typeof METRICS];

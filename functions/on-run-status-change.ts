@@ -10,18 +10,31 @@ export interface RunStatusHandlerDeps {
 
 /** EventBridge `Run Status Change` -> the launch's status, forward only. */
 export function makeRunStatusHandler(deps: RunStatusHandlerDeps) {
-  const { logger, count } = deps.telemetry;
+  const { logger, count, timing } = deps.telemetry;
   return async (event: EventBridgeEvent<string, unknown>): Promise<TrackOutcome> => {
     try {
       const outcome = await trackRunStatus(deps.tracker, event);
       switch (outcome.kind) {
-        case 'applied':
+        case 'applied': {
           count(METRICS.statusApplied);
+          if (outcome.to === 'COMPLETED') count(METRICS.runsCompleted);
+          if (outcome.to === 'FAILED') count(METRICS.runsFailed);
+          // How far the launches lag behind HealthOmics: EventBridge delivery, retries, the write.
+          const latency = deps.tracker.now().getTime() - Date.parse(outcome.event.time);
+          if (Number.isFinite(latency)) timing(METRICS.statusLatency, Math.max(0, latency));
           logger.info(
             'status applied',
-            ids(outcome.launch, outcome.event.runId, { from: outcome.from, to: outcome.to }),
+            ids(outcome.launch, outcome.event.runId, {
+              from: outcome.from,
+              to: outcome.to,
+              // The run's own explanation, so the failures dashboard can list it beside the launch.
+              ...(outcome.to === 'FAILED' || outcome.to === 'CANCELLED'
+                ? { failureReason: outcome.launch.failureReason, statusMessage: outcome.launch.statusMessage }
+                : {}),
+            }),
           );
           break;
+        }
         case 'ignored':
           count(METRICS.statusIgnored);
           logger.info(

@@ -16,7 +16,14 @@ export function makeReconcilerHandler(deps: ReconcilerHandlerDeps) {
       const report = await reconcile(deps.reconciler);
       count(METRICS.reconcilerChecked, report.checked);
       count(METRICS.reconcilerRepairs, report.repairs);
-      for (const change of report.changes) logger.info('launch repaired', { ...change });
+      // Sent every run, zero included, so each run is one data point of the stuck-launch alarm.
+      count(METRICS.reconcilerLeft, report.leftForNextRun);
+      count(METRICS.reconcilerErrors, report.errors.length);
+      for (const change of report.changes) {
+        if (change.to === 'COMPLETED') count(METRICS.runsCompleted);
+        if (change.to === 'FAILED') count(METRICS.runsFailed);
+        logger.info('launch repaired', { ...change });
+      }
       for (const problem of report.errors) logger.warn('launch not reconciled', { ...problem });
       const { changes: _changes, errors, ...summary } = report;
       logger.info('reconciled', { ...summary, errors: errors.length });

@@ -2,11 +2,13 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { METRIC_NAMESPACE, type MetricName } from '../../domain/metrics.js';
 
-/** Structured logs and counters. Handlers talk to this, not to Powertools directly. */
+/** Structured logs, counters and timings. Handlers talk to this, not to Powertools directly. */
 export interface Telemetry {
   logger: Logger;
   count(name: MetricName, value?: number): void;
-  /** Writes the counters (EMF) at the end of an invocation. */
+  /** A duration in milliseconds (the dashboard reads its percentiles). */
+  timing(name: MetricName, ms: number): void;
+  /** Writes the metrics (EMF) at the end of an invocation. */
   flush(): void;
 }
 
@@ -18,23 +20,38 @@ export function makePowertoolsTelemetry(serviceName: string): Telemetry {
     count(name, value = 1) {
       metrics.addMetric(name, MetricUnit.Count, value);
     },
+    timing(name, ms) {
+      metrics.addMetric(name, MetricUnit.Milliseconds, ms);
+    },
     flush() {
       metrics.publishStoredMetrics();
     },
   };
 }
 
-/** Counters kept in memory (tests, and the embedded runtime's summaries); logs silenced by default. */
+/**
+ * Counters and timings kept in memory (tests, and the embedded runtime's summaries); logs silenced
+ * by default.
+ */
 export function makeMemoryTelemetry(
   options: { logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT' } = {},
 ) {
   const counters = new Map<MetricName, number>();
+  const timings = new Map<MetricName, number[]>();
   const logger = new Logger({ serviceName: 'gwm', logLevel: options.logLevel ?? 'SILENT' });
-  const telemetry: Telemetry & { counters: Map<MetricName, number>; get(name: MetricName): number } = {
+  const telemetry: Telemetry & {
+    counters: Map<MetricName, number>;
+    timings: Map<MetricName, number[]>;
+    get(name: MetricName): number;
+  } = {
     logger,
     counters,
+    timings,
     count(name, value = 1) {
       counters.set(name, (counters.get(name) ?? 0) + value);
+    },
+    timing(name, ms) {
+      timings.set(name, [...(timings.get(name) ?? []), ms]);
     },
     flush() {},
     get(name) {

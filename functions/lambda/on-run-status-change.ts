@@ -2,9 +2,10 @@ import { loadConfig } from '../adapters/config.js';
 import { buildDependencies } from '../adapters/dependencies.js';
 import { makePowertoolsTelemetry } from '../adapters/telemetry.js';
 import { makeRunStatusHandler } from '../on-run-status-change.js';
+import { SERVICE_NAMES } from '../service-names.js';
 
 const deps = buildDependencies(loadConfig(process.env));
 export const handler = makeRunStatusHandler({
   tracker: deps.tracker,
-  telemetry: makePowertoolsTelemetry('gwm-status'),
+  telemetry: makePowertoolsTelemetry(SERVICE_NAMES.tracker),
 });

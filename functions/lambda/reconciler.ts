@@ -2,9 +2,10 @@ import { loadConfig } from '../adapters/config.js';
 import { buildDependencies } from '../adapters/dependencies.js';
 import { makePowertoolsTelemetry } from '../adapters/telemetry.js';
 import { makeReconcilerHandler } from '../reconciler.js';
+import { SERVICE_NAMES } from '../service-names.js';
 
 const deps = buildDependencies(loadConfig(process.env));
 export const handler = makeReconcilerHandler({
   reconciler: deps.reconciler,
-  telemetry: makePowertoolsTelemetry('gwm-reconciler'),
+  telemetry: makePowertoolsTelemetry(SERVICE_NAMES.reconciler),
 });

@@ -1,0 +1,53 @@
+import type { METRICS } from '../domain/metrics.js';
+
+/**
+ * Each function's service name: its log lines carry it as `service`, and Powertools Metrics
+ * publishes every metric with the dimension `service` set to it. The Lambda entry points, the
+ * dashboard and the alarms all read this object, so a metric is always looked for where it is sent.
+ */
+export const SERVICE_NAMES = {
+  intake: 'gwm-intake',
+  launcher: 'gwm-launcher',
+  tracker: 'gwm-status',
+  completion: 'gwm-completion',
+  reconciler: 'gwm-reconciler',
+} as const;
+
+export type ServiceKey = keyof typeof SERVICE_NAMES;
+
+/** The dimension Powertools Metrics adds to every metric it publishes (the service name). */
+export const SERVICE_DIMENSION = 'service';
+
+/**
+ * Which functions count each metric. A metric counted by several (a run's terminal status is
+ * applied by the tracker or by the reconciler, whichever learns it first) is the sum of their
+ * series. A unit test checks this against what each handler counts.
+ */
+export const METRIC_EMITTERS: Record<keyof typeof METRICS, readonly ServiceKey[]> = {
+  launchesRegistered: ['intake'],
+  manifestsAccepted: ['intake'],
+  manifestsRejected: ['intake'],
+  manifestsDuplicate: ['intake'],
+  runsStarted: ['launcher'],
+  runsCompleted: ['tracker', 'reconciler'],
+  runsFailed: ['tracker', 'reconciler'],
+  startRunThrottled: ['launcher'],
+  launchesDeferred: ['launcher'],
+  launchFailed: ['launcher'],
+  retriesStarted: ['launcher'],
+  retriesRefused: ['launcher'],
+  statusApplied: ['tracker'],
+  statusIgnored: ['tracker'],
+  statusLatency: ['tracker'],
+  eventsNotOurs: ['tracker'],
+  outcomesCounted: ['completion'],
+  batchesCompleted: ['completion'],
+  batchesReopened: ['completion'],
+  qcStarted: ['completion'],
+  qcSkipped: ['completion'],
+  notificationsSent: ['intake', 'completion'],
+  reconcilerChecked: ['reconciler'],
+  reconcilerRepairs: ['reconciler'],
+  reconcilerLeft: ['reconciler'],
+  reconcilerErrors: ['reconciler'],
+};

@@ -1,0 +1,232 @@
+import { readFileSync } from 'node:fs';
+import type { EventBridgeEvent, ScheduledEvent } from 'aws-lambda';
+import { describe, expect, it, vi } from 'vitest';
+import type { Launch } from '../../domain/launch.js';
+import { METRICS } from '../../domain/metrics.js';
+import type { LaunchRepository, RunDetails, WorkflowEngine } from '../../domain/ports.js';
+import { RECONCILED_STATUSES, type ReconcilerDeps } from '../../domain/use-cases/reconcile.js';
+import { makeMemoryTelemetry } from '../../functions/adapters/telemetry.js';
+import { makeRunStatusHandler } from '../../functions/on-run-status-change.js';
+import { makeReconcilerHandler } from '../../functions/reconciler.js';
+import { aLaunch } from '../support/launch-factory.js';
+
+const completedEvent: { time: string; detail: { runId: string; uuid: string; status: string } } = JSON.parse(
+  readFileSync(new URL('../fixtures/omics-run-status-completed.json', import.meta.url), 'utf8'),
+);
+
+/** Launches kept in a map, with the conditional replace and the status index the use cases rely on. */
+function memoryLaunches(initial: Launch[]): LaunchRepository & { items: Map<string, Launch> } {
+  const items = new Map(initial.map((launch) => [launch.launchId, launch]));
+  return {
+    items,
+    async get(_batchId, launchId) {
+      return items.get(launchId);
+    },
+    async putMany(launches) {
+      for (const launch of launches) items.set(launch.launchId, launch);
+    },
+    async replace(expected, next) {
+      const current = items.get(expected.launchId);
+      if (current?.revision !== expected.revision || current.status !== expected.status) return 'conflict';
+      items.set(next.launchId, next);
+      return 'written';
+    },
+    async release() {
+      return 'conflict';
+    },
+    async findByRunId(runId) {
+      return [...items.values()].filter((launch) => launch.runId === runId);
+    },
+    async listByStatus(status, range, page = {}) {
+      // The index's order, and a cursor that is the last key read (as DynamoDB's is).
+      const key = (launch: Launch) => `${launch.updatedAt}|${launch.launchId}`;
+      const matching = [...items.values()]
+        .filter((launch) => launch.status === status && (!range.to || launch.updatedAt <= range.to))
+        .filter((launch) => !page.cursor || key(launch) > page.cursor)
+        .sort((a, b) => key(a).localeCompare(key(b)));
+      const found = matching.slice(0, page.limit ?? matching.length);
+      const last = found.at(-1);
+      return { items: found, cursor: last && found.length < matching.length ? key(last) : undefined };
+    },
+    async listByBatch() {
+      return { items: [] };
+    },
+    async listBySample() {
+      return { items: [] };
+    },
+    async listByWorkflow() {
+      return { items: [] };
+    },
+  };
+}
+
+function engineAnswering(getRun: (runId: string) => Promise<RunDetails | undefined>): WorkflowEngine {
+  return {
+    getRun,
+    async startRun() {
+      throw new Error('no run is started here');
+    },
+    async listRunsByName() {
+      return [];
+    },
+  };
+}
+
+const logs = { tail: async (runId: string) => ({ location: `run/${runId}`, lines: ['exit 1'] }) };
+
+describe('the status tracker', () => {
+  const eventTime = Date.parse(completedEvent.time);
+  const submitted = aLaunch({
+    status: 'SUBMITTED',
+    runId: completedEvent.detail.runId,
+    runUuid: completedEvent.detail.uuid,
+    statusHistory: [{ status: 'SUBMITTED', at: completedEvent.time, source: 'gwm' }],
+  });
+
+  function tracker(launch: Launch, details?: RunDetails) {
+    const telemetry = makeMemoryTelemetry();
+    const handler = makeRunStatusHandler({
+      telemetry,
+      tracker: {
+        launches: memoryLaunches([launch]),
+        engine: engineAnswering(async () => details),
+        logs,
+        logLines: 10,
+        now: () => new Date(eventTime + 42_000),
+      },
+    });
+    return { telemetry, handle: (event: unknown) => handler(event as EventBridgeEvent<string, unknown>) };
+  }
+
+  it('times a status from the event to its write (ms) and counts the completed run', async () => {
+    // Prepare
+    const { telemetry, handle } = tracker(submitted);
+    // Act
+    await handle(completedEvent);
+    // Assess
+    expect(telemetry.timings.get(METRICS.statusLatency)).toEqual([42_000]);
+    expect(telemetry.get(METRICS.statusApplied)).toBe(1);
+    expect(telemetry.get(METRICS.runsCompleted)).toBe(1);
+    expect(telemetry.get(METRICS.runsFailed)).toBe(0);
+  });
+
+  it('does not time an event it ignores', async () => {
+    // Prepare
+    const { telemetry, handle } = tracker(submitted);
+    await handle(completedEvent);
+    // Act
+    await handle(completedEvent);
+    // Assess
+    expect(telemetry.timings.get(METRICS.statusLatency)).toEqual([42_000]);
+    expect(telemetry.get(METRICS.statusIgnored)).toBe(1);
+    expect(telemetry.get(METRICS.runsCompleted)).toBe(1);
+  });
+
+  it('counts a failed run and logs the reason HealthOmics gives', async () => {
+    // Prepare
+    const failureReason = 'WORKFLOW_RUN_FAILED: task align exited with 137';
+    const { telemetry, handle } = tracker(submitted, {
+      runId: completedEvent.detail.runId,
+      runUuid: completedEvent.detail.uuid,
+      status: 'FAILED',
+      failureReason,
+      tags: {},
+    });
+    const info = vi.spyOn(telemetry.logger, 'info');
+    // Act
+    await handle({ ...completedEvent, detail: { ...completedEvent.detail, status: 'FAILED' } });
+    // Assess
+    expect(telemetry.get(METRICS.runsFailed)).toBe(1);
+    expect(telemetry.get(METRICS.runsCompleted)).toBe(0);
+    expect(info).toHaveBeenCalledWith(
+      'status applied',
+      expect.objectContaining({ to: 'FAILED', failureReason, runId: completedEvent.detail.runId }),
+    );
+  });
+});
+
+describe('the reconciler', () => {
+  const now = new Date('2026-11-20T20:00:00.000Z');
+  const longAgo = '2026-11-20T08:00:00.000Z';
+  const running = (sample: string, runId: string, updatedAt = longAgo) =>
+    aLaunch({
+      launchId: `b1/${sample}`,
+      sampleId: sample,
+      status: 'RUNNING',
+      runId,
+      updatedAt,
+      statusHistory: [{ status: 'RUNNING', at: updatedAt, source: 'event' }],
+    });
+
+  function reconciler(launches: Launch[], getRun: (runId: string) => Promise<RunDetails | undefined>) {
+    const telemetry = makeMemoryTelemetry();
+    const repository = memoryLaunches(launches);
+    const engine = engineAnswering(getRun);
+    const deps: ReconcilerDeps = {
+      launches: repository,
+      engine,
+      logs,
+      logLines: 10,
+      now: () => now,
+      engineReads: { acquire: async () => {} },
+      launcher: {
+        launches: repository,
+        engine,
+        pacer: { acquire: async () => {} },
+        roleArn: 'arn:aws:iam::123456789012:role/gwm-omics-service',
+        leaseMs: 300_000,
+        retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
+        now: () => now,
+        sleep: async () => {},
+        newClaimToken: () => 'claim',
+        random: () => 0.5,
+      },
+      staleAfterMs: Object.fromEntries(
+        RECONCILED_STATUSES.map((status) => [status, 60 * 60_000]),
+      ) as ReconcilerDeps['staleAfterMs'],
+      maxLaunches: 2,
+    };
+    const handler = makeReconcilerHandler({ telemetry, reconciler: deps });
+    return { telemetry, run: () => handler({} as ScheduledEvent) };
+  }
+
+  it('reports stale launches left for the next run and those it could not reconcile', async () => {
+    // Prepare: three stale runs, room for two; the engine answers one and fails on the other.
+    const { telemetry, run } = reconciler(
+      [
+        running('NA12878', '1001', '2026-11-20T07:00:00.000Z'),
+        running('NA12891', '1002', '2026-11-20T07:30:00.000Z'),
+        running('NA12892', '1003'),
+      ],
+      async (runId) => {
+        if (runId === '1002') throw new Error('ThrottlingException: Rate exceeded');
+        return { runId, status: 'COMPLETED', runOutputUri: `s3://lab-results/${runId}/`, tags: {} };
+      },
+    );
+    // Act
+    const report = await run();
+    // Assess
+    expect(report.leftForNextRun).toBe(1);
+    expect(telemetry.get(METRICS.reconcilerChecked)).toBe(2);
+    expect(telemetry.get(METRICS.reconcilerRepairs)).toBe(1);
+    expect(telemetry.get(METRICS.runsCompleted)).toBe(1);
+    expect(telemetry.get(METRICS.reconcilerLeft)).toBe(1);
+    expect(telemetry.get(METRICS.reconcilerErrors)).toBe(1);
+  });
+
+  it('reports zero stuck launches on a run with nothing stale, so every run is a data point', async () => {
+    // Prepare
+    const { telemetry, run } = reconciler(
+      [running('NA12878', '1001', '2026-11-20T19:55:00.000Z')],
+      async () => {
+        throw new Error('a fresh launch is never looked up');
+      },
+    );
+    // Act
+    await run();
+    // Assess
+    expect(telemetry.counters.get(METRICS.reconcilerLeft)).toBe(0);
+    expect(telemetry.counters.get(METRICS.reconcilerErrors)).toBe(0);
+    expect(telemetry.counters.get(METRICS.reconcilerChecked)).toBe(0);
+  });
+});

@@ -1,0 +1,59 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { METRICS } from '../../domain/metrics.js';
+import { METRIC_EMITTERS, SERVICE_NAMES, type ServiceKey } from '../../functions/service-names.js';
+
+const root = resolve(import.meta.dirname, '../..');
+const source = (path: string) => readFileSync(resolve(root, path), 'utf8');
+
+/** Each function's handler (what it counts) and its Lambda entry point (which service it is). */
+const FUNCTIONS: Record<ServiceKey, { handler: string; entry: string }> = {
+  intake: { handler: 'functions/on-manifest-uploaded.ts', entry: 'functions/lambda/on-manifest-uploaded.ts' },
+  launcher: { handler: 'functions/launcher.ts', entry: 'functions/lambda/launcher.ts' },
+  tracker: {
+    handler: 'functions/on-run-status-change.ts',
+    entry: 'functions/lambda/on-run-status-change.ts',
+  },
+  completion: {
+    handler: 'functions/completion-aggregator.ts',
+    entry: 'functions/lambda/completion-aggregator.ts',
+  },
+  reconciler: { handler: 'functions/reconciler.ts', entry: 'functions/lambda/reconciler.ts' },
+};
+// Both stream consumers run through it: whatever it counts, they both send.
+const SHARED_BY_STREAM_CONSUMERS = 'functions/launch-stream-consumer.ts';
+
+function metricsCountedIn(text: string): Set<string> {
+  return new Set([...text.matchAll(/METRICS\.(\w+)/g)].map((match) => match[1] as string));
+}
+
+describe('which function sends which metric', () => {
+  it('METRIC_EMITTERS names exactly the metrics each handler counts', () => {
+    for (const [service, { handler }] of Object.entries(FUNCTIONS) as Array<
+      [ServiceKey, { handler: string }]
+    >) {
+      const counted = metricsCountedIn(source(handler));
+      if (service === 'launcher' || service === 'completion') {
+        for (const key of metricsCountedIn(source(SHARED_BY_STREAM_CONSUMERS))) counted.add(key);
+      }
+      const declared = (Object.keys(METRICS) as Array<keyof typeof METRICS>).filter((key) =>
+        METRIC_EMITTERS[key].includes(service),
+      );
+      expect([...counted].sort(), service).toEqual(declared.sort());
+    }
+  });
+
+  it('every metric is sent by some function', () => {
+    for (const key of Object.keys(METRICS) as Array<keyof typeof METRICS>) {
+      expect(METRIC_EMITTERS[key].length, key).toBeGreaterThan(0);
+    }
+  });
+
+  it("each Lambda entry point publishes under its own function's service name", () => {
+    for (const [service, { entry }] of Object.entries(FUNCTIONS)) {
+      expect(source(entry), entry).toContain(`makePowertoolsTelemetry(SERVICE_NAMES.${service})`);
+    }
+    expect(new Set(Object.values(SERVICE_NAMES)).size).toBe(Object.keys(SERVICE_NAMES).length);
+  });
+});
