@@ -1,18 +1,159 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { type IRole, Role } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
+import { LAUNCHER_EVENT_SOURCE } from '../functions/event-sources.js';
+import type { DeploySettings } from './config.js';
+import { settingsEnvironment } from './config.js';
+import { Completion, Notifications } from './constructs/completion.js';
+import { Intake } from './constructs/intake.js';
+import { Launch } from './constructs/launch.js';
 import { LaunchTable } from './constructs/launch-table.js';
+import { Observability } from './constructs/observability.js';
+import { OmicsServiceRole } from './constructs/omics.js';
+import { Tracking } from './constructs/tracking.js';
+import {
+  checkedLauncherBudget,
+  effectiveFunctionConfig,
+  reconcilerTimeoutSeconds,
+} from './function-settings.js';
+import { STACK_OUTPUTS } from './stack-outputs.js';
 
 export interface GwmStackProps extends StackProps {
-  retainData?: boolean;
+  settings: DeploySettings;
 }
 
-/** The deployed gwm. The table is here; the functions, buckets and rules join it as they are built. */
+/**
+ * The deployed gwm: the table and its stream consumers (launcher, completion aggregator), the
+ * manifest bucket and its intake, the run status tracker and the reconciler, notifications, and
+ * the dashboard and alarms. Its outputs are what `gwm --stack <name>` reads.
+ */
 export class GwmStack extends Stack {
   readonly launchTable: LaunchTable;
+  readonly serviceRole: IRole;
+  readonly notifications: Notifications;
+  readonly intake: Intake;
+  readonly launch: Launch;
+  readonly tracking: Tracking;
+  readonly completion: Completion;
+  readonly observability: Observability;
 
-  constructor(scope: Construct, id: string, props: GwmStackProps = {}) {
+  constructor(scope: Construct, id: string, props: GwmStackProps) {
     super(scope, id, props);
-    this.launchTable = new LaunchTable(this, 'Launches', { retain: props.retainData });
-    new CfnOutput(this, 'TableName', { value: this.launchTable.table.tableName });
+    // S3 server access logs are let into their bucket by a bucket policy, not the legacy ACL.
+    this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
+    const { settings } = props;
+    // The functions' own schema checks the settings (and supplies its defaults) before anything is built.
+    const functionConfig = effectiveFunctionConfig(settings);
+    const launcherBudget = checkedLauncherBudget(functionConfig, {
+      batchSize: LAUNCHER_EVENT_SOURCE.batchSize,
+      concurrentLaunchers: settings.launcherConcurrency,
+    });
+    const retain = settings.removalPolicy === 'retain';
+    const logRetention = settings.logRetentionDays;
+
+    this.launchTable = new LaunchTable(this, 'Launches', {
+      retain,
+      deletionProtection: settings.deletionProtection ?? retain,
+    });
+    const table = this.launchTable.table;
+
+    this.serviceRole =
+      settings.omicsServiceRoleArn === undefined
+        ? new OmicsServiceRole(this, 'OmicsServiceRole', {
+            inputPrefixes: settings.allowedInputPrefixes,
+            outputPrefixes: settings.allowedOutputPrefixes,
+            containerRepositories: settings.containerRepositories,
+          }).role
+        : Role.fromRoleArn(this, 'OmicsServiceRole', settings.omicsServiceRoleArn, { mutable: false });
+
+    const environment = {
+      ...settingsEnvironment(settings),
+      TABLE_NAME: table.tableName,
+      OMICS_ROLE_ARN: this.serviceRole.roleArn,
+    };
+
+    this.notifications = new Notifications(this, 'Notifications', { emails: settings.notificationEmails });
+    this.intake = new Intake(this, 'Intake', {
+      table,
+      environment,
+      notifications: this.notifications,
+      logRetention,
+      retain,
+    });
+    this.launch = new Launch(this, 'Launch', {
+      table,
+      environment,
+      serviceRole: this.serviceRole,
+      logRetention,
+      timeoutSeconds: launcherBudget.timeoutSeconds,
+      concurrency: settings.launcherConcurrency,
+    });
+    this.tracking = new Tracking(this, 'Tracking', {
+      table,
+      environment,
+      serviceRole: this.serviceRole,
+      logRetention,
+      reconcileEveryMinutes: settings.reconcile.everyMinutes,
+      reconcilerTimeoutSeconds: reconcilerTimeoutSeconds(functionConfig),
+    });
+    this.completion = new Completion(this, 'Completion', {
+      table,
+      environment,
+      notifications: this.notifications,
+      logRetention,
+    });
+
+    const functions = {
+      intake: this.intake.function,
+      launcher: this.launch.function,
+      tracker: this.tracking.tracker,
+      completion: this.completion.function,
+      reconciler: this.tracking.reconciler,
+    };
+    this.observability = new Observability(this, 'Observability', {
+      functions: {
+        intake: functions.intake.fn,
+        launcher: functions.launcher.fn,
+        tracker: functions.tracker.fn,
+        completion: functions.completion.fn,
+        reconciler: functions.reconciler.fn,
+      },
+      streamConsumers: [
+        { name: 'launcher', fn: functions.launcher.fn },
+        { name: 'completion', fn: functions.completion.fn },
+      ],
+      deadLetterQueues: {
+        intake: this.intake.failures,
+        launcher: this.launch.failures,
+        completion: this.completion.failures,
+        tracker: this.tracking.trackerFailures,
+        runStatusEvents: this.tracking.undeliveredRunEvents,
+        reconcilerSchedule: this.tracking.undeliveredSchedules,
+      },
+      alarmTopic: this.notifications.topic,
+      logGroups: Object.values(functions).map((fn) => fn.logGroup),
+      reconcilerSchedule: { everyMinutes: settings.reconcile.everyMinutes },
+    });
+
+    new CfnOutput(this, STACK_OUTPUTS.tableName, {
+      value: table.tableName,
+      description: 'The gwm table (batches, launches, workflow profiles)',
+    });
+    new CfnOutput(this, STACK_OUTPUTS.manifestBucket, {
+      value: this.intake.bucket.bucketName,
+      description: 'Upload manifests (.json, .csv) here',
+    });
+    new CfnOutput(this, STACK_OUTPUTS.notificationTopicArn, {
+      value: this.notifications.topic.topicArn,
+      description: 'Batch notices and alarms; subscribe to it',
+    });
+    new CfnOutput(this, STACK_OUTPUTS.eventBusName, {
+      value: this.notifications.bus.eventBusName,
+      description: "gwm's own events (source gwm)",
+    });
+    new CfnOutput(this, STACK_OUTPUTS.dashboardUrl, {
+      value: this.observability.dashboardUrl,
+      description: 'The gwm dashboard',
+    });
   }
 }

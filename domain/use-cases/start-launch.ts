@@ -114,8 +114,13 @@ async function claim(deps: LauncherDeps, ref: LaunchRef): Promise<Claimed> {
   };
 }
 
+/** The longest wait after StartRun call number `call` (1-based) before the next one. */
+export function backoffCeilingMs(retry: RetrySettings, call: number): number {
+  return Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (call - 1));
+}
+
 function backoff(deps: LauncherDeps, call: number): number {
-  const ceiling = Math.min(deps.retry.maxDelayMs, deps.retry.baseDelayMs * 2 ** (call - 1));
+  const ceiling = backoffCeilingMs(deps.retry, call);
   // Full jitter: concurrent launchers throttled together must not come back together.
   return Math.round(ceiling / 2 + (ceiling / 2) * deps.random());
 }

@@ -31,9 +31,19 @@ export interface HealthOmicsEngineOptions {
  * gwm paces and retries StartRun itself (shared token bucket, counted throttles), so the client
  * given here should not retry on its own: see `makeOmicsClient`.
  */
+/**
+ * One attempt per call (gwm paces and retries StartRun itself) and a bounded wait for each answer:
+ * the launcher's timeout is sized on it (infra/function-settings.ts).
+ */
 export function makeOmicsClient(config: OmicsClientConfig = {}): OmicsClient {
-  return new OmicsClient({ maxAttempts: 1, ...config });
+  return new OmicsClient({
+    maxAttempts: 1,
+    requestHandler: { connectionTimeout: 3_000, requestTimeout: OMICS_REQUEST_TIMEOUT_MS },
+    ...config,
+  });
 }
+
+export const OMICS_REQUEST_TIMEOUT_MS = 10_000;
 
 export function makeHealthOmicsEngine(options: HealthOmicsEngineOptions): WorkflowEngine {
   const { client } = options;

@@ -4,8 +4,10 @@ import { Construct } from 'constructs';
 import { TABLE } from '../../functions/adapters/table.js';
 
 export interface LaunchTableProps {
-  /** Keep the table (and refuse deletion) unless this is a throwaway stack. */
+  /** Keep the table when the stack is deleted (default), or delete it with the stack. */
   retain?: boolean;
+  /** Refuse deletion of the table itself; defaults to `retain`. */
+  deletionProtection?: boolean;
 }
 
 /** gwm's single table, built from the same definition the handlers and DynamoDB Local use. */
@@ -22,7 +24,7 @@ export class LaunchTable extends Construct {
       billing: Billing.onDemand(),
       dynamoStream: StreamViewType[TABLE.streamViewType],
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      deletionProtection: retain,
+      deletionProtection: props.deletionProtection ?? retain,
       removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
       globalSecondaryIndexes: TABLE.globalIndexes.map((index) => ({
         indexName: index.indexName,

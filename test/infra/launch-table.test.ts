@@ -1,11 +1,9 @@
-import { App } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { createTableInput } from '../../functions/adapters/table.js';
-import { GwmStack } from '../../infra/stack.js';
+import { synthesize } from './stack-fixture.js';
 
 describe('the deployed table', () => {
-  const template = Template.fromStack(new GwmStack(new App(), 'Test'));
+  const { template } = synthesize();
   const local = createTableInput('x');
 
   it('has the keys, indexes and stream of the one table definition DynamoDB Local uses', () => {
@@ -38,5 +36,21 @@ describe('the deployed table', () => {
       ],
     });
     template.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Retain' });
+  });
+
+  it('can be a throwaway table: deleted with the stack, no deletion protection', () => {
+    const { template: throwaway } = synthesize({ removalPolicy: 'destroy' });
+    throwaway.hasResource('AWS::DynamoDB::GlobalTable', {
+      DeletionPolicy: 'Delete',
+      Properties: { Replicas: [{ DeletionProtectionEnabled: false }] },
+    });
+  });
+
+  it('keeps deletion protection as set, whatever happens to the data', () => {
+    const { template: unprotected } = synthesize({ deletionProtection: false });
+    unprotected.hasResource('AWS::DynamoDB::GlobalTable', {
+      DeletionPolicy: 'Retain',
+      Properties: { Replicas: [{ DeletionProtectionEnabled: false }] },
+    });
   });
 });

@@ -1,0 +1,254 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { z } from 'zod';
+import { GwmError } from '../domain/errors.js';
+import { s3UriError } from '../domain/s3-uri.js';
+
+/** A deploy setting is missing or malformed; raised before anything is synthesized. */
+export class DeployConfigError extends GwmError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('DEPLOY_CONFIG_INVALID', message, options);
+    this.name = 'DeployConfigError';
+  }
+}
+
+const s3Prefix = z.string().superRefine((value, context) => {
+  const problem = s3UriError(value);
+  if (problem) context.addIssue({ code: 'custom', message: `${problem} (got ${JSON.stringify(value)})` });
+});
+const roleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'an IAM role ARN');
+const positive = z.number().positive();
+const positiveInt = z.number().int().positive();
+const retentionDays = new Set(Object.values(RetentionDays).filter((days) => typeof days === 'number'));
+
+/**
+ * Everything a deployment decides. Settings the functions read have no default here: left out,
+ * they are left out of the functions' environment too and the functions' own defaults apply
+ * (functions/adapters/config.ts), so the two can never disagree.
+ */
+const settingsSchema = z
+  .object({
+    /** The CloudFormation stack name (`gwm --stack <name>`). */
+    stackName: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'a CloudFormation stack name')
+      .default('Gwm'),
+    account: z
+      .string()
+      .regex(/^\d{12}$/, 'a 12-digit AWS account id')
+      .optional(),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as eu-west-1')
+      .optional(),
+    /** S3 prefixes every manifest input must be under; the run role may read them. */
+    allowedInputPrefixes: z.array(s3Prefix).min(1, 'at least one s3://bucket/prefix/'),
+    /** S3 prefixes every run output must be under; the run role may write (and read) them. */
+    allowedOutputPrefixes: z.array(s3Prefix).min(1, 'at least one s3://bucket/prefix/'),
+    /** The HealthOmics service role runs get. Absent: the stack creates one limited to the prefixes. */
+    omicsServiceRoleArn: roleArn.optional(),
+    /** ECR repositories (names) the created service role may pull from; absent: every one in the account and region. */
+    containerRepositories: z
+      .array(z.string().regex(/^[a-z0-9][a-z0-9._/-]*$/, 'an ECR repository name'))
+      .optional(),
+    startRun: z
+      .object({
+        ratePerSecond: positive.optional(),
+        burst: positiveInt.optional(),
+        callsPerClaim: positiveInt.optional(),
+        backoffBaseMs: positiveInt.optional(),
+        backoffMaxMs: positiveInt.optional(),
+      })
+      .strict()
+      .default({}),
+    /** Launchers that may run at once (reserved concurrency): they share the StartRun token bucket. */
+    launcherConcurrency: positiveInt.max(50).default(2),
+    claimLeaseSeconds: positiveInt.optional(),
+    limits: z
+      .object({ maxSamples: positiveInt.optional(), maxManifestBytes: positiveInt.optional() })
+      .strict()
+      .default({}),
+    runRetentionMode: z.enum(['RETAIN', 'REMOVE']).optional(),
+    logExcerptLines: positiveInt.optional(),
+    reconcile: z
+      .object({
+        // The stuck-launch alarms look at three runs in a row within one day.
+        everyMinutes: positiveInt
+          .max(480, 'at most 480 (the alarms judge three runs within a day)')
+          .default(5),
+        engineReadsPerSecond: positive.lt(10, 'below the 10 TPS HealthOmics quota').optional(),
+        maxLaunches: positiveInt.optional(),
+        afterMinutes: z
+          .object({
+            queued: positiveInt.optional(),
+            submitting: positiveInt.optional(),
+            submitted: positiveInt.optional(),
+            running: positiveInt.optional(),
+          })
+          .strict()
+          .default({}),
+      })
+      .strict()
+      .default({ everyMinutes: 5, afterMinutes: {} }),
+    /** Addresses subscribed to the notification topic (each confirms by e-mail). */
+    notificationEmails: z.array(z.email()).default([]),
+    /** What happens to the table and the manifest bucket when the stack is deleted. */
+    removalPolicy: z.enum(['retain', 'destroy']).default('retain'),
+    /** Table deletion protection; defaults to on when the data is retained. */
+    deletionProtection: z.boolean().optional(),
+    logRetentionDays: z
+      .number()
+      .refine((days) => retentionDays.has(days), {
+        message: `one of CloudWatch Logs' retention periods: ${[...retentionDays].join(', ')}`,
+      })
+      .default(RetentionDays.THREE_MONTHS),
+  })
+  .strict();
+
+export type DeploySettings = z.infer<typeof settingsSchema>;
+export type DeploySettingsInput = z.input<typeof settingsSchema>;
+
+/** Where settings come from: the `gwm` context value and/or a JSON file named by context `configFile`. */
+export interface SettingsSource {
+  tryGetContext(key: string): unknown;
+}
+
+export const SETTINGS_CONTEXT_KEY = 'gwm';
+export const SETTINGS_FILE_CONTEXT_KEY = 'configFile';
+
+/**
+ * Reads the deploy settings: the file named by `-c configFile=<path>` first, then the `gwm`
+ * context (cdk.json, or `-c gwm='{...}'`) over it, key by key. Every problem is reported with the
+ * setting's path and where it came from.
+ */
+export function readDeploySettings(
+  source: SettingsSource,
+  readFile: (path: string) => string = (path) => readFileSync(path, 'utf8'),
+): DeploySettings {
+  const fileName = source.tryGetContext(SETTINGS_FILE_CONTEXT_KEY);
+  const fromFile = typeof fileName === 'string' && fileName !== '' ? readJsonFile(fileName, readFile) : {};
+  const fromContext = contextObject(source.tryGetContext(SETTINGS_CONTEXT_KEY));
+  const origin = [
+    typeof fileName === 'string' && fileName !== '' ? `file ${fileName}` : undefined,
+    Object.keys(fromContext).length > 0 ? `context "${SETTINGS_CONTEXT_KEY}"` : undefined,
+  ]
+    .filter(Boolean)
+    .join(' and ');
+  return parseDeploySettings(merge(fromFile, fromContext), origin || 'no settings given');
+}
+
+/** Checks settings given as an object (tests, other tools); `origin` says where they came from. */
+export function parseDeploySettings(input: unknown, origin = 'the settings'): DeploySettings {
+  const parsed = settingsSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => `  ${settingPath([...issue.path, key])}: not a gwm setting (a typo?)`)
+      : [`  ${settingPath(issue.path)}: ${issue.message}`],
+  );
+  throw new DeployConfigError(
+    `gwm deploy settings are invalid (${origin}):\n${problems.join('\n')}\n` +
+      'See docs/deploy.md for every setting, and examples/deploy/gwm.config.json.',
+  );
+}
+
+function settingPath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return '(settings)';
+  return path
+    .map((part, index) =>
+      typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`,
+    )
+    .join('');
+}
+
+function readJsonFile(fileName: string, readFile: (path: string) => string): Record<string, unknown> {
+  const path = resolve(fileName);
+  let text: string;
+  try {
+    text = readFile(path);
+  } catch (error) {
+    throw new DeployConfigError(`cannot read the gwm settings file ${path}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  try {
+    return asObject(JSON.parse(text), `the settings file ${path}`);
+  } catch (error) {
+    if (error instanceof DeployConfigError) throw error;
+    throw new DeployConfigError(`the gwm settings file ${path} is not JSON: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
+/** `-c gwm='{...}'` arrives as a string; cdk.json gives an object. */
+function contextObject(value: unknown): Record<string, unknown> {
+  if (value === undefined || value === null) return {};
+  if (typeof value === 'string') {
+    try {
+      return asObject(JSON.parse(value), `context "${SETTINGS_CONTEXT_KEY}"`);
+    } catch (error) {
+      if (error instanceof DeployConfigError) throw error;
+      throw new DeployConfigError(
+        `context "${SETTINGS_CONTEXT_KEY}" is not JSON: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
+  return asObject(value, `context "${SETTINGS_CONTEXT_KEY}"`);
+}
+
+function asObject(value: unknown, what: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new DeployConfigError(`${what} must be a JSON object of gwm settings`);
+  }
+  return value as Record<string, unknown>;
+}
+
+function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const result: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const current = result[key];
+    result[key] = isPlainObject(current) && isPlainObject(value) ? merge(current, value) : (value as unknown);
+  }
+  return result;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The functions' environment for the settings a deployment chose (names as in
+ * functions/adapters/config.ts). Settings left out are left out here too.
+ */
+export function settingsEnvironment(settings: DeploySettings): Record<string, string> {
+  const env: Record<string, string | number | undefined> = {
+    ALLOWED_READ_PREFIXES: settings.allowedInputPrefixes.join(','),
+    ALLOWED_WRITE_PREFIXES: settings.allowedOutputPrefixes.join(','),
+    STARTRUN_RATE_PER_SECOND: settings.startRun.ratePerSecond,
+    STARTRUN_BURST: settings.startRun.burst,
+    STARTRUN_CALLS_PER_CLAIM: settings.startRun.callsPerClaim,
+    STARTRUN_BACKOFF_BASE_MS: settings.startRun.backoffBaseMs,
+    STARTRUN_BACKOFF_MAX_MS: settings.startRun.backoffMaxMs,
+    CLAIM_LEASE_SECONDS: settings.claimLeaseSeconds,
+    MAX_SAMPLES: settings.limits.maxSamples,
+    MAX_MANIFEST_BYTES: settings.limits.maxManifestBytes,
+    RUN_RETENTION_MODE: settings.runRetentionMode,
+    LOG_EXCERPT_LINES: settings.logExcerptLines,
+    RECONCILE_ENGINE_READS_PER_SECOND: settings.reconcile.engineReadsPerSecond,
+    RECONCILE_MAX_LAUNCHES: settings.reconcile.maxLaunches,
+    RECONCILE_AFTER_MINUTES_QUEUED: settings.reconcile.afterMinutes.queued,
+    RECONCILE_AFTER_MINUTES_SUBMITTING: settings.reconcile.afterMinutes.submitting,
+    RECONCILE_AFTER_MINUTES_SUBMITTED: settings.reconcile.afterMinutes.submitted,
+    RECONCILE_AFTER_MINUTES_RUNNING: settings.reconcile.afterMinutes.running,
+  };
+  return Object.fromEntries(
+    Object.entries(env)
+      .filter((entry): entry is [string, string | number] => entry[1] !== undefined)
+      .map(([name, value]) => [name, String(value)]),
+  );
+}

@@ -1,0 +1,124 @@
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { EventBus } from 'aws-cdk-lib/aws-events';
+import { type IRole, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { COMPLETION_EVENT_SOURCE } from '../../functions/event-sources.js';
+import { failureQueue } from './failure-queue.js';
+import { GwmFunction } from './gwm-function.js';
+import { streamEventSourceProps } from './stream-source.js';
+
+export interface NotificationsProps {
+  emails: readonly string[];
+}
+
+/**
+ * Where gwm's notices go: an SNS topic people subscribe to (encrypted with a key of its own,
+ * which CloudWatch alarms may also use), and gwm's own EventBridge bus for programs.
+ */
+export class Notifications extends Construct {
+  readonly key: Key;
+  readonly topic: Topic;
+  readonly bus: EventBus;
+
+  constructor(scope: Construct, id: string, props: NotificationsProps) {
+    super(scope, id);
+    this.key = new Key(this, 'TopicKey', {
+      description: 'gwm notification topic',
+      enableKeyRotation: true,
+      // It protects messages in flight only: nothing encrypted with it outlives the topic.
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
+    });
+    // CloudWatch alarms publish to the topic, which needs the key (SNS key management:
+    // compatibility with AWS services).
+    this.key.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+    );
+    this.topic = new Topic(this, 'Topic', {
+      displayName: 'gwm notifications',
+      masterKey: this.key,
+      enforceSSL: true,
+    });
+    // The topic's policy (TLS only) replaces SNS's default one: CloudWatch alarms of this account are let in by name.
+    this.topic.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+    );
+    for (const email of props.emails) this.topic.addSubscription(new EmailSubscription(email));
+    this.bus = new EventBus(this, 'Bus', {
+      description: "gwm's own events: Batch Completed, Launch Failed, Manifest Rejected",
+    });
+  }
+
+  /** The environment a function needs to send notices (functions/adapters/config.ts). */
+  get environment(): Record<string, string> {
+    return { NOTIFY_TOPIC_ARN: this.topic.topicArn, NOTIFY_EVENT_BUS_NAME: this.bus.eventBusName };
+  }
+
+  /** Publish on the topic (through its key) and put events on gwm's bus, nothing else. */
+  grantSend(role: IRole): void {
+    role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['sns:Publish'], resources: [this.topic.topicArn] }),
+    );
+    role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [this.key.keyArn] }),
+    );
+    role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['events:PutEvents'], resources: [this.bus.eventBusArn] }),
+    );
+  }
+}
+
+export interface CompletionProps {
+  table: ITableV2;
+  environment: Record<string, string>;
+  notifications: Notifications;
+  logRetention: RetentionDays;
+}
+
+/**
+ * The completion aggregator: a second consumer of the table's stream that counts outcomes on
+ * batches, writes the QC launch once and sends one notification per batch round.
+ */
+export class Completion extends Construct {
+  readonly function: GwmFunction;
+  readonly failures: Queue;
+
+  constructor(scope: Construct, id: string, props: CompletionProps) {
+    super(scope, id);
+    this.function = new GwmFunction(this, 'Aggregator', {
+      entry: 'completion-aggregator.ts',
+      description: 'Counts launch outcomes on batches, starts QC once, notifies once per round',
+      environment: { ...props.environment, ...props.notifications.environment },
+      timeout: Duration.minutes(3),
+      logRetention: props.logRetention,
+      table: props.table,
+      // Outcome marks and batch counters (one transaction), the QC launch, batch reads by key.
+      tableAccess: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchWriteItem'] },
+    });
+    props.notifications.grantSend(this.function.role);
+    this.failures = failureQueue(this, 'Failures');
+    this.function.fn.addEventSource(
+      new DynamoEventSource(
+        props.table,
+        streamEventSourceProps(COMPLETION_EVENT_SOURCE, new SqsDlq(this.failures)),
+      ),
+    );
+  }
+}

@@ -1,0 +1,106 @@
+import { fileURLToPath } from 'node:url';
+import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { IndexName } from '../../functions/adapters/table.js';
+
+/** The Lambda runtime every gwm function runs on; pinned so an upgrade is a reviewed change. */
+export const FUNCTION_RUNTIME = Runtime.NODEJS_24_X;
+
+const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** DynamoDB actions a function may use on the gwm table, and the indexes it queries. */
+export interface TableAccess {
+  actions: ReadonlyArray<'GetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'BatchWriteItem'>;
+  indexes?: readonly IndexName[];
+}
+
+export interface GwmFunctionProps {
+  /** The entry point's file name in functions/lambda/. */
+  entry: string;
+  description: string;
+  environment: Record<string, string>;
+  timeout: Duration;
+  memorySize?: number;
+  reservedConcurrentExecutions?: number;
+  logRetention: RetentionDays;
+  table: ITableV2;
+  tableAccess: TableAccess;
+}
+
+/**
+ * One gwm Lambda function: bundled by the local esbuild with source maps, ARM64, its own log
+ * group with a retention, and its own role holding only what the function does (its log
+ * group, the table actions it uses; the caller adds the rest).
+ */
+export class GwmFunction extends Construct {
+  readonly fn: NodejsFunction;
+  readonly role: Role;
+  readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: GwmFunctionProps) {
+    super(scope, id);
+    this.logGroup = new LogGroup(this, 'Logs', {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `gwm ${id}: ${props.description}`,
+    });
+    this.role.addToPolicy(
+      new PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
+    grantTableAccess(this.role, props.table, props.tableAccess);
+
+    this.fn = new NodejsFunction(this, 'Function', {
+      entry: `${PROJECT_ROOT}functions/lambda/${props.entry}`,
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
+      description: props.description,
+      runtime: FUNCTION_RUNTIME,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      role: this.role,
+      logGroup: this.logGroup,
+      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+      bundling: {
+        // The local esbuild (a devDependency): no Docker, no network.
+        forceDockerBundling: false,
+        format: OutputFormat.CJS,
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        // The SDK versions tested here ship with the function instead of the runtime's own.
+        bundleAwsSDK: true,
+      },
+    });
+  }
+}
+
+function grantTableAccess(role: Role, table: ITableV2, access: TableAccess): void {
+  role.addToPolicy(
+    new PolicyStatement({
+      actions: access.actions.map((action) => `dynamodb:${action}`),
+      resources: [table.tableArn],
+    }),
+  );
+  const indexes = access.indexes ?? [];
+  if (indexes.length === 0) return;
+  role.addToPolicy(
+    new PolicyStatement({
+      actions: ['dynamodb:Query'],
+      resources: indexes.map((index) => `${table.tableArn}/index/${index}`),
+    }),
+  );
+}

@@ -1,0 +1,57 @@
+import { Duration } from 'aws-cdk-lib';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { IRole } from 'aws-cdk-lib/aws-iam';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { LAUNCHER_EVENT_SOURCE } from '../../functions/event-sources.js';
+import { failureQueue } from './failure-queue.js';
+import { GwmFunction } from './gwm-function.js';
+import { allowStartRun } from './omics.js';
+import { streamEventSourceProps } from './stream-source.js';
+
+export interface LaunchProps {
+  table: ITableV2;
+  environment: Record<string, string>;
+  /** The service role runs get; the launcher may pass it to HealthOmics and nowhere else. */
+  serviceRole: IRole;
+  logRetention: RetentionDays;
+  /** Covers a whole stream batch of launches, each with its full StartRun budget. */
+  timeoutSeconds: number;
+  /** Launchers running at once: they share the StartRun token bucket. */
+  concurrency: number;
+}
+
+/**
+ * The launcher: a consumer of the table's stream (QUEUED, THROTTLED, RETRY launches) that
+ * claims each launch and starts its run, paced by the token bucket in the table.
+ */
+export class Launch extends Construct {
+  readonly function: GwmFunction;
+  readonly failures: Queue;
+
+  constructor(scope: Construct, id: string, props: LaunchProps) {
+    super(scope, id);
+    this.function = new GwmFunction(this, 'Launcher', {
+      entry: 'launcher.ts',
+      description: 'Claims launchable launches and starts their HealthOmics runs, paced',
+      environment: props.environment,
+      timeout: Duration.seconds(props.timeoutSeconds),
+      // A bound on concurrent launchers keeps the token bucket's worst-case wait, and so the timeout, known.
+      reservedConcurrentExecutions: props.concurrency,
+      logRetention: props.logRetention,
+      table: props.table,
+      // The launch (claim, record: conditional puts) and the token bucket item.
+      tableAccess: { actions: ['GetItem', 'PutItem'] },
+    });
+    allowStartRun(this.function.role, this, props.serviceRole);
+    this.failures = failureQueue(this, 'Failures');
+    this.function.fn.addEventSource(
+      new DynamoEventSource(
+        props.table,
+        streamEventSourceProps(LAUNCHER_EVENT_SOURCE, new SqsDlq(this.failures)),
+      ),
+    );
+  }
+}

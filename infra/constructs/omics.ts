@@ -1,0 +1,223 @@
+import { ArnFormat, Aws, Stack } from 'aws-cdk-lib';
+import { type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { parseS3Uri } from '../../domain/s3-uri.js';
+import { OMICS_LOG_GROUP } from '../../functions/adapters/cloudwatch-log-reader.js';
+import { acknowledgeWildcardResources } from '../nag.js';
+
+/**
+ * HealthOmics resources gwm acts on. Run ids, workflows and run groups come from manifests and
+ * from HealthOmics at run time, never from the deployment, so they are named by type within
+ * this account and region.
+ */
+export function omicsArns(scope: Construct) {
+  const stack = Stack.of(scope);
+  const arn = (resource: string, account?: string) =>
+    stack.formatArn({
+      service: 'omics',
+      resource,
+      resourceName: '*',
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+      ...(account === undefined ? {} : { account }),
+    });
+  return {
+    runs: arn('run'),
+    workflows: arn('workflow'),
+    // Ready2Run workflows belong to HealthOmics: their ARNs carry no account.
+    ready2RunWorkflows: arn('workflow', ''),
+    runGroups: arn('runGroup'),
+    /** The run engine's log streams, `run/<run id>` in `/aws/omics/WorkflowLog`. */
+    runLogStreams: stack.formatArn({
+      service: 'logs',
+      resource: 'log-group',
+      resourceName: `${OMICS_LOG_GROUP}:log-stream:run/*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    }),
+  };
+}
+
+const REASONS = {
+  runs: 'HealthOmics assigns run ids when a run starts: gwm starts and reads runs whose ids it cannot know at deploy time.',
+  workflows:
+    'The workflow of each launch comes from the manifest (workflow profiles), not from the deployment; runs are still limited to this account and region.',
+  ready2Run:
+    'Ready2Run workflows are owned by HealthOmics (no account in their ARN) and chosen per launch in manifests.',
+  runGroups: 'The run group of a launch, if any, comes from the manifest.',
+  runLogs:
+    "A run's engine log stream is named after its id (run/<id>), known only once the run exists; nothing outside /aws/omics/WorkflowLog run streams is readable.",
+  listRuns:
+    'omics:ListRuns has no resource type in the Service Authorization Reference, so it can only be granted on "*"; it lists run summaries only.',
+};
+
+/** StartRun (with the run's tags) and passing the service role, to HealthOmics only. */
+export function allowStartRun(role: IRole, scope: Construct, serviceRole: IRole): void {
+  const arns = omicsArns(scope);
+  const startRun = [arns.runs, arns.workflows, arns.ready2RunWorkflows, arns.runGroups];
+  role.addToPrincipalPolicy(new PolicyStatement({ actions: ['omics:StartRun'], resources: startRun }));
+  // StartRun with tags is also authorized as TagResource on the new run.
+  role.addToPrincipalPolicy(new PolicyStatement({ actions: ['omics:TagResource'], resources: [arns.runs] }));
+  role.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: ['iam:PassRole'],
+      resources: [serviceRole.roleArn],
+      conditions: { StringEquals: { 'iam:PassedToService': 'omics.amazonaws.com' } },
+    }),
+  );
+  acknowledgeWildcardResources(role, [arns.runs], REASONS.runs);
+  acknowledgeWildcardResources(role, [arns.workflows], REASONS.workflows);
+  acknowledgeWildcardResources(role, [arns.ready2RunWorkflows], REASONS.ready2Run);
+  acknowledgeWildcardResources(role, [arns.runGroups], REASONS.runGroups);
+}
+
+/** GetRun on runs, and the end of a failed run's engine log. */
+export function allowRunReads(role: IRole, scope: Construct): void {
+  const arns = omicsArns(scope);
+  role.addToPrincipalPolicy(new PolicyStatement({ actions: ['omics:GetRun'], resources: [arns.runs] }));
+  role.addToPrincipalPolicy(
+    new PolicyStatement({ actions: ['logs:GetLogEvents'], resources: [arns.runLogStreams] }),
+  );
+  acknowledgeWildcardResources(role, [arns.runs], REASONS.runs);
+  acknowledgeWildcardResources(role, [arns.runLogStreams], REASONS.runLogs);
+}
+
+/** ListRuns, to find a run by name when a launcher crashed before recording it. */
+export function allowListRuns(role: IRole): void {
+  role.addToPrincipalPolicy(new PolicyStatement({ actions: ['omics:ListRuns'], resources: ['*'] }));
+  acknowledgeWildcardResources(role, ['*'], REASONS.listRuns);
+}
+
+export interface OmicsServiceRoleProps {
+  /** `s3://bucket/prefix/` URIs runs read from. */
+  inputPrefixes: readonly string[];
+  /** `s3://bucket/prefix/` URIs runs write to (and QC runs read back from). */
+  outputPrefixes: readonly string[];
+  /** ECR repository names containers are pulled from; absent: every repository of the account and region. */
+  containerRepositories?: readonly string[];
+}
+
+/**
+ * The service role HealthOmics runs take (StartRun `roleArn`), with the permissions of the
+ * service role documented by HealthOmics narrowed to the deployment's prefixes: read the
+ * inputs, write the outputs, write the run logs, pull the workflow's containers.
+ */
+export class OmicsServiceRole extends Construct {
+  readonly role: Role;
+
+  constructor(scope: Construct, id: string, props: OmicsServiceRoleProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    this.role = new Role(this, 'Role', {
+      // The trust policy HealthOmics documents for service roles.
+      assumedBy: new ServicePrincipal('omics.amazonaws.com'),
+      description: 'HealthOmics runs started by gwm: reads inputs, writes outputs and run logs',
+    });
+
+    const readable = [...props.inputPrefixes, ...props.outputPrefixes].map(prefixLocation);
+    const writable = props.outputPrefixes.map(prefixLocation);
+    const objects = (locations: PrefixLocation[]) =>
+      unique(locations.map((location) => `arn:${Aws.PARTITION}:s3:::${location.bucket}/${location.folder}*`));
+    const readObjects = objects(readable);
+    const writeObjects = objects(writable);
+    this.role.addToPolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: readObjects }));
+    this.role.addToPolicy(new PolicyStatement({ actions: ['s3:PutObject'], resources: writeObjects }));
+    for (const [bucket, folders] of groupByBucket(readable)) {
+      const wholeBucket = folders.includes('');
+      this.role.addToPolicy(
+        new PolicyStatement({
+          actions: ['s3:ListBucket'],
+          resources: [`arn:${Aws.PARTITION}:s3:::${bucket}`],
+          ...(wholeBucket
+            ? {}
+            : {
+                conditions: {
+                  StringLike: { 's3:prefix': folders.flatMap((folder) => [folder, `${folder}*`]) },
+                },
+              }),
+        }),
+      );
+    }
+    acknowledgeWildcardResources(
+      this.role,
+      unique([...readObjects, ...writeObjects]),
+      'Objects under the S3 prefixes this deployment allows (allowedInputPrefixes, allowedOutputPrefixes): manifests name the objects, the deployment names the prefixes.',
+    );
+
+    const logGroup = OMICS_LOG_GROUP;
+    const logStreams = stack.formatArn({
+      service: 'logs',
+      resource: 'log-group',
+      resourceName: `${logGroup}:log-stream:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const logGroupArn = stack.formatArn({
+      service: 'logs',
+      resource: 'log-group',
+      resourceName: `${logGroup}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    this.role.addToPolicy(
+      new PolicyStatement({
+        actions: ['logs:DescribeLogStreams', 'logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logStreams],
+      }),
+    );
+    this.role.addToPolicy(
+      new PolicyStatement({ actions: ['logs:CreateLogGroup'], resources: [logGroupArn] }),
+    );
+    acknowledgeWildcardResources(
+      this.role,
+      [logStreams, logGroupArn],
+      'HealthOmics writes each run to its own stream of /aws/omics/WorkflowLog, named after the run id; nothing outside that log group is granted.',
+    );
+
+    const repositories = (props.containerRepositories ?? ['*']).map((name) =>
+      stack.formatArn({
+        service: 'ecr',
+        resource: 'repository',
+        resourceName: name,
+        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+      }),
+    );
+    this.role.addToPolicy(
+      new PolicyStatement({
+        actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'],
+        resources: repositories,
+      }),
+    );
+    if (props.containerRepositories === undefined) {
+      acknowledgeWildcardResources(
+        this.role,
+        repositories,
+        'Workflow containers may come from any ECR repository of this account and region unless containerRepositories names them; image pulls only.',
+      );
+    }
+  }
+}
+
+interface PrefixLocation {
+  bucket: string;
+  /** The key prefix as a folder (`p/`), or '' for the whole bucket. */
+  folder: string;
+}
+
+/** The same folder rule the intake applies to allowed prefixes (domain/s3-uri.ts): `s3://b/p` means `p/`. */
+function prefixLocation(uri: string): PrefixLocation {
+  const parsed = parseS3Uri(uri);
+  if (parsed === undefined) throw new Error(`not an S3 prefix: ${uri}`);
+  const folder = parsed.key === '' || parsed.key.endsWith('/') ? parsed.key : `${parsed.key}/`;
+  return { bucket: parsed.bucket, folder };
+}
+
+function groupByBucket(locations: readonly PrefixLocation[]): Map<string, string[]> {
+  const buckets = new Map<string, string[]>();
+  for (const { bucket, folder } of locations) {
+    const folders = buckets.get(bucket) ?? [];
+    if (!folders.includes(folder)) folders.push(folder);
+    buckets.set(bucket, folders);
+  }
+  return buckets;
+}
+
+function unique<T>(values: readonly T[]): T[] {
+  return [...new Set(values)];
+}

@@ -1,0 +1,53 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { GwmFunction } from '../../infra/constructs/gwm-function.js';
+import { LaunchTable } from '../../infra/constructs/launch-table.js';
+
+describe('function bundling', () => {
+  const outdir = mkdtempSync(join(tmpdir(), 'gwm-bundling-'));
+  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+  it('builds a function with the local esbuild, offline, into one file with its source map', () => {
+    // Prepare: bundling on (no `aws:cdk:bundling-stacks` context), one function
+    const app = new App({ outdir });
+    const stack = new Stack(app, 'Bundling');
+    const table = new LaunchTable(stack, 'Launches').table;
+    const fn = new GwmFunction(stack, 'Launcher', {
+      entry: 'launcher.ts',
+      description: 'bundling check',
+      environment: {},
+      timeout: Duration.seconds(30),
+      logRetention: RetentionDays.ONE_DAY,
+      table,
+      tableAccess: { actions: ['GetItem'] },
+    });
+    // Act
+    const assembly = app.synth();
+    // Assess
+    const manifest = JSON.parse(
+      readFileSync(join(assembly.directory, `${stack.artifactId}.assets.json`), 'utf8'),
+    ) as { files: Record<string, { displayName?: string; source: { path: string } }> };
+    const asset = Object.values(manifest.files).find((file) =>
+      file.displayName?.startsWith(fn.fn.node.path.slice(stack.node.id.length + 1)),
+    );
+    const assetPath = asset?.source.path ?? '';
+    expect(assetPath).toMatch(/^asset\./);
+    const bundle = join(outdir, assetPath, 'index.js');
+    expect(existsSync(bundle)).toBe(true);
+    expect(existsSync(join(outdir, assetPath, 'index.js.map'))).toBe(true);
+    const code = readFileSync(bundle, 'utf8');
+    const required = new Set(
+      [...code.matchAll(/require\(["']([^"']+)["']\)/g)]
+        .map((match) => match[1] ?? '')
+        .filter((module) => !module.startsWith('node:')),
+    );
+    // Everything is inside but Node's own modules and the SDK's optional signers, which it
+    // loads only if present (in a try block).
+    expect([...required].sort()).toEqual(['@aws-sdk/signature-v4-crt', '@aws-sdk/signature-v4a']);
+    expect(code).toContain('sourceMappingURL=index.js.map');
+  });
+});

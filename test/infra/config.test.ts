@@ -1,0 +1,237 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { LAUNCHER_EVENT_SOURCE } from '../../functions/event-sources.js';
+import {
+  DeployConfigError,
+  parseDeploySettings,
+  readDeploySettings,
+  settingsEnvironment,
+} from '../../infra/config.js';
+import {
+  checkedLauncherBudget,
+  effectiveFunctionConfig,
+  LAMBDA_MAX_TIMEOUT_SECONDS,
+  launcherBudget,
+  reconcilerTimeoutSeconds,
+} from '../../infra/function-settings.js';
+import { SETTINGS } from './stack-fixture.js';
+
+const EXAMPLE = join(import.meta.dirname, '../../examples/deploy/gwm.config.json');
+
+/** A context lookup as `cdk.json` and `-c key=value` provide it. */
+const context = (values: Record<string, unknown>) => ({ tryGetContext: (key: string) => values[key] });
+
+function errorOf(action: () => unknown): DeployConfigError {
+  try {
+    action();
+  } catch (error) {
+    if (error instanceof DeployConfigError) return error;
+    throw error;
+  }
+  throw new Error('no DeployConfigError was thrown');
+}
+
+describe('deploy settings', () => {
+  it('fills in safe defaults and leaves the functions’ own settings unset', () => {
+    // Act
+    const settings = parseDeploySettings(SETTINGS);
+    // Assess
+    expect(settings).toMatchObject({
+      stackName: 'Gwm',
+      launcherConcurrency: 2,
+      removalPolicy: 'retain',
+      logRetentionDays: 90,
+      reconcile: { everyMinutes: 5, afterMinutes: {} },
+      startRun: {},
+    });
+    expect(settings.omicsServiceRoleArn).toBeUndefined();
+    expect(settingsEnvironment(settings)).toEqual({
+      ALLOWED_READ_PREFIXES: 's3://lab-inputs/fastq/,s3://lab-references',
+      ALLOWED_WRITE_PREFIXES: 's3://lab-results/gwm/',
+    });
+  });
+
+  it('names every bad setting with its path', () => {
+    // Act
+    const error = errorOf(() =>
+      parseDeploySettings({
+        allowedInputPrefixes: ['https://lab-inputs/fastq/'],
+        allowedOutputPrefixes: [],
+        omicsServiceRoleArn: 'lab-omics-role',
+        startRun: { ratePerSecond: 0 },
+        notificationEmails: ['not an address'],
+        removalPolicy: 'snapshot',
+        logRetentionDays: 42,
+        reconcile: { engineReadsPerSecond: 12 },
+        launcherConcurrecy: 3,
+      }),
+    );
+    // Assess
+    expect(error.code).toBe('DEPLOY_CONFIG_INVALID');
+    for (const path of [
+      'allowedInputPrefixes[0]',
+      'allowedOutputPrefixes',
+      'omicsServiceRoleArn',
+      'startRun.ratePerSecond',
+      'notificationEmails[0]',
+      'removalPolicy',
+      'logRetentionDays',
+      'reconcile.engineReadsPerSecond',
+      'launcherConcurrecy',
+    ]) {
+      expect(error.message).toContain(`  ${path}`);
+    }
+    expect(error.message).toContain('expected an S3 URI of the form s3://bucket/key');
+    expect(error.message).toContain('below the 10 TPS HealthOmics quota');
+    expect(error.message).toContain('launcherConcurrecy: not a gwm setting');
+  });
+
+  it('refuses settings missing the prefixes, saying where it looked', () => {
+    // Act
+    const error = errorOf(() => readDeploySettings(context({})));
+    // Assess
+    expect(error.message).toContain('no settings given');
+    expect(error.message).toContain('allowedInputPrefixes');
+    expect(error.message).toContain('docs/deploy.md');
+  });
+
+  it('reads a settings file named by context, with the gwm context over it key by key', () => {
+    // Prepare
+    const files: Record<string, string> = {
+      [join(process.cwd(), 'lab.json')]: JSON.stringify({
+        ...SETTINGS,
+        stackName: 'GwmLab',
+        startRun: { ratePerSecond: 2, burst: 2 },
+      }),
+    };
+    // Act
+    const settings = readDeploySettings(
+      context({
+        configFile: 'lab.json',
+        gwm: JSON.stringify({ startRun: { burst: 4 }, removalPolicy: 'destroy' }),
+      }),
+      (path) => {
+        const text = files[path];
+        if (text === undefined) throw new Error(`ENOENT: ${path}`);
+        return text;
+      },
+    );
+    // Assess
+    expect(settings.stackName).toBe('GwmLab');
+    expect(settings.startRun).toEqual({ ratePerSecond: 2, burst: 4 });
+    expect(settings.removalPolicy).toBe('destroy');
+    expect(settings.allowedOutputPrefixes).toEqual(SETTINGS.allowedOutputPrefixes);
+  });
+
+  it('takes the gwm context as an object too (cdk.json)', () => {
+    // Act
+    const settings = readDeploySettings(context({ gwm: { ...SETTINGS, launcherConcurrency: 1 } }));
+    // Assess
+    expect(settings.launcherConcurrency).toBe(1);
+  });
+
+  it('says which file it could not read or parse', () => {
+    // Act
+    const missing = errorOf(() =>
+      readDeploySettings(context({ configFile: 'nowhere.json' }), () => {
+        throw new Error('ENOENT: no such file');
+      }),
+    );
+    const broken = errorOf(() =>
+      readDeploySettings(context({ configFile: 'broken.json' }), () => '{"stackName":'),
+    );
+    const notObject = errorOf(() => readDeploySettings(context({ gwm: '[1, 2]' })));
+    // Assess
+    expect(missing.message).toMatch(/cannot read the gwm settings file .*nowhere\.json: ENOENT/);
+    expect(broken.message).toMatch(/the gwm settings file .*broken\.json is not JSON/);
+    expect(notObject.message).toBe('context "gwm" must be a JSON object of gwm settings');
+  });
+
+  it('accepts the example settings file as it is', () => {
+    // Act
+    const settings = readDeploySettings(context({ configFile: EXAMPLE }));
+    // Assess
+    expect(settings.allowedInputPrefixes.length).toBeGreaterThan(0);
+    expect(JSON.parse(readFileSync(EXAMPLE, 'utf8')).stackName).toBe(settings.stackName);
+  });
+
+  it('refuses settings the functions themselves would refuse at cold start', () => {
+    // Act
+    const error = errorOf(() =>
+      effectiveFunctionConfig(
+        parseDeploySettings({ ...SETTINGS, allowedInputPrefixes: ['s3://Lab_Inputs/'] }),
+      ),
+    );
+    // Assess: the deploy schema already names the bad prefix
+    expect(error.message).toContain('allowedInputPrefixes[0]');
+  });
+});
+
+describe('function timeouts from the settings', () => {
+  const batch = { batchSize: LAUNCHER_EVENT_SOURCE.batchSize, concurrentLaunchers: 2 };
+
+  it('grows the launcher timeout with the StartRun retry budget', () => {
+    // Prepare
+    const defaults = effectiveFunctionConfig(parseDeploySettings(SETTINGS));
+    const fewerCalls = effectiveFunctionConfig(
+      parseDeploySettings({ ...SETTINGS, startRun: { callsPerClaim: 3 } }),
+    );
+    // Act
+    const base = launcherBudget(defaults, batch);
+    const shorter = launcherBudget(fewerCalls, batch);
+    // Assess: 3 calls x 13 s + 3 s of backoff (1 s, 2 s) + 5 s = 47 s a launch; 10 of them, plus 10 s
+    expect(shorter.perLaunchMs).toBe(47_000);
+    expect(shorter.timeoutSeconds).toBe(480);
+    expect(base.timeoutSeconds).toBeGreaterThan(shorter.timeoutSeconds);
+  });
+
+  it('counts the token wait of every launcher and the reconciler sharing the bucket', () => {
+    // Prepare
+    const config = effectiveFunctionConfig(
+      parseDeploySettings({ ...SETTINGS, startRun: { ratePerSecond: 4, callsPerClaim: 1 } }),
+    );
+    // Act
+    const one = launcherBudget(config, { batchSize: 10, concurrentLaunchers: 1 });
+    const seven = launcherBudget(config, { batchSize: 10, concurrentLaunchers: 7 });
+    // Assess: 1 call: (2 / 4 s) or (8 / 4 s) for a token, 10 s for the call, 5 s of table work
+    expect(one.perLaunchMs).toBe(500 + 10_000 + 5_000);
+    expect(seven.perLaunchMs).toBe(2_000 + 10_000 + 5_000);
+  });
+
+  it('refuses a StartRun budget Lambda cannot give, naming the settings to change', () => {
+    // Prepare
+    const config = effectiveFunctionConfig(
+      parseDeploySettings({ ...SETTINGS, startRun: { callsPerClaim: 8, backoffMaxMs: 60_000 } }),
+    );
+    // Act
+    const error = errorOf(() => checkedLauncherBudget(config, batch));
+    // Assess
+    expect(launcherBudget(config, batch).timeoutSeconds).toBeGreaterThan(LAMBDA_MAX_TIMEOUT_SECONDS);
+    expect(error.message).toMatch(/above Lambda's 900 s/);
+    expect(error.message).toContain('startRun.callsPerClaim');
+    expect(error.message).toContain('launcherConcurrency');
+  });
+
+  it('refuses a claim lease shorter than one launch’s StartRun budget', () => {
+    // Prepare
+    const config = effectiveFunctionConfig(parseDeploySettings({ ...SETTINGS, claimLeaseSeconds: 60 }));
+    // Act
+    const error = errorOf(() => checkedLauncherBudget(config, batch));
+    // Assess
+    expect(error.message).toMatch(
+      /claimLeaseSeconds \(60\) is shorter than one launch's StartRun budget \(85 s\)/,
+    );
+  });
+
+  it('gives the reconciler time for its paced engine reads, never more than Lambda allows', () => {
+    // Prepare
+    const defaults = effectiveFunctionConfig(parseDeploySettings(SETTINGS));
+    const huge = effectiveFunctionConfig(
+      parseDeploySettings({ ...SETTINGS, reconcile: { maxLaunches: 100_000 } }),
+    );
+    // Act & Assess: 500 launches x 2 reads at 5 per second, and a minute for the table
+    expect(reconcilerTimeoutSeconds(defaults)).toBe(260);
+    expect(reconcilerTimeoutSeconds(huge)).toBe(LAMBDA_MAX_TIMEOUT_SECONDS);
+  });
+});

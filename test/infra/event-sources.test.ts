@@ -1,0 +1,161 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  COMPLETION_EVENT_SOURCE,
+  LAUNCHER_EVENT_SOURCE,
+  RUN_STATUS_RULE,
+} from '../../functions/event-sources.js';
+import { logicalIdOf, logicalIdsOf, resourcesOf, synthesize } from './stack-fixture.js';
+
+interface Mapping {
+  FunctionName: { Ref: string };
+  EventSourceArn: unknown;
+  FilterCriteria: { Filters: Array<{ Pattern: string }> };
+  BatchSize: number;
+  StartingPosition: string;
+  BisectBatchOnFunctionError: boolean;
+  MaximumRetryAttempts: number;
+  MaximumRecordAgeInSeconds: number;
+  FunctionResponseTypes: string[];
+  DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [string, string] } } };
+}
+
+interface RuleTarget {
+  Arn: unknown;
+  RetryPolicy?: { MaximumRetryAttempts: number; MaximumEventAgeInSeconds: number };
+  DeadLetterConfig?: { Arn: { 'Fn::GetAtt': [string, string] } };
+}
+
+describe('how events reach the deployed functions', () => {
+  // Prepare
+  const { stack, template } = synthesize();
+  const ids = logicalIdsOf(stack);
+  const mappings = Object.values(resourcesOf(template, 'AWS::Lambda::EventSourceMapping')).map(
+    (mapping) => mapping.Properties as unknown as Mapping,
+  );
+  const mappingOf = (functionId: string) => {
+    const found = mappings.find((mapping) => mapping.FunctionName.Ref === functionId);
+    if (!found) throw new Error(`no event source mapping for ${functionId}`);
+    return found;
+  };
+  const rules = Object.values(resourcesOf(template, 'AWS::Events::Rule'));
+  const queues = resourcesOf(template, 'AWS::SQS::Queue');
+
+  it('filters the stream for each consumer with the shared module’s patterns', () => {
+    // Act
+    const launcher = mappingOf(ids.launcher.function);
+    const completion = mappingOf(ids.completion.function);
+    // Assess
+    expect(launcher.FilterCriteria.Filters.map((filter) => JSON.parse(filter.Pattern))).toEqual(
+      LAUNCHER_EVENT_SOURCE.filterPatterns,
+    );
+    expect(completion.FilterCriteria.Filters.map((filter) => JSON.parse(filter.Pattern))).toEqual(
+      COMPLETION_EVENT_SOURCE.filterPatterns,
+    );
+    expect(mappings).toHaveLength(2);
+  });
+
+  it('reads the table’s stream with the shared batch sizes, retries and record ages', () => {
+    // Assess
+    for (const [functionId, source] of [
+      [ids.launcher.function, LAUNCHER_EVENT_SOURCE],
+      [ids.completion.function, COMPLETION_EVENT_SOURCE],
+    ] as const) {
+      const mapping = mappingOf(functionId);
+      expect(mapping.EventSourceArn).toEqual({
+        'Fn::GetAtt': [logicalIdOf(stack, stack.launchTable.table), 'StreamArn'],
+      });
+      expect(mapping).toMatchObject({
+        BatchSize: source.batchSize,
+        StartingPosition: 'TRIM_HORIZON',
+        BisectBatchOnFunctionError: true,
+        MaximumRetryAttempts: source.maxRetryAttempts,
+        MaximumRecordAgeInSeconds: source.maxRecordAgeSeconds,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+    }
+  });
+
+  it('gives every event source mapping bisect, bounded retries and record age, and a queue for what fails', () => {
+    // Assess
+    for (const mapping of mappings) {
+      expect(mapping.BisectBatchOnFunctionError).toBe(true);
+      expect(mapping.MaximumRetryAttempts).toBeGreaterThanOrEqual(0);
+      expect(mapping.MaximumRetryAttempts).toBeLessThanOrEqual(10);
+      expect(mapping.MaximumRecordAgeInSeconds).toBeGreaterThan(0);
+      expect(mapping.MaximumRecordAgeInSeconds).toBeLessThanOrEqual(24 * 60 * 60);
+      const [queueId] = mapping.DestinationConfig.OnFailure.Destination['Fn::GetAtt'];
+      expect(queues[queueId], `${mapping.FunctionName.Ref} on-failure destination`).toBeDefined();
+    }
+  });
+
+  it('sends HealthOmics run status changes on the default bus to the tracker with the shared pattern', () => {
+    // Act
+    const runStatus = rules.filter((rule) => rule.Properties.EventPattern !== undefined);
+    // Assess
+    expect(runStatus).toHaveLength(1);
+    const [rule] = runStatus;
+    expect(rule?.Properties.EventPattern).toEqual(RUN_STATUS_RULE.eventPattern);
+    expect(rule?.Properties.EventBusName).toBeUndefined();
+    expect(rule?.Properties.Targets).toEqual([
+      expect.objectContaining({
+        Arn: { 'Fn::GetAtt': [ids.tracker.function, 'Arn'] },
+        RetryPolicy: {
+          MaximumRetryAttempts: RUN_STATUS_RULE.retryAttempts,
+          MaximumEventAgeInSeconds: RUN_STATUS_RULE.maxEventAgeSeconds,
+        },
+      }),
+    ]);
+  });
+
+  it('gives every rule target a retry policy and a dead-letter queue that lets only its rule in', () => {
+    // Assess
+    expect(rules).toHaveLength(2);
+    const queuePolicies = Object.values(resourcesOf(template, 'AWS::SQS::QueuePolicy'));
+    for (const rule of rules) {
+      const ruleId = Object.entries(resourcesOf(template, 'AWS::Events::Rule')).find(
+        ([, r]) => r === rule,
+      )?.[0];
+      for (const target of rule.Properties.Targets as RuleTarget[]) {
+        expect(target.RetryPolicy?.MaximumRetryAttempts).toBeGreaterThan(0);
+        const queueId = target.DeadLetterConfig?.Arn['Fn::GetAtt'][0] ?? '';
+        expect(queues[queueId], `${ruleId} dead-letter queue`).toBeDefined();
+        const allowsRule = queuePolicies.some((policy) =>
+          (policy.Properties.PolicyDocument as { Statement: Array<Record<string, unknown>> }).Statement.some(
+            (statement) =>
+              statement.Effect === 'Allow' &&
+              JSON.stringify(statement.Principal) === JSON.stringify({ Service: 'events.amazonaws.com' }) &&
+              JSON.stringify(statement.Condition) ===
+                JSON.stringify({ ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [ruleId, 'Arn'] } } }),
+          ),
+        );
+        expect(allowsRule, `${ruleId} may send to its dead-letter queue`).toBe(true);
+      }
+    }
+  });
+
+  it('keeps no copy of the event patterns in infra/: the shared module is the only place they are written', () => {
+    // Prepare
+    const infraDir = join(import.meta.dirname, '../../infra');
+    const sources = listTypeScript(infraDir).filter((file) => !file.includes(`${join('infra', 'local')}`));
+    // Act
+    const copies = sources.filter((file) => {
+      const text = readFileSync(file, 'utf8');
+      return /['"]aws\.omics['"]|Run Status Change['"]|equals-ignore-case|['"]NewImage['"]|NewImage:/.test(
+        text,
+      );
+    });
+    // Assess
+    expect(sources.length).toBeGreaterThan(5);
+    expect(copies).toEqual([]);
+  });
+});
+
+function listTypeScript(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return listTypeScript(path);
+    return entry.name.endsWith('.ts') ? [path] : [];
+  });
+}

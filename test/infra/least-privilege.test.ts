@@ -1,0 +1,268 @@
+import { describe, expect, it } from 'vitest';
+import { flattenCfn } from '../../infra/nag.js';
+import {
+  allIdentityStatements,
+  asList,
+  type FunctionKey,
+  logicalIdOf,
+  logicalIdsOf,
+  resourcesOf,
+  type Statement,
+  statementsOfRole,
+  synthesize,
+  variablesOf,
+} from './stack-fixture.js';
+
+/** Actions the Service Authorization Reference lists with no resource type: only "*" can name them. */
+const ACTIONS_WITHOUT_RESOURCE_TYPE = new Set(['omics:ListRuns']);
+
+const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+const FAILURE_QUEUE = ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'];
+const STREAM = [
+  'dynamodb:DescribeStream',
+  'dynamodb:GetRecords',
+  'dynamodb:GetShardIterator',
+  'dynamodb:ListStreams',
+];
+const NOTIFY = ['events:PutEvents', 'kms:Decrypt', 'kms:GenerateDataKey', 'sns:Publish'];
+const START_RUN = ['iam:PassRole', 'omics:StartRun', 'omics:TagResource'];
+const RUN_READS = ['logs:GetLogEvents', 'omics:GetRun'];
+
+/** What each function may do, all of it: its log group, its table actions, and what its work needs. */
+const EXPECTED_ACTIONS: Record<FunctionKey, string[]> = {
+  intake: [
+    ...LOGS,
+    ...FAILURE_QUEUE,
+    ...NOTIFY,
+    'dynamodb:BatchWriteItem',
+    'dynamodb:GetItem',
+    'dynamodb:PutItem',
+    'dynamodb:Query',
+    'dynamodb:UpdateItem',
+    's3:GetObject',
+    's3:GetObjectVersion',
+  ],
+  launcher: [...LOGS, ...FAILURE_QUEUE, ...STREAM, ...START_RUN, 'dynamodb:GetItem', 'dynamodb:PutItem'],
+  tracker: [
+    ...LOGS,
+    ...FAILURE_QUEUE,
+    ...RUN_READS,
+    'dynamodb:GetItem',
+    'dynamodb:PutItem',
+    'dynamodb:Query',
+  ],
+  completion: [
+    ...LOGS,
+    ...FAILURE_QUEUE,
+    ...STREAM,
+    ...NOTIFY,
+    'dynamodb:BatchWriteItem',
+    'dynamodb:GetItem',
+    'dynamodb:PutItem',
+    'dynamodb:Query',
+    'dynamodb:UpdateItem',
+  ],
+  reconciler: [
+    ...LOGS,
+    ...RUN_READS,
+    ...START_RUN,
+    'dynamodb:GetItem',
+    'dynamodb:PutItem',
+    'dynamodb:Query',
+    'omics:ListRuns',
+  ],
+};
+
+const resourcesOfStatement = (statement: Statement) => asList(statement.Resource).map(flattenCfn);
+
+describe('least privilege in the deployed stack', () => {
+  // Prepare
+  const { stack, template } = synthesize();
+  const ids = logicalIdsOf(stack);
+  const statements = allIdentityStatements(template);
+  const allows = statements.filter((statement) => statement.Effect === 'Allow');
+  const statementsOf = (key: FunctionKey) =>
+    statementsOfRole(template, ids[key].role).filter((statement) => statement.Effect === 'Allow');
+  const withAction = (key: FunctionKey, action: string) =>
+    statementsOf(key).filter((statement) => asList(statement.Action).includes(action));
+  const serviceRoleId = logicalIdOf(stack, stack.serviceRole);
+
+  it('allows no wildcard action anywhere', () => {
+    // Act
+    const wildcards = allows.filter((statement) =>
+      asList(statement.Action).some((action) => action.includes('*')),
+    );
+    // Assess
+    expect(allows.length).toBeGreaterThan(40);
+    expect(wildcards).toEqual([]);
+  });
+
+  it('uses Resource "*" only for actions that have no resource type', () => {
+    // Act
+    const everything = allows.filter((statement) => asList(statement.Resource).includes('*'));
+    // Assess
+    expect(everything.flatMap((statement) => asList(statement.Action))).toEqual(['omics:ListRuns']);
+    for (const statement of everything) {
+      for (const action of asList(statement.Action))
+        expect(ACTIONS_WITHOUT_RESOURCE_TYPE.has(action)).toBe(true);
+    }
+  });
+
+  it('gives each function exactly the actions its work needs', () => {
+    // Assess
+    for (const key of Object.keys(EXPECTED_ACTIONS) as FunctionKey[]) {
+      const actions = [...new Set(statementsOf(key).flatMap((statement) => asList(statement.Action)))].sort();
+      expect(actions, key).toEqual([...EXPECTED_ACTIONS[key]].sort());
+    }
+  });
+
+  it('starts runs on runs, workflows and run groups of this region, and passes only the service role, only to HealthOmics', () => {
+    // Assess
+    for (const key of ['launcher', 'reconciler'] as const) {
+      const [startRun] = withAction(key, 'omics:StartRun');
+      expect(resourcesOfStatement(startRun as Statement).sort()).toEqual(
+        [
+          'arn:<AWS::Partition>:omics:<AWS::Region>:<AWS::AccountId>:run/*',
+          'arn:<AWS::Partition>:omics:<AWS::Region>:<AWS::AccountId>:workflow/*',
+          'arn:<AWS::Partition>:omics:<AWS::Region>::workflow/*',
+          'arn:<AWS::Partition>:omics:<AWS::Region>:<AWS::AccountId>:runGroup/*',
+        ].sort(),
+      );
+      const [tag] = withAction(key, 'omics:TagResource');
+      expect(resourcesOfStatement(tag as Statement)).toEqual([
+        'arn:<AWS::Partition>:omics:<AWS::Region>:<AWS::AccountId>:run/*',
+      ]);
+      const passRole = withAction(key, 'iam:PassRole');
+      expect(passRole).toHaveLength(1);
+      expect(passRole[0]?.Resource).toEqual({ 'Fn::GetAtt': [serviceRoleId, 'Arn'] });
+      expect(passRole[0]?.Condition).toEqual({
+        StringEquals: { 'iam:PassedToService': 'omics.amazonaws.com' },
+      });
+    }
+  });
+
+  it('reads runs and only the run streams of the HealthOmics workflow log', () => {
+    // Assess
+    for (const key of ['tracker', 'reconciler'] as const) {
+      expect(withAction(key, 'omics:GetRun').flatMap(resourcesOfStatement)).toEqual([
+        'arn:<AWS::Partition>:omics:<AWS::Region>:<AWS::AccountId>:run/*',
+      ]);
+      expect(withAction(key, 'logs:GetLogEvents').flatMap(resourcesOfStatement)).toEqual([
+        'arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/omics/WorkflowLog:log-stream:run/*',
+      ]);
+    }
+  });
+
+  it("publishes notices only on gwm's topic (through its key) and puts events only on gwm's bus", () => {
+    // Prepare
+    const topic = `<${logicalIdOf(stack, stack.notifications.topic)}>`;
+    const key = `<${logicalIdOf(stack, stack.notifications.key)}.Arn>`;
+    const bus = `<${logicalIdOf(stack, stack.notifications.bus)}.Arn>`;
+    // Assess
+    for (const fn of ['intake', 'completion'] as const) {
+      expect(withAction(fn, 'sns:Publish').flatMap(resourcesOfStatement)).toEqual([topic]);
+      expect(withAction(fn, 'kms:GenerateDataKey').flatMap(resourcesOfStatement)).toEqual([key]);
+      expect(withAction(fn, 'events:PutEvents').flatMap(resourcesOfStatement)).toEqual([bus]);
+    }
+  });
+
+  it('lets the intake read objects of the manifest bucket only', () => {
+    // Assess
+    expect(withAction('intake', 's3:GetObject').flatMap(resourcesOfStatement)).toEqual([
+      `<${logicalIdOf(stack, stack.intake.bucket)}.Arn>/*`,
+    ]);
+  });
+
+  it('grants table actions on the gwm table, and queries on the indexes each function reads by name', () => {
+    // Prepare
+    const table = `<${logicalIdOf(stack, stack.launchTable.table)}.Arn>`;
+    const expectedIndexes: Record<FunctionKey, string[]> = {
+      intake: [],
+      launcher: [],
+      tracker: [`${table}/index/gsi1`],
+      completion: [],
+      reconciler: [`${table}/index/gsi4`],
+    };
+    // Assess
+    for (const key of Object.keys(expectedIndexes) as FunctionKey[]) {
+      const tableStatements = statementsOf(key).filter((statement) =>
+        asList(statement.Action).some((action) => action.startsWith('dynamodb:') && !STREAM.includes(action)),
+      );
+      const resources = tableStatements.flatMap(resourcesOfStatement);
+      expect(resources.sort(), key).toEqual([table, ...expectedIndexes[key]].sort());
+    }
+  });
+
+  it('creates a HealthOmics service role limited to the allowed prefixes, the workflow log and image pulls', () => {
+    // Prepare
+    const role = resourcesOf(template, 'AWS::IAM::Role')[serviceRoleId];
+    const roleStatements = statementsOfRole(template, serviceRoleId);
+    const byAction = (action: string) =>
+      roleStatements.filter((statement) => asList(statement.Action).includes(action));
+    // Assess
+    expect(role?.Properties.AssumeRolePolicyDocument).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Principal: { Service: 'omics.amazonaws.com' }, Action: 'sts:AssumeRole' },
+      ],
+    });
+    expect(byAction('s3:GetObject').flatMap(resourcesOfStatement)).toEqual([
+      'arn:<AWS::Partition>:s3:::lab-inputs/fastq/*',
+      'arn:<AWS::Partition>:s3:::lab-references/*',
+      'arn:<AWS::Partition>:s3:::lab-results/gwm/*',
+    ]);
+    expect(byAction('s3:PutObject').flatMap(resourcesOfStatement)).toEqual([
+      'arn:<AWS::Partition>:s3:::lab-results/gwm/*',
+    ]);
+    expect(
+      byAction('s3:ListBucket').map((statement) => [resourcesOfStatement(statement), statement.Condition]),
+    ).toEqual([
+      [['arn:<AWS::Partition>:s3:::lab-inputs'], { StringLike: { 's3:prefix': ['fastq/', 'fastq/*'] } }],
+      [['arn:<AWS::Partition>:s3:::lab-references'], undefined],
+      [['arn:<AWS::Partition>:s3:::lab-results'], { StringLike: { 's3:prefix': ['gwm/', 'gwm/*'] } }],
+    ]);
+    expect(byAction('logs:PutLogEvents').flatMap(resourcesOfStatement)).toEqual([
+      'arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/omics/WorkflowLog:log-stream:*',
+    ]);
+    expect(byAction('logs:CreateLogGroup').flatMap(resourcesOfStatement)).toEqual([
+      'arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/omics/WorkflowLog:*',
+    ]);
+    expect(byAction('ecr:BatchGetImage').flatMap(resourcesOfStatement)).toEqual([
+      'arn:<AWS::Partition>:ecr:<AWS::Region>:<AWS::AccountId>:repository/*',
+    ]);
+  });
+
+  it('limits image pulls to the named repositories when the settings name them', () => {
+    // Act
+    const { stack: named, template: namedTemplate } = synthesize({
+      containerRepositories: ['nf-core/fastqc'],
+    });
+    const roleStatements = statementsOfRole(namedTemplate, logicalIdOf(named, named.serviceRole));
+    // Assess
+    expect(
+      roleStatements
+        .filter((statement) => asList(statement.Action).includes('ecr:BatchGetImage'))
+        .flatMap(resourcesOfStatement),
+    ).toEqual(['arn:<AWS::Partition>:ecr:<AWS::Region>:<AWS::AccountId>:repository/nf-core/fastqc']);
+  });
+
+  it('uses a given service role instead of creating one, and passes only that role', () => {
+    // Prepare
+    const roleArn = 'arn:aws:iam::123456789012:role/lab-omics-runs';
+    // Act
+    const { stack: given, template: givenTemplate } = synthesize({ omicsServiceRoleArn: roleArn });
+    const givenIds = logicalIdsOf(given);
+    // Assess
+    const omicsRoles = Object.values(resourcesOf(givenTemplate, 'AWS::IAM::Role')).filter((role) =>
+      JSON.stringify(role.Properties.AssumeRolePolicyDocument).includes('omics.amazonaws.com'),
+    );
+    expect(omicsRoles).toEqual([]);
+    for (const key of ['launcher', 'reconciler'] as const) {
+      const passRole = statementsOfRole(givenTemplate, givenIds[key].role).filter((statement) =>
+        asList(statement.Action).includes('iam:PassRole'),
+      );
+      expect(passRole.map((statement) => statement.Resource)).toEqual([roleArn]);
+    }
+    expect(variablesOf(givenTemplate, givenIds.launcher.function).OMICS_ROLE_ARN).toBe(roleArn);
+  });
+});

@@ -1,0 +1,221 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { LAUNCHER_EVENT_SOURCE, MANIFEST_SUFFIXES } from '../../functions/event-sources.js';
+import { parseDeploySettings } from '../../infra/config.js';
+import { effectiveFunctionConfig, launcherBudget } from '../../infra/function-settings.js';
+import { STACK_OUTPUTS } from '../../infra/stack-outputs.js';
+import {
+  logicalIdOf,
+  logicalIdsOf,
+  resourceOf,
+  resourcesOf,
+  SETTINGS,
+  synthesize,
+  variablesOf,
+} from './stack-fixture.js';
+
+describe('the deployed stack', () => {
+  // Prepare
+  const { stack, template } = synthesize();
+  const ids = logicalIdsOf(stack);
+  const functions = resourcesOf(template, 'AWS::Lambda::Function');
+
+  it('keeps manifests in a private, versioned, encrypted bucket reachable over TLS only', () => {
+    // Assess
+    const bucketId = logicalIdOf(stack, stack.intake.bucket);
+    template.hasResource('AWS::S3::Bucket', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({
+        VersioningConfiguration: { Status: 'Enabled' },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+        },
+        LoggingConfiguration: Match.objectLike({ DestinationBucketName: Match.anyValue() }),
+      }),
+    });
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: bucketId },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 's3:*',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('tells the intake about every .json and .csv key created, and nothing else', () => {
+    // Assess
+    const notifications = Object.entries(resourcesOf(template, 'Custom::S3BucketNotifications'));
+    expect(notifications).toHaveLength(1);
+    const [notificationsId] = notifications[0] ?? [''];
+    const configurations = (
+      resourceOf(template, 'Custom::S3BucketNotifications', notificationsId).Properties
+        .NotificationConfiguration as {
+        LambdaFunctionConfigurations: Array<{
+          Events: string[];
+          Filter: { Key: { FilterRules: Array<{ Name: string; Value: string }> } };
+          LambdaFunctionArn: unknown;
+        }>;
+      }
+    ).LambdaFunctionConfigurations;
+    expect(configurations.map((configuration) => configuration.Filter.Key.FilterRules)).toEqual(
+      MANIFEST_SUFFIXES.map((suffix) => [{ Name: 'suffix', Value: suffix }]),
+    );
+    for (const configuration of configurations) {
+      expect(configuration.Events).toEqual(['s3:ObjectCreated:*']);
+      expect(configuration.LambdaFunctionArn).toEqual({ 'Fn::GetAtt': [ids.intake.function, 'Arn'] });
+    }
+  });
+
+  it('runs every function on the pinned Node runtime, ARM64, with source maps and its own log group', () => {
+    // Assess
+    for (const key of Object.keys(ids) as Array<keyof typeof ids>) {
+      const fn = resourceOf(template, 'AWS::Lambda::Function', ids[key].function).Properties;
+      expect(fn.Runtime, key).toBe('nodejs24.x');
+      expect(fn.Architectures, key).toEqual(['arm64']);
+      expect(variablesOf(template, ids[key].function).NODE_OPTIONS, key).toBe('--enable-source-maps');
+      const logGroup = (fn.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+      expect(resourceOf(template, 'AWS::Logs::LogGroup', logGroup).Properties.RetentionInDays, key).toBe(90);
+    }
+  });
+
+  it('reserves concurrency where pacing needs it: the launchers sharing the bucket, one reconciler', () => {
+    // Assess
+    expect(functions[ids.launcher.function]?.Properties.ReservedConcurrentExecutions).toBe(2);
+    expect(functions[ids.reconciler.function]?.Properties.ReservedConcurrentExecutions).toBe(1);
+    const { template: wider } = synthesize({ launcherConcurrency: 3, startRun: { ratePerSecond: 2 } });
+    wider.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'index.handler',
+      Description: Match.stringLikeRegexp('starts their HealthOmics runs'),
+      ReservedConcurrentExecutions: 3,
+    });
+  });
+
+  it('gives the launcher a timeout covering a stream batch of launches, each with its whole StartRun budget', () => {
+    // Prepare
+    const config = effectiveFunctionConfig(parseDeploySettings(SETTINGS));
+    // Act
+    const budget = launcherBudget(config, {
+      batchSize: LAUNCHER_EVENT_SOURCE.batchSize,
+      concurrentLaunchers: 2,
+    });
+    // Assess: 5 calls x (3 s for a token among 3 contenders + 10 s per call) + 15 s of backoff + 5 s
+    expect(budget.perLaunchMs).toBe(85_000);
+    expect(functions[ids.launcher.function]?.Properties.Timeout).toBe(budget.timeoutSeconds);
+    expect(budget.timeoutSeconds).toBe(860);
+  });
+
+  it('has an encrypted notification topic with the configured e-mail subscriptions, and its own event bus', () => {
+    // Assess
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    template.hasResource('AWS::KMS::Key', {
+      DeletionPolicy: 'Delete',
+      Properties: Match.objectLike({ EnableKeyRotation: true, PendingWindowInDays: 7 }),
+    });
+    template.resourceCountIs('AWS::SNS::Subscription', 1);
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@example.org',
+    });
+    template.resourceCountIs('AWS::Events::EventBus', 1);
+    const { template: quiet } = synthesize({ notificationEmails: [] });
+    quiet.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+
+  it('runs the reconciler on a schedule, with retries and a dead-letter queue', () => {
+    // Assess
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [ids.reconciler.function, 'Arn'] },
+          RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 300 },
+          DeadLetterConfig: { Arn: Match.anyValue() },
+        }),
+      ],
+    });
+    const { template: hourly } = synthesize({ reconcile: { everyMinutes: 60 } });
+    hourly.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 hour)' });
+  });
+
+  it('sends failed asynchronous invocations of the intake and the tracker to a queue after two retries', () => {
+    // Assess
+    for (const key of ['intake', 'tracker'] as const) {
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: ids[key].function },
+        MaximumRetryAttempts: 2,
+        DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+      });
+    }
+  });
+
+  it('keeps every failure queue encrypted and reachable over TLS only', () => {
+    // Assess
+    const queues = resourcesOf(template, 'AWS::SQS::Queue');
+    expect(Object.keys(queues)).toHaveLength(6);
+    for (const queue of Object.values(queues)) {
+      expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+      expect(queue.Properties.MessageRetentionPeriod).toBe(14 * 24 * 60 * 60);
+    }
+    const tlsOnly = Object.values(resourcesOf(template, 'AWS::SQS::QueuePolicy')).filter((policy) =>
+      (policy.Properties.PolicyDocument as { Statement: Array<Record<string, unknown>> }).Statement.some(
+        (statement) =>
+          statement.Effect === 'Deny' &&
+          JSON.stringify(statement.Condition) ===
+            JSON.stringify({ Bool: { 'aws:SecureTransport': 'false' } }),
+      ),
+    );
+    expect(tlsOnly).toHaveLength(6);
+  });
+
+  it('keeps the table and the buckets when the stack is deleted, and only them; nothing in a throwaway stack', () => {
+    // Prepare
+    const retained = (resources: Record<string, { Type: string; DeletionPolicy?: string }>) =>
+      Object.entries(resources)
+        .filter(([, resource]) => resource.DeletionPolicy === 'Retain')
+        .map(([id, resource]) => `${resource.Type} ${id}`)
+        .sort();
+    const { template: throwaway } = synthesize({ removalPolicy: 'destroy' });
+    // Assess
+    expect(retained(template.toJSON().Resources)).toEqual(
+      [
+        `AWS::DynamoDB::GlobalTable ${logicalIdOf(stack, stack.launchTable.table)}`,
+        `AWS::S3::Bucket ${logicalIdOf(stack, stack.intake.bucket)}`,
+        `AWS::S3::Bucket ${logicalIdOf(stack, stack.intake.accessLogs)}`,
+      ].sort(),
+    );
+    expect(retained(throwaway.toJSON().Resources)).toEqual([]);
+  });
+
+  it('emits exactly the outputs the gwm CLI reads', () => {
+    // Assess
+    expect(Object.keys(template.toJSON().Outputs).sort()).toEqual(Object.values(STACK_OUTPUTS).sort());
+    template.hasOutput(STACK_OUTPUTS.tableName, {
+      Value: { Ref: logicalIdOf(stack, stack.launchTable.table) },
+    });
+    template.hasOutput(STACK_OUTPUTS.manifestBucket, {
+      Value: { Ref: logicalIdOf(stack, stack.intake.bucket) },
+    });
+    template.hasOutput(STACK_OUTPUTS.dashboardUrl, {
+      Value: {
+        'Fn::Join': [
+          '',
+          Match.arrayWith([
+            Match.stringLikeRegexp('console.aws.amazon.com/cloudwatch'),
+            { Ref: logicalIdOf(stack, stack.observability.dashboard) },
+          ]),
+        ],
+      },
+    });
+  });
+});
