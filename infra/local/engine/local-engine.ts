@@ -554,6 +554,9 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
   const server = createServer((request, response) => {
     void handle(request, response);
   });
+  // Clients keep connections open between calls (the SDK's agent does); closing them after Node's
+  // default 5 s races with a request being sent on them and ends it with a reset.
+  server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => {
