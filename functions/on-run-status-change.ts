@@ -49,6 +49,13 @@ export function makeRunStatusHandler(deps: RunStatusHandlerDeps) {
             status: outcome.event.status,
           });
           break;
+        case 'not-yet-recorded':
+          count(METRICS.statusIgnored);
+          logger.info('early status of a run no launch records yet; the launcher records it', {
+            runId: outcome.event.runId,
+            status: outcome.event.status,
+          });
+          break;
         case 'not-a-run-event':
           count(METRICS.statusIgnored);
           logger.info('not a run status event', { reason: outcome.reason });

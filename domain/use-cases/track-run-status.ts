@@ -11,7 +11,16 @@ export type TrackOutcome =
   | { kind: 'applied'; launch: Launch; from: string; to: string; event: RunStatusEvent }
   | { kind: 'ignored'; reason: IgnoreReason; detail: string; launch: Launch; event: RunStatusEvent }
   | { kind: 'not-ours'; event: RunStatusEvent }
+  /** An early status of a run no launch records yet: the launcher's own write will say as much. */
+  | { kind: 'not-yet-recorded'; event: RunStatusEvent }
   | { kind: 'not-a-run-event'; reason: string };
+
+/**
+ * PENDING and STARTING say no more than StartRun's answer, which the launcher records. When such
+ * an event arrives before that write (or for a run gwm did not start), it is let go instead of
+ * spending a GetRun of the engine's read quota to find out whose run it is.
+ */
+const EARLY_STATUSES: ReadonlySet<string> = new Set(['PENDING', 'STARTING']);
 
 /**
  * Applies one `Run Status Change` event to its launch, forward only. Failure details (reason,
@@ -23,6 +32,7 @@ export async function trackRunStatus(deps: TrackerDeps, raw: unknown): Promise<T
   const { event } = parsed;
 
   const found = await findLaunch(deps, event);
+  if (found === 'early') return { kind: 'not-yet-recorded', event };
   if (!found) return { kind: 'not-ours', event };
   const { launch, attempt } = found;
 
@@ -50,13 +60,14 @@ interface Found {
   details?: RunDetails;
 }
 
-async function findLaunch(deps: TrackerDeps, event: RunStatusEvent): Promise<Found | undefined> {
+async function findLaunch(deps: TrackerDeps, event: RunStatusEvent): Promise<Found | 'early' | undefined> {
   const candidates = await deps.launches.findByRunId(event.runId);
   // Run ids are reused after a run is deleted; the uuid tells runs apart when the event has one.
   const match = event.runUuid
     ? candidates.find((launch) => launch.runUuid === event.runUuid || !launch.runUuid)
     : candidates[0];
   if (match) return { launch: match };
+  if (EARLY_STATUSES.has(event.status)) return 'early';
 
   // The event can overtake the launcher's write of the run id (or name a run of an earlier
   // attempt): the run's own tags say which launch and attempt it belongs to.

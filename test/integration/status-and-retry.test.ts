@@ -135,12 +135,17 @@ describe('status tracking', () => {
       tags: { 'gwm:launch-id': queued.launchId, 'gwm:batch-id': queued.batchId, 'gwm:attempt': '1' },
     });
     if (!started.ok) throw new Error('start failed');
-    // Act
-    const outcome = await app.onRunStatus(app.omics.transition(started.runId, 'PENDING'));
+    // Act: an early status costs no engine read; a later one is matched through the run's tags
+    const early = await app.onRunStatus(app.omics.transition(started.runId, 'PENDING'));
+    const readsAfterEarly = app.omics.getRunCalls();
+    const outcome = await app.onRunStatus(app.omics.transition(started.runId, 'RUNNING'));
     // Assess
+    expect(early.kind).toBe('not-yet-recorded');
+    expect(readsAfterEarly).toBe(0);
+    expect(app.omics.getRunCalls()).toBe(1);
     expect(outcome.kind).toBe('applied');
     const stored = await app.launches.get(queued.batchId, queued.launchId);
-    expect(stored).toMatchObject({ status: 'PENDING', runId: started.runId });
+    expect(stored).toMatchObject({ status: 'RUNNING', runId: started.runId });
   });
 });
 

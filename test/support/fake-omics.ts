@@ -133,6 +133,8 @@ export function makeFakeOmics(options: FakeOmicsOptions = {}) {
     startRunCalls,
     /** Runs ever created (forgotten ones included): more than one per requestId would be a duplicate run. */
     runsCreated: () => runsEverCreated,
+    /** GetRun calls so far (engine read quota spent). */
+    getRunCalls: () => omics.commandCalls(GetRunCommand).length,
     /**
      * Sets the run's status as the engine would, and returns the event it emits. A test loses the
      * event by not delivering it: GetRun and ListRuns still tell the new status.
