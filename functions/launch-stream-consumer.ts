@@ -1,5 +1,5 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { Telemetry } from './adapters/telemetry.js';
 
 export interface LaunchRef {
@@ -7,27 +7,56 @@ export interface LaunchRef {
   launchId: string;
 }
 
+export interface LaunchStreamConsumerOptions {
+  /**
+   * Launches handled at the same time (default 1). Records of one launch are always handled one
+   * after the other, in stream order; only different launches overlap. The launcher uses this so
+   * one slow StartRun or table round trip does not hold back the rest of the batch (the shared
+   * token bucket still sets the pace).
+   */
+  parallelLaunches?: number;
+}
+
+/** Handles one launch's record; `telemetry` logs with that launch's ids on every line. */
+export type LaunchRecordHandler<T> = (ref: LaunchRef, telemetry: Telemetry) => Promise<T>;
+
 /**
  * A DynamoDB Streams consumer of launch records: each record's launch is handled in order (two
  * records of one launch in a batch must be handled as they happened), with the batch and launch
  * ids on every log line, and a failing record is reported alone (partial batch response) so the
  * event source retries it without its neighbours.
  */
-export function makeLaunchStreamConsumer<T>(telemetry: Telemetry, handle: (ref: LaunchRef) => Promise<T>) {
+export function makeLaunchStreamConsumer<T>(
+  telemetry: Telemetry,
+  handle: LaunchRecordHandler<T>,
+  options: LaunchStreamConsumerOptions = {},
+) {
+  const parallel = Math.max(1, Math.floor(options.parallelLaunches ?? 1));
+  return parallel === 1
+    ? sequentialConsumer(telemetry, handle)
+    : parallelConsumer(telemetry, handle, parallel);
+}
+
+function launchOf(record: DynamoDBRecord): LaunchRef | undefined {
+  const image = record.dynamodb?.NewImage;
+  const batchId = image?.batchId?.S;
+  const launchId = image?.launchId?.S;
+  return batchId && launchId ? { batchId, launchId } : undefined;
+}
+
+function sequentialConsumer<T>(telemetry: Telemetry, handle: LaunchRecordHandler<T>) {
   const { logger } = telemetry;
   const processor = new BatchProcessor(EventType.DynamoDBStreams);
 
   const handleRecord = async (record: DynamoDBRecord): Promise<T | undefined> => {
-    const image = record.dynamodb?.NewImage;
-    const batchId = image?.batchId?.S;
-    const launchId = image?.launchId?.S;
-    if (!batchId || !launchId) {
+    const ref = launchOf(record);
+    if (!ref) {
       logger.warn('stream record without a launch', { eventID: record.eventID });
       return undefined;
     }
-    logger.appendKeys({ batchId, launchId });
+    logger.appendKeys({ ...ref });
     try {
-      return await handle({ batchId, launchId });
+      return await handle(ref, telemetry);
     } finally {
       logger.removeKeys(['batchId', 'launchId', 'runId']);
     }
@@ -42,5 +71,61 @@ export function makeLaunchStreamConsumer<T>(telemetry: Telemetry, handle: (ref: 
     } finally {
       telemetry.flush();
     }
+  };
+}
+
+/**
+ * Launches in parallel, each launch's records in order. A failed record and the records of the
+ * same launch after it are reported failed (they must not run ahead of it); the event source
+ * resumes from the lowest one reported, as with the sequential consumer.
+ */
+function parallelConsumer<T>(telemetry: Telemetry, handle: LaunchRecordHandler<T>, parallel: number) {
+  return async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
+    const records = event.Records;
+    const lanes = new Map<string, number[]>();
+    records.forEach((record, index) => {
+      const ref = launchOf(record);
+      const lane = ref ? `${ref.batchId}\n${ref.launchId}` : `record\n${index}`;
+      const indexes = lanes.get(lane) ?? [];
+      indexes.push(index);
+      lanes.set(lane, indexes);
+    });
+    const failed = new Set<number>();
+    const queue = [...lanes.values()];
+
+    const runLane = async (indexes: number[]) => {
+      for (const [position, index] of indexes.entries()) {
+        const record = records[index] as DynamoDBRecord;
+        const ref = launchOf(record);
+        if (!ref) {
+          telemetry.logger.warn('stream record without a launch', { eventID: record.eventID });
+          continue;
+        }
+        const logger = telemetry.logger.createChild({ persistentKeys: { ...ref } });
+        try {
+          await handle(ref, { ...telemetry, logger });
+        } catch (error) {
+          logger.error('launch record failed; it is retried with the ones after it', {
+            error: error as Error,
+            eventID: record.eventID,
+          });
+          for (const later of indexes.slice(position)) failed.add(later);
+          return;
+        }
+      }
+    };
+    const worker = async () => {
+      for (let lane = queue.shift(); lane; lane = queue.shift()) await runLane(lane);
+    };
+    try {
+      await Promise.all(Array.from({ length: Math.min(parallel, queue.length) }, worker));
+    } finally {
+      telemetry.flush();
+    }
+    return {
+      batchItemFailures: [...failed]
+        .sort((a, b) => a - b)
+        .map((index) => ({ itemIdentifier: records[index]?.dynamodb?.SequenceNumber ?? '' })),
+    };
   };
 }

@@ -6,17 +6,23 @@ import { makeLaunchStreamConsumer } from './launch-stream-consumer.js';
 export interface LauncherHandlerDeps {
   launcher: LauncherDeps;
   telemetry: Telemetry;
+  /** Launches of one stream batch handled at the same time (LAUNCHER_PARALLEL_LAUNCHES). */
+  parallelLaunches?: number;
 }
 
 /**
  * DynamoDB Streams -> start runs for launches that became launchable (QUEUED, THROTTLED, RETRY).
  */
 export function makeLauncherHandler(deps: LauncherHandlerDeps) {
-  return makeLaunchStreamConsumer(deps.telemetry, async (ref) => {
-    const outcome = await startLaunch(deps.launcher, ref);
-    report(deps.telemetry, outcome);
-    return outcome;
-  });
+  return makeLaunchStreamConsumer(
+    deps.telemetry,
+    async (ref, telemetry) => {
+      const outcome = await startLaunch(deps.launcher, ref);
+      report(telemetry, outcome);
+      return outcome;
+    },
+    { parallelLaunches: deps.parallelLaunches },
+  );
 }
 
 function report(telemetry: Telemetry, outcome: LaunchOutcome): void {

@@ -4,8 +4,10 @@ import { makePowertoolsTelemetry } from '../adapters/telemetry.js';
 import { makeLauncherHandler } from '../launcher.js';
 import { SERVICE_NAMES } from '../service-names.js';
 
-const deps = buildDependencies(loadConfig(process.env));
+const config = loadConfig(process.env);
+const deps = buildDependencies(config);
 export const handler = makeLauncherHandler({
   launcher: deps.launcher,
+  parallelLaunches: config.LAUNCHER_PARALLEL_LAUNCHES,
   telemetry: makePowertoolsTelemetry(SERVICE_NAMES.launcher),
 });

@@ -274,7 +274,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       consumers: [
         {
           name: 'launcher',
-          handler: makeLauncherHandler({ launcher: deps.launcher, telemetry }) as never,
+          handler: makeLauncherHandler({
+            launcher: deps.launcher,
+            telemetry,
+            parallelLaunches: config.LAUNCHER_PARALLEL_LAUNCHES,
+          }) as never,
           source: LAUNCHER_EVENT_SOURCE,
         },
         {

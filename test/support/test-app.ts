@@ -93,7 +93,11 @@ export async function makeTestApp(options: TestAppOptions = {}) {
     telemetry,
     newOwner: randomUUID,
   });
-  const launcherHandler = makeLauncherHandler({ launcher, telemetry });
+  const launcherHandler = makeLauncherHandler({
+    launcher,
+    telemetry,
+    parallelLaunches: config.LAUNCHER_PARALLEL_LAUNCHES,
+  });
   const { completion } = deps;
   const completionHandler = makeCompletionHandler({ completion, telemetry });
   const streamHistory: DynamoDBRecord[] = [];
