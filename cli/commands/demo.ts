@@ -86,7 +86,7 @@ export async function runDemo(options: RunDemoOptions): Promise<number> {
     ? { s3: stack.s3, batches: stack.deps.batches, launches: stack.deps.launches, close: () => {} }
     : clientsFor(endpoints);
   try {
-    return await runFlowcell(options, endpoints, clients);
+    return await runFlowcell(options, endpoints, clients, stack !== undefined);
   } finally {
     clients.close();
     if (stack) {
@@ -101,6 +101,7 @@ async function runFlowcell(
   options: RunDemoOptions,
   endpoints: LocalEndpoints,
   clients: { s3: S3Client; batches: BatchRepository; launches: LaunchRepository },
+  startedHere: boolean,
 ): Promise<number> {
   const { out } = options;
   const demo = makeDemoBatch({
@@ -148,7 +149,7 @@ async function runFlowcell(
     throw error;
   }
   out();
-  return report(options, endpoints, clients.s3, demo, batchId, finished);
+  return report(options, endpoints, clients.s3, demo, batchId, finished, startedHere);
 }
 
 async function report(
@@ -158,6 +159,8 @@ async function report(
   demo: DemoBatch,
   batchId: string,
   { batch, launches }: BatchSnapshot,
+  /** The demo started (and is about to stop) the stack: a retry needs `gwm up` first. */
+  startedHere: boolean,
 ): Promise<number> {
   const { out } = options;
   if (!batch) return EXIT.unexpected;
@@ -207,7 +210,11 @@ async function report(
   if (retryable) {
     out();
     out('To retry the failed sample after fixing its input, set its status to RETRY:');
-    out(`  gwm retry ${retryable.launchId}`);
+    out(
+      startedHere
+        ? `  npx gwm up   (then, in another terminal)   npx gwm retry ${retryable.launchId}`
+        : `  npx gwm retry ${retryable.launchId}`,
+    );
     out('  or in the DynamoDB console (or the AWS CLI): edit the item, set "status" to "RETRY".');
   }
 

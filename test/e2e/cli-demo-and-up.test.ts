@@ -65,7 +65,7 @@ describe('gwm demo', () => {
       '4 samples in the report, 1 flagged (NA12892: 800 reads, below the minimum of 1,000)',
     );
     expect(text).toMatch(/Notifications for this batch: 2/);
-    expect(text).toMatch(/gwm retry [0-9a-f]{20}\/NA19239/);
+    expect(text).toMatch(/npx gwm up .* npx gwm retry [0-9a-f]{20}\/NA19239/);
     const copy = /a copy to open in a browser: (.+\.html)/.exec(text)?.[1];
     expect(copy !== undefined && existsSync(copy)).toBe(true);
     // Everything it started is stopped: no endpoints file left behind
