@@ -18,7 +18,7 @@ import { type Entities, makeEntities } from '../../functions/adapters/entities.j
 import { makeLaunchRepository } from '../../functions/adapters/launch-repository.js';
 import { makeProfileRepository } from '../../functions/adapters/profile-repository.js';
 import { writeEndpoints } from '../../infra/local/endpoints.js';
-import { aLaunch } from '../support/launch-factory.js';
+import { aBatch as aBatchOf, aLaunch } from '../support/launch-factory.js';
 import { makeTestTable, type TestTable } from '../support/local-aws.js';
 
 const MANIFESTS = 'gwm-manifests';
@@ -63,23 +63,13 @@ async function gwm(args: string[], options: { sleep?: (ms: number) => Promise<vo
 }
 
 function aBatch(overrides: Partial<Batch> & { batchId: string }): Batch {
-  return {
+  return aBatchOf({
     name: overrides.batchId,
     sourceUri: `s3://${MANIFESTS}/manifests/${overrides.batchId}.json`,
     contentSha256: 'seeded',
-    status: 'ACTIVE',
-    sampleCount: 1,
-    releasedCount: 1,
     counts: NO_COUNTS,
-    round: 1,
-    qcState: 'NONE',
-    qcAttempt: 0,
-    notifiedRound: 0,
-    createdAt: '2026-11-20T10:00:00.000Z',
-    updatedAt: '2026-11-20T10:00:00.000Z',
-    revision: 1,
     ...overrides,
-  };
+  });
 }
 
 /** A launch of `batchId` for `sampleId`, as the launch factory builds it. */

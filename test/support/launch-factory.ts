@@ -1,3 +1,4 @@
+import { type Batch, NO_COUNTS } from '../../domain/batch.js';
 import type { Launch } from '../../domain/launch.js';
 
 /** A launch as registration writes it, with overrides for the case at hand. */
@@ -26,6 +27,28 @@ export function aLaunch(overrides: Partial<Launch> = {}): Launch {
     createdAt,
     updatedAt: createdAt,
     revision: 2,
+    ...overrides,
+  };
+}
+
+/** An ACTIVE batch of one sample, as registration leaves it, with overrides for the case at hand. */
+export function aBatch(overrides: Partial<Batch> = {}): Batch {
+  return {
+    batchId: 'b1',
+    name: 'HK3H3BBXY',
+    sourceUri: 's3://gwm-manifests/manifests/HK3H3BBXY.json',
+    contentSha256: 'x',
+    status: 'ACTIVE',
+    sampleCount: 1,
+    releasedCount: 1,
+    counts: { ...NO_COUNTS },
+    round: 1,
+    qcState: 'NONE',
+    qcAttempt: 0,
+    notifiedRound: 0,
+    createdAt: '2026-11-20T10:00:00.000Z',
+    updatedAt: '2026-11-20T10:00:00.000Z',
+    revision: 1,
     ...overrides,
   };
 }

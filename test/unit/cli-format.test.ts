@@ -6,31 +6,21 @@ import { CliError, EXIT } from '../../cli/exit-codes.js';
 import { csvField, csvLine, formatTime, parseTimeBound, progressBar } from '../../cli/format.js';
 import { splitLaunchRef } from '../../cli/resolve.js';
 import { type Batch, type BatchStatus, NO_COUNTS } from '../../domain/batch.js';
-import { aLaunch } from '../support/launch-factory.js';
+import { aBatch as aBatchOf, aLaunch } from '../support/launch-factory.js';
 
 const NOW = new Date('2026-11-20T12:00:00.000Z');
 const plain = pc.createColors(false);
 
-function aBatch(overrides: Partial<Batch> = {}): Batch {
-  return {
-    batchId: 'b1',
-    name: 'HK3H3BBXY',
-    sourceUri: 's3://gwm-manifests/manifests/HK3H3BBXY.json',
+const aBatch = (overrides: Partial<Batch> = {}): Batch =>
+  aBatchOf({
     contentSha256: 'abc',
-    status: 'ACTIVE',
     sampleCount: 2,
     releasedCount: 2,
     counts: NO_COUNTS,
-    round: 1,
-    qcState: 'NONE',
-    qcAttempt: 0,
-    notifiedRound: 0,
-    createdAt: '2026-11-20T10:00:00.000Z',
     updatedAt: '2026-11-20T10:05:00.000Z',
     revision: 3,
     ...overrides,
-  };
-}
+  });
 
 describe('CSV output', () => {
   it('quotes a field only when it holds a comma, a quote, a line break or edge spaces', () => {

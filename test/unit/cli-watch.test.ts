@@ -6,26 +6,15 @@ import type { CliIo } from '../../cli/io.js';
 import type { Target } from '../../cli/target.js';
 import { type Batch, NO_COUNTS } from '../../domain/batch.js';
 import type { Launch } from '../../domain/launch.js';
-import { aLaunch } from '../support/launch-factory.js';
+import { aBatch, aLaunch } from '../support/launch-factory.js';
 
-const batchOf = (overrides: Partial<Batch>): Batch => ({
-  batchId: 'b1',
-  name: 'FC-TTY',
-  sourceUri: 's3://gwm-manifests/manifests/FC-TTY.json',
-  contentSha256: 'x',
-  status: 'ACTIVE',
-  sampleCount: 1,
-  releasedCount: 1,
-  counts: NO_COUNTS,
-  round: 1,
-  qcState: 'NONE',
-  qcAttempt: 0,
-  notifiedRound: 0,
-  createdAt: '2026-11-20T10:00:00.000Z',
-  updatedAt: '2026-11-20T10:00:00.000Z',
-  revision: 1,
-  ...overrides,
-});
+const batchOf = (overrides: Partial<Batch>): Batch =>
+  aBatch({
+    name: 'FC-TTY',
+    sourceUri: 's3://gwm-manifests/manifests/FC-TTY.json',
+    counts: NO_COUNTS,
+    ...overrides,
+  });
 
 /** A batch that moves one step per poll, read through the same two calls the CLI makes. */
 function scriptedTarget(steps: { batch: Batch; launches: Launch[] }[]): Target {

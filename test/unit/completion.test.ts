@@ -1,30 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { type Batch, NO_COUNTS } from '../../domain/batch.js';
 import { countOutcome, evaluateQcPolicy, nextBatchStep, type OutcomeMark } from '../../domain/completion.js';
-import { aLaunch } from '../support/launch-factory.js';
+import { aBatch as aBatchOf, aLaunch } from '../support/launch-factory.js';
 
 const now = new Date('2026-11-20T12:00:00.000Z');
 
-function aBatch(overrides: Partial<Batch> = {}): Batch {
-  return {
-    batchId: 'b1',
+const aBatch = (overrides: Partial<Batch> = {}): Batch =>
+  aBatchOf({
     name: 'FC',
     sourceUri: 's3://m/fc.json',
-    contentSha256: 'x',
-    status: 'ACTIVE',
     sampleCount: 4,
     releasedCount: 4,
-    counts: { ...NO_COUNTS },
-    round: 1,
-    qcState: 'NONE',
-    qcAttempt: 0,
-    notifiedRound: 0,
-    createdAt: '2026-11-20T10:00:00.000Z',
-    updatedAt: '2026-11-20T10:00:00.000Z',
     revision: 3,
     ...overrides,
-  };
-}
+  });
 
 const mark = (attempt: number, outcome: OutcomeMark['outcome']): OutcomeMark => ({
   batchId: 'b1',
