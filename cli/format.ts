@@ -10,6 +10,29 @@ export function formatTime(iso: string | undefined): string {
   return Number.isNaN(time) ? iso : `${new Date(time).toISOString().slice(0, 19)}Z`;
 }
 
+/**
+ * How long a run took, from gwm's submission stamp (milliseconds) to the engine's finish event.
+ * Run Status Change events carry their time to the whole second, so the run really finished
+ * somewhere in [finishedAt, finishedAt + 1 s): such a span is shown in whole seconds, rounded
+ * from the middle of that window, and never below "<1 s".
+ */
+export function formatRunTime(submittedAt: string | undefined, finishedAt: string | undefined): string {
+  if (!submittedAt || !finishedAt) return '';
+  const start = Date.parse(submittedAt);
+  const end = Date.parse(finishedAt);
+  if (Number.isNaN(start) || Number.isNaN(end)) return '';
+  const wholeSecond = !/\.\d+/.test(finishedAt);
+  const ms = wholeSecond ? end + 500 - start : end - start;
+  if (ms < 1000) return '<1 s';
+  const total = Math.round(ms / 1000);
+  if (!wholeSecond && ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  if (total < 60) return `${total} s`;
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const sec = total % 60;
+  return h > 0 ? `${h} h ${String(m).padStart(2, '0')} min` : `${m} min ${String(sec).padStart(2, '0')} s`;
+}
+
 export function truncate(text: string | undefined, max: number): string {
   if (text === undefined) return '';
   const line = text.replace(/\s+/g, ' ').trim();

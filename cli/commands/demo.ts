@@ -20,6 +20,7 @@ import { localS3ClientConfig } from '../../infra/local/s3.js';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack.js';
 import { type BatchSnapshot, BatchWaitTimeout, waitForBatch } from '../../infra/local/wait.js';
 import { EXIT } from '../exit-codes.js';
+import { colorStatus, formatRunTime, truncate } from '../format.js';
 
 interface DemoOptions {
   samples: string;
@@ -239,18 +240,15 @@ function historyTable(launches: Launch[]): string {
     a.kind === b.kind ? a.sampleId.localeCompare(b.sampleId) : a.kind === 'QC' ? 1 : -1,
   );
   for (const launch of ordered) {
-    const took =
-      launch.submittedAt && launch.finishedAt
-        ? seconds(Date.parse(launch.finishedAt) - Date.parse(launch.submittedAt))
-        : '';
+    const took = formatRunTime(launch.submittedAt, launch.finishedAt);
     table.push([
       launch.kind === 'QC' ? 'QC' : launch.sampleId,
-      colourStatus(launch.status),
+      colorStatus(launch.status, pc),
       String(launch.attempt),
       launch.runId ?? '',
       launch.submittedAt?.slice(11, 19) ?? '',
       took,
-      truncate(launch.failureReason ?? '', 60),
+      truncate(launch.failureReason, 60),
     ]);
   }
   return table.toString();
@@ -272,7 +270,7 @@ function makeProgress(options: RunDemoOptions): (snapshot: BatchSnapshot) => voi
           .sort((a, b) => a.launchId.localeCompare(b.launchId))
           .map(
             (launch) =>
-              `  ${(launch.kind === 'QC' ? 'QC' : launch.sampleId).padEnd(14)} ${colourStatus(launch.status)}`,
+              `  ${(launch.kind === 'QC' ? 'QC' : launch.sampleId).padEnd(14)} ${colorStatus(launch.status, pc)}`,
           ),
       ];
       if (drawn > 0) process.stdout.write(`\u001b[${drawn}A\u001b[0J`);
@@ -361,16 +359,6 @@ function clientsFor(endpoints: LocalEndpoints) {
       s3.destroy();
     },
   };
-}
-
-function colourStatus(status: string): string {
-  if (status === 'COMPLETED') return pc.green(status);
-  if (['FAILED', 'LAUNCH_FAILED', 'CANCELLED', 'DELETED'].includes(status)) return pc.red(status);
-  return pc.yellow(status);
-}
-
-function truncate(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 function seconds(ms: number): string {

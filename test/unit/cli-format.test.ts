@@ -3,7 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { type LaunchRow, toCsv } from '../../cli/commands/history.js';
 import { renderStatus, statusExitCode } from '../../cli/commands/status.js';
 import { CliError, EXIT } from '../../cli/exit-codes.js';
-import { csvField, csvLine, formatTime, parseTimeBound, progressBar } from '../../cli/format.js';
+import {
+  csvField,
+  csvLine,
+  formatRunTime,
+  formatTime,
+  parseTimeBound,
+  progressBar,
+} from '../../cli/format.js';
 import { splitLaunchRef } from '../../cli/resolve.js';
 import { type Batch, type BatchStatus, NO_COUNTS } from '../../domain/batch.js';
 import { aBatch as aBatchOf, aLaunch } from '../support/launch-factory.js';
@@ -21,6 +28,31 @@ const aBatch = (overrides: Partial<Batch> = {}): Batch =>
     revision: 3,
     ...overrides,
   });
+
+describe('run time from submission to the finish event', () => {
+  it('never goes below zero when the finish event is stamped to the whole second', () => {
+    // Submitted at .600, finished (event time, truncated) in the same second: the run took under 1 s.
+    expect(formatRunTime('2026-11-20T10:00:03.600Z', '2026-11-20T10:00:03Z')).toBe('<1 s');
+    // Finished somewhere in [05.000, 06.000): 1.4 to 2.4 s after 03.600, shown from the middle.
+    expect(formatRunTime('2026-11-20T10:00:03.600Z', '2026-11-20T10:00:05Z')).toBe('2 s');
+  });
+
+  it('keeps tenths of a second when both stamps have milliseconds', () => {
+    expect(formatRunTime('2026-11-20T10:00:03.600Z', '2026-11-20T10:00:05.950Z')).toBe('2.4 s');
+    expect(formatRunTime('2026-11-20T10:00:03.600Z', '2026-11-20T10:00:03.900Z')).toBe('<1 s');
+  });
+
+  it('reads as minutes and hours for real runs', () => {
+    expect(formatRunTime('2026-11-20T10:00:00.400Z', '2026-11-20T10:03:07Z')).toBe('3 min 07 s');
+    expect(formatRunTime('2026-11-20T10:00:00.000Z', '2026-11-20T16:05:00Z')).toBe('6 h 05 min');
+  });
+
+  it('is empty while the run has not finished or a stamp is unreadable', () => {
+    expect(formatRunTime('2026-11-20T10:00:00.000Z', undefined)).toBe('');
+    expect(formatRunTime(undefined, '2026-11-20T10:00:00Z')).toBe('');
+    expect(formatRunTime('not a time', '2026-11-20T10:00:00Z')).toBe('');
+  });
+});
 
 describe('CSV output', () => {
   it('quotes a field only when it holds a comma, a quote, a line break or edge spaces', () => {
