@@ -78,7 +78,8 @@ export interface Batch {
   qcAttempt: number;
   /** The round whose outcome was (or is being) notified; a notification is sent once per round. */
   notifiedRound: number;
-  notificationState?: 'SENDING' | 'SENT';
+  /** OFF: the manifest turned the batch notification off (`notifications.onBatchCompleted`). */
+  notificationState?: 'SENDING' | 'SENT' | 'OFF';
   notificationAt?: string;
   finishedAt?: string;
   revision: number;

@@ -145,9 +145,15 @@ export function nextBatchStep(batch: Batch, qcLaunch: Launch | undefined, now: D
       };
     }
     if (batch.notifiedRound < batch.round) {
+      // With the notification off, the round is marked done all the same, so waiting ends.
+      const off = batch.notifications?.onBatchCompleted === false;
       return {
         kind: 'notify',
-        next: touch({ notifiedRound: batch.round, notificationState: 'SENDING', notificationAt: at }),
+        next: touch({
+          notifiedRound: batch.round,
+          notificationState: off ? 'OFF' : 'SENDING',
+          notificationAt: at,
+        }),
       };
     }
     return { kind: 'wait', reason: `batch is ${batch.status}` };
@@ -195,6 +201,26 @@ export function nextBatchStep(batch: Batch, qcLaunch: Launch | undefined, now: D
     return finish(batch, touch, 'SKIPPED', verdict.reason, at);
   }
   return finish(batch, touch, batch.qcState === 'WAITING' ? 'NONE' : batch.qcState, batch.qcReason, at);
+}
+
+/**
+ * A batch notification marked SENDING more than `staleAfterMs` ago: its sender stopped between
+ * the mark and the send, or between the send and SENT. A fresh mark (a conditional write of the
+ * returned batch) hands it to one new sender, so people get the notice, possibly twice, never not
+ * at all. A batch reopened since then is skipped: its next round sends its own notice.
+ */
+export function resumeNotification(batch: Batch, now: Date, staleAfterMs: number): BatchStep {
+  if (batch.notificationState !== 'SENDING') return { kind: 'wait', reason: 'no notification in progress' };
+  if (!isFinal(batch) || batch.notifiedRound !== batch.round)
+    return { kind: 'wait', reason: `batch is ${batch.status} in round ${batch.round}` };
+  const markedAt = Date.parse(batch.notificationAt ?? '');
+  if (!Number.isNaN(markedAt) && now.getTime() - markedAt < staleAfterMs)
+    return { kind: 'wait', reason: 'the notification is being sent' };
+  const at = now.toISOString();
+  return {
+    kind: 'notify',
+    next: { ...batch, notificationAt: at, updatedAt: at, revision: batch.revision + 1 },
+  };
 }
 
 function finish(

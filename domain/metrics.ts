@@ -29,6 +29,8 @@ export const METRICS = {
   qcStarted: 'QcStarted',
   qcSkipped: 'QcSkipped',
   notificationsSent: 'NotificationsSent',
+  /** Batch notifications the reconciler sent again after their sender stopped mid-send. */
+  notificationsResent: 'NotificationsResent',
   reconcilerChecked: 'ReconcilerLaunchesChecked',
   reconcilerRepairs: 'ReconcilerRepairs',
   /** Stale launches beyond one run's bound: they wait for the next run. */

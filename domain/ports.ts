@@ -48,6 +48,8 @@ export interface BatchRepository {
   create(batch: Batch): Promise<WriteResult>;
   replace(expected: Batch, next: Batch): Promise<WriteResult>;
   listRecent(range: TimeRange, page?: PageRequest): Promise<Page<Batch>>;
+  /** Batches whose notification is marked SENDING, with the mark's time in the range. */
+  listSending(range: TimeRange, page?: PageRequest): Promise<Page<Batch>>;
 }
 
 export interface WorkflowProfileRepository {

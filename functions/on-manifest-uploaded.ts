@@ -62,7 +62,9 @@ export function makeManifestUploadedHandler(deps: ManifestUploadedDeps) {
               problemCount: outcome.problems.length,
               problems: outcome.problems.slice(0, 20),
             });
-            await notifyRejected(deps, outcome.batch);
+            if (outcome.batch.notifications?.onRejected === false)
+              logger.info('manifest-rejected notification off in the manifest');
+            else await notifyRejected(deps, outcome.batch);
             break;
           case 'duplicate':
             deps.telemetry.count(METRICS.manifestsDuplicate);

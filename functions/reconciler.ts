@@ -1,24 +1,42 @@
 import type { ScheduledEvent } from 'aws-lambda';
 import { METRICS } from '../domain/metrics.js';
+import {
+  type CompletionDeps,
+  type ResumeOptions,
+  type ResumeReport,
+  resumeInterruptedNotifications,
+} from '../domain/use-cases/aggregate-completion.js';
 import { type ReconcileReport, type ReconcilerDeps, reconcile } from '../domain/use-cases/reconcile.js';
 import type { Telemetry } from './adapters/telemetry.js';
 
 export interface ReconcilerHandlerDeps {
   reconciler: ReconcilerDeps;
+  /** Batch notifications whose sender stopped mid-send are sent from here. */
+  completion: CompletionDeps;
+  notificationResume: ResumeOptions;
   telemetry: Telemetry;
 }
 
-/** Scheduled -> repair launches whose events, stream records or writes were lost. */
+export interface ReconcilerResult extends ReconcileReport {
+  notifications: ResumeReport;
+}
+
+/**
+ * Scheduled -> repair launches whose events, stream records or writes were lost, and send the
+ * batch notifications a stopped sender left marked SENDING.
+ */
 export function makeReconcilerHandler(deps: ReconcilerHandlerDeps) {
   const { logger, count } = deps.telemetry;
-  return async (_event: ScheduledEvent): Promise<ReconcileReport> => {
+  return async (_event: ScheduledEvent): Promise<ReconcilerResult> => {
     try {
+      const notifications = await resumeNotifications(deps);
       const report = await reconcile(deps.reconciler);
       count(METRICS.reconcilerChecked, report.checked);
       count(METRICS.reconcilerRepairs, report.repairs);
       // Sent every run, zero included, so each run is one data point of the stuck-launch alarm.
       count(METRICS.reconcilerLeft, report.leftForNextRun);
-      count(METRICS.reconcilerErrors, report.errors.length);
+      // A notification that could not be sent is one more thing this run could not reconcile.
+      count(METRICS.reconcilerErrors, report.errors.length + notifications.errors.length);
       for (const change of report.changes) {
         if (change.to === 'COMPLETED') count(METRICS.runsCompleted);
         if (change.to === 'FAILED') count(METRICS.runsFailed);
@@ -26,13 +44,27 @@ export function makeReconcilerHandler(deps: ReconcilerHandlerDeps) {
       }
       for (const problem of report.errors) logger.warn('launch not reconciled', { ...problem });
       const { changes: _changes, errors, ...summary } = report;
-      logger.info('reconciled', { ...summary, errors: errors.length });
+      logger.info('reconciled', {
+        ...summary,
+        errors: errors.length,
+        notificationsResent: notifications.resent.length,
+      });
       if (report.leftForNextRun > 0) {
         logger.warn('stale launches left for the next run', { leftForNextRun: report.leftForNextRun });
       }
-      return report;
+      return { ...report, notifications };
     } finally {
       deps.telemetry.flush();
     }
   };
+}
+
+async function resumeNotifications(deps: ReconcilerHandlerDeps): Promise<ResumeReport> {
+  const { logger, count } = deps.telemetry;
+  const report = await resumeInterruptedNotifications(deps.completion, deps.notificationResume);
+  count(METRICS.notificationsResent, report.resent.length);
+  count(METRICS.notificationsSent, report.resent.length);
+  for (const batchId of report.resent) logger.warn('batch notification sent again', { batchId });
+  for (const problem of report.errors) logger.warn('batch notification not sent', { ...problem });
+  return report;
 }

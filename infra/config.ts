@@ -85,6 +85,8 @@ const settingsSchema = z
             submitting: positiveInt.optional(),
             submitted: positiveInt.optional(),
             running: positiveInt.optional(),
+            /** A batch notification left SENDING by a stopped aggregator (3-minute timeout). */
+            sending: positiveInt.min(4, 'more than the aggregator timeout of 3 minutes').optional(),
           })
           .strict()
           .default({}),
@@ -245,6 +247,7 @@ export function settingsEnvironment(settings: DeploySettings): Record<string, st
     RECONCILE_AFTER_MINUTES_SUBMITTING: settings.reconcile.afterMinutes.submitting,
     RECONCILE_AFTER_MINUTES_SUBMITTED: settings.reconcile.afterMinutes.submitted,
     RECONCILE_AFTER_MINUTES_RUNNING: settings.reconcile.afterMinutes.running,
+    RECONCILE_AFTER_MINUTES_SENDING: settings.reconcile.afterMinutes.sending,
   };
   return Object.fromEntries(
     Object.entries(env)

@@ -95,6 +95,7 @@ export class GwmStack extends Stack {
       logRetention,
       reconcileEveryMinutes: settings.reconcile.everyMinutes,
       reconcilerTimeoutSeconds: reconcilerTimeoutSeconds(functionConfig),
+      notifications: this.notifications,
     });
     this.completion = new Completion(this, 'Completion', {
       table,

@@ -89,7 +89,13 @@ export function parseManifest(
     format === 'native-v1' ? readNative(document, ctx, problems) : readSeed(document, ctx, problems);
   const plan = buildPlan(draft, ctx, problems);
   if (plan === undefined) {
-    return { ok: false, format, name: draft.name, problems: inDocumentOrder(problems.items) };
+    return {
+      ok: false,
+      format,
+      name: draft.name,
+      notifications: draft.notifications,
+      problems: inDocumentOrder(problems.items),
+    };
   }
   return { ok: true, plan };
 }

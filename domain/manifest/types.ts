@@ -96,4 +96,11 @@ export interface ManifestContext {
 
 export type ManifestResult =
   | { ok: true; plan: BatchPlan }
-  | { ok: false; format?: ManifestFormat; name?: string; problems: ManifestProblem[] };
+  | {
+      ok: false;
+      format?: ManifestFormat;
+      name?: string;
+      /** The notification settings as far as they could be read (defaults where they could not). */
+      notifications?: NotificationSettings;
+      problems: ManifestProblem[];
+    };

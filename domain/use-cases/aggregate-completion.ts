@@ -1,5 +1,11 @@
 import type { Batch } from '../batch.js';
-import { type BatchStep, countOutcome, nextBatchStep, qcLaunchFor } from '../completion.js';
+import {
+  type BatchStep,
+  countOutcome,
+  nextBatchStep,
+  qcLaunchFor,
+  resumeNotification,
+} from '../completion.js';
 import { isTerminal, type Launch, qcLaunchIdFor } from '../launch.js';
 import { renderTemplate } from '../manifest/template.js';
 import type { BatchCompletedNotice, Notifier, SampleOutcome } from '../notifications.js';
@@ -103,7 +109,8 @@ async function advanceBatch(
     if (step.kind === 'finish' && step.next.qcState === 'SKIPPED') outcome.qcSkipped = step.next.qcReason;
     if (step.kind === 'start-qc') await ensureQcLaunch(deps, step.next, qcLaunch);
     if (step.kind === 'notify') {
-      await notifyCompletion(deps, step.next, qcLaunch);
+      if (step.next.notificationState !== 'SENDING') return;
+      await notifyCompletion(deps, step.next, qcLaunch, 'release');
       outcome.notified = true;
       return;
     }
@@ -172,16 +179,72 @@ export function sampleOutcome(launch: Launch): SampleOutcome {
   };
 }
 
+export interface ResumeOptions {
+  /** How long a SENDING mark is left to its sender: longer than the aggregator's timeout. */
+  staleAfterMs: number;
+  /** Batches looked at per call. */
+  max: number;
+}
+
+export interface ResumeReport {
+  checked: number;
+  /** Batches whose notification was sent again. */
+  resent: string[];
+  /** Sends that failed again: the mark stays, and the next call tries again. */
+  errors: Array<{ batchId: string; message: string }>;
+}
+
+/**
+ * Sends the batch notifications whose sender stopped after marking them SENDING (a crash or a
+ * timeout between the mark and the send, or between the send and SENT). Each one is marked again
+ * with a conditional write before it is sent, so concurrent callers send it once between them.
+ * A notification caught between the send and SENT reaches people twice; its batch id and round
+ * say that it is the same one.
+ */
+export async function resumeInterruptedNotifications(
+  deps: CompletionDeps,
+  options: ResumeOptions,
+): Promise<ResumeReport> {
+  const report: ResumeReport = { checked: 0, resent: [], errors: [] };
+  const to = new Date(deps.now().getTime() - options.staleAfterMs).toISOString();
+  let cursor: string | undefined;
+  do {
+    const limit = Math.min(FAILED_PAGE, options.max - report.checked);
+    if (limit <= 0) break;
+    const page = await deps.batches.listSending({ to }, { cursor, limit });
+    for (const batch of page.items) {
+      report.checked++;
+      try {
+        const step = resumeNotification(batch, deps.now(), options.staleAfterMs);
+        if (step.kind !== 'notify') continue;
+        if ((await deps.batches.replace(batch, step.next)) === 'conflict') continue;
+        const qcLaunch = batch.qc
+          ? await deps.launches.get(batch.batchId, qcLaunchIdFor(batch.batchId))
+          : undefined;
+        await notifyCompletion(deps, step.next, qcLaunch, 'keep');
+        report.resent.push(batch.batchId);
+      } catch (error) {
+        const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        report.errors.push({ batchId: batch.batchId, message });
+      }
+    }
+    cursor = page.cursor;
+  } while (cursor);
+  return report;
+}
+
 /**
  * The batch was marked SENDING for this round before this call (the conditional marker), so a
- * redelivered record never sends twice. If sending fails, the mark is taken back and the error
- * rethrown: the record's retry sends it. A crash between the mark and the send leaves the batch
- * SENDING, visible on the item (notification lost rather than doubled).
+ * redelivered record never sends twice. If sending fails, `release` takes the mark back and the
+ * error is rethrown: the record's retry sends it. `keep` leaves the mark for the next resume. A
+ * crash between the mark and the send leaves the batch SENDING: `resumeInterruptedNotifications`
+ * sends it once the mark is older than the sender could still be running.
  */
 async function notifyCompletion(
   deps: CompletionDeps,
   batch: Batch,
   qcLaunch: Launch | undefined,
+  onFailure: 'release' | 'keep',
 ): Promise<void> {
   const notice: BatchCompletedNotice = {
     kind: 'batch-completed',
@@ -209,6 +272,7 @@ async function notifyCompletion(
   try {
     await deps.notifier.send(notice);
   } catch (error) {
+    if (onFailure === 'keep') throw error;
     await settleMark(deps, batch, (current) => ({
       ...current,
       notifiedRound: current.round - 1,

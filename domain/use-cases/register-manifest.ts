@@ -100,6 +100,7 @@ export async function registerManifest(deps: IntakeDeps, object: ManifestObject)
       format: result.format,
       status: 'REJECTED',
       qcState: 'NONE',
+      notifications: result.notifications,
       sampleCount: 0,
       problems: result.problems.slice(0, PROBLEMS_KEPT),
       problemCount: result.problems.length,

@@ -46,6 +46,13 @@ const schema = z.object({
   RECONCILE_AFTER_MINUTES_SUBMITTED: positiveInt.default(30),
   /** ... RUNNING and STOPPING. */
   RECONCILE_AFTER_MINUTES_RUNNING: positiveInt.default(360),
+  /**
+   * Minutes a batch notification may stay marked SENDING before the reconciler sends it again:
+   * longer than the completion aggregator can run (its timeout is 3 minutes; Lambda's limit, 15).
+   */
+  RECONCILE_AFTER_MINUTES_SENDING: positiveInt
+    .min(4, 'more than the aggregator timeout of 3 minutes')
+    .default(15),
   /** Where notifications go: an SNS topic, gwm's event bus, or both; with neither, to the log. */
   NOTIFY_TOPIC_ARN: z
     .string()

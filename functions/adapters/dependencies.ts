@@ -9,7 +9,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Notifier, renderNotice } from '../../domain/notifications.js';
 import type { RunLogReader } from '../../domain/ports.js';
-import type { CompletionDeps } from '../../domain/use-cases/aggregate-completion.js';
+import type { CompletionDeps, ResumeOptions } from '../../domain/use-cases/aggregate-completion.js';
 import { makePacer } from '../../domain/use-cases/pace.js';
 import type { ReconcilerDeps } from '../../domain/use-cases/reconcile.js';
 import type { IntakeDeps } from '../../domain/use-cases/register-manifest.js';
@@ -152,6 +152,11 @@ export function buildDependencies(config: Config, overrides: Overrides = {}) {
       forcePathStyle: config.S3_ENDPOINT !== undefined,
     });
 
+  const notificationResume: ResumeOptions = {
+    staleAfterMs: minutes(config.RECONCILE_AFTER_MINUTES_SENDING),
+    max: config.RECONCILE_MAX_LAUNCHES,
+  };
+
   return {
     entities,
     launches,
@@ -163,6 +168,7 @@ export function buildDependencies(config: Config, overrides: Overrides = {}) {
     tracker,
     reconciler,
     completion,
+    notificationResume,
     notifier,
     s3: objects,
   };

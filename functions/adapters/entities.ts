@@ -140,6 +140,15 @@ export function makeEntities(client: DynamoDBDocumentClient, table: string) {
           pk: key(gsi1.partitionKey, []),
           sk: key(gsi1.sortKey, ['createdAt', 'batchId']),
         },
+        // Sparse: only batches whose notification is being sent, for the reconciler to resume.
+        // One composite, so a batch without a notification state writes no keys (ElectroDB
+        // refuses a sparse index whose composites are only partly present).
+        sending: {
+          index: gsi4.indexName,
+          pk: key(gsi4.partitionKey, ['notificationState']),
+          sk: key(gsi4.sortKey, []),
+          condition: (attr) => attr.notificationState === 'SENDING',
+        },
       },
     },
     { client, table },

@@ -113,7 +113,7 @@ export const batchRecord = z.object({
   qcReason: opt(z.string()),
   qcAttempt: opt(z.number()).transform((value) => value ?? 0),
   notifiedRound: opt(z.number()).transform((value) => value ?? 0),
-  notificationState: opt(z.enum(['SENDING', 'SENT'])),
+  notificationState: opt(z.enum(['SENDING', 'SENT', 'OFF'])),
   notificationAt: opt(z.string()),
   finishedAt: opt(z.string()),
   revision: z.number(),

@@ -7,5 +7,7 @@ import { SERVICE_NAMES } from '../service-names.js';
 const deps = buildDependencies(loadConfig(process.env));
 export const handler = makeReconcilerHandler({
   reconciler: deps.reconciler,
+  completion: deps.completion,
+  notificationResume: deps.notificationResume,
   telemetry: makePowertoolsTelemetry(SERVICE_NAMES.reconciler),
 });

@@ -208,6 +208,7 @@ export class Observability extends Construct {
         gwmMetric('reconcilerRepairs', { label: 'repairs' }),
         gwmMetric('reconcilerLeft', { label: 'left for the next run' }),
         gwmMetric('reconcilerErrors', { label: 'not reconciled' }),
+        gwmMetric('notificationsResent', { label: 'batch notifications sent again' }),
       ]),
       graph('Manifests and batches', 12, [
         gwmMetric('manifestsAccepted', { label: 'manifests accepted' }),

@@ -8,6 +8,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { RUN_STATUS_RULE } from '../../functions/event-sources.js';
+import type { Notifications } from './completion.js';
 import { failureQueue } from './failure-queue.js';
 import { GwmFunction } from './gwm-function.js';
 import { allowListRuns, allowRunReads, allowStartRun } from './omics.js';
@@ -19,6 +20,8 @@ export interface TrackingProps {
   logRetention: RetentionDays;
   reconcileEveryMinutes: number;
   reconcilerTimeoutSeconds: number;
+  /** The reconciler sends the batch notifications a stopped aggregator left marked SENDING. */
+  notifications: Notifications;
 }
 
 /** EventBridge invokes the tracker asynchronously: function errors are retried, then kept. */
@@ -77,16 +80,18 @@ export class Tracking extends Construct {
 
     this.reconciler = new GwmFunction(this, 'Reconciler', {
       entry: 'reconciler.ts',
-      description: 'Finds launches that stopped moving and asks HealthOmics about them',
-      environment: props.environment,
+      description: 'Repairs launches that stopped moving and sends interrupted batch notifications',
+      environment: { ...props.environment, ...props.notifications.environment },
       timeout: Duration.seconds(props.reconcilerTimeoutSeconds),
       // One at a time: its engine reads are paced, and a second run would only check the same launches.
       reservedConcurrentExecutions: 1,
       logRetention: props.logRetention,
       table: props.table,
-      // Stale launches by status (gsi4), their repair (conditional puts), the token buckets.
+      // Stale launches and batches mid-send (gsi4), their repair (conditional puts), the token
+      // buckets, a resent notice's failed samples (the batch's launches by key).
       tableAccess: { actions: ['GetItem', 'Query', 'PutItem'], indexes: ['gsi4'] },
     });
+    props.notifications.grantSend(this.reconciler.role);
     allowRunReads(this.reconciler.role, this);
     allowListRuns(this.reconciler.role);
     // A launch a crash left in SUBMITTING is sent again with the same requestId.

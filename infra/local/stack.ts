@@ -301,10 +301,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       notifier,
     });
 
-    const reconcilerHandler = makeReconcilerHandler({ reconciler: deps.reconciler, telemetry });
+    const reconcilerHandler = makeReconcilerHandler({
+      reconciler: deps.reconciler,
+      completion: deps.completion,
+      notificationResume: deps.notificationResume,
+      telemetry,
+    });
     const reconcile = async () => {
       const report = await reconcilerHandler(scheduledEvent());
       if (report.repairs > 0) log('info', 'reconciler repaired launches', { repairs: report.repairs });
+      const { resent } = report.notifications;
+      if (resent.length > 0) log('info', 'reconciler sent batch notifications again', { batches: resent });
     };
     const every = options.reconcileEveryMs ?? 60_000;
     if (every > 0) {

@@ -48,11 +48,14 @@ export async function listBatchLaunches(launches: LaunchRepository, batchId: str
   return all;
 }
 
-/** The batch has a final status and the notification of its current round went out. */
+/** The batch has a final status and the notification of its current round went out (or is off). */
 export function finishedAndNotified({ batch }: BatchSnapshot): boolean {
   if (!batch || !FINISHED_BATCH_STATUSES.has(batch.status)) return false;
   if (batch.status === 'REJECTED') return true;
-  return batch.notifiedRound >= batch.round && batch.notificationState === 'SENT';
+  return (
+    batch.notifiedRound >= batch.round &&
+    (batch.notificationState === 'SENT' || batch.notificationState === 'OFF')
+  );
 }
 
 /** Polls the table until the batch is done, as a person watching the console would see it. */

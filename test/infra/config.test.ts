@@ -63,7 +63,7 @@ describe('deploy settings', () => {
         notificationEmails: ['not an address'],
         removalPolicy: 'snapshot',
         logRetentionDays: 42,
-        reconcile: { engineReadsPerSecond: 12 },
+        reconcile: { engineReadsPerSecond: 12, afterMinutes: { sending: 3 } },
         launcherConcurrecy: 3,
       }),
     );
@@ -78,12 +78,14 @@ describe('deploy settings', () => {
       'removalPolicy',
       'logRetentionDays',
       'reconcile.engineReadsPerSecond',
+      'reconcile.afterMinutes.sending',
       'launcherConcurrecy',
     ]) {
       expect(error.message).toContain(`  ${path}`);
     }
     expect(error.message).toContain('expected an S3 URI of the form s3://bucket/key');
     expect(error.message).toContain('below the 10 TPS HealthOmics quota');
+    expect(error.message).toContain('more than the aggregator timeout of 3 minutes');
     expect(error.message).toContain('launcherConcurrecy: not a gwm setting');
   });
 

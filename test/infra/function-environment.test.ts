@@ -70,7 +70,7 @@ describe("the deployed functions' environment", () => {
         everyMinutes: 10,
         engineReadsPerSecond: 4,
         maxLaunches: 300,
-        afterMinutes: { running: 720 },
+        afterMinutes: { running: 720, sending: 20 },
       },
     });
     const ids = logicalIdsOf(stack);
@@ -89,13 +89,14 @@ describe("the deployed functions' environment", () => {
       RECONCILE_ENGINE_READS_PER_SECOND: 4,
       RECONCILE_MAX_LAUNCHES: 300,
       RECONCILE_AFTER_MINUTES_RUNNING: 720,
+      RECONCILE_AFTER_MINUTES_SENDING: 20,
       // Not set: the functions' own defaults.
       CLAIM_LEASE_SECONDS: 300,
       RECONCILE_AFTER_MINUTES_QUEUED: 180,
     });
   });
 
-  it('tells only the intake and the completion aggregator where notices go', () => {
+  it('tells only the functions that send notices where they go: intake, aggregator, reconciler', () => {
     // Prepare
     const { stack, template } = synthesize();
     // Act
@@ -106,7 +107,7 @@ describe("the deployed functions' environment", () => {
       })
       .map(([key]) => key);
     // Assess
-    expect(notifying.sort()).toEqual(['completion', 'intake']);
+    expect(notifying.sort()).toEqual(['completion', 'intake', 'reconciler']);
   });
 
   it('would fail a function missing a required variable (the check has teeth)', () => {

@@ -66,6 +66,7 @@ const EXPECTED_ACTIONS: Record<FunctionKey, string[]> = {
     ...LOGS,
     ...RUN_READS,
     ...START_RUN,
+    ...NOTIFY,
     'dynamodb:GetItem',
     'dynamodb:PutItem',
     'dynamodb:Query',
@@ -159,7 +160,7 @@ describe('least privilege in the deployed stack', () => {
     const key = `<${logicalIdOf(stack, stack.notifications.key)}.Arn>`;
     const bus = `<${logicalIdOf(stack, stack.notifications.bus)}.Arn>`;
     // Assess
-    for (const fn of ['intake', 'completion'] as const) {
+    for (const fn of ['intake', 'completion', 'reconciler'] as const) {
       expect(withAction(fn, 'sns:Publish').flatMap(resourcesOfStatement)).toEqual([topic]);
       expect(withAction(fn, 'kms:GenerateDataKey').flatMap(resourcesOfStatement)).toEqual([key]);
       expect(withAction(fn, 'events:PutEvents').flatMap(resourcesOfStatement)).toEqual([bus]);

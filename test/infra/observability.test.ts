@@ -178,7 +178,7 @@ describe('the dashboard', () => {
       Launches: ['launchesRegistered', 'runsStarted', 'runsCompleted', 'runsFailed', 'launchFailed'],
       StartRun: ['startRunThrottled'],
       'Run status events': ['statusApplied', 'statusIgnored'],
-      Reconciler: ['reconcilerRepairs', 'reconcilerLeft', 'reconcilerErrors'],
+      Reconciler: ['reconcilerRepairs', 'reconcilerLeft', 'reconcilerErrors', 'notificationsResent'],
       'Manifests and batches': ['batchesCompleted'],
       'Status latency (event time to applied)': ['statusLatency'],
     };

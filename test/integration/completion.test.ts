@@ -63,6 +63,16 @@ async function finishRuns(app: TestApp, launches: Launch[], failing: Set<string>
   await app.pump({ times: 2 });
 }
 
+/** Polls until `probe` returns a value (10 s at most). */
+async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
+  for (let i = 0; i < 200; i++) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('condition not reached in 10 s');
+}
+
 const completed = (app: TestApp) =>
   app.notices.filter((n): n is BatchCompletedNotice => n.kind === 'batch-completed');
 
@@ -176,6 +186,79 @@ describe('completion path', () => {
       notifiedRound: 1,
     });
     expect(completed(app)).toHaveLength(1);
+  });
+
+  it('sends a notice its sender stopped on mid-send once, from the reconciler, once the sender cannot still be running', async () => {
+    // Prepare: a clock the test moves; the aggregator stops for good inside the send (a timeout).
+    let offsetMs = 0;
+    app = await makeTestApp({ now: () => new Date(Date.now() + offsetMs) });
+    const { batchId, launches } = await launchBatch(app, manifest(3, undefined));
+    app.sendNoticesWith(() => new Promise<void>(() => {}));
+    void finishRuns(app, launches, new Set(['S03']), seeded(17));
+    const stuck = await until(async () => {
+      const batch = await app.batches.get(batchId);
+      return batch?.notificationState === 'SENDING' ? batch : undefined;
+    });
+    expect(stuck).toMatchObject({ status: 'COMPLETED_WITH_FAILURES', notifiedRound: 1 });
+    app.sendNoticesWith();
+
+    // Act 1: the reconciler runs while the sender could still be running
+    const early = await app.reconcile();
+    // Assess 1
+    expect(early.notifications).toMatchObject({ resent: [], errors: [] });
+    expect(completed(app)).toHaveLength(0);
+
+    // Act 2: 16 minutes later, with the topic refusing the send
+    offsetMs = 16 * 60_000;
+    app.sendNoticesWith(async () => {
+      throw new Error('AuthorizationError: KMS key is disabled');
+    });
+    const refused = await app.reconcile();
+    // Assess 2: the mark stays for the next run
+    expect(refused.notifications.errors).toEqual([
+      { batchId, message: expect.stringContaining('KMS key is disabled') },
+    ]);
+    expect(await app.batches.get(batchId)).toMatchObject({ notificationState: 'SENDING', notifiedRound: 1 });
+
+    // Act 3: 16 minutes after that, two reconcilers at once, the topic working again
+    offsetMs = 32 * 60_000;
+    app.sendNoticesWith();
+    const runs = await Promise.all([app.reconcile(), app.reconcile()]);
+    // Assess 3: sent by one of them, once, and marked SENT
+    expect(runs.flatMap((run) => run.notifications.resent)).toEqual([batchId]);
+    expect(completed(app)).toHaveLength(1);
+    expect(completed(app)[0]).toMatchObject({
+      batchId,
+      round: 1,
+      outcome: 'COMPLETED_WITH_FAILURES',
+      failures: [expect.objectContaining({ sampleId: 'S03' })],
+    });
+    expect(await app.batches.get(batchId)).toMatchObject({ notificationState: 'SENT', notifiedRound: 1 });
+    expect(app.telemetry.get(METRICS.notificationsResent)).toBe(1);
+
+    // Act 4: a later run finds nothing left to send
+    offsetMs = 60 * 60_000;
+    const later = await app.reconcile();
+    expect(later.notifications).toEqual({ checked: 0, resent: [], errors: [] });
+    expect(completed(app)).toHaveLength(1);
+  });
+
+  it('finishes a batch whose manifest turned the batch notification off without sending one', async () => {
+    // Prepare
+    app = await makeTestApp();
+    const quiet = { ...manifest(2, undefined, 'FC-QUIET'), notifications: { onBatchCompleted: false } };
+    const { batchId, launches } = await launchBatch(app, quiet);
+    // Act
+    await finishRuns(app, launches, new Set(), seeded(19));
+    await app.replayAllToCompletion();
+    // Assess: the round is marked done (so `gwm status --watch` and the demo stop waiting), nothing sent
+    expect(await app.batches.get(batchId)).toMatchObject({
+      status: 'COMPLETED',
+      notifiedRound: 1,
+      notificationState: 'OFF',
+    });
+    expect(app.notices).toEqual([]);
+    expect(app.telemetry.get(METRICS.notificationsSent)).toBe(0);
   });
 
   it.each([

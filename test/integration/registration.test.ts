@@ -157,6 +157,24 @@ describe('registration', () => {
     expect(app.omics.startRunCalls).toHaveLength(0);
   });
 
+  it('sends no rejection notice when the rejected manifest turned it off', async () => {
+    // Prepare: a sample reads outside the allowed prefixes; the notification block itself is valid
+    app = await makeTestApp();
+    const manifest = {
+      ...nativeManifest({ name: 'FC-QUIET', folder: 'quiet', sampleIds: ['S1'] }),
+      samples: [{ id: 'S1', inputs: { fastq1: 's3://somewhere-else/S1_R1.fastq.gz' } }],
+      notifications: { onRejected: false },
+    };
+    app.upload('lab-manifests', 'fc/quiet.json', manifest);
+    // Act
+    await app.onManifest(s3Put('lab-manifests', 'fc/quiet.json'));
+    // Assess
+    const [batch] = (await app.batches.listRecent({})).items;
+    expect(batch).toMatchObject({ status: 'REJECTED', notifications: { onRejected: false } });
+    expect(batch?.problems?.map((problem) => problem.code)).toEqual(['READ_PREFIX_NOT_ALLOWED']);
+    expect(app.notices).toEqual([]);
+  });
+
   it('rejects a manifest over the size limit without reading it', async () => {
     app = await makeTestApp({ intake: { limits: { maxSamples: 10_000, maxBytes: 1_000 } } });
     const outcome = await registerManifest(

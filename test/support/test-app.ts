@@ -62,7 +62,9 @@ export async function makeTestApp(options: TestAppOptions = {}) {
   });
   /** Every notification gwm sends, in order (the SNS topic and the event bus, as one list). */
   const notices: Notice[] = [];
-  const notifier: Notifier = { send: async (notice) => void notices.push(notice) };
+  const record = async (notice: Notice) => void notices.push(notice);
+  let send: Notifier['send'] = record;
+  const notifier: Notifier = { send: (notice) => send(notice) };
   const deps = buildDependencies(config, {
     notifier,
     dynamo: table.client,
@@ -142,8 +144,20 @@ export async function makeTestApp(options: TestAppOptions = {}) {
     reconciler,
     /** Runs the scheduled reconciler once, as its schedule would, with settings changed for the case. */
     reconcile(overrides: Partial<ReconcilerDeps> = {}) {
-      const handler = makeReconcilerHandler({ reconciler: { ...reconciler, ...overrides }, telemetry });
+      const handler = makeReconcilerHandler({
+        reconciler: { ...reconciler, ...overrides },
+        completion: deps.completion,
+        notificationResume: deps.notificationResume,
+        telemetry,
+      });
       return handler(scheduledEvent());
+    },
+    /**
+     * Replaces how notices are sent (a failing topic, a sender that stops mid-send); with no
+     * argument, notices are recorded in `notices` again.
+     */
+    sendNoticesWith(next: Notifier['send'] = record) {
+      send = next;
     },
     /** Puts an object in the in-memory manifest bucket. */
     upload(bucket: string, key: string, body: unknown) {

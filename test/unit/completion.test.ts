@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { type Batch, NO_COUNTS } from '../../domain/batch.js';
-import { countOutcome, evaluateQcPolicy, nextBatchStep, type OutcomeMark } from '../../domain/completion.js';
+import {
+  countOutcome,
+  evaluateQcPolicy,
+  nextBatchStep,
+  type OutcomeMark,
+  resumeNotification,
+} from '../../domain/completion.js';
 import { aBatch as aBatchOf, aLaunch } from '../support/launch-factory.js';
 
 const now = new Date('2026-11-20T12:00:00.000Z');
@@ -173,5 +179,68 @@ describe('next batch step', () => {
       kind: 'finish',
       next: { status: 'COMPLETED', qcState: 'COMPLETED' },
     });
+  });
+});
+
+describe('a batch notification turned off in the manifest', () => {
+  it('marks the finished round OFF instead of SENDING, so nothing is sent and nothing waits', () => {
+    const quiet = aBatch({
+      status: 'COMPLETED',
+      counts: { ...NO_COUNTS, succeeded: 4 },
+      notifications: { onBatchCompleted: false, onLaunchFailed: false, onRejected: true },
+    });
+    expect(nextBatchStep(quiet, undefined, now)).toMatchObject({
+      kind: 'notify',
+      next: { notifiedRound: 1, notificationState: 'OFF' },
+    });
+    const marked = aBatch({ ...quiet, notifiedRound: 1, notificationState: 'OFF' });
+    expect(nextBatchStep(marked, undefined, now).kind).toBe('wait');
+  });
+});
+
+describe('resuming a notification its sender left SENDING', () => {
+  const FIFTEEN_MINUTES = 15 * 60_000;
+  const sending = (overrides: Partial<Batch> = {}) =>
+    aBatch({
+      status: 'COMPLETED_WITH_FAILURES',
+      round: 2,
+      notifiedRound: 2,
+      notificationState: 'SENDING',
+      notificationAt: '2026-11-20T11:40:00.000Z',
+      ...overrides,
+    });
+
+  it('hands a mark older than the sender can run to a new sender, with a fresh mark', () => {
+    const step = resumeNotification(sending(), now, FIFTEEN_MINUTES);
+    expect(step).toEqual({
+      kind: 'notify',
+      next: {
+        ...sending(),
+        notificationAt: now.toISOString(),
+        updatedAt: now.toISOString(),
+        revision: 4,
+      },
+    });
+  });
+
+  it('leaves a mark its sender may still be working on', () => {
+    const fresh = sending({ notificationAt: '2026-11-20T11:50:00.000Z' });
+    expect(resumeNotification(fresh, now, FIFTEEN_MINUTES).kind).toBe('wait');
+  });
+
+  it('resumes a mark that has no readable time', () => {
+    expect(resumeNotification(sending({ notificationAt: undefined }), now, FIFTEEN_MINUTES).kind).toBe(
+      'notify',
+    );
+  });
+
+  it('leaves sent notifications and batches reopened since the mark', () => {
+    expect(resumeNotification(sending({ notificationState: 'SENT' }), now, FIFTEEN_MINUTES).kind).toBe(
+      'wait',
+    );
+    expect(resumeNotification(sending({ status: 'ACTIVE', round: 3 }), now, FIFTEEN_MINUTES).kind).toBe(
+      'wait',
+    );
+    expect(resumeNotification(sending({ round: 3 }), now, FIFTEEN_MINUTES).kind).toBe('wait');
   });
 });

@@ -1,14 +1,47 @@
 import { readFileSync } from 'node:fs';
 import type { EventBridgeEvent, ScheduledEvent } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
+import type { Batch } from '../../domain/batch.js';
 import type { Launch } from '../../domain/launch.js';
 import { METRICS } from '../../domain/metrics.js';
-import type { LaunchRepository, RunDetails, WorkflowEngine } from '../../domain/ports.js';
+import type { Notice } from '../../domain/notifications.js';
+import type { BatchRepository, LaunchRepository, RunDetails, WorkflowEngine } from '../../domain/ports.js';
+import type { CompletionDeps } from '../../domain/use-cases/aggregate-completion.js';
 import { RECONCILED_STATUSES, type ReconcilerDeps } from '../../domain/use-cases/reconcile.js';
 import { makeMemoryTelemetry } from '../../functions/adapters/telemetry.js';
 import { makeRunStatusHandler } from '../../functions/on-run-status-change.js';
 import { makeReconcilerHandler } from '../../functions/reconciler.js';
-import { aLaunch } from '../support/launch-factory.js';
+import { aBatch, aLaunch } from '../support/launch-factory.js';
+
+/** Batches in a map, with the conditional replace and the SENDING index the resume relies on. */
+function memoryBatches(initial: Batch[]): BatchRepository & { items: Map<string, Batch> } {
+  const items = new Map(initial.map((batch) => [batch.batchId, batch]));
+  return {
+    items,
+    async get(batchId) {
+      return items.get(batchId);
+    },
+    async create() {
+      return 'conflict';
+    },
+    async replace(expected, next) {
+      const current = items.get(expected.batchId);
+      if (current?.revision !== expected.revision || current.status !== expected.status) return 'conflict';
+      items.set(next.batchId, next);
+      return 'written';
+    },
+    async listRecent() {
+      return { items: [] };
+    },
+    async listSending(range) {
+      const sending = [...items.values()].filter(
+        (batch) =>
+          batch.notificationState === 'SENDING' && (!range.to || (batch.notificationAt ?? '') <= range.to),
+      );
+      return { items: sending };
+    },
+  };
+}
 
 const completedEvent: { time: string; detail: { runId: string; uuid: string; status: string } } = JSON.parse(
   readFileSync(new URL('../fixtures/omics-run-status-completed.json', import.meta.url), 'utf8'),
@@ -158,7 +191,12 @@ describe('the reconciler', () => {
       statusHistory: [{ status: 'RUNNING', at: updatedAt, source: 'event' }],
     });
 
-  function reconciler(launches: Launch[], getRun: (runId: string) => Promise<RunDetails | undefined>) {
+  function reconciler(
+    launches: Launch[],
+    getRun: (runId: string) => Promise<RunDetails | undefined>,
+    batches: Batch[] = [],
+    send: (notice: Notice) => Promise<void> = async () => {},
+  ) {
     const telemetry = makeMemoryTelemetry();
     const repository = memoryLaunches(launches);
     const engine = engineAnswering(getRun);
@@ -186,7 +224,26 @@ describe('the reconciler', () => {
       ) as ReconcilerDeps['staleAfterMs'],
       maxLaunches: 2,
     };
-    const handler = makeReconcilerHandler({ telemetry, reconciler: deps });
+    const completion: CompletionDeps = {
+      launches: repository,
+      batches: memoryBatches(batches),
+      ledger: {
+        get: async () => {
+          throw new Error('resending a notification counts nothing');
+        },
+        record: async () => {
+          throw new Error('resending a notification counts nothing');
+        },
+      },
+      notifier: { send },
+      now: () => now,
+    };
+    const handler = makeReconcilerHandler({
+      telemetry,
+      reconciler: deps,
+      completion,
+      notificationResume: { staleAfterMs: 15 * 60_000, max: 10 },
+    });
     return { telemetry, run: () => handler({} as ScheduledEvent) };
   }
 
@@ -214,6 +271,45 @@ describe('the reconciler', () => {
     expect(telemetry.get(METRICS.reconcilerErrors)).toBe(1);
   });
 
+  it('counts the batch notifications it sends again, and those that fail again as errors', async () => {
+    // Prepare: two batches a stopped sender left SENDING an hour ago; the topic refuses one of them.
+    const stuck = (batchId: string) =>
+      aBatch({
+        batchId,
+        status: 'COMPLETED',
+        sampleCount: 1,
+        counts: { succeeded: 1, failed: 0, cancelled: 0, launchFailed: 0, deleted: 0 },
+        notifiedRound: 1,
+        notificationState: 'SENDING',
+        notificationAt: '2026-11-20T19:00:00.000Z',
+        finishedAt: '2026-11-20T19:00:00.000Z',
+      });
+    const sent: Notice[] = [];
+    const { telemetry, run } = reconciler(
+      [],
+      async () => undefined,
+      [stuck('b1'), stuck('b2')],
+      async (notice) => {
+        if (notice.kind === 'batch-completed' && notice.batchId === 'b2')
+          throw new Error('SNS: KMS key disabled');
+        sent.push(notice);
+      },
+    );
+    const warn = vi.spyOn(telemetry.logger, 'warn');
+    // Act
+    const result = await run();
+    // Assess
+    expect(sent.map((notice) => notice.kind === 'batch-completed' && notice.batchId)).toEqual(['b1']);
+    expect(result.notifications.resent).toEqual(['b1']);
+    expect(telemetry.get(METRICS.notificationsResent)).toBe(1);
+    expect(telemetry.get(METRICS.notificationsSent)).toBe(1);
+    expect(telemetry.get(METRICS.reconcilerErrors)).toBe(1);
+    expect(warn).toHaveBeenCalledWith(
+      'batch notification not sent',
+      expect.objectContaining({ batchId: 'b2', message: expect.stringContaining('KMS key disabled') }),
+    );
+  });
+
   it('reports zero stuck launches on a run with nothing stale, so every run is a data point', async () => {
     // Prepare
     const { telemetry, run } = reconciler(
@@ -228,5 +324,6 @@ describe('the reconciler', () => {
     expect(telemetry.counters.get(METRICS.reconcilerLeft)).toBe(0);
     expect(telemetry.counters.get(METRICS.reconcilerErrors)).toBe(0);
     expect(telemetry.counters.get(METRICS.reconcilerChecked)).toBe(0);
+    expect(telemetry.counters.get(METRICS.notificationsResent)).toBe(0);
   });
 });
