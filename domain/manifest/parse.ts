@@ -888,7 +888,8 @@ function renderLayers(
       }
       const rendered = renderAt(entry.value, context, entry.path, { partial });
       if (rendered.ok) {
-        parameters[entry.key] = rendered.value;
+        // Undefined: an optional `{{sample.<input>?}}` for an input this sample does not have.
+        if (rendered.value !== undefined) parameters[entry.key] = rendered.value;
         continue;
       }
       for (const item of rendered.problems) {

@@ -215,13 +215,15 @@ export function sampleSheetToManifest(
 const SAMPLE_REFERENCE = /\$\.samples\[(\d+)\]/g;
 /**
  * Top-level parameters of a profile (its template and its default parameters) whose value names
- * `{{sample.<input>}}`: the parameters a sample without that input must set itself.
+ * `{{sample.<input>}}`: the parameters a sample without that input must set itself. An optional
+ * `{{sample.<input>?}}` is left out by itself.
  */
 export function parametersNamingInput(profile: WorkflowProfile, input: string): string[] {
   const names = new Set<string>();
   for (const layer of [profile.parameterTemplate, profile.defaults.parameters ?? {}]) {
     for (const [name, value] of Object.entries(layer)) {
-      if (templateReferences(value).some((reference) => reference.path === `sample.${input}`))
+      const references = templateReferences(value);
+      if (references.some((reference) => reference.path === `sample.${input}` && !reference.optional))
         names.add(name);
     }
   }

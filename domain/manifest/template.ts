@@ -9,6 +9,10 @@
  *
  * A string that is exactly one reference becomes the field's raw value (an array stays an
  * array); a reference inside a longer string is interpolated (arrays joined with `,`).
+ *
+ * A whole-value reference ending in `?` (`"reads2": "{{sample.fastq2?}}"`) is optional: when the
+ * sample or QC step has no such input, the key (or array element) is left out instead of being
+ * an error.
  */
 
 export type TemplateKind = 'sample' | 'qc';
@@ -18,6 +22,8 @@ export interface TemplateReference {
   path: string;
   /** Where the reference sits, e.g. `$.parameters.reads[0]`. */
   jsonPath: string;
+  /** A whole-value `{{field?}}`: left out when the input is missing. */
+  optional?: boolean;
 }
 
 export interface TemplateProblem extends TemplateReference {
@@ -78,10 +84,25 @@ export function templateReferences(template: unknown, rootPath = '$'): TemplateR
   const references: TemplateReference[] = [];
   visitStrings(template, rootPath, (value, jsonPath) => {
     if (!hasTemplateReference(value)) return;
+    const optional = optionalWhole(value);
+    if (optional !== undefined) {
+      references.push({ path: optional, jsonPath, optional: true });
+      return;
+    }
     for (const match of value.matchAll(REFERENCE)) references.push({ path: match[1] ?? '', jsonPath });
   });
   return references;
 }
+
+/** The field of a whole-value optional reference (`{{sample.fastq2?}}` -> `sample.fastq2`). */
+function optionalWhole(value: string): string | undefined {
+  const path = WHOLE_REFERENCE.exec(value)?.[1];
+  if (path === undefined || !path.endsWith('?')) return undefined;
+  return path.slice(0, -1).trimEnd();
+}
+
+/** Left out of the object or array it is in. */
+const OMIT: unique symbol = Symbol('omit');
 
 type FieldClass = { ok: true; kinds: readonly TemplateKind[] } | { ok: false; message: string };
 
@@ -103,6 +124,12 @@ export function classifyTemplateField(path: string): FieldClass {
 }
 
 function classify(path: string): FieldClass {
+  if (path.endsWith('?')) {
+    return {
+      ok: false,
+      message: `{{${path}}}: an optional reference must be the whole value, as in "reads2": "{{sample.fastq2?}}"`,
+    };
+  }
   if (!FIELD_PATH.test(path)) {
     return { ok: false, message: `"{{${path}}}" is not a field path such as sample.id` };
   }
@@ -184,7 +211,9 @@ export function renderAt<T>(
   options: RenderOptions = {},
 ): RenderResult<T> {
   const problems: TemplateProblem[] = [];
-  const value = renderValue(template, context, rootPath, options.partial === true, problems) as T;
+  const rendered = renderValue(template, context, rootPath, options.partial === true, problems);
+  // A template that is one optional reference to a missing input renders to nothing.
+  const value = (rendered === OMIT ? undefined : rendered) as T;
   return problems.length === 0 ? { ok: true, value } : { ok: false, problems };
 }
 
@@ -197,14 +226,15 @@ function renderValue(
 ): unknown {
   if (typeof value === 'string') return renderString(value, context, jsonPath, partial, problems);
   if (Array.isArray(value)) {
-    return value.map((item, index) =>
-      renderValue(item, context, childPath(jsonPath, index), partial, problems),
-    );
+    return value
+      .map((item, index) => renderValue(item, context, childPath(jsonPath, index), partial, problems))
+      .filter((item) => item !== OMIT);
   }
   if (value !== null && typeof value === 'object') {
     const rendered: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
-      rendered[key] = renderValue(item, context, childPath(jsonPath, key), partial, problems);
+      const next = renderValue(item, context, childPath(jsonPath, key), partial, problems);
+      if (next !== OMIT) rendered[key] = next;
     }
     return rendered;
   }
@@ -221,9 +251,11 @@ function renderString(
   if (!hasTemplateReference(value)) return value;
   const whole = WHOLE_REFERENCE.exec(value);
   if (whole !== null) {
-    const path = whole[1] ?? '';
+    const optional = optionalWhole(value);
+    const path = optional ?? whole[1] ?? '';
     const resolved = resolveField(path, context, jsonPath);
     if (resolved.ok) return resolved.value;
+    if (optional !== undefined && resolved.problem.reason === 'missing-input') return OMIT;
     if (!(partial && resolved.problem.reason === 'unavailable')) problems.push(resolved.problem);
     return value;
   }

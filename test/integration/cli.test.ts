@@ -227,7 +227,8 @@ describe('gwm submit', () => {
         {
           id: 'NA12891',
           inputs: { fastq1: `s3://${INPUTS}/FC-CLI-1/NA12891_R1.fastq.gz` },
-          parameters: { reads2: null, lane: 'L001,L002' },
+          // The profile's reads2 is the optional {{sample.fastq2?}}: a single-end row needs nothing more.
+          parameters: { lane: 'L001,L002' },
         },
       ],
       qc: { profile: 'fastq-qc-report' },

@@ -543,7 +543,7 @@ describe('local workflow catalog', () => {
   });
 
   it('turns a manifest with a paired and a single-end sample into program arguments through the profiles', () => {
-    // Prepare: the single-end sample replaces reads2 with null, which the template rules allow
+    // Prepare: the single-end sample has no fastq2; the profile's reads2 is the optional {{sample.fastq2?}}
     const context: ManifestContext = {
       limits: DEFAULT_MANIFEST_LIMITS,
       allowedReadPrefixes: ['s3://gwm-local-inputs/'],
@@ -566,7 +566,6 @@ describe('local workflow catalog', () => {
         {
           id: 'NA12891',
           inputs: { fastq1: 's3://gwm-local-inputs/NA12891.fq.gz' },
-          parameters: { reads2: null },
         },
       ],
       qc: { profile: 'fastq-qc-report', outputUri: 's3://gwm-local-results/FC1/qc/' },
@@ -578,6 +577,11 @@ describe('local workflow catalog', () => {
 
     // Assess
     if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    expect(result.plan.samples[1]?.parameters).toEqual({
+      reads1: 's3://gwm-local-inputs/NA12891.fq.gz',
+      sample_name: 'NA12891',
+      min_quality: 20,
+    });
     const argv = result.plan.samples.map((sample) => fastqStats?.args(run(sample.parameters)).slice(3));
     expect(argv).toEqual([
       [

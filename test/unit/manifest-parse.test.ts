@@ -1028,6 +1028,31 @@ describe('parseWorkflowProfile', () => {
     });
   });
 
+  it('accepts an optional reference and refuses a "?" inside a longer string', () => {
+    // Act
+    const optional = parseWorkflowProfile({
+      name: 'fastq-stats',
+      workflow: { id: '1234567' },
+      parameterTemplate: { reads1: '{{sample.fastq1}}', reads2: '{{sample.fastq2?}}' },
+      defaults: {},
+    });
+    const embedded = parseWorkflowProfile({
+      name: 'fastq-stats',
+      workflow: { id: '1234567' },
+      parameterTemplate: { reads2: 's3://lab/{{sample.id?}}.fq' },
+      defaults: {},
+    });
+    // Assess
+    expect(optional.ok).toBe(true);
+    expect(!embedded.ok && embedded.problems).toEqual([
+      expect.objectContaining({
+        path: '$.parameterTemplate.reads2',
+        code: 'UNKNOWN_TEMPLATE_FIELD',
+        message: expect.stringContaining('an optional reference must be the whole value'),
+      }),
+    ]);
+  });
+
   it('reports a bad name, unknown template fields, a profile mixing sample and QC fields and a bad URI', () => {
     // Prepare
     const text = JSON.stringify({

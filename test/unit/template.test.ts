@@ -247,3 +247,59 @@ describe('checkTemplateFields', () => {
     expect(problems.map((item) => item.jsonPath)).toEqual(['$.a', '$.b', '$.c']);
   });
 });
+
+describe('optional references', () => {
+  const singleEnd: TemplateContext = {
+    ...sampleContext,
+    sample: { id: 'NA1', inputs: { fastq1: 's3://lab-in/NA1_R1.fastq.gz' } },
+  };
+  const template = {
+    reads1: '{{sample.fastq1}}',
+    reads2: '{{ sample.fastq2? }}',
+    lanes: ['{{sample.fastq1}}', '{{sample.fastq2?}}'],
+  };
+
+  it('leave out the key or the array element when the sample has no such input', () => {
+    // Act
+    const result = renderTemplate(template, singleEnd);
+    // Assess
+    expect(result).toEqual({
+      ok: true,
+      value: { reads1: 's3://lab-in/NA1_R1.fastq.gz', lanes: ['s3://lab-in/NA1_R1.fastq.gz'] },
+    });
+  });
+
+  it('render like any reference when the input is there', () => {
+    // Act
+    const result = renderTemplate(template, sampleContext);
+    // Assess
+    expect(result).toEqual({
+      ok: true,
+      value: {
+        reads1: 's3://lab-in/NA12878_R1.fastq.gz',
+        reads2: 's3://lab-in/NA12878_R2.fastq.gz',
+        lanes: ['s3://lab-in/NA12878_R1.fastq.gz', 's3://lab-in/NA12878_R2.fastq.gz'],
+      },
+    });
+  });
+
+  it('are listed without the question mark, marked optional', () => {
+    expect(templateReferences(template)).toEqual([
+      { path: 'sample.fastq1', jsonPath: '$.reads1' },
+      { path: 'sample.fastq2', jsonPath: '$.reads2', optional: true },
+      { path: 'sample.fastq1', jsonPath: '$.lanes[0]' },
+      { path: 'sample.fastq2', jsonPath: '$.lanes[1]', optional: true },
+    ]);
+  });
+
+  it('still report an unknown field, and a "?" inside a longer string', () => {
+    // Act
+    const problems = checkTemplateFields(
+      { a: '{{sample.fastq2.x?}}', b: 's3://lab/{{sample.fastq2?}}' },
+      'sample',
+    );
+    // Assess
+    expect(problems.map((item) => item.jsonPath)).toEqual(['$.a', '$.b']);
+    expect(problems[1]?.message).toContain('an optional reference must be the whole value');
+  });
+});
