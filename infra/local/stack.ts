@@ -245,7 +245,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const telemetry = makeMemoryTelemetry({ logLevel: 'SILENT' });
 
     for (const profile of options.profiles ?? (await defaultProfiles())) {
-      if (!(await deps.profiles.get(profile.name))) await deps.profiles.put(profile);
+      const stored = await deps.profiles.get(profile.name);
+      if (!stored) await deps.profiles.put(profile);
+      else if (profileText(stored) !== profileText(profile)) {
+        // Someone's edit, or a profile gwm has since changed: theirs stays, and they are told.
+        log(
+          'warn',
+          `workflow profile "${profile.name}" differs from the one gwm ships; keeping the stored one`,
+          {
+            replaceWith: `gwm workflows add examples/workflows/profiles/${profile.name}.json`,
+          },
+        );
+      }
     }
 
     const router = createEventRouter({
@@ -430,6 +441,16 @@ async function listFiles(dir: string): Promise<string[]> {
 async function defaultWorkflows(s3Endpoint: string): Promise<Record<string, LocalWorkflow>> {
   const { localWorkflows } = await import('../../examples/workflows/catalog.js');
   return localWorkflows({ s3Endpoint, region: LOCAL_NAMES.region });
+}
+
+/** A profile's content as text with its keys in order (DynamoDB does not keep the order of map keys). */
+function profileText(profile: WorkflowProfile): string {
+  const { name, description, workflow, parameterTemplate, defaults } = profile;
+  return JSON.stringify({ name, description, workflow, parameterTemplate, defaults }, (_key, value) =>
+    value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)))
+      : value,
+  );
 }
 
 async function defaultProfiles() {

@@ -207,4 +207,35 @@ describe('a flowcell on the embedded runtime', () => {
     });
     expect(nativeDone.launches.filter((launch) => launch.status === 'COMPLETED')).toHaveLength(9);
   });
+
+  it('keeps a workflow profile someone changed across a restart, and says it differs from the shipped one', async () => {
+    // Prepare: a restart with the profiles as shipped says nothing
+    const restart = async () => {
+      const warnings: string[] = [];
+      await stack.stop();
+      stack = await startLocalStack({
+        stateDir,
+        reconcileEveryMs: 0,
+        writeEndpointsFile: false,
+        log: (level, message) => {
+          if (level === 'warn') warnings.push(message);
+        },
+      });
+      return warnings;
+    };
+    expect(await restart()).toEqual([]);
+    const shipped = await stack.deps.profiles.get('fastq-stats');
+    if (!shipped) throw new Error('fastq-stats is not registered');
+    const edited = { ...shipped, defaults: { ...shipped.defaults, parameters: { min_quality: 30 } } };
+    await stack.deps.profiles.put(edited);
+
+    // Act
+    const warnings = await restart();
+
+    // Assess
+    expect(warnings).toEqual([
+      'workflow profile "fastq-stats" differs from the one gwm ships; keeping the stored one',
+    ]);
+    expect((await stack.deps.profiles.get('fastq-stats'))?.defaults.parameters).toEqual({ min_quality: 30 });
+  });
 });
