@@ -1,9 +1,13 @@
 import type { Command } from 'commander';
-import type { Batch } from '../../domain/batch.js';
-import { LAUNCH_STATUSES, type Launch, type LaunchStatus } from '../../domain/launch.js';
+import { LAUNCH_STATUSES, type LaunchStatus } from '../../domain/launch.js';
 import { normalizeWorkflowId } from '../../domain/manifest/index.js';
-import type { Page, TimeRange } from '../../domain/ports.js';
-import { type SampleAttempt, sampleAttempts } from '../../domain/use-cases/history.js';
+import type { TimeRange } from '../../domain/ports.js';
+import {
+  type BatchRow,
+  type HistoryResult,
+  queryHistory as historyOf,
+  type LaunchRow,
+} from '../../domain/use-cases/history.js';
 import type { CliContext } from '../context.js';
 import { notFoundError, usageError } from '../exit-codes.js';
 import {
@@ -17,6 +21,9 @@ import {
   truncate,
 } from '../format.js';
 import { resolveBatch } from '../resolve.js';
+
+export type { BatchRow, HistoryResult, LaunchRow };
+
 import type { Target } from '../target.js';
 
 interface HistoryOptions {
@@ -30,38 +37,6 @@ interface HistoryOptions {
   json?: boolean;
   csv?: boolean;
 }
-
-/** One engine run of a sample (the current attempt of a launch, or an earlier one). */
-export interface LaunchRow {
-  batchId: string;
-  batchName: string;
-  sampleId: string;
-  launchId: string;
-  workflowId: string;
-  attempt: number;
-  status: LaunchStatus;
-  current: boolean;
-  runId?: string;
-  createdAt?: string;
-  updatedAt?: string;
-  finishedAt?: string;
-  failureReason?: string;
-}
-
-export interface BatchRow {
-  batchId: string;
-  name: string;
-  status: string;
-  sampleCount: number;
-  succeeded: number;
-  failed: number;
-  qcState: string;
-  createdAt: string;
-  updatedAt: string;
-  finishedAt?: string;
-}
-
-export type HistoryResult = { kind: 'launches'; rows: LaunchRow[] } | { kind: 'batches'; rows: BatchRow[] };
 
 export interface HistoryQuery {
   batch?: string;
@@ -140,65 +115,19 @@ function parseStatus(value: string): LaunchStatus {
   return known;
 }
 
-/**
- * The filter an index can answer picks the query (batch, then sample, then workflow, then status);
- * the other filters are applied to what it returns, page after page, until `limit` rows match.
- */
+/** Resolves a batch name and a workflow profile name to ids, then asks the history use case. */
 export async function queryHistory(target: Target, query: HistoryQuery): Promise<HistoryResult> {
   const workflowId =
     query.workflow === undefined ? undefined : await resolveWorkflowId(target, query.workflow);
-  const keep = (row: LaunchRow) =>
-    (query.sample === undefined || row.sampleId === query.sample) &&
-    (workflowId === undefined || row.workflowId === workflowId) &&
-    (query.status === undefined || row.status === query.status);
-
-  if (query.batch !== undefined) {
-    const batch = await resolveBatch(target, query.batch);
-    const rows = await collect(
-      (cursor, limit) => target.launches.listByBatch(batch.batchId, { cursor, limit, status: query.status }),
-      (launch: Launch) => [currentRow(launch)],
-      keep,
-      query.limit,
-    );
-    return { kind: 'launches', rows };
-  }
-  if (query.sample !== undefined) {
-    const sampleId = query.sample;
-    const rows = await collect(
-      (cursor, limit) => sampleAttempts(target, sampleId, { cursor, limit }),
-      (attempt: SampleAttempt) => [attemptRow(attempt)],
-      keep,
-      query.limit,
-    );
-    return { kind: 'launches', rows };
-  }
-  if (workflowId !== undefined) {
-    const id = workflowId;
-    const rows = await collect(
-      (cursor, limit) => target.launches.listByWorkflow(id, query.range, { cursor, limit }),
-      (launch: Launch) => [currentRow(launch)],
-      keep,
-      query.limit,
-    );
-    return { kind: 'launches', rows };
-  }
-  if (query.status !== undefined) {
-    const status = query.status;
-    const rows = await collect(
-      (cursor, limit) => target.launches.listByStatus(status, query.range, { cursor, limit }),
-      (launch: Launch) => [currentRow(launch)],
-      keep,
-      query.limit,
-    );
-    return { kind: 'launches', rows };
-  }
-  const rows = await collect(
-    (cursor, limit) => target.batches.listRecent(query.range, { cursor, limit }),
-    (batch: Batch) => [batchRow(batch)],
-    () => true,
-    query.limit,
-  );
-  return { kind: 'batches', rows };
+  const batchId = query.batch === undefined ? undefined : (await resolveBatch(target, query.batch)).batchId;
+  return historyOf(target, {
+    batchId,
+    sampleId: query.sample,
+    workflowId,
+    status: query.status,
+    range: query.range,
+    limit: query.limit,
+  });
 }
 
 /** A numeric id or ARN as it is; anything else names a workflow profile. */
@@ -212,75 +141,6 @@ async function resolveWorkflowId(target: Target, value: string): Promise<string>
     );
   }
   return profile.workflow.id;
-}
-
-const PAGE = 100;
-
-async function collect<T, R>(
-  fetch: (cursor: string | undefined, limit: number) => Promise<Page<T>>,
-  toRows: (item: T) => R[],
-  keep: (row: R) => boolean,
-  limit: number,
-): Promise<R[]> {
-  const rows: R[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await fetch(cursor, Math.min(PAGE, Math.max(limit - rows.length, 1)));
-    for (const item of page.items) {
-      for (const row of toRows(item)) if (keep(row) && rows.length < limit) rows.push(row);
-    }
-    cursor = page.cursor;
-  } while (cursor && rows.length < limit);
-  return rows;
-}
-
-function currentRow(launch: Launch): LaunchRow {
-  return {
-    batchId: launch.batchId,
-    batchName: launch.batchName,
-    sampleId: launch.kind === 'QC' ? 'QC' : launch.sampleId,
-    launchId: launch.launchId,
-    workflowId: launch.workflowId,
-    attempt: launch.attempt,
-    status: launch.status,
-    current: true,
-    runId: launch.runId,
-    createdAt: launch.createdAt,
-    updatedAt: launch.updatedAt,
-    finishedAt: launch.finishedAt,
-    failureReason: launch.failureReason,
-  };
-}
-
-function attemptRow(attempt: SampleAttempt): LaunchRow {
-  return {
-    batchId: attempt.batchId,
-    batchName: attempt.batchName,
-    sampleId: attempt.sampleId,
-    launchId: attempt.launchId,
-    workflowId: attempt.workflowId,
-    attempt: attempt.attempt,
-    status: attempt.status,
-    current: attempt.current,
-    runId: attempt.runId,
-    finishedAt: attempt.finishedAt,
-    failureReason: attempt.failureReason,
-  };
-}
-
-function batchRow(batch: Batch): BatchRow {
-  return {
-    batchId: batch.batchId,
-    name: batch.name,
-    status: batch.status,
-    sampleCount: batch.sampleCount,
-    succeeded: batch.counts.succeeded,
-    failed: batch.counts.failed + batch.counts.cancelled + batch.counts.launchFailed + batch.counts.deleted,
-    qcState: batch.qcState,
-    createdAt: batch.createdAt,
-    updatedAt: batch.updatedAt,
-    finishedAt: batch.finishedAt,
-  };
 }
 
 export const LAUNCH_COLUMNS = [

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Launch } from '../../domain/launch.js';
 import type { Page } from '../../domain/ports.js';
-import { batchWithLaunches, sampleAttempts } from '../../domain/use-cases/history.js';
+import { queryHistory, sampleAttempts } from '../../domain/use-cases/history.js';
 import { nativeManifest } from '../support/manifests.js';
 import { makeTestApp, s3Put, type TestApp } from '../support/test-app.js';
 
@@ -65,9 +65,9 @@ describe('launch history', () => {
   });
 
   it('pages through a batch with its launches', async () => {
-    const first = await batchWithLaunches(app, batchIds['FC-A'] ?? '', { limit: 2 });
-    expect(first?.batch.name).toBe('FC-A');
-    expect(first?.launches.items).toHaveLength(2);
+    const first = await queryHistory(app, { batchId: batchIds['FC-A'], range: {}, limit: 2 });
+    if (first.kind !== 'launches') throw new Error(`expected launches, got ${first.kind}`);
+    expect(first.rows.map((row) => row.batchName)).toEqual(['FC-A', 'FC-A']);
     const { items, pages } = await all((cursor) =>
       app.launches.listByBatch(batchIds['FC-A'] ?? '', { limit: 2, cursor }),
     );
@@ -90,6 +90,23 @@ describe('launch history', () => {
       'FC-A#1:FAILED',
     ]);
     expect(items.at(-1)?.failureReason).toBe('bad lane');
+  });
+
+  it('answers a sample from its index and applies the other filters to every attempt read', async () => {
+    // Act
+    const failed = await queryHistory(app, { sampleId: 'NA12878', status: 'FAILED', range: {}, limit: 10 });
+    const inFcB = await queryHistory(app, {
+      batchId: batchIds['FC-B'],
+      sampleId: 'NA12878',
+      range: {},
+      limit: 10,
+    });
+    // Assess
+    if (failed.kind !== 'launches' || inFcB.kind !== 'launches') throw new Error('expected launches');
+    expect(failed.rows.map((row) => `${row.batchName}#${row.attempt}:${row.current}`)).toEqual([
+      'FC-A#1:false',
+    ]);
+    expect(inFcB.rows.map((row) => `${row.batchName}:${row.sampleId}`)).toEqual(['FC-B:NA12878']);
   });
 
   it('lists launches of a workflow in a time range', async () => {
