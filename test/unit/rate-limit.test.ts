@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { takeToken } from '../../domain/rate-limit.js';
+import type { RateLimitStore } from '../../domain/ports.js';
+import { type TokenBucketState, takeToken } from '../../domain/rate-limit.js';
+import { makePacer } from '../../domain/use-cases/pace.js';
 
 const settings = { ratePerSecond: 0.5, burst: 2 };
 
@@ -37,5 +39,78 @@ describe('token bucket', () => {
       }
     }
     expect(granted).toBe(61);
+  });
+});
+
+describe('pacer', () => {
+  /** The bucket item as the table keeps it: a conditional put on its revision. */
+  function memoryStore() {
+    let item: { state: TokenBucketState; revision: number } | undefined;
+    const calls = { puts: 0, conflicts: 0 };
+    const store: RateLimitStore = {
+      async get() {
+        await Promise.resolve();
+        return item;
+      },
+      async put(_name, state, revision) {
+        await Promise.resolve();
+        calls.puts++;
+        if (item?.revision !== revision) {
+          calls.conflicts++;
+          return 'conflict';
+        }
+        item = { state, revision: (revision ?? 0) + 1 };
+        return 'written';
+      },
+    };
+    return { store, calls };
+  }
+
+  it('lets the callers of one process take turns, so none overwrites another and the rate holds', async () => {
+    // Prepare: a fake clock that sleeping moves on
+    let now = 0;
+    const { store, calls } = memoryStore();
+    const pacer = makePacer({
+      store,
+      name: 'startRun',
+      settings: { ratePerSecond: 10, burst: 1 },
+      now: () => new Date(now),
+      sleep: async (ms) => {
+        now += ms;
+      },
+    });
+    const grantedAt: number[] = [];
+    // Act: 8 launches asking at once
+    await Promise.all(Array.from({ length: 8 }, () => pacer.acquire().then(() => grantedAt.push(now))));
+    // Assess
+    expect(calls).toEqual({ puts: 8, conflicts: 0 });
+    expect(grantedAt).toEqual([0, 100, 200, 300, 400, 500, 600, 700]);
+  });
+
+  it('keeps serving the next caller after one fails', async () => {
+    // Prepare
+    const { store } = memoryStore();
+    let failNext = true;
+    const flaky: RateLimitStore = {
+      get: async (name) => {
+        if (failNext) {
+          failNext = false;
+          throw new Error('ProvisionedThroughputExceededException');
+        }
+        return store.get(name);
+      },
+      put: store.put,
+    };
+    const pacer = makePacer({
+      store: flaky,
+      name: 'startRun',
+      settings: { ratePerSecond: 10, burst: 5 },
+      now: () => new Date(0),
+      sleep: async () => {},
+    });
+    // Act
+    const results = await Promise.allSettled([pacer.acquire(), pacer.acquire()]);
+    // Assess
+    expect(results.map((result) => result.status)).toEqual(['rejected', 'fulfilled']);
   });
 });
