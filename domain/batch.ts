@@ -34,6 +34,13 @@ export const BATCH_STATUSES: readonly BatchStatus[] = [
   'REJECTED',
 ];
 
+/** Registered and not finished: the batches the reconciler's recount looks at. */
+export const OPEN_BATCH_STATUSES = [
+  'REGISTERED',
+  'ACTIVE',
+  'QC_RUNNING',
+] as const satisfies readonly BatchStatus[];
+
 /** Samples that finished, by outcome; kept on the batch item, each attempt counted once. */
 export interface BatchCounts {
   succeeded: number;
@@ -70,8 +77,16 @@ export interface Batch {
   registeredAt?: string;
   /** Finished samples by outcome (see domain/completion.ts). */
   counts: BatchCounts;
-  /** 1, then +1 each time a retried sample reopens the finished batch. */
+  /** 1, then +1 each time a retried sample (or a retried QC) reopens the finished batch. */
   round: number;
+  /**
+   * Sample attempts after the first that the counters have seen (added in the same transaction as
+   * the counts). A retry that fails again before the aggregator sees it running leaves the counts
+   * as they were; this counter still moves, so the finished batch knows it has a new outcome.
+   */
+  retriesCounted?: number;
+  /** `retriesCounted` as the current round last accounted for it (at QC start, finish, reopen). */
+  roundRetries?: number;
   qcState: QcState;
   qcReason?: string;
   /** QC runs started so far; the QC launch's attempt. */
@@ -81,6 +96,10 @@ export interface Batch {
   /** OFF: the manifest turned the batch notification off (`notifications.onBatchCompleted`). */
   notificationState?: 'SENDING' | 'SENT' | 'OFF';
   notificationAt?: string;
+  /** Why the last send of this round's notification failed; cleared when a sender tries again. */
+  notificationError?: string;
+  /** Failed sends of this round's notification so far. */
+  notificationFailures?: number;
   finishedAt?: string;
   revision: number;
 }

@@ -23,8 +23,11 @@ const OUTCOME_OF: Partial<Record<LaunchStatus, keyof BatchCounts>> = {
   DELETED: 'deleted',
 };
 
+/** What one count adds to the batch: outcome counters, and `retries` when a later attempt is counted. */
+export type CountDelta = Partial<BatchCounts> & { retries?: number };
+
 export type CountDecision =
-  | { kind: 'count'; mark: OutcomeMark; delta: Partial<BatchCounts> }
+  | { kind: 'count'; mark: OutcomeMark; delta: CountDelta }
   | { kind: 'unchanged'; reason: string };
 
 /**
@@ -44,15 +47,17 @@ export function countOutcome(mark: OutcomeMark | undefined, launch: Launch): Cou
 
   const outcome = isTerminal(launch.status) ? OUTCOME_OF[launch.status] : undefined;
   const previous = mark && mark.outcome !== 'NONE' ? mark.outcome : undefined;
+  // Counted once per attempt, whether the aggregator sees the new attempt running or only finished.
+  const retry = mark !== undefined && mark.attempt < launch.attempt ? { retries: 1 } : {};
   if (outcome) {
     if (mark?.attempt === launch.attempt && mark.outcome === outcome)
       return { kind: 'unchanged', reason: 'counted' };
-    const delta: Partial<BatchCounts> = { [outcome]: 1 };
+    const delta: CountDelta = { [outcome]: 1, ...retry };
     if (previous) delta[previous] = (delta[previous] ?? 0) - 1;
     return { kind: 'count', mark: next(outcome), delta };
   }
-  if (previous && mark && mark.attempt < launch.attempt) {
-    return { kind: 'count', mark: next('NONE'), delta: { [previous]: -1 } };
+  if (mark && mark.attempt < launch.attempt) {
+    return { kind: 'count', mark: next('NONE'), delta: previous ? { [previous]: -1, ...retry } : retry };
   }
   return { kind: 'unchanged', reason: 'nothing to count' };
 }
@@ -112,6 +117,7 @@ export type BatchStep =
   | { kind: 'wait'; reason: string }
   | { kind: 'reopen'; next: Batch }
   | { kind: 'start-qc'; next: Batch }
+  | { kind: 'rerun-qc'; next: Batch }
   | { kind: 'finish'; next: Batch }
   | { kind: 'notify'; next: Batch };
 
@@ -121,6 +127,7 @@ export type BatchStep =
  */
 export function nextBatchStep(batch: Batch, qcLaunch: Launch | undefined, now: Date): BatchStep {
   const at = now.toISOString();
+  const retries = batch.retriesCounted ?? 0;
   const touch = (changes: Partial<Batch>): Batch => ({
     ...batch,
     ...changes,
@@ -128,9 +135,29 @@ export function nextBatchStep(batch: Batch, qcLaunch: Launch | undefined, now: D
     revision: batch.revision + 1,
   });
   const settled = isSettled(batch);
+  // A sample attempt the current round has not accounted for: its outcome is news, even when the
+  // counts are back where they were (a retry that failed again before the aggregator saw it run).
+  const retriedSince = retries > (batch.roundRetries ?? 0);
+
+  if (qcLaunch && qcLaunch.attempt > batch.qcAttempt && batch.qc) {
+    // A person retried the QC launch: its new attempt is the batch's QC, in a new round if the
+    // batch had finished. When it ends, the batch finishes (and notifies) as after any QC run.
+    return {
+      kind: 'rerun-qc',
+      next: touch({
+        status: 'QC_RUNNING',
+        qcState: 'RUNNING',
+        qcAttempt: qcLaunch.attempt,
+        qcReason: undefined,
+        round: isFinal(batch) ? batch.round + 1 : batch.round,
+        roundRetries: retries,
+        finishedAt: undefined,
+      }),
+    };
+  }
 
   if (isFinal(batch)) {
-    if (!settled) {
+    if (!settled || retriedSince) {
       // A sample was retried after the batch finished: it is a new round, with its own outcome.
       const rerunQc = batch.qc ? batch.qc.rerunOnRetry : false;
       return {
@@ -138,10 +165,22 @@ export function nextBatchStep(batch: Batch, qcLaunch: Launch | undefined, now: D
         next: touch({
           status: 'ACTIVE',
           round: batch.round + 1,
+          roundRetries: retries,
           finishedAt: undefined,
           qcState: rerunQc ? 'WAITING' : batch.qcState,
           qcReason: rerunQc ? undefined : batch.qcReason,
         }),
+      };
+    }
+    if (
+      batch.notificationState === 'SENDING' &&
+      batch.notificationError !== undefined &&
+      batch.notifiedRound === batch.round
+    ) {
+      // The last send failed and nobody is sending: a redelivered record (or the reconciler) tries again.
+      return {
+        kind: 'notify',
+        next: touch({ notificationAt: at, notificationError: undefined }),
       };
     }
     if (batch.notifiedRound < batch.round) {
@@ -169,10 +208,17 @@ export function nextBatchStep(batch: Batch, qcLaunch: Launch | undefined, now: D
           ? 'CANCELLED'
           : 'FAILED';
     const qcReason = qcState === 'COMPLETED' ? undefined : qcLaunch.failureReason;
-    if (!settled)
+    // A sample retried while QC ran: QC saw the old outputs, so the new round runs it again.
+    if (!settled || retriedSince)
       return {
         kind: 'reopen',
-        next: touch({ status: 'ACTIVE', round: batch.round + 1, qcState: 'WAITING', qcReason }),
+        next: touch({
+          status: 'ACTIVE',
+          round: batch.round + 1,
+          roundRetries: retries,
+          qcState: 'WAITING',
+          qcReason,
+        }),
       };
     return finish(batch, touch, qcState, qcReason, at);
   }
@@ -193,8 +239,10 @@ export function nextBatchStep(batch: Batch, qcLaunch: Launch | undefined, now: D
         next: touch({
           status: 'QC_RUNNING',
           qcState: 'RUNNING',
-          qcAttempt: batch.qcAttempt + 1,
+          // Past any attempt a person started by retrying the QC launch.
+          qcAttempt: Math.max(batch.qcAttempt, qcLaunch?.attempt ?? 0) + 1,
           qcReason: undefined,
+          roundRetries: retries,
         }),
       };
     }
@@ -214,12 +262,20 @@ export function resumeNotification(batch: Batch, now: Date, staleAfterMs: number
   if (!isFinal(batch) || batch.notifiedRound !== batch.round)
     return { kind: 'wait', reason: `batch is ${batch.status} in round ${batch.round}` };
   const markedAt = Date.parse(batch.notificationAt ?? '');
-  if (!Number.isNaN(markedAt) && now.getTime() - markedAt < staleAfterMs)
+  // A recorded failure means nobody is sending: no need to wait for the mark to go stale.
+  const failed = batch.notificationError !== undefined;
+  if (!failed && !Number.isNaN(markedAt) && now.getTime() - markedAt < staleAfterMs)
     return { kind: 'wait', reason: 'the notification is being sent' };
   const at = now.toISOString();
   return {
     kind: 'notify',
-    next: { ...batch, notificationAt: at, updatedAt: at, revision: batch.revision + 1 },
+    next: {
+      ...batch,
+      notificationAt: at,
+      notificationError: undefined,
+      updatedAt: at,
+      revision: batch.revision + 1,
+    },
   };
 }
 
@@ -237,6 +293,7 @@ function finish(
       qcState,
       qcReason,
       finishedAt: at,
+      roundRetries: batch.retriesCounted ?? 0,
     }),
   };
 }

@@ -37,6 +37,8 @@ export const METRICS = {
   reconcilerLeft: 'ReconcilerLaunchesLeft',
   /** Stale launches a run could not reconcile (an engine or table fault). */
   reconcilerErrors: 'ReconcilerErrors',
+  /** Open batches the reconciler recounted from their launches and that changed (a lost outcome). */
+  batchesRecounted: 'BatchesRecounted',
 } as const;
 
 export type MetricName = (typeof METRICS)[keyof typeof METRICS];

@@ -1,5 +1,5 @@
-import type { Batch, BatchCounts } from './batch.js';
-import type { OutcomeMark } from './completion.js';
+import type { Batch } from './batch.js';
+import type { CountDelta, OutcomeMark } from './completion.js';
 import type { Launch, LaunchStatus, RunStatus } from './launch.js';
 import type { TokenBucketState } from './rate-limit.js';
 import type { RunRequest } from './run-request.js';
@@ -48,6 +48,8 @@ export interface BatchRepository {
   create(batch: Batch): Promise<WriteResult>;
   replace(expected: Batch, next: Batch): Promise<WriteResult>;
   listRecent(range: TimeRange, page?: PageRequest): Promise<Page<Batch>>;
+  /** Batches not finished yet (REGISTERED, ACTIVE, QC_RUNNING), newest first. */
+  listOpen(page?: PageRequest): Promise<Page<Batch>>;
   /** Batches whose notification is marked SENDING, with the mark's time in the range. */
   listSending(range: TimeRange, page?: PageRequest): Promise<Page<Batch>>;
 }
@@ -118,7 +120,7 @@ export interface OutcomeLedger {
   record(
     expected: OutcomeMark | undefined,
     next: OutcomeMark,
-    delta: Partial<BatchCounts>,
+    delta: CountDelta,
     now: string,
   ): Promise<WriteResult>;
 }

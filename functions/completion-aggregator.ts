@@ -18,7 +18,7 @@ export function makeCompletionHandler(deps: CompletionHandlerDeps) {
     const outcome = await aggregateCompletion(deps.completion, { batchId, launchId });
     if (outcome.counted) deps.telemetry.count(METRICS.outcomesCounted);
     for (const step of outcome.steps) {
-      if (step === 'start-qc') deps.telemetry.count(METRICS.qcStarted);
+      if (step === 'start-qc' || step === 'rerun-qc') deps.telemetry.count(METRICS.qcStarted);
       if (step === 'reopen') deps.telemetry.count(METRICS.batchesReopened);
       if (step === 'finish') deps.telemetry.count(METRICS.batchesCompleted);
     }

@@ -1,12 +1,17 @@
 import type { ScheduledEvent } from 'aws-lambda';
 import { METRICS } from '../domain/metrics.js';
+import type { CompletionDeps } from '../domain/use-cases/aggregate-completion.js';
 import {
-  type CompletionDeps,
   type ResumeOptions,
   type ResumeReport,
   resumeInterruptedNotifications,
-} from '../domain/use-cases/aggregate-completion.js';
+} from '../domain/use-cases/batch-notification.js';
 import { type ReconcileReport, type ReconcilerDeps, reconcile } from '../domain/use-cases/reconcile.js';
+import {
+  type QuietBatchOptions,
+  type QuietBatchReport,
+  recountQuietBatches,
+} from '../domain/use-cases/recount-batch.js';
 import type { Telemetry } from './adapters/telemetry.js';
 
 export interface ReconcilerHandlerDeps {
@@ -14,11 +19,14 @@ export interface ReconcilerHandlerDeps {
   /** Batch notifications whose sender stopped mid-send are sent from here. */
   completion: CompletionDeps;
   notificationResume: ResumeOptions;
+  /** Open batches that went quiet are recounted from their launches. */
+  batchRecount: QuietBatchOptions;
   telemetry: Telemetry;
 }
 
 export interface ReconcilerResult extends ReconcileReport {
   notifications: ResumeReport;
+  batches: Omit<QuietBatchReport, 'reports'>;
 }
 
 /**
@@ -31,12 +39,16 @@ export function makeReconcilerHandler(deps: ReconcilerHandlerDeps) {
     try {
       const notifications = await resumeNotifications(deps);
       const report = await reconcile(deps.reconciler);
+      const batches = await recountBatches(deps);
       count(METRICS.reconcilerChecked, report.checked);
       count(METRICS.reconcilerRepairs, report.repairs);
       // Sent every run, zero included, so each run is one data point of the stuck-launch alarm.
       count(METRICS.reconcilerLeft, report.leftForNextRun);
       // A notification that could not be sent is one more thing this run could not reconcile.
-      count(METRICS.reconcilerErrors, report.errors.length + notifications.errors.length);
+      count(
+        METRICS.reconcilerErrors,
+        report.errors.length + notifications.errors.length + batches.errors.length,
+      );
       for (const change of report.changes) {
         if (change.to === 'COMPLETED') count(METRICS.runsCompleted);
         if (change.to === 'FAILED') count(METRICS.runsFailed);
@@ -52,11 +64,25 @@ export function makeReconcilerHandler(deps: ReconcilerHandlerDeps) {
       if (report.leftForNextRun > 0) {
         logger.warn('stale launches left for the next run', { leftForNextRun: report.leftForNextRun });
       }
-      return { ...report, notifications };
+      return { ...report, notifications, batches };
     } finally {
       deps.telemetry.flush();
     }
   };
+}
+
+/** After the launches: a launch repaired just now may be the outcome a quiet batch was missing. */
+async function recountBatches(deps: ReconcilerHandlerDeps): Promise<ReconcilerResult['batches']> {
+  const { logger, count } = deps.telemetry;
+  const { reports, ...report } = await recountQuietBatches(deps.completion, deps.batchRecount);
+  count(METRICS.batchesRecounted, report.recounted.length);
+  for (const recount of reports) {
+    if (recount.recounted === 0 && recount.steps.length === 0) continue;
+    logger.warn('batch recounted', { ...recount });
+    if (recount.notified) count(METRICS.notificationsSent);
+  }
+  for (const problem of report.errors) logger.warn('batch not recounted', { ...problem });
+  return report;
 }
 
 async function resumeNotifications(deps: ReconcilerHandlerDeps): Promise<ResumeReport> {

@@ -51,4 +51,5 @@ export const METRIC_EMITTERS: Record<keyof typeof METRICS, readonly ServiceKey[]
   reconcilerRepairs: ['reconciler'],
   reconcilerLeft: ['reconciler'],
   reconcilerErrors: ['reconciler'],
+  batchesRecounted: ['reconciler'],
 };

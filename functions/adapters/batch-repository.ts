@@ -1,5 +1,5 @@
 import type { CreateEntityItem } from 'electrodb';
-import type { Batch } from '../../domain/batch.js';
+import { type Batch, OPEN_BATCH_STATUSES } from '../../domain/batch.js';
 import type { BatchRepository, PageRequest, TimeRange, WriteResult } from '../../domain/ports.js';
 import { isConditionFailure } from './dynamo-errors.js';
 import type { Entities } from './entities.js';
@@ -51,6 +51,26 @@ export function makeBatchRepository(entities: Entities): BatchRepository {
       return { items: result.data.map(toBatch), cursor: result.cursor ?? undefined };
     },
 
+    async listOpen(request: PageRequest = {}) {
+      // One partition per open status; the cursor names the status it continues.
+      const [status, inner] = decodeOpenCursor(request.cursor);
+      const statuses = OPEN_BATCH_STATUSES.slice(OPEN_BATCH_STATUSES.indexOf(status));
+      const items: Batch[] = [];
+      const limit = request.limit ?? 50;
+      let cursor: string | null = inner;
+      for (const [index, current] of statuses.entries()) {
+        const result = await batch.query
+          .open({ status: current })
+          .go({ cursor, limit: limit - items.length, order: 'desc' });
+        items.push(...result.data.map(toBatch));
+        cursor = null;
+        if (result.cursor) return { items, cursor: encodeOpenCursor(current, result.cursor) };
+        const next = statuses[index + 1];
+        if (items.length >= limit && next) return { items, cursor: encodeOpenCursor(next, null) };
+      }
+      return { items };
+    },
+
     async listSending(range: TimeRange, request: PageRequest = {}) {
       // A handful of batches at most are ever mid-send: the time range is applied here.
       const result = await batch.query
@@ -61,4 +81,17 @@ export function makeBatchRepository(entities: Entities): BatchRepository {
       return { items, cursor: result.cursor ?? undefined };
     },
   };
+}
+
+type OpenStatus = (typeof OPEN_BATCH_STATUSES)[number];
+
+function encodeOpenCursor(status: OpenStatus, inner: string | null): string {
+  return JSON.stringify([status, inner]);
+}
+
+function decodeOpenCursor(cursor: string | undefined): [OpenStatus, string | null] {
+  if (!cursor) return [OPEN_BATCH_STATUSES[0], null];
+  const [status, inner] = JSON.parse(cursor) as [OpenStatus, string | null];
+  if (!OPEN_BATCH_STATUSES.includes(status)) throw new Error(`not a cursor of open batches: ${cursor}`);
+  return [status, inner];
 }

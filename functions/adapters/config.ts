@@ -47,6 +47,13 @@ const schema = z.object({
   /** ... RUNNING and STOPPING. */
   RECONCILE_AFTER_MINUTES_RUNNING: positiveInt.default(360),
   /**
+   * Minutes an open batch (ACTIVE, QC_RUNNING) may go unchanged before the reconciler recounts it
+   * from its launches (a terminal stream record may have been dead-lettered), and how many it
+   * recounts per run.
+   */
+  RECONCILE_AFTER_MINUTES_BATCH: positiveInt.default(60),
+  RECONCILE_MAX_BATCHES: positiveInt.default(20),
+  /**
    * Minutes a batch notification may stay marked SENDING before the reconciler sends it again:
    * longer than the completion aggregator can run (its timeout is 3 minutes; Lambda's limit, 15).
    */

@@ -9,9 +9,11 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Notifier, renderNotice } from '../../domain/notifications.js';
 import type { RunLogReader } from '../../domain/ports.js';
-import type { CompletionDeps, ResumeOptions } from '../../domain/use-cases/aggregate-completion.js';
+import type { CompletionDeps } from '../../domain/use-cases/aggregate-completion.js';
+import type { ResumeOptions } from '../../domain/use-cases/batch-notification.js';
 import { makePacer } from '../../domain/use-cases/pace.js';
 import type { ReconcilerDeps } from '../../domain/use-cases/reconcile.js';
+import type { QuietBatchOptions } from '../../domain/use-cases/recount-batch.js';
 import type { IntakeDeps } from '../../domain/use-cases/register-manifest.js';
 import type { LauncherDeps } from '../../domain/use-cases/start-launch.js';
 import type { TrackerDeps } from '../../domain/use-cases/track-run-status.js';
@@ -156,6 +158,10 @@ export function buildDependencies(config: Config, overrides: Overrides = {}) {
     staleAfterMs: minutes(config.RECONCILE_AFTER_MINUTES_SENDING),
     max: config.RECONCILE_MAX_LAUNCHES,
   };
+  const batchRecount: QuietBatchOptions = {
+    quietForMs: minutes(config.RECONCILE_AFTER_MINUTES_BATCH),
+    max: config.RECONCILE_MAX_BATCHES,
+  };
 
   return {
     entities,
@@ -169,6 +175,7 @@ export function buildDependencies(config: Config, overrides: Overrides = {}) {
     reconciler,
     completion,
     notificationResume,
+    batchRecount,
     notifier,
     s3: objects,
   };

@@ -1,5 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Entity } from 'electrodb';
+import { OPEN_BATCH_STATUSES } from '../../domain/batch.js';
 import { TABLE } from './table.js';
 
 /**
@@ -121,12 +122,16 @@ export function makeEntities(client: DynamoDBDocumentClient, table: string) {
         registeredAt: { type: 'string' },
         counts: { type: 'any' },
         round: { type: 'number' },
+        retriesCounted: { type: 'number' },
+        roundRetries: { type: 'number' },
         qcState: { type: 'string' },
         qcReason: { type: 'string' },
         qcAttempt: { type: 'number' },
         notifiedRound: { type: 'number' },
         notificationState: { type: 'string' },
         notificationAt: { type: 'string' },
+        notificationError: { type: 'string' },
+        notificationFailures: { type: 'number' },
         finishedAt: { type: 'string' },
         revision: { type: 'number', required: true },
       },
@@ -139,6 +144,13 @@ export function makeEntities(client: DynamoDBDocumentClient, table: string) {
           index: gsi1.indexName,
           pk: key(gsi1.partitionKey, []),
           sk: key(gsi1.sortKey, ['createdAt', 'batchId']),
+        },
+        // Sparse: only batches still open, for the reconciler's recount of quiet batches.
+        open: {
+          index: gsi2.indexName,
+          pk: key(gsi2.partitionKey, ['status']),
+          sk: key(gsi2.sortKey, ['createdAt', 'batchId']),
+          condition: (attr) => (OPEN_BATCH_STATUSES as readonly string[]).includes(String(attr.status)),
         },
         // Sparse: only batches whose notification is being sent, for the reconciler to resume.
         // One composite, so a batch without a notification state writes no keys (ElectroDB

@@ -45,7 +45,13 @@ export function makeOutcomeLedger(
         names[`#${name}`] = name;
         values[`:${name}`] = delta[name];
       }
-      const addClause = [...adds.map((name) => `#counts.#${name} :${name}`), '#revision :one'].join(', ');
+      const clauses = [...adds.map((name) => `#counts.#${name} :${name}`), '#revision :one'];
+      if (delta.retries) {
+        names['#retriesCounted'] = 'retriesCounted';
+        values[':retries'] = delta.retries;
+        clauses.push('#retriesCounted :retries');
+      }
+      const addClause = clauses.join(', ');
       try {
         await doc.send(
           new TransactWriteCommand({

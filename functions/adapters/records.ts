@@ -107,6 +107,8 @@ export const batchRecord = z.object({
     }),
   ).transform((value) => value ?? { ...NO_COUNTS }),
   round: opt(z.number()).transform((value) => value ?? 1),
+  retriesCounted: opt(z.number()),
+  roundRetries: opt(z.number()),
   qcState: opt(
     z.enum(['NONE', 'WAITING', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED', 'SKIPPED']),
   ).transform((value) => value ?? 'NONE'),
@@ -115,6 +117,8 @@ export const batchRecord = z.object({
   notifiedRound: opt(z.number()).transform((value) => value ?? 0),
   notificationState: opt(z.enum(['SENDING', 'SENT', 'OFF'])),
   notificationAt: opt(z.string()),
+  notificationError: opt(z.string()),
+  notificationFailures: opt(z.number()),
   finishedAt: opt(z.string()),
   revision: z.number(),
 }) satisfies z.ZodType<Batch, unknown>;

@@ -9,5 +9,6 @@ export const handler = makeReconcilerHandler({
   reconciler: deps.reconciler,
   completion: deps.completion,
   notificationResume: deps.notificationResume,
+  batchRecount: deps.batchRecount,
   telemetry: makePowertoolsTelemetry(SERVICE_NAMES.reconciler),
 });

@@ -316,6 +316,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       reconciler: deps.reconciler,
       completion: deps.completion,
       notificationResume: deps.notificationResume,
+      batchRecount: deps.batchRecount,
       telemetry,
     });
     const reconcile = async () => {

@@ -193,11 +193,15 @@ describe('completion path', () => {
     let offsetMs = 0;
     app = await makeTestApp({ now: () => new Date(Date.now() + offsetMs) });
     const { batchId, launches } = await launchBatch(app, manifest(3, undefined));
-    app.sendNoticesWith(() => new Promise<void>(() => {}));
+    let sending = false;
+    app.sendNoticesWith(() => {
+      sending = true;
+      return new Promise<void>(() => {});
+    });
     void finishRuns(app, launches, new Set(['S03']), seeded(17));
     const stuck = await until(async () => {
       const batch = await app.batches.get(batchId);
-      return batch?.notificationState === 'SENDING' ? batch : undefined;
+      return sending && batch?.notificationState === 'SENDING' ? batch : undefined;
     });
     expect(stuck).toMatchObject({ status: 'COMPLETED_WITH_FAILURES', notifiedRound: 1 });
     app.sendNoticesWith();

@@ -103,6 +103,8 @@ export async function makeTestApp(options: TestAppOptions = {}) {
   const { completion } = deps;
   const completionHandler = makeCompletionHandler({ completion, telemetry });
   const streamHistory: DynamoDBRecord[] = [];
+  /** Records the completion aggregator has not been given yet (it is behind, or they were lost). */
+  let heldForCompletion: DynamoDBRecord[] = [];
   /** Each stream record goes to every consumer, as two event source mappings on one stream. */
   const consumers = [
     { name: 'launcher', handler: launcherHandler, source: LAUNCHER_EVENT_SOURCE },
@@ -148,6 +150,7 @@ export async function makeTestApp(options: TestAppOptions = {}) {
         reconciler: { ...reconciler, ...overrides },
         completion: deps.completion,
         notificationResume: deps.notificationResume,
+        batchRecount: deps.batchRecount,
         telemetry,
       });
       return handler(scheduledEvent());
@@ -169,16 +172,32 @@ export async function makeTestApp(options: TestAppOptions = {}) {
      * Feeds new stream records to the launcher until the stream has nothing more for it
      * (each record `times` times, as an at-least-once source may). Returns the records delivered.
      */
-    async pump(options: { times?: number; maxRounds?: number } = {}) {
+    async pump(options: { times?: number; maxRounds?: number; holdCompletion?: boolean } = {}) {
       const delivered: DynamoDBRecord[] = [];
+      if (!options.holdCompletion && heldForCompletion.length > 0) {
+        const held = heldForCompletion;
+        heldForCompletion = [];
+        await deliver(held, 'completion');
+      }
       for (let round = 0; round < (options.maxRounds ?? 50); round++) {
         const records = await stream.drain({ idleMs: 120 });
         if (records.length === 0) break;
         streamHistory.push(...records);
-        for (let i = 0; i < (options.times ?? 1); i++) await deliver(records);
+        for (let i = 0; i < (options.times ?? 1); i++) {
+          if (options.holdCompletion) {
+            await deliver(records, 'launcher');
+            if (i === 0) heldForCompletion.push(...records);
+          } else await deliver(records);
+        }
         delivered.push(...records);
       }
       return delivered;
+    },
+    /** Forgets the records held back from the completion aggregator, as a dead-lettered batch of records. */
+    dropHeldCompletionRecords() {
+      const dropped = heldForCompletion.length;
+      heldForCompletion = [];
+      return dropped;
     },
     /** Delivers every stream record seen so far to the completion aggregator again. */
     async replayAllToCompletion() {

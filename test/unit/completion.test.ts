@@ -60,6 +60,23 @@ describe('counting outcomes', () => {
     });
   });
 
+  it('counts each later attempt as a retry once, whether it is seen running or only finished', () => {
+    expect(countOutcome(mark(1, 'failed'), aLaunch({ status: 'SUBMITTING', attempt: 2 }))).toMatchObject({
+      delta: { failed: -1, retries: 1 },
+    });
+    expect(countOutcome(mark(2, 'NONE'), aLaunch({ status: 'FAILED', attempt: 2 }))).toMatchObject({
+      delta: { failed: 1 },
+    });
+    expect(
+      (countOutcome(mark(2, 'NONE'), aLaunch({ status: 'FAILED', attempt: 2 })) as { delta: object }).delta,
+    ).not.toHaveProperty('retries');
+    // The retry failed again before the aggregator saw it run: the counts net to zero, the retry does not.
+    expect(countOutcome(mark(1, 'failed'), aLaunch({ status: 'FAILED', attempt: 2 }))).toMatchObject({
+      delta: { failed: 0, retries: 1 },
+      mark: { attempt: 2, outcome: 'failed' },
+    });
+  });
+
   it('ignores records of an earlier attempt and of first claims', () => {
     expect(countOutcome(mark(2, 'NONE'), aLaunch({ status: 'FAILED', attempt: 1 })).kind).toBe('unchanged');
     expect(countOutcome(undefined, aLaunch({ status: 'SUBMITTING' })).kind).toBe('unchanged');
@@ -150,6 +167,85 @@ describe('next batch step', () => {
     });
   });
 
+  it('reopens a finished batch whose counts are unchanged when a retry it has not accounted for was counted', () => {
+    const done = aBatch({
+      status: 'COMPLETED_WITH_FAILURES',
+      notifiedRound: 1,
+      counts: { ...NO_COUNTS, succeeded: 3, failed: 1 },
+      retriesCounted: 1,
+      roundRetries: 0,
+    });
+    const step = nextBatchStep(done, undefined, now);
+    expect(step).toMatchObject({ kind: 'reopen', next: { status: 'ACTIVE', round: 2, roundRetries: 1 } });
+    if (step.kind !== 'reopen') throw new Error('not reopened');
+    expect(nextBatchStep(step.next, undefined, now)).toMatchObject({
+      kind: 'finish',
+      next: { status: 'COMPLETED_WITH_FAILURES', round: 2, roundRetries: 1 },
+    });
+  });
+
+  it('reopens for a sample retried while QC ran, once QC ends', () => {
+    const running = aBatch({
+      status: 'QC_RUNNING',
+      qc,
+      qcState: 'RUNNING',
+      qcAttempt: 1,
+      counts: { ...NO_COUNTS, succeeded: 4 },
+      retriesCounted: 1,
+      roundRetries: 0,
+    });
+    expect(nextBatchStep(running, aLaunch({ kind: 'QC', status: 'COMPLETED' }), now)).toMatchObject({
+      kind: 'reopen',
+      next: { status: 'ACTIVE', round: 2, qcState: 'WAITING' },
+    });
+  });
+
+  it('takes a QC launch a person retried as the batch QC, in a new round when the batch had finished', () => {
+    const failed = aBatch({
+      status: 'FAILED',
+      qc,
+      qcState: 'FAILED',
+      qcAttempt: 1,
+      notifiedRound: 1,
+      notificationState: 'SENT',
+      counts: { ...NO_COUNTS, succeeded: 4 },
+    });
+    const retried = aLaunch({ kind: 'QC', status: 'SUBMITTING', attempt: 2 });
+    const step = nextBatchStep(failed, retried, now);
+    expect(step).toMatchObject({
+      kind: 'rerun-qc',
+      next: { status: 'QC_RUNNING', qcState: 'RUNNING', qcAttempt: 2, round: 2 },
+    });
+    if (step.kind !== 'rerun-qc') throw new Error('QC not rerun');
+    expect(nextBatchStep(step.next, { ...retried, status: 'COMPLETED' }, now)).toMatchObject({
+      kind: 'finish',
+      next: { status: 'COMPLETED', qcState: 'COMPLETED' },
+    });
+  });
+
+  it('starts the next QC attempt past one a person started', () => {
+    const waiting = aBatch({ qc, qcState: 'WAITING', qcAttempt: 1, counts: { ...NO_COUNTS, succeeded: 4 } });
+    expect(
+      nextBatchStep({ ...waiting, qcAttempt: 3 }, aLaunch({ kind: 'QC', status: 'FAILED', attempt: 3 }), now),
+    ).toMatchObject({ kind: 'start-qc', next: { qcAttempt: 4 } });
+  });
+
+  it('sends again a notification whose last send failed, with a fresh mark', () => {
+    const failedSend = aBatch({
+      status: 'COMPLETED',
+      counts: { ...NO_COUNTS, succeeded: 4 },
+      notifiedRound: 1,
+      notificationState: 'SENDING',
+      notificationAt: '2026-11-20T11:59:00.000Z',
+      notificationError: 'InternalError: SNS is unavailable',
+    });
+    expect(nextBatchStep(failedSend, undefined, now)).toMatchObject({
+      kind: 'notify',
+      next: { notificationState: 'SENDING', notificationAt: now.toISOString(), notificationError: undefined },
+    });
+    expect(nextBatchStep({ ...failedSend, notificationError: undefined }, undefined, now).kind).toBe('wait');
+  });
+
   it('keeps the earlier QC result on reopen when QC is not to rerun', () => {
     const done = aBatch({
       status: 'COMPLETED_WITH_FAILURES',
@@ -226,6 +322,14 @@ describe('resuming a notification its sender left SENDING', () => {
   it('leaves a mark its sender may still be working on', () => {
     const fresh = sending({ notificationAt: '2026-11-20T11:50:00.000Z' });
     expect(resumeNotification(fresh, now, FIFTEEN_MINUTES).kind).toBe('wait');
+  });
+
+  it('resumes at once a mark whose last send failed: nobody is sending it', () => {
+    const failed = sending({ notificationAt: '2026-11-20T11:59:00.000Z', notificationError: 'SNS down' });
+    expect(resumeNotification(failed, now, FIFTEEN_MINUTES)).toMatchObject({
+      kind: 'notify',
+      next: { notificationAt: now.toISOString(), notificationError: undefined },
+    });
   });
 
   it('resumes a mark that has no readable time', () => {

@@ -33,6 +33,9 @@ function memoryBatches(initial: Batch[]): BatchRepository & { items: Map<string,
     async listRecent() {
       return { items: [] };
     },
+    async listOpen() {
+      return { items: [] };
+    },
     async listSending(range) {
       const sending = [...items.values()].filter(
         (batch) =>
@@ -243,6 +246,7 @@ describe('the reconciler', () => {
       reconciler: deps,
       completion,
       notificationResume: { staleAfterMs: 15 * 60_000, max: 10 },
+      batchRecount: { quietForMs: 60 * 60_000, max: 10 },
     });
     return { telemetry, run: () => handler({} as ScheduledEvent) };
   }
