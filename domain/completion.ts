@@ -310,6 +310,8 @@ export function qcLaunchFor(
   existing: Launch | undefined,
   parameters: Record<string, unknown>,
   now: Date,
+  /** Why this QC attempt cannot start: it is written LAUNCH_FAILED with the reason instead. */
+  refusal?: string,
 ): QcLaunchResult {
   const qc = batch.qc;
   if (!qc) return { ok: false, reason: 'the batch has no QC' };
@@ -336,9 +338,10 @@ export function qcLaunchFor(
     runGroupId: qc.runGroupId,
     priority: qc.priority,
     tags: qc.tags,
-    status: 'QUEUED',
+    status: refusal ? 'LAUNCH_FAILED' : 'QUEUED',
+    ...(refusal ? { failureReason: refusal, finishedAt: at } : {}),
     attempt: batch.qcAttempt,
-    statusHistory: [{ status: 'QUEUED', at, source: 'gwm' }],
+    statusHistory: [{ status: refusal ? 'LAUNCH_FAILED' : 'QUEUED', at, source: 'gwm' }],
     attempts: [],
     createdAt: existing?.createdAt ?? at,
     updatedAt: at,
@@ -349,7 +352,7 @@ export function qcLaunchFor(
     ok: true,
     launch: {
       ...base,
-      statusHistory: [...existing.statusHistory.slice(-10), { status: 'QUEUED', at, source: 'gwm' }],
+      statusHistory: [...existing.statusHistory.slice(-10), ...base.statusHistory],
       attempts: [
         ...existing.attempts,
         {
@@ -366,6 +369,32 @@ export function qcLaunchFor(
       note: `QC attempt ${batch.qcAttempt} for round ${batch.round} of the batch.`,
     },
   };
+}
+
+/**
+ * The largest QC parameters gwm writes into the QC launch item (DynamoDB items stop at 400 KB, and
+ * the item also keeps its history and earlier attempts). Every sample's output URI inline is over
+ * it from a few thousand samples: such a QC names `{{batch.sampleOutputsListUri}}` instead.
+ */
+export const QC_PARAMETERS_MAX_BYTES = 256 * 1024;
+
+/** Where the QC run of a batch's QC attempt finds the list of sample outputs (one URI per line). */
+export function sampleOutputsListUriFor(batch: Batch): string | undefined {
+  if (!batch.qc) return undefined;
+  const base = batch.qc.outputUri.endsWith('/') ? batch.qc.outputUri : `${batch.qc.outputUri}/`;
+  return `${base}gwm/${batch.batchId}/qc-${batch.qcAttempt}/sample-outputs.txt`;
+}
+
+/** Why QC parameters cannot be written as they are, if they cannot. */
+export function oversizedQcParameters(parameters: Record<string, unknown>): string | undefined {
+  const bytes = new TextEncoder().encode(JSON.stringify(parameters)).length;
+  if (bytes <= QC_PARAMETERS_MAX_BYTES) return undefined;
+  return (
+    `QC not started: its parameters would be ${Math.ceil(bytes / 1024)} KB with every sample's output URI ` +
+    `inline (at most ${QC_PARAMETERS_MAX_BYTES / 1024} KB fit in the launch item). Name ` +
+    '{{batch.sampleOutputsListUri}} in the QC parameters of the manifest instead: the QC run then gets ' +
+    'the S3 URI of a text file listing one sample output per line. The samples and their results are kept.'
+  );
 }
 
 /** The QC launch's sampleId: `_` cannot start a real sample id. */

@@ -110,6 +110,12 @@ export interface RunLogReader {
   tail(runId: string, maxLines: number): Promise<RunLogTail | undefined>;
 }
 
+/** Objects gwm writes for runs to read (the QC run's list of sample outputs). */
+export interface ObjectStore {
+  /** Writes a text object at an `s3://bucket/key` URI (overwriting: the same content each time). */
+  putText(uri: string, text: string): Promise<void>;
+}
+
 /** The per-launch counting marks and the batch counters, written together. */
 export interface OutcomeLedger {
   get(batchId: string, launchId: string): Promise<OutcomeMark | undefined>;

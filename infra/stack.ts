@@ -96,11 +96,13 @@ export class GwmStack extends Stack {
       reconcileEveryMinutes: settings.reconcile.everyMinutes,
       reconcilerTimeoutSeconds: reconcilerTimeoutSeconds(functionConfig),
       notifications: this.notifications,
+      outputPrefixes: settings.allowedOutputPrefixes,
     });
     this.completion = new Completion(this, 'Completion', {
       table,
       environment,
       notifications: this.notifications,
+      outputPrefixes: settings.allowedOutputPrefixes,
       logRetention,
     });
 

@@ -6,6 +6,9 @@
  * - `qc.<inputName>`: an input of the QC step (QC templates);
  * - `batch.id`, `batch.name`, `launch.outputUri`: both kinds;
  * - `batch.sampleOutputUris`: QC templates only; an array known when the samples have finished.
+ * - `batch.sampleOutputsListUri`: QC templates only; the S3 URI of a text file gwm writes before
+ *   the QC run starts, one sample output URI per line (for batches whose list would not fit in a
+ *   run's parameters).
  *
  * A string that is exactly one reference becomes the field's raw value (an array stays an
  * array); a reference inside a longer string is interpolated (arrays joined with `,`).
@@ -41,7 +44,12 @@ export interface TemplateProblem extends TemplateReference {
 export interface TemplateContext {
   sample?: { id: string; inputs: Readonly<Record<string, string>> };
   qc?: { inputs: Readonly<Record<string, string>> };
-  batch?: { id?: string; name?: string; sampleOutputUris?: readonly string[] };
+  batch?: {
+    id?: string;
+    name?: string;
+    sampleOutputUris?: readonly string[];
+    sampleOutputsListUri?: string;
+  };
   launch?: { outputUri?: string };
 }
 
@@ -149,8 +157,9 @@ function classify(path: string): FieldClass {
       return { ok: true, kinds: QC_ONLY };
     case 'batch':
       if (!tooDeep && (field === 'id' || field === 'name')) return { ok: true, kinds: BOTH };
-      if (!tooDeep && field === 'sampleOutputUris') return { ok: true, kinds: QC_ONLY };
-      return unknownField(path, 'batch.id, batch.name, batch.sampleOutputUris');
+      if (!tooDeep && (field === 'sampleOutputUris' || field === 'sampleOutputsListUri'))
+        return { ok: true, kinds: QC_ONLY };
+      return unknownField(path, 'batch.id, batch.name, batch.sampleOutputUris, batch.sampleOutputsListUri');
     case 'launch':
       if (!tooDeep && field === 'outputUri') return { ok: true, kinds: BOTH };
       return unknownField(path, 'launch.outputUri');
@@ -296,7 +305,9 @@ function resolveField(path: string, context: TemplateContext, jsonPath: string):
           ? context.batch?.id
           : name === 'name'
             ? context.batch?.name
-            : context.batch?.sampleOutputUris;
+            : name === 'sampleOutputsListUri'
+              ? context.batch?.sampleOutputsListUri
+              : context.batch?.sampleOutputUris;
       return value === undefined ? unavailable : { ok: true, value };
     }
     default: {

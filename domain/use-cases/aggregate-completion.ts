@@ -1,9 +1,16 @@
 import type { Batch } from '../batch.js';
-import { type BatchStep, countOutcome, nextBatchStep, qcLaunchFor } from '../completion.js';
+import {
+  type BatchStep,
+  countOutcome,
+  nextBatchStep,
+  oversizedQcParameters,
+  qcLaunchFor,
+  sampleOutputsListUriFor,
+} from '../completion.js';
 import { isTerminal, type Launch, qcLaunchIdFor } from '../launch.js';
-import { renderTemplate } from '../manifest/template.js';
+import { renderTemplate, templateReferences } from '../manifest/template.js';
 import type { Notifier } from '../notifications.js';
-import type { BatchRepository, LaunchRepository, OutcomeLedger } from '../ports.js';
+import type { BatchRepository, LaunchRepository, ObjectStore, OutcomeLedger } from '../ports.js';
 import { notifyCompletion, sampleOutcome } from './batch-notification.js';
 
 export interface CompletionDeps {
@@ -11,6 +18,8 @@ export interface CompletionDeps {
   batches: BatchRepository;
   ledger: OutcomeLedger;
   notifier: Notifier;
+  /** Where the QC run's list of sample outputs is written. */
+  objects: ObjectStore;
   now: () => Date;
   /** Named in notifications, so people know where to set RETRY. */
   tableName?: string;
@@ -121,11 +130,19 @@ async function ensureQcLaunch(
 ): Promise<void> {
   if (!batch.qc || (existing && existing.attempt >= batch.qcAttempt)) return;
   const outputs = await sampleOutputs(deps, batch.batchId);
-  const rendered = renderTemplate(batch.qc.parameterTemplate, {
-    batch: { id: batch.batchId, name: batch.name, sampleOutputUris: outputs },
+  const template = batch.qc.parameterTemplate;
+  const listUri = sampleOutputsListUriFor(batch);
+  const listed = templateReferences(template).some((ref) => ref.path === 'batch.sampleOutputsListUri');
+  // Written before the launch that names it, so the run never starts without its list.
+  if (listed && listUri) await deps.objects.putText(listUri, outputs.map((uri) => `${uri}\n`).join(''));
+  const rendered = renderTemplate(template, {
+    batch: { id: batch.batchId, name: batch.name, sampleOutputUris: outputs, sampleOutputsListUri: listUri },
   });
-  const parameters = rendered.ok ? rendered.value : batch.qc.parameterTemplate;
-  const built = qcLaunchFor(batch, existing, parameters, deps.now());
+  const candidate = rendered.ok ? rendered.value : template;
+  // Too large for the item: written small, as a QC that could not start, so the batch finishes and says why.
+  const refusal = oversizedQcParameters(candidate);
+  const parameters = refusal ? template : candidate;
+  const built = qcLaunchFor(batch, existing, parameters, deps.now(), refusal);
   if (!built.ok) return;
   // Either write lands once: a put for the first attempt, a conditional replace after that.
   if (existing) await deps.launches.replace(existing, built.launch);

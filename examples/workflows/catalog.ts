@@ -130,7 +130,13 @@ function fastqStatsArgs({ parameters, outputDir }: LocalRunContext): string[] {
  */
 function fastqQcReportArgs({ parameters, outputDir }: LocalRunContext): string[] {
   const workflow = 'fastq-qc-report';
-  const outputs = sampleOutputs(parameters.sample_outputs);
+  const list = parameters.sample_outputs_list;
+  if (list !== undefined && typeof list !== 'string')
+    throw new Error(`${workflow}: parameter "sample_outputs_list" must be the s3:// URI of a list file`);
+  const inputs =
+    list === undefined
+      ? `--inputs=${JSON.stringify(sampleOutputs(parameters.sample_outputs))}`
+      : `--inputs-list=${list}`;
   const batch = stringParameter(workflow, parameters, 'batch_name', true);
   const minReads = numberParameter(workflow, parameters, 'min_reads', { integer: true, min: 0 });
   const minMeanQuality = numberParameter(workflow, parameters, 'min_mean_quality', {
@@ -140,7 +146,7 @@ function fastqQcReportArgs({ parameters, outputDir }: LocalRunContext): string[]
   const maxNRate = numberParameter(workflow, parameters, 'max_n_rate', { min: 0, max: 1 });
   return [
     `--batch=${batch}`,
-    `--inputs=${JSON.stringify(outputs)}`,
+    inputs,
     ...(minReads === undefined ? [] : [`--min-reads=${minReads}`]),
     ...(minMeanQuality === undefined ? [] : [`--min-mean-quality=${minMeanQuality}`]),
     ...(maxNRate === undefined ? [] : [`--max-n-rate=${maxNRate}`]),
@@ -151,7 +157,9 @@ function fastqQcReportArgs({ parameters, outputDir }: LocalRunContext): string[]
 function sampleOutputs(value: unknown): string[] {
   const workflow = 'fastq-qc-report';
   if (value === undefined || value === null) {
-    throw new Error(`${workflow}: parameter "sample_outputs" is required (the samples' run output URIs)`);
+    throw new Error(
+      `${workflow}: parameter "sample_outputs" (the samples' run output URIs) or "sample_outputs_list" is required`,
+    );
   }
   const list = typeof value === 'string' ? value.split(',').map((item) => item.trim()) : value;
   if (!Array.isArray(list) || !list.every((item) => typeof item === 'string')) {

@@ -3,6 +3,7 @@
  *
  *   fastq-qc-report --batch <name> --inputs <JSON array or comma-separated run output URIs>
  *     [--min-reads <n>] [--min-mean-quality <q>] [--max-n-rate <r>] --out <dir>
+ *   fastq-qc-report --batch <name> --inputs-list <s3:// URI or path of a text file, one URI per line> ...
  *
  * Each input is a run's output location (`s3://bucket/prefix/<runId>/`, or a local folder), whose
  * `out/stats.json` is read. Writes `<out>/report.json` (schema `gwm.qc-report/v1`) and
@@ -29,7 +30,9 @@ export const REPORT_SCHEMA = 'gwm.qc-report/v1';
 
 const PROGRAM = 'fastq-qc-report';
 const USAGE =
-  'usage: fastq-qc-report --batch <name> --inputs <JSON array or comma-separated URIs> [--min-reads <n>] [--min-mean-quality <q>] [--max-n-rate <r>] --out <dir>';
+  'usage: fastq-qc-report --batch <name> (--inputs <JSON array or comma-separated URIs> | --inputs-list <URI of a file, one URI per line>) [--min-reads <n>] [--min-mean-quality <q>] [--max-n-rate <r>] --out <dir>';
+/** A list file of 10,000 outputs is about 1 MB. */
+const LIST_LIMIT = 64 * 1024 * 1024;
 const STATS_SCHEMA: FastqStatsDocument['schema'] = 'gwm.fastq-stats/v1';
 const READ_CONCURRENCY = 8;
 
@@ -88,7 +91,8 @@ const statsSchema = z.object({
 
 interface Arguments {
   batch: string;
-  inputs: string[];
+  /** The run outputs, or where a file lists them (read before the run outputs are). */
+  inputs: { list: string[] } | { file: string };
   thresholds: Thresholds;
   out: string;
 }
@@ -103,6 +107,7 @@ function parseArguments(argv: string[]): Arguments {
       options: {
         batch: { type: 'string' },
         inputs: { type: 'string' },
+        'inputs-list': { type: 'string' },
         'min-reads': { type: 'string' },
         'min-mean-quality': { type: 'string' },
         'max-n-rate': { type: 'string' },
@@ -125,9 +130,12 @@ function parseArguments(argv: string[]): Arguments {
       throw new UsageError(`--${name} must be ${expected}, not "${text}"`);
     return value;
   };
+  const file = values['inputs-list'];
+  if ((file === undefined) === (values.inputs === undefined))
+    throw new UsageError(`give one of --inputs and --inputs-list; ${USAGE}`);
   return {
     batch: required('batch'),
-    inputs: parseInputs(required('inputs')),
+    inputs: file === undefined ? { list: parseInputs(required('inputs')) } : { file },
     thresholds: {
       minReads: threshold('min-reads', (v) => Number.isInteger(v) && v >= 0, 'an integer >= 0'),
       minMeanQuality: threshold('min-mean-quality', (v) => v >= 0 && v <= 93, 'a number from 0 to 93'),
@@ -420,8 +428,9 @@ async function main(): Promise<void> {
   const args = parseArguments(process.argv.slice(2));
   const reader = makeUriReader(() => s3SettingsFromEnv(process.env));
   try {
-    log(`${args.batch}: reading the statistics of ${args.inputs.length} runs`);
-    const results = await mapLimited(args.inputs, READ_CONCURRENCY, (input) =>
+    const runOutputs = 'list' in args.inputs ? args.inputs.list : await readList(reader, args.inputs.file);
+    log(`${args.batch}: reading the statistics of ${runOutputs.length} runs`);
+    const results = await mapLimited(runOutputs, READ_CONCURRENCY, (input) =>
       readStats((uri) => reader.readJson(uri), input).then(
         (read) => ({ ok: true as const, ...read }),
         (error: unknown) => ({ ok: false as const, error }),
@@ -435,7 +444,7 @@ async function main(): Promise<void> {
       for (const failure of failures) process.stderr.write(`${PROGRAM}: ${errorMessage(failure)}\n`);
       throw new InputError(
         'STATS_UNREADABLE',
-        `${failures.length} of ${args.inputs.length} inputs have no usable stats, the first: ${errorMessage(first)}`,
+        `${failures.length} of ${runOutputs.length} inputs have no usable stats, the first: ${errorMessage(first)}`,
       );
     }
     const inputs = results.flatMap((result) => (result.ok ? [result] : []));
@@ -455,6 +464,24 @@ async function main(): Promise<void> {
   } finally {
     reader.close();
   }
+}
+
+/** A text file with one run output URI per line (what gwm writes for `{{batch.sampleOutputsListUri}}`). */
+async function readList(reader: ReturnType<typeof makeUriReader>, uri: string): Promise<string[]> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of (await reader.open(uri)) as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > LIST_LIMIT) throw new InputError('INPUT_TOO_LARGE', `${uri}: larger than ${LIST_LIMIT} bytes`);
+    chunks.push(chunk);
+  }
+  const list = Buffer.concat(chunks)
+    .toString('utf8')
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+  if (list.length === 0) throw new InputError('INPUT_EMPTY', `${uri}: lists no run outputs`);
+  return list;
 }
 
 function log(message: string): void {

@@ -8,7 +8,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Notifier, renderNotice } from '../../domain/notifications.js';
-import type { RunLogReader } from '../../domain/ports.js';
+import type { ObjectStore, RunLogReader } from '../../domain/ports.js';
 import type { CompletionDeps } from '../../domain/use-cases/aggregate-completion.js';
 import type { ResumeOptions } from '../../domain/use-cases/batch-notification.js';
 import { makePacer } from '../../domain/use-cases/pace.js';
@@ -28,6 +28,7 @@ import { makeLaunchRepository } from './launch-repository.js';
 import { makeOutcomeLedger } from './outcome-ledger.js';
 import { makeProfileRepository } from './profile-repository.js';
 import { makeRateLimitStore } from './rate-limit-store.js';
+import { makeS3ObjectStore } from './s3-object-store.js';
 import { makeSnsNotifier } from './sns-notifier.js';
 
 export const STARTRUN_BUCKET = 'startRun';
@@ -48,6 +49,8 @@ export interface Overrides {
   /** Where run logs are read from instead of CloudWatch Logs (the embedded runtime's files). */
   logReader?: RunLogReader;
   s3?: S3Client;
+  /** Where the QC list of sample outputs is written instead of S3 (tests). */
+  objectStore?: ObjectStore;
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
@@ -138,14 +141,6 @@ export function buildDependencies(config: Config, overrides: Overrides = {}) {
     maxLaunches: config.RECONCILE_MAX_LAUNCHES,
   };
   const notifier = overrides.notifier ?? makeConfiguredNotifier(config);
-  const completion: CompletionDeps = {
-    launches,
-    batches,
-    ledger: makeOutcomeLedger(entities, doc, config.TABLE_NAME),
-    notifier,
-    now,
-    tableName: config.TABLE_NAME,
-  };
   const objects =
     overrides.s3 ??
     new S3Client({
@@ -153,6 +148,15 @@ export function buildDependencies(config: Config, overrides: Overrides = {}) {
       endpoint: config.S3_ENDPOINT,
       forcePathStyle: config.S3_ENDPOINT !== undefined,
     });
+  const completion: CompletionDeps = {
+    launches,
+    batches,
+    ledger: makeOutcomeLedger(entities, doc, config.TABLE_NAME),
+    notifier,
+    objects: overrides.objectStore ?? makeS3ObjectStore(objects),
+    now,
+    tableName: config.TABLE_NAME,
+  };
 
   const notificationResume: ResumeOptions = {
     staleAfterMs: minutes(config.RECONCILE_AFTER_MINUTES_SENDING),

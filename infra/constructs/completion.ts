@@ -12,6 +12,7 @@ import { Construct } from 'constructs';
 import { COMPLETION_EVENT_SOURCE } from '../../functions/event-sources.js';
 import { failureQueue } from './failure-queue.js';
 import { GwmFunction } from './gwm-function.js';
+import { allowSampleOutputLists } from './omics.js';
 import { streamEventSourceProps } from './stream-source.js';
 
 export interface NotificationsProps {
@@ -90,6 +91,8 @@ export interface CompletionProps {
   environment: Record<string, string>;
   notifications: Notifications;
   logRetention: RetentionDays;
+  /** Where QC runs write: the QC run's list of sample outputs is written there. */
+  outputPrefixes: readonly string[];
 }
 
 /**
@@ -113,6 +116,7 @@ export class Completion extends Construct {
       tableAccess: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchWriteItem'] },
     });
     props.notifications.grantSend(this.function.role);
+    allowSampleOutputLists(this.function.role, props.outputPrefixes);
     this.failures = failureQueue(this, 'Failures');
     this.function.fn.addEventSource(
       new DynamoEventSource(

@@ -45,6 +45,8 @@ const REASONS = {
   runGroups: 'The run group of a launch, if any, comes from the manifest.',
   runLogs:
     "A run's engine log stream is named after its id (run/<id>), known only once the run exists; nothing outside /aws/omics/WorkflowLog run streams is readable.",
+  sampleOutputLists:
+    "A QC run's output location comes from the manifest (inside the allowed output prefixes); only its gwm/<batch>/qc-<n>/sample-outputs.txt list files are writable.",
   listRuns:
     'omics:ListRuns has no resource type in the Service Authorization Reference, so it can only be granted on "*"; it lists run summaries only.',
 };
@@ -201,6 +203,21 @@ interface PrefixLocation {
 }
 
 /** The same folder rule the intake applies to allowed prefixes (domain/s3-uri.ts): `s3://b/p` means `p/`. */
+/**
+ * The QC run's list of sample outputs: written by the aggregator (and by the reconciler's recount)
+ * under the QC output location, at `<qc output>gwm/<batch>/qc-<n>/sample-outputs.txt`, inside the
+ * allowed output prefixes only.
+ */
+export function allowSampleOutputLists(role: IRole, outputPrefixes: readonly string[]): void {
+  const resources = unique(
+    outputPrefixes
+      .map(prefixLocation)
+      .map(({ bucket, folder }) => `arn:${Aws.PARTITION}:s3:::${bucket}/${folder}*gwm/*/sample-outputs.txt`),
+  );
+  role.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:PutObject'], resources }));
+  acknowledgeWildcardResources(role, resources, REASONS.sampleOutputLists);
+}
+
 function prefixLocation(uri: string): PrefixLocation {
   const parsed = parseS3Uri(uri);
   if (parsed === undefined) throw new Error(`not an S3 prefix: ${uri}`);

@@ -11,7 +11,7 @@ import { RUN_STATUS_RULE } from '../../functions/event-sources.js';
 import type { Notifications } from './completion.js';
 import { failureQueue } from './failure-queue.js';
 import { GwmFunction } from './gwm-function.js';
-import { allowListRuns, allowRunReads, allowStartRun } from './omics.js';
+import { allowListRuns, allowRunReads, allowSampleOutputLists, allowStartRun } from './omics.js';
 
 export interface TrackingProps {
   table: ITableV2;
@@ -22,6 +22,8 @@ export interface TrackingProps {
   reconcilerTimeoutSeconds: number;
   /** The reconciler sends the batch notifications a stopped aggregator left marked SENDING. */
   notifications: Notifications;
+  /** Where QC runs write: a recount that starts QC writes its list of sample outputs there. */
+  outputPrefixes: readonly string[];
 }
 
 /** EventBridge invokes the tracker asynchronously: function errors are retried, then kept. */
@@ -88,10 +90,12 @@ export class Tracking extends Construct {
       logRetention: props.logRetention,
       table: props.table,
       // Stale launches and batches mid-send (gsi4), their repair (conditional puts), the token
-      // buckets, a resent notice's failed samples (the batch's launches by key).
-      tableAccess: { actions: ['GetItem', 'Query', 'PutItem'], indexes: ['gsi4'] },
+      // buckets, a resent notice's failed samples (the batch's launches by key); the recount of
+      // quiet open batches (gsi2) and its outcome marks with the batch counters (one transaction).
+      tableAccess: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem'], indexes: ['gsi2', 'gsi4'] },
     });
     props.notifications.grantSend(this.reconciler.role);
+    allowSampleOutputLists(this.reconciler.role, props.outputPrefixes);
     allowRunReads(this.reconciler.role, this);
     allowListRuns(this.reconciler.role);
     // A launch a crash left in SUBMITTING is sent again with the same requestId.

@@ -61,6 +61,7 @@ const EXPECTED_ACTIONS: Record<FunctionKey, string[]> = {
     'dynamodb:PutItem',
     'dynamodb:Query',
     'dynamodb:UpdateItem',
+    's3:PutObject',
   ],
   reconciler: [
     ...LOGS,
@@ -70,7 +71,9 @@ const EXPECTED_ACTIONS: Record<FunctionKey, string[]> = {
     'dynamodb:GetItem',
     'dynamodb:PutItem',
     'dynamodb:Query',
+    'dynamodb:UpdateItem',
     'omics:ListRuns',
+    's3:PutObject',
   ],
 };
 
@@ -174,6 +177,15 @@ describe('least privilege in the deployed stack', () => {
     ]);
   });
 
+  it('lets the aggregator and the reconciler write QC sample-output lists under the output prefixes only', () => {
+    // Assess
+    for (const fn of ['completion', 'reconciler'] as const) {
+      expect(withAction(fn, 's3:PutObject').flatMap(resourcesOfStatement), fn).toEqual([
+        'arn:<AWS::Partition>:s3:::lab-results/gwm/*gwm/*/sample-outputs.txt',
+      ]);
+    }
+  });
+
   it('grants table actions on the gwm table, and queries on the indexes each function reads by name', () => {
     // Prepare
     const table = `<${logicalIdOf(stack, stack.launchTable.table)}.Arn>`;
@@ -182,7 +194,7 @@ describe('least privilege in the deployed stack', () => {
       launcher: [],
       tracker: [`${table}/index/gsi1`],
       completion: [],
-      reconciler: [`${table}/index/gsi4`],
+      reconciler: [`${table}/index/gsi2`, `${table}/index/gsi4`],
     };
     // Assess
     for (const key of Object.keys(expectedIndexes) as FunctionKey[]) {

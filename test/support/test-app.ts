@@ -65,7 +65,10 @@ export async function makeTestApp(options: TestAppOptions = {}) {
   const record = async (notice: Notice) => void notices.push(notice);
   let send: Notifier['send'] = record;
   const notifier: Notifier = { send: (notice) => send(notice) };
+  /** Objects gwm wrote for runs (the QC list of sample outputs), by s3:// URI. */
+  const written = new Map<string, string>();
   const deps = buildDependencies(config, {
+    objectStore: { putText: async (uri, text) => void written.set(uri, text) },
     notifier,
     dynamo: table.client,
     omics: omics.client,
@@ -204,6 +207,7 @@ export async function makeTestApp(options: TestAppOptions = {}) {
       await deliver(streamHistory, 'completion');
     },
     notices,
+    written,
     completion,
     completionHandler,
     async dispose() {

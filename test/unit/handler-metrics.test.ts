@@ -239,6 +239,7 @@ describe('the reconciler', () => {
         },
       },
       notifier: { send },
+      objects: { putText: async () => {} },
       now: () => now,
     };
     const handler = makeReconcilerHandler({

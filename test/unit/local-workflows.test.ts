@@ -353,6 +353,30 @@ describe('fastq-qc-report', { timeout: CHILD_TIMEOUT_MS }, () => {
     expect(results.map((result) => result.code)).toEqual([0, 0, 0]);
   }, CHILD_TIMEOUT_MS);
 
+  it('reads the runs from a list file, one per line, as gwm writes it for large batches', async () => {
+    // Prepare
+    const { paired, small, noisy } = runs();
+    const list = join(dir, 'sample-outputs.txt');
+    await writeFile(list, `${paired}/\n${small}\r\n\n${noisy}\n`);
+    const out = join(dir, 'qc-list-out');
+
+    // Act
+    const result = await runProgram(FASTQ_QC_REPORT, ['--batch=B', `--inputs-list=${list}`, `--out=${out}`]);
+
+    // Assess
+    expect(result.code).toBe(0);
+    const report = await readJson<QcReport>(join(out, 'report.json'));
+    expect(report.summary).toMatchObject({ samples: 3, reads: 3000 + 300 + 1200 });
+    const both = await runProgram(FASTQ_QC_REPORT, [
+      '--batch=B',
+      `--inputs-list=${list}`,
+      `--inputs=${small}`,
+      `--out=${out}`,
+    ]);
+    expect(both.code).toBe(2);
+    expect(lastLine(both.stderr)).toMatch(/give one of --inputs and --inputs-list/);
+  });
+
   it('reports every sample with its reads and flags the ones under the thresholds', async () => {
     // Prepare
     const { paired, small, noisy } = runs();
@@ -517,8 +541,11 @@ describe('local workflow catalog', () => {
       '--out=/runs/1000001/out',
     ]);
     expect(() => fastqQcReport?.args(run({ batch_name: 'B' }))).toThrow(
-      'fastq-qc-report: parameter "sample_outputs" is required',
+      /fastq-qc-report: parameter "sample_outputs" .* or "sample_outputs_list" is required/,
     );
+    expect(
+      fastqQcReport?.args(run({ sample_outputs_list: 's3://out/qc/sample-outputs.txt', batch_name: 'B' })),
+    ).toContain('--inputs-list=s3://out/qc/sample-outputs.txt');
     expect(() => fastqQcReport?.args(run({ sample_outputs: [], batch_name: 'B' }))).toThrow(
       'lists no run outputs',
     );
@@ -601,12 +628,17 @@ describe('local workflow catalog', () => {
     const qc = result.plan.qc;
     if (qc === undefined) throw new Error('no QC run planned');
     const rendered = renderTemplate(qc.parameterTemplate, {
-      batch: { id: 'batch-1', name: 'FC1', sampleOutputUris: ['s3://gwm-local-results/FC1/1000001/'] },
+      batch: {
+        id: 'batch-1',
+        name: 'FC1',
+        sampleOutputUris: ['s3://gwm-local-results/FC1/1000001/'],
+        sampleOutputsListUri: 's3://gwm-local-results/FC1/qc/gwm/batch-1/qc-1/sample-outputs.txt',
+      },
     });
     if (!rendered.ok) throw new Error(JSON.stringify(rendered.problems));
     expect(fastqQcReport?.args(run(rendered.value)).slice(3)).toEqual([
       '--batch=FC1',
-      '--inputs=["s3://gwm-local-results/FC1/1000001/"]',
+      '--inputs-list=s3://gwm-local-results/FC1/qc/gwm/batch-1/qc-1/sample-outputs.txt',
       '--min-reads=1000',
       '--min-mean-quality=28',
       '--max-n-rate=0.01',
