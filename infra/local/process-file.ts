@@ -42,7 +42,7 @@ export interface StateDirClaim {
  * Takes the state folder for this process: refuses when another live stack has it, and stops what
  * a dead one left running (only processes whose command line is still the one recorded).
  */
-export async function claimStateDir(stateDir: string): Promise<StateDirClaim> {
+export async function claimStateDir(stateDir: string, ownerArgv: string[]): Promise<StateDirClaim> {
   const file = join(stateDir, PROCESS_FILE);
   const previous = await readProcessFile(file);
   if (
@@ -60,7 +60,7 @@ export async function claimStateDir(stateDir: string): Promise<StateDirClaim> {
     await terminate(left.pid);
     reaped.push(left);
   }
-  const current: ProcessFile = { owner: { pid: process.pid, argv: process.argv }, processes: [] };
+  const current: ProcessFile = { owner: { pid: process.pid, argv: ownerArgv }, processes: [] };
   let writes: Promise<void> = write(file, current);
   await writes;
   return {
