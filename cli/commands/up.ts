@@ -22,7 +22,7 @@ export function registerUp(program: Command): void {
     .option('--dynamodb-port <port>', 'DynamoDB Local port (default: a free port)')
     .option('--s3-port <port>', 'local S3 port (default: a free port)')
     .option('--engine-port <port>', 'local HealthOmics engine port (default: a free port)')
-    .option('--reconcile-every <seconds>', 'how often the reconciler runs', '60')
+    .option('--reconcile-every <seconds>', 'how often the reconciler runs', '5')
     .option('--start-run-rate <perSecond>', 'StartRun calls per second gwm paces to (the engine allows 10)')
     .action(async (options: UpOptions, command: Command) => {
       const globals = command.optsWithGlobals<{ stateDir?: string }>();
@@ -134,9 +134,12 @@ function waitForSignal(): Promise<void> {
     const done = () => {
       process.off('SIGINT', done);
       process.off('SIGTERM', done);
+      process.off('SIGHUP', done);
       resolve();
     };
+    // A closed terminal (SIGHUP) stops the stack too, rather than leaving DynamoDB Local behind.
     process.on('SIGINT', done);
     process.on('SIGTERM', done);
+    process.on('SIGHUP', done);
   });
 }

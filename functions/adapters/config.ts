@@ -39,7 +39,13 @@ const schema = z.object({
   /** The reconciler shares HealthOmics' 10 TPS GetRun/ListRuns quota with the status tracker. */
   RECONCILE_ENGINE_READS_PER_SECOND: positive.lt(10, 'below the 10 TPS HealthOmics quota').default(5),
   RECONCILE_MAX_LAUNCHES: positiveInt.default(500),
-  /** Minutes without an update before the reconciler looks: QUEUED and THROTTLED, SUBMITTING, ... */
+  /**
+   * Seconds in one unit of the RECONCILE_AFTER_MINUTES_* thresholds: 60 on AWS, where they are
+   * minutes. The embedded runtime sets 1, so the same numbers are seconds there and a launch left
+   * behind by a restart is repaired in seconds.
+   */
+  RECONCILE_TIME_UNIT_SECONDS: positive.default(60),
+  /** Minutes (time units) without an update before the reconciler looks: QUEUED and THROTTLED, SUBMITTING, ... */
   RECONCILE_AFTER_MINUTES_QUEUED: positiveInt.default(180),
   RECONCILE_AFTER_MINUTES_SUBMITTING: positiveInt.default(10),
   /** ... SUBMITTED, PENDING and STARTING, ... */
@@ -47,14 +53,14 @@ const schema = z.object({
   /** ... RUNNING and STOPPING. */
   RECONCILE_AFTER_MINUTES_RUNNING: positiveInt.default(360),
   /**
-   * Minutes an open batch (ACTIVE, QC_RUNNING) may go unchanged before the reconciler recounts it
-   * from its launches (a terminal stream record may have been dead-lettered), and how many it
-   * recounts per run.
+   * Minutes (time units) an open batch (ACTIVE, QC_RUNNING) may go unchanged before the
+   * reconciler recounts it from its launches (a terminal stream record may have been
+   * dead-lettered), and how many it recounts per run.
    */
   RECONCILE_AFTER_MINUTES_BATCH: positiveInt.default(60),
   RECONCILE_MAX_BATCHES: positiveInt.default(20),
   /**
-   * Minutes a batch notification may stay marked SENDING before the reconciler sends it again:
+   * Minutes (time units) a batch notification may stay marked SENDING before the reconciler sends it again:
    * longer than the completion aggregator can run (its timeout is 3 minutes; Lambda's limit, 15).
    */
   RECONCILE_AFTER_MINUTES_SENDING: positiveInt

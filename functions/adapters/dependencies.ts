@@ -116,7 +116,8 @@ export function buildDependencies(config: Config, overrides: Overrides = {}) {
     random: overrides.random ?? Math.random,
   };
   const tracker: TrackerDeps = { launches, engine, logs, logLines: config.LOG_EXCERPT_LINES, now };
-  const minutes = (value: number) => value * 60_000;
+  // The thresholds are minutes on AWS; the embedded runtime shortens the unit (RECONCILE_TIME_UNIT_SECONDS).
+  const minutes = (value: number) => value * config.RECONCILE_TIME_UNIT_SECONDS * 1000;
   const reconciler: ReconcilerDeps = {
     ...tracker,
     // Burst 1: reads stay evenly spaced, so no second of the schedule goes above the rate.

@@ -1,10 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdir, readdir } from 'node:fs/promises';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { GwmError } from '../../domain/errors.js';
 
@@ -20,12 +23,18 @@ export interface DynamoDbLocalOptions {
    * 'throughput' lets the JVM optimise fully, for benchmarks that write tens of thousands of items.
    */
   tuning?: 'startup' | 'throughput';
+  /** Told the process id and argv as soon as the JVM is started, before it is ready. */
+  onSpawn?: (pid: number, argv: string[]) => void | Promise<void>;
 }
 
 export interface DynamoDbLocalProcess {
   endpoint: string;
   port: number;
   pid: number;
+  /** The command line it was started with (`java ...`). */
+  argv: string[];
+  /** Listens on 127.0.0.1 only (false when no Java compiler was found to build the launcher). */
+  loopbackOnly: boolean;
   /** Resolves once the process has exited (SIGTERM, then SIGKILL after 3 s). */
   stop(): Promise<void>;
 }
@@ -52,7 +61,7 @@ const OUTPUT_TAIL_LINES = 30;
 const JAVA_MISSING_HELP = [
   'DynamoDB Local needs Java 17 or newer, and `java` was not found on the PATH.',
   'Install it with:',
-  '  Debian/Ubuntu: sudo apt-get install openjdk-17-jre-headless',
+  '  Debian/Ubuntu: sudo apt-get install openjdk-17-jdk-headless',
   '  macOS:         brew install openjdk@17   (or install Temurin 17 from https://adoptium.net)',
   'then check that `java -version` works in this shell.',
 ].join('\n');
@@ -63,24 +72,18 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   const port = options.port ?? (await findFreePort());
   if (options.port !== undefined) await assertPortFree(options.port);
   const storage = options.dbPath ? ['-dbPath', await ensureDir(options.dbPath)] : ['-inMemory'];
-  const args = [
-    `-Djava.library.path=${join(jarDir, 'DynamoDBLocal_lib')}`,
-    // Faster start-up and a smaller footprint matter more here than peak throughput.
-    ...(options.tuning === 'throughput' ? [] : ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC']),
-    '-jar',
-    join(jarDir, 'DynamoDBLocal.jar'),
-    // Without -sharedDb, tables are namespaced by access key and region, so the CLI and gwm would disagree.
-    '-sharedDb',
-    // It would otherwise try to reach AWS from a tool whose point is running without an account.
-    '-disableTelemetry',
-    ...storage,
-    '-port',
-    String(port),
-  ];
+  const launcher = await loopbackLauncher(jarDir);
+  if (!launcher) {
+    options.log?.(
+      'No Java compiler (javac) found to build the 127.0.0.1 launcher: DynamoDB Local listens on every interface.',
+    );
+  }
+  const args = dynamoDbLocalArgs({ jarDir, launcher, storage, port, tuning: options.tuning });
 
   // DynamoDB Local writes a metadata file into its working directory: keep it out of the project.
   const cwd = options.dbPath ? resolve(options.dbPath) : tmpdir();
   const child = spawn('java', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (child.pid !== undefined) await options.onSpawn?.(child.pid, ['java', ...args]);
   const stderrTail: string[] = [];
   collectLines(child, 'stdout', (line) => options.log?.(line));
   collectLines(child, 'stderr', (line) => {
@@ -129,7 +132,77 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   if (pid === undefined) {
     throw new DynamoDbLocalError('EXITED_EARLY', 'DynamoDB Local started but reported no process id.');
   }
-  return { endpoint, port, pid, stop: () => stopChild(child) };
+  return {
+    endpoint,
+    port,
+    pid,
+    argv: ['java', ...args],
+    loopbackOnly: launcher !== undefined,
+    stop: () => stopChild(child),
+  };
+}
+
+/** The JVM's arguments: the jar's own options, through the loopback launcher when there is one. */
+export function dynamoDbLocalArgs(input: {
+  jarDir: string;
+  launcher: string | undefined;
+  storage: string[];
+  port: number;
+  tuning?: 'startup' | 'throughput';
+}): string[] {
+  const jar = join(input.jarDir, 'DynamoDBLocal.jar');
+  return [
+    `-Djava.library.path=${join(input.jarDir, 'DynamoDBLocal_lib')}`,
+    // Faster start-up and a smaller footprint matter more here than peak throughput.
+    ...(input.tuning === 'throughput' ? [] : ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC']),
+    ...(input.launcher === undefined
+      ? ['-jar', jar]
+      : ['-cp', `${jar}${delimiter}${input.launcher}`, LAUNCHER_CLASS]),
+    // Without -sharedDb, tables are namespaced by access key and region, so the CLI and gwm would disagree.
+    '-sharedDb',
+    // It would otherwise try to reach AWS from a tool whose point is running without an account.
+    '-disableTelemetry',
+    ...input.storage,
+    '-port',
+    String(input.port),
+  ];
+}
+
+const LAUNCHER_CLASS = 'LoopbackDynamoDbLocal';
+const LAUNCHER_SOURCE = fileURLToPath(new URL(`./java/${LAUNCHER_CLASS}.java`, import.meta.url));
+
+/**
+ * The folder holding the compiled loopback launcher, compiled once per source and jar into the
+ * system's temporary folder; undefined when there is no `javac` (a JRE without a JDK).
+ */
+export async function loopbackLauncher(jarDir: string): Promise<string | undefined> {
+  const source = await readFile(LAUNCHER_SOURCE, 'utf8');
+  const jar = join(jarDir, 'DynamoDBLocal.jar');
+  const key = createHash('sha256').update(source).update(jar).digest('hex').slice(0, 16);
+  const dir = join(tmpdir(), 'gwm-dynamodb-local-launcher', key);
+  if (await exists(join(dir, `${LAUNCHER_CLASS}.class`))) return dir;
+  // Compiled aside and renamed into place: parallel test workers never see half a class.
+  const building = `${dir}.${process.pid}.${Date.now()}`;
+  try {
+    await mkdir(building, { recursive: true });
+    await promisify(execFile)('javac', ['--release', '17', '-cp', jar, '-d', building, LAUNCHER_SOURCE]);
+    await rename(building, dir).catch(async (error: NodeJS.ErrnoException) => {
+      // Another process got there first with the same class.
+      if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
+      await rm(building, { recursive: true, force: true });
+    });
+    return dir;
+  } catch {
+    await rm(building, { recursive: true, force: true });
+    return undefined;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /**
@@ -243,7 +316,7 @@ function findFreePort(): Promise<number> {
 
 /**
  * A server already on the port would answer the readiness probe while our process dies on bind, so
- * the port is checked first. DynamoDB Local binds every interface, hence 0.0.0.0 here.
+ * the port is checked first, on every interface: the plain jar binds them all.
  */
 function assertPortFree(port: number): Promise<void> {
   return new Promise((resolveFree, reject) => {

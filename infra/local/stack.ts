@@ -39,6 +39,8 @@ import {
 } from './engine/index.js';
 import { createEventRouter } from './event-router.js';
 import { makeOutboxNotifier } from './outbox-notifier.js';
+import { claimStateDir } from './process-file.js';
+import { commandLineOf } from './process-ownership.js';
 import { localS3ClientConfig, startLocalS3 } from './s3.js';
 import { startStreamPump } from './stream-pump.js';
 
@@ -74,7 +76,7 @@ export interface LocalStackOptions {
   engineStartRunRatePerSecond?: number;
   /** gwm settings, as the deployed functions' environment variables (STARTRUN_RATE_PER_SECOND, ...). */
   settings?: Record<string, string>;
-  /** How often the reconciler runs; 0 turns the schedule off. */
+  /** How often the reconciler runs; 0 turns the schedule off. Default 60 s (`gwm up`: 5 s). */
   reconcileEveryMs?: number;
   /** Keep DynamoDB Local's data on disk under the state folder (default); false keeps it in memory. */
   persist?: boolean;
@@ -117,6 +119,10 @@ const DEFAULT_SETTINGS: Record<string, string> = {
   STARTRUN_BACKOFF_BASE_MS: '200',
   STARTRUN_BACKOFF_MAX_MS: '2000',
   LOG_EXCERPT_LINES: '20',
+  // Runs take seconds here, not hours: the reconciler's thresholds are seconds (RECONCILE_AFTER_MINUTES_*
+  // read as seconds), so a launch a restart left behind is repaired within a minute.
+  RECONCILE_TIME_UNIT_SECONDS: '1',
+  RECONCILE_AFTER_MINUTES_RUNNING: '60',
 };
 
 /**
@@ -135,7 +141,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   };
   for (const dir of Object.values(dirs)) await mkdir(dir, { recursive: true });
 
-  const cleanups: Array<() => Promise<void>> = [];
+  // Before anything starts: a stack killed on this folder may have left DynamoDB Local running on it.
+  const claim = await claimStateDir(stateDir, commandLineOf(process.pid) ?? process.argv);
+  for (const left of claim.reaped) {
+    log('warn', `stopped ${left.what} that an earlier local stack on this folder left running`, {
+      pid: left.pid,
+    });
+  }
+  const cleanups: Array<() => Promise<void>> = [() => claim.release()];
   const cleanUp = async () => {
     for (const cleanup of cleanups.reverse()) {
       try {
@@ -151,6 +164,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       port: options.ports?.dynamodb,
       dbPath: options.persist === false ? undefined : dirs.dynamodb,
       tuning: options.dynamoTuning,
+      onSpawn: (pid, argv) => claim.record({ what: 'DynamoDB Local', pid, argv }),
     });
     cleanups.push(() => database.stop());
     const clientConfig = {
@@ -195,7 +209,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     cleanups.push(() => localS3.stop());
     const s3 = localS3.client;
 
-    let deliverRunEvent: ((event: unknown) => void) | undefined;
+    // Events a restarted engine sends before the router is wired wait here for it.
+    const earlyRunEvents: unknown[] = [];
+    let deliverRunEvent: (event: unknown) => void = (event) => void earlyRunEvents.push(event);
     const workflows =
       options.workflows?.({ s3Endpoint: localS3.endpoint, region: LOCAL_NAMES.region }) ??
       (await defaultWorkflows(localS3.endpoint));
@@ -208,7 +224,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       startRunRatePerSecond: options.engineStartRunRatePerSecond ?? 10,
       emit: (event) => {
         options.onRunEvent?.(event);
-        deliverRunEvent?.(event);
+        deliverRunEvent(event);
       },
       exportOutputs: (run) => exportOutputs(s3, run),
       onRequest: options.onEngineRequest,
@@ -277,6 +293,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     cleanups.push(() => router.stop());
     const onRunStatus = makeRunStatusHandler({ tracker: deps.tracker, telemetry });
     deliverRunEvent = (event) => router.put(event);
+    for (const event of earlyRunEvents.splice(0)) router.put(event);
+    // The engine stops before the router: every status it saved has been routed when it writes its clean stop.
+    cleanups.push(() => engine.stop());
 
     const pump = startStreamPump({
       client: streams,

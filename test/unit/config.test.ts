@@ -1,6 +1,8 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../domain/errors.js';
 import { loadConfig } from '../../functions/adapters/config.js';
+import { buildDependencies } from '../../functions/adapters/dependencies.js';
 
 const valid = {
   TABLE_NAME: 'gwm',
@@ -35,5 +37,32 @@ describe('configuration', () => {
     expect(() => loadConfig({ ...valid, ALLOWED_READ_PREFIXES: 'https://x/' })).toThrow(
       /ALLOWED_READ_PREFIXES/,
     );
+  });
+});
+
+describe('reconciler thresholds', () => {
+  const depsFor = (env: Record<string, string>) =>
+    buildDependencies(loadConfig({ ...valid, ...env }), {
+      dynamo: new DynamoDBClient({ region: 'us-east-1' }),
+      notifier: { send: async () => {} },
+    });
+
+  it('reads the RECONCILE_AFTER_MINUTES_* settings as minutes by default (AWS)', () => {
+    const deps = depsFor({});
+    expect(deps.reconciler.staleAfterMs.RUNNING).toBe(360 * 60_000);
+    expect(deps.reconciler.staleAfterMs.SUBMITTING).toBe(10 * 60_000);
+    expect(deps.notificationResume.staleAfterMs).toBe(15 * 60_000);
+  });
+
+  it('scales every threshold with RECONCILE_TIME_UNIT_SECONDS, so the embedded runtime repairs in seconds', () => {
+    const deps = depsFor({ RECONCILE_TIME_UNIT_SECONDS: '1', RECONCILE_AFTER_MINUTES_RUNNING: '30' });
+    expect(deps.reconciler.staleAfterMs).toMatchObject({
+      QUEUED: 180_000,
+      SUBMITTING: 10_000,
+      SUBMITTED: 30_000,
+      RUNNING: 30_000,
+      STOPPING: 30_000,
+    });
+    expect(deps.notificationResume.staleAfterMs).toBe(15_000);
   });
 });

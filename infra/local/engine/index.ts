@@ -1,4 +1,8 @@
+export { localOmicsClientConfig, startLocalEngine } from './local-engine.js';
+export { makeLocalLogReader } from './log-reader.js';
+export { RUN_STORE_FILE, readRunStore, type StoredRun } from './run-store.js';
 export {
+  ENGINE_RESTARTED,
   type EngineOperation,
   type LocalEngine,
   type LocalEngineOptions,
@@ -6,11 +10,8 @@ export {
   type LocalRunContext,
   type LocalRunStatus,
   type LocalWorkflow,
-  localOmicsClientConfig,
   type ProcessWorkflow,
   type RunStatusChangeEvent,
   type SimulatedOutcome,
   type SimulatedWorkflow,
-  startLocalEngine,
-} from './local-engine.js';
-export { makeLocalLogReader } from './log-reader.js';
+} from './types.js';

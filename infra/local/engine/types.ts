@@ -1,0 +1,135 @@
+import type { RunStatus } from '../../../domain/launch.js';
+
+/** Statuses the local engine moves a run through (the HealthOmics run lifecycle; it never deletes runs). */
+export type LocalRunStatus = Exclude<RunStatus, 'DELETED'>;
+
+/** What a workflow is given about the run it serves. */
+export interface LocalRunContext {
+  parameters: Record<string, unknown>;
+  outputDir: string;
+  runId: string;
+}
+
+/** A workflow the engine can run: one local program, started with an argv array and never through a shell. */
+export interface ProcessWorkflow {
+  name: string;
+  command: string;
+  args: (run: LocalRunContext) => string[];
+  /** Added to the engine's own environment for the program (endpoints, credentials). */
+  env?: Record<string, string>;
+}
+
+/** How a simulated run goes: how long it stays in each phase (real milliseconds) and how it ends. */
+export interface SimulatedOutcome {
+  startingMs?: number;
+  runningMs: number;
+  status: 'COMPLETED' | 'FAILED';
+  failureReason?: string;
+}
+
+/**
+ * A workflow that runs no program: the run moves through the same statuses, with the same events,
+ * on a timetable (benchmarks compress hours of run time into seconds this way).
+ */
+export interface SimulatedWorkflow {
+  name: string;
+  simulate: (run: LocalRunContext) => SimulatedOutcome;
+}
+
+export type LocalWorkflow = ProcessWorkflow | SimulatedWorkflow;
+
+export interface RunStatusChangeEvent {
+  version: '0';
+  id: string;
+  'detail-type': 'Run Status Change';
+  source: 'aws.omics';
+  account: string;
+  time: string;
+  region: string;
+  resources: string[];
+  detail: {
+    omicsVersion: '1.0.0';
+    arn: string;
+    status: LocalRunStatus;
+    uuid: string;
+    runId: string;
+    runName?: string;
+    runOutputUri: string;
+    workflowId: string;
+    workflowName: string;
+  };
+}
+
+/** What the engine knows about one run (a snapshot: changing it does not change the run). */
+export interface LocalRun {
+  id: string;
+  arn: string;
+  uuid: string;
+  requestId: string;
+  name?: string;
+  status: LocalRunStatus;
+  workflowId: string;
+  workflowName: string;
+  workflowType?: string;
+  workflowVersionName?: string;
+  roleArn: string;
+  parameters: Record<string, unknown>;
+  outputUri: string;
+  runOutputUri: string;
+  storageType?: string;
+  storageCapacity?: number;
+  runGroupId?: string;
+  priority?: number;
+  tags: Record<string, string>;
+  creationTime: Date;
+  startTime?: Date;
+  stopTime?: Date;
+  failureReason?: string;
+  statusMessage?: string;
+  /** The child process id while (and after) it ran; absent when the run never started a process. */
+  pid?: number;
+  /** The process' argv as started, so a later engine can tell the process is still this run's. */
+  argv?: string[];
+  /** `<runsDir>/<id>`: holds run.log and out/. */
+  runDir: string;
+  logPath: string;
+  outputDir: string;
+}
+
+export type EngineOperation = 'StartRun' | 'GetRun' | 'ListRuns' | 'CancelRun';
+
+export interface LocalEngineOptions {
+  /** 0 or absent: a free port. */
+  port?: number;
+  /** Keyed by workflow id, as StartRun's `workflowId` names them. */
+  workflows: Record<string, LocalWorkflow>;
+  /** StartRun calls accepted per rolling second; above it the engine answers ThrottlingException. */
+  startRunRatePerSecond?: number;
+  emit: (event: RunStatusChangeEvent) => void | Promise<void>;
+  /** Runs, their logs and outputs, and the run store (`engine-runs.jsonl`) that outlives the engine. */
+  runsDir: string;
+  region?: string;
+  accountId?: string;
+  /**
+   * Called after a workflow's program ended successfully, before the run is COMPLETED: the place
+   * to copy `outputDir` to `runOutputUri`, as HealthOmics exports a run's outputs. A throw fails the run.
+   */
+  exportOutputs?: (run: LocalRun) => Promise<void>;
+  /** Every API request, by operation (StartRun, GetRun, ListRuns, CancelRun), for call counting. */
+  onRequest?: (operation: EngineOperation) => void;
+}
+
+export interface LocalEngine {
+  endpoint: string;
+  port: number;
+  /**
+   * Stops the server and every workflow process (their whole process group), and waits for them to
+   * exit. Runs in progress stay as they are in the run store: the next engine on the same runsDir
+   * resumes or ends them.
+   */
+  stop(): Promise<void>;
+  runs(): LocalRun[];
+}
+
+/** The failure reason of a run a restarted engine could not carry on. */
+export const ENGINE_RESTARTED = 'engine restarted';
