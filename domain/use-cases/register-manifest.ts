@@ -60,9 +60,12 @@ export async function registerManifest(deps: IntakeDeps, object: ManifestObject)
   const batchId = batchIdFor(object.bucket, object.key, contentSha256);
   const existing = await deps.batches.get(batchId);
 
-  if (existing?.status === 'REJECTED' || existing?.status === 'ACTIVE')
-    return { kind: 'duplicate', batch: existing };
   if (existing?.status === 'REGISTERED') return release(deps, existing, 0, true);
+  // Only an unfinished registration is resumed. A batch past it (launching, running QC, finished,
+  // reopened by a retry) or rejected is left exactly as it is: writing its launches again would
+  // put them back to REGISTERED and start every sample again.
+  if (existing !== undefined && existing.status !== 'REGISTERING')
+    return { kind: 'duplicate', batch: existing };
 
   const now = deps.now();
   const profiles = new Map((await deps.profiles.list()).map((profile) => [profile.name, profile]));
