@@ -32,7 +32,11 @@ const { values } = parseArgs({
 const samples = Number(values.samples);
 const rounds = Number(values.rounds);
 const CHUNK = 2_000;
-/** The launch repository keeps this many BatchWriteItem calls in flight (its default); so does the baseline. */
+/**
+ * BatchWriteItem calls the baseline keeps in flight. The launch repository writes one conditional
+ * PutItem per launch instead (16 in flight), so a late registration never overwrites a launch that
+ * moved on: the ratio prices that condition.
+ */
 const CONCURRENCY = 4;
 const TABLE = 'gwm-bench';
 const READ = ['s3://bench-inputs/'];

@@ -37,7 +37,7 @@ export function makeLaunchRepository(
   options: { writeConcurrency?: number } = {},
 ): LaunchRepository {
   const { launch } = entities;
-  const putConcurrency = options.writeConcurrency ?? 32;
+  const putConcurrency = options.writeConcurrency ?? 16;
 
   return {
     async get(batchId, launchId) {
