@@ -1,6 +1,7 @@
 import { type Batch, batchIdFor, defaultBatchName, NO_COUNTS, PROBLEMS_KEPT, sha256Hex } from '../batch.js';
 import { forEachConcurrently } from '../concurrency.js';
 import { RetryableError } from '../errors.js';
+import { oversizedSamples } from '../launch-item-size.js';
 import { parseManifest } from '../manifest/index.js';
 import type { ManifestLimits, ManifestProblem } from '../manifest/types.js';
 import type { BatchRepository, LaunchRepository, WorkflowProfileRepository } from '../ports.js';
@@ -70,7 +71,7 @@ export async function registerManifest(deps: IntakeDeps, object: ManifestObject)
   const now = deps.now();
   const profiles = new Map((await deps.profiles.list()).map((profile) => [profile.name, profile]));
   const defaultName = defaultBatchName(object.key);
-  const result = parseManifest(
+  const parsed = parseManifest(
     { text: object.text ?? '', sizeBytes: object.sizeBytes },
     {
       limits: deps.limits,
@@ -95,6 +96,19 @@ export async function registerManifest(deps: IntakeDeps, object: ManifestObject)
     updatedAt: now.toISOString(),
     revision: 1,
   };
+
+  // Every launch item must fit DynamoDB's item limit with room to grow: checked before anything is written.
+  const tooLarge = parsed.ok ? oversizedSamples({ ...base, name: parsed.plan.name }, parsed.plan) : [];
+  const result =
+    parsed.ok && tooLarge.length > 0
+      ? {
+          ok: false as const,
+          format: parsed.plan.format,
+          name: parsed.plan.name,
+          notifications: parsed.plan.notifications,
+          problems: tooLarge,
+        }
+      : parsed;
 
   if (!result.ok) {
     const rejected: Batch = {
