@@ -65,7 +65,9 @@ export async function registerManifest(deps: IntakeDeps, object: ManifestObject)
   // Only an unfinished registration is resumed. A batch past it (launching, running QC, finished,
   // reopened by a retry) or rejected is left exactly as it is: writing its launches again would
   // put them back to REGISTERED and start every sample again.
-  if (existing !== undefined && existing.status !== 'REGISTERING')
+  // A rejected one is checked again below: the deployment may have been fixed since (a profile
+  // added, a prefix allowed), and the same bytes are the same batch.
+  if (existing !== undefined && existing.status !== 'REGISTERING' && existing.status !== 'REJECTED')
     return { kind: 'duplicate', batch: existing };
 
   const now = deps.now();
@@ -110,6 +112,8 @@ export async function registerManifest(deps: IntakeDeps, object: ManifestObject)
         }
       : parsed;
 
+  // Still invalid: told once already, so a resubmission changes nothing and sends nothing.
+  if (!result.ok && existing?.status === 'REJECTED') return { kind: 'duplicate', batch: existing };
   if (!result.ok) {
     const rejected: Batch = {
       ...base,
@@ -171,10 +175,14 @@ export async function registerManifest(deps: IntakeDeps, object: ManifestObject)
     );
   }
   deps.onProgress?.({ batchId, phase: 'registered', done: total, total });
-  return release(deps, registered, total, existing !== undefined);
+  return release(deps, registered, total, existing?.status === 'REGISTERING');
 }
 
-/** Creates the REGISTERING batch, or takes over the lease of a registration that stopped. */
+/**
+ * Creates the REGISTERING batch, takes over the lease of a registration that stopped, or turns a
+ * REJECTED batch whose manifest is now valid into a registration (a conditional write, so two
+ * resubmissions cannot both take it).
+ */
 async function holdLease(deps: IntakeDeps, existing: Batch | undefined, fresh: Batch): Promise<Batch> {
   const now = deps.now();
   const lease = {
@@ -185,6 +193,15 @@ async function holdLease(deps: IntakeDeps, existing: Batch | undefined, fresh: B
     const created = { ...fresh, ...lease };
     if ((await deps.batches.create(created)) === 'written') return created;
     throw new RetryableError('REGISTRATION_IN_PROGRESS', `batch ${fresh.batchId} was created concurrently`);
+  }
+  if (existing.status === 'REJECTED') {
+    // A full rewrite: the rejection's problems go with it.
+    const resubmitted = { ...fresh, ...lease, revision: existing.revision + 1 };
+    if ((await deps.batches.replace(existing, resubmitted)) === 'written') return resubmitted;
+    throw new RetryableError(
+      'REGISTRATION_IN_PROGRESS',
+      `batch ${existing.batchId} was resubmitted concurrently`,
+    );
   }
   if (existing.registrationExpiresAt && existing.registrationExpiresAt > now.toISOString()) {
     throw new RetryableError(
