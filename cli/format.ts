@@ -39,12 +39,21 @@ export function truncate(text: string | undefined, max: number): string {
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
-/** A field of RFC 4180 CSV: quoted when it holds a comma, a quote, a line break or edge spaces. */
+/** What a spreadsheet reads as the start of a formula (OWASP's CSV injection list). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * A field of RFC 4180 CSV: quoted when it holds a comma, a quote, a line break or edge spaces.
+ * Text that a spreadsheet would run as a formula (a batch name, a failure reason from the engine)
+ * gets a leading `'` and quotes, as OWASP recommends. Numbers are gwm's own counts and attempts,
+ * so a negative one is written as it is; text that merely looks like a number is text.
+ */
 export function csvField(value: unknown): string {
   if (value === undefined || value === null) return '';
-  const text =
-    typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
-  return /[",\r\n]|^\s|\s$/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  const raw = typeof value === 'string' ? value : JSON.stringify(value);
+  const text = FORMULA_START.test(raw) ? `'${raw}` : raw;
+  return text !== raw || /[",\r\n]|^\s|\s$/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
 export function csvLine(values: readonly unknown[]): string {

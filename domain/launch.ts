@@ -138,14 +138,25 @@ export function qcLaunchIdFor(batchId: string): string {
 /** The idempotency token of one attempt: the same attempt always sends the same requestId. */
 export function requestIdFor(launchId: string, attempt: number): string {
   const id = `${launchId}/${attempt}`;
-  return id.length <= REQUEST_ID_MAX ? id : `${id.slice(0, REQUEST_ID_MAX - 17)}~${shortHash(id)}`;
+  return id.length <= REQUEST_ID_MAX ? id : `${cutToUnits(id, REQUEST_ID_MAX - 17)}~${shortHash(id)}`;
 }
 
 /** `<batch>-<sample>-<attempt>`, cut to the engine's limit while keeping the attempt visible. */
 export function runNameFor(batchName: string, sampleId: string, attempt: number): string {
   const suffix = `-${sampleId}-${attempt}`;
   const room = RUN_NAME_MAX - suffix.length;
-  return `${batchName.slice(0, Math.max(room, 1))}${suffix}`.slice(0, RUN_NAME_MAX);
+  return cutToUnits(`${cutToUnits(batchName, Math.max(room, 1))}${suffix}`, RUN_NAME_MAX);
+}
+
+/**
+ * The longest start of `text` within `max` UTF-16 units that does not end in half a surrogate
+ * pair: a batch name may hold letters outside the BMP (two units each), and a lone surrogate
+ * is not valid UTF-8, so the engine would refuse the name or store it mangled.
+ */
+function cutToUnits(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const last = text.charCodeAt(max - 1);
+  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max);
 }
 
 /** A stable 16-hex-digit FNV-1a hash; used where ids must be shortened deterministically. */

@@ -569,7 +569,9 @@ function renderManifestRejected(notice: ManifestRejectedNotice, maxBytes: number
   ];
   const tail = [
     '',
-    'Fix the manifest and upload it again: changed content is a new batch (an identical upload is ignored).',
+    'Fix the manifest and upload it again: changed content is a new batch. If the fix was in the',
+    'deployment (a missing profile added, a prefix allowed), upload the same file again to the same',
+    'key: it is checked again and registered as this batch once it is valid.',
   ];
   const pathWidth = Math.min(40, Math.max(0, ...notice.problems.map((problem) => problem.path.length)));
   const codeWidth = Math.max(0, ...notice.problems.map((problem) => problem.code.length));

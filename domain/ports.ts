@@ -28,7 +28,10 @@ export interface TimeRange {
 
 export interface LaunchRepository {
   get(batchId: string, launchId: string): Promise<Launch | undefined>;
-  /** Writes new launches (idempotent: identical items may be written again). Unconditional. */
+  /**
+   * Writes new launches. Idempotent: a launch still REGISTERED is written again (registration
+   * items are deterministic); one that exists in any other status is left as it is.
+   */
   putMany(launches: readonly Launch[]): Promise<void>;
   /** Writes `next` only if the stored item still has `expected`'s revision and status. */
   replace(expected: Launch, next: Launch): Promise<WriteResult>;

@@ -6,7 +6,10 @@ import type { SampleLaunchSpec } from './manifest/types.js';
  * The launch item of one sample as registration writes it. Everything is derived from the batch
  * and the manifest, so writing it again after a crash writes the very same item.
  */
-export function registeredLaunch(batch: Batch, spec: SampleLaunchSpec): Launch {
+export function registeredLaunch(
+  batch: Pick<Batch, 'batchId' | 'name' | 'createdAt'>,
+  spec: SampleLaunchSpec,
+): Launch {
   return {
     launchId: launchIdFor(batch.batchId, spec.sampleId),
     batchId: batch.batchId,

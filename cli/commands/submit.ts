@@ -93,7 +93,10 @@ shown by row and column; nothing is uploaded while there are any (exit status 2)
         const batchId = batchIdFor(bucket, key, sha256Hex(text));
         const uri = `s3://${bucket}/${key}`;
         const existing = options.dryRun ? undefined : await target.batches.get(batchId);
-        if (!options.dryRun && !existing) {
+        // A rejected batch's manifest is checked again when the same bytes arrive again: it was
+        // valid here, so the deployment (a profile, a prefix) may have been fixed since.
+        const upload = !options.dryRun && (!existing || existing.status === 'REJECTED');
+        if (upload) {
           await target.s3.send(
             new PutObjectCommand({
               Bucket: bucket,
@@ -109,7 +112,7 @@ shown by row and column; nothing is uploaded while there are any (exit status 2)
           key,
           uri,
           samples: prepared.samples,
-          uploaded: !options.dryRun && !existing,
+          uploaded: upload,
           ...(existing && { existingStatus: existing.status }),
         };
 
@@ -141,7 +144,11 @@ function printSubmission(
     ctx.out(`Uploaded to ${submission.uri} it would become batch ${colors.bold(submission.batchId)}.`);
     return;
   }
-  if (submission.existingStatus !== undefined) {
+  if (submission.existingStatus === 'REJECTED' && submission.uploaded) {
+    ctx.out(
+      `Batch ${colors.bold(submission.batchId)} was REJECTED for this manifest; uploaded ${submission.uri} again, so the intake checks it again and registers it if it is now valid.`,
+    );
+  } else if (submission.existingStatus !== undefined) {
     ctx.out(
       `This manifest was already submitted to ${submission.uri}: batch ${colors.bold(submission.batchId)} is ${submission.existingStatus}. Nothing was uploaded.`,
     );

@@ -12,6 +12,7 @@ import {
   qcSchema,
   REPORT_INPUT,
 } from './native-schema.js';
+import { renderedUriViolations } from './rendered-uris.js';
 import { SEED_INPUT_NAME, seedEnvelopeSchema, seedQcSchema, seedSampleSchema } from './seed-schema.js';
 import {
   checkTemplateFields,
@@ -788,19 +789,14 @@ function mergeTags(
 interface Layer {
   entries: ReadonlyArray<{ key: string; value: unknown; path: string; render: boolean }>;
   keys: ReadonlySet<string>;
-  /** s3 strings holding template references, by parameter name: checked once rendered for a sample. */
-  templatedUris: ReadonlyArray<{ key: string; value: string; path: string }>;
   /** True when the layer comes from the profile: its problems are reported at `reportAt`. */
   fromProfile?: { name: string; reportAt: string };
   ok: boolean;
 }
 
-const EMPTY_LAYER: Layer = { entries: [], keys: new Set(), templatedUris: [], ok: true };
+const EMPTY_LAYER: Layer = { entries: [], keys: new Set(), ok: true };
 
-function layerOf(
-  parameters: Record<string, unknown> | undefined,
-  basePath: string,
-): Omit<Layer, 'ok' | 'templatedUris'> {
+function layerOf(parameters: Record<string, unknown> | undefined, basePath: string): Omit<Layer, 'ok'> {
   if (parameters === undefined) return EMPTY_LAYER;
   const entries = Object.entries(parameters).map(([key, value]) => {
     const path = childPath(basePath, key);
@@ -822,15 +818,14 @@ function manifestLayer(
     checker.problems.add(item.jsonPath, 'UNKNOWN_TEMPLATE_FIELD', item.message);
     ok = false;
   }
-  const templatedUris: { key: string; value: string; path: string }[] = [];
+  // Strings with template references are checked once rendered (renderLayers).
   for (const [key, parameter] of Object.entries(parameters)) {
     visitStrings(parameter, childPath(basePath, key), (value, path) => {
-      if (!looksLikeS3(value)) return;
-      if (hasTemplateReference(value)) templatedUris.push({ key, value, path });
-      else ok = checkReadUri(checker, value, path, false) && ok;
+      if (looksLikeS3(value) && !hasTemplateReference(value))
+        ok = checkReadUri(checker, value, path, false) && ok;
     });
   }
-  return { ...layerOf(parameters, basePath), templatedUris, ok };
+  return { ...layerOf(parameters, basePath), ok };
 }
 
 /** The profile's two parameter layers, built once per place the manifest names the profile. */
@@ -843,13 +838,11 @@ function profileLayers(checker: Checker, choice: { profile: WorkflowProfile; pat
     layers = [
       {
         ...layerOf(profile.parameterTemplate, 'parameterTemplate'),
-        templatedUris: [],
         ok: true,
         fromProfile,
       },
       {
         ...layerOf(profile.defaults.parameters, 'defaults.parameters'),
-        templatedUris: [],
         ok: true,
         fromProfile,
       },
@@ -861,7 +854,7 @@ function profileLayers(checker: Checker, choice: { profile: WorkflowProfile; pat
 
 function inputLayer(inputs: Record<string, string>): Layer {
   const entries = Object.entries(inputs).map(([key, value]) => ({ key, value, path: '', render: false }));
-  return { entries, keys: new Set(Object.keys(inputs)), templatedUris: [], ok: true };
+  return { entries, keys: new Set(Object.keys(inputs)), ok: true };
 }
 
 /**
@@ -890,6 +883,7 @@ function renderLayers(
       if (rendered.ok) {
         // Undefined: an optional `{{sample.<input>?}}` for an input this sample does not have.
         if (rendered.value !== undefined) parameters[entry.key] = rendered.value;
+        ok = checkRenderedUris(checker, layer, entry.path, rendered.value, context, sampleId) && ok;
         continue;
       }
       for (const item of rendered.problems) {
@@ -902,17 +896,45 @@ function renderLayers(
       }
       ok = false;
     }
-    for (const uri of layer.templatedUris) {
-      if (later.some((next) => next.keys.has(uri.key))) continue;
-      const rendered = renderAt(uri.value, context, uri.path, { partial: true });
-      if (!rendered.ok || typeof rendered.value !== 'string' || hasTemplateReference(rendered.value)) {
-        continue;
-      }
-      const subject = sampleId === undefined ? uri.value : `${uri.value} (for sample "${sampleId}")`;
-      ok = checkReadUri(checker, rendered.value, uri.path, false, subject, uri.value) && ok;
-    }
   });
   return ok ? parameters : undefined;
+}
+
+/** Reports the S3 URIs a rendered parameter holds that the run may not read (rendered-uris.ts). */
+function checkRenderedUris(
+  checker: Checker,
+  layer: Layer,
+  path: string,
+  value: unknown,
+  context: TemplateContext,
+  sampleId: string | undefined,
+): boolean {
+  const violations = renderedUriViolations(value, path, {
+    canRead: checker.canRead,
+    canWrite: checker.canWrite,
+    outputUri: context.launch?.outputUri,
+    inputs: Object.values(context.sample?.inputs ?? context.qc?.inputs ?? {}),
+  });
+  const forSample = sampleId === undefined ? '' : ` (for sample "${sampleId}")`;
+  for (const { jsonPath, uri, code, reason } of violations) {
+    const why =
+      code === 'MALFORMED_S3_URI'
+        ? `: ${reason}`
+        : ` is not under a prefix this deployment may read (${describePrefixes(checker.ctx.allowedReadPrefixes)})`;
+    // A shared part (the defaults, a profile) is reported once, however many samples render it.
+    if (layer.fromProfile === undefined) {
+      checker.problems.once('rendered', jsonPath, code, `${uri}${forSample}${why}`);
+    } else {
+      const { name, reportAt } = layer.fromProfile;
+      checker.problems.once(
+        jsonPath,
+        reportAt,
+        code,
+        `profile "${name}" ${jsonPath} renders ${uri}${forSample}${why}`,
+      );
+    }
+  }
+  return violations.length === 0;
 }
 
 // ---------------------------------------------------------------------------------------------

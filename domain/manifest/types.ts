@@ -19,6 +19,7 @@ export type ManifestProblemCode =
   | 'WRITE_PREFIX_NOT_ALLOWED'
   | 'TOO_MANY_SAMPLES'
   | 'TOO_LARGE'
+  | 'SAMPLE_TOO_LARGE'
   | 'UNKNOWN_TEMPLATE_FIELD'
   | 'UNKNOWN_PROFILE'
   | 'NO_WORKFLOW'

@@ -1,6 +1,7 @@
 import { type Batch, batchIdFor, defaultBatchName, NO_COUNTS, PROBLEMS_KEPT, sha256Hex } from '../batch.js';
 import { forEachConcurrently } from '../concurrency.js';
 import { RetryableError } from '../errors.js';
+import { oversizedSamples } from '../launch-item-size.js';
 import { parseManifest } from '../manifest/index.js';
 import type { ManifestLimits, ManifestProblem } from '../manifest/types.js';
 import type { BatchRepository, LaunchRepository, WorkflowProfileRepository } from '../ports.js';
@@ -60,14 +61,19 @@ export async function registerManifest(deps: IntakeDeps, object: ManifestObject)
   const batchId = batchIdFor(object.bucket, object.key, contentSha256);
   const existing = await deps.batches.get(batchId);
 
-  if (existing?.status === 'REJECTED' || existing?.status === 'ACTIVE')
-    return { kind: 'duplicate', batch: existing };
   if (existing?.status === 'REGISTERED') return release(deps, existing, 0, true);
+  // Only an unfinished registration is resumed. A batch past it (launching, running QC, finished,
+  // reopened by a retry) or rejected is left exactly as it is: writing its launches again would
+  // put them back to REGISTERED and start every sample again.
+  // A rejected one is checked again below: the deployment may have been fixed since (a profile
+  // added, a prefix allowed), and the same bytes are the same batch.
+  if (existing !== undefined && existing.status !== 'REGISTERING' && existing.status !== 'REJECTED')
+    return { kind: 'duplicate', batch: existing };
 
   const now = deps.now();
   const profiles = new Map((await deps.profiles.list()).map((profile) => [profile.name, profile]));
   const defaultName = defaultBatchName(object.key);
-  const result = parseManifest(
+  const parsed = parseManifest(
     { text: object.text ?? '', sizeBytes: object.sizeBytes },
     {
       limits: deps.limits,
@@ -93,6 +99,21 @@ export async function registerManifest(deps: IntakeDeps, object: ManifestObject)
     revision: 1,
   };
 
+  // Every launch item must fit DynamoDB's item limit with room to grow: checked before anything is written.
+  const tooLarge = parsed.ok ? oversizedSamples({ ...base, name: parsed.plan.name }, parsed.plan) : [];
+  const result =
+    parsed.ok && tooLarge.length > 0
+      ? {
+          ok: false as const,
+          format: parsed.plan.format,
+          name: parsed.plan.name,
+          notifications: parsed.plan.notifications,
+          problems: tooLarge,
+        }
+      : parsed;
+
+  // Still invalid: told once already, so a resubmission changes nothing and sends nothing.
+  if (!result.ok && existing?.status === 'REJECTED') return { kind: 'duplicate', batch: existing };
   if (!result.ok) {
     const rejected: Batch = {
       ...base,
@@ -154,10 +175,14 @@ export async function registerManifest(deps: IntakeDeps, object: ManifestObject)
     );
   }
   deps.onProgress?.({ batchId, phase: 'registered', done: total, total });
-  return release(deps, registered, total, existing !== undefined);
+  return release(deps, registered, total, existing?.status === 'REGISTERING');
 }
 
-/** Creates the REGISTERING batch, or takes over the lease of a registration that stopped. */
+/**
+ * Creates the REGISTERING batch, takes over the lease of a registration that stopped, or turns a
+ * REJECTED batch whose manifest is now valid into a registration (a conditional write, so two
+ * resubmissions cannot both take it).
+ */
 async function holdLease(deps: IntakeDeps, existing: Batch | undefined, fresh: Batch): Promise<Batch> {
   const now = deps.now();
   const lease = {
@@ -168,6 +193,15 @@ async function holdLease(deps: IntakeDeps, existing: Batch | undefined, fresh: B
     const created = { ...fresh, ...lease };
     if ((await deps.batches.create(created)) === 'written') return created;
     throw new RetryableError('REGISTRATION_IN_PROGRESS', `batch ${fresh.batchId} was created concurrently`);
+  }
+  if (existing.status === 'REJECTED') {
+    // A full rewrite: the rejection's problems go with it.
+    const resubmitted = { ...fresh, ...lease, revision: existing.revision + 1 };
+    if ((await deps.batches.replace(existing, resubmitted)) === 'written') return resubmitted;
+    throw new RetryableError(
+      'REGISTRATION_IN_PROGRESS',
+      `batch ${existing.batchId} was resubmitted concurrently`,
+    );
   }
   if (existing.registrationExpiresAt && existing.registrationExpiresAt > now.toISOString()) {
     throw new RetryableError(

@@ -7,9 +7,6 @@ import type { Entities } from './entities.js';
 import { launchRecord, readRecord } from './records.js';
 
 const DEFAULT_PAGE = 100;
-const BATCH_WRITE_ROUNDS = 8;
-/** Items per BatchWriteItem call (DynamoDB's limit). */
-const BATCH_WRITE_MAX = 25;
 // ElectroDB turns `undefined` into nothing on put, which is what a full rewrite needs.
 type Stored = CreateEntityItem<Entities['launch']>;
 
@@ -37,11 +34,10 @@ const MAX_TIME = '9999';
 
 export function makeLaunchRepository(
   entities: Entities,
-  options: { sleep?: (ms: number) => Promise<void>; writeConcurrency?: number } = {},
+  options: { writeConcurrency?: number } = {},
 ): LaunchRepository {
   const { launch } = entities;
-  const writeConcurrency = options.writeConcurrency ?? 4;
-  const sleep = options.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms)));
+  const putConcurrency = options.writeConcurrency ?? 16;
 
   return {
     async get(batchId, launchId) {
@@ -50,23 +46,18 @@ export function makeLaunchRepository(
     },
 
     async putMany(launches) {
-      const groups: Stored[][] = [];
-      for (let i = 0; i < launches.length; i += BATCH_WRITE_MAX) {
-        groups.push(launches.slice(i, i + BATCH_WRITE_MAX).map(toItem));
-      }
-      await forEachConcurrently(groups, writeConcurrency, async (group) => {
-        let pending = group;
-        for (let round = 0; pending.length > 0; round++) {
-          if (round >= BATCH_WRITE_ROUNDS) {
-            throw new Error(
-              `${pending.length} launch items stayed unprocessed after ${BATCH_WRITE_ROUNDS} rounds`,
-            );
-          }
-          // DynamoDB hands back what it could not write under load: back off, then send only those.
-          if (round > 0) await sleep(Math.min(2_000, 50 * 2 ** round));
-          const result = await launch.put(pending).go();
-          const unprocessed = new Set(result.unprocessed.map((keys) => `${keys.batchId}\n${keys.launchId}`));
-          pending = pending.filter((item) => unprocessed.has(`${item.batchId}\n${item.launchId}`));
+      // One conditional PutItem per launch (BatchWriteItem takes no condition): a registration
+      // that lost its lease while a chunk was in flight, or an aggregator racing another for the
+      // QC launch, must not put back to REGISTERED a launch that has moved on. A REGISTERED
+      // launch is rewritten with the identical item; any other existing one is left alone.
+      await forEachConcurrently(launches, putConcurrency, async (item) => {
+        try {
+          await launch
+            .put(toItem(item))
+            .where((attr, op) => `${op.notExists(attr.launchId)} OR ${op.eq(attr.status, 'REGISTERED')}`)
+            .go();
+        } catch (error) {
+          if (!isConditionFailure(error)) throw error;
         }
       });
     },

@@ -315,6 +315,31 @@ describe('gwm submit', () => {
   });
 });
 
+describe('gwm submit of a manifest that was rejected', () => {
+  it('uploads the identical file again, for the intake to check it again, and says so', async () => {
+    // Prepare: the same bytes were rejected before (say, a profile was missing then)
+    const file = join(tmp, 'FC-AGAIN.json');
+    const text = JSON.stringify({
+      schemaVersion: 'gwm.manifest/v1',
+      batch: { name: 'FC-AGAIN' },
+      defaults: { profile: 'fastq-stats', outputUri: `s3://${RESULTS}/FC-AGAIN/` },
+      samples: [{ id: 'S1', inputs: { fastq1: `s3://${INPUTS}/FC-AGAIN/S1_R1.fastq.gz` } }],
+    });
+    await writeFile(file, text);
+    const key = 'manifests/FC-AGAIN.json';
+    const batchId = batchIdFor(MANIFESTS, key, sha256Hex(text));
+    expect(await batches.create(aBatch({ batchId, status: 'REJECTED' }))).toBe('written');
+
+    // Act
+    const result = await gwm(['submit', file, '--json']);
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ batchId, uploaded: true, existingStatus: 'REJECTED' });
+    expect(await objectKeys('manifests/FC-AGAIN')).toEqual([key]);
+  });
+});
+
 describe('gwm status', () => {
   beforeAll(async () => {
     await seed(

@@ -175,6 +175,64 @@ describe('registration', () => {
     expect(app.notices).toEqual([]);
   });
 
+  it('never lets a late registration write overwrite a launch that moved past REGISTERED', async () => {
+    // Prepare: registration A stalls with a chunk in hand; B takes the lease over, registers and
+    // releases; one launch is claimed and started
+    app = await makeTestApp();
+    const manifest = crashManifest(3);
+    const text = JSON.stringify(manifest);
+    app.upload('lab-manifests', 'fc/late.json', text);
+    await app.onManifest(s3Put('lab-manifests', 'fc/late.json'));
+    await app.pump();
+    const [batch] = (await app.batches.listRecent({})).items;
+    const started = (await app.launches.listByBatch(batch?.batchId ?? '')).items;
+    expect(started.every((launch) => launch.status === 'SUBMITTED' && launch.runId)).toBe(true);
+    const stale = started.map((launch) => ({
+      ...launch,
+      status: 'REGISTERED' as const,
+      runId: undefined,
+      statusHistory: [{ status: 'REGISTERED' as const, at: launch.createdAt, source: 'gwm' as const }],
+      revision: 1,
+    }));
+    const fresh = { ...stale[0], sampleId: 'S9999', launchId: `${batch?.batchId}/S9999` } as Launch;
+    // Act: A's chunk lands now
+    await app.launches.putMany([...stale, fresh]);
+    // Assess: the started launches are untouched, a launch not yet written is written
+    const after = (await app.launches.listByBatch(batch?.batchId ?? '')).items;
+    for (const launch of started) {
+      expect(after.find((item) => item.launchId === launch.launchId)).toEqual(launch);
+    }
+    expect(after.find((item) => item.sampleId === 'S9999')?.status).toBe('REGISTERED');
+  });
+
+  it('rejects at intake a sample whose launch item would pass the item limit, writing nothing', async () => {
+    // Prepare: the third sample carries 410 KB of parameters
+    app = await makeTestApp();
+    const manifest = crashManifest(3);
+    const samples = manifest.samples.map((sample, index) =>
+      index === 2 ? { ...sample, parameters: { panel: 'ACGT'.repeat(102_500) } } : sample,
+    );
+    app.upload('lab-manifests', 'fc/big-sample.json', { ...manifest, samples });
+    // Act
+    await app.onManifest(s3Put('lab-manifests', 'fc/big-sample.json'));
+    await app.pump();
+    // Assess: rejected with the sample's path and size, people told, no launch written
+    const [batch] = (await app.batches.listRecent({})).items;
+    expect(batch?.status).toBe('REJECTED');
+    expect(batch?.problems).toEqual([
+      {
+        path: '$.samples[2]',
+        code: 'SAMPLE_TOO_LARGE',
+        message: expect.stringMatching(/sample "S0002" makes a launch item of 410\d{3} bytes/),
+      },
+    ]);
+    expect(app.notices).toEqual([
+      expect.objectContaining({ kind: 'manifest-rejected', batchId: batch?.batchId, problemCount: 1 }),
+    ]);
+    expect((await app.launches.listByBatch(batch?.batchId ?? '')).items).toHaveLength(0);
+    expect(app.omics.startRunCalls).toHaveLength(0);
+  });
+
   it('rejects a manifest over the size limit without reading it', async () => {
     app = await makeTestApp({ intake: { limits: { maxSamples: 10_000, maxBytes: 1_000 } } });
     const outcome = await registerManifest(

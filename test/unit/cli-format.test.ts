@@ -91,6 +91,40 @@ describe('CSV output', () => {
   });
 });
 
+describe('CSV output opened in a spreadsheet', () => {
+  it('neutralises text cells a spreadsheet would run as a formula (= + - @ tab CR)', () => {
+    expect(csvField('=HYPERLINK("http://x","y")')).toBe(`"'=HYPERLINK(""http://x"",""y"")"`);
+    expect(csvField('+cmd')).toBe(`"'+cmd"`);
+    expect(csvField('-2+3')).toBe(`"'-2+3"`);
+    expect(csvField('@SUM(A1)')).toBe(`"'@SUM(A1)"`);
+    expect(csvField('\t=1')).toBe(`"'\t=1"`);
+    expect(csvField('\r=1')).toBe(`"'\r=1"`);
+    expect(csvField('a=b')).toBe('a=b');
+  });
+
+  it('leaves real numbers alone, negative ones too, but not text that looks like one', () => {
+    expect(csvField(-3)).toBe('-3');
+    expect(csvField(-0.5)).toBe('-0.5');
+    expect(csvField('-3')).toBe(`"'-3"`);
+  });
+
+  it('neutralises a batch name and a failure reason in the history export', () => {
+    const row: LaunchRow = {
+      batchId: 'b1',
+      batchName: '=1+2',
+      sampleId: 'S1',
+      launchId: 'b1/S1',
+      workflowId: '1234567',
+      attempt: 1,
+      status: 'FAILED',
+      current: true,
+      failureReason: '@import',
+    };
+    const [, line] = toCsv({ kind: 'launches', rows: [row] }).split('\r\n');
+    expect(line).toBe(`b1/S1,b1,"'=1+2",S1,1234567,1,true,FAILED,,,,,"'@import"`);
+  });
+});
+
 describe('time bounds', () => {
   it('reads spans back from now', () => {
     expect(parseTimeBound('24h', NOW, 'since')).toBe('2026-11-19T12:00:00.000Z');
