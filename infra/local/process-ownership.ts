@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
@@ -34,28 +34,6 @@ export function isSameProcess(pid: number, argv: readonly string[]): boolean {
   return (
     current !== undefined && current.length === argv.length && current.every((part, i) => part === argv[i])
   );
-}
-
-/** Processes whose working directory is `dir` or under it (Linux): workflow processes of a run folder. */
-export function processesWorkingIn(dir: string): number[] {
-  let names: string[];
-  try {
-    names = readdirSync('/proc');
-  } catch {
-    return [];
-  }
-  const prefix = dir.endsWith('/') ? dir : `${dir}/`;
-  const pids: number[] = [];
-  for (const name of names) {
-    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
-    try {
-      const cwd = readlinkSync(`/proc/${name}/cwd`);
-      if (cwd === dir || cwd.startsWith(prefix)) pids.push(Number(name));
-    } catch {
-      // gone, or not ours to look at
-    }
-  }
-  return pids;
 }
 
 /**

@@ -8,6 +8,7 @@ import type { S3Event, S3EventRecord } from 'aws-lambda';
 import S3rver from 's3rver';
 import { DUMMY_ACCOUNT } from 's3rver/lib/models/account.js';
 import { createEventRouter, describeError, type LocalLog } from './event-router.js';
+import { notificationId, openNotificationJournal } from './s3-notification-journal.js';
 
 export const LOCAL_S3_REGION = 'us-east-1';
 /** Accepted by the local S3 only (it checks signatures against them); they open nothing on AWS. */
@@ -24,6 +25,11 @@ export interface LocalS3Notifications {
   deadLetterFile: string;
   /** Wait before retry number `attempt` (1 or 2). Default 100 ms, then 200 ms. */
   retryDelayMs?: (attempt: number) => number;
+  /**
+   * Where events owed to the handler are kept until handled or dead-lettered, so a server started
+   * again on the same folder delivers what a killed one did not (`redeliverPending`).
+   */
+  journalFile?: string;
 }
 
 export interface LocalS3Options {
@@ -44,6 +50,11 @@ export interface LocalS3 {
   client: S3Client;
   /** Resolves when every notification emitted so far has been handled or dead-lettered. */
   settle(): Promise<void>;
+  /**
+   * Delivers again the events an earlier server on the journal took and did not finish; call it
+   * once the handler is ready. Returns how many.
+   */
+  redeliverPending(): number;
   /** Finishes the deliveries in flight, then closes the server. */
   stop(): Promise<void>;
 }
@@ -130,6 +141,27 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   const client = new S3Client(localS3ClientConfig(endpoint));
 
   const notifications = options.notifications;
+  const journal =
+    notifications?.journalFile === undefined
+      ? undefined
+      : await openNotificationJournal(notifications.journalFile);
+  // Calls per event, so the last failed one (dead-lettered by the router) is marked done too.
+  const calls = new Map<string, number>();
+  async function deliver(handler: (event: S3Event) => Promise<void>, event: S3Event): Promise<void> {
+    const id = notificationId(event);
+    const call = (calls.get(id) ?? 0) + 1;
+    calls.set(id, call);
+    try {
+      await handler(event);
+    } catch (error) {
+      if (call <= S3_NOTIFICATION_RETRY_ATTEMPTS) throw error;
+      calls.delete(id);
+      await journal?.done(event);
+      throw error;
+    }
+    calls.delete(id);
+    await journal?.done(event);
+  }
   const router = notifications
     ? createEventRouter({
         rules: [
@@ -137,7 +169,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
             name: NOTIFICATION_RULE,
             pattern: notificationPattern(notifications),
             retryAttempts: S3_NOTIFICATION_RETRY_ATTEMPTS,
-            target: (event) => notifications.handler(event as S3Event),
+            target: (event) => deliver(notifications.handler, event as S3Event),
           },
         ],
         deadLetterFile: notifications.deadLetterFile,
@@ -156,7 +188,10 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
       const pending = (async () => {
         if (request) await responseSent(request.response);
         const event = await toS3Event(notification, request, sequencer, s3rver.store);
-        if (event) router.put(event);
+        if (event) {
+          await journal?.add(event);
+          router.put(event);
+        }
       })()
         .catch((error: unknown) => {
           log('error', 'local S3: could not build an event notification', {
@@ -197,6 +232,11 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     port: address.port,
     client,
     settle,
+    redeliverPending() {
+      const owed = journal?.pending.splice(0) ?? [];
+      for (const event of owed) router?.put(event);
+      return owed.length;
+    },
     stop() {
       stopped ??= stop();
       return stopped;

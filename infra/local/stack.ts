@@ -203,6 +203,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           await onManifestUploaded(event);
         },
         deadLetterFile: join(dirs.deadLetters, 'intake.jsonl'),
+        journalFile: options.persist === false ? undefined : join(stateDir, 's3-notifications.jsonl'),
       },
       log,
     });
@@ -330,6 +331,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       newOwner: randomUUID,
       notifier,
     });
+    // Uploads a killed stack had not finished handling (a manifest registered halfway).
+    const redelivered = localS3.redeliverPending();
+    if (redelivered > 0) log('info', 'delivering S3 events an earlier stack did not finish', { redelivered });
 
     const reconcilerHandler = makeReconcilerHandler({
       reconciler: deps.reconciler,

@@ -136,7 +136,7 @@ describe('gwm up restarted mid-batch', () => {
     const done = await waitForBatch(
       { batches: makeBatchRepository(entities), launches: makeLaunchRepository(entities) },
       batchId,
-      { timeoutMs: 120_000, done: finishedAndNotified },
+      { timeoutMs: 180_000, done: finishedAndNotified },
     ).catch((error: Error) => {
       throw new Error(`${error.message}\n${third.output()}`);
     });
@@ -180,7 +180,8 @@ describe('gwm up restarted mid-batch', () => {
     await sleep(500);
     expect(processesUsing(stateDir)).toEqual([]);
     expect(processesIn(stateDir)).toEqual([]);
-  });
+    // Three stack starts and a 40-sample batch of real workflow processes on a shared two-core machine
+  }, 420_000);
 });
 
 interface EngineRun {

@@ -30,6 +30,7 @@ const workflows: Record<string, LocalWorkflow> = {
     command: process.execPath,
     args: () => ['-e', 'setTimeout(() => {}, 30_000)'],
   },
+  '2000400': { name: 'simulated-long', simulate: () => ({ runningMs: 60_000, status: 'COMPLETED' }) },
   '2000300': { name: 'quick', command: process.execPath, args: () => ['-e', 'console.log("done")'] },
 };
 
@@ -142,6 +143,25 @@ describe('local engine restarted on the same runs folder', () => {
     expect(second.engine.runs()).toHaveLength(1);
     const got = await second.client.send(new GetRunCommand({ id: made.id }));
     expect(got.status).toBe('COMPLETED');
+  });
+
+  it('stops at once while a simulated run it carried on is still running, and leaves it to the next engine', async () => {
+    // Prepare
+    const runsDir = await runsFolder();
+    const first = await start(runsDir, []);
+    const made = await first.client.send(new StartRunCommand(request({ workflowId: '2000400' })));
+    await waitFor(() => first.engine.runs().find((run) => run.status === 'RUNNING'), 'the run to be RUNNING');
+    await first.engine.stop();
+    const second = await start(runsDir, []);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+    // Act
+    const began = Date.now();
+    await second.engine.stop();
+
+    // Assess
+    expect(Date.now() - began).toBeLessThan(2_000);
+    expect((await readRunStore(runsDir)).map((run) => [run.id, run.status])).toEqual([[made.id, 'RUNNING']]);
   });
 
   it('ends a run whose program it had to stop FAILED "engine restarted", with its event, and leaves no process behind', async () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isSameProcess, processesWorkingIn, terminate } from '../process-ownership.js';
+import { isSameProcess, terminate } from '../process-ownership.js';
 import { ApiError, optionalString, parseStartRun, startEngineApi } from './engine-api.js';
 import { fromStored, openRunStore, type StoredRun, TERMINAL_STATUSES, toStored } from './run-store.js';
 import {
@@ -143,7 +143,13 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
     finish(run, 'COMPLETED', {});
   }
 
-  const hooks: RunnerHooks = { emitStatus, finish, complete };
+  /** The run's process as soon as it exists, so a later engine can stop it if this one is killed. */
+  function recordProcess(run: RunState) {
+    if (stopping) return;
+    store.saveNow(toStored(snapshot(run), { cancelRequested: run.cancelRequested, plan: run.plan }));
+  }
+
+  const hooks: RunnerHooks = { emitStatus, finish, complete, recordProcess };
 
   async function launch(run: RunState) {
     emitStatus(run, 'PENDING');
@@ -167,19 +173,23 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
     if (workflow !== undefined) return runProcess(run, workflow, hooks);
   }
 
-  /** What an earlier engine left in progress: carried on where it can be, ended where it cannot. */
+  /**
+   * What an earlier engine left in progress: carried on where it can be (not awaited: a simulated
+   * run takes its time), ended where it cannot.
+   */
   async function recover(run: RunState) {
     if (run.cancelRequested) return finish(run, 'CANCELLED', { statusMessage: 'Run cancelled' });
     const workflow = run.workflow;
     if (workflow !== undefined && 'simulate' in workflow) {
-      if (run.status === 'PENDING' || run.plan === undefined) return launch(run);
-      return runSimulated(run, run.plan, hooks);
+      if (run.status === 'PENDING' || run.plan === undefined) void launch(run);
+      else void runSimulated(run, run.plan, hooks);
+      return;
     }
-    // A program cannot be carried on by another engine: whatever is left of it is stopped.
+    // A program cannot be carried on by another engine: whatever is left of it is stopped. Its
+    // pid and argv were saved as it started, so a pid reused by another program is left alone.
     if (run.pid !== undefined && run.argv !== undefined && isSameProcess(run.pid, run.argv)) {
       await terminate(run.pid, { group: true });
     }
-    for (const pid of processesWorkingIn(run.runDir)) await terminate(pid, { group: true });
     const message = 'The local engine restarted while the run was in progress; the run was stopped';
     finish(run, 'FAILED', { failureReason: ENGINE_RESTARTED, statusMessage: message });
   }

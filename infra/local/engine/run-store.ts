@@ -1,3 +1,4 @@
+import { appendFileSync } from 'node:fs';
 import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LocalRun, LocalRunStatus } from './types.js';
@@ -43,6 +44,8 @@ export interface RunStore {
   unconfirmed: ReadonlySet<string>;
   /** Appends the run as it is now; resolves once it is on disk. */
   save(run: StoredRun): Promise<void>;
+  /** Appends the run synchronously (a process id, which must be on disk before anything else happens). */
+  saveNow(run: StoredRun): void;
   /** Records that this engine stopped cleanly: every status it saved was handed over. */
   close(): Promise<void>;
 }
@@ -92,6 +95,10 @@ export async function openRunStore(runsDir: string): Promise<RunStore> {
       buffer.push(line({ kind: 'run', life, run }));
       return flush();
     },
+    saveNow(run) {
+      // One write of one line with O_APPEND: it lands whole, before or after a buffered flush.
+      appendFileSync(file, line({ kind: 'run', life, run }));
+    },
     async close() {
       buffer.push(line({ kind: 'stop', life, at: new Date().toISOString() }));
       await flush();
@@ -123,6 +130,12 @@ async function readStore(file: string) {
     lastLife = Math.max(lastLife, parsed.life);
     if (parsed.kind === 'stop') stopped.add(parsed.life);
     if (parsed.kind === 'run') {
+      // A process id saved at spawn may be followed by an older snapshot of the run flushed later.
+      const before = runs.get(parsed.run.id);
+      if (before?.pid !== undefined && parsed.run.pid === undefined) {
+        parsed.run.pid = before.pid;
+        parsed.run.argv = before.argv;
+      }
       runs.set(parsed.run.id, parsed.run);
       lastChange.set(parsed.run.id, parsed.life);
     }

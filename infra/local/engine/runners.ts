@@ -40,6 +40,8 @@ export interface RunnerHooks {
   finish(run: RunState, status: LocalRunStatus, details: FinishDetails): void;
   /** Exports the outputs (when the engine is asked to), then COMPLETED. */
   complete(run: RunState): Promise<void>;
+  /** Saves the run's pid and argv at once (synchronously), before the program can be left behind. */
+  recordProcess(run: RunState): void;
 }
 
 /** The real API caps failure reasons; a long stderr line would otherwise flood GetRun and events. */
@@ -76,6 +78,11 @@ export async function runProcess(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   run.child = child;
+  if (child.pid !== undefined) {
+    run.pid = child.pid;
+    run.argv = [workflow.command, ...args];
+    hooks.recordProcess(run);
+  }
   let stderrTail = '';
   child.stdout.pipe(log, { end: false });
   child.stderr.on('data', (chunk: Buffer) => {
@@ -85,8 +92,6 @@ export async function runProcess(
   });
   let spawnError: Error | undefined;
   child.once('spawn', () => {
-    run.pid = child.pid;
-    run.argv = [workflow.command, ...args];
     run.startTime = new Date();
     hooks.emitStatus(run, 'RUNNING');
   });
