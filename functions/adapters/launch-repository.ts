@@ -98,8 +98,9 @@ export function makeLaunchRepository(
           ].join(' AND '),
         )
         .go({ response: 'none' });
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
+    } catch {
+      // A lost condition means it changed or is noted already; any other failure (throttling) only
+      // costs the note: the item was reported, and a failed note never fails the read.
     }
   };
 

@@ -54,7 +54,8 @@ export class Tracking extends Construct {
       logRetention: props.logRetention,
       table: props.table,
       // The launch by run id (gsi1), by key, and its conditional rewrite.
-      tableAccess: { actions: ['GetItem', 'Query', 'PutItem'], indexes: ['gsi1'] },
+      // UpdateItem: the note on an item a console edit made unreadable (nothing else).
+      tableAccess: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem'], indexes: ['gsi1'] },
     });
     // GetRun for an event that overtook the launcher's write, and for a failed run's reason and log.
     allowRunReads(this.tracker.role, this);
@@ -89,7 +90,7 @@ export class Tracking extends Construct {
       table: props.table,
       // Stale launches and batches mid-send (gsi4), their repair (conditional puts), the token
       // buckets, a resent notice's failed samples (the batch's launches by key).
-      tableAccess: { actions: ['GetItem', 'Query', 'PutItem'], indexes: ['gsi4'] },
+      tableAccess: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem'], indexes: ['gsi4'] },
     });
     props.notifications.grantSend(this.reconciler.role);
     allowRunReads(this.reconciler.role, this);
