@@ -32,9 +32,10 @@ export function refuseEdit(launch: Launch, typed: string, now: Date): Launch {
 /**
  * A cancel, asked by typing CANCEL or kept from one (`cancelRequestedAt`). A launch with no run
  * yet ends CANCELLED here; one with a run keeps its status and the engine's CANCELLED event ends
- * it like any run; one whose StartRun is in progress keeps the request until its run id is known.
+ * it like any run; one whose StartRun is in progress keeps the request until its run id is known
+ * (undefined: nothing for the cancel to do yet, decide the launch as usual).
  */
-export function decideCancel(launch: Launch, now: Date): LaunchDecision {
+export function decideCancel(launch: Launch, now: Date): LaunchDecision | undefined {
   const at = now.toISOString();
   const was = effectiveStatus(launch);
   const typed = launch.status === 'CANCEL';
@@ -76,8 +77,10 @@ export function decideCancel(launch: Launch, now: Date): LaunchDecision {
     };
   }
   // SUBMITTING: a launcher is between its claim and StartRun's answer; the run id it records
-  // brings the request back to the launcher (its stream filter sees `cancelRequestedAt`).
-  if (!typed) return { kind: 'skip', reason: 'cancel requested; waiting for the run id' };
+  // brings the request back to the launcher (its stream filter sees `cancelRequestedAt`). With the
+  // request recorded, the launch is decided as any SUBMITTING one: a dead launcher's claim is taken
+  // over (same requestId), so the run it may have made is found and then cancelled.
+  if (!typed) return undefined;
   const note =
     `Cancel requested at ${requestedAt}: StartRun is in progress; the run is cancelled as soon as ` +
     'its id is known.';

@@ -70,7 +70,8 @@ export function decideLaunch(launch: Launch, ctx: ClaimContext): LaunchDecision 
     return { kind: 'refuse-edit', next: refuseEdit(launch, edit.typed, ctx.now), typed: edit.typed };
   }
   if (launch.status === 'CANCEL' || (launch.status !== 'RETRY' && launch.cancelRequestedAt)) {
-    return decideCancel(launch, ctx.now);
+    const cancel = decideCancel(launch, ctx.now);
+    if (cancel) return cancel;
   }
   switch (launch.status) {
     case 'QUEUED':

@@ -144,6 +144,20 @@ describe('cancel', () => {
     expect(next).toMatchObject({ kind: 'cancel', runId: '2101313' });
   });
 
+  it("takes over a dead launcher's claim of a launch with a pending cancel, so its run is found and cancelled", () => {
+    const pending = decideLaunch(typed(claimed(), 'CANCEL'), claim);
+    if (pending.kind !== 'cancel') throw new Error('expected a pending cancel');
+    // The claimant is still at work: wait for the run id it records
+    expect(decideLaunch(pending.next, claim)).toMatchObject({ kind: 'skip' });
+    // Its lease ran out (it died): the same attempt and requestId are sent again
+    const later = { ...claim, now: new Date(now.getTime() + 120_000), claimToken: 'token-2' };
+    expect(decideLaunch(pending.next, later)).toMatchObject({
+      kind: 'claim',
+      takeover: true,
+      next: { status: 'SUBMITTING', requestId: 'b1/NA12878/1', cancelRequestedAt: now.toISOString() },
+    });
+  });
+
   it('keeps a CANCEL a StartRun answer overtakes, as a pending request', () => {
     const edited = typed(claimed(), 'CANCEL');
     const recorded = recordSubmission(edited, { runId: '2101313' }, now);
