@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { registerCancel } from './commands/cancel.js';
 import { registerHistory } from './commands/history.js';
 import { registerLogs } from './commands/logs.js';
 import { registerRetry } from './commands/retry.js';
@@ -88,6 +89,7 @@ Examples:
   registerStatus(program, ctx);
   registerHistory(program, ctx);
   registerRetry(program, ctx);
+  registerCancel(program, ctx);
   registerLogs(program, ctx);
   registerWorkflows(program, ctx);
   for (const register of extra) register(program);

@@ -1,5 +1,5 @@
 import type { Batch, BatchCounts, QcState } from './batch.js';
-import { isTerminal, type Launch, type LaunchStatus, qcLaunchIdFor } from './launch.js';
+import { effectiveStatus, isTerminal, type Launch, type LaunchStatus, qcLaunchIdFor } from './launch.js';
 import type { QcPolicy } from './manifest/types.js';
 import type { BatchOutcome } from './notifications.js';
 
@@ -45,7 +45,9 @@ export function countOutcome(mark: OutcomeMark | undefined, launch: Launch): Cou
   });
   if (mark && mark.attempt > launch.attempt) return { kind: 'unchanged', reason: 'an earlier attempt' };
 
-  const outcome = isTerminal(launch.status) ? OUTCOME_OF[launch.status] : undefined;
+  // What gwm recorded: a terminal status a person typed over a running launch is not an outcome.
+  const status = effectiveStatus(launch);
+  const outcome = isTerminal(status) ? OUTCOME_OF[status] : undefined;
   const previous = mark && mark.outcome !== 'NONE' ? mark.outcome : undefined;
   // Counted once per attempt, whether the aggregator sees the new attempt running or only finished.
   const retry = mark !== undefined && mark.attempt < launch.attempt ? { retries: 1 } : {};

@@ -1,5 +1,8 @@
+import { decideCancel, refuseEdit } from './console-requests.js';
 import {
+  consoleEditOf,
   effectiveStatus,
+  historyEntry as entry,
   isTerminal,
   type Launch,
   type LaunchStatus,
@@ -8,7 +11,7 @@ import {
   type RunStatus,
   requestIdFor,
   runNameFor,
-  type StatusSource,
+  touchLaunch as touch,
   withHistory,
 } from './launch.js';
 
@@ -39,6 +42,14 @@ const RANK: Partial<Record<LaunchStatus, number>> = {
 export type LaunchDecision =
   | { kind: 'claim'; next: Launch; retry: boolean; takeover: boolean }
   | { kind: 'refuse-retry'; next: Launch }
+  /** A status a person typed that gwm does not accept: `next` puts the recorded one back. */
+  | { kind: 'refuse-edit'; next: Launch; typed: string }
+  /**
+   * A cancel: with `runId`, CancelRun first, then `next` (the launch ends through the engine's
+   * events); without, `next` alone (ended CANCELLED, or the request kept until the run id is known).
+   */
+  | { kind: 'cancel'; next: Launch; runId?: string }
+  | { kind: 'refuse-cancel'; next: Launch }
   | { kind: 'skip'; reason: string };
 
 export interface ClaimContext {
@@ -48,20 +59,20 @@ export interface ClaimContext {
   leaseMs: number;
 }
 
-function touch(launch: Launch, now: Date, changes: Partial<Launch>): Launch {
-  return { ...launch, ...changes, updatedAt: now.toISOString(), revision: launch.revision + 1 };
-}
-
-function entry(status: LaunchStatus, at: Date | string, source: StatusSource) {
-  return { status, at: typeof at === 'string' ? at : at.toISOString(), source };
-}
-
 /**
  * What the launcher does with a launch it was told about. A claim moves it to SUBMITTING for one
  * attempt; only the writer whose conditional write lands may call StartRun.
  */
 export function decideLaunch(launch: Launch, ctx: ClaimContext): LaunchDecision {
   const claimExpiresAt = new Date(ctx.now.getTime() + ctx.leaseMs).toISOString();
+  const edit = consoleEditOf(launch);
+  if (edit.kind === 'refused') {
+    return { kind: 'refuse-edit', next: refuseEdit(launch, edit.typed, ctx.now), typed: edit.typed };
+  }
+  if (launch.status === 'CANCEL' || (launch.status !== 'RETRY' && launch.cancelRequestedAt)) {
+    const cancel = decideCancel(launch, ctx.now);
+    if (cancel) return cancel;
+  }
   switch (launch.status) {
     case 'QUEUED':
     case 'THROTTLED': {
@@ -131,6 +142,7 @@ function decideRetry(launch: Launch, ctx: ClaimContext, claimExpiresAt: string):
     submittedAt: undefined,
     finishedAt: undefined,
     throttledCount: undefined,
+    cancelRequestedAt: undefined,
     note: `Retry requested at ${ctx.now.toISOString()}: attempt ${attempt} replaces attempt ${launch.attempt} (${was}).`,
     claimToken: ctx.claimToken,
     claimExpiresAt,
@@ -152,7 +164,7 @@ export function recordSubmission(launch: Launch, run: SubmittedRun, now: Date): 
     runUuid: run.runUuid ?? launch.runUuid,
     runArn: run.runArn ?? launch.runArn,
   };
-  if (launch.status === 'SUBMITTING') {
+  if (effectiveStatus(launch) === 'SUBMITTING') {
     return {
       kind: 'changed',
       next: touch(launch, now, {
@@ -182,7 +194,7 @@ export function recordSubmission(launch: Launch, run: SubmittedRun, now: Date): 
 
 /** The engine is throttling or unavailable: hand the launch back to the queue, same attempt. */
 export function recordDeferral(launch: Launch, reason: string, now: Date): Transition | Ignored {
-  if (launch.status !== 'SUBMITTING') {
+  if (effectiveStatus(launch) !== 'SUBMITTING') {
     return { kind: 'ignored', reason: 'conflict', detail: `launch is ${launch.status}` };
   }
   return {
@@ -205,7 +217,7 @@ export function recordLaunchFailure(
   message: string,
   now: Date,
 ): Transition | Ignored {
-  if (launch.status !== 'SUBMITTING') {
+  if (effectiveStatus(launch) !== 'SUBMITTING') {
     return { kind: 'ignored', reason: 'conflict', detail: `launch is ${launch.status}` };
   }
   return {
@@ -291,8 +303,9 @@ export function applyRunStatus(launch: Launch, obs: RunObservation, now: Date): 
  * dead-letter queue. Rewriting it (same status, next revision) sends the launcher a fresh record.
  */
 export function requeue(launch: Launch, reason: string, now: Date): Transition | Ignored {
-  if (launch.status !== 'QUEUED' && launch.status !== 'THROTTLED') {
-    return ignored('conflict', `launch is ${launch.status}`);
+  const current = effectiveStatus(launch);
+  if (current !== 'QUEUED' && current !== 'THROTTLED') {
+    return ignored('conflict', `launch is ${current}`);
   }
   const note = `Re-queued at ${now.toISOString()}: ${reason}`.slice(0, FAILURE_REASON_MAX);
   return { kind: 'changed', next: touch(launch, now, { note }) };

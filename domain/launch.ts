@@ -2,7 +2,8 @@ import type { StorageType, WorkflowType } from './workflow.js';
 
 /**
  * Launch states. REGISTERED launches exist but are not launchable until their batch is fully
- * registered (QUEUED). RETRY is never written by gwm: a person sets it in the console.
+ * registered (QUEUED). RETRY and CANCEL are never written by gwm: a person sets them in the
+ * console to ask for something (see REQUEST_STATUSES).
  */
 export const LAUNCH_STATUSES = [
   'REGISTERED',
@@ -20,6 +21,7 @@ export const LAUNCH_STATUSES = [
   'DELETED',
   'LAUNCH_FAILED',
   'RETRY',
+  'CANCEL',
 ] as const;
 export type LaunchStatus = (typeof LAUNCH_STATUSES)[number];
 
@@ -49,11 +51,24 @@ export const RETRYABLE_STATUSES: ReadonlySet<LaunchStatus> = new Set([
   'DELETED',
   'LAUNCH_FAILED',
 ]);
-/** Statuses the launcher acts on (the stream filter in functions/event-sources.ts uses this list). */
-export const LAUNCHABLE_STATUSES = [
-  'QUEUED',
-  'THROTTLED',
-  'RETRY',
+/** What a person may ask for by typing it into `status` (any case, surrounding spaces allowed). */
+export const REQUEST_STATUSES = ['RETRY', 'CANCEL'] as const satisfies readonly LaunchStatus[];
+export type RequestStatus = (typeof REQUEST_STATUSES)[number];
+
+/**
+ * The statuses gwm writes while a launch is on its way. The launcher's stream filter
+ * (functions/event-sources.ts) lets through every other status, so whatever a person types
+ * (a request, a typo, a status gwm alone may set) reaches the launcher, which acts on it or puts
+ * it back with a note.
+ */
+export const IN_FLIGHT_STATUSES = [
+  'REGISTERED',
+  'SUBMITTING',
+  'SUBMITTED',
+  'PENDING',
+  'STARTING',
+  'RUNNING',
+  'STOPPING',
 ] as const satisfies readonly LaunchStatus[];
 
 export type LaunchKind = 'SAMPLE' | 'QC';
@@ -108,6 +123,13 @@ export interface Launch {
   logExcerpt?: string;
   /** A readable explanation of the last thing gwm refused or deferred (for the console). */
   note?: string;
+  /**
+   * Read only, never stored by gwm: the text a person typed into `status` that is no launch status
+   * (`BOGUS`, `QUEUD`). `status` then holds the status gwm recorded, and the launcher puts it back.
+   */
+  typedStatus?: string;
+  /** A CANCEL not carried out yet: the launch waits for its run id (StartRun in progress). */
+  cancelRequestedAt?: string;
   statusHistory: StatusEntry[];
   attempts: PreviousAttempt[];
   claimToken?: string;
@@ -171,17 +193,68 @@ export function shortHash(text: string): string {
   return h1.toString(16).padStart(8, '0') + h2.toString(16).padStart(8, '0');
 }
 
+export function isRequest(status: LaunchStatus): status is RequestStatus {
+  return (REQUEST_STATUSES as readonly LaunchStatus[]).includes(status);
+}
+
 /**
- * The status a launch is really in. A person's RETRY edit overwrites `status`, so the last
- * status gwm recorded (the history) tells what the launch was before the edit.
+ * The status a launch is really in: the one gwm last recorded. Every gwm write bumps `revision`
+ * and appends to `statusHistory`; a console edit changes `status` alone. So the last history entry
+ * not made by a person tells the status gwm recorded, whatever was typed over it since (RETRY,
+ * CANCEL, COMPLETED on a running launch, BOGUS): events and decisions go on from there.
  */
 export function effectiveStatus(launch: Launch): LaunchStatus {
-  if (launch.status !== 'RETRY') return launch.status;
   for (let i = launch.statusHistory.length - 1; i >= 0; i--) {
     const entry = launch.statusHistory[i];
-    if (entry && entry.status !== 'RETRY') return entry.status;
+    if (entry && entry.source !== 'console' && !isRequest(entry.status)) return entry.status;
   }
-  return 'REGISTERED';
+  // No history (an item older than the history, or made by hand): trust the status unless it is a request.
+  return isRequest(launch.status) ? 'REGISTERED' : launch.status;
+}
+
+export type ConsoleEdit =
+  | { kind: 'none' }
+  | { kind: 'request'; request: RequestStatus }
+  /** A status gwm does not take from a person: put back, with a note. */
+  | { kind: 'refused'; typed: string };
+
+/** What a person's edit of `status` asks for, if the stored status is not the one gwm recorded. */
+export function consoleEditOf(launch: Launch): ConsoleEdit {
+  if (launch.typedStatus !== undefined) return { kind: 'refused', typed: launch.typedStatus };
+  if (isRequest(launch.status)) return { kind: 'request', request: launch.status };
+  if (launch.status !== effectiveStatus(launch)) return { kind: 'refused', typed: launch.status };
+  return { kind: 'none' };
+}
+
+export function historyEntry(status: LaunchStatus, at: Date | string, source: StatusSource): StatusEntry {
+  return { status, at: typeof at === 'string' ? at : at.toISOString(), source };
+}
+
+/**
+ * The next revision of a launch, as every gwm write makes it. A status a person typed that gwm
+ * does not accept never survives a gwm write (the recorded status is put back); a CANCEL that a
+ * status-changing write overtakes is kept as `cancelRequestedAt`, so the request is not lost.
+ */
+export function touchLaunch(launch: Launch, now: Date, changes: Partial<Launch>): Launch {
+  const next: Launch = {
+    ...launch,
+    ...changes,
+    typedStatus: undefined,
+    updatedAt: now.toISOString(),
+    revision: launch.revision + 1,
+  };
+  if (changes.status === undefined && consoleEditOf(launch).kind === 'refused') {
+    next.status = effectiveStatus(launch);
+  }
+  if (
+    launch.status === 'CANCEL' &&
+    changes.status !== undefined &&
+    changes.status !== 'CANCEL' &&
+    !('cancelRequestedAt' in changes)
+  ) {
+    next.cancelRequestedAt = launch.cancelRequestedAt ?? now.toISOString();
+  }
+  return next;
 }
 
 export function isTerminal(status: LaunchStatus): boolean {

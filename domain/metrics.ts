@@ -18,6 +18,14 @@ export const METRICS = {
   launchFailed: 'LaunchFailed',
   retriesStarted: 'RetriesStarted',
   retriesRefused: 'RetriesRefused',
+  /** Console edits of `status` gwm does not accept (typos, statuses only gwm sets): put back with a note. */
+  editsRefused: 'ConsoleEditsRefused',
+  /** CANCEL requests carried out: a launch without a run ended, or CancelRun sent. */
+  cancelsApplied: 'CancelsApplied',
+  /** CANCEL requests refused (the launch had finished, or HealthOmics refused CancelRun). */
+  cancelsRefused: 'CancelsRefused',
+  /** Items that fail their schema (a console edit broke them): skipped and reported, never blocking others. */
+  itemsUnreadable: 'ItemsUnreadable',
   statusApplied: 'StatusApplied',
   statusIgnored: 'StatusIgnored',
   /** Milliseconds from a run status event's time to its status being applied to the launch. */

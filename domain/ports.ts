@@ -12,6 +12,17 @@ export interface Page<T> {
   items: T[];
   /** Pass back to get the next page; absent on the last page. */
   cursor?: string;
+  /** Items that fail their schema: left out of `items` (and reported) instead of failing the page. */
+  skipped?: InvalidItem[];
+}
+
+/** A stored item gwm cannot read (a console edit broke it), named by its ids and what is wrong. */
+export interface InvalidItem {
+  entity: string;
+  /** The item's id (a launch id), or '?' when even that is unreadable. */
+  id: string;
+  batchId?: string;
+  issues: string;
 }
 
 export interface PageRequest {
@@ -26,6 +37,10 @@ export interface TimeRange {
   to?: string;
 }
 
+/**
+ * Launches as stored. Reads never fail a page for one unreadable item: it is left out, listed in
+ * `skipped` and reported; `get` of an unreadable item throws (CORRUPT_ITEM) after reporting it.
+ */
 export interface LaunchRepository {
   get(batchId: string, launchId: string): Promise<Launch | undefined>;
   /**
@@ -73,6 +88,11 @@ export type StartRunResult =
   | { ok: true; runId: string; runUuid?: string; runArn?: string }
   | { ok: false; retryable: boolean; throttled: boolean; code: string; message: string };
 
+export type CancelRunResult =
+  | { ok: true }
+  /** retryable: throttling or a fault (ask again later); otherwise the engine refused for good. */
+  | { ok: false; retryable: boolean; code: string; message: string };
+
 export interface RunDetails {
   runId: string;
   runUuid?: string;
@@ -101,6 +121,8 @@ export interface WorkflowEngine {
   getRun(runId: string): Promise<RunDetails | undefined>;
   /** Runs with exactly this name (ListRuns filters by name prefix; the adapter keeps exact matches). */
   listRunsByName(name: string): Promise<RunSummary[]>;
+  /** Asks the engine to stop the run; it then reports STOPPING and CANCELLED like any status. */
+  cancelRun(runId: string): Promise<CancelRunResult>;
 }
 
 export interface RunLogTail {

@@ -1,4 +1,4 @@
-import { LAUNCHABLE_STATUSES, TERMINAL_STATUSES } from '../domain/launch.js';
+import { IN_FLIGHT_STATUSES, TERMINAL_STATUSES } from '../domain/launch.js';
 import { RUN_STATUS_CHANGE_PATTERN } from '../domain/run-events.js';
 import { ENTITY_ATTRIBUTE, ENTITY_NAMES } from './adapters/entities.js';
 
@@ -7,20 +7,37 @@ import { ENTITY_ATTRIBUTE, ENTITY_NAMES } from './adapters/entities.js';
  * embedded runtime's stream pump and event router both read these objects; nothing copies them.
  */
 export const LAUNCHER_EVENT_SOURCE = {
-  /** Filter criteria match the record's `dynamodb` key; a REMOVE has no NewImage and never matches. */
+  /**
+   * Filter criteria match the record's `dynamodb` key; a REMOVE has no NewImage and never matches.
+   * Filters cannot compare a record's old and new images, so a person's edit cannot be told from a
+   * gwm write here: the launcher reads the item and decides (domain/launch.ts `consoleEditOf`).
+   */
   filterPatterns: [
+    // Launchable (QUEUED, THROTTLED), requests (RETRY, CANCEL, in any case and with spaces), and
+    // whatever else a person types (typos, terminal statuses), to be put back with a note. Only the
+    // statuses gwm writes on the way to a run are left out, and gwm's own terminal writes cost one read.
     {
       dynamodb: {
         NewImage: {
           [ENTITY_ATTRIBUTE]: { S: [ENTITY_NAMES.launch] },
-          // People type RETRY by hand in the console: any case is accepted.
-          status: {
-            S: [
-              ...LAUNCHABLE_STATUSES.filter((status) => status !== 'RETRY'),
-              { 'equals-ignore-case': 'RETRY' },
-            ],
-          },
+          status: { S: [{ 'anything-but': [...IN_FLIGHT_STATUSES] }] },
         },
+      },
+    },
+    // A cancel waiting for its run id: the write that records the run brings it back.
+    {
+      dynamodb: {
+        NewImage: {
+          [ENTITY_ATTRIBUTE]: { S: [ENTITY_NAMES.launch] },
+          cancelRequestedAt: { S: [{ exists: true }] },
+        },
+      },
+    },
+    // An in-flight status typed over a finished launch (RUNNING on a FAILED one).
+    {
+      dynamodb: {
+        OldImage: { status: { S: [...TERMINAL_STATUSES] } },
+        NewImage: { [ENTITY_ATTRIBUTE]: { S: [ENTITY_NAMES.launch] } },
       },
     },
   ],

@@ -1,5 +1,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { METRICS } from '../domain/metrics.js';
+import { CorruptItemError } from './adapters/records.js';
 import type { Telemetry } from './adapters/telemetry.js';
 
 export interface LaunchRef {
@@ -44,8 +46,27 @@ function launchOf(record: DynamoDBRecord): LaunchRef | undefined {
   return batchId && launchId ? { batchId, launchId } : undefined;
 }
 
-function sequentialConsumer<T>(telemetry: Telemetry, handle: LaunchRecordHandler<T>) {
+/**
+ * A launch item a console edit made unreadable: its record is done with (retrying cannot fix it,
+ * and it must not hold back the records after it). The repository left a note on the item; the fix
+ * is a new change, hence a new record.
+ */
+function skipUnreadable<T>(handle: LaunchRecordHandler<T>): LaunchRecordHandler<T | undefined> {
+  return async (ref, telemetry) => {
+    try {
+      return await handle(ref, telemetry);
+    } catch (error) {
+      if (!(error instanceof CorruptItemError)) throw error;
+      telemetry.count(METRICS.itemsUnreadable);
+      telemetry.logger.warn('unreadable launch skipped', { issues: error.issues, code: error.code });
+      return undefined;
+    }
+  };
+}
+
+function sequentialConsumer<T>(telemetry: Telemetry, handleLaunch: LaunchRecordHandler<T>) {
   const { logger } = telemetry;
+  const handle = skipUnreadable(handleLaunch);
   const processor = new BatchProcessor(EventType.DynamoDBStreams);
 
   const handleRecord = async (record: DynamoDBRecord): Promise<T | undefined> => {
@@ -79,7 +100,8 @@ function sequentialConsumer<T>(telemetry: Telemetry, handle: LaunchRecordHandler
  * same launch after it are reported failed (they must not run ahead of it); the event source
  * resumes from the lowest one reported, as with the sequential consumer.
  */
-function parallelConsumer<T>(telemetry: Telemetry, handle: LaunchRecordHandler<T>, parallel: number) {
+function parallelConsumer<T>(telemetry: Telemetry, handleLaunch: LaunchRecordHandler<T>, parallel: number) {
+  const handle = skipUnreadable(handleLaunch);
   return async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
     const records = event.Records;
     const lanes = new Map<string, number[]>();

@@ -11,7 +11,8 @@ export interface LauncherHandlerDeps {
 }
 
 /**
- * DynamoDB Streams -> start runs for launches that became launchable (QUEUED, THROTTLED, RETRY).
+ * DynamoDB Streams -> start runs for launches that became launchable (QUEUED, THROTTLED, RETRY),
+ * carry out CANCEL, and put back any other status a person typed, with a note.
  */
 export function makeLauncherHandler(deps: LauncherHandlerDeps) {
   return makeLaunchStreamConsumer(
@@ -47,6 +48,22 @@ function report(telemetry: Telemetry, outcome: LaunchOutcome): void {
     case 'retry-refused':
       telemetry.count(METRICS.retriesRefused);
       logger.info('RETRY refused', { note: outcome.launch.note });
+      break;
+    case 'edit-refused':
+      telemetry.count(METRICS.editsRefused);
+      logger.warn('console edit refused and put back', { typed: outcome.typed, note: outcome.launch.note });
+      break;
+    case 'cancelled':
+      telemetry.count(METRICS.cancelsApplied);
+      if (outcome.runId) logger.appendKeys({ runId: outcome.runId });
+      logger.info(outcome.ended ? 'launch cancelled before a run' : 'cancel requested', {
+        status: outcome.launch.status,
+        note: outcome.launch.note,
+      });
+      break;
+    case 'cancel-refused':
+      telemetry.count(METRICS.cancelsRefused);
+      logger.info('CANCEL refused', { note: outcome.launch.note });
       break;
     case 'skipped':
       logger.debug('nothing to launch', { reason: outcome.reason });

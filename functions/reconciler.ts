@@ -55,10 +55,14 @@ export function makeReconcilerHandler(deps: ReconcilerHandlerDeps) {
         logger.info('launch repaired', { ...change });
       }
       for (const problem of report.errors) logger.warn('launch not reconciled', { ...problem });
-      const { changes: _changes, errors, ...summary } = report;
+      // Skipped, never blocking the sweep; each carries a note saying how to fix it.
+      count(METRICS.itemsUnreadable, report.unreadable.length);
+      for (const item of report.unreadable) logger.warn('unreadable launch skipped', { ...item });
+      const { changes: _changes, errors, unreadable, ...summary } = report;
       logger.info('reconciled', {
         ...summary,
         errors: errors.length,
+        unreadable: unreadable.length,
         notificationsResent: notifications.resent.length,
       });
       if (report.leftForNextRun > 0) {

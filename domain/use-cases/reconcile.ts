@@ -1,6 +1,6 @@
-import type { Launch, LaunchStatus } from '../launch.js';
+import { effectiveStatus, type Launch, type LaunchStatus } from '../launch.js';
 import { confirmStatus, type RunObservation, recordSubmission, requeue } from '../launch-transitions.js';
-import type { RunDetails } from '../ports.js';
+import type { InvalidItem, RunDetails } from '../ports.js';
 import { attemptFromTags, RUN_TAGS } from '../run-request.js';
 import { applyObservation, type ObservationDeps } from './apply-observation.js';
 import type { Pacer } from './pace.js';
@@ -66,6 +66,8 @@ export interface ReconcileReport {
   changes: ReconcileChange[];
   /** Launches that could not be reconciled this time (an engine or table fault); the next run tries again. */
   errors: Array<{ batchId: string; launchId: string; message: string }>;
+  /** Items a console edit made unreadable: skipped (the repository noted what is wrong on each). */
+  unreadable: InvalidItem[];
 }
 
 const PAGE = 100;
@@ -89,6 +91,7 @@ export async function reconcile(deps: ReconcilerDeps): Promise<ReconcileReport> 
     byStatus: {},
     changes: [],
     errors: [],
+    unreadable: [],
   };
   const started = deps.now();
   for (const status of RECONCILED_STATUSES) {
@@ -105,6 +108,7 @@ export async function reconcile(deps: ReconcilerDeps): Promise<ReconcileReport> 
         { to },
         { limit: Math.min(PAGE, budget), cursor },
       );
+      report.unreadable.push(...(page.skipped ?? []));
       for (const launch of page.items) {
         report.checked++;
         report.byStatus[status] = (report.byStatus[status] ?? 0) + 1;
@@ -151,7 +155,8 @@ async function countLeft(
 
 async function reconcileLaunch(deps: ReconcilerDeps, launch: Launch): Promise<ReconcileChange | undefined> {
   const now = deps.now();
-  switch (launch.status) {
+  // What gwm recorded: a status typed over it is put back by the write this makes.
+  switch (effectiveStatus(launch)) {
     case 'QUEUED':
     case 'THROTTLED': {
       const minutes = Math.round((now.getTime() - Date.parse(launch.updatedAt)) / MINUTE);
@@ -224,7 +229,15 @@ async function recoverSubmission(deps: ReconcilerDeps, launch: Launch): Promise<
     { batchId: launch.batchId, launchId: launch.launchId },
   );
   if (outcome.kind === 'skipped' || outcome.kind === 'retry-refused') return undefined;
-  return { ...ids(outcome.launch), action: 'resubmitted', from: launch.status, to: outcome.launch.status };
+  // A person's edit met on the way (a cancel, a typo put back) is a repair too, not a resubmission.
+  const resubmitted =
+    outcome.kind === 'started' || outcome.kind === 'deferred' || outcome.kind === 'launch-failed';
+  return {
+    ...ids(outcome.launch),
+    action: resubmitted ? 'resubmitted' : 'status',
+    from: launch.status,
+    to: outcome.launch.status,
+  };
 }
 
 async function findRunByName(

@@ -1,3 +1,5 @@
+import { cancelRefusedByEngine } from '../console-requests.js';
+import { RetryableError } from '../errors.js';
 import type { Launch } from '../launch.js';
 import {
   decideLaunch,
@@ -37,6 +39,12 @@ export type LaunchOutcome =
   | { kind: 'deferred'; launch: Launch; reason: string; throttles: number }
   | { kind: 'launch-failed'; launch: Launch; code: string; message: string; throttles: number }
   | { kind: 'retry-refused'; launch: Launch }
+  /** A status a person typed that gwm does not accept was put back, with a note. */
+  | { kind: 'edit-refused'; launch: Launch; typed: string }
+  /** ended: CANCELLED with no run; runId: CancelRun sent; neither: kept until the run id is known. */
+  | { kind: 'cancelled'; launch: Launch; ended: boolean; runId?: string }
+  /** CANCEL of a finished launch, or a CancelRun the engine refused: put back with a note. */
+  | { kind: 'cancel-refused'; launch: Launch }
   | { kind: 'skipped'; launchId: string; reason: string };
 
 export interface LaunchRef {
@@ -102,11 +110,41 @@ async function claim(deps: LauncherDeps, ref: LaunchRef): Promise<Claimed> {
     if (decision.kind === 'skip') {
       return { kind: 'done', outcome: { kind: 'skipped', launchId: ref.launchId, reason: decision.reason } };
     }
+    let next = decision.next;
+    let cancelRefused = false;
+    if (decision.kind === 'cancel' && decision.runId) {
+      // CancelRun before the write: a redelivered record finds the request still there and asks
+      // again (harmless), whereas a write first would lose the request if the call then failed.
+      const cancelled = await deps.engine.cancelRun(decision.runId);
+      if (!cancelled.ok && cancelled.retryable) {
+        throw new RetryableError(
+          'CANCEL_RUN_FAILED',
+          `CancelRun for run ${decision.runId} failed (${cancelled.code}: ${cancelled.message}); asked again on retry`,
+        );
+      }
+      if (!cancelled.ok) {
+        next = cancelRefusedByEngine(launch, cancelled.code, cancelled.message, deps.now());
+        cancelRefused = true;
+      }
+    }
     // A lost race means another launcher (or the tracker, or a person) wrote first: look again.
-    if ((await deps.launches.replace(launch, decision.next)) === 'conflict') continue;
-    if (decision.kind === 'refuse-retry')
-      return { kind: 'done', outcome: { kind: 'retry-refused', launch: decision.next } };
-    return { kind: 'claimed', launch: decision.next, retry: decision.retry };
+    if ((await deps.launches.replace(launch, next)) === 'conflict') continue;
+    switch (decision.kind) {
+      case 'refuse-retry':
+        return { kind: 'done', outcome: { kind: 'retry-refused', launch: next } };
+      case 'refuse-edit':
+        return { kind: 'done', outcome: { kind: 'edit-refused', launch: next, typed: decision.typed } };
+      case 'refuse-cancel':
+        return { kind: 'done', outcome: { kind: 'cancel-refused', launch: next } };
+      case 'cancel': {
+        const outcome: LaunchOutcome = cancelRefused
+          ? { kind: 'cancel-refused', launch: next }
+          : { kind: 'cancelled', launch: next, ended: next.status === 'CANCELLED', runId: decision.runId };
+        return { kind: 'done', outcome };
+      }
+      case 'claim':
+        return { kind: 'claimed', launch: next, retry: decision.retry };
+    }
   }
   return {
     kind: 'done',

@@ -43,7 +43,7 @@ export async function editLaunchItem(
   );
 }
 
-/** `SET #status = :s`: the one-attribute edit that asks for a retry (with 'RETRY'). */
+/** `SET #status = :s`: the one-attribute edit that asks for a retry ('RETRY') or a cancel ('CANCEL'). */
 export function setStatusEdit(status: string): ItemEdit {
   return {
     UpdateExpression: 'SET #status = :s',
@@ -58,4 +58,12 @@ export function requestRetry(
   launch: { batchId: string; launchId: string },
 ): Promise<void> {
   return editLaunchItem(target, launch, setStatusEdit('RETRY'));
+}
+
+/** Sets the launch's status to CANCEL; the launcher ends it, or asks the engine to cancel its run. */
+export function requestCancel(
+  target: ConsoleEditTarget,
+  launch: { batchId: string; launchId: string },
+): Promise<void> {
+  return editLaunchItem(target, launch, setStatusEdit('CANCEL'));
 }

@@ -8,7 +8,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Notifier, renderNotice } from '../../domain/notifications.js';
-import type { ObjectStore, RunLogReader } from '../../domain/ports.js';
+import type { InvalidItem, ObjectStore, RunLogReader } from '../../domain/ports.js';
 import type { CompletionDeps } from '../../domain/use-cases/aggregate-completion.js';
 import type { ResumeOptions } from '../../domain/use-cases/batch-notification.js';
 import { makePacer } from '../../domain/use-cases/pace.js';
@@ -54,6 +54,8 @@ export interface Overrides {
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
+  /** Told of every unreadable launch item the handlers meet (default: a warning in the log). */
+  onInvalidItem?: (item: InvalidItem) => void;
 }
 
 /**
@@ -65,7 +67,10 @@ export function buildDependencies(config: Config, overrides: Overrides = {}) {
   const dynamo = overrides.dynamo ?? new DynamoDBClient({ region, endpoint: config.DYNAMODB_ENDPOINT });
   const doc = makeDocumentClient(dynamo);
   const entities = makeEntities(doc, config.TABLE_NAME);
-  const launches = makeLaunchRepository(entities);
+  const launches = makeLaunchRepository(entities, {
+    annotateInvalid: true,
+    onInvalid: overrides.onInvalidItem ?? logInvalidItem,
+  });
   const batches = makeBatchRepository(entities);
   const profiles = makeProfileRepository(entities);
   const now = overrides.now ?? (() => new Date());
@@ -208,6 +213,14 @@ function makeConfiguredNotifier(config: Config): Notifier {
   }
   if (notifiers.length === 0) return makeLogNotifier();
   return notifiers.length === 1 && notifiers[0] ? notifiers[0] : makeFanOutNotifier(notifiers);
+}
+
+let itemLogger: Logger | undefined;
+
+/** Each unreadable item met, with its key and what is wrong (the handlers count them as ItemsUnreadable). */
+function logInvalidItem(item: InvalidItem): void {
+  itemLogger ??= new Logger({ serviceName: 'gwm-items' });
+  itemLogger.warn('unreadable item skipped', { ...item });
 }
 
 function makeLogNotifier(): Notifier {

@@ -52,6 +52,7 @@ export function makeEntities(client: DynamoDBDocumentClient, table: string) {
         logLocation: { type: 'string' },
         logExcerpt: { type: 'string' },
         note: { type: 'string' },
+        cancelRequestedAt: { type: 'string' },
         statusHistory: { type: 'any' },
         attempts: { type: 'any' },
         claimToken: { type: 'string' },

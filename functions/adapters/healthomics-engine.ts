@@ -1,4 +1,5 @@
 import {
+  CancelRunCommand,
   GetRunCommand,
   ListRunsCommand,
   OmicsClient,
@@ -8,7 +9,13 @@ import {
   StartRunCommand,
 } from '@aws-sdk/client-omics';
 import { RUN_STATUSES, type RunStatus } from '../../domain/launch.js';
-import type { RunDetails, RunSummary, StartRunResult, WorkflowEngine } from '../../domain/ports.js';
+import type {
+  CancelRunResult,
+  RunDetails,
+  RunSummary,
+  StartRunResult,
+  WorkflowEngine,
+} from '../../domain/ports.js';
 import type { RunRequest } from '../../domain/run-request.js';
 
 /** Engine errors that no retry will fix: the launch ends LAUNCH_FAILED with the engine's message. */
@@ -101,6 +108,17 @@ export function makeHealthOmicsEngine(options: HealthOmicsEngineOptions): Workfl
       return runs;
     },
 
+    async cancelRun(runId: string): Promise<CancelRunResult> {
+      try {
+        await client.send(new CancelRunCommand({ id: runId }));
+        return { ok: true };
+      } catch (error) {
+        // ConflictException: the run already ended (or is being cancelled); not found: it is gone.
+        const { retryable, code, message } = classify(error);
+        return { ok: false, retryable, code, message };
+      }
+    },
+
     async getRun(runId: string): Promise<RunDetails | undefined> {
       try {
         const run = await client.send(new GetRunCommand({ id: runId }));
@@ -129,7 +147,7 @@ export function makeHealthOmicsEngine(options: HealthOmicsEngineOptions): Workfl
   };
 }
 
-function classify(error: unknown): StartRunResult {
+function classify(error: unknown): Extract<StartRunResult, { ok: false }> {
   const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   const code = e.name ?? 'UnknownError';
   const message = e.message ?? String(error);

@@ -1,48 +1,149 @@
 import type { CreateEntityItem } from 'electrodb';
 import { forEachConcurrently } from '../../domain/concurrency.js';
-import type { Launch, LaunchStatus } from '../../domain/launch.js';
-import type { LaunchRepository, Page, PageRequest, TimeRange, WriteResult } from '../../domain/ports.js';
+import { effectiveStatus, LAUNCH_STATUSES, type Launch, type LaunchStatus } from '../../domain/launch.js';
+import type {
+  InvalidItem,
+  LaunchRepository,
+  Page,
+  PageRequest,
+  TimeRange,
+  WriteResult,
+} from '../../domain/ports.js';
 import { isConditionFailure } from './dynamo-errors.js';
 import type { Entities } from './entities.js';
-import { launchRecord, readRecord } from './records.js';
+import { CorruptItemError, launchRecord, readRecord } from './records.js';
 
 const DEFAULT_PAGE = 100;
+const NOTE_MAX = 2_000;
 // ElectroDB turns `undefined` into nothing on put, which is what a full rewrite needs.
 type Stored = CreateEntityItem<Entities['launch']>;
 
 function toItem(launch: Launch): Stored {
-  return launch as unknown as Stored;
+  // What a person typed is read, never written back: the write puts the recorded status in place.
+  const { typedStatus: _typed, ...stored } = launch;
+  return stored as unknown as Stored;
 }
 
-// The status as stored, for launches whose `status` a person typed differently ("retry"): the
-// condition of the next write must compare against what is in the table, not the normalized value.
-const storedStatus = new WeakMap<Launch, string>();
+// The status as stored, for launches whose `status` a person typed differently ("retry", "BOGUS"):
+// the condition of the next write must compare against what is in the table, not the read value.
+const storedStatus = new WeakMap<Launch, unknown>();
 
+const KNOWN: ReadonlySet<string> = new Set(LAUNCH_STATUSES);
+
+/**
+ * People type the status by hand in the console: any case and stray spaces are accepted; a status
+ * that is none of gwm's (a typo) does not make the item unreadable: the status gwm recorded is
+ * read in its place and the typed text kept in `typedStatus`, for the launcher to put back.
+ */
 function toLaunch(item: unknown): Launch {
-  const launch = readRecord(launchRecord, 'launch', item);
   const raw = (item as { status?: unknown }).status;
-  if (typeof raw === 'string' && raw !== launch.status) storedStatus.set(launch, raw);
+  const normalized = typeof raw === 'string' ? raw.trim().toUpperCase() : undefined;
+  const known = normalized !== undefined && KNOWN.has(normalized);
+  const launch = readRecord(
+    launchRecord,
+    'launch',
+    known ? { ...(item as object), status: normalized } : { ...(item as object), status: 'REGISTERED' },
+  );
+  if (!known) {
+    launch.typedStatus = typeof raw === 'string' ? raw : (JSON.stringify(raw) ?? '');
+    launch.status = effectiveStatus(launch);
+  }
+  if (raw !== launch.status) storedStatus.set(launch, raw);
   return launch;
 }
 
-function page(data: unknown[], cursor: string | null): Page<Launch> {
-  return { items: data.map(toLaunch), cursor: cursor ?? undefined };
+export interface LaunchRepositoryOptions {
+  sleep?: (ms: number) => Promise<void>;
+  writeConcurrency?: number;
+  /** Told of every unreadable item met (log it, count it). */
+  onInvalid?: (item: InvalidItem) => void;
+  /**
+   * Writes a `note` on an unreadable item saying what is wrong and how to fix it, conditional on
+   * the item being unchanged since it was read (the handlers; not the read-only command line).
+   */
+  annotateInvalid?: boolean;
 }
-
-const MIN_TIME = '0000';
-const MAX_TIME = '9999';
 
 export function makeLaunchRepository(
   entities: Entities,
-  options: { writeConcurrency?: number } = {},
+  options: LaunchRepositoryOptions = {},
 ): LaunchRepository {
   const { launch } = entities;
   const putConcurrency = options.writeConcurrency ?? 16;
 
+  const annotate = async (raw: Record<string, unknown>, problem: InvalidItem) => {
+    const { batchId, launchId, updatedAt, revision } = raw;
+    if (typeof batchId !== 'string' || typeof launchId !== 'string') return;
+    const note =
+      `gwm cannot read this launch and skips it until it is fixed: ${problem.issues}. ` +
+      'Correct the attribute(s) named (the README lists each attribute and its type); ' +
+      'gwm reads the item again on its next change.';
+    try {
+      await launch
+        .patch({ batchId, launchId })
+        .set({ note: note.slice(0, NOTE_MAX) })
+        .where((attr, op) =>
+          [
+            // Only the item as it was read: a person's fix made meanwhile is never overwritten.
+            updatedAt === undefined
+              ? op.notExists(attr.updatedAt)
+              : op.eq(attr.updatedAt, updatedAt as string),
+            revision === undefined ? op.notExists(attr.revision) : op.eq(attr.revision, revision as number),
+            // Said once: a redelivered record or the next sweep writes nothing.
+            `(${op.notExists(attr.note)} OR ${op.ne(attr.note, note.slice(0, NOTE_MAX))})`,
+          ].join(' AND '),
+        )
+        .go({ response: 'none' });
+    } catch {
+      // A lost condition means it changed or is noted already; any other failure (throttling) only
+      // costs the note: the item was reported, and a failed note never fails the read.
+    }
+  };
+
+  const report = async (item: unknown, error: CorruptItemError): Promise<InvalidItem> => {
+    const raw = (item ?? {}) as Record<string, unknown>;
+    const problem: InvalidItem = {
+      entity: error.entity,
+      id: error.id,
+      ...(typeof raw.batchId === 'string' ? { batchId: raw.batchId } : {}),
+      issues: error.issues,
+    };
+    options.onInvalid?.(problem);
+    if (options.annotateInvalid) await annotate(raw, problem);
+    return problem;
+  };
+
+  const read = async (item: unknown): Promise<Launch> => {
+    try {
+      return toLaunch(item);
+    } catch (error) {
+      if (error instanceof CorruptItemError) await report(item, error);
+      throw error;
+    }
+  };
+
+  /** One unreadable item never fails the page: it is reported and left out. */
+  const readPage = async (data: unknown[], cursor: string | null): Promise<Page<Launch>> => {
+    const items: Launch[] = [];
+    const skipped: InvalidItem[] = [];
+    for (const item of data) {
+      try {
+        items.push(toLaunch(item));
+      } catch (error) {
+        if (!(error instanceof CorruptItemError)) throw error;
+        skipped.push(await report(item, error));
+      }
+    }
+    return { items, cursor: cursor ?? undefined, ...(skipped.length > 0 ? { skipped } : {}) };
+  };
+
+  const MIN_TIME = '0000';
+  const MAX_TIME = '9999';
+
   return {
     async get(batchId, launchId) {
       const result = await launch.get({ batchId, launchId }).go({ consistent: true });
-      return result.data ? toLaunch(result.data) : undefined;
+      return result.data ? read(result.data) : undefined;
     },
 
     async putMany(launches) {
@@ -66,10 +167,12 @@ export function makeLaunchRepository(
       try {
         await launch
           .put(toItem(next))
-          .where(
-            (attr, op) =>
-              `${op.eq(attr.revision, expected.revision)} AND ${op.eq(attr.status, storedStatus.get(expected) ?? expected.status)}`,
-          )
+          .where((attr, op) => {
+            const read = storedStatus.has(expected) ? storedStatus.get(expected) : expected.status;
+            const status =
+              read === undefined ? op.notExists(attr.status) : op.eq(attr.status, read as string);
+            return `${op.eq(attr.revision, expected.revision)} AND ${status}`;
+          })
           .go();
         return 'written';
       } catch (error) {
@@ -96,9 +199,9 @@ export function makeLaunchRepository(
 
     async findByRunId(runId) {
       const result = await launch.query.byRun({ runId }).go({ pages: 'all' });
-      return result.data
-        .map(toLaunch)
-        .sort((a, b) => (b.submittedAt ?? '').localeCompare(a.submittedAt ?? ''));
+      return (await readPage(result.data, null)).items.sort((a, b) =>
+        (b.submittedAt ?? '').localeCompare(a.submittedAt ?? ''),
+      );
     },
 
     async listByBatch(batchId, request: PageRequest & { status?: LaunchStatus } = {}) {
@@ -110,14 +213,14 @@ export function makeLaunchRepository(
         cursor: request.cursor ?? null,
         limit: request.limit ?? DEFAULT_PAGE,
       });
-      return page(result.data, result.cursor);
+      return readPage(result.data, result.cursor);
     },
 
     async listBySample(sampleId, request: PageRequest = {}) {
       const result = await launch.query
         .bySample({ sampleId })
         .go({ cursor: request.cursor ?? null, limit: request.limit ?? DEFAULT_PAGE, order: 'desc' });
-      return page(result.data, result.cursor);
+      return readPage(result.data, result.cursor);
     },
 
     async listByWorkflow(workflowId, range: TimeRange, request: PageRequest = {}) {
@@ -125,7 +228,7 @@ export function makeLaunchRepository(
         .byWorkflow({ workflowId })
         .between({ createdAt: range.from ?? MIN_TIME }, { createdAt: range.to ?? MAX_TIME })
         .go({ cursor: request.cursor ?? null, limit: request.limit ?? DEFAULT_PAGE, order: 'desc' });
-      return page(result.data, result.cursor);
+      return readPage(result.data, result.cursor);
     },
 
     async listByStatus(status, range: TimeRange, request: PageRequest = {}) {
@@ -133,7 +236,7 @@ export function makeLaunchRepository(
         .byStatus({ status: status as string })
         .between({ updatedAt: range.from ?? MIN_TIME }, { updatedAt: range.to ?? MAX_TIME })
         .go({ cursor: request.cursor ?? null, limit: request.limit ?? DEFAULT_PAGE, order: 'desc' });
-      return page(result.data, result.cursor);
+      return readPage(result.data, result.cursor);
     },
   };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BATCH_STATUSES, type Batch, type BatchStatus, NO_COUNTS } from '../../domain/batch.js';
+import { GwmError } from '../../domain/errors.js';
 import { LAUNCH_STATUSES, type Launch } from '../../domain/launch.js';
 import { workflowProfileSchema } from '../../domain/manifest/profile-schema.js';
 import type { WorkflowProfile } from '../../domain/workflow.js';
@@ -63,6 +64,8 @@ export const launchRecord = z.object({
   logLocation: opt(z.string()),
   logExcerpt: opt(z.string()),
   note: opt(z.string()),
+  typedStatus: opt(z.string()),
+  cancelRequestedAt: opt(z.string()),
   statusHistory: opt(z.array(statusEntry)).transform((value) => value ?? []),
   attempts: opt(z.array(previousAttempt)).transform((value) => value ?? []),
   claimToken: opt(z.string()),
@@ -131,11 +134,17 @@ export const profileRecord = workflowProfileSchema
   unknown
 >;
 
-export class CorruptItemError extends Error {
-  readonly code = 'CORRUPT_ITEM';
+/** An item that fails its schema (a console edit broke it): reported and skipped, never guessed at. */
+export class CorruptItemError extends GwmError {
+  readonly entity: string;
+  readonly id: string;
+  readonly issues: string;
   constructor(entity: string, id: string, issues: string, options?: { cause?: unknown }) {
-    super(`${entity} ${id} cannot be read: ${issues}`, options);
+    super('CORRUPT_ITEM', `${entity} ${id} cannot be read: ${issues}`, options);
     this.name = 'CorruptItemError';
+    this.entity = entity;
+    this.id = id;
+    this.issues = issues;
   }
 }
 

@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import { LAUNCHER_EVENT_SOURCE } from '../../functions/event-sources.js';
 import { failureQueue } from './failure-queue.js';
 import { GwmFunction } from './gwm-function.js';
-import { allowStartRun } from './omics.js';
+import { allowCancelRun, allowStartRun } from './omics.js';
 import { streamEventSourceProps } from './stream-source.js';
 
 export interface LaunchProps {
@@ -43,9 +43,11 @@ export class Launch extends Construct {
       logRetention: props.logRetention,
       table: props.table,
       // The launch (claim, record: conditional puts) and the token bucket item.
-      tableAccess: { actions: ['GetItem', 'PutItem'] },
+      // UpdateItem: the note on an item a console edit made unreadable (nothing else).
+      tableAccess: { actions: ['GetItem', 'PutItem', 'UpdateItem'] },
     });
     allowStartRun(this.function.role, this, props.serviceRole);
+    allowCancelRun(this.function.role, this);
     this.failures = failureQueue(this, 'Failures');
     this.function.fn.addEventSource(
       new DynamoEventSource(

@@ -187,6 +187,14 @@ export class Observability extends Construct {
       }),
     );
     this.dashboard.addWidgets(
+      graph('Console edits', 24, [
+        gwmMetric('editsRefused', { label: 'edits put back' }),
+        gwmMetric('cancelsApplied', { label: 'cancels carried out' }),
+        gwmMetric('cancelsRefused', { label: 'cancels refused' }),
+        gwmMetric('itemsUnreadable', { label: 'unreadable items skipped' }),
+      ]),
+    );
+    this.dashboard.addWidgets(
       graph('StartRun', 8, [
         gwmMetric('startRunThrottled', { label: 'throttled' }),
         gwmMetric('launchesDeferred', { label: 'deferred (queued again)' }),

@@ -71,6 +71,13 @@ export function allowStartRun(role: IRole, scope: Construct, serviceRole: IRole)
   acknowledgeWildcardResources(role, [arns.runGroups], REASONS.runGroups);
 }
 
+/** CancelRun on runs, for a person's CANCEL (the launcher carries it out). */
+export function allowCancelRun(role: IRole, scope: Construct): void {
+  const arns = omicsArns(scope);
+  role.addToPrincipalPolicy(new PolicyStatement({ actions: ['omics:CancelRun'], resources: [arns.runs] }));
+  acknowledgeWildcardResources(role, [arns.runs], REASONS.runs);
+}
+
 /** GetRun on runs, and the end of a failed run's engine log. */
 export function allowRunReads(role: IRole, scope: Construct): void {
   const arns = omicsArns(scope);

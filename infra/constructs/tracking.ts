@@ -56,7 +56,8 @@ export class Tracking extends Construct {
       logRetention: props.logRetention,
       table: props.table,
       // The launch by run id (gsi1), by key, and its conditional rewrite.
-      tableAccess: { actions: ['GetItem', 'Query', 'PutItem'], indexes: ['gsi1'] },
+      // UpdateItem: the note on an item a console edit made unreadable (nothing else).
+      tableAccess: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem'], indexes: ['gsi1'] },
     });
     // GetRun for an event that overtook the launcher's write, and for a failed run's reason and log.
     allowRunReads(this.tracker.role, this);
@@ -90,7 +91,8 @@ export class Tracking extends Construct {
       logRetention: props.logRetention,
       table: props.table,
       // Stale launches and batches mid-send (gsi4), their repair (conditional puts), the token
-      // buckets, a resent notice's failed samples (the batch's launches by key); the recount of
+      // buckets, a resent notice's failed samples (the batch's launches by key), the note on an
+      // unreadable item (UpdateItem); the recount of
       // quiet open batches (gsi2) and its outcome marks with the batch counters (one transaction).
       tableAccess: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem'], indexes: ['gsi2', 'gsi4'] },
     });

@@ -42,7 +42,16 @@ const EXPECTED_ACTIONS: Record<FunctionKey, string[]> = {
     's3:GetObject',
     's3:GetObjectVersion',
   ],
-  launcher: [...LOGS, ...FAILURE_QUEUE, ...STREAM, ...START_RUN, 'dynamodb:GetItem', 'dynamodb:PutItem'],
+  launcher: [
+    ...LOGS,
+    ...FAILURE_QUEUE,
+    ...STREAM,
+    ...START_RUN,
+    'dynamodb:GetItem',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'omics:CancelRun',
+  ],
   tracker: [
     ...LOGS,
     ...FAILURE_QUEUE,
@@ -50,6 +59,7 @@ const EXPECTED_ACTIONS: Record<FunctionKey, string[]> = {
     'dynamodb:GetItem',
     'dynamodb:PutItem',
     'dynamodb:Query',
+    'dynamodb:UpdateItem',
   ],
   completion: [
     ...LOGS,

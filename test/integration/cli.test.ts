@@ -655,6 +655,58 @@ describe('gwm retry', () => {
   });
 });
 
+describe('gwm cancel', () => {
+  it('sets CANCEL with a plain UpdateItem, as the console does, and says what happens next', async () => {
+    // Prepare
+    const running = launchOf('c-one', 'S1', { status: 'RUNNING', runId: '911' });
+    await seed(aBatch({ batchId: 'c-one' }), [running]);
+    const before = await rawItem(running);
+
+    // Act
+    const result = await gwm(['cancel', 'c-one/S1']);
+
+    // Assess: only `status` changed
+    expect(result.code).toBe(0);
+    const after = await rawItem(running);
+    expect(after?.status).toEqual({ S: 'CANCEL' });
+    expect({ ...after, status: undefined }).toEqual({ ...before, status: undefined });
+    expect(result.stdout).toContain('Cancel requested for c-one/S1: status RUNNING → CANCEL.');
+    expect(result.stdout).toContain('asks HealthOmics to cancel run 911');
+  });
+
+  it('refuses a finished launch, and changes nothing', async () => {
+    const done = launchOf('c-done', 'S1', { status: 'COMPLETED', runId: '912' });
+    await seed(aBatch({ batchId: 'c-done' }), [done]);
+
+    const result = await gwm(['cancel', 'c-done/S1']);
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      'c-done/S1 is COMPLETED: only a launch that has not finished can be cancelled',
+    );
+    expect((await rawItem(done))?.status).toEqual({ S: 'COMPLETED' });
+  });
+
+  it('cancels every launch of a batch that has not finished', async () => {
+    await seed(aBatch({ batchId: 'c-batch', sampleCount: 3 }), [
+      launchOf('c-batch', 'A', { status: 'QUEUED' }),
+      launchOf('c-batch', 'B', { status: 'RUNNING', runId: '913' }),
+      launchOf('c-batch', 'C', { status: 'FAILED' }),
+    ]);
+
+    const result = await gwm(['cancel', '--batch', 'c-batch', '--json']);
+
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ batchId: 'c-batch', count: 2 });
+    const statuses = await Promise.all(
+      ['A', 'B', 'C'].map(
+        async (id) => (await rawItem({ batchId: 'c-batch', launchId: `c-batch/${id}` }))?.status?.S,
+      ),
+    );
+    expect(statuses).toEqual(['CANCEL', 'CANCEL', 'FAILED']);
+  });
+});
+
 describe('gwm logs', () => {
   it("shows the stored reason and excerpt, then the end of the local run's log", async () => {
     // Prepare

@@ -1,5 +1,6 @@
-import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
+import { METRICS } from '../../domain/metrics.js';
 import { LAUNCHER_EVENT_SOURCE } from '../../functions/event-sources.js';
 import { dispatchStreamRecords } from '../../infra/local/stream-dispatch.js';
 import { makeTestApp, s3Put, type TestApp } from '../support/test-app.js';
@@ -8,7 +9,7 @@ describe('a poison stream record', () => {
   let app: TestApp;
   afterEach(async () => app?.dispose());
 
-  it('is reported alone, retried a bounded number of times, and does not block its neighbours', async () => {
+  it('of an item a console edit broke is skipped and reported, and does not block its neighbours', async () => {
     // Prepare: 5 launches released; one item is broken by a console edit before the launcher runs
     app = await makeTestApp();
     app.upload('lab-manifests', 'fc/poison.json', {
@@ -39,10 +40,19 @@ describe('a poison stream record', () => {
       (event) => app.launcherHandler(event as never),
       LAUNCHER_EVENT_SOURCE,
     );
-    // Assess
-    expect(result.failed.map((record) => record.dynamodb?.Keys?.sk?.S)).toEqual([victim?.sk?.S]);
+    // Assess: retrying cannot fix the item, so its record is done with (not failed, not
+    // dead-lettered); the item carries a note and the fix, a new change, brings it back
+    expect(result.failed).toEqual([]);
+    expect(app.telemetry.get(METRICS.itemsUnreadable)).toBe(1);
     expect(app.omics.runsCreated()).toBe(4);
     expect(app.omics.startRunCalls).toHaveLength(4);
     expect(result.invocations).toBeLessThan(records.length * (LAUNCHER_EVENT_SOURCE.maxRetryAttempts + 2));
+    const { Item } = await app.table.client.send(
+      new GetItemCommand({
+        TableName: app.table.tableName,
+        Key: { pk: { S: victim?.pk?.S ?? '' }, sk: { S: victim?.sk?.S ?? '' } },
+      }),
+    );
+    expect(Item?.note?.S).toMatch(/cannot read this launch .*attempt/);
   });
 });

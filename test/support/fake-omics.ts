@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
+  CancelRunCommand,
+  ConflictException,
   GetRunCommand,
   type GetRunResponse,
   ListRunsCommand,
@@ -119,6 +121,19 @@ export function makeFakeOmics(options: FakeOmicsOptions = {}) {
     };
   });
 
+  // Like the real API: a run that ended cannot be cancelled; the run then stops on its own time
+  // (a test says when with `transition(id, 'CANCELLED')`).
+  const cancelRunCalls: string[] = [];
+  omics.on(CancelRunCommand).callsFake((input: { id?: string }) => {
+    cancelRunCalls.push(input.id ?? '');
+    const run = input.id ? runs.get(input.id) : undefined;
+    if (!run) throw new ResourceNotFoundException({ message: `run ${input.id} not found`, $metadata: {} });
+    if (['COMPLETED', 'FAILED', 'CANCELLED', 'DELETED'].includes(run.status)) {
+      throw new ConflictException({ message: `Run ${run.id} is ${run.status}`, $metadata: {} });
+    }
+    return {};
+  });
+
   logs.on(GetLogEventsCommand).callsFake((input: { logStreamName?: string }) => ({
     events: [
       { timestamp: 1, message: `${input.logStreamName}: task fastqc started` },
@@ -131,6 +146,8 @@ export function makeFakeOmics(options: FakeOmicsOptions = {}) {
     logsClient,
     runs,
     startRunCalls,
+    /** Run ids CancelRun was called with, in order. */
+    cancelRunCalls,
     /** Runs ever created (forgotten ones included): more than one per requestId would be a duplicate run. */
     runsCreated: () => runsEverCreated,
     /** GetRun calls so far (engine read quota spent). */

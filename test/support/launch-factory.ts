@@ -4,6 +4,12 @@ import type { Launch } from '../../domain/launch.js';
 /** A launch as registration writes it, with overrides for the case at hand. */
 export function aLaunch(overrides: Partial<Launch> = {}): Launch {
   const createdAt = '2026-11-20T10:00:00.000Z';
+  // gwm records every status it writes in the history; a status given here without a history is
+  // one gwm wrote (a status missing from the history reads as a person's console edit).
+  const recorded =
+    overrides.status && !overrides.statusHistory && !['QUEUED', 'RETRY', 'CANCEL'].includes(overrides.status)
+      ? [{ status: overrides.status, at: createdAt, source: 'gwm' as const }]
+      : [];
   return {
     launchId: 'b1/NA12878',
     batchId: 'b1',
@@ -22,6 +28,7 @@ export function aLaunch(overrides: Partial<Launch> = {}): Launch {
     statusHistory: [
       { status: 'REGISTERED', at: createdAt, source: 'gwm' },
       { status: 'QUEUED', at: createdAt, source: 'gwm' },
+      ...recorded,
     ],
     attempts: [],
     createdAt,

@@ -75,6 +75,8 @@ export async function makeTestApp(options: TestAppOptions = {}) {
     logs: omics.logsClient,
     now,
     sleep,
+    // Reported through the handlers' telemetry; the repository's own warning is noise here.
+    onInvalidItem: () => undefined,
   });
   const { entities, launches, batches, profiles } = deps;
 

@@ -105,6 +105,9 @@ function engineAnswering(getRun: (runId: string) => Promise<RunDetails | undefin
     async listRunsByName() {
       return [];
     },
+    async cancelRun() {
+      throw new Error('no run is cancelled here');
+    },
   };
 }
 

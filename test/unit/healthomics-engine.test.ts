@@ -1,5 +1,7 @@
 import {
   AccessDeniedException,
+  CancelRunCommand,
+  ConflictException,
   GetRunCommand,
   InternalServerException,
   OmicsClient,
@@ -81,5 +83,24 @@ describe('HealthOmics engine adapter', () => {
   it('answers undefined for a run the engine no longer knows', async () => {
     omics.on(GetRunCommand).rejects(new ResourceNotFoundException({ message: 'no run', $metadata: {} }));
     expect(await makeHealthOmicsEngine({ client }).getRun('7')).toBeUndefined();
+  });
+
+  it('cancels a run, and tells a refusal from a fault worth asking again', async () => {
+    const engine = makeHealthOmicsEngine({ client });
+    omics.on(CancelRunCommand, { id: '42' }).resolves({});
+    expect(await engine.cancelRun('42')).toEqual({ ok: true });
+    expect(omics.commandCalls(CancelRunCommand)[0]?.args[0].input).toEqual({ id: '42' });
+
+    omics.on(CancelRunCommand).rejects(new ConflictException({ message: 'run is COMPLETED', $metadata: {} }));
+    expect(await engine.cancelRun('43')).toEqual({
+      ok: false,
+      retryable: false,
+      code: 'ConflictException',
+      message: 'run is COMPLETED',
+    });
+    omics.on(CancelRunCommand).rejects(new ThrottlingException({ message: 'slow down', $metadata: {} }));
+    expect(await engine.cancelRun('44')).toMatchObject({ ok: false, retryable: true });
+    omics.on(CancelRunCommand).rejects(new InternalServerException({ message: 'oops', $metadata: {} }));
+    expect(await engine.cancelRun('45')).toMatchObject({ ok: false, retryable: true });
   });
 });
