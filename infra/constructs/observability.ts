@@ -217,6 +217,7 @@ export class Observability extends Construct {
         gwmMetric('reconcilerLeft', { label: 'left for the next run' }),
         gwmMetric('reconcilerErrors', { label: 'not reconciled' }),
         gwmMetric('notificationsResent', { label: 'batch notifications sent again' }),
+        gwmMetric('batchesRecounted', { label: 'batches recounted' }),
       ]),
       graph('Manifests and batches', 12, [
         gwmMetric('manifestsAccepted', { label: 'manifests accepted' }),
