@@ -131,7 +131,7 @@ export function checkInvariants(evidence: Evidence): InvariantResult[] {
         fail(
           'one-run-per-attempt',
           launch.launchId,
-          `attempt ${attempt}, but the console asked for ${expected} (1 + ${expected - 1} RETRY)`,
+          `attempt ${attempt}, but the console asked for ${expected} (1 + ${expected - 1} RETRY)${launch.note ? ` (note: ${launch.note})` : ''}`,
         );
     }
     for (let a = 1; a <= attempt; a += 1) {

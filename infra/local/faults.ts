@@ -83,6 +83,30 @@ export class InjectedFaultError extends GwmError {
   }
 }
 
+/** Which rate decides each kind of fault the stack reports (the notifier outage is planned, not rolled). */
+export const FAULT_KIND_RATES: Record<string, keyof FaultRates> = {
+  's3-duplicate': 's3Duplicate',
+  's3-late': 's3Late',
+  'stream-redeliver': 'streamRedeliver',
+  'handler-crash': 'handlerCrash',
+  'event-duplicate': 'eventDuplicate',
+  'event-reorder': 'eventReorder',
+  'event-drop': 'eventDrop',
+  'startrun-throttle': 'startRunThrottle',
+  'startrun-5xx': 'startRunServerError',
+  'notifier-failure': 'notifierFailure',
+};
+
+/**
+ * Whether the plan makes this fault at this point: what a replay of the seed decides. Every fault
+ * a run reports must replay as made; that is what makes a seed reproduce its faults.
+ */
+export function replaysAsInjected(plan: FaultPlan, fault: Pick<InjectedFault, 'kind' | 'target' | 'occurrence'>): boolean {
+  const rate = FAULT_KIND_RATES[fault.kind];
+  if (!rate) return fault.kind === 'notifier-outage' && plan.notifierOutage !== undefined;
+  return seededUnit(plan.seed, fault.kind, fault.target, fault.occurrence) < plan.rates[rate];
+}
+
 /** A number in [0, 1) from the seed and the parts: the same parts always give the same number. */
 export function seededUnit(seed: string, ...parts: Array<string | number>): number {
   const digest = createHash('sha256')
@@ -123,6 +147,9 @@ const USE_CASES = ['intake', 'launcher', 'tracker', 'reconciler', 'completion'] 
 
 interface Invocation {
   handler: string;
+  /** The crash decision's target and occurrence, as reported. */
+  target: string;
+  occurrence: number;
   calls: number;
   /** The port call at which it dies, and whether before or after the call reaches the port. */
   crashAt?: { call: number; when: 'before' | 'after' };
@@ -159,11 +186,12 @@ export function makeStackFaults(plan: FaultPlan, record: (fault: InjectedFault) 
     seededUnit(seed, kind, target, occurrence, what);
 
   async function invoke<T>(handler: string, target: string, run: () => Promise<T>): Promise<T> {
-    const { fire, occurrence } = decide('handler-crash', `${handler}:${target}`, rates.handlerCrash);
-    const state: Invocation = { handler, calls: 0, crashed: false };
+    const key = `${handler}:${target}`;
+    const { fire, occurrence } = decide('handler-crash', key, rates.handlerCrash);
+    const state: Invocation = { handler, target: key, occurrence, calls: 0, crashed: false };
     if (fire) {
-      const call = Math.floor(draw('handler-crash', target, occurrence, 'call') * MAX_CRASH_POINT);
-      const when = draw('handler-crash', target, occurrence, 'when') < 0.5 ? 'before' : 'after';
+      const call = Math.floor(draw('handler-crash', key, occurrence, 'call') * MAX_CRASH_POINT);
+      const when = draw('handler-crash', key, occurrence, 'when') < 0.5 ? 'before' : 'after';
       state.crashAt = { call, when };
     }
     const result = await invocation.run(state, run).catch((error: unknown) => {
@@ -175,7 +203,7 @@ export function makeStackFaults(plan: FaultPlan, record: (fault: InjectedFault) 
     if (state.crashAt) {
       // Fewer port calls than the crash point: it dies at the end, after its last write.
       state.crashed = true;
-      note('handler-crash', `${handler}:${target}`, occurrence, `after its last port call (${state.calls})`);
+      note('handler-crash', key, occurrence, `after its last port call (${state.calls} calls)`);
       throw crashError(state);
     }
     return result;
@@ -198,14 +226,14 @@ export function makeStackFaults(plan: FaultPlan, record: (fault: InjectedFault) 
     const crashHere = state.crashAt && state.crashAt.call === index;
     if (crashHere && state.crashAt?.when === 'before') {
       state.crashed = true;
-      note('handler-crash', state.handler, index, `before ${port}.${method}`);
+      note('handler-crash', state.target, state.occurrence, `before ${port}.${method} (port call ${index})`);
       throw dead();
     }
     const result = call();
     if (!crashHere) return result;
     return Promise.resolve(result).then(() => {
       state.crashed = true;
-      note('handler-crash', state.handler, index, `after ${port}.${method}`);
+      note('handler-crash', state.target, state.occurrence, `after ${port}.${method} (port call ${index})`);
       throw dead();
     });
   }
