@@ -35,7 +35,6 @@ async function main() {
   const stack = await startLocalStack({
     stateDir,
     writeEndpointsFile: false,
-    dynamoTuning: 'throughput',
     workflows: () => ({ [SAMPLE_WORKFLOW_ID]: workflows.sample, [QC_WORKFLOW_ID]: workflows.qc }),
     profiles: [],
     engineStartRunRatePerSecond: plan.engineRate,
