@@ -101,7 +101,10 @@ export const FAULT_KIND_RATES: Record<string, keyof FaultRates> = {
  * Whether the plan makes this fault at this point: what a replay of the seed decides. Every fault
  * a run reports must replay as made; that is what makes a seed reproduce its faults.
  */
-export function replaysAsInjected(plan: FaultPlan, fault: Pick<InjectedFault, 'kind' | 'target' | 'occurrence'>): boolean {
+export function replaysAsInjected(
+  plan: FaultPlan,
+  fault: Pick<InjectedFault, 'kind' | 'target' | 'occurrence'>,
+): boolean {
   const rate = FAULT_KIND_RATES[fault.kind];
   if (!rate) return fault.kind === 'notifier-outage' && plan.notifierOutage !== undefined;
   return seededUnit(plan.seed, fault.kind, fault.target, fault.occurrence) < plan.rates[rate];
