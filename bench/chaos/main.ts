@@ -25,6 +25,7 @@ const { values } = parseArgs({
     setting: { type: 'string', multiple: true, default: [] },
     'keep-state': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
+    'all-faults': { type: 'boolean', default: false },
     quiet: { type: 'boolean', default: false },
   },
 });
@@ -73,7 +74,10 @@ async function main() {
     progress,
   });
   if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  else printReport(report, (line) => process.stdout.write(`${line}\n`));
+  else
+    printReport(report, (line) => process.stdout.write(`${line}\n`), {
+      allFaults: values['all-faults'] ?? false,
+    });
   process.exitCode = report.violations > 0 ? 1 : 0;
 }
 
