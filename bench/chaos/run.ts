@@ -167,10 +167,13 @@ export async function runChaos(options: RunOptions): Promise<ChaosReport> {
         continue;
       }
       const launchById = new Map(snapshot.launches.map((l) => [l.launchId, l]));
+      // A registration that never finishes must not spare the run its kill: 30 s after the uploads, it counts as started.
+      const lastUploadMs = Math.max(...plan.batches.map((b) => b.uploadAtMs));
       if (
         registeredAt === undefined &&
-        snapshot.batches.length >= plan.batches.length &&
-        snapshot.batches.every((b) => b.status !== 'REGISTERING')
+        ((snapshot.batches.length >= plan.batches.length &&
+          snapshot.batches.every((b) => b.status !== 'REGISTERING')) ||
+          t > lastUploadMs + 30_000)
       )
         registeredAt = Date.now();
 
