@@ -38,6 +38,7 @@ import {
   startLocalEngine,
 } from './engine/index.js';
 import { createEventRouter } from './event-router.js';
+import type { StackFaults } from './faults.js';
 import { makeOutboxNotifier } from './outbox-notifier.js';
 import { claimStateDir } from './process-file.js';
 import { commandLineOf } from './process-ownership.js';
@@ -95,6 +96,8 @@ export interface LocalStackOptions {
   onRunEvent?: (event: RunStatusChangeEvent) => void;
   /** A run status event after the status tracker handled it (and wrote the launch, if it applied). */
   onRunEventHandled?: (event: RunStatusChangeEvent, outcome: TrackOutcome) => void;
+  /** Fault injection at every boundary (the chaos harness): see infra/local/faults.ts. */
+  faults?: StackFaults;
 }
 
 export interface LocalStack {
@@ -131,7 +134,7 @@ const DEFAULT_SETTINGS: Record<string, string> = {
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const log: StackLog = options.log ?? (() => {});
-  const { stateDir } = options;
+  const { stateDir, faults } = options;
   const dirs = {
     dynamodb: join(stateDir, 'dynamodb'),
     s3: join(stateDir, 's3'),
@@ -200,7 +203,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         suffixes: MANIFEST_SUFFIXES,
         handler: async (event) => {
           if (!onManifestUploaded) throw new Error('gwm is still starting');
-          await onManifestUploaded(event);
+          await (faults ? faults.intake(onManifestUploaded) : onManifestUploaded)(event);
         },
         deadLetterFile: join(dirs.deadLetters, 'intake.jsonl'),
         journalFile: options.persist === false ? undefined : join(stateDir, 's3-notifications.jsonl'),
@@ -213,6 +216,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // Events a restarted engine sends before the router is wired wait here for it.
     const earlyRunEvents: unknown[] = [];
     let deliverRunEvent: (event: unknown) => void = (event) => void earlyRunEvents.push(event);
+    const route = (event: RunStatusChangeEvent) => deliverRunEvent(event);
+    const routeRunEvent = faults ? faults.runEvents(route) : route;
     const workflows =
       options.workflows?.({ s3Endpoint: localS3.endpoint, region: LOCAL_NAMES.region }) ??
       (await defaultWorkflows(localS3.endpoint));
@@ -225,13 +230,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       startRunRatePerSecond: options.engineStartRunRatePerSecond ?? 10,
       emit: (event) => {
         options.onRunEvent?.(event);
-        deliverRunEvent(event);
+        routeRunEvent(event);
       },
       exportOutputs: (run) => exportOutputs(s3, run),
       onRequest: options.onEngineRequest,
     });
     cleanups.push(() => engine.stop());
     const omics = new OmicsClient(localOmicsClientConfig(engine.endpoint));
+    faults?.omics(omics);
     cleanups.push(async () => omics.destroy());
 
     const config = loadConfig({
@@ -246,19 +252,21 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       OMICS_ENDPOINT: engine.endpoint,
       S3_ENDPOINT: localS3.endpoint,
     });
-    const notifier = makeOutboxNotifier({
+    const outbox = makeOutboxNotifier({
       dir: dirs.outbox,
       topicArn: LOCAL_NAMES.topicArn,
       eventBusName: LOCAL_NAMES.eventBusName,
       print: options.onNotice,
     });
-    const deps = buildDependencies(config, {
+    const notifier = faults ? faults.notifier(outbox) : outbox;
+    const built = buildDependencies(config, {
       dynamo,
       omics,
       s3,
       notifier,
       logReader: makeLocalLogReader(dirs.runs),
     });
+    const deps = faults ? faults.dependencies(built) : built;
     const telemetry = makeMemoryTelemetry({ logLevel: 'SILENT' });
 
     for (const profile of options.profiles ?? (await defaultProfiles())) {
@@ -282,10 +290,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           name: 'run-status-to-tracker',
           pattern: RUN_STATUS_RULE.eventPattern,
           retryAttempts: RUN_STATUS_RULE.retryAttempts,
-          target: async (event) => {
+          target: withFaults(faults?.runEventTarget, async (event) => {
             const outcome = await onRunStatus(event as EventBridgeEvent<string, unknown>);
             options.onRunEventHandled?.(event as RunStatusChangeEvent, outcome);
-          },
+          }),
         },
       ],
       deadLetterFile: join(dirs.deadLetters, 'run-status-events.jsonl'),
@@ -305,16 +313,22 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       consumers: [
         {
           name: 'launcher',
-          handler: makeLauncherHandler({
-            launcher: deps.launcher,
-            telemetry,
-            parallelLaunches: config.LAUNCHER_PARALLEL_LAUNCHES,
-          }) as never,
+          handler: withFaults(
+            faults && ((handler) => faults.stream('launcher', handler)),
+            makeLauncherHandler({
+              launcher: deps.launcher,
+              telemetry,
+              parallelLaunches: config.LAUNCHER_PARALLEL_LAUNCHES,
+            }) as never,
+          ),
           source: LAUNCHER_EVENT_SOURCE,
         },
         {
           name: 'completion',
-          handler: makeCompletionHandler({ completion: deps.completion, telemetry }) as never,
+          handler: withFaults(
+            faults && ((handler) => faults.stream('completion', handler)),
+            makeCompletionHandler({ completion: deps.completion, telemetry }) as never,
+          ),
           source: COMPLETION_EVENT_SOURCE,
         },
       ],
@@ -342,12 +356,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       batchRecount: deps.batchRecount,
       telemetry,
     });
-    const reconcile = async () => {
+    const reconcile = withFaults(faults?.reconcile, async () => {
       const report = await reconcilerHandler(scheduledEvent());
       if (report.repairs > 0) log('info', 'reconciler repaired launches', { repairs: report.repairs });
       const { resent } = report.notifications;
       if (resent.length > 0) log('info', 'reconciler sent batch notifications again', { batches: resent });
-    };
+    });
     const every = options.reconcileEveryMs ?? 60_000;
     if (every > 0) {
       let running = false;
@@ -480,6 +494,11 @@ function profileText(profile: WorkflowProfile): string {
 async function defaultProfiles() {
   const { LOCAL_PROFILES } = await import('../../examples/workflows/catalog.js');
   return LOCAL_PROFILES;
+}
+
+/** The handler with the fault hook around it, or as it is without faults. */
+function withFaults<H>(hook: ((handler: H) => H) | undefined, handler: H): H {
+  return hook ? hook(handler) : handler;
 }
 
 function scheduledEvent(): ScheduledEvent {

@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import { checkInvariants, type Evidence, type InvariantName } from '../../bench/chaos/invariants.js';
+import type { BatchItem, LaunchItem } from '../../bench/chaos/observe.js';
+import { makePlan, parseFaults } from '../../bench/chaos/plan.js';
+import { NO_COUNTS } from '../../domain/batch.js';
+
+const plan = makePlan({
+  seed: '1',
+  samples: 2,
+  batches: 1,
+  faults: parseFaults('none'),
+  runSeconds: 1,
+  failRate: 0,
+  startRunRate: 10,
+  cancelSupported: false,
+});
+const name = plan.batches[0]?.name ?? '';
+
+function launch(sampleId: string, status = 'COMPLETED', attempt = 1): LaunchItem {
+  return {
+    launchId: `b1/${sampleId}`,
+    batchId: 'b1',
+    batchName: name,
+    sampleId,
+    kind: 'SAMPLE',
+    status,
+    attempt,
+  };
+}
+
+/** A finished, notified batch of two completed samples, each with its one run, and the engine agreeing. */
+function healthy(): Evidence {
+  const batch: BatchItem = {
+    batchId: 'b1',
+    name,
+    status: 'COMPLETED',
+    sampleCount: 2,
+    counts: { ...NO_COUNTS, succeeded: 2 },
+    round: 1,
+    qcState: 'NONE',
+    notifiedRound: 1,
+    notificationState: 'SENT',
+  };
+  return {
+    plan: { ...plan, batches: plan.batches.map((b) => ({ ...b, sampleIds: ['S00001', 'S00002'] })) },
+    table: { launches: [launch('S00001'), launch('S00002')], batches: [batch] },
+    engineRuns: [
+      { id: '1', name: `${name}-S00001-1`, status: 'COMPLETED' },
+      { id: '2', name: `${name}-S00002-1`, status: 'COMPLETED' },
+    ],
+    runEvents: [
+      { life: 0, at: 't', runId: '1', uuid: 'u1', runName: `${name}-S00001-1`, status: 'COMPLETED' },
+      { life: 0, at: 't', runId: '2', uuid: 'u2', runName: `${name}-S00002-1`, status: 'COMPLETED' },
+    ],
+    notices: [{ batchId: 'b1', round: 1, time: 't' }],
+    deadLetters: [],
+    edits: [],
+    leftovers: [],
+    restartFailures: [],
+    stackStops: 1,
+  };
+}
+
+function broken(evidence: Evidence): Partial<Record<InvariantName, number>> {
+  return Object.fromEntries(
+    checkInvariants(evidence)
+      .filter((result) => result.violations.length > 0)
+      .map((result) => [result.name, result.violations.length]),
+  );
+}
+
+describe('the chaos invariants', () => {
+  it('find nothing wrong with a batch that ended as its engine runs say', () => {
+    expect(broken(healthy())).toEqual({});
+  });
+
+  it('find a second run for one attempt, and a run the engine no longer knows', () => {
+    const evidence = healthy();
+    evidence.runEvents.push({
+      life: 1,
+      at: 't',
+      runId: '1',
+      uuid: 'u3',
+      runName: `${name}-S00001-1`,
+      status: 'COMPLETED',
+    });
+    evidence.engineRuns = [{ id: '1', name: `${name}-S00001-1`, status: 'COMPLETED' }];
+    const result = checkInvariants(evidence).find((r) => r.name === 'one-run-per-attempt');
+    expect(result?.violations.map((v) => v.detail)).toEqual([
+      expect.stringMatching(/attempt 1: 2 runs/),
+      expect.stringMatching(/run 2 .* no longer known to the engine/),
+    ]);
+  });
+
+  it("find a launch whose status is not its run's, and the counts that follow it", () => {
+    const evidence = healthy();
+    evidence.table.launches[1] = launch('S00002', 'RUNNING');
+    expect(broken(evidence)).toMatchObject({
+      'launch-matches-engine': 1,
+      // the counts, and the COMPLETED status one RUNNING sample cannot have
+      'batch-counts': 2,
+      'nothing-left-non-terminal': 1,
+    });
+  });
+
+  it('find a round notified twice, and a RETRY the launch never took', () => {
+    const evidence = healthy();
+    evidence.notices.push({ batchId: 'b1', round: 1, time: 't2' });
+    evidence.edits.push({
+      at: 't',
+      launchId: 'b1/S00001',
+      kind: 'retry',
+      value: 'RETRY',
+      statusBefore: 'FAILED',
+      attemptBefore: 1,
+    });
+    expect(broken(evidence)).toEqual({ 'one-notification-per-round': 1, 'one-run-per-attempt': 1 });
+  });
+
+  it('find a dead letter about a launch that did not end well, and a process a killed stack left', () => {
+    const evidence = healthy();
+    evidence.table.launches[0] = launch('S00001', 'SUBMITTING');
+    evidence.deadLetters.push({
+      file: 'launcher.jsonl',
+      line: { reason: 'boom', record: { dynamodb: { NewImage: { launchId: { S: 'b1/S00001' } } } } },
+    });
+    evidence.leftovers.push({ pid: 42, command: 'java -jar DynamoDBLocal.jar -dbPath /tmp/x/dynamodb' });
+    expect(broken(evidence)).toMatchObject({ 'dead-letters-repaired': 1, 'nothing-outlives-the-stack': 1 });
+  });
+});
