@@ -148,11 +148,16 @@ export async function runChaos(options: RunOptions): Promise<ChaosReport> {
         stack = undefined;
         await killStack(killed);
         stackStops += 1;
-        for (const left of await findLeftovers(stateDir)) {
-          leftovers.push(left);
-          progress(`  left running by the killed stack: pid ${left.pid} ${left.command.slice(0, 120)}`);
-        }
+        // Processes a killed stack leaves may live on until the next stack on the state folder
+        // starts: that stack must find and stop them. Whatever is still alive after it started is a
+        // violation.
+        const orphans = await findLeftovers(stateDir);
         stack = await restart(killed.life + 1);
+        for (const left of orphans.filter((orphan) => isAlive(orphan.pid))) {
+          if (leftovers.some((l) => l.pid === left.pid)) continue;
+          leftovers.push(left);
+          progress(`  left running after the restart: pid ${left.pid} ${left.command.slice(0, 120)}`);
+        }
         clients = makeClients(stack.endpoints);
         progress(`stack restarted (life ${stack.life})`);
         continue;
@@ -461,4 +466,13 @@ async function upload(clients: Clients, batch: BatchPlan) {
       Body: manifestText(batch),
     }),
   );
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -126,6 +126,9 @@ const DEFAULT_SETTINGS: Record<string, string> = {
   // read as seconds), so a launch a restart left behind is repaired within a minute.
   RECONCILE_TIME_UNIT_SECONDS: '1',
   RECONCILE_AFTER_MINUTES_RUNNING: '60',
+  // An intake that died mid-registration holds its batch's lease until it expires: short here, so
+  // the upload's last retry (after the lease, below) takes the registration over.
+  REGISTRATION_LEASE_SECONDS: '10',
 };
 
 /**
@@ -206,6 +209,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           await (faults ? faults.intake(onManifestUploaded) : onManifestUploaded)(event);
         },
         deadLetterFile: join(dirs.deadLetters, 'intake.jsonl'),
+        // As Lambda retries an asynchronous invocation: soon, then once more after the registration
+        // lease a crashed invocation may hold has run out.
+        retryDelayMs: (attempt) => (attempt === 1 ? 1_000 : registrationLeaseMs(options.settings) + 2_000),
         journalFile: options.persist === false ? undefined : join(stateDir, 's3-notifications.jsonl'),
       },
       log,
@@ -432,6 +438,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await cleanUp();
     throw error;
   }
+}
+
+function registrationLeaseMs(settings: Record<string, string> | undefined): number {
+  const seconds = Number(settings?.REGISTRATION_LEASE_SECONDS ?? DEFAULT_SETTINGS.REGISTRATION_LEASE_SECONDS);
+  return (Number.isFinite(seconds) && seconds > 0 ? seconds : 60) * 1000;
 }
 
 async function ensureTable(client: DynamoDBClient, tableName: string): Promise<string> {
