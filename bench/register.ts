@@ -33,9 +33,8 @@ const samples = Number(values.samples);
 const rounds = Number(values.rounds);
 const CHUNK = 2_000;
 /**
- * BatchWriteItem calls the baseline keeps in flight. The launch repository writes one conditional
- * PutItem per launch instead (16 in flight), so a late registration never overwrites a launch that
- * moved on: the ratio prices that condition.
+ * BatchWriteItem calls the baseline keeps in flight; the launch repository keeps as many groups in
+ * flight, each read first (BatchGetItem) so that a launch that moved on is never written over.
  */
 const CONCURRENCY = 4;
 const TABLE = 'gwm-bench';
