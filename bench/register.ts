@@ -227,9 +227,7 @@ async function main() {
   console.log('');
   console.log(`registration (parse, validate, write, flip), median   ${fmt(median(registration))} items/s`);
   console.log(`raw BatchWriteItem, same items and table, median      ${fmt(median(raw))} items/s`);
-  console.log(
-    `ratio registration / raw                              ${ratio.toFixed(2)} (target >= 0.70)`,
-  );
+  console.log(`ratio registration / raw                              ${ratio.toFixed(2)} (target >= 0.70)`);
   console.log(`release to the launcher (REGISTERED -> QUEUED), median ${fmt(median(release))} launches/s`);
   console.log(
     `peak RSS of the registering process (max of rounds)   ${(peakRss / 1024 / 1024).toFixed(0)} MB (target < 256 MB; V8 heap limit ${HEAP_LIMIT_MB} MB)`,
