@@ -47,9 +47,15 @@ export function renderedUriViolations(
   const violations: RenderedUriViolation[] = [];
   let rejectedRoots: string[] | undefined;
   visitStrings(value, jsonPath, (text, path) => {
-    // Left for later (the QC's batch.sampleOutputUris): gwm fills those with its own run outputs.
-    if (!text.includes('3:') || hasTemplateReference(text)) return;
-    const uris = text.slice(0, 3).toLowerCase() === 's3:' ? [text] : s3UrisIn(text);
+    if (!text.includes('3:')) return;
+    // A reference left for later (the QC's batch.sampleOutputUris) is filled with gwm's own run
+    // outputs; what the string says around it is checked now, as if the reference ended a URI.
+    const later = hasTemplateReference(text);
+    const uris = later
+      ? s3UrisIn(text.replace(/\{\{[^{}]*\}\}/g, ' '))
+      : text.slice(0, 3).toLowerCase() === 's3:'
+        ? [text]
+        : s3UrisIn(text);
     for (const uri of uris) {
       // `{{sample.fastq1}}` as it is: that input was checked at its own path.
       if (rules.inputs.includes(uri)) continue;

@@ -51,7 +51,8 @@ export type IntakeOutcome =
  * Registers a manifest all or nothing: the batch is created REGISTERING under a lease, every
  * launch item is written (REGISTERED: the launcher ignores those), the batch flips to
  * REGISTERED, and only then are the launches released (QUEUED) to the launcher. A redelivered
- * event resumes whichever step was interrupted; identical items are simply written again.
+ * event resumes whichever step was interrupted; identical items are simply written again (a
+ * launch that has moved past REGISTERED never is: see LaunchRepository.putMany).
  */
 export async function registerManifest(deps: IntakeDeps, object: ManifestObject): Promise<IntakeOutcome> {
   const contentSha256 =
@@ -63,10 +64,10 @@ export async function registerManifest(deps: IntakeDeps, object: ManifestObject)
 
   if (existing?.status === 'REGISTERED') return release(deps, existing, 0, true);
   // Only an unfinished registration is resumed. A batch past it (launching, running QC, finished,
-  // reopened by a retry) or rejected is left exactly as it is: writing its launches again would
-  // put them back to REGISTERED and start every sample again.
-  // A rejected one is checked again below: the deployment may have been fixed since (a profile
-  // added, a prefix allowed), and the same bytes are the same batch.
+  // reopened by a retry) is left exactly as it is: writing its launches again would put them back
+  // to REGISTERED and start every sample again. A REJECTED one is checked again below: the
+  // deployment may have been fixed since (a profile added, a prefix allowed), and the same bytes
+  // are the same batch.
   if (existing !== undefined && existing.status !== 'REGISTERING' && existing.status !== 'REJECTED')
     return { kind: 'duplicate', batch: existing };
 

@@ -15,6 +15,10 @@ import { CorruptItemError, launchRecord, readRecord } from './records.js';
 
 const DEFAULT_PAGE = 100;
 const NOTE_MAX = 2_000;
+const BATCH_ROUNDS = 8;
+/** Items per BatchWriteItem call and keys per BatchGetItem call (DynamoDB's limits). */
+const BATCH_WRITE_MAX = 25;
+const BATCH_GET_MAX = 100;
 // ElectroDB turns `undefined` into nothing on put, which is what a full rewrite needs.
 type Stored = CreateEntityItem<Entities['launch']>;
 
@@ -69,7 +73,44 @@ export function makeLaunchRepository(
   options: LaunchRepositoryOptions = {},
 ): LaunchRepository {
   const { launch } = entities;
-  const putConcurrency = options.writeConcurrency ?? 16;
+  const writeConcurrency = options.writeConcurrency ?? 4;
+  const sleep = options.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms)));
+  const keyOf = (item: { batchId: string; launchId: string }) => `${item.batchId}\n${item.launchId}`;
+
+  /** DynamoDB hands back what it could not do under load: back off, then send only those. */
+  async function inRounds<T>(items: T[], attempt: (pending: T[]) => Promise<T[]>): Promise<void> {
+    let pending = items;
+    for (let round = 0; pending.length > 0; round++) {
+      if (round >= BATCH_ROUNDS) {
+        throw new Error(`${pending.length} launch items stayed unprocessed after ${BATCH_ROUNDS} rounds`);
+      }
+      if (round > 0) await sleep(Math.min(2_000, 50 * 2 ** round));
+      pending = await attempt(pending);
+    }
+  }
+
+  /** Keys of the items of `group` that exist in a status other than REGISTERED. */
+  async function movedOn(group: Stored[]): Promise<Set<string>> {
+    const moved = new Set<string>();
+    await inRounds(group, async (pending) => {
+      const keys = pending.map(({ batchId, launchId }) => ({ batchId, launchId }));
+      const result = await launch
+        .get(keys)
+        .go({ consistent: true, attributes: ['batchId', 'launchId', 'status'] });
+      for (const item of result.data) if (item.status !== 'REGISTERED') moved.add(keyOf(item));
+      const unprocessed = new Set(result.unprocessed.map(keyOf));
+      return pending.filter((item) => unprocessed.has(keyOf(item)));
+    });
+    return moved;
+  }
+
+  async function writeAll(items: Stored[]): Promise<void> {
+    await inRounds(items, async (pending) => {
+      const result = await launch.put(pending).go();
+      const unprocessed = new Set(result.unprocessed.map(keyOf));
+      return pending.filter((item) => unprocessed.has(keyOf(item)));
+    });
+  }
 
   const annotate = async (raw: Record<string, unknown>, problem: InvalidItem) => {
     const { batchId, launchId, updatedAt, revision } = raw;
@@ -147,18 +188,22 @@ export function makeLaunchRepository(
     },
 
     async putMany(launches) {
-      // One conditional PutItem per launch (BatchWriteItem takes no condition): a registration
-      // that lost its lease while a chunk was in flight, or an aggregator racing another for the
-      // QC launch, must not put back to REGISTERED a launch that has moved on. A REGISTERED
-      // launch is rewritten with the identical item; any other existing one is left alone.
-      await forEachConcurrently(launches, putConcurrency, async (item) => {
-        try {
-          await launch
-            .put(toItem(item))
-            .where((attr, op) => `${op.notExists(attr.launchId)} OR ${op.eq(attr.status, 'REGISTERED')}`)
-            .go();
-        } catch (error) {
-          if (!isConditionFailure(error)) throw error;
+      // BatchWriteItem takes no condition and one conditional PutItem per launch costs about three
+      // times as much, so each group is read first (one consistent BatchGetItem) and a launch that
+      // exists in any status but REGISTERED is skipped: a late registration or a second QC write
+      // never puts a launch that has moved on back to REGISTERED. Between the read and the write
+      // a launch can only leave REGISTERED if its batch was registered and released by someone
+      // else, which needs the writer's registration lease (renewed to at least half its length
+      // before each chunk) to have expired first.
+      const groups: Stored[][] = [];
+      for (let i = 0; i < launches.length; i += BATCH_GET_MAX) {
+        groups.push(launches.slice(i, i + BATCH_GET_MAX).map(toItem));
+      }
+      await forEachConcurrently(groups, writeConcurrency, async (group) => {
+        const moved = await movedOn(group);
+        const writable = group.filter((item) => !moved.has(keyOf(item)));
+        for (let i = 0; i < writable.length; i += BATCH_WRITE_MAX) {
+          await writeAll(writable.slice(i, i + BATCH_WRITE_MAX));
         }
       });
     },

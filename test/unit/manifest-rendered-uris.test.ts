@@ -87,12 +87,17 @@ describe('S3 URIs a template renders', () => {
       qc: {
         workflow: { id: '7777777' },
         outputUri: 's3://lab-results/fc/qc/',
-        parameters: { samples: '{{batch.sampleOutputUris}}', panel: '{{batch.name}}/panel.bed' },
+        parameters: {
+          samples: '{{batch.sampleOutputUris}}',
+          panel: '{{batch.name}}/panel.bed',
+          mixed: '{{batch.name}}{{batch.sampleOutputUris}}',
+        },
       },
     });
     expect(problemsOf(parse(document)).map(({ path, code }) => `${code} ${path}`)).toEqual([
       'READ_PREFIX_NOT_ALLOWED $.samples[0].parameters.options.extra[0]',
       'READ_PREFIX_NOT_ALLOWED $.qc.parameters.panel',
+      'READ_PREFIX_NOT_ALLOWED $.qc.parameters.mixed',
     ]);
   });
 
