@@ -50,8 +50,6 @@ export interface LaunchRepository {
   putMany(launches: readonly Launch[]): Promise<void>;
   /** Writes `next` only if the stored item still has `expected`'s revision and status. */
   replace(expected: Launch, next: Launch): Promise<WriteResult>;
-  /** REGISTERED -> QUEUED for one launch; 'conflict' when it is no longer REGISTERED. */
-  release(batchId: string, launchId: string, now: string): Promise<WriteResult>;
   /** Launches whose current run has this id (run ids are reused after deletion: newest first). */
   findByRunId(runId: string): Promise<Launch[]>;
   listByBatch(batchId: string, page?: PageRequest & { status?: LaunchStatus }): Promise<Page<Launch>>;

@@ -1,5 +1,12 @@
 import type { Batch } from './batch.js';
-import { type Launch, launchIdFor } from './launch.js';
+import {
+  effectiveStatus,
+  historyEntry,
+  type Launch,
+  launchIdFor,
+  touchLaunch,
+  withHistory,
+} from './launch.js';
 import type { SampleLaunchSpec } from './manifest/types.js';
 
 /**
@@ -36,4 +43,18 @@ export function registeredLaunch(
     updatedAt: batch.createdAt,
     revision: 1,
   };
+}
+
+/**
+ * REGISTERED -> QUEUED for a launch of a fully registered batch; undefined when it is not waiting
+ * for release. A status a person typed over a REGISTERED launch (a typo, or a RETRY of a launch
+ * that never ran) does not keep it from being released: the release is the gwm write that puts
+ * the recorded status back. A CANCEL is left to the launcher, which ends the launch CANCELLED.
+ */
+export function releasedLaunch(launch: Launch, now: Date): Launch | undefined {
+  if (effectiveStatus(launch) !== 'REGISTERED' || launch.status === 'CANCEL') return undefined;
+  return touchLaunch(launch, now, {
+    status: 'QUEUED',
+    statusHistory: withHistory(launch.statusHistory, historyEntry('QUEUED', now, 'gwm')),
+  });
 }

@@ -5,7 +5,8 @@ import { oversizedSamples } from '../launch-item-size.js';
 import { parseManifest } from '../manifest/index.js';
 import type { ManifestLimits, ManifestProblem } from '../manifest/types.js';
 import type { BatchRepository, LaunchRepository, WorkflowProfileRepository } from '../ports.js';
-import { registeredLaunch } from '../registration.js';
+import { registeredLaunch, releasedLaunch } from '../registration.js';
+import { persistTransition } from './persist.js';
 
 export interface ManifestObject {
   bucket: string;
@@ -246,14 +247,17 @@ async function release(
   let released = 0;
   let cursor: string | undefined;
   do {
-    const page = await deps.launches.listByBatch(batch.batchId, {
-      status: 'REGISTERED',
-      cursor,
-      limit: 1000,
-    });
-    const now = deps.now().toISOString();
+    // Every launch, not a filter on the stored status: a status typed over a REGISTERED launch
+    // in the console must not keep it from ever being released.
+    const page = await deps.launches.listByBatch(batch.batchId, { cursor, limit: 1000 });
     await forEachConcurrently(page.items, deps.releaseConcurrency, async (launch) => {
-      if ((await deps.launches.release(batch.batchId, launch.launchId, now)) === 'written') released++;
+      const saved = await persistTransition(deps.launches, launch, (current) => {
+        const next = releasedLaunch(current, deps.now());
+        return next
+          ? { kind: 'changed', next }
+          : { kind: 'ignored', reason: 'conflict', detail: `launch is ${current.status}` };
+      });
+      if (saved.kind === 'changed') released++;
     });
     cursor = page.cursor;
     deps.onProgress?.({ batchId: batch.batchId, phase: 'release', done: released, total: batch.sampleCount });

@@ -226,22 +226,6 @@ export function makeLaunchRepository(
       }
     },
 
-    async release(batchId, launchId, now): Promise<WriteResult> {
-      try {
-        await launch
-          .patch({ batchId, launchId })
-          .set({ status: 'QUEUED', updatedAt: now })
-          .add({ revision: 1 })
-          .append({ statusHistory: [{ status: 'QUEUED', at: now, source: 'gwm' }] })
-          .where((attr, op) => op.eq(attr.status, 'REGISTERED'))
-          .go();
-        return 'written';
-      } catch (error) {
-        if (isConditionFailure(error)) return 'conflict';
-        throw error;
-      }
-    },
-
     async findByRunId(runId) {
       const result = await launch.query.byRun({ runId }).go({ pages: 'all' });
       return (await readPage(result.data, null)).items.sort((a, b) =>

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Launch } from '../../domain/launch.js';
 import type { LaunchRepository } from '../../domain/ports.js';
 import { registerManifest } from '../../domain/use-cases/register-manifest.js';
+import { consoleSetStatus } from '../support/console-edit.js';
 import { nativeManifest, sampleIds } from '../support/manifests.js';
 import { makeTestApp, s3Put, type TestApp } from '../support/test-app.js';
 
@@ -81,7 +82,7 @@ describe('registration', () => {
     app.upload('lab-manifests', 'fc/release.json', text);
     const failingRelease: LaunchRepository = {
       ...app.launches,
-      release: async () => {
+      replace: async () => {
         throw new Error('connection reset');
       },
     };
@@ -97,6 +98,34 @@ describe('registration', () => {
     // Assess
     expect((await app.batches.get(stuck?.batchId ?? ''))?.status).toBe('ACTIVE');
     expect(app.omics.startRunCalls).toHaveLength(30);
+  });
+
+  it('releases a registered launch whose status a person mistyped in the console before its release', async () => {
+    // Prepare: registration reached REGISTERED and died; a person types over one launch's status
+    app = await makeTestApp();
+    const text = JSON.stringify(crashManifest(5));
+    app.upload('lab-manifests', 'fc/typo.json', text);
+    const failingRelease: LaunchRepository = {
+      ...app.launches,
+      replace: async () => {
+        throw new Error('connection reset');
+      },
+    };
+    const object = { bucket: 'lab-manifests', key: 'fc/typo.json', sizeBytes: text.length, text };
+    await expect(
+      registerManifest({ ...app.intake, launches: failingRelease, owner: 'first' }, object),
+    ).rejects.toThrow();
+    const [stuck] = (await app.batches.listRecent({})).items;
+    const [typed] = (await app.launches.listByBatch(stuck?.batchId ?? '', { limit: 1 })).items;
+    if (!stuck || !typed) throw new Error('nothing registered');
+    await consoleSetStatus(app, typed, 'QUEUD');
+    // Act: the upload's event is delivered again
+    await app.onManifest(s3Put('lab-manifests', 'fc/typo.json'));
+    await app.pump();
+    // Assess: every launch released and started, the typed one included
+    expect((await app.batches.get(stuck.batchId))?.status).toBe('ACTIVE');
+    expect(await app.launches.get(stuck.batchId, typed.launchId)).toMatchObject({ status: 'SUBMITTED' });
+    expect(app.omics.startRunCalls).toHaveLength(5);
   });
 
   it('rejects a manifest with ten mistakes, listing all of them, and launches nothing', async () => {

@@ -67,9 +67,6 @@ function memoryLaunches(initial: Launch[]): LaunchRepository & { items: Map<stri
       items.set(next.launchId, next);
       return 'written';
     },
-    async release() {
-      return 'conflict';
-    },
     async findByRunId(runId) {
       return [...items.values()].filter((launch) => launch.runId === runId);
     },
