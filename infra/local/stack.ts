@@ -126,6 +126,11 @@ const DEFAULT_SETTINGS: Record<string, string> = {
   // read as seconds), so a launch a restart left behind is repaired within a minute.
   RECONCILE_TIME_UNIT_SECONDS: '1',
   RECONCILE_AFTER_MINUTES_RUNNING: '60',
+  // A launch a killed launcher left SUBMITTING may be taken over after 30 s (StartRun is sent again
+  // with the same requestId, so the engine answers with the run it made, if it made one).
+  CLAIM_LEASE_SECONDS: '30',
+  // A queued launch whose stream record a kill lost is told to the launcher again after 30 s.
+  RECONCILE_AFTER_MINUTES_QUEUED: '30',
   // An intake that died mid-registration holds its batch's lease until it expires: short here, so
   // the upload's last retry (after the lease, below) takes the registration over.
   REGISTRATION_LEASE_SECONDS: '10',
