@@ -113,7 +113,10 @@ export class Completion extends Construct {
       logRetention: props.logRetention,
       table: props.table,
       // Outcome marks and batch counters (one transaction), the QC launch, batch reads by key.
-      tableAccess: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchWriteItem'] },
+      // The QC launch goes through putMany: a BatchGetItem first, so it never overwrites one that moved on.
+      tableAccess: {
+        actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchGetItem', 'BatchWriteItem'],
+      },
     });
     props.notifications.grantSend(this.function.role);
     allowSampleOutputLists(this.function.role, props.outputPrefixes);

@@ -15,7 +15,7 @@ const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** DynamoDB actions a function may use on the gwm table, and the indexes it queries. */
 export interface TableAccess {
-  actions: ReadonlyArray<'GetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'BatchWriteItem'>;
+  actions: ReadonlyArray<'GetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'BatchGetItem' | 'BatchWriteItem'>;
   indexes?: readonly IndexName[];
 }
 

@@ -74,7 +74,10 @@ export class Intake extends Construct {
       logRetention: props.logRetention,
       table: props.table,
       // Batch and launch items (BatchWriteItem), their release (UpdateItem), profiles and launches by batch (Query).
-      tableAccess: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchWriteItem'] },
+      // Launch items are written by putMany: a BatchGetItem of each group, then BatchWriteItem.
+      tableAccess: {
+        actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchGetItem', 'BatchWriteItem'],
+      },
     });
     const manifests = this.bucket.arnForObjects('*');
     this.function.role.addToPrincipalPolicy(

@@ -94,7 +94,11 @@ export class Tracking extends Construct {
       // buckets, a resent notice's failed samples (the batch's launches by key), the note on an
       // unreadable item (UpdateItem); the recount of
       // quiet open batches (gsi2) and its outcome marks with the batch counters (one transaction).
-      tableAccess: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem'], indexes: ['gsi2', 'gsi4'] },
+      // A recount that starts QC writes the QC launch through putMany (BatchGetItem, BatchWriteItem).
+      tableAccess: {
+        actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchGetItem', 'BatchWriteItem'],
+        indexes: ['gsi2', 'gsi4'],
+      },
     });
     props.notifications.grantSend(this.reconciler.role);
     allowSampleOutputLists(this.reconciler.role, props.outputPrefixes);
