@@ -9,11 +9,11 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { type Batch, batchIdFor, defaultBatchName, sha256Hex } from '../domain/batch.js';
 import { parseManifest } from '../domain/manifest/index.js';
 import { registeredLaunch } from '../domain/registration.js';
-import { registerManifest } from '../domain/use-cases/register-manifest.js';
+import { type IntakeDeps, registerManifest } from '../domain/use-cases/register-manifest.js';
 import { makeBatchRepository } from '../functions/adapters/batch-repository.js';
 import { makeDocumentClient } from '../functions/adapters/dependencies.js';
 import { makeEntities } from '../functions/adapters/entities.js';
@@ -81,32 +81,73 @@ async function withTable<T>(work: (doc: ReturnType<typeof makeDocumentClient>) =
   }
 }
 
+/** Counts the items a query matches, without reading them into memory. */
+async function count(doc: ReturnType<typeof makeDocumentClient>, params: QueryCommandInput): Promise<number> {
+  let total = 0;
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await doc.send(new QueryCommand({ ...params, Select: 'COUNT', ExclusiveStartKey: start }));
+    total += page.Count ?? 0;
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return total;
+}
+
+/**
+ * The figures count only if registration was complete: every launch written once and released
+ * (QUEUED, none left REGISTERED), the batch ACTIVE, and the same upload delivered again a
+ * duplicate that changes nothing. Throws (the bench exits non-zero) otherwise.
+ */
+async function checkComplete(
+  deps: IntakeDeps,
+  doc: ReturnType<typeof makeDocumentClient>,
+  entities: ReturnType<typeof makeEntities>,
+  upload: Parameters<typeof registerManifest>[1],
+  batchId: string,
+) {
+  const again = await registerManifest({ ...deps, onProgress: undefined }, upload);
+  const problems: string[] = [];
+  if (again.kind !== 'duplicate')
+    problems.push(`the upload delivered again ended ${again.kind}, not duplicate`);
+  const inBatch = await count(doc, entities.launch.query.byBatch({ batchId }).params());
+  const queued = await count(doc, entities.launch.query.byStatus({ status: 'QUEUED' }).params());
+  const registered = await count(doc, entities.launch.query.byStatus({ status: 'REGISTERED' }).params());
+  const batch = await deps.batches.get(batchId);
+  if (inBatch !== samples) problems.push(`${inBatch} launch items, not ${samples}`);
+  if (queued !== samples) problems.push(`${queued} launches QUEUED, not ${samples}`);
+  if (registered !== 0) problems.push(`${registered} launches left REGISTERED`);
+  if (batch?.status !== 'ACTIVE' || batch.releasedCount !== samples) {
+    problems.push(`batch ${batch?.status} with ${batch?.releasedCount} released`);
+  }
+  if (problems.length > 0) throw new Error(`registration incomplete: ${problems.join('; ')}`);
+}
+
 async function measureRegistration(text: string) {
   return withTable(async (doc) => {
     const entities = makeEntities(doc, TABLE);
     const started = performance.now();
     let registeredAt = 0;
-    const outcome = await registerManifest(
-      {
-        batches: makeBatchRepository(entities),
-        launches: makeLaunchRepository(entities),
-        profiles: makeProfileRepository(entities),
-        limits: LIMITS,
-        allowedReadPrefixes: READ,
-        allowedWritePrefixes: WRITE,
-        now: () => new Date(),
-        owner: 'bench',
-        leaseMs: 60_000,
-        chunkSize: CHUNK,
-        releaseConcurrency: 16,
-        onProgress: (progress) => {
-          if (progress.phase === 'registered') registeredAt = performance.now();
-        },
+    const upload = { bucket: 'bench-manifests', key: 'fc/bench.json', sizeBytes: text.length, text };
+    const deps: IntakeDeps = {
+      batches: makeBatchRepository(entities),
+      launches: makeLaunchRepository(entities),
+      profiles: makeProfileRepository(entities),
+      limits: LIMITS,
+      allowedReadPrefixes: READ,
+      allowedWritePrefixes: WRITE,
+      now: () => new Date(),
+      owner: 'bench',
+      leaseMs: 60_000,
+      chunkSize: CHUNK,
+      releaseConcurrency: 16,
+      onProgress: (progress) => {
+        if (progress.phase === 'registered') registeredAt = performance.now();
       },
-      { bucket: 'bench-manifests', key: 'fc/bench.json', sizeBytes: text.length, text },
-    );
+    };
+    const outcome = await registerManifest(deps, upload);
     const finished = performance.now();
     if (outcome.kind !== 'registered') throw new Error(`registration ended ${outcome.kind}`);
+    await checkComplete(deps, doc, entities, upload, outcome.batch.batchId);
     return {
       registration: samples / ((registeredAt - started) / 1000),
       release: samples / ((finished - registeredAt) / 1000),

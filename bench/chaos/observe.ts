@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ListRunsCommand, OmicsClient } from '@aws-sdk/client-omics';
@@ -9,6 +9,7 @@ import { makeDocumentClient } from '../../functions/adapters/dependencies.js';
 import { ENTITY_ATTRIBUTE, ENTITY_NAMES } from '../../functions/adapters/entities.js';
 import type { LocalEndpoints } from '../../infra/local/endpoints.js';
 import { localOmicsClientConfig } from '../../infra/local/engine/index.js';
+import { readJsonLines } from '../../infra/local/json-lines.js';
 import { readOutbox } from '../../infra/local/outbox-notifier.js';
 import { CHAOS_DIR, FAULTS_FILE, type FaultLine, RUN_EVENTS_FILE, type RunEventLine } from './files.js';
 
@@ -106,31 +107,10 @@ export function makeObserver(endpoints: LocalEndpoints): Observer {
   };
 }
 
-async function readLines<T>(path: string): Promise<T[]> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-  // A kill -9 may leave half a line at the end.
-  return text
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .flatMap((line) => {
-      try {
-        return [JSON.parse(line) as T];
-      } catch {
-        return [];
-      }
-    });
-}
-
 export const readFaultLines = (stateDir: string) =>
-  readLines<FaultLine>(join(stateDir, CHAOS_DIR, FAULTS_FILE));
+  readJsonLines<FaultLine>(join(stateDir, CHAOS_DIR, FAULTS_FILE));
 export const readRunEvents = (stateDir: string) =>
-  readLines<RunEventLine>(join(stateDir, CHAOS_DIR, RUN_EVENTS_FILE));
+  readJsonLines<RunEventLine>(join(stateDir, CHAOS_DIR, RUN_EVENTS_FILE));
 
 export interface DeadLetterLine {
   file: string;
@@ -147,7 +127,8 @@ export async function readDeadLetters(stateDir: string): Promise<DeadLetterLine[
   }
   const all: DeadLetterLine[] = [];
   for (const file of files.sort()) {
-    for (const line of await readLines<Record<string, unknown>>(join(dir, file))) all.push({ file, line });
+    for (const line of await readJsonLines<Record<string, unknown>>(join(dir, file)))
+      all.push({ file, line });
   }
   return all;
 }

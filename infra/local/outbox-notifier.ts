@@ -1,10 +1,11 @@
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { PublishCommandInput } from '@aws-sdk/client-sns';
 import { type Notice, NotificationDeliveryError, type Notifier } from '../../domain/notifications.js';
 import { eventBridgeEntry } from '../../functions/adapters/eventbridge-notifier.js';
 import { snsPublishInput } from '../../functions/adapters/sns-notifier.js';
+import { readJsonLines } from './json-lines.js';
 
 export const SNS_OUTBOX_FILE = 'sns.jsonl';
 export const EVENTS_OUTBOX_FILE = 'events.jsonl';
@@ -75,22 +76,8 @@ export function makeOutboxNotifier(options: OutboxNotifierOptions): Notifier {
 /** Everything written to an outbox folder so far, oldest first; missing files read as empty. */
 export async function readOutbox(dir: string): Promise<Outbox> {
   const [sns, events] = await Promise.all([
-    readLines<SnsOutboxLine>(join(dir, SNS_OUTBOX_FILE)),
-    readLines<EventsOutboxLine>(join(dir, EVENTS_OUTBOX_FILE)),
+    readJsonLines<SnsOutboxLine>(join(dir, SNS_OUTBOX_FILE)),
+    readJsonLines<EventsOutboxLine>(join(dir, EVENTS_OUTBOX_FILE)),
   ]);
   return { sns, events };
-}
-
-async function readLines<T>(path: string): Promise<T[]> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-  const lines = text.split('\n').filter((line) => line.trim() !== '');
-  // A process stopped in the middle of a write leaves half a last line: it was never sent.
-  const complete = text.endsWith('\n') ? lines : lines.slice(0, -1);
-  return complete.map((line) => JSON.parse(line) as T);
 }

@@ -1,5 +1,6 @@
-import { appendFile, readFile, rename, writeFile } from 'node:fs/promises';
+import { appendFile, rename, writeFile } from 'node:fs/promises';
 import type { S3Event } from 'aws-lambda';
+import { readJsonLines } from './json-lines.js';
 
 /**
  * The local S3's memory of the notifications it owes: each event is written here before it is
@@ -29,22 +30,8 @@ export function notificationId(event: S3Event): string {
 }
 
 export async function openNotificationJournal(file: string): Promise<NotificationJournal> {
-  let text = '';
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
   const pending = new Map<string, S3Event>();
-  for (const entry of text.split('\n')) {
-    if (entry.trim() === '') continue;
-    let line: Line;
-    try {
-      line = JSON.parse(entry) as Line;
-    } catch {
-      // Half a last line from a killed process: that event was never handed over either.
-      continue;
-    }
+  for (const line of await readJsonLines<Line>(file)) {
     if (line.kind === 'pending') pending.set(line.id, line.event);
     else pending.delete(line.id);
   }

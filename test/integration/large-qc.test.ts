@@ -26,13 +26,14 @@ function qcSpec(parameterTemplate: Record<string, unknown>): QcLaunchSpec {
 
 /**
  * A batch (10,000 samples by default) whose samples all completed, one outcome left to count: each run output
- * URI is 80 bytes, as a lab's would be (`s3://bucket/project/cohort/sample/<run id>/`).
+ * URI is 80 bytes by default, as a lab's would be (`s3://bucket/project/cohort/sample/<run id>/`).
  */
 async function settledCohort(
   app: TestApp,
   batchId: string,
   parameterTemplate: Record<string, unknown>,
   samples = SAMPLES,
+  uriBytes = 80,
 ) {
   const batch = aBatch({
     batchId,
@@ -56,7 +57,7 @@ async function settledCohort(
         batchName: 'COHORT',
         status: 'COMPLETED',
         runId: String(4_000_000 + i),
-        runOutputUri: runOutputUri.padEnd(80, 'x'),
+        runOutputUri: runOutputUri.padEnd(uriBytes, 'x'),
       }),
     );
   }
@@ -88,10 +89,10 @@ describe('the QC launch of a 10,000-sample batch', () => {
     expect(await app.batches.get('cohort-list')).toMatchObject({ status: 'QC_RUNNING', qcAttempt: 1 });
   });
 
-  it('ends QC FAILED with the reason, and the batch notified, when 4,000 outputs are asked for inline', async () => {
-    // Prepare: 4,000 URIs of 80 bytes inline are over the QC parameters' bound
+  it('ends QC FAILED with the reason, and the batch notified, when 1,000 outputs of 300 bytes are asked for inline', async () => {
+    // Prepare: 1,000 URIs of 300 bytes inline are over the QC parameters' bound
     app = await makeTestApp();
-    const last = await settledCohort(app, 'cohort-inline', { samples: '{{batch.sampleOutputUris}}' }, 4_000);
+    const last = await settledCohort(app, 'cohort-inline', { samples: '{{batch.sampleOutputUris}}' }, 1_000, 300);
     // Act: the last outcome is counted, then the QC launch's record reaches the aggregator
     await aggregateCompletion(app.completion, last);
     await aggregateCompletion(app.completion, { batchId: 'cohort-inline', launchId: 'cohort-inline/_qc' });

@@ -1,6 +1,7 @@
 import { appendFileSync } from 'node:fs';
-import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readJsonLines } from '../json-lines.js';
 import type { LocalRun, LocalRunStatus } from './types.js';
 
 /**
@@ -113,19 +114,12 @@ export async function readRunStore(runsDir: string): Promise<StoredRun[]> {
 }
 
 async function readStore(file: string) {
-  let text = '';
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
   const runs = new Map<string, StoredRun>();
   const lastChange = new Map<string, number>();
   let lastLife = 0;
   const stopped = new Set<number>();
-  for (const entry of text.split('\n')) {
-    // A process killed in the middle of a write leaves half a last line: that change never answered anyone.
-    const parsed = parseLine(entry);
+  for (const value of await readJsonLines<unknown>(file)) {
+    const parsed = asLine(value);
     if (parsed === undefined) continue;
     lastLife = Math.max(lastLife, parsed.life);
     if (parsed.kind === 'stop') stopped.add(parsed.life);
@@ -146,16 +140,12 @@ async function readStore(file: string) {
   return { runs, lastLife, stoppedCleanly: lastLife === 0 || stopped.has(lastLife), changedInLastLife };
 }
 
-function parseLine(text: string): Line | undefined {
-  if (text.trim() === '') return undefined;
-  try {
-    const value = JSON.parse(text) as Line;
-    if (typeof value.life !== 'number') return undefined;
-    if (value.kind === 'run' && typeof value.run?.id === 'string') return value;
-    if (value.kind === 'start' || value.kind === 'stop') return value;
-  } catch {
-    // ignored below
-  }
+/** A line of the store, or undefined for anything else (a line from a future format, a torn write). */
+function asLine(candidate: unknown): Line | undefined {
+  const value = candidate as Line | null;
+  if (typeof value !== 'object' || value === null || typeof value.life !== 'number') return undefined;
+  if (value.kind === 'run' && typeof value.run?.id === 'string') return value;
+  if (value.kind === 'start' || value.kind === 'stop') return value;
   return undefined;
 }
 
