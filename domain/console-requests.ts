@@ -43,20 +43,15 @@ export function decideCancel(launch: Launch, now: Date): LaunchDecision | undefi
   const history = typed
     ? withHistory(launch.statusHistory, historyEntry('CANCEL', now, 'console'))
     : launch.statusHistory;
+  /** The launch as it was, with the request noted (and kept pending, while StartRun is in progress). */
+  const noted = (note: string, pending?: string) =>
+    touchLaunch(launch, now, { status: was, cancelRequestedAt: pending, note, statusHistory: history });
 
   if (isTerminal(was)) {
     const note =
       `CANCEL refused at ${at}: the launch is already ${was}, there is nothing to cancel. ` +
       'To run it again, set status to RETRY.';
-    return {
-      kind: 'refuse-cancel',
-      next: touchLaunch(launch, now, {
-        status: was,
-        cancelRequestedAt: undefined,
-        note,
-        statusHistory: history,
-      }),
-    };
+    return { kind: 'refuse-cancel', next: noted(note) };
   }
   if (was === 'REGISTERED' || was === 'QUEUED' || was === 'THROTTLED') {
     return { kind: 'cancel', next: endCancelled(launch, was, requestedAt, now, history) };
@@ -65,16 +60,7 @@ export function decideCancel(launch: Launch, now: Date): LaunchDecision | undefi
     const note =
       `Cancel requested at ${requestedAt}: CancelRun sent for run ${launch.runId} at ${at}; ` +
       'the launch ends CANCELLED when HealthOmics reports it.';
-    return {
-      kind: 'cancel',
-      runId: launch.runId,
-      next: touchLaunch(launch, now, {
-        status: was,
-        cancelRequestedAt: undefined,
-        note,
-        statusHistory: history,
-      }),
-    };
+    return { kind: 'cancel', runId: launch.runId, next: noted(note) };
   }
   // SUBMITTING: a launcher is between its claim and StartRun's answer; the run id it records
   // brings the request back to the launcher (its stream filter sees `cancelRequestedAt`). With the
@@ -84,15 +70,7 @@ export function decideCancel(launch: Launch, now: Date): LaunchDecision | undefi
   const note =
     `Cancel requested at ${requestedAt}: StartRun is in progress; the run is cancelled as soon as ` +
     'its id is known.';
-  return {
-    kind: 'cancel',
-    next: touchLaunch(launch, now, {
-      status: was,
-      cancelRequestedAt: requestedAt,
-      note,
-      statusHistory: history,
-    }),
-  };
+  return { kind: 'cancel', next: noted(note, requestedAt) };
 }
 
 function endCancelled(

@@ -66,8 +66,8 @@ export interface BatchRepository {
   listRecent(range: TimeRange, page?: PageRequest): Promise<Page<Batch>>;
   /** Batches not finished yet (REGISTERED, ACTIVE, QC_RUNNING), newest first. */
   listOpen(page?: PageRequest): Promise<Page<Batch>>;
-  /** Batches whose notification is marked SENDING, with the mark's time in the range. */
-  listSending(range: TimeRange, page?: PageRequest): Promise<Page<Batch>>;
+  /** Batches whose notification is marked SENDING (the caller decides which marks are old enough). */
+  listSending(page?: PageRequest): Promise<Page<Batch>>;
 }
 
 export interface WorkflowProfileRepository {

@@ -2,19 +2,13 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { LAUNCH_STATUSES, RETRYABLE_STATUSES, TERMINAL_STATUSES } from '../../domain/launch.js';
-import { editLaunchItem, setStatusEdit } from '../../functions/adapters/console-edit.js';
-import { makeDocumentClient } from '../../functions/adapters/dependencies.js';
-import { makeEntities } from '../../functions/adapters/entities.js';
-import type { LocalEndpoints } from '../../infra/local/endpoints.js';
 import { seededUnit } from '../../infra/local/faults.js';
-import { localS3ClientConfig } from '../../infra/local/s3.js';
+import { type Clients, consoleEdit, makeClients, upload } from './clients.js';
 import { CHAOS_DIR, PLAN_FILE, type StackProcessInput } from './files.js';
 import { type ConsoleEdit, checkInvariants, type InvariantResult } from './invariants.js';
-import { makeObserver, readBatchNotices, readDeadLetters, readFaultLines, readRunEvents } from './observe.js';
-import { type BatchPlan, type ChaosPlan, QC_WORKFLOW_ID, retryDecision, SAMPLE_WORKFLOW_ID } from './plan.js';
+import { readBatchNotices, readDeadLetters, readFaultLines, readRunEvents } from './observe.js';
+import { type ChaosPlan, retryDecision } from './plan.js';
 import {
   findLeftovers,
   killLeftovers,
@@ -390,81 +384,6 @@ function finished(batch: {
     TERMINAL_BATCH.has(batch.status) &&
     (batch.status === 'REJECTED' ||
       (Number(batch.notifiedRound ?? 0) >= Number(batch.round) && batch.notificationState === 'SENT'))
-  );
-}
-
-interface Clients {
-  s3: S3Client;
-  dynamo: DynamoDBClient;
-  entities: ReturnType<typeof makeEntities>;
-  observer: ReturnType<typeof makeObserver>;
-  endpoints: LocalEndpoints;
-  destroy(): void;
-}
-
-function makeClients(endpoints: LocalEndpoints): Clients {
-  const credentials = { accessKeyId: 'gwmlocal', secretAccessKey: 'gwmlocal' };
-  const s3 = new S3Client(localS3ClientConfig(endpoints.s3Endpoint));
-  const dynamo = new DynamoDBClient({
-    endpoint: endpoints.dynamodbEndpoint,
-    region: endpoints.region,
-    credentials,
-  });
-  const entities = makeEntities(makeDocumentClient(dynamo), endpoints.tableName);
-  const observer = makeObserver(endpoints);
-  return {
-    s3,
-    dynamo,
-    entities,
-    observer,
-    endpoints,
-    destroy() {
-      s3.destroy();
-      dynamo.destroy();
-      observer.destroy();
-    },
-  };
-}
-
-/** A plain UpdateItem of `status`, as typed in the DynamoDB console. */
-async function consoleEdit(clients: Clients, launch: { batchId: string; launchId: string }, value: string) {
-  await editLaunchItem(
-    { client: clients.dynamo, tableName: clients.endpoints.tableName, entities: clients.entities },
-    launch,
-    setStatusEdit(value),
-  );
-}
-
-export function manifestText(batch: BatchPlan): string {
-  return JSON.stringify({
-    schemaVersion: 'gwm.manifest/v1',
-    batch: { name: batch.name, team: 'chaos' },
-    defaults: {
-      workflow: { id: SAMPLE_WORKFLOW_ID, type: 'PRIVATE' },
-      outputUri: `s3://gwm-lab-results/chaos/${batch.name}/`,
-      storageType: 'DYNAMIC',
-    },
-    samples: batch.sampleIds.map((id) => ({
-      id,
-      inputs: { fastq1: `s3://gwm-lab-inputs/chaos/${id}.fastq.gz` },
-      parameters: { sample: id, batch: batch.name },
-    })),
-    qc: {
-      workflow: { id: QC_WORKFLOW_ID, type: 'PRIVATE' },
-      outputUri: `s3://gwm-lab-results/chaos/${batch.name}/qc/`,
-      parameters: { batch: batch.name },
-      ...batch.qc,
-    },
-  });
-}
-
-async function upload(clients: Clients, batch: BatchPlan) {
-  await clients.s3.send(
-    new PutObjectCommand({
-      Bucket: clients.endpoints.manifestBucket,
-      Key: batch.key,
-      Body: manifestText(batch),
-    }),
   );
 }
 

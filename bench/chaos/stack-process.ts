@@ -45,12 +45,10 @@ async function main() {
       STARTRUN_BACKOFF_BASE_MS: '50',
       STARTRUN_BACKOFF_MAX_MS: '500',
       LAUNCHER_PARALLEL_LAUNCHES: '10',
-      // Thresholds in seconds (RECONCILE_TIME_UNIT_SECONDS=1, as on `gwm up`), sized for runs that
-      // take seconds: a stuck launch is looked at after 10 to 20 s, a claim a killed launcher held
-      // may be taken over after 30 s, and a SENDING mark is left to its sender for 15 s (longer
-      // than an aggregator here takes between the mark and the send).
-      RECONCILE_TIME_UNIT_SECONDS: '1',
-      CLAIM_LEASE_SECONDS: '30',
+      // The local stack's thresholds are seconds (RECONCILE_TIME_UNIT_SECONDS=1) and a claim a killed
+      // launcher held may be taken over after 30 s, as on `gwm up`. Shorter here, for runs that take
+      // seconds: a stuck launch is looked at after 10 to 20 s, and a SENDING mark is left to its
+      // sender for 15 s (longer than an aggregator here takes between the mark and the send).
       RECONCILE_AFTER_MINUTES_QUEUED: '20',
       RECONCILE_AFTER_MINUTES_SUBMITTING: '10',
       RECONCILE_AFTER_MINUTES_SUBMITTED: '15',

@@ -70,7 +70,7 @@ export async function resumeInterruptedNotifications(
     const limit = Math.min(PAGE, options.max - report.checked);
     if (limit <= 0) break;
     // Every SENDING mark, fresh ones included: a failed send is resumable at once (the domain decides).
-    const page = await deps.batches.listSending({}, { cursor, limit });
+    const page = await deps.batches.listSending({ cursor, limit });
     for (const batch of page.items) {
       const step = resumeNotification(batch, deps.now(), options.staleAfterMs);
       if (step.kind !== 'notify') continue;

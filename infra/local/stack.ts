@@ -1,18 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { OmicsClient } from '@aws-sdk/client-omics';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { EventBridgeEvent, ScheduledEvent } from 'aws-lambda';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { EventBridgeEvent } from 'aws-lambda';
 import type { Notice } from '../../domain/notifications.js';
 import type { TrackOutcome } from '../../domain/use-cases/track-run-status.js';
 import type { WorkflowProfile } from '../../domain/workflow.js';
 import { loadConfig } from '../../functions/adapters/config.js';
 import { buildDependencies } from '../../functions/adapters/dependencies.js';
 import { makeS3ManifestReader } from '../../functions/adapters/s3-manifest-reader.js';
-import { createTableInput } from '../../functions/adapters/table.js';
 import { makeMemoryTelemetry } from '../../functions/adapters/telemetry.js';
 import { makeCompletionHandler } from '../../functions/completion-aggregator.js';
 import {
@@ -30,7 +29,6 @@ import { type LocalEndpoints, removeEndpoints, writeEndpoints } from './endpoint
 import {
   type EngineOperation,
   type LocalEngine,
-  type LocalRun,
   type LocalWorkflow,
   localOmicsClientConfig,
   makeLocalLogReader,
@@ -43,23 +41,19 @@ import { makeOutboxNotifier } from './outbox-notifier.js';
 import { claimStateDir } from './process-file.js';
 import { commandLineOf } from './process-ownership.js';
 import { localS3ClientConfig, startLocalS3 } from './s3.js';
+import {
+  defaultProfiles,
+  defaultWorkflows,
+  ensureTable,
+  exportOutputs,
+  profileText,
+  scheduledEvent,
+} from './stack-resources.js';
+import { LOCAL_DEFAULT_SETTINGS, LOCAL_NAMES, registrationLeaseMs } from './stack-settings.js';
 import { startStreamPump } from './stream-pump.js';
 
 export type LogLevel = 'info' | 'warn' | 'error';
 export type StackLog = (level: LogLevel, message: string, details?: Record<string, unknown>) => void;
-
-/** Names the local stack gives its resources; the example manifests use these buckets. */
-export const LOCAL_NAMES = {
-  region: 'us-east-1',
-  accountId: '123456789012',
-  tableName: 'gwm-launches',
-  manifestBucket: 'gwm-manifests',
-  inputBucket: 'gwm-lab-inputs',
-  outputBucket: 'gwm-lab-results',
-  omicsRoleArn: 'arn:aws:iam::123456789012:role/gwm-local-omics',
-  topicArn: 'arn:aws:sns:us-east-1:123456789012:gwm-notifications',
-  eventBusName: 'gwm-events',
-} as const;
 
 export interface LocalStackOptions {
   /** Data, runs, outbox and dead letters live here; kept across restarts. */
@@ -114,27 +108,6 @@ export interface LocalStack {
   /** Stops everything the stack started: runs, servers, the schedule, DynamoDB Local. */
   stop(): Promise<void>;
 }
-
-const DEFAULT_SETTINGS: Record<string, string> = {
-  // The local engine's quota is 10/s; gwm paces below it so throttling stays the exception.
-  STARTRUN_RATE_PER_SECOND: '5',
-  STARTRUN_BURST: '5',
-  STARTRUN_BACKOFF_BASE_MS: '200',
-  STARTRUN_BACKOFF_MAX_MS: '2000',
-  LOG_EXCERPT_LINES: '20',
-  // Runs take seconds here, not hours: the reconciler's thresholds are seconds (RECONCILE_AFTER_MINUTES_*
-  // read as seconds), so a launch a restart left behind is repaired within a minute.
-  RECONCILE_TIME_UNIT_SECONDS: '1',
-  RECONCILE_AFTER_MINUTES_RUNNING: '60',
-  // A launch a killed launcher left SUBMITTING may be taken over after 30 s (StartRun is sent again
-  // with the same requestId, so the engine answers with the run it made, if it made one).
-  CLAIM_LEASE_SECONDS: '30',
-  // A queued launch whose stream record a kill lost is told to the launcher again after 30 s.
-  RECONCILE_AFTER_MINUTES_QUEUED: '30',
-  // An intake that died mid-registration holds its batch's lease until it expires: short here, so
-  // the upload's last retry (after the lease, below) takes the registration over.
-  REGISTRATION_LEASE_SECONDS: '10',
-};
 
 /**
  * The embedded runtime: DynamoDB Local with its stream, a local S3, the local HealthOmics engine,
@@ -252,7 +225,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     cleanups.push(async () => omics.destroy());
 
     const config = loadConfig({
-      ...DEFAULT_SETTINGS,
+      ...LOCAL_DEFAULT_SETTINGS,
       ...options.settings,
       TABLE_NAME: LOCAL_NAMES.tableName,
       AWS_REGION: LOCAL_NAMES.region,
@@ -445,90 +418,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   }
 }
 
-function registrationLeaseMs(settings: Record<string, string> | undefined): number {
-  const seconds = Number(settings?.REGISTRATION_LEASE_SECONDS ?? DEFAULT_SETTINGS.REGISTRATION_LEASE_SECONDS);
-  return (Number.isFinite(seconds) && seconds > 0 ? seconds : 60) * 1000;
-}
-
-async function ensureTable(client: DynamoDBClient, tableName: string): Promise<string> {
-  try {
-    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    if (Table?.LatestStreamArn) return Table.LatestStreamArn;
-  } catch (error) {
-    if ((error as Error).name !== 'ResourceNotFoundException') throw error;
-  }
-  const created = await client.send(new CreateTableCommand(createTableInput(tableName)));
-  const streamArn = created.TableDescription?.LatestStreamArn;
-  if (!streamArn) throw new Error(`Table ${tableName} was created without a stream.`);
-  return streamArn;
-}
-
-/** What HealthOmics does at the end of a run: the run's `out/` folder lands under its runOutputUri. */
-async function exportOutputs(s3: S3Client, run: LocalRun): Promise<void> {
-  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(run.runOutputUri);
-  if (!match) throw new Error(`runOutputUri ${run.runOutputUri} is not an s3:// URI`);
-  const [, bucket = '', prefix = ''] = match;
-  const base = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
-  for (const file of await listFiles(run.outputDir)) {
-    const key = `${base}out/${relative(run.outputDir, file).split(sep).join('/')}`;
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: await readFile(file) }));
-  }
-}
-
-async function listFiles(dir: string): Promise<string[]> {
-  let entries: import('node:fs').Dirent[];
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-  const files: string[] = [];
-  for (const entry of entries) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) files.push(...(await listFiles(path)));
-    else if (entry.isFile()) files.push(path);
-  }
-  return files;
-}
-
-async function defaultWorkflows(s3Endpoint: string): Promise<Record<string, LocalWorkflow>> {
-  const { localWorkflows } = await import('../../examples/workflows/catalog.js');
-  return localWorkflows({ s3Endpoint, region: LOCAL_NAMES.region });
-}
-
-/** A profile's content as text with its keys in order (DynamoDB does not keep the order of map keys). */
-function profileText(profile: WorkflowProfile): string {
-  const { name, description, workflow, parameterTemplate, defaults } = profile;
-  return JSON.stringify({ name, description, workflow, parameterTemplate, defaults }, (_key, value) =>
-    value !== null && typeof value === 'object' && !Array.isArray(value)
-      ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)))
-      : value,
-  );
-}
-
-async function defaultProfiles() {
-  const { LOCAL_PROFILES } = await import('../../examples/workflows/catalog.js');
-  return LOCAL_PROFILES;
-}
-
 /** The handler with the fault hook around it, or as it is without faults. */
 function withFaults<H>(hook: ((handler: H) => H) | undefined, handler: H): H {
   return hook ? hook(handler) : handler;
 }
 
-function scheduledEvent(): ScheduledEvent {
-  return {
-    version: '0',
-    id: randomUUID(),
-    'detail-type': 'Scheduled Event',
-    source: 'aws.events',
-    account: LOCAL_NAMES.accountId,
-    time: new Date().toISOString(),
-    region: LOCAL_NAMES.region,
-    resources: [],
-    detail: {},
-  };
-}
-
-export { localS3ClientConfig };
+export { LOCAL_NAMES, localS3ClientConfig };

@@ -92,7 +92,13 @@ describe('the QC launch of a 10,000-sample batch', () => {
   it('ends QC FAILED with the reason, and the batch notified, when 1,000 outputs of 300 bytes are asked for inline', async () => {
     // Prepare: 1,000 URIs of 300 bytes inline are over the QC parameters' bound
     app = await makeTestApp();
-    const last = await settledCohort(app, 'cohort-inline', { samples: '{{batch.sampleOutputUris}}' }, 1_000, 300);
+    const last = await settledCohort(
+      app,
+      'cohort-inline',
+      { samples: '{{batch.sampleOutputUris}}' },
+      1_000,
+      300,
+    );
     // Act: the last outcome is counted, then the QC launch's record reaches the aggregator
     await aggregateCompletion(app.completion, last);
     await aggregateCompletion(app.completion, { batchId: 'cohort-inline', launchId: 'cohort-inline/_qc' });

@@ -36,12 +36,8 @@ function memoryBatches(initial: Batch[]): BatchRepository & { items: Map<string,
     async listOpen() {
       return { items: [] };
     },
-    async listSending(range) {
-      const sending = [...items.values()].filter(
-        (batch) =>
-          batch.notificationState === 'SENDING' && (!range.to || (batch.notificationAt ?? '') <= range.to),
-      );
-      return { items: sending };
+    async listSending() {
+      return { items: [...items.values()].filter((batch) => batch.notificationState === 'SENDING') };
     },
   };
 }

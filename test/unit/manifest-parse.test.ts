@@ -980,18 +980,18 @@ describe('parseManifest: many mistakes at once', () => {
 });
 
 describe('parseManifest: size', () => {
-  it('parses 10,000 samples in well under a second', () => {
+  it('parses 10,000 samples, the limit, keeping their order (its speed is bench:register\'s)', () => {
     // Prepare
     const text = JSON.stringify(manySamples(10_000));
 
     // Act
-    const started = performance.now();
     const result = parseManifest({ text, sizeBytes: Buffer.byteLength(text) }, context());
-    const elapsed = performance.now() - started;
 
     // Assess
-    expect(planOf(result).samples).toHaveLength(10_000);
-    expect(elapsed).toBeLessThan(2000);
+    const samples = planOf(result).samples;
+    expect(samples).toHaveLength(10_000);
+    expect(samples[0]?.sampleId).toBe('S0');
+    expect(samples[9_999]?.sampleId).toBe('S9999');
   });
 
   it('rejects 10,001 samples with TOO_MANY_SAMPLES', () => {

@@ -198,12 +198,19 @@ function getRunAnswer(run: LocalRun, accountId: string) {
     tags: run.tags,
     failureReason: run.failureReason,
     statusMessage: run.statusMessage,
-    creationTime: run.creationTime.toISOString(),
-    startTime: run.startTime?.toISOString(),
-    stopTime: run.stopTime?.toISOString(),
+    ...runTimes(run),
     logLocation: { runLogStream: `run/${run.id}` },
     startedBy: `arn:aws:iam::${accountId}:user/gwmlocal`,
   });
+}
+
+/** A run's times as the API gives them (ISO 8601; start and stop once they happened). */
+function runTimes(run: LocalRun) {
+  return {
+    creationTime: run.creationTime.toISOString(),
+    startTime: run.startTime?.toISOString(),
+    stopTime: run.stopTime?.toISOString(),
+  };
 }
 
 function listRuns(runs: Iterable<LocalRun>, query: URLSearchParams) {
@@ -240,9 +247,7 @@ function listRuns(runs: Iterable<LocalRun>, query: URLSearchParams) {
         priority: run.priority,
         storageType: run.storageType,
         storageCapacity: run.storageCapacity,
-        creationTime: run.creationTime.toISOString(),
-        startTime: run.startTime?.toISOString(),
-        stopTime: run.stopTime?.toISOString(),
+        ...runTimes(run),
       }),
     ),
     nextToken: matching.length > maxResults && last ? encodeToken(Number(last.id)) : undefined,
