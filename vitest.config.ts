@@ -3,6 +3,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    // Most test time is spent waiting on DynamoDB Local, the local services and workflow processes,
+    // not on the test's own CPU: three files at a time keep two cores busy (the default is one).
+    maxWorkers: 3,
     projects: [
       {
         extends: true,

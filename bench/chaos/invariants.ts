@@ -115,8 +115,24 @@ export function checkInvariants(evidence: Evidence): InvariantResult[] {
   for (const launch of table.launches) {
     launchesByBatch.set(launch.batchId, [...(launchesByBatch.get(launch.batchId) ?? []), launch]);
   }
-  const retriesOf = (launchId: string) =>
-    evidence.edits.filter((edit) => edit.launchId === launchId && edit.kind === 'retry').length;
+  /**
+   * RETRYs typed on a launch: `taken` for certain, and `overwritten` ones a later edit typed over
+   * while the item still showed RETRY (as a person may: the last value typed is the one gwm reads).
+   * Whether gwm read an overwritten RETRY before the next edit depends on timing, so either
+   * attempt count is right for it.
+   */
+  const retriesOf = (launchId: string) => {
+    const edits = evidence.edits.filter((edit) => edit.launchId === launchId);
+    let taken = 0;
+    let overwritten = 0;
+    edits.forEach((edit, index) => {
+      if (edit.kind !== 'retry') return;
+      const next = edits[index + 1];
+      if (next && next.kind !== 'retry' && next.statusBefore.trim().toUpperCase() === 'RETRY') overwritten++;
+      else taken++;
+    });
+    return { taken, overwritten };
+  };
   const badSubjects = new Set<string>();
 
   for (const launch of table.launches) {
@@ -126,12 +142,13 @@ export function checkInvariants(evidence: Evidence): InvariantResult[] {
     const one = result('one-run-per-attempt');
     if (!isQc) {
       one.checked += 1;
-      const expected = 1 + retriesOf(launch.launchId);
-      if (attempt !== expected)
+      const retries = retriesOf(launch.launchId);
+      const expected = 1 + retries.taken;
+      if (attempt < expected || attempt > expected + retries.overwritten)
         fail(
           'one-run-per-attempt',
           launch.launchId,
-          `attempt ${attempt}, but the console asked for ${expected} (1 + ${expected - 1} RETRY)${launch.note ? ` (note: ${launch.note})` : ''}`,
+          `attempt ${attempt}, but the console asked for ${expected}${retries.overwritten > 0 ? ` to ${expected + retries.overwritten}` : ''} (1 + ${retries.taken} RETRY${retries.overwritten > 0 ? `, ${retries.overwritten} typed over before gwm may have read it` : ''})${launch.note ? ` (note: ${launch.note})` : ''}`,
         );
     }
     for (let a = 1; a <= attempt; a += 1) {

@@ -117,6 +117,40 @@ describe('the chaos invariants', () => {
     expect(broken(evidence)).toEqual({ 'one-notification-per-round': 1, 'one-run-per-attempt': 1 });
   });
 
+  it('accept either attempt for a RETRY a later edit typed over before gwm may have read it, and no other', () => {
+    // Prepare: S00001 failed, RETRY typed, then CANCEL typed while the item still showed RETRY
+    const evidence = healthy();
+    const retry = {
+      at: 't1',
+      launchId: 'b1/S00001',
+      kind: 'retry',
+      value: 'RETRY',
+      attemptBefore: 1,
+    } as const;
+    const cancel = {
+      at: 't2',
+      launchId: 'b1/S00001',
+      kind: 'cancel',
+      value: 'CANCEL',
+      attemptBefore: 1,
+    } as const;
+    evidence.edits.push({ ...retry, statusBefore: 'FAILED' }, { ...cancel, statusBefore: 'RETRY' });
+    evidence.table.launches[0] = { ...launch('S00001', 'FAILED'), note: 'CANCEL refused' };
+    evidence.engineRuns[0] = { id: '1', name: `${name}-S00001-1`, status: 'FAILED' };
+    evidence.runEvents[0] = { ...(evidence.runEvents[0] as Evidence['runEvents'][number]), status: 'FAILED' };
+    const batch = evidence.table.batches[0] as BatchItem;
+    evidence.table.batches[0] = {
+      ...batch,
+      status: 'COMPLETED_WITH_FAILURES',
+      counts: { ...NO_COUNTS, succeeded: 1, failed: 1 },
+    };
+    // Act, Assess: the RETRY lost to the CANCEL typed over it is no violation
+    expect(broken(evidence)).toEqual({});
+    // ...but a CANCEL typed once the launch had left RETRY does not excuse a RETRY never taken
+    evidence.edits[1] = { ...cancel, statusBefore: 'FAILED' };
+    expect(broken(evidence)).toEqual({ 'one-run-per-attempt': 1 });
+  });
+
   it('find a dead letter about a launch that did not end well, and a process a killed stack left', () => {
     const evidence = healthy();
     evidence.table.launches[0] = launch('S00001', 'SUBMITTING');

@@ -980,7 +980,7 @@ describe('parseManifest: many mistakes at once', () => {
 });
 
 describe('parseManifest: size', () => {
-  it('parses 10,000 samples, the limit, keeping their order (its speed is bench:register\'s)', () => {
+  it("parses 10,000 samples, the limit, keeping their order (its speed is bench:register's)", () => {
     // Prepare
     const text = JSON.stringify(manySamples(10_000));
 
