@@ -36,6 +36,9 @@ function memoryBatches(initial: Batch[]): BatchRepository & { items: Map<string,
     async listOpen() {
       return { items: [] };
     },
+    async listUnfinishedRegistrations() {
+      return { items: [] };
+    },
     async listSending() {
       return { items: [...items.values()].filter((batch) => batch.notificationState === 'SENDING') };
     },
@@ -244,6 +247,27 @@ describe('the reconciler', () => {
       completion,
       notificationResume: { staleAfterMs: 15 * 60_000, max: 10 },
       batchRecount: { quietForMs: 60 * 60_000, max: 10 },
+      registrations: {
+        intake: {
+          batches: completion.batches,
+          launches: repository,
+          profiles: { list: async () => [], get: async () => undefined, put: async () => {} },
+          limits: { maxSamples: 10, maxBytes: 1_000 },
+          allowedReadPrefixes: ['s3://lab-inputs/'],
+          allowedWritePrefixes: ['s3://lab-results/'],
+          now: () => now,
+          leaseMs: 60_000,
+          chunkSize: 10,
+          releaseConcurrency: 1,
+        },
+        manifests: {
+          read: async () => {
+            throw new Error('no registration is stalled here');
+          },
+        },
+        newOwner: () => 'reconciler',
+        options: { quietForMs: 10 * 60_000, max: 10 },
+      },
     });
     return { telemetry, run: () => handler({} as ScheduledEvent) };
   }
