@@ -106,7 +106,15 @@ export function makeReconcilerHandler(deps: ReconcilerHandlerDeps) {
 async function resumeStalledRegistrations(deps: ReconcilerHandlerDeps): Promise<RegistrationResumeReport> {
   const { logger, count } = deps.telemetry;
   const { intake, manifests, newOwner, options } = deps.registrations;
-  const report = await resumeRegistrations({ intake: { ...intake, owner: newOwner() }, manifests }, options);
+  let report: RegistrationResumeReport;
+  try {
+    report = await resumeRegistrations({ intake: { ...intake, owner: newOwner() }, manifests }, options);
+  } catch (error) {
+    // The listing itself failed (a batch item a console edit broke, a table fault): the recount
+    // after this step still runs.
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    report = { checked: 0, resumed: [], unresumable: [], busy: [], errors: [{ batchId: '?', message }] };
+  }
   count(METRICS.registrationsResumed, report.resumed.length);
   for (const resumed of report.resumed) logger.warn('registration resumed', { ...resumed });
   for (const stuck of report.unresumable) {
