@@ -41,6 +41,24 @@ export const OPEN_BATCH_STATUSES = [
   'QC_RUNNING',
 ] as const satisfies readonly BatchStatus[];
 
+/**
+ * Registration started and not finished: the batches the reconciler resumes when their intake
+ * stopped for good (every delivery of the upload event failed).
+ */
+export const UNFINISHED_REGISTRATION_STATUSES = [
+  'REGISTERING',
+  'REGISTERED',
+] as const satisfies readonly BatchStatus[];
+
+/**
+ * The statuses the batch index of unfinished work holds (see the `open` index): what the recount
+ * looks at and what the registration resume looks at, each listing only its own.
+ */
+export const INDEXED_BATCH_STATUSES = [
+  'REGISTERING',
+  ...OPEN_BATCH_STATUSES,
+] as const satisfies readonly BatchStatus[];
+
 /** Samples that finished, by outcome; kept on the batch item, each attempt counted once. */
 export interface BatchCounts {
   succeeded: number;

@@ -23,3 +23,11 @@ export class RetryableError extends GwmError {
     this.name = 'RetryableError';
   }
 }
+
+/** The manifest object, or the version of it a batch was registered from, no longer exists. */
+export class ManifestGoneError extends GwmError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('MANIFEST_GONE', message, options);
+    this.name = 'ManifestGoneError';
+  }
+}

@@ -47,6 +47,8 @@ export const METRICS = {
   reconcilerErrors: 'ReconcilerErrors',
   /** Open batches the reconciler recounted from their launches and that changed (a lost outcome). */
   batchesRecounted: 'BatchesRecounted',
+  /** Registrations the reconciler finished after every delivery of their upload event failed. */
+  registrationsResumed: 'RegistrationsResumed',
 } as const;
 
 export type MetricName = (typeof METRICS)[keyof typeof METRICS];

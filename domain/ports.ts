@@ -66,6 +66,8 @@ export interface BatchRepository {
   listRecent(range: TimeRange, page?: PageRequest): Promise<Page<Batch>>;
   /** Batches not finished yet (REGISTERED, ACTIVE, QC_RUNNING), newest first. */
   listOpen(page?: PageRequest): Promise<Page<Batch>>;
+  /** Batches whose registration has not finished (REGISTERING, REGISTERED), newest first. */
+  listUnfinishedRegistrations(page?: PageRequest): Promise<Page<Batch>>;
   /** Batches whose notification is marked SENDING (the caller decides which marks are old enough). */
   listSending(page?: PageRequest): Promise<Page<Batch>>;
 }
@@ -131,6 +133,25 @@ export interface RunLogTail {
 
 export interface RunLogReader {
   tail(runId: string, maxLines: number): Promise<RunLogTail | undefined>;
+}
+
+/** A manifest object as read from the manifest bucket. */
+export interface ManifestObjectContent {
+  sizeBytes: number;
+  eTag?: string;
+  versionId?: string;
+  /** Absent when the object is larger than `maxBytes`: it is never downloaded. */
+  text?: string;
+}
+
+/** Reads uploaded manifests: the intake, and the reconciler resuming a registration that stopped. */
+export interface ManifestObjectReader {
+  /** Throws ManifestGoneError when the object, or the version asked for, no longer exists. */
+  read(
+    bucket: string,
+    key: string,
+    options: { versionId?: string; maxBytes: number },
+  ): Promise<ManifestObjectContent>;
 }
 
 /** Objects gwm writes for runs to read (the QC run's list of sample outputs). */

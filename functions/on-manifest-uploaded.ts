@@ -1,10 +1,11 @@
 import type { S3Event } from 'aws-lambda';
 import type { Batch } from '../domain/batch.js';
-import { GwmError } from '../domain/errors.js';
+import { GwmError, ManifestGoneError } from '../domain/errors.js';
 import { METRICS } from '../domain/metrics.js';
 import type { Notifier } from '../domain/notifications.js';
+import type { ManifestObjectReader } from '../domain/ports.js';
 import { type IntakeDeps, registerManifest } from '../domain/use-cases/register-manifest.js';
-import { decodeS3Key, type ManifestObjectReader } from './adapters/s3-manifest-reader.js';
+import { decodeS3Key } from './adapters/s3-manifest-reader.js';
 import type { Telemetry } from './adapters/telemetry.js';
 
 export interface ManifestUploadedDeps {
@@ -72,7 +73,7 @@ export function makeManifestUploadedHandler(deps: ManifestUploadedDeps) {
             break;
         }
       } catch (error) {
-        if (isGone(error)) {
+        if (error instanceof ManifestGoneError) {
           // Deleted (or overwritten under a version) before we read it: nothing is left to register.
           logger.warn('manifest object no longer exists; nothing registered', { error: error as Error });
           continue;
@@ -92,11 +93,6 @@ export function makeManifestUploadedHandler(deps: ManifestUploadedDeps) {
     if (failures.length > 0)
       throw new AggregateError(failures, `${failures.length} manifest(s) not registered`);
   };
-}
-
-function isGone(error: unknown): boolean {
-  const name = (error as { name?: string } | null)?.name;
-  return name === 'NoSuchKey' || name === 'NoSuchVersion' || name === 'NotFound';
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { ScheduledEvent } from 'aws-lambda';
 import { METRICS } from '../domain/metrics.js';
+import type { ManifestObjectReader } from '../domain/ports.js';
 import type { CompletionDeps } from '../domain/use-cases/aggregate-completion.js';
 import {
   type ResumeOptions,
@@ -12,6 +13,12 @@ import {
   type QuietBatchReport,
   recountQuietBatches,
 } from '../domain/use-cases/recount-batch.js';
+import type { IntakeDeps } from '../domain/use-cases/register-manifest.js';
+import {
+  type RegistrationResumeOptions,
+  type RegistrationResumeReport,
+  resumeRegistrations,
+} from '../domain/use-cases/resume-registrations.js';
 import type { Telemetry } from './adapters/telemetry.js';
 
 export interface ReconcilerHandlerDeps {
@@ -21,17 +28,27 @@ export interface ReconcilerHandlerDeps {
   notificationResume: ResumeOptions;
   /** Open batches that went quiet are recounted from their launches. */
   batchRecount: QuietBatchOptions;
+  /** Registrations whose intake stopped for good are finished from their source manifest. */
+  registrations: {
+    intake: Omit<IntakeDeps, 'owner'>;
+    manifests: ManifestObjectReader;
+    /** The registration lease holder, one per run. */
+    newOwner: () => string;
+    options: RegistrationResumeOptions;
+  };
   telemetry: Telemetry;
 }
 
 export interface ReconcilerResult extends ReconcileReport {
   notifications: ResumeReport;
   batches: Omit<QuietBatchReport, 'reports'>;
+  registrations: RegistrationResumeReport;
 }
 
 /**
- * Scheduled -> repair launches whose events, stream records or writes were lost, and send the
- * batch notifications a stopped sender left marked SENDING.
+ * Scheduled -> repair launches whose events, stream records or writes were lost, send the batch
+ * notifications a stopped sender left marked SENDING, finish registrations whose intake stopped
+ * for good, and recount quiet open batches.
  */
 export function makeReconcilerHandler(deps: ReconcilerHandlerDeps) {
   const { logger, count } = deps.telemetry;
@@ -39,6 +56,7 @@ export function makeReconcilerHandler(deps: ReconcilerHandlerDeps) {
     try {
       const notifications = await resumeNotifications(deps);
       const report = await reconcile(deps.reconciler);
+      const registrations = await resumeStalledRegistrations(deps);
       const batches = await recountBatches(deps);
       count(METRICS.reconcilerChecked, report.checked);
       count(METRICS.reconcilerRepairs, report.repairs);
@@ -47,7 +65,11 @@ export function makeReconcilerHandler(deps: ReconcilerHandlerDeps) {
       // A notification that could not be sent is one more thing this run could not reconcile.
       count(
         METRICS.reconcilerErrors,
-        report.errors.length + notifications.errors.length + batches.errors.length,
+        report.errors.length +
+          notifications.errors.length +
+          batches.errors.length +
+          registrations.errors.length +
+          registrations.unresumable.length,
       );
       for (const change of report.changes) {
         if (change.to === 'COMPLETED') count(METRICS.runsCompleted);
@@ -64,15 +86,43 @@ export function makeReconcilerHandler(deps: ReconcilerHandlerDeps) {
         errors: errors.length,
         unreadable: unreadable.length,
         notificationsResent: notifications.resent.length,
+        registrationsResumed: registrations.resumed.length,
       });
       if (report.leftForNextRun > 0) {
         logger.warn('stale launches left for the next run', { leftForNextRun: report.leftForNextRun });
       }
-      return { ...report, notifications, batches };
+      return { ...report, notifications, batches, registrations };
     } finally {
       deps.telemetry.flush();
     }
   };
+}
+
+/**
+ * Before the recount: a REGISTERED batch resumed now is ACTIVE, not quiet. A registration that
+ * cannot be resumed (its manifest gone or overwritten) counts as not reconciled, and its log line
+ * says to upload the manifest again.
+ */
+async function resumeStalledRegistrations(deps: ReconcilerHandlerDeps): Promise<RegistrationResumeReport> {
+  const { logger, count } = deps.telemetry;
+  const { intake, manifests, newOwner, options } = deps.registrations;
+  let report: RegistrationResumeReport;
+  try {
+    report = await resumeRegistrations({ intake: { ...intake, owner: newOwner() }, manifests }, options);
+  } catch (error) {
+    // The listing itself failed (a batch item a console edit broke, a table fault): the recount
+    // after this step still runs.
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    report = { checked: 0, resumed: [], unresumable: [], busy: [], errors: [{ batchId: '?', message }] };
+  }
+  count(METRICS.registrationsResumed, report.resumed.length);
+  for (const resumed of report.resumed) logger.warn('registration resumed', { ...resumed });
+  for (const stuck of report.unresumable) {
+    logger.error('registration cannot be resumed; upload the manifest again', { ...stuck });
+  }
+  for (const batchId of report.busy) logger.info('registration left to another invocation', { batchId });
+  for (const problem of report.errors) logger.warn('registration not resumed', { ...problem });
+  return report;
 }
 
 /** After the launches: a launch repaired just now may be the outcome a quiet batch was missing. */

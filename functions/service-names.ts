@@ -56,4 +56,5 @@ export const METRIC_EMITTERS: Record<keyof typeof METRICS, readonly ServiceKey[]
   reconcilerLeft: ['reconciler'],
   reconcilerErrors: ['reconciler'],
   batchesRecounted: ['reconciler'],
+  registrationsResumed: ['reconciler'],
 };

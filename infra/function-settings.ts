@@ -19,6 +19,9 @@ export const COLD_START_MS = 10_000;
 export const ENGINE_READS_PER_RECONCILED_LAUNCH = 2;
 export const RECONCILER_TABLE_WORK_MS = 60_000;
 
+/** The intake's timeout: the longest one manifest's registration may take. */
+export const INTAKE_TIMEOUT_SECONDS = 300;
+
 /** Values deploy-time references stand for when the functions' own schema checks the settings. */
 const SAMPLE_DEPLOY_VALUES = {
   TABLE_NAME: 'gwm-table',
@@ -97,13 +100,15 @@ export function checkedLauncherBudget(
 
 /**
  * The reconciler's timeout: its engine reads are paced, so a full run of `RECONCILE_MAX_LAUNCHES`
- * takes about that many reads at the configured rate. A run cut short loses nothing: every
- * repair is a conditional write, and the next run starts over.
+ * takes about that many reads at the configured rate; a registration it resumes gets what the
+ * intake gets for one. A run cut short loses nothing: every repair is a conditional write, a
+ * registration is resumed again from its lease, and the next run starts over.
  */
 export function reconcilerTimeoutSeconds(config: Config): number {
   const readsMs =
     ((config.RECONCILE_MAX_LAUNCHES * ENGINE_READS_PER_RECONCILED_LAUNCH) /
       config.RECONCILE_ENGINE_READS_PER_SECOND) *
     1000;
-  return Math.min(LAMBDA_MAX_TIMEOUT_SECONDS, Math.ceil((readsMs + RECONCILER_TABLE_WORK_MS) / 1000));
+  const workMs = readsMs + RECONCILER_TABLE_WORK_MS + INTAKE_TIMEOUT_SECONDS * 1000;
+  return Math.min(LAMBDA_MAX_TIMEOUT_SECONDS, Math.ceil(workMs / 1000));
 }

@@ -97,6 +97,7 @@ export class GwmStack extends Stack {
       reconcilerTimeoutSeconds: reconcilerTimeoutSeconds(functionConfig),
       notifications: this.notifications,
       outputPrefixes: settings.allowedOutputPrefixes,
+      manifestBucket: this.intake.bucket,
     });
     this.completion = new Completion(this, 'Completion', {
       table,

@@ -1,6 +1,11 @@
 import type { CreateEntityItem } from 'electrodb';
-import { type Batch, OPEN_BATCH_STATUSES } from '../../domain/batch.js';
-import type { BatchRepository, PageRequest, TimeRange, WriteResult } from '../../domain/ports.js';
+import {
+  type Batch,
+  type INDEXED_BATCH_STATUSES,
+  OPEN_BATCH_STATUSES,
+  UNFINISHED_REGISTRATION_STATUSES,
+} from '../../domain/batch.js';
+import type { BatchRepository, Page, PageRequest, TimeRange, WriteResult } from '../../domain/ports.js';
 import { isConditionFailure } from './dynamo-errors.js';
 import type { Entities } from './entities.js';
 import { batchRecord, readRecord } from './records.js';
@@ -11,6 +16,27 @@ const toBatch = (item: unknown): Batch => readRecord(batchRecord, 'batch', item)
 
 export function makeBatchRepository(entities: Entities): BatchRepository {
   const { batch } = entities;
+
+  /** Batches in `statuses`, newest first within each; one index partition per status, the cursor names the one it continues. */
+  async function listIndexed(statuses: readonly IndexedStatus[], request: PageRequest): Promise<Page<Batch>> {
+    const [status, inner] = decodeCursor(statuses, request.cursor);
+    const remaining = statuses.slice(statuses.indexOf(status));
+    const items: Batch[] = [];
+    const limit = request.limit ?? 50;
+    let cursor: string | null = inner;
+    for (const [index, current] of remaining.entries()) {
+      const result = await batch.query
+        .open({ status: current })
+        .go({ cursor, limit: limit - items.length, order: 'desc' });
+      items.push(...result.data.map(toBatch));
+      cursor = null;
+      if (result.cursor) return { items, cursor: encodeCursor(current, result.cursor) };
+      const next = remaining[index + 1];
+      if (items.length >= limit && next) return { items, cursor: encodeCursor(next, null) };
+    }
+    return { items };
+  }
+
   return {
     async get(batchId) {
       const result = await batch.get({ batchId }).go({ consistent: true });
@@ -51,25 +77,10 @@ export function makeBatchRepository(entities: Entities): BatchRepository {
       return { items: result.data.map(toBatch), cursor: result.cursor ?? undefined };
     },
 
-    async listOpen(request: PageRequest = {}) {
-      // One partition per open status; the cursor names the status it continues.
-      const [status, inner] = decodeOpenCursor(request.cursor);
-      const statuses = OPEN_BATCH_STATUSES.slice(OPEN_BATCH_STATUSES.indexOf(status));
-      const items: Batch[] = [];
-      const limit = request.limit ?? 50;
-      let cursor: string | null = inner;
-      for (const [index, current] of statuses.entries()) {
-        const result = await batch.query
-          .open({ status: current })
-          .go({ cursor, limit: limit - items.length, order: 'desc' });
-        items.push(...result.data.map(toBatch));
-        cursor = null;
-        if (result.cursor) return { items, cursor: encodeOpenCursor(current, result.cursor) };
-        const next = statuses[index + 1];
-        if (items.length >= limit && next) return { items, cursor: encodeOpenCursor(next, null) };
-      }
-      return { items };
-    },
+    listOpen: (request: PageRequest = {}) => listIndexed(OPEN_BATCH_STATUSES, request),
+
+    listUnfinishedRegistrations: (request: PageRequest = {}) =>
+      listIndexed(UNFINISHED_REGISTRATION_STATUSES, request),
 
     async listSending(request: PageRequest = {}) {
       const result = await batch.query
@@ -80,15 +91,21 @@ export function makeBatchRepository(entities: Entities): BatchRepository {
   };
 }
 
-type OpenStatus = (typeof OPEN_BATCH_STATUSES)[number];
+type IndexedStatus = (typeof INDEXED_BATCH_STATUSES)[number];
 
-function encodeOpenCursor(status: OpenStatus, inner: string | null): string {
+function encodeCursor(status: IndexedStatus, inner: string | null): string {
   return JSON.stringify([status, inner]);
 }
 
-function decodeOpenCursor(cursor: string | undefined): [OpenStatus, string | null] {
-  if (!cursor) return [OPEN_BATCH_STATUSES[0], null];
-  const [status, inner] = JSON.parse(cursor) as [OpenStatus, string | null];
-  if (!OPEN_BATCH_STATUSES.includes(status)) throw new Error(`not a cursor of open batches: ${cursor}`);
+function decodeCursor(
+  statuses: readonly IndexedStatus[],
+  cursor: string | undefined,
+): [IndexedStatus, string | null] {
+  const [first] = statuses;
+  if (first === undefined) throw new Error('no batch status to list');
+  if (!cursor) return [first, null];
+  const [status, inner] = JSON.parse(cursor) as [IndexedStatus, string | null];
+  if (!statuses.includes(status))
+    throw new Error(`not a cursor of batches ${statuses.join(', ')}: ${cursor}`);
   return [status, inner];
 }

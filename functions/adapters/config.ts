@@ -58,7 +58,16 @@ const schema = z.object({
    * dead-lettered), and how many it recounts per run.
    */
   RECONCILE_AFTER_MINUTES_BATCH: positiveInt.default(60),
+  /** ... and how many registrations it resumes per run (each writes every launch of its batch). */
   RECONCILE_MAX_BATCHES: positiveInt.default(20),
+  /**
+   * Minutes (time units) a REGISTERING batch whose lease has run out, or a REGISTERED one, may go
+   * unchanged before the reconciler resumes its registration from the source manifest (every
+   * delivery of the upload event failed). 10: longer than the intake's 5-minute timeout plus its
+   * lease, so the invocation that last wrote the batch has ended. Waiting out S3's asynchronous
+   * retries is not needed: a late delivery beside the reconciler is safe (lease, conditional writes).
+   */
+  RECONCILE_AFTER_MINUTES_REGISTRATION: positiveInt.default(10),
   /**
    * Minutes (time units) a batch notification may stay marked SENDING before the reconciler sends it again:
    * longer than the completion aggregator can run (its timeout is 3 minutes; Lambda's limit, 15).

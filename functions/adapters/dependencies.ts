@@ -8,13 +8,14 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Notifier, renderNotice } from '../../domain/notifications.js';
-import type { InvalidItem, ObjectStore, RunLogReader } from '../../domain/ports.js';
+import type { InvalidItem, ManifestObjectReader, ObjectStore, RunLogReader } from '../../domain/ports.js';
 import type { CompletionDeps } from '../../domain/use-cases/aggregate-completion.js';
 import type { ResumeOptions } from '../../domain/use-cases/batch-notification.js';
 import { makePacer } from '../../domain/use-cases/pace.js';
 import type { ReconcilerDeps } from '../../domain/use-cases/reconcile.js';
 import type { QuietBatchOptions } from '../../domain/use-cases/recount-batch.js';
 import type { IntakeDeps } from '../../domain/use-cases/register-manifest.js';
+import type { RegistrationResumeOptions } from '../../domain/use-cases/resume-registrations.js';
 import type { LauncherDeps } from '../../domain/use-cases/start-launch.js';
 import type { TrackerDeps } from '../../domain/use-cases/track-run-status.js';
 import { makeBatchRepository } from './batch-repository.js';
@@ -28,6 +29,7 @@ import { makeLaunchRepository } from './launch-repository.js';
 import { makeOutcomeLedger } from './outcome-ledger.js';
 import { makeProfileRepository } from './profile-repository.js';
 import { makeRateLimitStore } from './rate-limit-store.js';
+import { makeS3ManifestReader } from './s3-manifest-reader.js';
 import { makeS3ObjectStore } from './s3-object-store.js';
 import { makeSnsNotifier } from './sns-notifier.js';
 
@@ -49,6 +51,8 @@ export interface Overrides {
   /** Where run logs are read from instead of CloudWatch Logs (the embedded runtime's files). */
   logReader?: RunLogReader;
   s3?: S3Client;
+  /** Where manifests are read from instead of S3 (tests). */
+  manifests?: ManifestObjectReader;
   /** Where the QC list of sample outputs is written instead of S3 (tests). */
   objectStore?: ObjectStore;
   now?: () => Date;
@@ -172,6 +176,12 @@ export function buildDependencies(config: Config, overrides: Overrides = {}) {
     quietForMs: minutes(config.RECONCILE_AFTER_MINUTES_BATCH),
     max: config.RECONCILE_MAX_BATCHES,
   };
+  const registrationResume: RegistrationResumeOptions = {
+    quietForMs: minutes(config.RECONCILE_AFTER_MINUTES_REGISTRATION),
+    max: config.RECONCILE_MAX_BATCHES,
+  };
+  // The intake and the reconciler (resuming a registration) read manifests alike.
+  const manifests = overrides.manifests ?? makeS3ManifestReader(objects);
 
   return {
     entities,
@@ -186,6 +196,8 @@ export function buildDependencies(config: Config, overrides: Overrides = {}) {
     completion,
     notificationResume,
     batchRecount,
+    registrationResume,
+    manifests,
     notifier,
     s3: objects,
   };

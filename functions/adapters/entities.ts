@@ -1,6 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Entity } from 'electrodb';
-import { OPEN_BATCH_STATUSES } from '../../domain/batch.js';
+import { INDEXED_BATCH_STATUSES } from '../../domain/batch.js';
 import { TABLE } from './table.js';
 
 /**
@@ -146,12 +146,16 @@ export function makeEntities(client: DynamoDBDocumentClient, table: string) {
           pk: key(gsi1.partitionKey, []),
           sk: key(gsi1.sortKey, ['createdAt', 'batchId']),
         },
-        // Sparse: only batches still open, for the reconciler's recount of quiet batches.
+        // Sparse: only batches with work left, for the reconciler: the recount of quiet open
+        // batches, and the resume of registrations whose intake stopped. REGISTERING is here too,
+        // one partition per status, rather than in an index of its own: a query names its status,
+        // so each reader lists only its own statuses (the recount never sees REGISTERING), and no
+        // table needs another GSI.
         open: {
           index: gsi2.indexName,
           pk: key(gsi2.partitionKey, ['status']),
           sk: key(gsi2.sortKey, ['createdAt', 'batchId']),
-          condition: (attr) => (OPEN_BATCH_STATUSES as readonly string[]).includes(String(attr.status)),
+          condition: (attr) => (INDEXED_BATCH_STATUSES as readonly string[]).includes(String(attr.status)),
         },
         // Sparse: only batches whose notification is being sent, for the reconciler to resume.
         // One composite, so a batch without a notification state writes no keys (ElectroDB

@@ -1,27 +1,23 @@
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
+import { ManifestGoneError } from '../../domain/errors.js';
+import type { ManifestObjectReader } from '../../domain/ports.js';
 
-export interface ManifestObjectContent {
-  sizeBytes: number;
-  eTag?: string;
-  versionId?: string;
-  /** Absent when the object is larger than `maxBytes`: it is never downloaded. */
-  text?: string;
-}
-
-export interface ManifestObjectReader {
-  read(
-    bucket: string,
-    key: string,
-    options: { versionId?: string; maxBytes: number },
-  ): Promise<ManifestObjectContent>;
-}
+// Deleted, or overwritten under a version that was then deleted.
+const GONE = new Set(['NoSuchKey', 'NoSuchVersion', 'NotFound']);
 
 export function makeS3ManifestReader(client: S3Client): ManifestObjectReader {
   return {
     async read(bucket, key, options) {
-      const response = await client.send(
-        new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: options.versionId }),
-      );
+      let response: GetObjectCommandOutput;
+      try {
+        response = await client.send(
+          new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: options.versionId }),
+        );
+      } catch (error) {
+        if (!GONE.has((error as { name?: string } | null)?.name ?? '')) throw error;
+        const version = options.versionId ? ` (version ${options.versionId})` : '';
+        throw new ManifestGoneError(`s3://${bucket}/${key}${version} no longer exists`, { cause: error });
+      }
       const sizeBytes = response.ContentLength ?? 0;
       const eTag = response.ETag?.replaceAll('"', '');
       if (sizeBytes > options.maxBytes) {

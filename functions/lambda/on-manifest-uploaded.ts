@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../adapters/config.js';
 import { buildDependencies } from '../adapters/dependencies.js';
-import { makeS3ManifestReader } from '../adapters/s3-manifest-reader.js';
 import { makePowertoolsTelemetry } from '../adapters/telemetry.js';
 import { makeManifestUploadedHandler } from '../on-manifest-uploaded.js';
 import { SERVICE_NAMES } from '../service-names.js';
@@ -9,7 +8,7 @@ import { SERVICE_NAMES } from '../service-names.js';
 const deps = buildDependencies(loadConfig(process.env));
 export const handler = makeManifestUploadedHandler({
   intake: deps.intake,
-  objects: makeS3ManifestReader(deps.s3),
+  objects: deps.manifests,
   telemetry: makePowertoolsTelemetry(SERVICE_NAMES.intake),
   newOwner: randomUUID,
   notifier: deps.notifier,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../adapters/config.js';
 import { buildDependencies } from '../adapters/dependencies.js';
 import { makePowertoolsTelemetry } from '../adapters/telemetry.js';
@@ -10,5 +11,11 @@ export const handler = makeReconcilerHandler({
   completion: deps.completion,
   notificationResume: deps.notificationResume,
   batchRecount: deps.batchRecount,
+  registrations: {
+    intake: deps.intake,
+    manifests: deps.manifests,
+    newOwner: randomUUID,
+    options: deps.registrationResume,
+  },
   telemetry: makePowertoolsTelemetry(SERVICE_NAMES.reconciler),
 });

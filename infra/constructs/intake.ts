@@ -8,6 +8,7 @@ import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { MANIFEST_SUFFIXES } from '../../functions/event-sources.js';
+import { INTAKE_TIMEOUT_SECONDS } from '../function-settings.js';
 import { acknowledgeWildcardResources } from '../nag.js';
 import type { Notifications } from './completion.js';
 import { failureQueue } from './failure-queue.js';
@@ -69,7 +70,7 @@ export class Intake extends Construct {
       entry: 'on-manifest-uploaded.ts',
       description: 'Registers an uploaded manifest: a batch and its launches, or a rejected batch',
       environment: { ...props.environment, ...props.notifications.environment },
-      timeout: Duration.minutes(5),
+      timeout: Duration.seconds(INTAKE_TIMEOUT_SECONDS),
       memorySize: 1024,
       logRetention: props.logRetention,
       table: props.table,

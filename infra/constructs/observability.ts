@@ -101,8 +101,9 @@ export class Observability extends Construct {
           `gwm gave up on work: ${name} holds messages (a stream batch or an event that failed all ` +
           'its retries); each message says which records or which event. Find the error in the ' +
           "dashboard's recent-failures table or the function's log and fix the cause. The reconciler " +
-          'picks up launches the launcher or the status tracker missed; a manifest is registered by ' +
-          'uploading it again. Then purge the queue so the alarm clears.',
+          'picks up launches the launcher or the status tracker missed, and finishes a registration the ' +
+          'intake gave up on while its manifest is still there (otherwise upload it again). Then purge ' +
+          'the queue so the alarm clears.',
       });
     }
 
@@ -218,6 +219,7 @@ export class Observability extends Construct {
         gwmMetric('reconcilerErrors', { label: 'not reconciled' }),
         gwmMetric('notificationsResent', { label: 'batch notifications sent again' }),
         gwmMetric('batchesRecounted', { label: 'batches recounted' }),
+        gwmMetric('registrationsResumed', { label: 'registrations resumed' }),
       ]),
       graph('Manifests and batches', 12, [
         gwmMetric('manifestsAccepted', { label: 'manifests accepted' }),

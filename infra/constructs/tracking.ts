@@ -2,12 +2,14 @@ import { Duration } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { type EventPattern, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import type { IRole } from 'aws-cdk-lib/aws-iam';
+import { type IRole, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { RUN_STATUS_RULE } from '../../functions/event-sources.js';
+import { acknowledgeWildcardResources } from '../nag.js';
 import type { Notifications } from './completion.js';
 import { failureQueue } from './failure-queue.js';
 import { GwmFunction } from './gwm-function.js';
@@ -24,6 +26,8 @@ export interface TrackingProps {
   notifications: Notifications;
   /** Where QC runs write: a recount that starts QC writes its list of sample outputs there. */
   outputPrefixes: readonly string[];
+  /** A registration whose intake stopped for good is resumed from its manifest, read from here. */
+  manifestBucket: IBucket;
 }
 
 /** EventBridge invokes the tracker asynchronously: function errors are retried, then kept. */
@@ -83,9 +87,12 @@ export class Tracking extends Construct {
 
     this.reconciler = new GwmFunction(this, 'Reconciler', {
       entry: 'reconciler.ts',
-      description: 'Repairs launches that stopped moving and sends interrupted batch notifications',
+      description:
+        'Repairs launches that stopped moving, sends interrupted batch notifications, resumes stopped registrations',
       environment: { ...props.environment, ...props.notifications.environment },
       timeout: Duration.seconds(props.reconcilerTimeoutSeconds),
+      // A resumed registration parses its manifest, as the intake does with the same memory.
+      memorySize: 1024,
       // One at a time: its engine reads are paced, and a second run would only check the same launches.
       reservedConcurrentExecutions: 1,
       logRetention: props.logRetention,
@@ -106,6 +113,16 @@ export class Tracking extends Construct {
     allowListRuns(this.reconciler.role);
     // A launch a crash left in SUBMITTING is sent again with the same requestId.
     allowStartRun(this.reconciler.role, this, props.serviceRole);
+    // A registration every delivery of its upload event failed on is resumed from its manifest.
+    const manifests = props.manifestBucket.arnForObjects('*');
+    this.reconciler.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [manifests] }),
+    );
+    acknowledgeWildcardResources(
+      this.reconciler.role,
+      [manifests],
+      "A stopped registration's manifest may be under any key of gwm's own manifest bucket; the reconciler only reads it.",
+    );
     // A failed run is not retried: the next scheduled run does the same work.
     this.reconciler.fn.configureAsyncInvoke({ retryAttempts: 0 });
 

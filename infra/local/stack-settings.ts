@@ -39,6 +39,9 @@ export const LOCAL_DEFAULT_SETTINGS: Readonly<Record<string, string>> = {
   // An intake that died mid-registration holds its batch's lease until it expires: short here, so
   // the upload's last retry (after the lease, below) takes the registration over.
   REGISTRATION_LEASE_SECONDS: '10',
+  // A registration every delivery of its upload event failed on (three attempts, the last one
+  // 12 s after the lease above) is finished by the reconciler after 30 s without a change.
+  RECONCILE_AFTER_MINUTES_REGISTRATION: '30',
 };
 
 /** How long an intake holds a batch's registration lease here, in ms. */

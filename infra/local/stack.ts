@@ -11,7 +11,6 @@ import type { TrackOutcome } from '../../domain/use-cases/track-run-status.js';
 import type { WorkflowProfile } from '../../domain/workflow.js';
 import { loadConfig } from '../../functions/adapters/config.js';
 import { buildDependencies } from '../../functions/adapters/dependencies.js';
-import { makeS3ManifestReader } from '../../functions/adapters/s3-manifest-reader.js';
 import { makeMemoryTelemetry } from '../../functions/adapters/telemetry.js';
 import { makeCompletionHandler } from '../../functions/completion-aggregator.js';
 import {
@@ -324,7 +323,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     onManifestUploaded = makeManifestUploadedHandler({
       intake: deps.intake,
-      objects: makeS3ManifestReader(s3),
+      objects: deps.manifests,
       telemetry,
       newOwner: randomUUID,
       notifier,
@@ -338,6 +337,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       completion: deps.completion,
       notificationResume: deps.notificationResume,
       batchRecount: deps.batchRecount,
+      registrations: {
+        intake: deps.intake,
+        manifests: deps.manifests,
+        newOwner: randomUUID,
+        options: deps.registrationResume,
+      },
       telemetry,
     });
     const reconcile = withFaults(faults?.reconcile, async () => {
@@ -345,6 +350,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       if (report.repairs > 0) log('info', 'reconciler repaired launches', { repairs: report.repairs });
       const { resent } = report.notifications;
       if (resent.length > 0) log('info', 'reconciler sent batch notifications again', { batches: resent });
+      const { resumed, unresumable } = report.registrations;
+      if (resumed.length > 0) {
+        log('info', 'reconciler finished registrations the intake left', {
+          batches: resumed.map((registration) => registration.batchId),
+        });
+      }
+      for (const stuck of unresumable) {
+        log('warn', `registration of ${stuck.sourceUri} cannot be resumed; upload it again`, { ...stuck });
+      }
     });
     const every = options.reconcileEveryMs ?? 60_000;
     if (every > 0) {

@@ -87,6 +87,8 @@ const EXPECTED_ACTIONS: Record<FunctionKey, string[]> = {
     'dynamodb:Query',
     'dynamodb:UpdateItem',
     'omics:ListRuns',
+    's3:GetObject',
+    's3:GetObjectVersion',
     's3:PutObject',
   ],
 };
@@ -184,11 +186,15 @@ describe('least privilege in the deployed stack', () => {
     }
   });
 
-  it('lets the intake read objects of the manifest bucket only', () => {
+  it('lets the intake and the reconciler (resuming a registration) read objects of the manifest bucket only', () => {
     // Assess
-    expect(withAction('intake', 's3:GetObject').flatMap(resourcesOfStatement)).toEqual([
-      `<${logicalIdOf(stack, stack.intake.bucket)}.Arn>/*`,
-    ]);
+    for (const fn of ['intake', 'reconciler'] as const) {
+      for (const action of ['s3:GetObject', 's3:GetObjectVersion']) {
+        expect(withAction(fn, action).flatMap(resourcesOfStatement), `${fn} ${action}`).toEqual([
+          `<${logicalIdOf(stack, stack.intake.bucket)}.Arn>/*`,
+        ]);
+      }
+    }
   });
 
   it('lets the aggregator and the reconciler write QC sample-output lists under the output prefixes only', () => {

@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { inject } from 'vitest';
+import { ManifestGoneError } from '../../domain/errors.js';
 import type { Notice, Notifier } from '../../domain/notifications.js';
+import type { ManifestObjectReader } from '../../domain/ports.js';
 import type { ReconcilerDeps } from '../../domain/use-cases/reconcile.js';
 import type { IntakeDeps } from '../../domain/use-cases/register-manifest.js';
+import type { RegistrationResumeOptions } from '../../domain/use-cases/resume-registrations.js';
 import type { LauncherDeps } from '../../domain/use-cases/start-launch.js';
 import { loadConfig } from '../../functions/adapters/config.js';
 import { buildDependencies } from '../../functions/adapters/dependencies.js';
-import type { ManifestObjectReader } from '../../functions/adapters/s3-manifest-reader.js';
 import { makeMemoryTelemetry } from '../../functions/adapters/telemetry.js';
 import { makeCompletionHandler } from '../../functions/completion-aggregator.js';
 import { COMPLETION_EVENT_SOURCE, LAUNCHER_EVENT_SOURCE } from '../../functions/event-sources.js';
@@ -67,7 +69,17 @@ export async function makeTestApp(options: TestAppOptions = {}) {
   const notifier: Notifier = { send: (notice) => send(notice) };
   /** Objects gwm wrote for runs (the QC list of sample outputs), by s3:// URI. */
   const written = new Map<string, string>();
+  const objects = new Map<string, string>();
+  const reader: ManifestObjectReader = {
+    async read(bucket, key) {
+      const text = objects.get(`${bucket}/${key}`);
+      if (text === undefined) throw new ManifestGoneError(`s3://${bucket}/${key} no longer exists`);
+      return { text, sizeBytes: Buffer.byteLength(text), eTag: 'etag-1', versionId: 'v1' };
+    },
+  };
+
   const deps = buildDependencies(config, {
+    manifests: reader,
     objectStore: { putText: async (uri, text) => void written.set(uri, text) },
     notifier,
     dynamo: table.client,
@@ -79,16 +91,6 @@ export async function makeTestApp(options: TestAppOptions = {}) {
     onInvalidItem: () => undefined,
   });
   const { entities, launches, batches, profiles } = deps;
-
-  const objects = new Map<string, string>();
-  const reader: ManifestObjectReader = {
-    async read(bucket, key) {
-      const text = objects.get(`${bucket}/${key}`);
-      if (text === undefined)
-        throw Object.assign(new Error(`NoSuchKey: ${bucket}/${key}`), { name: 'NoSuchKey' });
-      return { text, sizeBytes: Buffer.byteLength(text), eTag: 'etag-1', versionId: 'v1' };
-    },
-  };
 
   const intake: Omit<IntakeDeps, 'owner'> = { ...deps.intake, ...options.intake };
   const launcher: LauncherDeps = { ...deps.launcher, ...options.launcher };
@@ -150,12 +152,21 @@ export async function makeTestApp(options: TestAppOptions = {}) {
     onRunStatus,
     reconciler,
     /** Runs the scheduled reconciler once, as its schedule would, with settings changed for the case. */
-    reconcile(overrides: Partial<ReconcilerDeps> = {}) {
+    reconcile(
+      overrides: Partial<ReconcilerDeps> = {},
+      registrationResume: Partial<RegistrationResumeOptions> = {},
+    ) {
       const handler = makeReconcilerHandler({
         reconciler: { ...reconciler, ...overrides },
         completion: deps.completion,
         notificationResume: deps.notificationResume,
         batchRecount: deps.batchRecount,
+        registrations: {
+          intake,
+          manifests: reader,
+          newOwner: randomUUID,
+          options: { ...deps.registrationResume, ...registrationResume },
+        },
         telemetry,
       });
       return handler(scheduledEvent());
@@ -170,6 +181,10 @@ export async function makeTestApp(options: TestAppOptions = {}) {
     /** Puts an object in the in-memory manifest bucket. */
     upload(bucket: string, key: string, body: unknown) {
       objects.set(`${bucket}/${key}`, typeof body === 'string' ? body : JSON.stringify(body));
+    },
+    /** Deletes an object from the in-memory manifest bucket. */
+    removeObject(bucket: string, key: string) {
+      objects.delete(`${bucket}/${key}`);
     },
     /** Reads every new record from the table's stream. */
     readStream: (): Promise<DynamoDBRecord[]> => stream.drain({ idleMs: 120 }),

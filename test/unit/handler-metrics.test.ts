@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { EventBridgeEvent, ScheduledEvent } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
 import type { Batch } from '../../domain/batch.js';
+import { ManifestGoneError } from '../../domain/errors.js';
 import type { Launch } from '../../domain/launch.js';
 import { METRICS } from '../../domain/metrics.js';
 import type { Notice } from '../../domain/notifications.js';
@@ -34,7 +35,16 @@ function memoryBatches(initial: Batch[]): BatchRepository & { items: Map<string,
       return { items: [] };
     },
     async listOpen() {
-      return { items: [] };
+      return {
+        items: [...items.values()].filter((batch) =>
+          ['REGISTERED', 'ACTIVE', 'QC_RUNNING'].includes(batch.status),
+        ),
+      };
+    },
+    async listUnfinishedRegistrations() {
+      return {
+        items: [...items.values()].filter((batch) => ['REGISTERING', 'REGISTERED'].includes(batch.status)),
+      };
     },
     async listSending() {
       return { items: [...items.values()].filter((batch) => batch.notificationState === 'SENDING') };
@@ -223,9 +233,10 @@ describe('the reconciler', () => {
       ) as ReconcilerDeps['staleAfterMs'],
       maxLaunches: 2,
     };
+    const batchRepository = memoryBatches(batches);
     const completion: CompletionDeps = {
       launches: repository,
-      batches: memoryBatches(batches),
+      batches: batchRepository,
       ledger: {
         get: async () => {
           throw new Error('resending a notification counts nothing');
@@ -244,8 +255,29 @@ describe('the reconciler', () => {
       completion,
       notificationResume: { staleAfterMs: 15 * 60_000, max: 10 },
       batchRecount: { quietForMs: 60 * 60_000, max: 10 },
+      registrations: {
+        intake: {
+          batches: completion.batches,
+          launches: repository,
+          profiles: { list: async () => [], get: async () => undefined, put: async () => {} },
+          limits: { maxSamples: 10, maxBytes: 1_000 },
+          allowedReadPrefixes: ['s3://lab-inputs/'],
+          allowedWritePrefixes: ['s3://lab-results/'],
+          now: () => now,
+          leaseMs: 60_000,
+          chunkSize: 10,
+          releaseConcurrency: 1,
+        },
+        manifests: {
+          read: async (bucket, key) => {
+            throw new ManifestGoneError(`s3://${bucket}/${key} no longer exists`);
+          },
+        },
+        newOwner: () => 'reconciler',
+        options: { quietForMs: 10 * 60_000, max: 10 },
+      },
     });
-    return { telemetry, run: () => handler({} as ScheduledEvent) };
+    return { telemetry, run: () => handler({} as ScheduledEvent), batches: batchRepository };
   }
 
   it('reports stale launches left for the next run and those it could not reconcile', async () => {
@@ -309,6 +341,42 @@ describe('the reconciler', () => {
       'batch notification not sent',
       expect.objectContaining({ batchId: 'b2', message: expect.stringContaining('KMS key disabled') }),
     );
+  });
+
+  it('counts a stalled registration whose manifest is gone as not reconciled, and says to upload it again', async () => {
+    // Prepare: a batch registered an hour ago whose release never happened; its manifest was deleted
+    const stalled = aBatch({ batchId: 'b9', status: 'REGISTERED', updatedAt: '2026-11-20T19:00:00.000Z' });
+    const { telemetry, run } = reconciler([], async () => undefined, [stalled]);
+    const error = vi.spyOn(telemetry.logger, 'error');
+    // Act
+    const result = await run();
+    // Assess
+    expect(result.registrations.unresumable).toEqual([
+      expect.objectContaining({ batchId: 'b9', reason: 'gone', status: 'REGISTERED' }),
+    ]);
+    expect(telemetry.get(METRICS.registrationsResumed)).toBe(0);
+    expect(telemetry.get(METRICS.reconcilerErrors)).toBe(1);
+    expect(error).toHaveBeenCalledWith(
+      'registration cannot be resumed; upload the manifest again',
+      expect.objectContaining({ batchId: 'b9', sourceUri: stalled.sourceUri }),
+    );
+  });
+
+  it('goes on to the recount when the registrations cannot even be listed', async () => {
+    // Prepare: a quiet open batch; the listing of registrations fails (a batch item a console edit broke)
+    const open = aBatch({ batchId: 'b3', status: 'ACTIVE', updatedAt: '2026-11-20T08:00:00.000Z' });
+    const { telemetry, run, batches } = reconciler([], async () => undefined, [open]);
+    batches.listUnfinishedRegistrations = async () => {
+      throw new Error('batch b4 cannot be read: status: Invalid option');
+    };
+    // Act
+    const result = await run();
+    // Assess
+    expect(result.registrations.errors).toEqual([
+      { batchId: '?', message: expect.stringContaining('batch b4 cannot be read') },
+    ]);
+    expect(telemetry.get(METRICS.reconcilerErrors)).toBe(1);
+    expect(result.batches.checked).toBe(1);
   });
 
   it('reports zero stuck launches on a run with nothing stale, so every run is a data point', async () => {
