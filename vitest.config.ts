@@ -12,6 +12,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          // Never relied on: a few cases build 5,000-sample notices, on cores shared with other files.
+          testTimeout: 30_000,
         },
       },
       {

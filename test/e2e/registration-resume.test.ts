@@ -7,6 +7,7 @@ import type { Launch } from '../../domain/launch.js';
 import type { LaunchRepository } from '../../domain/ports.js';
 import { registerManifest } from '../../domain/use-cases/register-manifest.js';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack.js';
+import { waitForBatch } from '../../infra/local/wait.js';
 
 const SAMPLES = ['S1', 'S2', 'S3', 'S4', 'S5'];
 
@@ -58,6 +59,12 @@ describe('the embedded runtime resumes a registration whose intake stopped for g
    */
   async function diedMidRegistration(key: string, name: string): Promise<string> {
     const { manifestBucket, inputBucket, outputBucket } = stack.endpoints;
+    for (const id of SAMPLES) {
+      const reads = `@${id}:1\nACGTACGTNN\n+\nIIIIIIIIII\n`;
+      await stack.s3.send(
+        new PutObjectCommand({ Bucket: inputBucket, Key: `${name}/${id}_R1.fastq`, Body: reads }),
+      );
+    }
     const text = JSON.stringify({
       schemaVersion: 'gwm.manifest/v1',
       batch: { name },
@@ -103,9 +110,11 @@ describe('the embedded runtime resumes a registration whose intake stopped for g
     // Act
     await stack.reconcile();
     await stack.settle();
-    // Assess: the kept one registered and started, once per sample; the overwritten one left as it was
-    expect((await stack.deps.batches.get(kept))?.status).toBe('ACTIVE');
-    const launches = (await stack.deps.launches.listByBatch(kept)).items;
+    // Assess: the kept one registered, started once per sample and finished; the overwritten one left as it was
+    const done = await waitForBatch(stack.deps, kept, { timeoutMs: 60_000 });
+    expect(done.batch?.status).toBe('COMPLETED');
+    const launches = done.launches;
+    expect(launches.every((launch) => launch.status === 'COMPLETED' && launch.attempt === 1)).toBe(true);
     expect(launches.map((launch) => launch.sampleId).sort()).toEqual(SAMPLES);
     expect(launches.every((launch) => launch.runId !== undefined)).toBe(true);
     expect(new Set(launches.map((launch) => launch.runId)).size).toBe(SAMPLES.length);

@@ -3,10 +3,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { makeTestApp, s3Put, type TestApp } from '../support/test-app.js';
 
 /**
- * Many chunks, each written and released on its own: 2,000 samples in chunks of 250. The 10,000-sample
+ * Many chunks, each written and released on its own: 1,000 samples in chunks of 125. The 10,000-sample
  * registration (its throughput, memory and completeness) is `npm run bench:register`'s.
  */
-const SAMPLES = 2_000;
+const SAMPLES = 1_000;
 
 /** Counts what an ElectroDB query would return, without reading the items into memory. */
 async function count(app: TestApp, params: QueryCommandInput): Promise<number> {
@@ -28,7 +28,7 @@ describe('a manifest registered in many chunks', () => {
 
   it('registers completely: every launch written once and released, the batch ACTIVE', async () => {
     // Prepare
-    app = await makeTestApp({ intake: { chunkSize: 250 } });
+    app = await makeTestApp({ intake: { chunkSize: 125 } });
     app.upload('lab-manifests', 'cohorts/big.json', {
       schemaVersion: 'gwm.manifest/v1',
       batch: { name: 'COHORT-10K' },

@@ -83,13 +83,13 @@ describe('the reconciler resumes registrations whose intake stopped for good', (
   afterEach(async () => app?.dispose());
 
   it('finishes a registration that died mid-write once its lease ran out: one run per sample', async () => {
-    // Prepare: 300 samples in chunks of 100; the intake dies after 2 chunks
+    // Prepare: 40 samples in chunks of 10; the intake dies after 2 chunks
     const clock = movableClock();
-    app = await makeTestApp({ now: clock.now });
+    app = await makeTestApp({ now: clock.now, intake: { chunkSize: 10 } });
     const stuck = await intakeDied(
       app,
       'fc/died.json',
-      manifestText(300, 'FC-DIED'),
+      manifestText(40, 'FC-DIED'),
       crashingAfter(app.launches, 2),
     );
     expect(stuck.status).toBe('REGISTERING');
@@ -119,22 +119,22 @@ describe('the reconciler resumes registrations whose intake stopped for good', (
           batchId: stuck.batchId,
           from: 'REGISTERING',
           status: 'ACTIVE',
-          launchesWritten: 300,
-          released: 300,
+          launchesWritten: 40,
+          released: 40,
         },
       ],
       unresumable: [],
       errors: [],
     });
-    expect(after).toHaveLength(300);
+    expect(after).toHaveLength(40);
     expect(after.every((launch) => launch.status === 'QUEUED')).toBe(true);
     expect(again.registrations).toMatchObject({ checked: 0, resumed: [] });
-    expect(await app.batches.get(stuck.batchId)).toMatchObject({ status: 'ACTIVE', sampleCount: 300 });
+    expect(await app.batches.get(stuck.batchId)).toMatchObject({ status: 'ACTIVE', sampleCount: 40 });
     const started = await launchesOf(app, stuck.batchId);
     expect(started.every((launch) => launch.status === 'SUBMITTED' && launch.runId)).toBe(true);
-    expect(app.omics.runsCreated()).toBe(300);
-    expect(app.omics.startRunCalls).toHaveLength(300);
-    expect(new Set(app.omics.startRunCalls.map((call) => call.requestId)).size).toBe(300);
+    expect(app.omics.runsCreated()).toBe(40);
+    expect(app.omics.startRunCalls).toHaveLength(40);
+    expect(new Set(app.omics.startRunCalls.map((call) => call.requestId)).size).toBe(40);
     expect(app.telemetry.get(METRICS.registrationsResumed)).toBe(1);
   });
 
@@ -243,11 +243,11 @@ describe('the reconciler resumes registrations whose intake stopped for good', (
   it('starts each sample once when a late intake delivery resumes the same registration at the same time', async () => {
     // Prepare
     const clock = movableClock();
-    app = await makeTestApp({ now: clock.now });
+    app = await makeTestApp({ now: clock.now, intake: { chunkSize: 10 } });
     const stuck = await intakeDied(
       app,
       'fc/race.json',
-      manifestText(300, 'FC-RACE'),
+      manifestText(40, 'FC-RACE'),
       crashingAfter(app.launches, 1),
     );
     clock.advance(11 * MINUTE);
@@ -265,9 +265,9 @@ describe('the reconciler resumes registrations whose intake stopped for good', (
     expect(['fulfilled', 'rejected']).toContain(delivered.status);
     expect(await app.batches.get(stuck.batchId)).toMatchObject({ status: 'ACTIVE' });
     const launches = await launchesOf(app, stuck.batchId);
-    expect(launches).toHaveLength(300);
+    expect(launches).toHaveLength(40);
     expect(launches.every((launch) => launch.status === 'SUBMITTED')).toBe(true);
-    expect(app.omics.runsCreated()).toBe(300);
-    expect(app.omics.startRunCalls).toHaveLength(300);
+    expect(app.omics.runsCreated()).toBe(40);
+    expect(app.omics.startRunCalls).toHaveLength(40);
   });
 });

@@ -29,9 +29,9 @@ describe('registration', () => {
   afterEach(async () => app?.dispose());
 
   it('finishes an interrupted registration on redelivery, without duplicates and without an early run', async () => {
-    // Prepare: 300 samples written in chunks of 100; the first attempt dies after 2 chunks
-    app = await makeTestApp();
-    const manifest = crashManifest(300);
+    // Prepare: 40 samples written in chunks of 10; the first attempt dies after 2 chunks
+    app = await makeTestApp({ intake: { chunkSize: 10 } });
+    const manifest = crashManifest(40);
     app.upload('lab-manifests', 'fc/crash.json', manifest);
     const object = {
       bucket: 'lab-manifests',
@@ -51,7 +51,7 @@ describe('registration', () => {
     await app.pump();
     expect(app.omics.startRunCalls).toHaveLength(0);
     const written = await app.launches.listByBatch(half?.batchId ?? '', { limit: 1000 });
-    expect(written.items).toHaveLength(200);
+    expect(written.items).toHaveLength(20);
     expect(written.items.every((launch) => launch.status === 'REGISTERED')).toBe(true);
 
     // Act 1: a redelivery while the crashed registration's lease still runs is told to come back later
@@ -63,15 +63,15 @@ describe('registration', () => {
     await app.pump({ times: 2 });
 
     // Assess
-    expect(outcome).toMatchObject({ kind: 'registered', resumed: true, launchesWritten: 300, released: 300 });
+    expect(outcome).toMatchObject({ kind: 'registered', resumed: true, launchesWritten: 40, released: 40 });
     const batch = await app.batches.get(half?.batchId ?? '');
     expect(batch?.status).toBe('ACTIVE');
     const all = await app.launches.listByBatch(half?.batchId ?? '', { limit: 1000 });
-    expect(all.items).toHaveLength(300);
-    expect(new Set(all.items.map((launch) => launch.sampleId)).size).toBe(300);
+    expect(all.items).toHaveLength(40);
+    expect(new Set(all.items.map((launch) => launch.sampleId)).size).toBe(40);
     expect(all.items.every((launch) => launch.status === 'SUBMITTED')).toBe(true);
-    expect(app.omics.runsCreated()).toBe(300);
-    expect(app.omics.startRunCalls).toHaveLength(300);
+    expect(app.omics.runsCreated()).toBe(40);
+    expect(app.omics.startRunCalls).toHaveLength(40);
   });
 
   it('resumes the release of a batch whose launches were all written', async () => {
