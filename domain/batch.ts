@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { BatchCost } from './cost/types.js';
 import type {
   ManifestFormat,
   ManifestProblem,
@@ -119,6 +120,8 @@ export interface Batch {
   /** Failed sends of this round's notification so far. */
   notificationFailures?: number;
   finishedAt?: string;
+  /** What the batch's runs cost so far (every attempt, QC included), added once per priced attempt. */
+  cost?: BatchCost;
   revision: number;
 }
 

@@ -1,3 +1,4 @@
+import type { RunCost } from './cost/types.js';
 import type { StorageType, WorkflowType } from './workflow.js';
 
 /**
@@ -89,6 +90,8 @@ export interface PreviousAttempt {
   failureReason?: string;
   logLocation?: string;
   finishedAt?: string;
+  /** What this attempt's run cost, once priced. */
+  cost?: RunCost;
 }
 
 export interface Launch {
@@ -121,6 +124,10 @@ export interface Launch {
   statusMessage?: string;
   logLocation?: string;
   logExcerpt?: string;
+  /** What the current attempt's run cost, once priced (after the terminal status, never before). */
+  cost?: RunCost;
+  /** Sum of the sizes of the launch's input objects (bytes), where known: what estimates rest on. */
+  inputBytes?: number;
   /** A readable explanation of the last thing gwm refused or deferred (for the console). */
   note?: string;
   /**

@@ -1,5 +1,6 @@
 import type { Batch } from './batch.js';
 import type { CountDelta, OutcomeMark } from './completion.js';
+import type { RunTaskPage, RunUsage } from './cost/types.js';
 import type { Launch, LaunchStatus, RunStatus } from './launch.js';
 import type { TokenBucketState } from './rate-limit.js';
 import type { RunRequest } from './run-request.js';
@@ -103,6 +104,8 @@ export interface RunDetails {
   statusMessage?: string;
   runOutputUri?: string;
   tags: Record<string, string>;
+  /** What pricing needs: workflow type, storage, RUNNING start and stop (absent while unknown). */
+  usage?: RunUsage;
 }
 
 /** One row of the engine's run list. */
@@ -123,6 +126,8 @@ export interface WorkflowEngine {
   listRunsByName(name: string): Promise<RunSummary[]>;
   /** Asks the engine to stop the run; it then reports STOPPING and CANCELLED like any status. */
   cancelRun(runId: string): Promise<CancelRunResult>;
+  /** One page of the run's tasks (`ListRunTasks`); at most `maxResults` (HealthOmics: 100). */
+  listRunTasks(runId: string, page: { startingToken?: string; maxResults?: number }): Promise<RunTaskPage>;
 }
 
 export interface RunLogTail {

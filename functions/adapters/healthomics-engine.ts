@@ -2,12 +2,14 @@ import {
   CancelRunCommand,
   GetRunCommand,
   ListRunsCommand,
+  ListRunTasksCommand,
   OmicsClient,
   type OmicsClientConfig,
   ResourceNotFoundException,
   type RunRetentionMode,
   StartRunCommand,
 } from '@aws-sdk/client-omics';
+import type { RunTaskPage, RunUsage } from '../../domain/cost/types.js';
 import { RUN_STATUSES, type RunStatus } from '../../domain/launch.js';
 import type {
   CancelRunResult,
@@ -133,6 +135,7 @@ export function makeHealthOmicsEngine(options: HealthOmicsEngineOptions): Workfl
           statusMessage: run.statusMessage,
           runOutputUri: run.runOutputUri,
           tags: run.tags ?? {},
+          usage: usageOf(runId, run),
         };
       } catch (error) {
         if (
@@ -144,6 +147,54 @@ export function makeHealthOmicsEngine(options: HealthOmicsEngineOptions): Workfl
         throw error;
       }
     },
+
+    async listRunTasks(runId, page): Promise<RunTaskPage> {
+      const response = await client.send(
+        new ListRunTasksCommand({
+          id: runId,
+          startingToken: page.startingToken,
+          maxResults: page.maxResults ?? 100,
+        }),
+      );
+      return {
+        tasks: (response.items ?? []).map((task) => ({
+          taskId: task.taskId ?? '',
+          status: task.status ?? 'UNKNOWN',
+          name: task.name,
+          cpus: task.cpus,
+          memory: task.memory,
+          gpus: task.gpus,
+          instanceType: task.instanceType,
+          cacheHit: task.cacheHit,
+          creationTime: task.creationTime?.toISOString(),
+          startTime: task.startTime?.toISOString(),
+          stopTime: task.stopTime?.toISOString(),
+        })),
+        ...(response.nextToken ? { nextToken: response.nextToken } : {}),
+      };
+    },
+  };
+}
+
+function usageOf(
+  runId: string,
+  run: {
+    workflowId?: string;
+    workflowType?: string;
+    storageType?: string;
+    storageCapacity?: number;
+    startTime?: Date;
+    stopTime?: Date;
+  },
+): RunUsage {
+  return {
+    runId,
+    workflowId: run.workflowId,
+    workflowType: run.workflowType === 'READY2RUN' ? 'READY2RUN' : 'PRIVATE',
+    storageType: run.storageType === 'DYNAMIC' ? 'DYNAMIC' : 'STATIC',
+    storageCapacity: run.storageCapacity,
+    startTime: run.startTime?.toISOString(),
+    stopTime: run.stopTime?.toISOString(),
   };
 }
 

@@ -108,6 +108,9 @@ function engineAnswering(getRun: (runId: string) => Promise<RunDetails | undefin
     async listRunsByName() {
       return [];
     },
+    async listRunTasks() {
+      return { tasks: [] };
+    },
     async cancelRun() {
       throw new Error('no run is cancelled here');
     },

@@ -1,0 +1,81 @@
+/**
+ * What a run used and what it cost: the engine's task list and run details in, a priced cost out.
+ * HealthOmics bills compute per task (instance type price x max(60 s, stop - start)), run storage
+ * per run (from RUNNING until STOPPING), and Ready2Run workflows at a fixed price per run
+ * (../../docs/cost.md).
+ */
+
+/** One task of a run, as `ListRunTasks` reports it (times as ISO-8601). */
+export interface RunTask {
+  taskId: string;
+  status: string;
+  name?: string;
+  cpus?: number;
+  /** GiB. */
+  memory?: number;
+  gpus?: number;
+  /** The instance type HealthOmics ran the task on, e.g. `omics.c.large`. */
+  instanceType?: string;
+  cacheHit?: boolean;
+  creationTime?: string;
+  startTime?: string;
+  stopTime?: string;
+}
+
+/** One page of a run's tasks. */
+export interface RunTaskPage {
+  tasks: RunTask[];
+  /** Pass back as `startingToken` for the next page; absent on the last page. */
+  nextToken?: string;
+}
+
+/** What pricing needs of a run beyond its tasks (from `GetRun`). */
+export interface RunUsage {
+  runId: string;
+  workflowId?: string;
+  workflowType?: 'PRIVATE' | 'READY2RUN';
+  storageType?: 'STATIC' | 'DYNAMIC';
+  /** GiB as requested or as HealthOmics provisioned it (STATIC). */
+  storageCapacity?: number;
+  /** ISO-8601: when the run started RUNNING and when it stopped. */
+  startTime?: string;
+  stopTime?: string;
+}
+
+/** The cost of one run attempt, as stored on the launch (and on each earlier attempt). */
+export interface RunCost {
+  totalUsd: number;
+  computeUsd: number;
+  storageUsd: number;
+  taskCount: number;
+  /** Billed hours (60 s minimum per task applied) by instance type. */
+  instanceHours: Record<string, number>;
+  /** The price list's version (its `version` field). */
+  priceList: string;
+  /** True when a price was missing: the total leaves that part out (see `missingPrices`). */
+  estimated?: boolean;
+  /** What had no price: instance types, `STATIC storage`, `DYNAMIC storage`, `Ready2Run <id>`. */
+  missingPrices?: string[];
+  /** The attempt this cost belongs to. */
+  attempt: number;
+  pricedAt: string;
+}
+
+/** A batch's cost: the sum over every attempt of every launch, QC included. */
+export interface BatchCost {
+  totalUsd: number;
+  computeUsd: number;
+  storageUsd: number;
+  /** Run attempts priced so far. */
+  runsPriced: number;
+  /** Of those, runs whose cost left out a missing price. */
+  runsEstimated: number;
+}
+
+export const NO_BATCH_COST: BatchCost = {
+  totalUsd: 0,
+  computeUsd: 0,
+  storageUsd: 0,
+  runsPriced: 0,
+  runsEstimated: 0,
+};
