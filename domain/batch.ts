@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { BatchCost } from './cost/types.js';
+import type { BatchCost, BatchEstimate } from './cost/types.js';
 import type {
   ManifestFormat,
   ManifestProblem,
@@ -122,6 +122,10 @@ export interface Batch {
   finishedAt?: string;
   /** What the batch's runs cost so far (every attempt, QC included), added once per priced attempt. */
   cost?: BatchCost;
+  /** What the batch was predicted to cost when it was registered. */
+  estimate?: BatchEstimate;
+  /** The most the batch may be predicted to cost before it is held (manifest `budget.maxUsd`, or the deployment's default). */
+  budgetMaxUsd?: number;
   revision: number;
 }
 

@@ -1,4 +1,4 @@
-import type { RunCost } from './cost/types.js';
+import type { RunCost, SampleEstimate } from './cost/types.js';
 import type { StorageType, WorkflowType } from './workflow.js';
 
 /**
@@ -128,6 +128,8 @@ export interface Launch {
   cost?: RunCost;
   /** Sum of the sizes of the launch's input objects (bytes), where known: what estimates rest on. */
   inputBytes?: number;
+  /** What this sample was predicted to cost and take when its batch was registered. */
+  estimate?: SampleEstimate;
   /** A readable explanation of the last thing gwm refused or deferred (for the console). */
   note?: string;
   /**

@@ -79,3 +79,28 @@ export const NO_BATCH_COST: BatchCost = {
   runsPriced: 0,
   runsEstimated: 0,
 };
+
+/** A predicted value: the central figure and the range the truth usually falls in (p10-p90). */
+export interface EstimateRange {
+  expected: number;
+  low: number;
+  high: number;
+}
+
+/** What one sample is predicted to cost and take, from completed launches of the same workflow. */
+export interface SampleEstimate {
+  /** Absent when there is no history to rest on (`basedOnRuns` 0): never a made-up number. */
+  costUsd?: EstimateRange;
+  durationSeconds?: EstimateRange;
+  /** Completed runs of the workflow (and version, where known) the prediction rests on. */
+  basedOnRuns: number;
+  inputBytes?: number;
+}
+
+/** A batch's predicted cost: the sum over the samples that have history, and how many have none. */
+export interface BatchEstimate {
+  costUsd?: EstimateRange;
+  samplesEstimated: number;
+  samplesWithoutHistory: number;
+  estimatedAt: string;
+}
