@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { registerCancel } from './commands/cancel.js';
 import { registerHistory } from './commands/history.js';
 import { registerLogs } from './commands/logs.js';
+import { registerPrices } from './commands/prices.js';
 import { registerRetry } from './commands/retry.js';
 import { registerStatus } from './commands/status.js';
 import { registerSubmit } from './commands/submit.js';
@@ -92,6 +93,7 @@ Examples:
   registerCancel(program, ctx);
   registerLogs(program, ctx);
   registerWorkflows(program, ctx);
+  registerPrices(program, ctx);
   for (const register of extra) register(program);
   return program;
 }

@@ -4,6 +4,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { z } from 'zod';
 import { GwmError } from '../domain/errors.js';
 import { s3UriError } from '../domain/s3-uri.js';
+import { readPriceListFile } from '../functions/adapters/price-list-file.js';
 
 /** A deploy setting is missing or malformed; raised before anything is synthesized. */
 export class DeployConfigError extends GwmError {
@@ -93,6 +94,11 @@ const settingsSchema = z
       })
       .strict()
       .default({ everyMinutes: 5, afterMinutes: {} }),
+    /**
+     * A price list file (JSON, the shape of domain/cost/healthomics-prices.json) whose regions
+     * replace the shipped prices': negotiated prices, other regions. Checked at synth.
+     */
+    priceListFile: z.string().min(1).optional(),
     /** Addresses subscribed to the notification topic (each confirms by e-mail). */
     notificationEmails: z.array(z.email()).default([]),
     /** What happens to the table and the manifest bucket when the stack is deleted. */
@@ -137,7 +143,20 @@ export function readDeploySettings(
   ]
     .filter(Boolean)
     .join(' and ');
-  return parseDeploySettings(merge(fromFile, fromContext), origin || 'no settings given');
+  const settings = parseDeploySettings(merge(fromFile, fromContext), origin || 'no settings given');
+  if (settings.priceListFile) checkPriceListFile(settings.priceListFile, readFile);
+  return settings;
+}
+
+/** The `priceListFile` setting names a readable, valid price list; else synth stops with why. */
+export function checkPriceListFile(fileName: string, readFile: (path: string) => string): void {
+  try {
+    readPriceListFile(resolve(fileName), readFile);
+  } catch (error) {
+    throw new DeployConfigError(`gwm deploy setting priceListFile: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
 }
 
 /** Checks settings given as an object (tests, other tools); `origin` says where they came from. */

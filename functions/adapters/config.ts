@@ -75,6 +75,11 @@ const schema = z.object({
   RECONCILE_AFTER_MINUTES_SENDING: positiveInt
     .min(4, 'more than the aggregator timeout of 3 minutes')
     .default(15),
+  /**
+   * A price list file whose regions replace the shipped prices' (docs/cost.md); absent: the
+   * shipped prices alone.
+   */
+  PRICE_LIST_FILE: z.string().min(1).optional(),
   /** Where notifications go: an SNS topic, gwm's event bus, or both; with neither, to the log. */
   NOTIFY_TOPIC_ARN: z
     .string()
