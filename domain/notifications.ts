@@ -8,6 +8,12 @@ export {
   batchCompletedDetailV1,
   qcOutcomeDetailV1,
 } from './notifications/batch-completed.js';
+export {
+  type BatchCostDetailV1,
+  batchCostDetailV1,
+  MOST_EXPENSIVE_LISTED,
+  noticeCost,
+} from './notifications/batch-cost.js';
 export { type SampleOutcomeDetailV1, sampleOutcomeDetailV1 } from './notifications/detail-fields.js';
 export {
   DETAIL_TYPES,
@@ -31,10 +37,12 @@ export {
   type LaunchFailedNotice,
   type ManifestRejectedNotice,
   type Notice,
+  type NoticeCost,
   NotificationDeliveryError,
   type Notifier,
   type QcOutcome,
   type RenderedNotice,
+  type SampleCostOutcome,
   type SampleOutcome,
 } from './notifications/notice.js';
 export { MAX_MESSAGE_BYTES, type RenderOptions, renderNotice } from './notifications/render.js';

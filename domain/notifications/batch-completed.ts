@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { batchCostDetail, batchCostDetailV1, costLines } from './batch-cost.js';
 import {
   count,
   id,
@@ -27,7 +28,7 @@ import {
   utf8Length,
 } from './text.js';
 
-// A batch has finished: its outcome, the samples that did not succeed, QC.
+// A batch has finished: its outcome, its cost, the samples that did not succeed, QC.
 
 export const qcOutcomeDetailV1 = z.object({
   state: z.enum(['COMPLETED', 'FAILED', 'CANCELLED', 'SKIPPED', 'NONE']),
@@ -64,6 +65,8 @@ export const batchCompletedDetailV1 = z.object({
   logExcerptsOmitted: count,
   qc: qcOutcomeDetailV1,
   tableName: text.optional(),
+  /** What the batch's runs cost, as far as they were priced when it was sent (added in 1, optional). */
+  cost: batchCostDetailV1.optional(),
 });
 
 export type BatchCompletedDetailV1 = z.infer<typeof batchCompletedDetailV1>;
@@ -103,6 +106,7 @@ export function batchCompletedDetail(notice: BatchCompletedNotice, maxBytes: num
     logExcerptsOmitted: notice.failures.length,
     qc: qcDetail(notice.qc),
     ...optionalText('tableName', notice.tableName),
+    ...(notice.cost && { cost: batchCostDetail(notice.cost) }),
   };
   const fit = fitPrefix(
     items.map((item) => ({ full: item.fullBytes, lean: item.leanBytes })),
@@ -155,6 +159,7 @@ export function renderBatchCompleted(notice: BatchCompletedNotice, maxBytes: num
     `Outcome:   ${notice.outcome}${notice.round > 1 ? ` (round ${notice.round}, after retries)` : ''}`,
     `Samples:   ${counts.total} total, ${counts.succeeded} succeeded${others.map((part) => `, ${part}`).join('')}`,
     `Duration:  ${formatDuration(notice.startedAt, notice.finishedAt)} (${notice.startedAt} to ${notice.finishedAt})`,
+    ...(notice.cost ? costLines(notice.cost, notice.batchId) : []),
   ];
   if (failureCount > 0) head.push('', `Samples that did not succeed (${failureCount}):`);
 

@@ -54,6 +54,41 @@ export interface BatchCompletedNotice {
   failures: SampleOutcome[];
   qc: QcOutcome;
   tableName?: string;
+  /** What the batch's runs cost, as far as they are priced when the notice is sent. */
+  cost?: NoticeCost;
+}
+
+/** A sample and what its runs cost (every attempt together). */
+export interface SampleCostOutcome {
+  sampleId: string;
+  launchId: string;
+  costUsd: number;
+  /** Runs priced in `costUsd` (more than one after retries). */
+  runs: number;
+  /** A price was missing: `costUsd` leaves that part out. */
+  missingPrice: boolean;
+}
+
+/**
+ * A batch's cost in a notice. Runs are priced a few seconds after they end, so the last runs of a
+ * batch (its QC run above all) are often not priced yet when the notice goes out: `runsPriced`
+ * and `runs` say how much of the batch the total covers.
+ */
+export interface NoticeCost {
+  totalUsd: number;
+  computeUsd: number;
+  storageUsd: number;
+  /** Run attempts the batch has had, every attempt and QC included. */
+  runs: number;
+  runsPriced: number;
+  /** Priced runs whose cost left out a missing price. */
+  runsWithMissingPrice: number;
+  /** The price list versions the priced runs used. */
+  priceLists: string[];
+  /** The most expensive samples, most expensive first. */
+  mostExpensive: SampleCostOutcome[];
+  /** What the batch was predicted to cost when it was registered. */
+  estimate?: { expected: number; low: number; high: number };
 }
 
 export interface LaunchFailedNotice {
