@@ -7,23 +7,23 @@
 export const MISSING_PRICE_MARK = '*';
 
 /**
- * `$12.40`, `$1,204.00`; a cost under a cent (a short local run) keeps two significant digits,
- * `$0.0019`, so it never reads as free; below a hundredth of a cent it is `<$0.0001`.
- * With `missingPrice`, the {@link MISSING_PRICE_MARK} follows: the figure leaves a part out.
+ * `$12.40`, `$1,204.00`; an amount under a dollar keeps two significant digits, so a short run
+ * that cost a fraction of a cent never reads as free: `$0.45`, `$0.012`, `$0.0031`. Below a
+ * millionth of a dollar it is `<$0.000001`. With `missingPrice`, the {@link MISSING_PRICE_MARK}
+ * follows: the figure leaves a part out.
  */
 export function formatUsd(amount: number, options: { missingPrice?: boolean } = {}): string {
   const mark = options.missingPrice ? MISSING_PRICE_MARK : '';
   if (!Number.isFinite(amount)) return `?${mark}`;
   const sign = amount < 0 ? '-' : '';
   const size = Math.abs(amount);
-  let digits: string;
-  if (size === 0 || size >= 0.005) {
-    digits = size.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-  } else if (size < 0.0001) {
-    return `${sign}<$0.0001${mark}`;
-  } else {
-    digits = size.toFixed(4);
-  }
+  if (size > 0 && size < 0.000001) return `${sign}<$0.000001${mark}`;
+  const shown = size >= 1 || size === 0 ? size : Number(size.toPrecision(2));
+  const decimals = shown >= 1 || shown === 0 ? 2 : Math.max(2, 1 - Math.floor(Math.log10(shown)));
+  const digits = shown.toLocaleString('en-US', {
+    minimumFractionDigits: 2,
+    maximumFractionDigits: Math.min(decimals, 6),
+  });
   return `${sign}$${digits}${mark}`;
 }
 

@@ -41,9 +41,11 @@ describe('money as people read it', () => {
     expect(formatUsdRange({ low: 10.1, high: 15 })).toBe('$10.10–$15.00');
   });
 
-  it('never shows a run that cost under a cent as free', () => {
+  it('keeps two significant digits under a dollar, so a short run never reads as free', () => {
     expect(formatUsd(0.0019)).toBe('$0.0019');
-    expect(formatUsd(0.00004)).toBe('<$0.0001');
+    expect(formatUsd(0.0124)).toBe('$0.012');
+    expect(formatUsd(0.00004)).toBe('$0.00004');
+    expect(formatUsd(0.0000004)).toBe('<$0.000001');
   });
 
   it('marks a figure that leaves out a missing price', () => {
