@@ -6,17 +6,12 @@ import { clip, clipStart, nonNegativeInt } from './text.js';
 // Bounds on every free-text field, so that what cannot be cut by dropping list items (the batch
 // name, a reason) can never push an event over the limit on its own.
 export const MAX_ID_CHARS = 512;
-
 export const MAX_TEXT_CHARS = 2048;
-
 const MAX_EXCERPT_CHARS = 4096;
-
 const EXCERPT_LINES_IN_DETAIL = 20;
 
 export const id = z.string().max(MAX_ID_CHARS);
-
 export const text = z.string().max(MAX_TEXT_CHARS);
-
 export const count = z.number().int().nonnegative();
 
 export const sampleOutcomeDetailV1 = z.object({

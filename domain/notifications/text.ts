@@ -3,10 +3,9 @@
 /** SNS: a subject is printable ASCII, one line, and less than 100 characters. */
 export const MAX_SUBJECT_CHARS = 99;
 
+/** Log lines of a sample the message shows, and the length each is cut to. */
 export const LOG_LINES_IN_TEXT = 10;
-
 export const LOG_LINE_CHARS = 300;
-
 const TEXT_FIELD_CHARS = 2000;
 
 /** `gwm: <name> <rest>`, the name shortened so the whole stays a valid SNS subject. */
