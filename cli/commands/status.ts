@@ -228,7 +228,9 @@ export async function watchBatch(
     const finished = FINISHED_BATCH_STATUSES.has(batch.status);
 
     if (live) {
-      const room = finished ? Number.POSITIVE_INFINITY : Math.max(3, (io.rows ?? 40) - 16);
+      // The summary above the table grows by the cost lines (cost, and estimate and budget when set).
+      const summary = 16 + costLines(batch, launches).length;
+      const room = finished ? Number.POSITIVE_INFINITY : Math.max(3, (io.rows ?? 40) - summary);
       const lines = renderStatus(batch, launches, colors, room);
       if (!finished) lines.push(colors.dim(`watching; every ${options.intervalMs / 1000} s (Ctrl-C stops)`));
       // Back to where the last drawing started, clear to the end of the screen, draw again.
