@@ -197,7 +197,7 @@ export function toCsv(result: HistoryResult): string {
   ].join('');
 }
 
-function renderHistory(result: HistoryResult, ctx: CliContext): string {
+export function renderHistory(result: HistoryResult, ctx: Pick<CliContext, 'colors'>): string {
   const { colors } = ctx;
   if (result.rows.length === 0) return 'Nothing matches.\n';
   if (result.kind === 'batches') {

@@ -1,6 +1,6 @@
 import pc from 'picocolors';
 import { describe, expect, it } from 'vitest';
-import { type LaunchRow, toCsv } from '../../cli/commands/history.js';
+import { type LaunchRow, renderHistory, toCsv } from '../../cli/commands/history.js';
 import { renderStatus, statusDocument } from '../../cli/commands/status.js';
 import type { Batch } from '../../domain/batch.js';
 import type { RunCost } from '../../domain/cost/types.js';
@@ -209,6 +209,70 @@ describe('gwm status with costs', () => {
       mostExpensive: [{ sampleId: 'S1', launchId: 'b1/S1', costUsd: 1.25, runs: 1, missingPrice: false }],
     });
     expect(document.launches[0].cost.totalUsd).toBe(1.25);
+  });
+});
+
+describe('gwm history tables with costs', () => {
+  const row = (overrides: Partial<LaunchRow>): LaunchRow => ({
+    batchId: 'b1',
+    batchName: 'FC1',
+    sampleId: 'S1',
+    launchId: 'b1/S1',
+    workflowId: '1234567',
+    attempt: 1,
+    status: 'COMPLETED',
+    current: true,
+    runId: '101',
+    ...overrides,
+  });
+
+  it('shows each attempt its cost, pricing… until it is priced, and — without a run', () => {
+    const text = renderHistory(
+      {
+        kind: 'launches',
+        rows: [
+          row({ attempt: 2, runId: '201', costPending: true }),
+          row({ attempt: 1, current: false, status: 'FAILED', costUsd: 0.75, costEstimated: true }),
+          row({ sampleId: 'S2', launchId: 'b1/S2', status: 'LAUNCH_FAILED', runId: undefined }),
+        ],
+      },
+      { colors: plain },
+    );
+
+    const lines = text.split('\n');
+    expect(lines[1]).toMatch(/│ cost +│ reason/);
+    expect(lines.find((line) => line.includes('│ 2 '))).toContain('pricing…');
+    expect(lines.find((line) => line.includes('1 (earlier)'))).toContain('$0.75*');
+    expect(lines.find((line) => line.includes('LAUNCH_FAILED'))).toContain('│ —');
+    expect(text).toContain('* a price was missing: the figure leaves that part out');
+  });
+
+  it('shows a batch its cost and, when one was made, its estimate', () => {
+    const text = renderHistory(
+      {
+        kind: 'batches',
+        rows: [
+          {
+            batchId: 'b1',
+            name: 'FC1',
+            status: 'COMPLETED',
+            sampleCount: 2,
+            succeeded: 2,
+            failed: 0,
+            qcState: 'NONE',
+            createdAt: '2026-11-20T10:00:00.000Z',
+            updatedAt: '2026-11-20T10:05:00.000Z',
+            costUsd: 3.45,
+            runsPriced: 2,
+            estimateUsd: 3.1,
+          },
+        ],
+      },
+      { colors: plain },
+    );
+
+    expect(text.split('\n')[1]).toMatch(/│ cost +│ estimate │/);
+    expect(text).toMatch(/FC1 .*COMPLETED .*\$3\.45 +│ \$3\.10 /);
   });
 });
 
