@@ -21,6 +21,7 @@ import { type LocalStack, startLocalStack } from '../../infra/local/stack.js';
 import { type BatchSnapshot, BatchWaitTimeout, waitForBatch } from '../../infra/local/wait.js';
 import { EXIT } from '../exit-codes.js';
 import { colorStatus, formatRunTime, truncate } from '../format.js';
+import { showDemoCost } from './demo-cost.js';
 
 interface DemoOptions {
   samples: string;
@@ -150,7 +151,10 @@ async function runFlowcell(
     throw error;
   }
   out();
-  return report(options, endpoints, clients.s3, demo, batchId, finished, startedHere);
+  const code = await report(options, endpoints, clients.s3, demo, batchId, finished, startedHere);
+  out();
+  await showDemoCost(clients, batchId, { out, live: options.live });
+  return code;
 }
 
 async function report(

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { LAUNCH_STATUSES, type LaunchStatus } from '../../domain/launch.js';
+import { isTerminal, LAUNCH_STATUSES, type LaunchStatus } from '../../domain/launch.js';
 import { normalizeWorkflowId } from '../../domain/manifest/index.js';
+import { formatUsd } from '../../domain/money.js';
 import type { TimeRange } from '../../domain/ports.js';
 import {
   type BatchRow,
@@ -9,6 +10,7 @@ import {
   type LaunchRow,
 } from '../../domain/use-cases/history.js';
 import type { CliContext } from '../context.js';
+import { missingPriceNote, NO_RUN, PRICING } from '../cost-format.js';
 import { notFoundError, usageError } from '../exit-codes.js';
 import {
   colorStatus,
@@ -157,6 +159,10 @@ export const LAUNCH_COLUMNS = [
   'updatedAt',
   'finishedAt',
   'failureReason',
+  'costUsd',
+  'computeUsd',
+  'storageUsd',
+  'costEstimated',
 ] as const satisfies readonly (keyof LaunchRow)[];
 
 export const BATCH_COLUMNS = [
@@ -170,6 +176,12 @@ export const BATCH_COLUMNS = [
   'createdAt',
   'updatedAt',
   'finishedAt',
+  'costUsd',
+  'computeUsd',
+  'storageUsd',
+  'costEstimated',
+  'runsPriced',
+  'estimateUsd',
 ] as const satisfies readonly (keyof BatchRow)[];
 
 export function toCsv(result: HistoryResult): string {
@@ -185,11 +197,26 @@ export function toCsv(result: HistoryResult): string {
   ].join('');
 }
 
-function renderHistory(result: HistoryResult, ctx: CliContext): string {
+export function renderHistory(result: HistoryResult, ctx: Pick<CliContext, 'colors'>): string {
   const { colors } = ctx;
   if (result.rows.length === 0) return 'Nothing matches.\n';
   if (result.kind === 'batches') {
-    const table = makeTable(['created', 'batch', 'name', 'status', 'samples', 'ok', 'failed', 'QC'], colors);
+    const estimates = result.rows.some((row) => row.estimateUsd !== undefined);
+    const table = makeTable(
+      [
+        'created',
+        'batch',
+        'name',
+        'status',
+        'samples',
+        'ok',
+        'failed',
+        'QC',
+        'cost',
+        ...(estimates ? ['estimate'] : []),
+      ],
+      colors,
+    );
     for (const row of result.rows) {
       table.push([
         formatTime(row.createdAt),
@@ -200,9 +227,11 @@ function renderHistory(result: HistoryResult, ctx: CliContext): string {
         String(row.succeeded),
         String(row.failed),
         row.qcState,
+        row.costUsd === undefined ? '' : formatUsd(row.costUsd, { missingPrice: row.costEstimated }),
+        ...(estimates ? [row.estimateUsd === undefined ? '' : formatUsd(row.estimateUsd)] : []),
       ]);
     }
-    return `${table.toString()}\n${result.rows.length} batch(es)\n`;
+    return `${table.toString()}\n${missingNote(result.rows)}${result.rows.length} batch(es)\n`;
   }
   // A sample's earlier attempts keep no creation time: the column is left out when no row has one.
   const created = result.rows.some((row) => row.createdAt !== undefined);
@@ -216,6 +245,7 @@ function renderHistory(result: HistoryResult, ctx: CliContext): string {
       'status',
       'run id',
       'finished',
+      'cost',
       'reason',
     ],
     colors,
@@ -230,8 +260,20 @@ function renderHistory(result: HistoryResult, ctx: CliContext): string {
       colorStatus(row.status, colors),
       row.runId ?? '',
       formatTime(row.finishedAt),
+      launchCostCell(row),
       truncate(row.failureReason, 50),
     ]);
   }
-  return `${table.toString()}\n${result.rows.length} launch(es)\n`;
+  return `${table.toString()}\n${missingNote(result.rows)}${result.rows.length} launch(es)\n`;
+}
+
+/** One attempt's cost: `pricing…` after its run finished until the cost is written, `—` with no run. */
+function launchCostCell(row: LaunchRow): string {
+  if (row.costUsd !== undefined) return formatUsd(row.costUsd, { missingPrice: row.costEstimated });
+  if (row.costPending) return PRICING;
+  return row.runId === undefined && isTerminal(row.status) ? NO_RUN : '';
+}
+
+function missingNote(rows: ReadonlyArray<{ costEstimated?: boolean }>): string {
+  return rows.some((row) => row.costEstimated) ? `${missingPriceNote()}\n` : '';
 }

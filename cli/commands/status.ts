@@ -1,7 +1,16 @@
 import type { Command } from 'commander';
 import type { Batch } from '../../domain/batch.js';
 import { isTerminal, LAUNCH_STATUSES, type Launch } from '../../domain/launch.js';
+import { batchCostView } from '../../domain/launch-cost.js';
 import type { CliContext } from '../context.js';
+import {
+  batchCostText,
+  batchEstimateText,
+  budgetText,
+  costCell,
+  costDocument,
+  missingPriceNote,
+} from '../cost-format.js';
 import { EXIT, notFoundError } from '../exit-codes.js';
 import {
   colorStatus,
@@ -61,6 +70,7 @@ export function statusDocument(batch: Batch, launches: readonly Launch[]) {
   return {
     batch,
     launchCounts: countByStatus(launches.filter((launch) => launch.kind === 'SAMPLE')),
+    cost: costDocument(batch, launches),
     launches: sortLaunches(launches),
   };
 }
@@ -115,6 +125,9 @@ export function renderStatus(
   lines.push(
     `  QC            ${batch.qcState}${batch.qcReason ? ` (${batch.qcReason})` : ''}`,
     `  notification  ${notification}`,
+  );
+  if (batch.status !== 'REJECTED') lines.push(...costLines(batch, launches));
+  lines.push(
     `  source        ${batch.sourceUri}`,
     `  created       ${formatTime(batch.createdAt)}   updated ${formatTime(batch.updatedAt)}`,
   );
@@ -142,7 +155,7 @@ export function renderStatus(
       : sortLaunches(
           [...ordered].sort((a, b) => interest(a) - interest(b)).slice(0, Math.max(1, maxLaunches)),
         );
-  const table = makeTable(['sample', 'status', 'attempt', 'run id', 'updated', 'reason'], colors);
+  const table = makeTable(['sample', 'status', 'attempt', 'run id', 'updated', 'cost', 'reason'], colors);
   for (const launch of shown) {
     table.push([
       label(launch),
@@ -150,15 +163,27 @@ export function renderStatus(
       String(launch.attempt),
       launch.runId ?? '',
       formatTime(launch.updatedAt),
+      costCell(launch),
       truncate(launch.failureReason ?? launch.note ?? launch.statusMessage, 60),
     ]);
   }
   lines.push(...table.toString().split('\n'));
+  if (batch.cost && batch.cost.runsEstimated > 0) lines.push(missingPriceNote(batch.cost.runsEstimated));
   if (shown.length < ordered.length) {
     lines.push(
       `… ${ordered.length - shown.length} more launches (gwm status ${batch.batchId} lists them all)`,
     );
   }
+  return lines;
+}
+
+/** The batch's cost so far, its estimate against it, and its budget. */
+function costLines(batch: Batch, launches: readonly Launch[]): string[] {
+  const lines = [`  cost          ${batchCostText(batchCostView(batch, launches))}`];
+  const estimate = batchEstimateText(batch);
+  if (estimate) lines.push(`  estimate      ${estimate}`);
+  const budget = budgetText(batch);
+  if (budget) lines.push(`  budget        ${budget}`);
   return lines;
 }
 
@@ -203,7 +228,9 @@ export async function watchBatch(
     const finished = FINISHED_BATCH_STATUSES.has(batch.status);
 
     if (live) {
-      const room = finished ? Number.POSITIVE_INFINITY : Math.max(3, (io.rows ?? 40) - 16);
+      // The summary above the table grows by the cost lines (cost, and estimate and budget when set).
+      const summary = 16 + costLines(batch, launches).length;
+      const room = finished ? Number.POSITIVE_INFINITY : Math.max(3, (io.rows ?? 40) - summary);
       const lines = renderStatus(batch, launches, colors, room);
       if (!finished) lines.push(colors.dim(`watching; every ${options.intervalMs / 1000} s (Ctrl-C stops)`));
       // Back to where the last drawing started, clear to the end of the screen, draw again.

@@ -1,5 +1,7 @@
 import type { Batch } from '../batch.js';
-import type { Launch, LaunchStatus } from '../launch.js';
+import type { RunCost } from '../cost/types.js';
+import { isTerminal, type Launch, type LaunchStatus } from '../launch.js';
+import { usdNumber } from '../money.js';
 import type { BatchRepository, LaunchRepository, Page, PageRequest, TimeRange } from '../ports.js';
 
 export interface HistoryDeps {
@@ -22,6 +24,14 @@ export interface LaunchRow {
   updatedAt?: string;
   finishedAt?: string;
   failureReason?: string;
+  /** What this attempt's run cost (USD), once priced; absent while it runs, is being priced, or had no run. */
+  costUsd?: number;
+  computeUsd?: number;
+  storageUsd?: number;
+  /** True when a price was missing: `costUsd` leaves that part out. */
+  costEstimated?: boolean;
+  /** The attempt's run has finished and its cost is not written yet. */
+  costPending?: boolean;
 }
 
 export interface BatchRow {
@@ -36,6 +46,15 @@ export interface BatchRow {
   createdAt: string;
   updatedAt: string;
   finishedAt?: string;
+  /** What the batch's runs priced so far cost (every attempt, QC included). */
+  costUsd?: number;
+  computeUsd?: number;
+  storageUsd?: number;
+  /** True when a priced run had a missing price: `costUsd` leaves that part out. */
+  costEstimated?: boolean;
+  runsPriced?: number;
+  /** What the batch was predicted to cost when it was registered (the central figure). */
+  estimateUsd?: number;
 }
 
 export type HistoryResult = { kind: 'launches'; rows: LaunchRow[] } | { kind: 'batches'; rows: BatchRow[] };
@@ -123,6 +142,7 @@ export async function sampleAttempts(
         runId: previous.runId,
         finishedAt: previous.finishedAt,
         failureReason: previous.failureReason,
+        ...costFields(previous.cost, previous.runId !== undefined),
       }),
     );
     return [current, ...earlier];
@@ -165,6 +185,24 @@ function currentRow(launch: Launch): LaunchRow {
     updatedAt: launch.updatedAt,
     finishedAt: launch.finishedAt,
     failureReason: launch.failureReason,
+    ...costFields(
+      // A cost still on the launch from an attempt before a retry is not this attempt's.
+      launch.cost?.attempt === launch.attempt ? launch.cost : undefined,
+      launch.runId !== undefined && isTerminal(launch.status),
+    ),
+  };
+}
+
+function costFields(
+  cost: RunCost | undefined,
+  finishedRun: boolean,
+): Pick<LaunchRow, 'costUsd' | 'computeUsd' | 'storageUsd' | 'costEstimated' | 'costPending'> {
+  if (!cost) return finishedRun ? { costPending: true } : {};
+  return {
+    costUsd: usdNumber(cost.totalUsd),
+    computeUsd: usdNumber(cost.computeUsd),
+    storageUsd: usdNumber(cost.storageUsd),
+    costEstimated: cost.estimated === true,
   };
 }
 
@@ -181,5 +219,13 @@ function batchRow(batch: Batch): BatchRow {
     createdAt: batch.createdAt,
     updatedAt: batch.updatedAt,
     finishedAt: batch.finishedAt,
+    ...(batch.cost && {
+      costUsd: usdNumber(batch.cost.totalUsd),
+      computeUsd: usdNumber(batch.cost.computeUsd),
+      storageUsd: usdNumber(batch.cost.storageUsd),
+      costEstimated: batch.cost.runsEstimated > 0,
+      runsPriced: batch.cost.runsPriced,
+    }),
+    ...(batch.estimate?.costUsd && { estimateUsd: usdNumber(batch.estimate.costUsd.expected) }),
   };
 }

@@ -84,8 +84,8 @@ describe('CSV output', () => {
     const text = toCsv({ kind: 'launches', rows: [row] });
 
     expect(text.split('\r\n')).toEqual([
-      'launchId,batchId,batchName,sampleId,workflowId,attempt,current,status,runId,createdAt,updatedAt,finishedAt,failureReason',
-      'b1/NA12878,b1,"FC, ""A""",NA12878,1234567,2,true,FAILED,7777,2026-11-20T10:00:00.000Z,,,"out of memory\nexit 137"',
+      'launchId,batchId,batchName,sampleId,workflowId,attempt,current,status,runId,createdAt,updatedAt,finishedAt,failureReason,costUsd,computeUsd,storageUsd,costEstimated',
+      'b1/NA12878,b1,"FC, ""A""",NA12878,1234567,2,true,FAILED,7777,2026-11-20T10:00:00.000Z,,,"out of memory\nexit 137",,,,',
       '',
     ]);
   });
@@ -121,7 +121,7 @@ describe('CSV output opened in a spreadsheet', () => {
       failureReason: '@import',
     };
     const [, line] = toCsv({ kind: 'launches', rows: [row] }).split('\r\n');
-    expect(line).toBe(`b1/S1,b1,"'=1+2",S1,1234567,1,true,FAILED,,,,,"'@import"`);
+    expect(line).toBe(`b1/S1,b1,"'=1+2",S1,1234567,1,true,FAILED,,,,,"'@import",,,,`);
   });
 });
 
@@ -206,17 +206,18 @@ describe('status', () => {
 
     const lines = renderStatus(batch, launches, plain);
 
-    expect(lines.slice(0, 8)).toEqual([
+    expect(lines.slice(0, 9)).toEqual([
       'Batch HK3H3BBXY  b1',
       '  status        COMPLETED_WITH_FAILURES',
       `  samples       2: ${progressBar(2, 2, 20)} finished (1 succeeded, 1 failed)`,
       '  launches      COMPLETED 1  FAILED 1',
       '  QC            SKIPPED (1 of 2 samples failed)',
       '  notification  SENT (round 1) at 2026-11-20T10:06:00Z',
+      '  cost          pricing… (0 of 2 runs priced)',
       '  source        s3://gwm-manifests/manifests/HK3H3BBXY.json',
       '  created       2026-11-20T10:00:00Z   updated 2026-11-20T10:05:00Z',
     ]);
-    const table = lines.slice(8).join('\n');
+    const table = lines.slice(9).join('\n');
     expect(table).toMatch(/S1 .*COMPLETED .*101/);
     expect(table).toMatch(/S2 .*FAILED .*102 .*bad lane/);
     expect(table).toMatch(/QC .*QUEUED/);
