@@ -1,19 +1,26 @@
 import type { Batch } from '../batch.js';
 import { resumeNotification } from '../completion.js';
 import { type Launch, qcLaunchIdFor } from '../launch.js';
-import type { BatchCompletedNotice, SampleOutcome } from '../notifications.js';
+import { BatchCostTally } from '../launch-cost.js';
+import { type BatchCompletedNotice, noticeCost, type SampleOutcome } from '../notifications.js';
 import type { CompletionDeps } from './aggregate-completion.js';
 
 const PAGE = 500;
 const ROUNDS = 8;
 const ERROR_MAX = 1_000;
 
-async function unsuccessful(deps: CompletionDeps, batchId: string): Promise<SampleOutcome[]> {
+/** The samples that did not succeed; every launch's cost goes into `costs` on the way. */
+async function unsuccessful(
+  deps: CompletionDeps,
+  batchId: string,
+  costs: BatchCostTally,
+): Promise<SampleOutcome[]> {
   const failures: SampleOutcome[] = [];
   let cursor: string | undefined;
   do {
     const page = await deps.launches.listByBatch(batchId, { cursor, limit: PAGE });
     for (const launch of page.items) {
+      costs.add(launch);
       if (launch.kind !== 'SAMPLE' || launch.status === 'COMPLETED') continue;
       failures.push(sampleOutcome(launch));
     }
@@ -105,6 +112,8 @@ export async function notifyCompletion(
   batch: Batch,
   qcLaunch: Launch | undefined,
 ): Promise<void> {
+  const costs = new BatchCostTally();
+  const failures = await unsuccessful(deps, batch.batchId, costs);
   const notice: BatchCompletedNotice = {
     kind: 'batch-completed',
     batchId: batch.batchId,
@@ -116,7 +125,7 @@ export async function notifyCompletion(
     counts: { total: batch.sampleCount, ...batch.counts },
     startedAt: batch.createdAt,
     finishedAt: batch.finishedAt ?? batch.updatedAt,
-    failures: await unsuccessful(deps, batch.batchId),
+    failures,
     qc: {
       state: batch.qcState === 'WAITING' || batch.qcState === 'RUNNING' ? 'NONE' : batch.qcState,
       reason: batch.qcReason,
@@ -127,6 +136,7 @@ export async function notifyCompletion(
       logLocation: qcLaunch?.logLocation,
     },
     tableName: deps.tableName,
+    cost: noticeCost(costs.view(batch), batch.estimate),
   };
   try {
     await deps.notifier.send(notice);
