@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  CancelRunCommand,
   GetRunTaskCommand,
   ListRunTasksCommand,
   OmicsClient,
@@ -28,6 +29,7 @@ const INPUT_BUCKET = 'gwm-tasks-input';
 const SIMULATED = '3000100';
 const SILENT_PROGRAM = '3000200';
 const SIMULATED_LONG = '3000300';
+const STEP_THEN_WAIT = '3000400';
 
 /** A simulated run of 600 ms RUNNING with two tasks, the second failing, the run completing. */
 const simulatedWorkflows: Record<string, LocalWorkflow> = {
@@ -57,6 +59,15 @@ const simulatedWorkflows: Record<string, LocalWorkflow> = {
     command: process.execPath,
     args: () => ['-e', 'setTimeout(() => {}, 150)'],
     resources: { cpus: 4, memoryGiB: 30 },
+  },
+  // Reports one step, as a workflow program does through GWM_TASKS_FILE, and stays in it.
+  [STEP_THEN_WAIT]: {
+    name: 'step-then-wait',
+    command: process.execPath,
+    args: () => [
+      '-e',
+      'require("node:fs").appendFileSync(process.env.GWM_TASKS_FILE, JSON.stringify({ event: "start", task: "index", at: new Date().toISOString(), cpus: 2, memoryGiB: 16 }) + "\\n"); setTimeout(() => {}, 20_000)',
+    ],
   },
   [SIMULATED_LONG]: {
     name: 'simulated-long',
@@ -369,5 +380,30 @@ describe('local engine run tasks (ListRunTasks, GetRunTask)', () => {
       { name: 'second', status: 'COMPLETED', instanceType: 'omics.c.4xlarge' },
     ]);
     expect(ms(tasks[1]?.startTime) - ms(tasks[0]?.startTime)).toBe(1_000);
+  }, 30_000);
+
+  it('lists a program’s step as RUNNING while it runs, and CANCELLED at the moment the program stopped when the run is cancelled', async () => {
+    // Prepare
+    const { engine, client, adapter } = await start(runsFolder());
+    const made = await client.send(new StartRunCommand(request(STEP_THEN_WAIT)));
+    const runId = made.id ?? '';
+    const running = await waitFor(async () => {
+      const page = await adapter.listRunTasks(runId, { maxResults: 10 });
+      return page.tasks.length > 0 ? page.tasks : undefined;
+    }, 'the step to be listed');
+
+    // Act
+    await client.send(new CancelRunCommand({ id: runId }));
+    await waitFor(ended(engine, runId), 'the cancelled run to end');
+    const { tasks } = await allTasks(adapter, runId, 10);
+    const details = await adapter.getRun(runId);
+
+    // Assess
+    expect(running).toMatchObject([{ name: 'index', status: 'RUNNING', instanceType: 'omics.r.large' }]);
+    expect(running[0]?.stopTime).toBeUndefined();
+    expect(details?.status).toBe('CANCELLED');
+    expect(tasks).toMatchObject([{ taskId: running[0]?.taskId, name: 'index', status: 'CANCELLED' }]);
+    expect(ms(tasks[0]?.stopTime)).toBeGreaterThan(ms(tasks[0]?.startTime));
+    expect(ms(tasks[0]?.stopTime)).toBeLessThanOrEqual(ms(details?.usage?.stopTime));
   }, 30_000);
 });

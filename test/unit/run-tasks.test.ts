@@ -87,6 +87,25 @@ describe('a program’s reported tasks', () => {
     expect(tasks[0]?.statusMessage).toContain('No HealthOmics instance type in us-east-1 has 512 vCPUs');
   });
 
+  it('lists no task for a running program that has reported nothing yet, and one task over the program once it ended silent', () => {
+    const run = { id: '1000006', startTime: at(0) };
+    const workflow = { name: 'silent', resources: { cpus: 4, memoryGiB: 30 } };
+
+    const whileRunning = processTasks(run, workflow, [], undefined, undefined);
+    const atTheEnd = processTasks(run, workflow, [], { at: at(700), status: 'COMPLETED' }, undefined);
+
+    expect(whileRunning).toEqual([]);
+    expect(atTheEnd).toMatchObject([
+      {
+        name: 'silent',
+        status: 'COMPLETED',
+        startTime: at(0),
+        stopTime: at(700),
+        instanceType: 'omics.r.xlarge',
+      },
+    ]);
+  });
+
   it('has no tasks for a program that never started', () => {
     expect(
       processTasks({ id: '1000003' }, { name: 'prog' }, [], { at: at(5), status: 'FAILED' }, undefined),

@@ -145,8 +145,8 @@ export async function readTaskReport(file: string): Promise<ReportLine[]> {
 
 /**
  * A program's tasks from what it reported: each start line opens a task (in order), the next stop
- * line of that name closes it. Tasks still open take the run's end (the process' exit). With no
- * report at all, the program ran as one task from its start (`run.startTime`) to its end.
+ * line of that name closes it. Tasks still open take the run's end (the process' exit). A program
+ * that reported nothing by its end ran as one task from its start (`run.startTime`) to its exit.
  */
 export function processTasks(
   run: { id: string; startTime?: Date },
@@ -157,6 +157,9 @@ export function processTasks(
 ): LocalTask[] {
   if (run.startTime === undefined) return [];
   const starts = report.filter((line) => line.event === 'start');
+  // A program that has reported nothing yet may still report its steps: until it ends, no task is
+  // listed, so a task once listed never turns into another.
+  if (starts.length === 0 && end === undefined) return [];
   const opened: Array<{
     request: TaskRequest;
     name: string;
