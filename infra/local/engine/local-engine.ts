@@ -213,7 +213,8 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
     }
     const message = 'The local engine restarted while the run was in progress; the run was stopped';
     if (run.tasks === undefined) {
-      // What the program reported before it was lost; its open tasks end with the run.
+      // What the program reported before it was lost. When it died is not known: its open tasks
+      // end when this engine ends the run.
       const report = await readTaskReport(join(run.runDir, TASKS_FILE)).catch(() => []);
       const end: RunEnd = { at: new Date(), status: 'FAILED', message: ENGINE_RESTARTED };
       run.tasks = processTasks(run, workflow ?? { name: run.workflowName }, report, end, region);
