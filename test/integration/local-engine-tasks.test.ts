@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -26,6 +26,7 @@ import {
 import { type LocalS3, startLocalS3 } from '../../infra/local/s3.js';
 
 const INPUT_BUCKET = 'gwm-tasks-input';
+const OUTPUT_BUCKET = 'gwm-tasks-output';
 const SIMULATED = '3000100';
 const SILENT_PROGRAM = '3000200';
 const SIMULATED_LONG = '3000300';
@@ -88,7 +89,7 @@ const open: Array<{ engine: LocalEngine; client: OmicsClient }> = [];
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'gwm-engine-tasks-'));
-  s3 = await startLocalS3({ directory: join(root, 's3'), buckets: [INPUT_BUCKET] });
+  s3 = await startLocalS3({ directory: join(root, 's3'), buckets: [INPUT_BUCKET, OUTPUT_BUCKET] });
   const put = (key: string, body: Buffer) =>
     s3.client.send(new PutObjectCommand({ Bucket: INPUT_BUCKET, Key: key, Body: body }));
   await put('S1_R1.fastq.gz', syntheticFastq({ seed: 1, reads: 2_000, readLength: 100, gzip: true }));
@@ -131,7 +132,7 @@ function request(workflowId: string, parameters: Record<string, string> = {}): S
   return {
     workflowId,
     roleArn: 'arn:aws:iam::123456789012:role/gwm-local',
-    outputUri: 's3://gwm-tasks-output/runs/',
+    outputUri: `s3://${OUTPUT_BUCKET}/runs/`,
     parameters,
     storageType: 'DYNAMIC',
     requestId: `tasks-${workflowId}-${JSON.stringify(parameters)}-${folders}`,
@@ -250,6 +251,54 @@ describe('local engine run tasks (ListRunTasks, GetRunTask)', () => {
     const [first, second, third] = tasks;
     expect(ms(second?.startTime)).toBeGreaterThanOrEqual(ms(first?.stopTime));
     expect(ms(third?.startTime)).toBeGreaterThanOrEqual(ms(second?.stopTime));
+  }, 60_000);
+
+  it('reports the two steps of a fastq-qc-report run, each on the instance type its request needs', async () => {
+    // Prepare: a sample run whose stats are where HealthOmics would have exported them
+    const { engine, client, adapter } = await start(runsFolder());
+    const sample = await client.send(
+      new StartRunCommand(
+        request(LOCAL_WORKFLOW_IDS.fastqStats, {
+          reads1: `s3://${INPUT_BUCKET}/S1_R1.fastq.gz`,
+          sample_name: 'S1',
+        }),
+      ),
+    );
+    const sampleRun = await waitFor(ended(engine, sample.id ?? ''), 'the sample run to end');
+    await s3.client.send(
+      new PutObjectCommand({
+        Bucket: OUTPUT_BUCKET,
+        Key: `runs/${sampleRun.id}/out/stats.json`,
+        Body: await readFile(join(sampleRun.outputDir, 'stats.json')),
+      }),
+    );
+    const qc = await client.send(
+      new StartRunCommand(
+        request(LOCAL_WORKFLOW_IDS.fastqQcReport, {
+          sample_outputs: sampleRun.runOutputUri,
+          batch_name: 'B1',
+        }),
+      ),
+    );
+    const qcRun = await waitFor(ended(engine, qc.id ?? ''), 'the QC run to end');
+
+    // Act
+    const { tasks } = await allTasks(adapter, qcRun.id, 1);
+
+    // Assess
+    expect(qcRun.status).toBe('COMPLETED');
+    expect(
+      tasks.map(({ name, status, cpus, memory, instanceType }) => ({
+        name,
+        status,
+        cpus,
+        memory,
+        instanceType,
+      })),
+    ).toEqual([
+      { name: 'collect_stats', status: 'COMPLETED', cpus: 2, memory: 4, instanceType: 'omics.c.large' },
+      { name: 'render_report', status: 'COMPLETED', cpus: 1, memory: 8, instanceType: 'omics.m.large' },
+    ]);
   }, 60_000);
 
   it('answers GetRunTask with the task, its failure reason and log stream, and ResourceNotFoundException for an unknown task or run', async () => {
