@@ -213,7 +213,14 @@ async function measureGwm(settings: Settings): Promise<GwmFigures> {
   const stateDir = await mkdtemp(join(tmpdir(), 'gwm-bench-'));
   const ids = sampleIds(settings.samples);
   const plans = new Map(ids.map((id) => [id, planFor(settings, id)]));
-  const engineCalls: Record<EngineOperation, number> = { StartRun: 0, GetRun: 0, ListRuns: 0, CancelRun: 0 };
+  const engineCalls: Record<EngineOperation, number> = {
+    StartRun: 0,
+    GetRun: 0,
+    ListRuns: 0,
+    CancelRun: 0,
+    ListRunTasks: 0,
+    GetRunTask: 0,
+  };
   const dynamoCalls: Record<string, number> = {};
   const itemsWritten: Record<string, number> = {};
   const dynamoLatency: Record<string, number[]> = {};

@@ -216,7 +216,14 @@ export async function runPollingBaseline(options: BaselineOptions): Promise<Base
   const waitMs = ((options.waitSeconds ?? 300) / options.compression) * 1000;
   const ids = sampleIds(options.samples);
   const plans = new Map(ids.map((id) => [id, planFor(options, id)]));
-  const calls: Record<EngineOperation, number> = { StartRun: 0, GetRun: 0, ListRuns: 0, CancelRun: 0 };
+  const calls: Record<EngineOperation, number> = {
+    StartRun: 0,
+    GetRun: 0,
+    ListRuns: 0,
+    CancelRun: 0,
+    ListRunTasks: 0,
+    GetRunTask: 0,
+  };
   const terminalAt = new Map<string, number>();
   const runsDir = await mkdtemp(join(tmpdir(), 'gwm-bench-baseline-'));
   const engine = await startLocalEngine({

@@ -26,6 +26,7 @@ import {
   s3SettingsFromEnv,
   UsageError,
 } from './s3-io.js';
+import { runStep, type StepResources } from './task-report.js';
 
 export const REPORT_SCHEMA = 'gwm.qc-report/v1';
 
@@ -36,6 +37,9 @@ const USAGE =
 const LIST_LIMIT = 64 * 1024 * 1024;
 const STATS_SCHEMA: FastqStatsDocument['schema'] = 'gwm.fastq-stats/v1';
 const READ_CONCURRENCY = 8;
+/** The run's tasks (see task-report.ts): reading every sample's stats, then writing the report. */
+const COLLECT_RESOURCES: StepResources = { cpus: 2, memoryGiB: 4 };
+const RENDER_RESOURCES: StepResources = { cpus: 1, memoryGiB: 8 };
 
 export interface Thresholds {
   minReads: number | null;
@@ -283,30 +287,36 @@ async function main(): Promise<void> {
   const args = parseArguments(process.argv.slice(2));
   const reader = makeUriReader(() => s3SettingsFromEnv(process.env));
   try {
-    const runOutputs = 'list' in args.inputs ? args.inputs.list : await readList(reader, args.inputs.file);
-    log(`${args.batch}: reading the statistics of ${runOutputs.length} runs`);
-    const results = await mapLimited(runOutputs, READ_CONCURRENCY, (input) =>
-      readStats((uri) => reader.readJson(uri), input).then(
-        (read) => ({ ok: true as const, ...read }),
-        (error: unknown) => ({ ok: false as const, error }),
-      ),
-    );
-    const failures = results.flatMap((result) => (result.ok ? [] : [result.error]));
-    const [first] = failures;
-    if (failures.length === 1) throw first;
-    if (failures.length > 1) {
-      // Every unusable input is in the log; the last line (the run's failure reason) sums them up.
-      for (const failure of failures) process.stderr.write(`${PROGRAM}: ${errorMessage(failure)}\n`);
-      throw new InputError(
-        'STATS_UNREADABLE',
-        `${failures.length} of ${runOutputs.length} inputs have no usable stats, the first: ${errorMessage(first)}`,
+    const results = await runStep('collect_stats', COLLECT_RESOURCES, async () => {
+      const runOutputs = 'list' in args.inputs ? args.inputs.list : await readList(reader, args.inputs.file);
+      log(`${args.batch}: reading the statistics of ${runOutputs.length} runs`);
+      const read = await mapLimited(runOutputs, READ_CONCURRENCY, (input) =>
+        readStats((uri) => reader.readJson(uri), input).then(
+          (stats) => ({ ok: true as const, ...stats }),
+          (error: unknown) => ({ ok: false as const, error }),
+        ),
       );
-    }
-    const inputs = results.flatMap((result) => (result.ok ? [result] : []));
-    const report = buildReport(args.batch, args.thresholds, inputs, new Date());
-    await mkdir(args.out, { recursive: true });
-    await writeFile(join(args.out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
-    await writeFile(join(args.out, 'report.html'), renderHtml(report));
+      const failures = read.flatMap((result) => (result.ok ? [] : [result.error]));
+      const [first] = failures;
+      if (failures.length === 1) throw first;
+      if (failures.length > 1) {
+        // Every unusable input is in the log; the last line (the run's failure reason) sums them up.
+        for (const failure of failures) process.stderr.write(`${PROGRAM}: ${errorMessage(failure)}\n`);
+        throw new InputError(
+          'STATS_UNREADABLE',
+          `${failures.length} of ${runOutputs.length} inputs have no usable stats, the first: ${errorMessage(first)}`,
+        );
+      }
+      return read;
+    });
+    const report = await runStep('render_report', RENDER_RESOURCES, async () => {
+      const inputs = results.flatMap((result) => (result.ok ? [result] : []));
+      const built = buildReport(args.batch, args.thresholds, inputs, new Date());
+      await mkdir(args.out, { recursive: true });
+      await writeFile(join(args.out, 'report.json'), `${JSON.stringify(built, null, 2)}\n`);
+      await writeFile(join(args.out, 'report.html'), renderHtml(built));
+      return built;
+    });
     for (const row of report.samples) {
       const flags = row.flags.length === 0 ? 'ok' : row.flags.map((flag) => flag.code).join(', ');
       log(

@@ -1,11 +1,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RUN_STATUSES } from '../../../domain/launch.js';
-import type { EngineOperation, LocalRun } from './types.js';
+import type { EngineOperation, LocalRun, LocalTask, LocalTaskStatus } from './types.js';
 
 /**
  * The local engine's HTTP face: the HealthOmics run operations (StartRun, GetRun, ListRuns,
- * CancelRun) as the real `@aws-sdk/client-omics` sends them, with the service's error shapes.
+ * CancelRun, ListRunTasks, GetRunTask) as the real `@aws-sdk/client-omics` sends them (REST paths
+ * from its serializers: `GET /run/{id}/task`, `GET /run/{id}/task/{taskId}`), with the service's
+ * error shapes.
  */
 
 export class ApiError extends Error {
@@ -43,11 +45,14 @@ export interface EngineOperations {
   /** Every run, in any order. */
   listRuns(): Iterable<LocalRun>;
   cancelRun(id: string): void;
+  /** The run's tasks as they are now, in the order they were created; undefined when there is no such run. */
+  listRunTasks(id: string): Promise<LocalTask[] | undefined>;
 }
 
 export interface EngineApiOptions {
   port?: number;
   accountId: string;
+  region: string;
   operations: EngineOperations;
   onRequest?: (operation: EngineOperation) => void;
 }
@@ -58,15 +63,24 @@ export interface EngineApi {
 }
 
 const LIST_STATUSES: ReadonlySet<string> = new Set(RUN_STATUSES);
+const TASK_STATUSES: ReadonlySet<string> = new Set([
+  'PENDING',
+  'STARTING',
+  'RUNNING',
+  'STOPPING',
+  'COMPLETED',
+  'CANCELLED',
+  'FAILED',
+] satisfies LocalTaskStatus[]);
 const MAX_LIST_RESULTS = 100;
 
 export async function startEngineApi(options: EngineApiOptions): Promise<EngineApi> {
-  const { operations, accountId } = options;
+  const { operations, accountId, region } = options;
 
   async function route(request: IncomingMessage): Promise<{ status: number; body?: unknown }> {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     const segments = url.pathname.split('/').filter((segment) => segment !== '');
-    const [first, id, action] = segments.map((segment) => decodeURIComponent(segment));
+    const [first, id, action, taskId] = segments.map((segment) => decodeURIComponent(segment));
     if (first !== 'run')
       throw new ApiError('UnknownOperationException', 404, `No operation at ${url.pathname}`);
     if (request.method === 'POST' && segments.length === 1) {
@@ -83,6 +97,17 @@ export async function startEngineApi(options: EngineApiOptions): Promise<EngineA
       const run = operations.getRun(id);
       if (!run) throw new ApiError('ResourceNotFoundException', 404, `Run ${id} not found`);
       return { status: 200, body: getRunAnswer(run, accountId) };
+    }
+    if (request.method === 'GET' && id !== undefined && action === 'task' && segments.length <= 4) {
+      const single = segments.length === 4 && taskId !== undefined;
+      options.onRequest?.(single ? 'GetRunTask' : 'ListRunTasks');
+      const tasks = await operations.listRunTasks(id);
+      if (!tasks) throw new ApiError('ResourceNotFoundException', 404, `Run ${id} not found`);
+      if (!single) return { status: 200, body: taskListAnswer(tasks, url.searchParams) };
+      const task = tasks.find((candidate) => candidate.taskId === taskId);
+      if (!task)
+        throw new ApiError('ResourceNotFoundException', 404, `Task ${taskId} of run ${id} not found`);
+      return { status: 200, body: taskAnswer(task, { runId: id, region, accountId }) };
     }
     if (request.method === 'POST' && segments.length === 3 && id !== undefined && action === 'cancel') {
       options.onRequest?.('CancelRun');
@@ -177,7 +202,16 @@ function startRunAnswer(run: LocalRun) {
   };
 }
 
+/**
+ * Run storage as HealthOmics reports it when StartRun set none: "By default, HealthOmics provides
+ * static run storage" and "The default run storage is 1200 GiB, if you don't specify a value"
+ * (https://docs.aws.amazon.com/omics/latest/dev/workflows-run-types.html).
+ */
+const DEFAULT_STORAGE_TYPE = 'STATIC';
+const DEFAULT_STATIC_CAPACITY_GIB = 1200;
+
 function getRunAnswer(run: LocalRun, accountId: string) {
+  const storageType = run.storageType ?? DEFAULT_STORAGE_TYPE;
   return compact({
     arn: run.arn,
     id: run.id,
@@ -185,14 +219,16 @@ function getRunAnswer(run: LocalRun, accountId: string) {
     name: run.name,
     status: run.status,
     workflowId: run.workflowId,
-    workflowType: run.workflowType,
+    // Every run of this engine is of a private workflow unless StartRun said otherwise.
+    workflowType: run.workflowType ?? 'PRIVATE',
     workflowVersionName: run.workflowVersionName,
     roleArn: run.roleArn,
     runGroupId: run.runGroupId,
     priority: run.priority,
     parameters: run.parameters,
-    storageType: run.storageType,
-    storageCapacity: run.storageCapacity,
+    storageType,
+    storageCapacity:
+      run.storageCapacity ?? (storageType === 'STATIC' ? DEFAULT_STATIC_CAPACITY_GIB : undefined),
     outputUri: run.outputUri,
     runOutputUri: run.runOutputUri,
     tags: run.tags,
@@ -219,11 +255,7 @@ function listRuns(runs: Iterable<LocalRun>, query: URLSearchParams) {
   if (status !== undefined && !LIST_STATUSES.has(status)) {
     throw new ApiError('ValidationException', 400, `Unknown status ${status}`);
   }
-  const maxText = query.get('maxResults');
-  const maxResults = maxText === null ? MAX_LIST_RESULTS : Number(maxText);
-  if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > MAX_LIST_RESULTS) {
-    throw new ApiError('ValidationException', 400, `maxResults must be between 1 and ${MAX_LIST_RESULTS}`);
-  }
+  const maxResults = maxResultsOf(query);
   const token = query.get('startingToken');
   const after = token === null ? undefined : decodeToken(token);
   // Newest first, like the real API; the token is the last id returned, so runs started
@@ -252,6 +284,78 @@ function listRuns(runs: Iterable<LocalRun>, query: URLSearchParams) {
     ),
     nextToken: matching.length > maxResults && last ? encodeToken(Number(last.id)) : undefined,
   });
+}
+
+/** A page size from the query: 1 to 100, 100 when absent. */
+function maxResultsOf(query: URLSearchParams): number {
+  const maxText = query.get('maxResults');
+  const maxResults = maxText === null ? MAX_LIST_RESULTS : Number(maxText);
+  if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > MAX_LIST_RESULTS) {
+    throw new ApiError('ValidationException', 400, `maxResults must be between 1 and ${MAX_LIST_RESULTS}`);
+  }
+  return maxResults;
+}
+
+/** A page of a run's tasks, in the order they were created; the token is the last task id returned. */
+function taskListAnswer(tasks: readonly LocalTask[], query: URLSearchParams) {
+  const status = query.get('status') ?? undefined;
+  if (status !== undefined && !TASK_STATUSES.has(status)) {
+    throw new ApiError('ValidationException', 400, `Unknown task status ${status}`);
+  }
+  const maxResults = maxResultsOf(query);
+  const token = query.get('startingToken');
+  const after = token === null ? undefined : decodeToken(token);
+  const matching = tasks
+    .filter((task) => status === undefined || task.status === status)
+    .filter((task) => after === undefined || Number(task.taskId) > after);
+  const page = matching.slice(0, maxResults);
+  const last = page.at(-1);
+  return compact({
+    items: page.map((task) =>
+      compact({
+        taskId: task.taskId,
+        status: task.status,
+        name: task.name,
+        cpus: task.cpus,
+        memory: task.memoryGiB,
+        gpus: task.gpus,
+        instanceType: task.instanceType,
+        cacheHit: false,
+        ...taskTimes(task),
+      }),
+    ),
+    nextToken: matching.length > maxResults && last ? encodeToken(Number(last.taskId)) : undefined,
+  });
+}
+
+/**
+ * GetRunTask: the list item's fields, and the status message, failure reason and log stream (its
+ * ARN, as RunLogLocation gives the run's: https://docs.aws.amazon.com/omics/latest/api/API_RunLogLocation.html).
+ */
+function taskAnswer(task: LocalTask, where: { runId: string; region: string; accountId: string }) {
+  const { runId, region, accountId } = where;
+  return compact({
+    taskId: task.taskId,
+    status: task.status,
+    name: task.name,
+    cpus: task.cpus,
+    memory: task.memoryGiB,
+    gpus: task.gpus,
+    instanceType: task.instanceType,
+    cacheHit: false,
+    ...taskTimes(task),
+    statusMessage: task.statusMessage,
+    failureReason: task.failureReason,
+    logStream: `arn:aws:logs:${region}:${accountId}:log-group:/aws/omics/WorkflowLog:log-stream:run/${runId}/task/${task.taskId}`,
+  });
+}
+
+function taskTimes(task: LocalTask) {
+  return {
+    creationTime: task.creationTime.toISOString(),
+    startTime: task.startTime?.toISOString(),
+    stopTime: task.stopTime?.toISOString(),
+  };
 }
 
 async function readJson(request: IncomingMessage): Promise<Record<string, unknown>> {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { isSameProcess, terminate } from '../process-ownership.js';
 import { ApiError, optionalString, parseStartRun, startEngineApi } from './engine-api.js';
 import { fromStored, openRunStore, type StoredRun, TERMINAL_STATUSES, toStored } from './run-store.js';
+import { processTasks, type RunEnd, readTaskReport, simulatedTasks, TASKS_FILE } from './run-tasks.js';
 import {
   errorMessage,
   type FinishDetails,
@@ -22,6 +23,7 @@ import {
   type LocalEngineOptions,
   type LocalRun,
   type LocalRunStatus,
+  type LocalTask,
   type RunStatusChangeEvent,
 } from './types.js';
 
@@ -126,6 +128,15 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
   function finish(run: RunState, status: LocalRunStatus, details: FinishDetails) {
     if (stopping) return;
     run.stopTime = new Date();
+    // A program's tasks were read when it exited; a simulated run's are fixed here, on its timetable.
+    if (run.tasks === undefined) {
+      const end: RunEnd = {
+        at: run.stopTime,
+        status: status === 'COMPLETED' || status === 'CANCELLED' ? status : 'FAILED',
+        ...(details.failureReason === undefined ? {} : { message: details.failureReason }),
+      };
+      run.tasks = run.plan?.tasks === undefined ? [] : simulatedTasks(run, run.plan.tasks, end, run.stopTime);
+    }
     if (details.failureReason !== undefined) run.failureReason = details.failureReason;
     if (details.statusMessage !== undefined) run.statusMessage = details.statusMessage;
     emitStatus(run, status);
@@ -149,7 +160,17 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
     store.saveNow(toStored(snapshot(run), { cancelRequested: run.cancelRequested, plan: run.plan }));
   }
 
-  const hooks: RunnerHooks = { emitStatus, finish, complete, recordProcess };
+  const hooks: RunnerHooks = { emitStatus, finish, complete, recordProcess, region };
+
+  /** The run's tasks as they are now: fixed once it ended, else from its timetable or its program's report. */
+  async function tasksOf(run: RunState): Promise<LocalTask[]> {
+    if (run.tasks !== undefined) return run.tasks;
+    if (run.plan?.tasks !== undefined) return simulatedTasks(run, run.plan.tasks, undefined, new Date());
+    const workflow = run.workflow;
+    if (workflow === undefined || 'simulate' in workflow) return [];
+    const report = await readTaskReport(join(run.runDir, TASKS_FILE));
+    return processTasks(run, workflow, report, undefined, region);
+  }
 
   async function launch(run: RunState) {
     emitStatus(run, 'PENDING');
@@ -161,7 +182,7 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
     const workflow = run.workflow;
     if (workflow !== undefined && 'simulate' in workflow) {
       try {
-        run.plan = planSimulation(run, workflow, Date.now());
+        run.plan = planSimulation(run, workflow, Date.now(), region);
       } catch (error) {
         const reason = truncate(`Could not prepare the run: ${errorMessage(error)}`);
         return finish(run, 'FAILED', { failureReason: reason, statusMessage: reason });
@@ -191,6 +212,13 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
       await terminate(run.pid, { group: true });
     }
     const message = 'The local engine restarted while the run was in progress; the run was stopped';
+    if (run.tasks === undefined) {
+      // What the program reported before it was lost. When it died is not known: its open tasks
+      // end when this engine ends the run.
+      const report = await readTaskReport(join(run.runDir, TASKS_FILE)).catch(() => []);
+      const end: RunEnd = { at: new Date(), status: 'FAILED', message: ENGINE_RESTARTED };
+      run.tasks = processTasks(run, workflow ?? { name: run.workflowName }, report, end, region);
+    }
     finish(run, 'FAILED', { failureReason: ENGINE_RESTARTED, statusMessage: message });
   }
 
@@ -280,6 +308,7 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
   const api = await startEngineApi({
     port: options.port,
     accountId,
+    region,
     onRequest: options.onRequest,
     operations: {
       startRun,
@@ -289,6 +318,10 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
       },
       listRuns: () => [...runs.values()].map(snapshot),
       cancelRun,
+      listRunTasks: async (id) => {
+        const run = runs.get(id);
+        return run && structuredClone(await tasksOf(run));
+      },
     },
   });
 

@@ -2,6 +2,7 @@ import { appendFileSync } from 'node:fs';
 import { appendFile, mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readJsonLines } from '../json-lines.js';
+import { fromStoredTask, type PlannedTask, type StoredTask, toStoredTask } from './run-tasks.js';
 import type { LocalRun, LocalRunStatus } from './types.js';
 
 /**
@@ -19,13 +20,17 @@ export interface SimulationPlan {
   endsAt: number;
   status: 'COMPLETED' | 'FAILED';
   failureReason?: string;
+  /** The run's tasks on its RUNNING phase (absent in stores written before tasks were kept). */
+  tasks?: PlannedTask[];
 }
 
 /** One run as stored: the run with its dates as text, and what a restart needs to carry on. */
-export interface StoredRun extends Omit<LocalRun, 'creationTime' | 'startTime' | 'stopTime'> {
+export interface StoredRun extends Omit<LocalRun, 'creationTime' | 'startTime' | 'stopTime' | 'tasks'> {
   creationTime: string;
   startTime?: string;
   stopTime?: string;
+  /** The tasks of a run that ended, as ListRunTasks reports them. */
+  tasks?: StoredTask[];
   cancelRequested: boolean;
   plan?: SimulationPlan;
 }
@@ -162,6 +167,7 @@ export function toStored(
     creationTime: run.creationTime.toISOString(),
     startTime: run.startTime?.toISOString(),
     stopTime: run.stopTime?.toISOString(),
+    tasks: run.tasks?.map(toStoredTask),
     cancelRequested: extra.cancelRequested,
     ...(extra.plan === undefined ? {} : { plan: extra.plan }),
   };
@@ -174,6 +180,7 @@ export function fromStored(stored: StoredRun): LocalRun {
     creationTime: new Date(stored.creationTime),
     startTime: stored.startTime === undefined ? undefined : new Date(stored.startTime),
     stopTime: stored.stopTime === undefined ? undefined : new Date(stored.stopTime),
+    tasks: stored.tasks?.map(fromStoredTask),
   };
 }
 

@@ -1,8 +1,17 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { send, terminate } from '../process-ownership.js';
 import type { SimulationPlan } from './run-store.js';
+import {
+  planTasks,
+  processTasks,
+  type RunEnd,
+  readTaskReport,
+  TASKS_FILE,
+  TASKS_FILE_VARIABLE,
+} from './run-tasks.js';
 import type {
   LocalRun,
   LocalRunContext,
@@ -42,6 +51,8 @@ export interface RunnerHooks {
   complete(run: RunState): Promise<void>;
   /** Saves the run's pid and argv at once (synchronously), before the program can be left behind. */
   recordProcess(run: RunState): void;
+  /** The engine's region: instance types are chosen among those offered there. */
+  region: string;
 }
 
 /** The real API caps failure reasons; a long stderr line would otherwise flood GetRun and events. */
@@ -69,12 +80,13 @@ export async function runProcess(
   if (run.cancelRequested)
     return hooks.finish(run, 'CANCELLED', { statusMessage: 'Run cancelled before it started' });
   const log = createWriteStream(run.logPath, { flags: 'a' });
+  const tasksFile = join(run.runDir, TASKS_FILE);
   // Its own process group, so stopping the run stops whatever the program started too.
   const child = spawn(workflow.command, args, {
     cwd: run.runDir,
     shell: false,
     detached: true,
-    env: { ...process.env, ...workflow.env },
+    env: { ...process.env, ...workflow.env, [TASKS_FILE_VARIABLE]: tasksFile },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   run.child = child;
@@ -100,26 +112,36 @@ export async function runProcess(
   });
   child.once('close', (code, signal) => {
     run.child = undefined;
-    log.end(() => {
-      if (run.abandoned) return;
-      if (run.status === 'RUNNING') hooks.emitStatus(run, 'STOPPING');
-      if (run.cancelRequested) {
-        hooks.finish(run, 'CANCELLED', { statusMessage: 'Run cancelled' });
-      } else if (spawnError) {
-        const reason = truncate(`Could not start ${workflow.command}: ${spawnError.message}`);
-        hooks.finish(run, 'FAILED', { failureReason: reason, statusMessage: reason });
-      } else if (code === 0) {
-        void hooks.complete(run);
-      } else {
-        const exit = code === null ? `signal ${String(signal)}` : `exit code ${code}`;
-        const lastLine = lastNonEmptyLine(stderrTail);
-        hooks.finish(run, 'FAILED', {
-          failureReason: truncate(lastLine ?? `Workflow process ended with ${exit}`),
-          statusMessage: `Workflow process ended with ${exit}`,
-        });
-      }
-    });
+    const closedAt = new Date();
+    log.end(() => void settle(code, signal, closedAt));
   });
+
+  /** The program ended: its tasks (from its report, ended at its exit), then the run's end. */
+  async function settle(code: number | null, signal: NodeJS.Signals | null, closedAt: Date) {
+    const exit = code === null ? `signal ${String(signal)}` : `exit code ${code}`;
+    const lastLine = lastNonEmptyLine(stderrTail);
+    const failureReason = truncate(lastLine ?? `Workflow process ended with ${exit}`);
+    const end: RunEnd = run.cancelRequested
+      ? { at: closedAt, status: 'CANCELLED' }
+      : spawnError || code !== 0
+        ? { at: closedAt, status: 'FAILED', message: failureReason }
+        : { at: closedAt, status: 'COMPLETED' };
+    // A report that cannot be read is treated as none: the program is then one task.
+    const report = await readTaskReport(tasksFile).catch(() => []);
+    if (run.abandoned) return;
+    run.tasks = processTasks(run, workflow, report, end, hooks.region);
+    if (run.status === 'RUNNING') hooks.emitStatus(run, 'STOPPING');
+    if (run.cancelRequested) {
+      hooks.finish(run, 'CANCELLED', { statusMessage: 'Run cancelled' });
+    } else if (spawnError) {
+      const reason = truncate(`Could not start ${workflow.command}: ${spawnError.message}`);
+      hooks.finish(run, 'FAILED', { failureReason: reason, statusMessage: reason });
+    } else if (code === 0) {
+      void hooks.complete(run);
+    } else {
+      hooks.finish(run, 'FAILED', { failureReason, statusMessage: `Workflow process ended with ${exit}` });
+    }
+  }
 }
 
 /** Asks a run's program (its whole group) to stop, as CancelRun does. */
@@ -143,7 +165,12 @@ export async function stopProcess(run: RunState): Promise<void> {
  * The timetable of a simulated run, fixed in wall-clock time when it starts, so an engine that
  * restarts carries the run on where it would be (the run went on while the engine was away).
  */
-export function planSimulation(run: RunState, workflow: SimulatedWorkflow, now: number): SimulationPlan {
+export function planSimulation(
+  run: RunState,
+  workflow: SimulatedWorkflow,
+  now: number,
+  region: string,
+): SimulationPlan {
   const outcome = workflow.simulate(contextOf(run));
   const runningAt = now + (outcome.startingMs ?? 0);
   return {
@@ -151,6 +178,7 @@ export function planSimulation(run: RunState, workflow: SimulatedWorkflow, now: 
     endsAt: runningAt + outcome.runningMs,
     status: outcome.status,
     ...(outcome.failureReason === undefined ? {} : { failureReason: outcome.failureReason }),
+    tasks: planTasks(outcome, workflow, region),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { TaskRequest } from '../../../domain/cost/instance-types.js';
 import type { RunStatus } from '../../../domain/launch.js';
 
 /** Statuses the local engine moves a run through (the HealthOmics run lifecycle; it never deletes runs). */
@@ -17,6 +18,23 @@ export interface ProcessWorkflow {
   args: (run: LocalRunContext) => string[];
   /** Added to the engine's own environment for the program (endpoints, credentials). */
   env?: Record<string, string>;
+  /**
+   * What the program's one task asks for when the program reports no tasks of its own (a program
+   * reports its steps as tasks in the file named by GWM_TASKS_FILE: see run-tasks.ts). Absent:
+   * 1 vCPU and 1 GiB, HealthOmics' default.
+   */
+  resources?: TaskRequest;
+}
+
+/** One task of a simulated run, placed on the run's RUNNING phase. */
+export interface SimulatedTask extends TaskRequest {
+  name: string;
+  /** When the task starts, after the run became RUNNING. */
+  startMs: number;
+  runningMs: number;
+  /** COMPLETED when absent. */
+  status?: 'COMPLETED' | 'FAILED';
+  failureReason?: string;
 }
 
 /** How a simulated run goes: how long it stays in each phase (real milliseconds) and how it ends. */
@@ -25,6 +43,11 @@ export interface SimulatedOutcome {
   runningMs: number;
   status: 'COMPLETED' | 'FAILED';
   failureReason?: string;
+  /**
+   * The tasks the run goes through; each must end within `runningMs`. Absent: one task spanning
+   * the RUNNING phase, named after the workflow, asking for the workflow's `resources`, ending as the run does.
+   */
+  tasks?: SimulatedTask[];
 }
 
 /**
@@ -34,6 +57,8 @@ export interface SimulatedOutcome {
 export interface SimulatedWorkflow {
   name: string;
   simulate: (run: LocalRunContext) => SimulatedOutcome;
+  /** What the default task (when the outcome declares no tasks) asks for; absent: 1 vCPU and 1 GiB. */
+  resources?: TaskRequest;
 }
 
 export type LocalWorkflow = ProcessWorkflow | SimulatedWorkflow;
@@ -58,6 +83,35 @@ export interface RunStatusChangeEvent {
     workflowId: string;
     workflowName: string;
   };
+}
+
+/** Task statuses, as HealthOmics reports them (TaskStatus). */
+export type LocalTaskStatus =
+  | 'PENDING'
+  | 'STARTING'
+  | 'RUNNING'
+  | 'STOPPING'
+  | 'COMPLETED'
+  | 'CANCELLED'
+  | 'FAILED';
+
+/** One task of a run, as ListRunTasks and GetRunTask report it. */
+export interface LocalTask {
+  /** Digits, as HealthOmics task ids are: the run id and the task's place in the run. */
+  taskId: string;
+  name: string;
+  status: LocalTaskStatus;
+  /** The request, rounded up to whole units as HealthOmics does. */
+  cpus: number;
+  memoryGiB: number;
+  gpus: number;
+  /** Chosen with instanceTypeFor; absent when no instance type holds the request (statusMessage says why). */
+  instanceType?: string;
+  creationTime: Date;
+  startTime?: Date;
+  stopTime?: Date;
+  statusMessage?: string;
+  failureReason?: string;
 }
 
 /** What the engine knows about one run (a snapshot: changing it does not change the run). */
@@ -86,6 +140,8 @@ export interface LocalRun {
   stopTime?: Date;
   failureReason?: string;
   statusMessage?: string;
+  /** The run's tasks once it ended (while it runs they are read from its timetable or its tasks file). */
+  tasks?: LocalTask[];
   /** The child process id while (and after) it ran; absent when the run never started a process. */
   pid?: number;
   /** The process' argv as started, so a later engine can tell the process is still this run's. */
@@ -96,7 +152,13 @@ export interface LocalRun {
   outputDir: string;
 }
 
-export type EngineOperation = 'StartRun' | 'GetRun' | 'ListRuns' | 'CancelRun';
+export type EngineOperation =
+  | 'StartRun'
+  | 'GetRun'
+  | 'ListRuns'
+  | 'CancelRun'
+  | 'ListRunTasks'
+  | 'GetRunTask';
 
 export interface LocalEngineOptions {
   /** 0 or absent: a free port. */
@@ -115,7 +177,7 @@ export interface LocalEngineOptions {
    * to copy `outputDir` to `runOutputUri`, as HealthOmics exports a run's outputs. A throw fails the run.
    */
   exportOutputs?: (run: LocalRun) => Promise<void>;
-  /** Every API request, by operation (StartRun, GetRun, ListRuns, CancelRun), for call counting. */
+  /** Every API request, by operation (StartRun, GetRun, ListRuns, CancelRun, ListRunTasks, GetRunTask), for call counting. */
   onRequest?: (operation: EngineOperation) => void;
 }
 
