@@ -6,7 +6,7 @@ import type { CostLedger, CostMark, CostRequest, LaunchRepository, WorkflowEngin
 import type { Pacer } from './pace.js';
 
 export interface CostCollectorDeps {
-  launches: LaunchRepository;
+  launches: Pick<LaunchRepository, 'get' | 'replace'>;
   engine: WorkflowEngine;
   ledger: CostLedger;
   /** The engine-reads token bucket the reconciler uses: GetRun and ListRunTasks share its 10 TPS quota. */
