@@ -4,6 +4,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { COST_EVENT_SOURCE } from '../../functions/event-sources.js';
 import { failureQueue } from './failure-queue.js';
 import { GwmFunction } from './gwm-function.js';
 import { allowRunTaskReads } from './omics.js';
@@ -19,9 +20,9 @@ export interface CostProps {
 /** The collector's timeout; it stops reading tasks COST_RESERVE before it and sends the request again. */
 export const COST_COLLECTOR_TIMEOUT = Duration.minutes(5);
 /** Deliveries of one request before it is dead-lettered (each failed one, not each time box). */
-export const COST_MAX_RECEIVES = 5;
+export const COST_MAX_RECEIVES = COST_EVENT_SOURCE.maxReceiveCount;
 /** Collectors at once: each takes engine reads from the reconciler's bucket, so a few are plenty. */
-export const COST_COLLECTOR_CONCURRENCY = 2;
+export const COST_COLLECTOR_CONCURRENCY = COST_EVENT_SOURCE.maxConcurrency;
 
 /**
  * The cost collector: a queue of finished run attempts (fed by the completion aggregator, after
@@ -63,8 +64,8 @@ export class Cost extends Construct {
     this.queue.grantSendMessages(this.function.role);
     this.function.fn.addEventSource(
       new SqsEventSource(this.queue, {
-        batchSize: 1,
-        reportBatchItemFailures: true,
+        batchSize: COST_EVENT_SOURCE.batchSize,
+        reportBatchItemFailures: COST_EVENT_SOURCE.reportBatchItemFailures,
         maxConcurrency: COST_COLLECTOR_CONCURRENCY,
       }),
     );
