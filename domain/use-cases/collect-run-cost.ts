@@ -65,8 +65,10 @@ export async function collectRunCost(
     let compute = mark?.compute ?? EMPTY_COMPUTE;
     let token = mark?.nextToken;
     let pagesRead = mark?.pagesRead ?? 0;
+    let pagesNow = 0;
     while (pagesRead === 0 || token) {
-      if (deps.now() >= deadline) {
+      // At least one page per invocation: a time box shorter than one call still makes progress.
+      if (pagesNow > 0 && deps.now() >= deadline) {
         const progress: CostMark = {
           batchId: request.batchId,
           launchId: request.launchId,
@@ -90,6 +92,7 @@ export async function collectRunCost(
       compute = mergeCompute(compute, priceTasks(page.tasks, deps.region, deps.prices));
       token = page.nextToken;
       pagesRead++;
+      pagesNow++;
     }
     const pricedAt = deps.now().toISOString();
     const cost = priceRun(

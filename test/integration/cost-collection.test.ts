@@ -3,6 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Launch } from '../../domain/launch.js';
 import { METRICS } from '../../domain/metrics.js';
 import type { CostRequest } from '../../domain/ports.js';
+import { makeMemoryTelemetry } from '../../functions/adapters/telemetry.js';
+import { makeCostCollectorHandler } from '../../functions/cost-collector.js';
 import { consoleSetStatus } from '../support/console-edit.js';
 import { nativeManifest, sampleIds } from '../support/manifests.js';
 import { makeTestApp, s3Put, type TestApp } from '../support/test-app.js';
@@ -268,4 +270,84 @@ describe('cost collection', () => {
     expect(batch?.counts.succeeded).toBe(2);
     expect(app.notices.filter((notice) => notice.kind === 'batch-completed')).toHaveLength(1);
   });
+
+  it('adds a run once when two collectors handle the same request at the same time', async () => {
+    // Prepare
+    app = await makeTestApp();
+    const { batchId, launches } = await register(
+      app,
+      'fc/race.json',
+      staticManifest({ name: 'FC-RACE', folder: 'race', sampleIds: sampleIds(1) }),
+    );
+    const [launch] = launches as [Launch];
+    app.omics.setUsage(launch.runId ?? '', usageFor(250));
+    await finish(app, launch, 'COMPLETED');
+    await app.pump();
+    const [request] = app.costQueued() as [CostRequest];
+    // Act
+    const results = await Promise.all(
+      [1, 2, 3].map((n) => app.costHandler({ Records: [sqsRecord(request, 100 + n)] } as never)),
+    );
+    // Assess
+    expect(results.flatMap((result) => result.batchItemFailures)).toEqual([]);
+    const batch = await app.batches.get(batchId);
+    expect(batch?.cost?.runsPriced).toBe(1);
+    expect(batch?.cost?.totalUsd).toBeCloseTo(expectedUsd(250), 9);
+    expect((await launchOf(app, launch)).cost?.totalUsd).toBeCloseTo(expectedUsd(250), 9);
+  });
+
+  it('prices a run of 450 tasks over several time-boxed invocations, resuming from the stored progress', async () => {
+    // Prepare: the collector's time box ends after one page; a paused request is sent again
+    app = await makeTestApp();
+    const { batchId, launches } = await register(
+      app,
+      'fc/long.json',
+      staticManifest({ name: 'FC-LONG', folder: 'long', sampleIds: sampleIds(1) }),
+    );
+    const [launch] = launches as [Launch];
+    const usage = usageFor(449);
+    app.omics.setUsage(launch.runId ?? '', usage);
+    await finish(app, launch, 'COMPLETED');
+    await app.pump();
+    let queued: CostRequest[] = app.costQueued();
+    const resent: CostRequest[] = [];
+    const handler = makeCostCollectorHandler({
+      collector: app.costCollector,
+      queue: { send: async (request) => void resent.push(request) },
+      telemetry: makeMemoryTelemetry(),
+      timeBoxMs: 1,
+    });
+    // Act
+    let invocations = 0;
+    while (queued.length > 0 && invocations < 50) {
+      for (const request of queued) {
+        invocations++;
+        const result = await handler({ Records: [sqsRecord(request, invocations)] } as never);
+        expect(result.batchItemFailures).toEqual([]);
+      }
+      queued = resent.splice(0);
+    }
+    // Assess: 451 tasks in 5 pages, each page read once
+    expect(invocations).toBeGreaterThanOrEqual(3);
+    const tokens = app.omics.listRunTasksCalls.map((call) => call.startingToken ?? '0');
+    expect(tokens).toEqual(['0', '100', '200', '300', '400']);
+    const cost = (await launchOf(app, launch)).cost;
+    expect(cost?.taskCount).toBe(451);
+    expect(cost?.totalUsd).toBeCloseTo(expectedUsd(449), 9);
+    expect((await app.batches.get(batchId))?.cost?.totalUsd).toBeCloseTo(expectedUsd(449), 9);
+  });
 });
+
+function sqsRecord(request: CostRequest, n: number) {
+  return {
+    messageId: `long-${n}`,
+    receiptHandle: `long-${n}`,
+    body: JSON.stringify(request),
+    attributes: {},
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:gwm-cost',
+    awsRegion: 'us-east-1',
+  };
+}
