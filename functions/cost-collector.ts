@@ -52,9 +52,10 @@ export function makeCostCollectorHandler(deps: CostCollectorHandlerDeps) {
   const processor = new BatchProcessor(EventType.SQS);
 
   const handleRecord = async (record: SQSRecord, context?: Context): Promise<CostCollection> => {
-    const request = parseRequest(record.body);
-    logger.appendKeys({ batchId: request.batchId, launchId: request.launchId, runId: request.runId });
+    let request: CostRequest | undefined;
     try {
+      request = parseRequest(record.body);
+      logger.appendKeys({ batchId: request.batchId, launchId: request.launchId, runId: request.runId });
       const remaining = context ? context.getRemainingTimeInMillis() - reserveMs : timeBoxMs;
       const deadline = new Date(deps.collector.now().getTime() + Math.max(0, remaining));
       const result = await collectRunCost(deps.collector, request, deadline);
@@ -65,7 +66,8 @@ export function makeCostCollectorHandler(deps: CostCollectorHandlerDeps) {
       telemetry.count(METRICS.costCollectionErrors);
       logger.error('run cost not collected; the request comes back from the queue', {
         error: error as Error,
-        attempt: request.attempt,
+        attempt: request?.attempt,
+        messageId: record.messageId,
       });
       throw error;
     } finally {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { EMPTY_COMPUTE, priceRun, priceTasks } from '../../domain/cost/pricing.js';
 import type { RunCost, RunTask, RunUsage } from '../../domain/cost/types.js';
 import type { Launch } from '../../domain/launch.js';
+import { METRICS } from '../../domain/metrics.js';
 import type {
   CostLedger,
   CostMark,
@@ -14,6 +15,9 @@ import {
   collectRunCost,
   placeCost,
 } from '../../domain/use-cases/collect-run-cost.js';
+import { makeMemoryTelemetry } from '../../functions/adapters/telemetry.js';
+import { costRequestOf } from '../../functions/completion-aggregator.js';
+import { makeCostCollectorHandler } from '../../functions/cost-collector.js';
 import { aLaunch } from '../support/launch-factory.js';
 import { TEST_PRICES } from '../support/prices.js';
 
@@ -254,5 +258,60 @@ describe('where an attempt cost goes', () => {
     expect(placeCost(launch, cost(3))).toEqual({ storedOn: 'launch' });
     expect(placeCost(launch, cost(2))).toEqual({ storedOn: 'attempt' });
     expect(placeCost(launch, cost(1))).toBeUndefined();
+  });
+});
+
+describe('the cost collector handler', () => {
+  const record = (body: string, messageId: string) => ({
+    messageId,
+    receiptHandle: messageId,
+    body,
+    attributes: {},
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:gwm-cost',
+    awsRegion: 'us-east-1',
+  });
+
+  it('fails a message that is not a cost request alone, prices the one beside it, and reports both', async () => {
+    // Prepare
+    const { deps, memory } = setup(tasksOf(12));
+    const telemetry = makeMemoryTelemetry();
+    const handler = makeCostCollectorHandler({ collector: deps, queue: { send: async () => {} }, telemetry });
+    // Act
+    const result = await handler({
+      Records: [record('{"batchId":"B1"}', 'bad'), record(JSON.stringify(REQUEST), 'good')],
+    } as never);
+    // Assess
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'bad' }]);
+    expect(memory.batch.runsPriced).toBe(1);
+    expect(telemetry.get(METRICS.costCollectionErrors)).toBe(1);
+    expect(telemetry.get(METRICS.runsPriced)).toBe(1);
+    expect(telemetry.measures).toEqual([
+      { name: METRICS.runCostUsd, value: memory.batch.totalUsd, dimensions: { workflow: '1234567' } },
+    ]);
+  });
+});
+
+describe('the cost request a terminal stream record makes', () => {
+  const ref = (image: Record<string, unknown>) => ({ batchId: 'B1', launchId: 'B1/S1', image });
+
+  it('names the attempt and run of the image, whatever the item is now', () => {
+    expect(costRequestOf(ref({ status: 'FAILED', attempt: 1, runId: '4000001' }))).toEqual(REQUEST);
+    expect(costRequestOf(ref({ status: 'LAUNCH_FAILED', attempt: 2 }))).toEqual({
+      batchId: 'B1',
+      launchId: 'B1/S1',
+      attempt: 2,
+      runId: undefined,
+    });
+  });
+
+  it('makes none for a launch still on its way, a typed status gwm does not know, or an attempt already priced', () => {
+    expect(costRequestOf(ref({ status: 'SUBMITTING', attempt: 2 }))).toBeUndefined();
+    expect(costRequestOf(ref({ status: 'BOGUS', attempt: 1, runId: '4000001' }))).toBeUndefined();
+    expect(
+      costRequestOf(ref({ status: 'COMPLETED', attempt: 1, runId: '4000001', pricedAttempt: 1 })),
+    ).toBeUndefined();
   });
 });
