@@ -110,8 +110,14 @@ export async function collectRunCost(
       cost,
       revision: (mark?.revision ?? 0) + 1,
     };
-    if ((await deps.ledger.settle(mark, settled, pricedAt)) === 'written') {
-      return storeOnLaunch(deps, request, cost, usage.workflowId, false);
+    for (let tries = 0; tries < ROUNDS; tries++) {
+      if ((await deps.ledger.settle(mark, settled, pricedAt)) === 'written') {
+        return storeOnLaunch(deps, request, cost, usage.workflowId, false);
+      }
+      // The mark unchanged means the transaction lost only on the batch item (another write to the
+      // batch at the same time): the same cost is settled again, without reading the tasks again.
+      const stored = await deps.ledger.get(request.batchId, request.launchId, request.attempt);
+      if (stored?.revision !== mark?.revision) break;
     }
     // Another delivery of the same request moved the mark: read it again (priced by it, or go on from its progress).
   }

@@ -75,6 +75,8 @@ function engineWith(tasks: RunTask[], clock: { ms: number }, known = true) {
 function memoryLedger() {
   const marks = new Map<string, CostMark>();
   const batch = { totalUsd: 0, runsPriced: 0 };
+  /** Settles to lose as a transaction loses to another write of the batch item (the mark unchanged). */
+  const contention = { settlesToLose: 0 };
   const keyOf = (mark: { launchId: string; attempt: number }) => `${mark.launchId}#${mark.attempt}`;
   const matches = (expected: CostMark | undefined, stored: CostMark | undefined) =>
     expected ? stored?.revision === expected.revision && stored.state !== 'PRICED' : stored === undefined;
@@ -90,13 +92,17 @@ function memoryLedger() {
     },
     async settle(expected, next) {
       if (!matches(expected, marks.get(keyOf(next)))) return 'conflict';
+      if (contention.settlesToLose > 0) {
+        contention.settlesToLose--;
+        return 'conflict';
+      }
       marks.set(keyOf(next), structuredClone(next));
       batch.totalUsd += next.cost.totalUsd;
       batch.runsPriced += 1;
       return 'written';
     },
   };
-  return { ledger, marks, batch };
+  return { ledger, marks, batch, contention };
 }
 
 function memoryLaunches(
@@ -206,6 +212,19 @@ describe('collecting a run cost', () => {
     expect(memory.batch.runsPriced).toBe(1);
     expect(memory.batch.totalUsd).toBeCloseTo((first as { cost: RunCost }).cost.totalUsd, 12);
     expect(calls.length).toBe(callsBefore);
+  });
+
+  it('settles again without reading the tasks again when the batch item was busy', async () => {
+    // Prepare
+    const tasks = tasksOf(450);
+    const { deps, memory, calls } = setup(tasks);
+    memory.contention.settlesToLose = 2;
+    // Act
+    const result = await collectRunCost(deps, REQUEST, FAR);
+    // Assess
+    expect(result).toMatchObject({ kind: 'priced', already: false });
+    expect(calls.filter((call) => call.op === 'ListRunTasks')).toHaveLength(5);
+    expect(memory.batch.runsPriced).toBe(1);
   });
 
   it('prices nothing for a run the engine no longer knows, nor for an attempt without a run', async () => {
