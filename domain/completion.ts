@@ -366,6 +366,7 @@ export function qcLaunchFor(
           failureReason: existing.failureReason,
           logLocation: existing.logLocation,
           finishedAt: existing.finishedAt,
+          cost: existing.cost,
         },
       ],
       note: `QC attempt ${batch.qcAttempt} for round ${batch.round} of the batch.`,

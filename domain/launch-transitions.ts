@@ -124,6 +124,7 @@ function decideRetry(launch: Launch, ctx: ClaimContext, claimExpiresAt: string):
     failureReason: launch.failureReason,
     logLocation: launch.logLocation,
     finishedAt: launch.finishedAt,
+    cost: launch.cost,
   };
   const next = touch(launch, ctx.now, {
     status: 'SUBMITTING',
@@ -131,6 +132,7 @@ function decideRetry(launch: Launch, ctx: ClaimContext, claimExpiresAt: string):
     requestId: requestIdFor(launch.launchId, attempt),
     runName: runNameFor(launch.batchName, launch.sampleId, attempt),
     attempts: [...launch.attempts, previous].slice(-MAX_ATTEMPTS_KEPT),
+    cost: undefined,
     runId: undefined,
     runUuid: undefined,
     runArn: undefined,

@@ -49,6 +49,17 @@ export const METRICS = {
   batchesRecounted: 'BatchesRecounted',
   /** Registrations the reconciler finished after every delivery of their upload event failed. */
   registrationsResumed: 'RegistrationsResumed',
+  /** A priced run attempt's total in USD, with the dimension `workflow` (COST_DIMENSIONS): the cost dashboard sums it. */
+  runCostUsd: 'RunCostUsd',
+  /** Run attempts priced and added to their batch's cost (each once). */
+  runsPriced: 'RunsPriced',
+  /** Finished attempts with nothing to price: no run, or a run the engine no longer knows. */
+  runsNotPriced: 'RunsNotPriced',
+  /** Cost requests that failed (an engine or table fault): the queue delivers them again, then dead-letters them. */
+  costCollectionErrors: 'CostCollectionErrors',
 } as const;
+
+/** The dimension RunCostUsd carries besides `service`: the engine workflow id. */
+export const COST_DIMENSIONS = { workflow: 'workflow' } as const;
 
 export type MetricName = (typeof METRICS)[keyof typeof METRICS];

@@ -1,6 +1,7 @@
 import type { Batch } from './batch.js';
 import type { CountDelta, OutcomeMark } from './completion.js';
-import type { RunTaskPage, RunUsage } from './cost/types.js';
+import type { ComputePartial } from './cost/pricing.js';
+import type { RunCost, RunTaskPage, RunUsage } from './cost/types.js';
 import type { Launch, LaunchStatus, RunStatus } from './launch.js';
 import type { TokenBucketState } from './rate-limit.js';
 import type { RunRequest } from './run-request.js';
@@ -176,6 +177,57 @@ export interface OutcomeLedger {
     expected: OutcomeMark | undefined,
     next: OutcomeMark,
     delta: CountDelta,
+    now: string,
+  ): Promise<WriteResult>;
+}
+
+/** One finished run attempt to price: sent once its terminal status is stored (duplicates are fine). */
+export interface CostRequest {
+  batchId: string;
+  launchId: string;
+  attempt: number;
+  /** Absent when the attempt never had a run (LAUNCH_FAILED): nothing to price. */
+  runId?: string;
+}
+
+/** Where finished attempts wait to be priced (SQS on AWS, a local queue on the embedded runtime). */
+export interface CostQueue {
+  send(request: CostRequest): Promise<void>;
+}
+
+/**
+ * Pricing progress of one run attempt, kept beside its launch: the engine's task list is read page
+ * by page, possibly over several invocations, and the attempt's cost is added to its batch once.
+ */
+export interface CostMark {
+  batchId: string;
+  launchId: string;
+  attempt: number;
+  runId: string;
+  /** COLLECTING: pages read so far are summed in `compute`; PRICED: `cost` is final and on the batch. */
+  state: 'COLLECTING' | 'PRICED';
+  usage?: RunUsage;
+  compute?: ComputePartial;
+  /** ListRunTasks pages read so far, and the token of the next one (absent after the last). */
+  pagesRead: number;
+  nextToken?: string;
+  cost?: RunCost;
+  revision: number;
+}
+
+/** The per-attempt cost marks and the batch cost totals, written together. */
+export interface CostLedger {
+  get(batchId: string, launchId: string, attempt: number): Promise<CostMark | undefined>;
+  /** Stores progress (if the stored mark is still `expected`); adds nothing to the batch. */
+  saveProgress(expected: CostMark | undefined, next: CostMark, now: string): Promise<WriteResult>;
+  /**
+   * Marks the attempt PRICED with `next.cost` and adds that cost to its batch's `cost` totals, in
+   * one transaction conditioned on the stored mark still being `expected` (never PRICED): an
+   * attempt's cost is added once or not at all.
+   */
+  settle(
+    expected: CostMark | undefined,
+    next: CostMark & { cost: RunCost },
     now: string,
   ): Promise<WriteResult>;
 }

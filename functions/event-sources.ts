@@ -79,3 +79,15 @@ export const RUN_STATUS_RULE = {
 } as const;
 
 export const MANIFEST_SUFFIXES = ['.json', '.csv'] as const;
+
+/**
+ * The cost queue and its consumer, the cost collector (SQS on AWS, the embedded runtime's local
+ * queue): one request per invocation, a request dead-lettered after `maxReceiveCount` failed
+ * deliveries, a few collectors at once (each takes engine reads from the reconciler's bucket).
+ */
+export const COST_EVENT_SOURCE = {
+  batchSize: 1,
+  maxReceiveCount: 5,
+  maxConcurrency: 2,
+  reportBatchItemFailures: true,
+} as const;

@@ -7,6 +7,16 @@ import type { Telemetry } from './adapters/telemetry.js';
 export interface LaunchRef {
   batchId: string;
   launchId: string;
+  /** The launch as this record's new image saw it (consumers that act on that moment, not on the item now). */
+  image?: LaunchImage;
+}
+
+export interface LaunchImage {
+  status?: string;
+  attempt?: number;
+  runId?: string;
+  /** The attempt whose cost `cost` holds, when the image has one. */
+  pricedAttempt?: number;
 }
 
 export interface LaunchStreamConsumerOptions {
@@ -43,7 +53,19 @@ function launchOf(record: DynamoDBRecord): LaunchRef | undefined {
   const image = record.dynamodb?.NewImage;
   const batchId = image?.batchId?.S;
   const launchId = image?.launchId?.S;
-  return batchId && launchId ? { batchId, launchId } : undefined;
+  if (!batchId || !launchId) return undefined;
+  const attempt = Number(image?.attempt?.N);
+  const priced = Number(image?.cost?.M?.attempt?.N);
+  return {
+    batchId,
+    launchId,
+    image: {
+      status: image?.status?.S,
+      attempt: Number.isInteger(attempt) ? attempt : undefined,
+      runId: image?.runId?.S,
+      pricedAttempt: Number.isInteger(priced) ? priced : undefined,
+    },
+  };
 }
 
 /**
@@ -75,7 +97,7 @@ function sequentialConsumer<T>(telemetry: Telemetry, handleLaunch: LaunchRecordH
       logger.warn('stream record without a launch', { eventID: record.eventID });
       return undefined;
     }
-    logger.appendKeys({ ...ref });
+    logger.appendKeys({ batchId: ref.batchId, launchId: ref.launchId });
     try {
       return await handle(ref, telemetry);
     } finally {
@@ -123,7 +145,9 @@ function parallelConsumer<T>(telemetry: Telemetry, handleLaunch: LaunchRecordHan
           telemetry.logger.warn('stream record without a launch', { eventID: record.eventID });
           continue;
         }
-        const logger = telemetry.logger.createChild({ persistentKeys: { ...ref } });
+        const logger = telemetry.logger.createChild({
+          persistentKeys: { batchId: ref.batchId, launchId: ref.launchId },
+        });
         try {
           await handle(ref, { ...telemetry, logger });
         } catch (error) {

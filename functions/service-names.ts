@@ -11,6 +11,7 @@ export const SERVICE_NAMES = {
   tracker: 'gwm-status',
   completion: 'gwm-completion',
   reconciler: 'gwm-reconciler',
+  costCollector: 'gwm-cost-collector',
 } as const;
 
 export type ServiceKey = keyof typeof SERVICE_NAMES;
@@ -57,4 +58,8 @@ export const METRIC_EMITTERS: Record<keyof typeof METRICS, readonly ServiceKey[]
   reconcilerErrors: ['reconciler'],
   batchesRecounted: ['reconciler'],
   registrationsResumed: ['reconciler'],
+  runCostUsd: ['costCollector'],
+  runsPriced: ['costCollector'],
+  runsNotPriced: ['costCollector'],
+  costCollectionErrors: ['costCollector'],
 };

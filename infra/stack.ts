@@ -5,6 +5,7 @@ import { LAUNCHER_EVENT_SOURCE } from '../functions/event-sources.js';
 import type { DeploySettings } from './config.js';
 import { settingsEnvironment } from './config.js';
 import { Completion, Notifications } from './constructs/completion.js';
+import { Cost } from './constructs/cost.js';
 import { Intake } from './constructs/intake.js';
 import { Launch } from './constructs/launch.js';
 import { LaunchTable } from './constructs/launch-table.js';
@@ -35,6 +36,7 @@ export class GwmStack extends Stack {
   readonly launch: Launch;
   readonly tracking: Tracking;
   readonly completion: Completion;
+  readonly cost: Cost;
   readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: GwmStackProps) {
@@ -107,12 +109,20 @@ export class GwmStack extends Stack {
       logRetention,
     });
 
+    this.cost = new Cost(this, 'Cost', {
+      table,
+      environment,
+      logRetention,
+      aggregator: this.completion.function,
+    });
+
     const functions = {
       intake: this.intake.function,
       launcher: this.launch.function,
       tracker: this.tracking.tracker,
       completion: this.completion.function,
       reconciler: this.tracking.reconciler,
+      costCollector: this.cost.function,
     };
     this.observability = new Observability(this, 'Observability', {
       functions: {
@@ -121,6 +131,7 @@ export class GwmStack extends Stack {
         tracker: functions.tracker.fn,
         completion: functions.completion.fn,
         reconciler: functions.reconciler.fn,
+        costCollector: functions.costCollector.fn,
       },
       streamConsumers: [
         { name: 'launcher', fn: functions.launcher.fn },
@@ -133,6 +144,7 @@ export class GwmStack extends Stack {
         tracker: this.tracking.trackerFailures,
         runStatusEvents: this.tracking.undeliveredRunEvents,
         reconcilerSchedule: this.tracking.undeliveredSchedules,
+        costCollector: this.cost.failures,
       },
       alarmTopic: this.notifications.topic,
       logGroups: Object.values(functions).map((fn) => fn.logGroup),

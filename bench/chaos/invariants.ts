@@ -365,7 +365,8 @@ function deadLetterSubject(
   plan: ChaosPlan,
 ): { batchId: string; launchId?: string } | undefined {
   const text = JSON.stringify(line);
-  const launchId = /"launchId":\{"S":"([^"]+)"\}/.exec(text)?.[1];
+  // A stream record's image, or a cost request (the cost collector's dead letters).
+  const launchId = (/"launchId":\{"S":"([^"]+)"\}/.exec(text) ?? /"launchId":"([^"]+)"/.exec(text))?.[1];
   if (launchId) {
     const launch = table.launches.find((l) => l.launchId === launchId);
     return { batchId: launch?.batchId ?? launchId.split('/')[0] ?? '', launchId };

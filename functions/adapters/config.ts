@@ -86,6 +86,11 @@ const schema = z.object({
     .regex(/^arn:aws[a-z-]*:sns:/, 'an SNS topic ARN')
     .optional(),
   NOTIFY_EVENT_BUS_NAME: z.string().min(1).optional(),
+  /**
+   * The cost queue: the completion aggregator sends each finished run attempt there, the cost
+   * collector prices it (and sends it again to go on after its time box). Without it, runs are not priced.
+   */
+  COST_QUEUE_URL: z.string().url().optional(),
   /** Endpoint overrides: the embedded runtime points the same handlers at local services. */
   DYNAMODB_ENDPOINT: z.string().url().optional(),
   OMICS_ENDPOINT: z.string().url().optional(),
@@ -93,6 +98,7 @@ const schema = z.object({
   LOGS_ENDPOINT: z.string().url().optional(),
   SNS_ENDPOINT: z.string().url().optional(),
   EVENTS_ENDPOINT: z.string().url().optional(),
+  SQS_ENDPOINT: z.string().url().optional(),
 });
 
 export type Config = z.infer<typeof schema>;

@@ -6,11 +6,20 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { OmicsClient } from '@aws-sdk/client-omics';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { PriceList } from '../../domain/cost/price-list.js';
 import { type Notifier, renderNotice } from '../../domain/notifications.js';
-import type { InvalidItem, ManifestObjectReader, ObjectStore, RunLogReader } from '../../domain/ports.js';
+import type {
+  CostQueue,
+  InvalidItem,
+  ManifestObjectReader,
+  ObjectStore,
+  RunLogReader,
+} from '../../domain/ports.js';
 import type { CompletionDeps } from '../../domain/use-cases/aggregate-completion.js';
 import type { ResumeOptions } from '../../domain/use-cases/batch-notification.js';
+import type { CostCollectorDeps } from '../../domain/use-cases/collect-run-cost.js';
 import { makePacer } from '../../domain/use-cases/pace.js';
 import type { ReconcilerDeps } from '../../domain/use-cases/reconcile.js';
 import type { QuietBatchOptions } from '../../domain/use-cases/recount-batch.js';
@@ -21,17 +30,20 @@ import type { TrackerDeps } from '../../domain/use-cases/track-run-status.js';
 import { makeBatchRepository } from './batch-repository.js';
 import { makeCloudWatchLogReader } from './cloudwatch-log-reader.js';
 import type { Config } from './config.js';
+import { makeCostLedger } from './cost-ledger.js';
 import { makeEntities } from './entities.js';
 import { makeEventBridgeNotifier } from './eventbridge-notifier.js';
 import { makeFanOutNotifier } from './fan-out-notifier.js';
 import { makeHealthOmicsEngine, makeOmicsClient } from './healthomics-engine.js';
 import { makeLaunchRepository } from './launch-repository.js';
 import { makeOutcomeLedger } from './outcome-ledger.js';
+import { loadPriceList } from './price-list-file.js';
 import { makeProfileRepository } from './profile-repository.js';
 import { makeRateLimitStore } from './rate-limit-store.js';
 import { makeS3ManifestReader } from './s3-manifest-reader.js';
 import { makeS3ObjectStore } from './s3-object-store.js';
 import { makeSnsNotifier } from './sns-notifier.js';
+import { makeSqsCostQueue } from './sqs-cost-queue.js';
 
 export const STARTRUN_BUCKET = 'startRun';
 export const ENGINE_READS_BUCKET = 'engineReads';
@@ -60,6 +72,10 @@ export interface Overrides {
   random?: () => number;
   /** Told of every unreadable launch item the handlers meet (default: a warning in the log). */
   onInvalidItem?: (item: InvalidItem) => void;
+  /** Where finished attempts are sent to be priced instead of SQS (the embedded runtime's queue, tests). */
+  costQueue?: CostQueue;
+  /** Prices instead of the shipped list and PRICE_LIST_FILE (tests). */
+  prices?: PriceList;
 }
 
 /**
@@ -127,16 +143,19 @@ export function buildDependencies(config: Config, overrides: Overrides = {}) {
   const tracker: TrackerDeps = { launches, engine, logs, logLines: config.LOG_EXCERPT_LINES, now };
   // The thresholds are minutes on AWS; the embedded runtime shortens the unit (RECONCILE_TIME_UNIT_SECONDS).
   const minutes = (value: number) => value * config.RECONCILE_TIME_UNIT_SECONDS * 1000;
+  // One bucket for every engine read outside the status path (reconciler, cost collector), so
+  // together they stay under HealthOmics' 10 TPS GetRun/ListRunTasks quota. Burst 1: reads stay
+  // evenly spaced, so no second of the schedule goes above the rate.
+  const engineReads = makePacer({
+    store: makeRateLimitStore(entities),
+    name: ENGINE_READS_BUCKET,
+    settings: { ratePerSecond: config.RECONCILE_ENGINE_READS_PER_SECOND, burst: 1 },
+    now,
+    sleep: wait,
+  });
   const reconciler: ReconcilerDeps = {
     ...tracker,
-    // Burst 1: reads stay evenly spaced, so no second of the schedule goes above the rate.
-    engineReads: makePacer({
-      store: makeRateLimitStore(entities),
-      name: ENGINE_READS_BUCKET,
-      settings: { ratePerSecond: config.RECONCILE_ENGINE_READS_PER_SECOND, burst: 1 },
-      now,
-      sleep: wait,
-    }),
+    engineReads,
     launcher,
     staleAfterMs: {
       QUEUED: minutes(config.RECONCILE_AFTER_MINUTES_QUEUED),
@@ -180,6 +199,29 @@ export function buildDependencies(config: Config, overrides: Overrides = {}) {
     quietForMs: minutes(config.RECONCILE_AFTER_MINUTES_REGISTRATION),
     max: config.RECONCILE_MAX_BATCHES,
   };
+  const costQueue =
+    overrides.costQueue ??
+    (config.COST_QUEUE_URL
+      ? makeSqsCostQueue({
+          client: new SQSClient({ region, endpoint: config.SQS_ENDPOINT }),
+          queueUrl: config.COST_QUEUE_URL,
+        })
+      : undefined);
+  let prices = overrides.prices;
+  const costCollector = (): CostCollectorDeps => {
+    // Read when the collector is built, not by every function that builds its dependencies here.
+    prices ??= loadPriceList(config.PRICE_LIST_FILE);
+    return {
+      launches,
+      engine,
+      ledger: makeCostLedger(entities, doc, config.TABLE_NAME),
+      engineReads,
+      prices,
+      region,
+      now,
+    };
+  };
+
   // The intake and the reconciler (resuming a registration) read manifests alike.
   const manifests = overrides.manifests ?? makeS3ManifestReader(objects);
 
@@ -200,6 +242,8 @@ export function buildDependencies(config: Config, overrides: Overrides = {}) {
     manifests,
     notifier,
     s3: objects,
+    costQueue,
+    costCollector,
   };
 }
 

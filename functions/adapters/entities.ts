@@ -55,6 +55,7 @@ export function makeEntities(client: DynamoDBDocumentClient, table: string) {
         cancelRequestedAt: { type: 'string' },
         statusHistory: { type: 'any' },
         attempts: { type: 'any' },
+        cost: { type: 'any' },
         claimToken: { type: 'string' },
         claimExpiresAt: { type: 'string' },
         throttledCount: { type: 'number' },
@@ -134,6 +135,7 @@ export function makeEntities(client: DynamoDBDocumentClient, table: string) {
         notificationError: { type: 'string' },
         notificationFailures: { type: 'number' },
         finishedAt: { type: 'string' },
+        cost: { type: 'any' },
         revision: { type: 'number', required: true },
       },
       indexes: {
@@ -233,7 +235,38 @@ export function makeEntities(client: DynamoDBDocumentClient, table: string) {
     { client, table },
   );
 
-  return { launch, batch, profile, rateLimit, outcome };
+  /**
+   * Pricing progress of one run attempt (one per launch attempt, beside the launch): the cost
+   * collector's pages read so far, then the final cost once it has been added to the batch.
+   */
+  const costMark = new Entity(
+    {
+      model: { entity: 'costMark', version: '1', service: SERVICE },
+      attributes: {
+        batchId: { type: 'string', required: true },
+        launchId: { type: 'string', required: true },
+        attempt: { type: 'number', required: true },
+        runId: { type: 'string', required: true },
+        state: { type: 'string', required: true },
+        usage: { type: 'any' },
+        compute: { type: 'any' },
+        pagesRead: { type: 'number', required: true },
+        nextToken: { type: 'string' },
+        cost: { type: 'any' },
+        updatedAt: { type: 'string', required: true },
+        revision: { type: 'number', required: true },
+      },
+      indexes: {
+        byAttempt: {
+          pk: key(TABLE.partitionKey, ['batchId']),
+          sk: key(TABLE.sortKey, ['launchId', 'attempt']),
+        },
+      },
+    },
+    { client, table },
+  );
+
+  return { launch, batch, profile, rateLimit, outcome, costMark };
 }
 
 export type Entities = ReturnType<typeof makeEntities>;

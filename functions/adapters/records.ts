@@ -18,6 +18,28 @@ const statusEntry = z.object({
   source: z.enum(['gwm', 'event', 'reconciler', 'console']),
 });
 
+/** A run attempt's cost as the cost collector stores it (domain/cost/types.ts RunCost). */
+export const runCostRecord = z.object({
+  totalUsd: z.number(),
+  computeUsd: z.number(),
+  storageUsd: z.number(),
+  taskCount: z.number(),
+  instanceHours: z.record(z.string(), z.number()),
+  priceList: z.string(),
+  estimated: opt(z.boolean()),
+  missingPrices: opt(z.array(z.string())),
+  attempt: z.number(),
+  pricedAt: z.string(),
+});
+
+const batchCostRecord = z.object({
+  totalUsd: z.number().default(0),
+  computeUsd: z.number().default(0),
+  storageUsd: z.number().default(0),
+  runsPriced: z.number().default(0),
+  runsEstimated: z.number().default(0),
+});
+
 const previousAttempt = z.object({
   attempt: z.number(),
   status: z.enum(LAUNCH_STATUSES),
@@ -27,6 +49,7 @@ const previousAttempt = z.object({
   failureReason: opt(z.string()),
   logLocation: opt(z.string()),
   finishedAt: opt(z.string()),
+  cost: opt(runCostRecord),
 });
 
 export const launchRecord = z.object({
@@ -68,6 +91,7 @@ export const launchRecord = z.object({
   cancelRequestedAt: opt(z.string()),
   statusHistory: opt(z.array(statusEntry)).transform((value) => value ?? []),
   attempts: opt(z.array(previousAttempt)).transform((value) => value ?? []),
+  cost: opt(runCostRecord),
   claimToken: opt(z.string()),
   claimExpiresAt: opt(z.string()),
   throttledCount: opt(z.number()),
@@ -123,6 +147,7 @@ export const batchRecord = z.object({
   notificationError: opt(z.string()),
   notificationFailures: opt(z.number()),
   finishedAt: opt(z.string()),
+  cost: opt(batchCostRecord),
   revision: z.number(),
 }) satisfies z.ZodType<Batch, unknown>;
 

@@ -8,6 +8,12 @@ export interface Telemetry {
   count(name: MetricName, value?: number): void;
   /** A duration in milliseconds (the dashboard reads its percentiles). */
   timing(name: MetricName, ms: number): void;
+  /**
+   * A value (no unit) published twice: under `service` alone, with the invocation's other metrics
+   * (the sum over everything), and at once as its own EMF record with `dimensions` added
+   * (RunCostUsd by `workflow`), so those dimensions never mix with the other metrics.
+   */
+  measure(name: MetricName, value: number, dimensions: Record<string, string>): void;
   /** Writes the metrics (EMF) at the end of an invocation. */
   flush(): void;
 }
@@ -22,6 +28,13 @@ export function makePowertoolsTelemetry(serviceName: string): Telemetry {
     },
     timing(name, ms) {
       metrics.addMetric(name, MetricUnit.Milliseconds, ms);
+    },
+    measure(name, value, dimensions) {
+      metrics.addMetric(name, MetricUnit.NoUnit, value);
+      const single = metrics.singleMetric();
+      for (const [dimension, dimensionValue] of Object.entries(dimensions))
+        single.addDimension(dimension, dimensionValue);
+      single.addMetric(name, MetricUnit.NoUnit, value);
     },
     flush() {
       metrics.publishStoredMetrics();
@@ -38,20 +51,26 @@ export function makeMemoryTelemetry(
 ) {
   const counters = new Map<MetricName, number>();
   const timings = new Map<MetricName, number[]>();
+  const measures: { name: MetricName; value: number; dimensions: Record<string, string> }[] = [];
   const logger = new Logger({ serviceName: 'gwm', logLevel: options.logLevel ?? 'SILENT' });
   const telemetry: Telemetry & {
     counters: Map<MetricName, number>;
     timings: Map<MetricName, number[]>;
+    measures: typeof measures;
     get(name: MetricName): number;
   } = {
     logger,
     counters,
     timings,
+    measures,
     count(name, value = 1) {
       counters.set(name, (counters.get(name) ?? 0) + value);
     },
     timing(name, ms) {
       timings.set(name, [...(timings.get(name) ?? []), ms]);
+    },
+    measure(name, value, dimensions) {
+      measures.push({ name, value, dimensions });
     },
     flush() {},
     get(name) {

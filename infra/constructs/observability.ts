@@ -21,7 +21,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ConfigError } from '../../domain/errors.js';
-import { METRIC_NAMESPACE, METRICS } from '../../domain/metrics.js';
+import { COST_DIMENSIONS, METRIC_NAMESPACE, METRICS } from '../../domain/metrics.js';
 import {
   METRIC_EMITTERS,
   SERVICE_DIMENSION,
@@ -54,6 +54,8 @@ export const SUSTAINED_RECONCILER_RUNS = 3;
 export const FAILURE_RATE_PERIOD = Duration.hours(1);
 
 const GRAPH_PERIOD = Duration.minutes(5);
+/** Run costs are read per day. */
+const COST_PERIOD = Duration.days(1);
 // CloudWatch evaluates an alarm over at most one day of periods.
 const MAX_ALARM_WINDOW_MINUTES = 24 * 60;
 
@@ -231,6 +233,30 @@ export class Observability extends Construct {
         gwmMetric('qcStarted', { label: 'QC started' }),
         gwmMetric('qcSkipped', { label: 'QC skipped' }),
         gwmMetric('notificationsSent', { label: 'notifications sent' }),
+      ]),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Cost per workflow per day (USD)',
+        width: 12,
+        period: COST_PERIOD,
+        left: [
+          new MathExpression({
+            // One line per workflow id that has been priced: RunCostUsd carries it as a dimension.
+            expression:
+              `SEARCH('{${METRIC_NAMESPACE},${SERVICE_DIMENSION},${COST_DIMENSIONS.workflow}} ` +
+              `MetricName="${METRICS.runCostUsd}"', 'Sum', ${COST_PERIOD.toSeconds()})`,
+            usingMetrics: {},
+            period: COST_PERIOD,
+            label: '',
+          }),
+          gwmMetric('runCostUsd', { period: COST_PERIOD, label: 'all workflows' }),
+        ],
+      }),
+      graph('Cost collection', 12, [
+        gwmMetric('runsPriced', { label: 'run attempts priced' }),
+        gwmMetric('runsNotPriced', { label: 'not priced (no run, or removed)' }),
+        gwmMetric('costCollectionErrors', { label: 'collection errors (retried)' }),
       ]),
     );
     const functions = Object.entries(props.functions) as Array<[ServiceKey, IFunction]>;

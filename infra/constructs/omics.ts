@@ -89,6 +89,18 @@ export function allowRunReads(role: IRole, scope: Construct): void {
   acknowledgeWildcardResources(role, [arns.runLogStreams], REASONS.runLogs);
 }
 
+/** What pricing a run reads: GetRun (storage, times), ListRunTasks and GetRunTask (its tasks), on runs only. */
+export function allowRunTaskReads(role: IRole, scope: Construct): void {
+  const arns = omicsArns(scope);
+  role.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: ['omics:GetRun', 'omics:ListRunTasks', 'omics:GetRunTask'],
+      resources: [arns.runs],
+    }),
+  );
+  acknowledgeWildcardResources(role, [arns.runs], REASONS.runs);
+}
+
 /** ListRuns, to find a run by name when a launcher crashed before recording it. */
 export function allowListRuns(role: IRole): void {
   role.addToPrincipalPolicy(new PolicyStatement({ actions: ['omics:ListRuns'], resources: ['*'] }));

@@ -13,6 +13,7 @@ import { loadConfig } from '../../functions/adapters/config.js';
 import { buildDependencies } from '../../functions/adapters/dependencies.js';
 import { makeMemoryTelemetry } from '../../functions/adapters/telemetry.js';
 import { makeCompletionHandler } from '../../functions/completion-aggregator.js';
+import { makeCostCollectorHandler } from '../../functions/cost-collector.js';
 import {
   COMPLETION_EVENT_SOURCE,
   LAUNCHER_EVENT_SOURCE,
@@ -23,6 +24,7 @@ import { makeLauncherHandler } from '../../functions/launcher.js';
 import { makeManifestUploadedHandler } from '../../functions/on-manifest-uploaded.js';
 import { makeRunStatusHandler } from '../../functions/on-run-status-change.js';
 import { makeReconcilerHandler } from '../../functions/reconciler.js';
+import { createLocalCostQueue } from './cost-queue.js';
 import { startDynamoDbLocal } from './dynamodb-local.js';
 import { type LocalEndpoints, removeEndpoints, writeEndpoints } from './endpoints.js';
 import {
@@ -242,7 +244,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       print: options.onNotice,
     });
     const notifier = faults ? faults.notifier(outbox) : outbox;
+    const costs = createLocalCostQueue({
+      deadLetterFile: join(dirs.deadLetters, 'cost-collector.jsonl'),
+      log,
+    });
     const built = buildDependencies(config, {
+      costQueue: costs.queue,
       dynamo,
       omics,
       s3,
@@ -251,6 +258,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     const deps = faults ? faults.dependencies(built) : built;
     const telemetry = makeMemoryTelemetry({ logLevel: 'SILENT' });
+    costs.consumeWith(
+      makeCostCollectorHandler({ collector: deps.costCollector(), queue: costs.queue, telemetry }),
+    );
 
     for (const profile of options.profiles ?? (await defaultProfiles())) {
       const stored = await deps.profiles.get(profile.name);
@@ -288,6 +298,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     for (const event of earlyRunEvents.splice(0)) router.put(event);
     // The engine stops before the router: every status it saved has been routed when it writes its clean stop.
     cleanups.push(() => engine.stop());
+    // Stopped after the stream pump (nothing sends to it then) and before the engine it reads tasks from.
+    cleanups.push(() => costs.stop());
 
     const pump = startStreamPump({
       client: streams,
@@ -310,7 +322,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           name: 'completion',
           handler: withFaults(
             faults && ((handler) => faults.stream('completion', handler)),
-            makeCompletionHandler({ completion: deps.completion, telemetry }) as never,
+            makeCompletionHandler({ completion: deps.completion, telemetry, costs: costs.queue }) as never,
           ),
           source: COMPLETION_EVENT_SOURCE,
         },
@@ -411,6 +423,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           await localS3.settle();
           await pump.settle();
           await router.settle();
+          await costs.settle();
           if (progressMark() === before) return;
         }
       },
@@ -424,7 +437,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     function progressMark(): string {
       const stats = pump.stats();
       const routed = router.stats();
-      return JSON.stringify([stats.recordsRead, routed.received]);
+      return JSON.stringify([stats.recordsRead, routed.received, costs.stats().received]);
     }
   } catch (error) {
     await cleanUp();

@@ -12,6 +12,7 @@ const SAMPLES: Record<string, string> = {
   OMICS_ROLE_ARN: 'arn:aws:iam::123456789012:role/Test-OmicsServiceRole-1X2Y3Z',
   NOTIFY_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:Test-NotificationsTopic-1X2Y3Z',
   NOTIFY_EVENT_BUS_NAME: 'TestNotificationsBus1X2Y3Z',
+  COST_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/Test-CostQueue-1X2Y3Z',
 };
 
 /** A function's environment as Lambda will hand it over, references replaced by samples. */

@@ -27,7 +27,7 @@ export function resourcesOf(template: Template, type: string): Resources {
   return template.findResources(type) as Resources;
 }
 
-export type FunctionKey = 'intake' | 'launcher' | 'tracker' | 'completion' | 'reconciler';
+export type FunctionKey = 'intake' | 'launcher' | 'tracker' | 'completion' | 'reconciler' | 'costCollector';
 
 export function functionsOf(stack: GwmStack) {
   return {
@@ -36,6 +36,7 @@ export function functionsOf(stack: GwmStack) {
     tracker: stack.tracking.tracker,
     completion: stack.completion.function,
     reconciler: stack.tracking.reconciler,
+    costCollector: stack.cost.function,
   } satisfies Record<FunctionKey, unknown>;
 }
 

@@ -8,11 +8,15 @@ import {
   ListRunsCommand,
   type ListRunsRequest,
   type ListRunsResponse,
+  ListRunTasksCommand,
+  type ListRunTasksRequest,
+  type ListRunTasksResponse,
   OmicsClient,
   ResourceNotFoundException,
   type RunStatus,
   StartRunCommand,
   type StartRunRequest,
+  type TaskListItem,
   ThrottlingException,
   ValidationException,
 } from '@aws-sdk/client-omics';
@@ -29,6 +33,11 @@ export interface FakeRun {
   failureReason?: string;
   statusMessage?: string;
   runOutputUri: string;
+  /** What ListRunTasks reports for the run (set with `setUsage`). */
+  tasks: TaskListItem[];
+  /** When the run started RUNNING and stopped (GetRun's startTime and stopTime). */
+  startTime?: Date;
+  stopTime?: Date;
 }
 
 export interface FakeOmicsOptions {
@@ -82,6 +91,7 @@ export function makeFakeOmics(options: FakeOmicsOptions = {}) {
           status: 'PENDING',
           request: input,
           runOutputUri: `${input.outputUri}${id}`,
+          tasks: [],
         };
         runs.set(id, created);
         runsEverCreated++;
@@ -105,6 +115,26 @@ export function makeFakeOmics(options: FakeOmicsOptions = {}) {
       statusMessage: run.statusMessage,
       runOutputUri: run.runOutputUri,
       outputUri: run.request.outputUri,
+      workflowId: run.request.workflowId,
+      workflowType: run.request.workflowType ?? 'PRIVATE',
+      storageType: run.request.storageType,
+      storageCapacity: run.request.storageCapacity,
+      startTime: run.startTime,
+      stopTime: run.stopTime,
+    };
+  });
+
+  // Like the real API: pages of `maxResults` (at most 100) with a `nextToken`; an unknown run is not found.
+  const listRunTasksCalls: ListRunTasksRequest[] = [];
+  omics.on(ListRunTasksCommand).callsFake((input: ListRunTasksRequest): ListRunTasksResponse => {
+    listRunTasksCalls.push(input);
+    const run = input.id ? runs.get(input.id) : undefined;
+    if (!run) throw new ResourceNotFoundException({ message: `run ${input.id} not found`, $metadata: {} });
+    const start = Number(input.startingToken ?? 0);
+    const end = start + Math.min(input.maxResults ?? 100, 100);
+    return {
+      items: run.tasks.slice(start, end),
+      nextToken: end < run.tasks.length ? String(end) : undefined,
     };
   });
 
@@ -167,6 +197,16 @@ export function makeFakeOmics(options: FakeOmicsOptions = {}) {
       if (details.failureReason) run.failureReason = details.failureReason;
       if (details.statusMessage) run.statusMessage = details.statusMessage;
       return runStatusEvent(run, status, details.legacy ?? false);
+    },
+    /** ListRunTasks calls so far (engine read quota spent), with their page tokens. */
+    listRunTasksCalls,
+    /** Sets what the run used: its tasks (ListRunTasks) and its RUNNING start and stop (GetRun). */
+    setUsage(runId: string, usage: { tasks: TaskListItem[]; startTime?: Date; stopTime?: Date }) {
+      const run = runs.get(runId);
+      if (!run) throw new Error(`no run ${runId}`);
+      run.tasks = usage.tasks;
+      run.startTime = usage.startTime;
+      run.stopTime = usage.stopTime;
     },
     /** The engine no longer knows the run (run retention removed it): GetRun answers not found. */
     forget(runId: string) {

@@ -3,7 +3,7 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import { inject } from 'vitest';
 import { ManifestGoneError } from '../../domain/errors.js';
 import type { Notice, Notifier } from '../../domain/notifications.js';
-import type { ManifestObjectReader } from '../../domain/ports.js';
+import type { CostQueue, CostRequest, ManifestObjectReader } from '../../domain/ports.js';
 import type { ReconcilerDeps } from '../../domain/use-cases/reconcile.js';
 import type { IntakeDeps } from '../../domain/use-cases/register-manifest.js';
 import type { RegistrationResumeOptions } from '../../domain/use-cases/resume-registrations.js';
@@ -12,6 +12,7 @@ import { loadConfig } from '../../functions/adapters/config.js';
 import { buildDependencies } from '../../functions/adapters/dependencies.js';
 import { makeMemoryTelemetry } from '../../functions/adapters/telemetry.js';
 import { makeCompletionHandler } from '../../functions/completion-aggregator.js';
+import { makeCostCollectorHandler } from '../../functions/cost-collector.js';
 import { COMPLETION_EVENT_SOURCE, LAUNCHER_EVENT_SOURCE } from '../../functions/event-sources.js';
 import { makeLauncherHandler } from '../../functions/launcher.js';
 import { makeManifestUploadedHandler } from '../../functions/on-manifest-uploaded.js';
@@ -21,6 +22,7 @@ import { dispatchStreamRecords } from '../../infra/local/stream-dispatch.js';
 import { createStreamReader } from '../../infra/local/stream-reader.js';
 import { type FakeOmicsOptions, makeFakeOmics } from './fake-omics.js';
 import { makeTestTable } from './local-aws.js';
+import { TEST_PRICES } from './prices.js';
 
 export const ALLOWED_READ = ['s3://lab-samples-fastq/', 's3://lab-qc-fastq/', 's3://lab-inputs/'];
 export const ALLOWED_WRITE = ['s3://lab-results/'];
@@ -78,7 +80,15 @@ export async function makeTestApp(options: TestAppOptions = {}) {
     },
   };
 
+  /** Cost requests sent and not yet handed to the cost collector, in order (the cost queue). */
+  let costQueued: CostRequest[] = [];
+  const queueCost: CostQueue['send'] = async (request) => void costQueued.push(request);
+  let sendCost: CostQueue['send'] = queueCost;
+  const costQueue: CostQueue = { send: (request) => sendCost(request) };
+
   const deps = buildDependencies(config, {
+    costQueue,
+    prices: TEST_PRICES,
     manifests: reader,
     objectStore: { putText: async (uri, text) => void written.set(uri, text) },
     notifier,
@@ -108,7 +118,10 @@ export async function makeTestApp(options: TestAppOptions = {}) {
     parallelLaunches: config.LAUNCHER_PARALLEL_LAUNCHES,
   });
   const { completion } = deps;
-  const completionHandler = makeCompletionHandler({ completion, telemetry });
+  const completionHandler = makeCompletionHandler({ completion, telemetry, costs: costQueue });
+  const costCollector = deps.costCollector();
+  const costHandler = makeCostCollectorHandler({ collector: costCollector, queue: costQueue, telemetry });
+  let costMessageId = 0;
   const streamHistory: DynamoDBRecord[] = [];
   /** Records the completion aggregator has not been given yet (it is behind, or they were lost). */
   let heldForCompletion: DynamoDBRecord[] = [];
@@ -227,6 +240,35 @@ export async function makeTestApp(options: TestAppOptions = {}) {
     written,
     completion,
     completionHandler,
+    costCollector,
+    costHandler,
+    /** Cost requests waiting in the cost queue. */
+    costQueued: () => [...costQueued],
+    /** Makes sending to the cost queue fail (the queue is down); with no argument, sends queue again. */
+    sendCostsWith(next: CostQueue['send'] = queueCost) {
+      sendCost = next;
+    },
+    /**
+     * Hands the cost queue's messages to the cost collector, one SQS event each, until the queue is
+     * empty (a paused request is sent again by the collector and handled in a later turn). `times`
+     * delivers each message that many times, `order` reorders each turn's messages. Returns the
+     * requests that failed.
+     */
+    async collectCosts(options: { times?: number; order?: (requests: CostRequest[]) => CostRequest[] } = {}) {
+      const failed: CostRequest[] = [];
+      for (let turn = 0; turn < 1_000 && costQueued.length > 0; turn++) {
+        const taken = costQueued;
+        costQueued = [];
+        const requests = (options.order ?? ((all) => all))(
+          taken.flatMap((request) => Array.from({ length: options.times ?? 1 }, () => request)),
+        );
+        for (const request of requests) {
+          const result = await costHandler(sqsEvent(request, `m-${++costMessageId}`));
+          if (result.batchItemFailures.length > 0) failed.push(request);
+        }
+      }
+      return failed;
+    },
     async dispose() {
       omics.restore();
       await table.drop();
@@ -235,6 +277,30 @@ export async function makeTestApp(options: TestAppOptions = {}) {
 }
 
 export type TestApp = Awaited<ReturnType<typeof makeTestApp>>;
+
+/** An SQS delivery of one cost request, as Lambda's SQS event source hands it over. */
+function sqsEvent(request: CostRequest, messageId: string) {
+  return {
+    Records: [
+      {
+        messageId,
+        receiptHandle: `r-${messageId}`,
+        body: JSON.stringify(request),
+        attributes: {
+          ApproximateReceiveCount: '1',
+          SentTimestamp: String(Date.now()),
+          SenderId: 'AIDAEXAMPLE',
+          ApproximateFirstReceiveTimestamp: String(Date.now()),
+        },
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:gwm-cost',
+        awsRegion: 'us-east-1',
+      },
+    ],
+  };
+}
 
 /** An EventBridge Scheduler / scheduled rule invocation. */
 function scheduledEvent() {
