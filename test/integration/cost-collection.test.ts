@@ -1,5 +1,6 @@
 import type { TaskListItem } from '@aws-sdk/client-omics';
 import { afterEach, describe, expect, it } from 'vitest';
+import { roundUsd } from '../../domain/cost/pricing.js';
 import type { Launch } from '../../domain/launch.js';
 import { METRICS } from '../../domain/metrics.js';
 import type { CostRequest } from '../../domain/ports.js';
@@ -36,7 +37,11 @@ function usageFor(n: number) {
  * $0.0002/GB-h on 1,200 GiB for 1 h.
  */
 function expectedUsd(n: number): number {
-  return (n + 1) * 0.1 * 0.5 + 0.4 / 60 + 1_200 * 0.0002;
+  // Stored amounts are rounded to the millionth of a dollar (domain/cost/pricing.ts): compute and
+  // storage each, then their sum; the batch adds the stored amounts.
+  const compute = roundUsd((n + 1) * 0.1 * 0.5 + 0.4 / 60);
+  const storage = roundUsd(1_200 * 0.0002);
+  return roundUsd(compute + storage);
 }
 
 /** The native manifest with STATIC run storage (1,200 GiB by default), so storage is priced. */
@@ -111,7 +116,7 @@ describe('cost collection', () => {
       expect(cost?.totalUsd).toBeCloseTo(expectedUsd(n), 10);
       expect(cost).toMatchObject({ attempt: 1, taskCount: n + 2, priceList: 'test-2026-12' });
       expect(cost?.storageUsd).toBeCloseTo(0.24, 12);
-      expect(cost?.instanceHours['omics.m.xlarge']).toBeCloseTo(1 / 60, 12);
+      expect(cost?.instanceHours['omics.m.xlarge']).toBeCloseTo(1 / 60, 6);
       expect(cost?.estimated).toBeUndefined();
     }
     expect((await launchOf(app, qcLaunch)).cost?.totalUsd).toBeCloseTo(expectedUsd(9), 10);
