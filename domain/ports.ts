@@ -179,3 +179,12 @@ export interface OutcomeLedger {
     now: string,
   ): Promise<WriteResult>;
 }
+
+/**
+ * Sizes of input objects (S3 HeadObject; a prefix is the sum of the objects under it). What an
+ * estimate rests on; an input that cannot be sized (missing, no access) is simply left out.
+ */
+export interface InputSizer {
+  /** Bytes by URI, for the URIs that could be sized; the others are absent from the map. */
+  sizes(uris: readonly string[]): Promise<Map<string, number>>;
+}
