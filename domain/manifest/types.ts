@@ -74,6 +74,8 @@ export interface BatchPlan {
   samples: SampleLaunchSpec[];
   qc?: QcLaunchSpec;
   notifications: NotificationSettings;
+  /** The manifest's `budget.maxUsd`: the most the batch may be predicted to cost before it is held. */
+  budgetMaxUsd?: number;
 }
 
 export interface ManifestLimits {
