@@ -1,4 +1,11 @@
 import { z } from 'zod';
+import {
+  type BatchHeldDetailV1,
+  type BatchHeldNotice,
+  batchHeldDetail,
+  batchHeldDetailV1,
+  renderBatchHeld,
+} from './cost/batch-held-notice.js';
 import { RetryableError } from './errors.js';
 import { LAUNCH_STATUSES, type LaunchStatus } from './launch.js';
 import type { ManifestProblem } from './manifest/types.js';
@@ -71,7 +78,7 @@ export interface ManifestRejectedNotice {
   problems: ManifestProblem[];
 }
 
-export type Notice = BatchCompletedNotice | LaunchFailedNotice | ManifestRejectedNotice;
+export type Notice = BatchCompletedNotice | LaunchFailedNotice | ManifestRejectedNotice | BatchHeldNotice;
 
 export interface Notifier {
   send(notice: Notice): Promise<void>;
@@ -94,6 +101,7 @@ export const DETAIL_TYPES = {
   'batch-completed': 'Batch Completed',
   'launch-failed': 'Launch Failed',
   'manifest-rejected': 'Manifest Rejected',
+  'batch-held': 'Batch Held',
 } as const satisfies Record<Notice['kind'], string>;
 export type DetailType = (typeof DETAIL_TYPES)[Notice['kind']];
 
@@ -200,12 +208,14 @@ export const EVENT_DETAIL_SCHEMAS = {
   'Batch Completed': batchCompletedDetailV1,
   'Launch Failed': launchFailedDetailV1,
   'Manifest Rejected': manifestRejectedDetailV1,
+  'Batch Held': batchHeldDetailV1,
 } as const satisfies Record<DetailType, z.ZodType>;
 
 export type EventDetail =
   | { detailType: 'Batch Completed'; detail: BatchCompletedDetailV1 }
   | { detailType: 'Launch Failed'; detail: LaunchFailedDetailV1 }
-  | { detailType: 'Manifest Rejected'; detail: ManifestRejectedDetailV1 };
+  | { detailType: 'Manifest Rejected'; detail: ManifestRejectedDetailV1 }
+  | { detailType: 'Batch Held'; detail: BatchHeldDetailV1 };
 
 /**
  * The EventBridge detail of a notice. Its JSON stays under `maxBytes` (UTF-8): free text is
@@ -230,6 +240,8 @@ export function toEventDetail(notice: Notice, options: { maxBytes?: number } = {
       };
     case 'manifest-rejected':
       return { detailType: DETAIL_TYPES[notice.kind], detail: manifestRejectedDetail(notice, maxBytes) };
+    case 'batch-held':
+      return { detailType: DETAIL_TYPES[notice.kind], detail: batchHeldDetail(notice) };
   }
 }
 
@@ -389,6 +401,8 @@ export function renderNotice(notice: Notice, options: RenderOptions = {}): Rende
       return renderLaunchFailed(notice, maxBytes);
     case 'manifest-rejected':
       return renderManifestRejected(notice, maxBytes);
+    case 'batch-held':
+      return renderBatchHeld(notice);
   }
 }
 

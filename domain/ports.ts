@@ -69,6 +69,11 @@ export interface BatchRepository {
   listOpen(page?: PageRequest): Promise<Page<Batch>>;
   /** Batches whose registration has not finished (REGISTERING, REGISTERED), newest first. */
   listUnfinishedRegistrations(page?: PageRequest): Promise<Page<Batch>>;
+  /**
+   * Batches held over their budget, newest first; also those a person has edited since (the
+   * status typed over a held batch keeps it in this listing until gwm rewrites the item).
+   */
+  listHeld(page?: PageRequest): Promise<Page<Batch>>;
   /** Batches whose notification is marked SENDING (the caller decides which marks are old enough). */
   listSending(page?: PageRequest): Promise<Page<Batch>>;
 }

@@ -8,7 +8,13 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Notifier, renderNotice } from '../../domain/notifications.js';
-import type { InvalidItem, ManifestObjectReader, ObjectStore, RunLogReader } from '../../domain/ports.js';
+import type {
+  InputSizer,
+  InvalidItem,
+  ManifestObjectReader,
+  ObjectStore,
+  RunLogReader,
+} from '../../domain/ports.js';
 import type { CompletionDeps } from '../../domain/use-cases/aggregate-completion.js';
 import type { ResumeOptions } from '../../domain/use-cases/batch-notification.js';
 import { makePacer } from '../../domain/use-cases/pace.js';
@@ -29,6 +35,7 @@ import { makeLaunchRepository } from './launch-repository.js';
 import { makeOutcomeLedger } from './outcome-ledger.js';
 import { makeProfileRepository } from './profile-repository.js';
 import { makeRateLimitStore } from './rate-limit-store.js';
+import { makeS3InputSizer } from './s3-input-sizer.js';
 import { makeS3ManifestReader } from './s3-manifest-reader.js';
 import { makeS3ObjectStore } from './s3-object-store.js';
 import { makeSnsNotifier } from './sns-notifier.js';
@@ -55,6 +62,8 @@ export interface Overrides {
   manifests?: ManifestObjectReader;
   /** Where the QC list of sample outputs is written instead of S3 (tests). */
   objectStore?: ObjectStore;
+  /** Where input sizes come from instead of S3 (tests). */
+  sizer?: InputSizer;
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
@@ -90,6 +99,13 @@ export function buildDependencies(config: Config, overrides: Overrides = {}) {
       logGroup: config.OMICS_LOG_GROUP,
     });
 
+  const objects =
+    overrides.s3 ??
+    new S3Client({
+      region,
+      endpoint: config.S3_ENDPOINT,
+      forcePathStyle: config.S3_ENDPOINT !== undefined,
+    });
   const intake: Omit<IntakeDeps, 'owner'> = {
     batches,
     launches,
@@ -101,6 +117,9 @@ export function buildDependencies(config: Config, overrides: Overrides = {}) {
     leaseMs: config.REGISTRATION_LEASE_SECONDS * 1000,
     chunkSize: config.REGISTRATION_CHUNK_SIZE,
     releaseConcurrency: 16,
+    sizer: overrides.sizer ?? makeS3InputSizer(objects, { concurrency: config.INPUT_SIZING_CONCURRENCY }),
+    historyLaunches: config.ESTIMATE_HISTORY_LAUNCHES,
+    budgetDefaultMaxUsd: config.BUDGET_DEFAULT_MAX_USD,
   };
   const launcher: LauncherDeps = {
     launches,
@@ -151,13 +170,6 @@ export function buildDependencies(config: Config, overrides: Overrides = {}) {
     maxLaunches: config.RECONCILE_MAX_LAUNCHES,
   };
   const notifier = overrides.notifier ?? makeConfiguredNotifier(config);
-  const objects =
-    overrides.s3 ??
-    new S3Client({
-      region,
-      endpoint: config.S3_ENDPOINT,
-      forcePathStyle: config.S3_ENDPOINT !== undefined,
-    });
   const completion: CompletionDeps = {
     launches,
     batches,

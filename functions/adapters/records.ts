@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BATCH_STATUSES, type Batch, type BatchStatus, NO_COUNTS } from '../../domain/batch.js';
+import type { RunCost } from '../../domain/cost/types.js';
 import { GwmError } from '../../domain/errors.js';
 import { LAUNCH_STATUSES, type Launch } from '../../domain/launch.js';
 import { workflowProfileSchema } from '../../domain/manifest/profile-schema.js';
@@ -17,6 +18,34 @@ const statusEntry = z.object({
   at: z.string(),
   source: z.enum(['gwm', 'event', 'reconciler', 'console']),
 });
+
+const estimateRange = z.object({ expected: z.number(), low: z.number(), high: z.number() });
+
+const sampleEstimate = z.object({
+  costUsd: opt(estimateRange),
+  durationSeconds: opt(estimateRange),
+  basedOnRuns: z.number(),
+  inputBytes: opt(z.number()),
+});
+
+const batchEstimate = z.object({
+  costUsd: opt(estimateRange),
+  samplesEstimated: z.number(),
+  samplesWithoutHistory: z.number(),
+  estimatedAt: z.string(),
+});
+
+/** A run's cost as the cost collector stores it; read here for the estimates' history. */
+const runCost = z.custom<RunCost>(
+  (value) => typeof value === 'object' && value !== null && typeof (value as RunCost).totalUsd === 'number',
+  'expected a run cost with totalUsd',
+);
+
+/** People raise a held batch's budget in the console: a number, or a string that holds one. */
+const usdAmount = z.preprocess(
+  (value) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value),
+  z.number().nonnegative(),
+);
 
 const previousAttempt = z.object({
   attempt: z.number(),
@@ -63,6 +92,9 @@ export const launchRecord = z.object({
   statusMessage: opt(z.string()),
   logLocation: opt(z.string()),
   logExcerpt: opt(z.string()),
+  cost: opt(runCost),
+  inputBytes: opt(z.number()),
+  estimate: opt(sampleEstimate),
   note: opt(z.string()),
   typedStatus: opt(z.string()),
   cancelRequestedAt: opt(z.string()),
@@ -100,6 +132,10 @@ export const batchRecord = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   registeredAt: opt(z.string()),
+  estimate: opt(batchEstimate),
+  budgetMaxUsd: opt(usdAmount),
+  heldAt: opt(z.string()),
+  releasedAt: opt(z.string()),
   counts: opt(
     z.object({
       succeeded: z.number().default(0),

@@ -3,7 +3,7 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import { inject } from 'vitest';
 import { ManifestGoneError } from '../../domain/errors.js';
 import type { Notice, Notifier } from '../../domain/notifications.js';
-import type { ManifestObjectReader } from '../../domain/ports.js';
+import type { InputSizer, ManifestObjectReader } from '../../domain/ports.js';
 import type { ReconcilerDeps } from '../../domain/use-cases/reconcile.js';
 import type { IntakeDeps } from '../../domain/use-cases/register-manifest.js';
 import type { RegistrationResumeOptions } from '../../domain/use-cases/resume-registrations.js';
@@ -78,8 +78,19 @@ export async function makeTestApp(options: TestAppOptions = {}) {
     },
   };
 
+  /** Sizes of input objects by s3:// URI, as HeadObject would answer; others cannot be sized. */
+  const inputSizes = new Map<string, number>();
+  const sizer: InputSizer = {
+    async sizes(uris) {
+      return new Map(
+        uris.flatMap((uri) => (inputSizes.has(uri) ? [[uri, inputSizes.get(uri) as number]] : [])),
+      );
+    },
+  };
+
   const deps = buildDependencies(config, {
     manifests: reader,
+    sizer,
     objectStore: { putText: async (uri, text) => void written.set(uri, text) },
     notifier,
     dynamo: table.client,
@@ -225,6 +236,7 @@ export async function makeTestApp(options: TestAppOptions = {}) {
     },
     notices,
     written,
+    inputSizes,
     completion,
     completionHandler,
     async dispose() {
