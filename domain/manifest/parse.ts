@@ -31,7 +31,6 @@ import type {
   BatchPlan,
   ManifestContext,
   ManifestFormat,
-  ManifestProblem,
   ManifestProblemCode,
   ManifestResult,
   NotificationSettings,
