@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerCancel } from './commands/cancel.js';
+import { registerEstimate } from './commands/estimate.js';
 import { registerHistory } from './commands/history.js';
 import { registerLogs } from './commands/logs.js';
+import { registerRelease } from './commands/release.js';
 import { registerRetry } from './commands/retry.js';
 import { registerStatus } from './commands/status.js';
 import { registerSubmit } from './commands/submit.js';
@@ -90,6 +92,8 @@ Examples:
   registerHistory(program, ctx);
   registerRetry(program, ctx);
   registerCancel(program, ctx);
+  registerEstimate(program, ctx);
+  registerRelease(program, ctx);
   registerLogs(program, ctx);
   registerWorkflows(program, ctx);
   for (const register of extra) register(program);
