@@ -232,9 +232,12 @@ describe('gwm release', () => {
     );
 
     // Act
+    const status = await gwm(['status', 'held00000000000000a1']);
     const result = await gwm(['release', 'held00000000000000a1']);
 
     // Assess
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain('HELD_OVER_BUDGET');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('$80.13');
     const batch = await batches.get('held00000000000000a1');
