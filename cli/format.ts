@@ -73,7 +73,12 @@ const FAILED_STATUSES = new Set(['FAILED', 'LAUNCH_FAILED', 'CANCELLED', 'DELETE
 export function colorStatus(status: string, colors: Colors): string {
   if (status === 'COMPLETED' || status === 'SENT') return colors.green(status);
   if (FAILED_STATUSES.has(status)) return colors.red(status);
-  if (status === 'COMPLETED_WITH_FAILURES' || status === 'RETRY' || status === 'THROTTLED') {
+  if (
+    status === 'COMPLETED_WITH_FAILURES' ||
+    status === 'RETRY' ||
+    status === 'THROTTLED' ||
+    status === 'HELD_OVER_BUDGET'
+  ) {
     return colors.yellow(status);
   }
   return colors.cyan(status);

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerCancel } from './commands/cancel.js';
+import { registerEstimate } from './commands/estimate.js';
 import { registerHistory } from './commands/history.js';
 import { registerLogs } from './commands/logs.js';
 import { registerPrices } from './commands/prices.js';
+import { registerRelease } from './commands/release.js';
 import { registerRetry } from './commands/retry.js';
 import { registerStatus } from './commands/status.js';
 import { registerSubmit } from './commands/submit.js';
@@ -91,6 +93,8 @@ Examples:
   registerHistory(program, ctx);
   registerRetry(program, ctx);
   registerCancel(program, ctx);
+  registerEstimate(program, ctx);
+  registerRelease(program, ctx);
   registerLogs(program, ctx);
   registerWorkflows(program, ctx);
   registerPrices(program, ctx);

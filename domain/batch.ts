@@ -13,6 +13,8 @@ import type {
  * QC_RUNNING: every sample finished and the QC run was started. COMPLETED,
  * COMPLETED_WITH_FAILURES, FAILED: done (a retried sample reopens the batch: ACTIVE, next round).
  * REJECTED: the manifest was invalid; nothing was launched.
+ * HELD_OVER_BUDGET: every launch item is written, but the batch's estimated cost is over its
+ * budget: nothing is released until a person raises the budget (or rejects the batch).
  */
 export type BatchStatus =
   | 'REGISTERING'
@@ -22,7 +24,8 @@ export type BatchStatus =
   | 'COMPLETED'
   | 'COMPLETED_WITH_FAILURES'
   | 'FAILED'
-  | 'REJECTED';
+  | 'REJECTED'
+  | 'HELD_OVER_BUDGET';
 
 export const BATCH_STATUSES: readonly BatchStatus[] = [
   'REGISTERING',
@@ -33,6 +36,7 @@ export const BATCH_STATUSES: readonly BatchStatus[] = [
   'COMPLETED_WITH_FAILURES',
   'FAILED',
   'REJECTED',
+  'HELD_OVER_BUDGET',
 ];
 
 /** Registered and not finished: the batches the reconciler's recount looks at. */
@@ -51,13 +55,18 @@ export const UNFINISHED_REGISTRATION_STATUSES = [
   'REGISTERED',
 ] as const satisfies readonly BatchStatus[];
 
+/** Registered, held before release: what the reconciler's budget step looks at. */
+export const HELD_BATCH_STATUSES = ['HELD_OVER_BUDGET'] as const satisfies readonly BatchStatus[];
+
 /**
  * The statuses the batch index of unfinished work holds (see the `open` index): what the recount
- * looks at and what the registration resume looks at, each listing only its own.
+ * looks at, what the registration resume looks at and what the budget step looks at, each
+ * listing only its own.
  */
 export const INDEXED_BATCH_STATUSES = [
   'REGISTERING',
   ...OPEN_BATCH_STATUSES,
+  ...HELD_BATCH_STATUSES,
 ] as const satisfies readonly BatchStatus[];
 
 /** Samples that finished, by outcome; kept on the batch item, each attempt counted once. */
@@ -126,6 +135,9 @@ export interface Batch {
   estimate?: BatchEstimate;
   /** The most the batch may be predicted to cost before it is held (manifest `budget.maxUsd`, or the deployment's default). */
   budgetMaxUsd?: number;
+  /** When the batch was held over its budget, and when it was released (or rejected) after. */
+  heldAt?: string;
+  releasedAt?: string;
   revision: number;
 }
 

@@ -14,6 +14,12 @@ export {
   MOST_EXPENSIVE_LISTED,
   noticeCost,
 } from './notifications/batch-cost.js';
+export {
+  type BatchHeldDetailV1,
+  type BatchHeldNotice,
+  batchHeldDetailV1,
+  batchHeldNotice,
+} from './notifications/batch-held.js';
 export { type SampleOutcomeDetailV1, sampleOutcomeDetailV1 } from './notifications/detail-fields.js';
 export {
   DETAIL_TYPES,

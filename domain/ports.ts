@@ -70,6 +70,11 @@ export interface BatchRepository {
   listOpen(page?: PageRequest): Promise<Page<Batch>>;
   /** Batches whose registration has not finished (REGISTERING, REGISTERED), newest first. */
   listUnfinishedRegistrations(page?: PageRequest): Promise<Page<Batch>>;
+  /**
+   * Batches held over their budget, newest first; also those a person has edited since (the
+   * status typed over a held batch keeps it in this listing until gwm rewrites the item).
+   */
+  listHeld(page?: PageRequest): Promise<Page<Batch>>;
   /** Batches whose notification is marked SENDING (the caller decides which marks are old enough). */
   listSending(page?: PageRequest): Promise<Page<Batch>>;
 }
@@ -230,4 +235,13 @@ export interface CostLedger {
     next: CostMark & { cost: RunCost },
     now: string,
   ): Promise<WriteResult>;
+}
+
+/**
+ * Sizes of input objects (S3 HeadObject; a prefix is the sum of the objects under it). What an
+ * estimate rests on; an input that cannot be sized (missing, no access) is simply left out.
+ */
+export interface InputSizer {
+  /** Bytes by URI, for the URIs that could be sized; the others are absent from the map. */
+  sizes(uris: readonly string[]): Promise<Map<string, number>>;
 }

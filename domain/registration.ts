@@ -1,4 +1,5 @@
 import type { Batch } from './batch.js';
+import type { SampleEstimate } from './cost/types.js';
 import {
   effectiveStatus,
   historyEntry,
@@ -16,6 +17,7 @@ import type { SampleLaunchSpec } from './manifest/types.js';
 export function registeredLaunch(
   batch: Pick<Batch, 'batchId' | 'name' | 'createdAt'>,
   spec: SampleLaunchSpec,
+  estimate?: SampleEstimate,
 ): Launch {
   return {
     launchId: launchIdFor(batch.batchId, spec.sampleId),
@@ -35,6 +37,8 @@ export function registeredLaunch(
     runGroupId: spec.runGroupId,
     priority: spec.priority,
     tags: spec.tags,
+    ...(estimate?.inputBytes !== undefined && { inputBytes: estimate.inputBytes }),
+    ...(estimate !== undefined && { estimate }),
     status: 'REGISTERED',
     attempt: 1,
     statusHistory: [{ status: 'REGISTERED', at: batch.createdAt, source: 'gwm' }],

@@ -2,6 +2,7 @@ import type { S3Event } from 'aws-lambda';
 import type { Batch } from '../domain/batch.js';
 import { GwmError, ManifestGoneError } from '../domain/errors.js';
 import { METRICS } from '../domain/metrics.js';
+import { batchHeldNotice } from '../domain/notifications/batch-held.js';
 import type { Notifier } from '../domain/notifications.js';
 import type { ManifestObjectReader } from '../domain/ports.js';
 import { type IntakeDeps, registerManifest } from '../domain/use-cases/register-manifest.js';
@@ -13,8 +14,10 @@ export interface ManifestUploadedDeps {
   objects: ManifestObjectReader;
   telemetry: Telemetry;
   newOwner: () => string;
-  /** Told about rejected manifests. */
+  /** Told about rejected manifests and batches held over their budget. */
   notifier: Notifier;
+  /** Named in notices, for the console edits they describe. */
+  tableName?: string;
 }
 
 /** The configuration test message S3 sends when a notification is set up has no Records. */
@@ -56,6 +59,16 @@ export function makeManifestUploadedHandler(deps: ManifestUploadedDeps) {
               released: outcome.released,
               resumed: outcome.resumed,
             });
+            break;
+          case 'held':
+            deps.telemetry.count(METRICS.manifestsAccepted);
+            deps.telemetry.count(METRICS.launchesRegistered, outcome.launchesWritten);
+            logger.warn('batch held over its budget; nothing released', {
+              samples: outcome.batch.sampleCount,
+              budgetMaxUsd: outcome.batch.budgetMaxUsd,
+              estimate: outcome.batch.estimate,
+            });
+            await notifyHeld(deps, outcome.batch);
             break;
           case 'rejected':
             deps.telemetry.count(METRICS.manifestsRejected);
@@ -112,5 +125,18 @@ async function notifyRejected(deps: ManifestUploadedDeps, batch: Batch): Promise
     deps.telemetry.count(METRICS.notificationsSent);
   } catch (error) {
     deps.telemetry.logger.warn('manifest-rejected notification not sent', { error: error as Error });
+  }
+}
+
+/**
+ * Sent by the invocation that held the batch. A failed send is logged, not retried: the batch
+ * item holds the estimate and the budget, and `gwm status` shows it held.
+ */
+async function notifyHeld(deps: ManifestUploadedDeps, batch: Batch): Promise<void> {
+  try {
+    await deps.notifier.send(batchHeldNotice(batch, deps.tableName));
+    deps.telemetry.count(METRICS.notificationsSent);
+  } catch (error) {
+    deps.telemetry.logger.warn('batch-held notification not sent', { error: error as Error });
   }
 }

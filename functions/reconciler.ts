@@ -14,6 +14,7 @@ import {
   recountQuietBatches,
 } from '../domain/use-cases/recount-batch.js';
 import type { IntakeDeps } from '../domain/use-cases/register-manifest.js';
+import { type HeldBatchReport, releaseHeldBatches } from '../domain/use-cases/release-held-batches.js';
 import {
   type RegistrationResumeOptions,
   type RegistrationResumeReport,
@@ -43,6 +44,7 @@ export interface ReconcilerResult extends ReconcileReport {
   notifications: ResumeReport;
   batches: Omit<QuietBatchReport, 'reports'>;
   registrations: RegistrationResumeReport;
+  held: HeldBatchReport;
 }
 
 /**
@@ -57,6 +59,7 @@ export function makeReconcilerHandler(deps: ReconcilerHandlerDeps) {
       const notifications = await resumeNotifications(deps);
       const report = await reconcile(deps.reconciler);
       const registrations = await resumeStalledRegistrations(deps);
+      const held = await settleHeldBatches(deps);
       const batches = await recountBatches(deps);
       count(METRICS.reconcilerChecked, report.checked);
       count(METRICS.reconcilerRepairs, report.repairs);
@@ -69,7 +72,8 @@ export function makeReconcilerHandler(deps: ReconcilerHandlerDeps) {
           notifications.errors.length +
           batches.errors.length +
           registrations.errors.length +
-          registrations.unresumable.length,
+          registrations.unresumable.length +
+          held.errors.length,
       );
       for (const change of report.changes) {
         if (change.to === 'COMPLETED') count(METRICS.runsCompleted);
@@ -91,7 +95,7 @@ export function makeReconcilerHandler(deps: ReconcilerHandlerDeps) {
       if (report.leftForNextRun > 0) {
         logger.warn('stale launches left for the next run', { leftForNextRun: report.leftForNextRun });
       }
-      return { ...report, notifications, batches, registrations };
+      return { ...report, notifications, batches, registrations, held };
     } finally {
       deps.telemetry.flush();
     }
@@ -122,6 +126,25 @@ async function resumeStalledRegistrations(deps: ReconcilerHandlerDeps): Promise<
   }
   for (const batchId of report.busy) logger.info('registration left to another invocation', { batchId });
   for (const problem of report.errors) logger.warn('registration not resumed', { ...problem });
+  return report;
+}
+
+/**
+ * Batches held over their budget that a person released (raised `budgetMaxUsd`) or rejected
+ * (`status` REJECTED): released as the intake releases a batch, or rewritten REJECTED.
+ */
+async function settleHeldBatches(deps: ReconcilerHandlerDeps): Promise<HeldBatchReport> {
+  const { logger } = deps.telemetry;
+  let report: HeldBatchReport;
+  try {
+    report = await releaseHeldBatches(deps.registrations.intake, deps.registrations.options);
+  } catch (error) {
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    report = { checked: 0, released: [], rejected: [], held: [], errors: [{ batchId: '?', message }] };
+  }
+  for (const released of report.released) logger.info('held batch released', { ...released });
+  for (const batchId of report.rejected) logger.info('held batch rejected', { batchId });
+  for (const problem of report.errors) logger.warn('held batch not settled', { ...problem });
   return report;
 }
 

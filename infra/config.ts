@@ -71,6 +71,8 @@ const settingsSchema = z
       .strict()
       .default({}),
     runRetentionMode: z.enum(['RETAIN', 'REMOVE']).optional(),
+    /** The cost estimate and the budget guard: a default budget per batch (US dollars), none when absent. */
+    budget: z.object({ defaultMaxUsd: positive.optional() }).strict().default({}),
     logExcerptLines: positiveInt.optional(),
     reconcile: z
       .object({
@@ -259,6 +261,7 @@ export function settingsEnvironment(settings: DeploySettings): Record<string, st
     MAX_SAMPLES: settings.limits.maxSamples,
     MAX_MANIFEST_BYTES: settings.limits.maxManifestBytes,
     RUN_RETENTION_MODE: settings.runRetentionMode,
+    BUDGET_DEFAULT_MAX_USD: settings.budget.defaultMaxUsd,
     LOG_EXCERPT_LINES: settings.logExcerptLines,
     RECONCILE_ENGINE_READS_PER_SECOND: settings.reconcile.engineReadsPerSecond,
     RECONCILE_MAX_LAUNCHES: settings.reconcile.maxLaunches,

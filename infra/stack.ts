@@ -81,6 +81,7 @@ export class GwmStack extends Stack {
       notifications: this.notifications,
       logRetention,
       retain,
+      inputPrefixes: settings.allowedInputPrefixes,
     });
     this.launch = new Launch(this, 'Launch', {
       table,
@@ -100,6 +101,7 @@ export class GwmStack extends Stack {
       notifications: this.notifications,
       outputPrefixes: settings.allowedOutputPrefixes,
       manifestBucket: this.intake.bucket,
+      inputPrefixes: settings.allowedInputPrefixes,
     });
     this.completion = new Completion(this, 'Completion', {
       table,

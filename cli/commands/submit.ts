@@ -19,7 +19,7 @@ import { readSampleSheet } from '../samplesheet-file.js';
 import type { Target } from '../target.js';
 import { watchBatch } from './status.js';
 
-interface SubmitOptions {
+export interface SubmitOptions {
   workflow?: string;
   name?: string;
   output?: string;
@@ -36,7 +36,7 @@ const PREFIX_CODES = new Set(['READ_PREFIX_NOT_ALLOWED', 'WRITE_PREFIX_NOT_ALLOW
 /** How long `--wait` waits for the intake to register an uploaded manifest. */
 const REGISTRATION_GRACE_MS = 120_000;
 
-interface Prepared {
+export interface Prepared {
   text: string;
   bytes: Buffer;
   key: string;
@@ -167,7 +167,7 @@ function printSubmission(
   if (target.dashboardUrl) ctx.out(`  dashboard: ${target.dashboardUrl}`);
 }
 
-async function readInput(file: string): Promise<Buffer> {
+export async function readInput(file: string): Promise<Buffer> {
   try {
     return await readFile(file);
   } catch (error) {
@@ -175,7 +175,7 @@ async function readInput(file: string): Promise<Buffer> {
   }
 }
 
-function isSampleSheet(file: string): boolean {
+export function isSampleSheet(file: string): boolean {
   return ['.csv', '.tsv'].includes(extname(file).toLowerCase());
 }
 
@@ -190,7 +190,7 @@ function checkKey(key: string): string {
   return key;
 }
 
-async function prepareManifest(
+export async function prepareManifest(
   target: Target,
   file: string,
   bytes: Buffer,
@@ -224,7 +224,7 @@ async function prepareManifest(
   };
 }
 
-async function prepareSampleSheet(
+export async function prepareSampleSheet(
   target: Target,
   file: string,
   bytes: Buffer,

@@ -253,6 +253,17 @@ export const notificationsSchema = z
   })
   .describe('Which notifications the batch sends.');
 
+export const budgetSchema = z
+  .strictObject({
+    maxUsd: z
+      .number()
+      .positive('maxUsd must be more than 0')
+      .describe(
+        'The most the batch may be predicted to cost, in US dollars. A batch whose estimate is over it is registered and held (HELD_OVER_BUDGET) until a person releases it.',
+      ),
+  })
+  .describe("A spending limit checked against the batch's cost estimate before anything is launched.");
+
 export const schemaVersionSchema = z
   .literal(NATIVE_SCHEMA_VERSION, {
     error: (issue) =>
@@ -271,6 +282,7 @@ export const nativeManifestSchema = z
     samples: z.array(manifestSampleSchema).min(1, 'a manifest needs at least one sample'),
     qc: qcSchema.optional(),
     notifications: notificationsSchema.optional(),
+    budget: budgetSchema.optional(),
   })
   .meta({
     title: 'gwm manifest',
@@ -292,6 +304,7 @@ export const nativeEnvelopeSchema = z.strictObject({
     .min(1, 'a manifest needs at least one sample'),
   qc: z.unknown().optional(),
   notifications: z.unknown().optional(),
+  budget: z.unknown().optional(),
 });
 
 export type NativeManifest = z.output<typeof nativeManifestSchema>;
@@ -310,6 +323,7 @@ export const NATIVE_FIELD_NAMES: readonly string[] = [
     ...Object.keys(manifestSampleSchema.shape),
     ...Object.keys(qcSchema.shape),
     ...Object.keys(notificationsSchema.shape),
+    ...Object.keys(budgetSchema.shape),
     ...Object.keys(workflowRefSchema.shape),
   ]),
 ];

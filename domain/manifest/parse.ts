@@ -3,6 +3,7 @@ import { makePrefixMatcher, parseS3Uri, type S3Location, s3UriError } from '../s
 import type { StorageType, WorkflowProfile, WorkflowRef } from '../workflow.js';
 import {
   batchInfoSchema,
+  budgetSchema,
   issuesToProblems,
   MAX_USER_TAGS,
   manifestDefaultsSchema,
@@ -12,6 +13,7 @@ import {
   qcSchema,
   REPORT_INPUT,
 } from './native-schema.js';
+import { inDocumentOrder, ProblemList, problem } from './problem-list.js';
 import { renderedUriViolations } from './rendered-uris.js';
 import { SEED_INPUT_NAME, seedEnvelopeSchema, seedQcSchema, seedSampleSchema } from './seed-schema.js';
 import {
@@ -29,7 +31,6 @@ import type {
   BatchPlan,
   ManifestContext,
   ManifestFormat,
-  ManifestProblem,
   ManifestProblemCode,
   ManifestResult,
   NotificationSettings,
@@ -101,55 +102,6 @@ export function parseManifest(
   return { ok: true, plan };
 }
 
-const PART_RANK: Record<string, number> = {
-  batch: 1,
-  defaults: 2,
-  samples: 3,
-  flowcellSamples: 3,
-  qc: 4,
-  qcWorkflow: 4,
-  notifications: 5,
-};
-
-/**
- * Problems grouped by the part they are in (top level, batch, defaults, each sample in turn,
- * QC, notifications), in the order found within a part: the order a person reads the file in.
- */
-function inDocumentOrder(problems: readonly ManifestProblem[]): ManifestProblem[] {
-  const keyed = problems.map((item) => {
-    const match = /^\$\.([A-Za-z]+)(?:\[(\d+)\])?/.exec(item.path);
-    const rank = match?.[1] === undefined ? 0 : (PART_RANK[match[1]] ?? 0);
-    return { item, rank, index: match?.[2] === undefined ? -1 : Number(match[2]) };
-  });
-  keyed.sort((a, b) => a.rank - b.rank || a.index - b.index);
-  return keyed.map((entry) => entry.item);
-}
-
-function problem(path: string, code: ManifestProblemCode, message: string): ManifestResult {
-  return { ok: false, problems: [{ path, code, message }] };
-}
-
-class ProblemList {
-  readonly items: ManifestProblem[] = [];
-  private readonly reported = new Set<string>();
-
-  add(path: string, code: ManifestProblemCode, message: string): void {
-    this.items.push({ path, code, message });
-  }
-
-  /** For a shared part (the defaults, a profile): reported once, however many samples use it. */
-  once(key: string, path: string, code: ManifestProblemCode, message: string): void {
-    const id = `${code}\u0000${path}\u0000${key}`;
-    if (this.reported.has(id)) return;
-    this.reported.add(id);
-    this.add(path, code, message);
-  }
-
-  addAll(problems: readonly ManifestProblem[]): void {
-    for (const item of problems) this.items.push(item);
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // One shape for both formats: each part keeps where its fields are in the uploaded document.
 
@@ -193,6 +145,7 @@ interface ManifestDraft {
   samples: SampleDraft[];
   qc?: QcDraft;
   notifications: NotificationSettings;
+  budgetMaxUsd?: number;
 }
 
 const DEFAULT_NOTIFICATIONS: NotificationSettings = {
@@ -281,6 +234,8 @@ function readNative(
     '$.notifications',
     problems,
   ).value;
+  const budget =
+    document.budget === undefined ? {} : readPart(budgetSchema, document.budget, '$.budget', problems).value;
 
   return {
     format: 'native-v1',
@@ -291,6 +246,7 @@ function readNative(
     samples,
     ...(qc !== undefined && { qc }),
     notifications: { ...DEFAULT_NOTIFICATIONS, ...notifications },
+    ...(budget.maxUsd !== undefined && { budgetMaxUsd: budget.maxUsd }),
   };
 }
 
@@ -490,6 +446,7 @@ function buildPlan(draft: ManifestDraft, ctx: ManifestContext, problems: Problem
     samples,
     ...(qc !== undefined && { qc }),
     notifications: draft.notifications,
+    ...(draft.budgetMaxUsd !== undefined && { budgetMaxUsd: draft.budgetMaxUsd }),
   };
 }
 

@@ -23,7 +23,9 @@ export type ManifestProblemCode =
   | 'UNKNOWN_TEMPLATE_FIELD'
   | 'UNKNOWN_PROFILE'
   | 'NO_WORKFLOW'
-  | 'NO_OUTPUT_URI';
+  | 'NO_OUTPUT_URI'
+  /** Not a manifest check: a batch held over its budget that a person rejected. */
+  | 'OVER_BUDGET';
 
 export type QcPolicy =
   | { kind: 'all-succeeded' }
@@ -74,6 +76,8 @@ export interface BatchPlan {
   samples: SampleLaunchSpec[];
   qc?: QcLaunchSpec;
   notifications: NotificationSettings;
+  /** The manifest's `budget.maxUsd`: the most the batch may be predicted to cost before it is held. */
+  budgetMaxUsd?: number;
 }
 
 export interface ManifestLimits {

@@ -4,6 +4,7 @@ import {
   batchCompletedDetail,
   batchCompletedDetailV1,
 } from './batch-completed.js';
+import { type BatchHeldDetailV1, batchHeldDetail, batchHeldDetailV1 } from './batch-held.js';
 import { type LaunchFailedDetailV1, launchFailedDetail, launchFailedDetailV1 } from './launch-failed.js';
 import {
   type ManifestRejectedDetailV1,
@@ -20,6 +21,7 @@ export const DETAIL_TYPES = {
   'batch-completed': 'Batch Completed',
   'launch-failed': 'Launch Failed',
   'manifest-rejected': 'Manifest Rejected',
+  'batch-held': 'Batch Held',
 } as const satisfies Record<Notice['kind'], string>;
 
 export type DetailType = (typeof DETAIL_TYPES)[Notice['kind']];
@@ -35,12 +37,14 @@ export const EVENT_DETAIL_SCHEMAS = {
   'Batch Completed': batchCompletedDetailV1,
   'Launch Failed': launchFailedDetailV1,
   'Manifest Rejected': manifestRejectedDetailV1,
+  'Batch Held': batchHeldDetailV1,
 } as const satisfies Record<DetailType, z.ZodType>;
 
 export type EventDetail =
   | { detailType: 'Batch Completed'; detail: BatchCompletedDetailV1 }
   | { detailType: 'Launch Failed'; detail: LaunchFailedDetailV1 }
-  | { detailType: 'Manifest Rejected'; detail: ManifestRejectedDetailV1 };
+  | { detailType: 'Manifest Rejected'; detail: ManifestRejectedDetailV1 }
+  | { detailType: 'Batch Held'; detail: BatchHeldDetailV1 };
 
 /**
  * The EventBridge detail of a notice. Its JSON stays under `maxBytes` (UTF-8): free text is
@@ -59,5 +63,7 @@ export function toEventDetail(notice: Notice, options: { maxBytes?: number } = {
       };
     case 'manifest-rejected':
       return { detailType: DETAIL_TYPES[notice.kind], detail: manifestRejectedDetail(notice, maxBytes) };
+    case 'batch-held':
+      return { detailType: DETAIL_TYPES[notice.kind], detail: batchHeldDetail(notice) };
   }
 }

@@ -1,6 +1,7 @@
 import { RetryableError } from '../errors.js';
 import type { LaunchStatus } from '../launch.js';
 import type { ManifestProblem } from '../manifest/types.js';
+import type { BatchHeldNotice } from './batch-held.js';
 
 // What gwm tells people, as data. Each kind has its module (its event detail and its text); a new
 // kind joins the `Notice` union here, `DETAIL_TYPES` and `EVENT_DETAIL_SCHEMAS` in event-detail.ts,
@@ -109,7 +110,7 @@ export interface ManifestRejectedNotice {
   problems: ManifestProblem[];
 }
 
-export type Notice = BatchCompletedNotice | LaunchFailedNotice | ManifestRejectedNotice;
+export type Notice = BatchCompletedNotice | LaunchFailedNotice | ManifestRejectedNotice | BatchHeldNotice;
 
 export interface Notifier {
   send(notice: Notice): Promise<void>;

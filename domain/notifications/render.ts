@@ -1,4 +1,5 @@
 import { renderBatchCompleted } from './batch-completed.js';
+import { renderBatchHeld } from './batch-held.js';
 import { renderLaunchFailed } from './launch-failed.js';
 import { renderManifestRejected } from './manifest-rejected.js';
 import type { Notice, RenderedNotice } from './notice.js';
@@ -30,5 +31,7 @@ export function renderNotice(notice: Notice, options: RenderOptions = {}): Rende
       return renderLaunchFailed(notice, maxBytes);
     case 'manifest-rejected':
       return renderManifestRejected(notice, maxBytes);
+    case 'batch-held':
+      return renderBatchHeld(notice);
   }
 }

@@ -1,11 +1,13 @@
 import { type Batch, batchIdFor, defaultBatchName, NO_COUNTS, PROBLEMS_KEPT, sha256Hex } from '../batch.js';
 import { forEachConcurrently } from '../concurrency.js';
+import { overBudget } from '../cost/estimate.js';
 import { RetryableError } from '../errors.js';
 import { oversizedSamples } from '../launch-item-size.js';
 import { parseManifest } from '../manifest/index.js';
 import type { ManifestLimits, ManifestProblem } from '../manifest/types.js';
-import type { BatchRepository, LaunchRepository, WorkflowProfileRepository } from '../ports.js';
+import type { BatchRepository, InputSizer, LaunchRepository, WorkflowProfileRepository } from '../ports.js';
 import { registeredLaunch, releasedLaunch } from '../registration.js';
+import { estimateSamples } from './estimate-batch.js';
 import { persistTransition } from './persist.js';
 
 export interface ManifestObject {
@@ -35,6 +37,12 @@ export interface IntakeDeps {
   chunkSize: number;
   /** Concurrent single-item writes while releasing launches. */
   releaseConcurrency: number;
+  /** Sizes the samples' inputs for the batch's cost estimate. */
+  sizer: InputSizer;
+  /** Launches of a workflow read for its history at most (newest first), per workflow and batch. */
+  historyLaunches: number;
+  /** The budget of a batch whose manifest sets none; absent: no budget. */
+  budgetDefaultMaxUsd?: number;
   onProgress?: (progress: {
     batchId: string;
     phase: 'write' | 'registered' | 'release';
@@ -45,6 +53,8 @@ export interface IntakeDeps {
 
 export type IntakeOutcome =
   | { kind: 'registered'; batch: Batch; launchesWritten: number; released: number; resumed: boolean }
+  /** Every launch written, none released: the estimate is over the budget (HELD_OVER_BUDGET). */
+  | { kind: 'held'; batch: Batch; launchesWritten: number; resumed: boolean }
   | { kind: 'rejected'; batch: Batch; problems: ManifestProblem[] }
   | { kind: 'duplicate'; batch: Batch };
 
@@ -136,6 +146,13 @@ export async function registerManifest(deps: IntakeDeps, object: ManifestObject)
   }
 
   const { plan } = result;
+  // Sized and estimated before the lease is taken: the lease then covers the writes alone.
+  const estimates = await estimateSamples(
+    { launches: deps.launches, sizer: deps.sizer, historyLaunches: deps.historyLaunches },
+    plan.samples.map((spec) => ({ sampleId: spec.sampleId, workflow: spec.workflow, inputs: spec.inputs })),
+    now,
+  );
+  const budgetMaxUsd = plan.budgetMaxUsd ?? deps.budgetDefaultMaxUsd;
   let batch = await holdLease(deps, existing, {
     ...base,
     name: plan.name,
@@ -147,6 +164,8 @@ export async function registerManifest(deps: IntakeDeps, object: ManifestObject)
     sampleCount: plan.samples.length,
     qc: plan.qc,
     notifications: plan.notifications,
+    estimate: estimates.batch,
+    ...(budgetMaxUsd !== undefined && { budgetMaxUsd }),
   });
 
   // Items are built a chunk at a time: a 10,000-sample batch never holds every item in memory.
@@ -155,15 +174,20 @@ export async function registerManifest(deps: IntakeDeps, object: ManifestObject)
     batch = await renewLease(deps, batch);
     const chunk = plan.samples
       .slice(start, start + deps.chunkSize)
-      .map((spec) => registeredLaunch(batch, spec));
+      .map((spec) => registeredLaunch(batch, spec, estimates.bySample.get(spec.sampleId)));
     await deps.launches.putMany(chunk);
     deps.onProgress?.({ batchId, phase: 'write', done: Math.min(start + deps.chunkSize, total), total });
   }
 
   const registeredAt = deps.now().toISOString();
+  // Every launch is written either way; an estimate over the budget keeps them from release.
+  const held = overBudget({ budgetMaxUsd, estimate: estimates.batch });
   const registered: Batch = {
     ...batch,
-    status: 'REGISTERED',
+    status: held ? 'HELD_OVER_BUDGET' : 'REGISTERED',
+    estimate: estimates.batch,
+    budgetMaxUsd,
+    ...(held && { heldAt: registeredAt }),
     registeredAt,
     registrationOwner: undefined,
     registrationExpiresAt: undefined,
@@ -177,6 +201,14 @@ export async function registerManifest(deps: IntakeDeps, object: ManifestObject)
     );
   }
   deps.onProgress?.({ batchId, phase: 'registered', done: total, total });
+  if (held) {
+    return {
+      kind: 'held',
+      batch: registered,
+      launchesWritten: total,
+      resumed: existing?.status === 'REGISTERING',
+    };
+  }
   return release(deps, registered, total, existing?.status === 'REGISTERING');
 }
 
@@ -238,12 +270,12 @@ async function renewLease(deps: IntakeDeps, batch: Batch): Promise<Batch> {
 }
 
 /** Makes every REGISTERED launch of a fully registered batch launchable, then marks the batch ACTIVE. */
-async function release(
-  deps: IntakeDeps,
+export async function release(
+  deps: Pick<IntakeDeps, 'batches' | 'launches' | 'now' | 'releaseConcurrency' | 'onProgress'>,
   batch: Batch,
   written: number,
   resumed: boolean,
-): Promise<IntakeOutcome> {
+): Promise<Extract<IntakeOutcome, { kind: 'registered' }>> {
   let released = 0;
   let cursor: string | undefined;
   do {

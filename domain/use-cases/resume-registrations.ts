@@ -168,13 +168,14 @@ async function resumeOne(deps: RegistrationResumeDeps, batch: Batch, report: Reg
     ...content,
     eTag: content.eTag ?? batch.sourceETag,
   });
-  if (outcome.kind === 'registered') {
+  if (outcome.kind === 'registered' || outcome.kind === 'held') {
+    // A held batch has finished its registration too: it waits for a person, not for the reconciler.
     report.resumed.push({
       batchId: batch.batchId,
       from: batch.status,
       status: outcome.batch.status,
       launchesWritten: outcome.launchesWritten,
-      released: outcome.released,
+      released: outcome.kind === 'registered' ? outcome.released : 0,
     });
     return;
   }

@@ -1,6 +1,7 @@
 import type { CreateEntityItem } from 'electrodb';
 import {
   type Batch,
+  HELD_BATCH_STATUSES,
   type INDEXED_BATCH_STATUSES,
   OPEN_BATCH_STATUSES,
   UNFINISHED_REGISTRATION_STATUSES,
@@ -81,6 +82,8 @@ export function makeBatchRepository(entities: Entities): BatchRepository {
 
     listUnfinishedRegistrations: (request: PageRequest = {}) =>
       listIndexed(UNFINISHED_REGISTRATION_STATUSES, request),
+
+    listHeld: (request: PageRequest = {}) => listIndexed(HELD_BATCH_STATUSES, request),
 
     async listSending(request: PageRequest = {}) {
       const result = await batch.query

@@ -67,3 +67,28 @@ export function requestCancel(
 ): Promise<void> {
   return editLaunchItem(target, launch, setStatusEdit('CANCEL'));
 }
+
+/** A plain UpdateItem on a batch item, keyed by its raw pk/sk, as a console edit makes it. */
+export async function editBatchItem(
+  target: ConsoleEditTarget,
+  batchId: string,
+  edit: ItemEdit,
+): Promise<void> {
+  const { Key } = target.entities.batch.get({ batchId }).params();
+  await target.client.send(
+    new UpdateItemCommand({
+      TableName: target.tableName,
+      Key: { pk: { S: Key.pk }, sk: { S: Key.sk } },
+      ...edit,
+    }),
+  );
+}
+
+/** `SET budgetMaxUsd = :v`: the edit that releases a held batch once the budget covers its estimate. */
+export function setBudgetEdit(maxUsd: number): ItemEdit {
+  return {
+    UpdateExpression: 'SET #budget = :v',
+    ExpressionAttributeNames: { '#budget': 'budgetMaxUsd' },
+    ExpressionAttributeValues: { ':v': { N: String(maxUsd) } },
+  };
+}

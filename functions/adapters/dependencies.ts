@@ -12,6 +12,7 @@ import type { PriceList } from '../../domain/cost/price-list.js';
 import { type Notifier, renderNotice } from '../../domain/notifications.js';
 import type {
   CostQueue,
+  InputSizer,
   InvalidItem,
   ManifestObjectReader,
   ObjectStore,
@@ -40,6 +41,7 @@ import { makeOutcomeLedger } from './outcome-ledger.js';
 import { loadPriceList } from './price-list-file.js';
 import { makeProfileRepository } from './profile-repository.js';
 import { makeRateLimitStore } from './rate-limit-store.js';
+import { makeS3InputSizer } from './s3-input-sizer.js';
 import { makeS3ManifestReader } from './s3-manifest-reader.js';
 import { makeS3ObjectStore } from './s3-object-store.js';
 import { makeSnsNotifier } from './sns-notifier.js';
@@ -67,6 +69,8 @@ export interface Overrides {
   manifests?: ManifestObjectReader;
   /** Where the QC list of sample outputs is written instead of S3 (tests). */
   objectStore?: ObjectStore;
+  /** Where input sizes come from instead of S3 (tests). */
+  sizer?: InputSizer;
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
@@ -106,6 +110,13 @@ export function buildDependencies(config: Config, overrides: Overrides = {}) {
       logGroup: config.OMICS_LOG_GROUP,
     });
 
+  const objects =
+    overrides.s3 ??
+    new S3Client({
+      region,
+      endpoint: config.S3_ENDPOINT,
+      forcePathStyle: config.S3_ENDPOINT !== undefined,
+    });
   const intake: Omit<IntakeDeps, 'owner'> = {
     batches,
     launches,
@@ -117,6 +128,9 @@ export function buildDependencies(config: Config, overrides: Overrides = {}) {
     leaseMs: config.REGISTRATION_LEASE_SECONDS * 1000,
     chunkSize: config.REGISTRATION_CHUNK_SIZE,
     releaseConcurrency: 16,
+    sizer: overrides.sizer ?? makeS3InputSizer(objects, { concurrency: config.INPUT_SIZING_CONCURRENCY }),
+    historyLaunches: config.ESTIMATE_HISTORY_LAUNCHES,
+    budgetDefaultMaxUsd: config.BUDGET_DEFAULT_MAX_USD,
   };
   const launcher: LauncherDeps = {
     launches,
@@ -170,13 +184,6 @@ export function buildDependencies(config: Config, overrides: Overrides = {}) {
     maxLaunches: config.RECONCILE_MAX_LAUNCHES,
   };
   const notifier = overrides.notifier ?? makeConfiguredNotifier(config);
-  const objects =
-    overrides.s3 ??
-    new S3Client({
-      region,
-      endpoint: config.S3_ENDPOINT,
-      forcePathStyle: config.S3_ENDPOINT !== undefined,
-    });
   const completion: CompletionDeps = {
     launches,
     batches,

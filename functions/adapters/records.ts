@@ -40,6 +40,28 @@ const batchCostRecord = z.object({
   runsEstimated: z.number().default(0),
 });
 
+const estimateRange = z.object({ expected: z.number(), low: z.number(), high: z.number() });
+
+const sampleEstimate = z.object({
+  costUsd: opt(estimateRange),
+  durationSeconds: opt(estimateRange),
+  basedOnRuns: z.number(),
+  inputBytes: opt(z.number()),
+});
+
+const batchEstimate = z.object({
+  costUsd: opt(estimateRange),
+  samplesEstimated: z.number(),
+  samplesWithoutHistory: z.number(),
+  estimatedAt: z.string(),
+});
+
+/** People raise a held batch's budget in the console: a number, or a string that holds one. */
+const usdAmount = z.preprocess(
+  (value) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value),
+  z.number().nonnegative(),
+);
+
 const previousAttempt = z.object({
   attempt: z.number(),
   status: z.enum(LAUNCH_STATUSES),
@@ -86,6 +108,8 @@ export const launchRecord = z.object({
   statusMessage: opt(z.string()),
   logLocation: opt(z.string()),
   logExcerpt: opt(z.string()),
+  inputBytes: opt(z.number()),
+  estimate: opt(sampleEstimate),
   note: opt(z.string()),
   typedStatus: opt(z.string()),
   cancelRequestedAt: opt(z.string()),
@@ -124,6 +148,10 @@ export const batchRecord = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   registeredAt: opt(z.string()),
+  estimate: opt(batchEstimate),
+  budgetMaxUsd: opt(usdAmount),
+  heldAt: opt(z.string()),
+  releasedAt: opt(z.string()),
   counts: opt(
     z.object({
       succeeded: z.number().default(0),

@@ -5,11 +5,13 @@ import { makePowertoolsTelemetry } from '../adapters/telemetry.js';
 import { makeManifestUploadedHandler } from '../on-manifest-uploaded.js';
 import { SERVICE_NAMES } from '../service-names.js';
 
-const deps = buildDependencies(loadConfig(process.env));
+const config = loadConfig(process.env);
+const deps = buildDependencies(config);
 export const handler = makeManifestUploadedHandler({
   intake: deps.intake,
   objects: deps.manifests,
   telemetry: makePowertoolsTelemetry(SERVICE_NAMES.intake),
   newOwner: randomUUID,
   notifier: deps.notifier,
+  tableName: config.TABLE_NAME,
 });

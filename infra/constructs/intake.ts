@@ -13,6 +13,7 @@ import { acknowledgeWildcardResources } from '../nag.js';
 import type { Notifications } from './completion.js';
 import { failureQueue } from './failure-queue.js';
 import { GwmFunction } from './gwm-function.js';
+import { allowInputSizing } from './omics.js';
 
 export interface IntakeProps {
   table: ITableV2;
@@ -21,6 +22,8 @@ export interface IntakeProps {
   logRetention: RetentionDays;
   /** Keep the manifest bucket (and its access logs) when the stack is deleted. */
   retain: boolean;
+  /** The allowed input prefixes: the intake sizes a batch's inputs there for its cost estimate. */
+  inputPrefixes: readonly string[];
 }
 
 /** S3 invokes the intake asynchronously: a failed registration is retried, then kept here. */
@@ -89,6 +92,7 @@ export class Intake extends Construct {
       [manifests],
       "Manifests are uploaded under any key of gwm's own manifest bucket; the intake only reads them.",
     );
+    allowInputSizing(this.function.role, props.inputPrefixes);
     props.notifications.grantSend(this.function.role);
     this.function.fn.configureAsyncInvoke({
       retryAttempts: ASYNC_RETRY_ATTEMPTS,

@@ -45,6 +45,8 @@ const REASONS = {
   runGroups: 'The run group of a launch, if any, comes from the manifest.',
   runLogs:
     "A run's engine log stream is named after its id (run/<id>), known only once the run exists; nothing outside /aws/omics/WorkflowLog run streams is readable.",
+  inputSizing:
+    'Inputs are named by manifests under the allowed input prefixes; the cost estimate reads their sizes (HeadObject) and lists prefix inputs, nothing else.',
   sampleOutputLists:
     "A QC run's output location comes from the manifest (inside the allowed output prefixes); only its gwm/<batch>/qc-<n>/sample-outputs.txt list files are writable.",
   listRuns:
@@ -235,6 +237,36 @@ export function allowSampleOutputLists(role: IRole, outputPrefixes: readonly str
   );
   role.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:PutObject'], resources }));
   acknowledgeWildcardResources(role, resources, REASONS.sampleOutputLists);
+}
+
+/**
+ * Sizing a batch's inputs for its cost estimate (the intake, and the reconciler resuming a
+ * registration): HeadObject (s3:GetObject) on objects under the allowed input prefixes, and
+ * ListObjectsV2 (s3:ListBucket) of those prefixes for an input that names a folder.
+ */
+export function allowInputSizing(role: IRole, inputPrefixes: readonly string[]): void {
+  const locations = inputPrefixes.map(prefixLocation);
+  const objects = unique(
+    locations.map(({ bucket, folder }) => `arn:${Aws.PARTITION}:s3:::${bucket}/${folder}*`),
+  );
+  role.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: objects }));
+  for (const [bucket, folders] of groupByBucket(locations)) {
+    const wholeBucket = folders.includes('');
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [`arn:${Aws.PARTITION}:s3:::${bucket}`],
+        ...(wholeBucket
+          ? {}
+          : {
+              conditions: {
+                StringLike: { 's3:prefix': folders.flatMap((folder) => [folder, `${folder}*`]) },
+              },
+            }),
+      }),
+    );
+  }
+  acknowledgeWildcardResources(role, objects, REASONS.inputSizing);
 }
 
 function prefixLocation(uri: string): PrefixLocation {

@@ -13,7 +13,13 @@ import { acknowledgeWildcardResources } from '../nag.js';
 import type { Notifications } from './completion.js';
 import { failureQueue } from './failure-queue.js';
 import { GwmFunction } from './gwm-function.js';
-import { allowListRuns, allowRunReads, allowSampleOutputLists, allowStartRun } from './omics.js';
+import {
+  allowInputSizing,
+  allowListRuns,
+  allowRunReads,
+  allowSampleOutputLists,
+  allowStartRun,
+} from './omics.js';
 
 export interface TrackingProps {
   table: ITableV2;
@@ -28,6 +34,8 @@ export interface TrackingProps {
   outputPrefixes: readonly string[];
   /** A registration whose intake stopped for good is resumed from its manifest, read from here. */
   manifestBucket: IBucket;
+  /** The allowed input prefixes: a resumed registration sizes its inputs as the intake does. */
+  inputPrefixes: readonly string[];
 }
 
 /** EventBridge invokes the tracker asynchronously: function errors are retried, then kept. */
@@ -109,6 +117,7 @@ export class Tracking extends Construct {
     });
     props.notifications.grantSend(this.reconciler.role);
     allowSampleOutputLists(this.reconciler.role, props.outputPrefixes);
+    allowInputSizing(this.reconciler.role, props.inputPrefixes);
     allowRunReads(this.reconciler.role, this);
     allowListRuns(this.reconciler.role);
     // A launch a crash left in SUBMITTING is sent again with the same requestId.

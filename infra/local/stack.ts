@@ -339,6 +339,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       telemetry,
       newOwner: randomUUID,
       notifier,
+      tableName: LOCAL_NAMES.tableName,
     });
     // Uploads a killed stack had not finished handling (a manifest registered halfway).
     const redelivered = localS3.redeliverPending();

@@ -52,6 +52,16 @@ describe('deploy settings', () => {
     });
   });
 
+  it('carries a default budget to the functions, and refuses one that is not a positive amount', () => {
+    // Act
+    const settings = parseDeploySettings({ ...SETTINGS, budget: { defaultMaxUsd: 500 } });
+    const error = errorOf(() => parseDeploySettings({ ...SETTINGS, budget: { defaultMaxUsd: 0 } }));
+    // Assess
+    expect(settingsEnvironment(settings).BUDGET_DEFAULT_MAX_USD).toBe('500');
+    expect(effectiveFunctionConfig(settings).BUDGET_DEFAULT_MAX_USD).toBe(500);
+    expect(error.message).toContain('budget.defaultMaxUsd');
+  });
+
   it('names every bad setting with its path', () => {
     // Act
     const error = errorOf(() =>

@@ -42,6 +42,7 @@ const EXPECTED_ACTIONS: Record<FunctionKey, string[]> = {
     'dynamodb:UpdateItem',
     's3:GetObject',
     's3:GetObjectVersion',
+    's3:ListBucket',
   ],
   launcher: [
     ...LOGS,
@@ -89,6 +90,7 @@ const EXPECTED_ACTIONS: Record<FunctionKey, string[]> = {
     'omics:ListRuns',
     's3:GetObject',
     's3:GetObjectVersion',
+    's3:ListBucket',
     's3:PutObject',
   ],
   costCollector: [
@@ -200,14 +202,31 @@ describe('least privilege in the deployed stack', () => {
     }
   });
 
-  it('lets the intake and the reconciler (resuming a registration) read objects of the manifest bucket only', () => {
+  it('lets the intake and the reconciler (resuming a registration) read manifests, and size inputs under the input prefixes only', () => {
+    // Prepare
+    const manifests = `<${logicalIdOf(stack, stack.intake.bucket)}.Arn>/*`;
     // Assess
     for (const fn of ['intake', 'reconciler'] as const) {
-      for (const action of ['s3:GetObject', 's3:GetObjectVersion']) {
-        expect(withAction(fn, action).flatMap(resourcesOfStatement), `${fn} ${action}`).toEqual([
-          `<${logicalIdOf(stack, stack.intake.bucket)}.Arn>/*`,
-        ]);
-      }
+      expect(withAction(fn, 's3:GetObjectVersion').flatMap(resourcesOfStatement), fn).toEqual([manifests]);
+      // HeadObject, for the cost estimate, is s3:GetObject: on objects under the input prefixes.
+      expect(withAction(fn, 's3:GetObject').flatMap(resourcesOfStatement).sort(), fn).toEqual(
+        [
+          manifests,
+          'arn:<AWS::Partition>:s3:::lab-inputs/fastq/*',
+          'arn:<AWS::Partition>:s3:::lab-references/*',
+        ].sort(),
+      );
+      // A prefix input is summed with ListObjectsV2: listing the input prefixes only.
+      expect(
+        withAction(fn, 's3:ListBucket').map((statement) => [
+          resourcesOfStatement(statement),
+          statement.Condition,
+        ]),
+        fn,
+      ).toEqual([
+        [['arn:<AWS::Partition>:s3:::lab-inputs'], { StringLike: { 's3:prefix': ['fastq/', 'fastq/*'] } }],
+        [['arn:<AWS::Partition>:s3:::lab-references'], undefined],
+      ]);
     }
   });
 

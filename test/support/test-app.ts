@@ -3,7 +3,7 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import { inject } from 'vitest';
 import { ManifestGoneError } from '../../domain/errors.js';
 import type { Notice, Notifier } from '../../domain/notifications.js';
-import type { CostQueue, CostRequest, ManifestObjectReader } from '../../domain/ports.js';
+import type { CostQueue, CostRequest, InputSizer, ManifestObjectReader } from '../../domain/ports.js';
 import type { ReconcilerDeps } from '../../domain/use-cases/reconcile.js';
 import type { IntakeDeps } from '../../domain/use-cases/register-manifest.js';
 import type { RegistrationResumeOptions } from '../../domain/use-cases/resume-registrations.js';
@@ -85,11 +85,21 @@ export async function makeTestApp(options: TestAppOptions = {}) {
   const queueCost: CostQueue['send'] = async (request) => void costQueued.push(request);
   let sendCost: CostQueue['send'] = queueCost;
   const costQueue: CostQueue = { send: (request) => sendCost(request) };
+  /** Sizes of input objects by s3:// URI, as HeadObject would answer; others cannot be sized. */
+  const inputSizes = new Map<string, number>();
+  const sizer: InputSizer = {
+    async sizes(uris) {
+      return new Map(
+        uris.flatMap((uri) => (inputSizes.has(uri) ? [[uri, inputSizes.get(uri) as number]] : [])),
+      );
+    },
+  };
 
   const deps = buildDependencies(config, {
     costQueue,
     prices: TEST_PRICES,
     manifests: reader,
+    sizer,
     objectStore: { putText: async (uri, text) => void written.set(uri, text) },
     notifier,
     dynamo: table.client,
@@ -238,6 +248,7 @@ export async function makeTestApp(options: TestAppOptions = {}) {
     },
     notices,
     written,
+    inputSizes,
     completion,
     completionHandler,
     costCollector,

@@ -46,6 +46,9 @@ function memoryBatches(initial: Batch[]): BatchRepository & { items: Map<string,
         items: [...items.values()].filter((batch) => ['REGISTERING', 'REGISTERED'].includes(batch.status)),
       };
     },
+    async listHeld() {
+      return { items: [...items.values()].filter((batch) => batch.status === 'HELD_OVER_BUDGET') };
+    },
     async listSending() {
       return { items: [...items.values()].filter((batch) => batch.notificationState === 'SENDING') };
     },
@@ -270,6 +273,8 @@ describe('the reconciler', () => {
           leaseMs: 60_000,
           chunkSize: 10,
           releaseConcurrency: 1,
+          sizer: { sizes: async () => new Map() },
+          historyLaunches: 100,
         },
         manifests: {
           read: async (bucket, key) => {

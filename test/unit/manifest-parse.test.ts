@@ -426,6 +426,21 @@ describe('parseManifest: the native format', () => {
     expect(plan.notifications).toEqual({ onBatchCompleted: true, onLaunchFailed: true, onRejected: true });
   });
 
+  it('reads a budget, and refuses one that is not a positive amount', () => {
+    // Act
+    const withBudget = planOf(parse(nativeManifest({ budget: { maxUsd: 250.5 } })));
+    const without = planOf(parse(nativeManifest()));
+    const bad = parse(nativeManifest({ budget: { maxUsd: 0, currency: 'EUR' } }));
+
+    // Assess
+    expect(withBudget.budgetMaxUsd).toBe(250.5);
+    expect(without.budgetMaxUsd).toBeUndefined();
+    expect(problemsOf(bad)).toEqual([
+      { path: '$.budget.maxUsd', code: 'SCHEMA' },
+      { path: '$.budget.currency', code: 'SCHEMA' },
+    ]);
+  });
+
   it('ignores a $schema key that points editors at the JSON Schema', () => {
     // Act
     const result = parse({ $schema: '../../docs/manifest.schema.json', ...nativeManifest() });

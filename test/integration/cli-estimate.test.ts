@@ -1,0 +1,278 @@
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import S3rver from 's3rver';
+import { DUMMY_ACCOUNT } from 's3rver/lib/models/account.js';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { CliIo } from '../../cli/io.js';
+import { runCli } from '../../cli/main.js';
+import type { RunCost } from '../../domain/cost/types.js';
+import { parseWorkflowProfile } from '../../domain/manifest/index.js';
+import { makeBatchRepository } from '../../functions/adapters/batch-repository.js';
+import { type Entities, makeEntities } from '../../functions/adapters/entities.js';
+import { makeLaunchRepository } from '../../functions/adapters/launch-repository.js';
+import { makeProfileRepository } from '../../functions/adapters/profile-repository.js';
+import { writeEndpoints } from '../../infra/local/endpoints.js';
+import { aBatch, aLaunch } from '../support/launch-factory.js';
+import { makeTestTable, type TestTable } from '../support/local-aws.js';
+
+const MANIFESTS = 'gwm-manifests';
+const INPUTS = 'gwm-lab-inputs';
+const RESULTS = 'gwm-lab-results';
+const root = resolve(import.meta.dirname, '../..');
+const MANIFEST = join(root, 'examples/manifests/flowcell-native.json');
+
+let tmp: string;
+let stateDir: string;
+let runsDir: string;
+let s3rver: S3rver;
+let s3: S3Client;
+let table: TestTable;
+let entities: Entities;
+let batches: ReturnType<typeof makeBatchRepository>;
+let launches: ReturnType<typeof makeLaunchRepository>;
+let profiles: ReturnType<typeof makeProfileRepository>;
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** `gwm <args>` in this process, against the local stack described in the test's state folder. */
+async function gwm(args: string[], options: { sleep?: (ms: number) => Promise<void>; dir?: string } = {}) {
+  const run: Run = { code: -1, stdout: '', stderr: '' };
+  const io: CliIo = {
+    stdout: (text) => {
+      run.stdout += text;
+    },
+    stderr: (text) => {
+      run.stderr += text;
+    },
+    env: {},
+    isTTY: false,
+    now: () => new Date(),
+    sleep: options.sleep ?? (() => new Promise((done) => setTimeout(done, 5))),
+  };
+  run.code = await runCli(['--state-dir', options.dir ?? stateDir, ...args], io);
+  return run;
+}
+
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'gwm-cli-'));
+  stateDir = join(tmp, 'state');
+  runsDir = join(stateDir, 'runs');
+  await mkdir(runsDir, { recursive: true });
+
+  // A real local S3 with the local stack's buckets and key pair.
+  DUMMY_ACCOUNT.createKeyPair('gwmlocal', 'gwmlocal');
+  s3rver = new S3rver({
+    port: 0,
+    address: '127.0.0.1',
+    directory: join(tmp, 's3'),
+    silent: true,
+    configureBuckets: [{ name: MANIFESTS }, { name: INPUTS }, { name: RESULTS }],
+  });
+  const { port } = await s3rver.run();
+  const s3Endpoint = `http://127.0.0.1:${port}`;
+  s3 = new S3Client({
+    endpoint: s3Endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'gwmlocal', secretAccessKey: 'gwmlocal' },
+    forcePathStyle: true,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+
+  const dynamodbEndpoint = inject('dynamodbEndpoint');
+  table = await makeTestTable(dynamodbEndpoint, 'gwm-cli');
+  entities = makeEntities(
+    DynamoDBDocumentClient.from(table.client, { marshallOptions: { removeUndefinedValues: true } }),
+    table.tableName,
+  );
+  batches = makeBatchRepository(entities);
+  launches = makeLaunchRepository(entities);
+  profiles = makeProfileRepository(entities);
+
+  // What `gwm up` writes; this process stands in for it, so the file counts as live.
+  await writeEndpoints(stateDir, {
+    region: 'us-east-1',
+    s3Endpoint,
+    dynamodbEndpoint,
+    omicsEndpoint: 'http://127.0.0.1:9',
+    tableName: table.tableName,
+    manifestBucket: MANIFESTS,
+    inputBucket: INPUTS,
+    outputBucket: RESULTS,
+    runsDir,
+    outboxDir: join(stateDir, 'outbox'),
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+  });
+
+  for (const name of ['fastq-stats', 'fastq-qc-report']) {
+    const text = await readFile(join(root, `examples/workflows/profiles/${name}.json`), 'utf8');
+    const parsed = parseWorkflowProfile(text);
+    if (!parsed.ok) throw new Error(`example profile ${name} is invalid`);
+    await profiles.put(parsed.profile);
+  }
+});
+
+afterAll(async () => {
+  s3?.destroy();
+  await s3rver?.close();
+  await table?.drop();
+  if (tmp) await rm(tmp, { recursive: true, force: true });
+});
+
+/** A completed, priced run of fastq-stats 1.0.0 from an earlier batch: $0.40 per input MB, give or take 10%. */
+function pastRun(i: number) {
+  const mb = 1 + i;
+  const cost: RunCost = {
+    totalUsd: 0.4 * mb * (0.9 + (i % 3) * 0.1),
+    computeUsd: 0.4 * mb,
+    storageUsd: 0,
+    taskCount: 1,
+    instanceHours: { 'omics.c.large': 0.1 },
+    priceList: 'test',
+    attempt: 1,
+    pricedAt: '2026-11-01T12:00:00.000Z',
+  };
+  return aLaunch({
+    batchId: 'earlier',
+    launchId: `earlier/H${i}`,
+    sampleId: `H${i}`,
+    workflowId: '4821093',
+    workflowVersion: '1.0.0',
+    status: 'COMPLETED',
+    inputBytes: mb * 1_000_000,
+    cost,
+    createdAt: '2026-11-01T10:00:00.000Z',
+    submittedAt: '2026-11-01T10:00:00.000Z',
+    finishedAt: '2026-11-01T10:05:00.000Z',
+  });
+}
+
+describe('gwm estimate', () => {
+  it('says "no history" before there is any, then predicts each sample and the total from past runs and input sizes', async () => {
+    // Act 1: no history yet
+    const before = await gwm(['estimate', MANIFEST]);
+
+    // Assess 1
+    expect(before.code).toBe(0);
+    expect(before.stdout).toContain('no history');
+    expect(before.stdout).toContain('Total: no history for any sample');
+
+    // Prepare 2: past runs of the workflow, and the inputs in S3 (2 MB per FASTQ: 4 MB a sample)
+    await launches.putMany(Array.from({ length: 8 }, (_, i) => pastRun(i)));
+    const manifest = JSON.parse(await readFile(MANIFEST, 'utf8')) as {
+      samples: { id: string; inputs: Record<string, string> }[];
+    };
+    for (const sample of manifest.samples) {
+      for (const uri of Object.values(sample.inputs)) {
+        await s3.send(
+          new PutObjectCommand({
+            Bucket: INPUTS,
+            Key: uri.slice(`s3://${INPUTS}/`.length),
+            Body: Buffer.alloc(2_000_000),
+          }),
+        );
+      }
+    }
+
+    // Act 2
+    const table = await gwm(['estimate', MANIFEST]);
+    const asJson = await gwm(['estimate', MANIFEST, '--json']);
+
+    // Assess 2: about $0.40 per MB, 4 MB per sample: about $1.60 each
+    expect(table.code).toBe(0);
+    expect(table.stdout).toContain('4.0 MB');
+    expect(table.stdout).toMatch(/Total: \$1[0-9]\.\d\d expected/);
+    const result = JSON.parse(asJson.stdout) as {
+      samples: {
+        sampleId: string;
+        inputBytes?: number;
+        basedOnRuns: number;
+        costUsd?: { expected: number };
+      }[];
+      total: { samplesEstimated: number; costUsd?: { expected: number; low: number; high: number } };
+    };
+    expect(result.samples).toHaveLength(manifest.samples.length);
+    for (const sample of result.samples) {
+      expect(sample.inputBytes).toBe(4_000_000);
+      expect(sample.basedOnRuns).toBe(8);
+      expect(sample.costUsd?.expected).toBeGreaterThan(1.3);
+      expect(sample.costUsd?.expected).toBeLessThan(1.9);
+    }
+    expect(result.total.samplesEstimated).toBe(manifest.samples.length);
+    expect(result.total.costUsd?.low).toBeLessThan(result.total.costUsd?.expected ?? 0);
+  });
+});
+
+describe('gwm release', () => {
+  const estimate = {
+    costUsd: { expected: 80.123, low: 60, high: 110 },
+    samplesEstimated: 4,
+    samplesWithoutHistory: 0,
+    estimatedAt: '2026-11-20T10:00:00.000Z',
+  };
+
+  it('raises the budget of a held batch to its estimate, as a console edit would', async () => {
+    // Prepare
+    await batches.create(
+      aBatch({
+        batchId: 'held00000000000000a1',
+        name: 'FC-HELD',
+        status: 'HELD_OVER_BUDGET',
+        budgetMaxUsd: 50,
+        estimate,
+      }),
+    );
+
+    // Act
+    const status = await gwm(['status', 'held00000000000000a1']);
+    const result = await gwm(['release', 'held00000000000000a1']);
+
+    // Assess
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain('HELD_OVER_BUDGET');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('$80.13');
+    const batch = await batches.get('held00000000000000a1');
+    expect(batch?.budgetMaxUsd).toBe(80.13);
+    expect(batch?.status).toBe('HELD_OVER_BUDGET');
+    expect(batch?.revision).toBe(1);
+  });
+
+  it('rejects a held batch, and refuses a batch that is not held or a budget below the estimate', async () => {
+    // Prepare
+    await batches.create(
+      aBatch({
+        batchId: 'held00000000000000b2',
+        name: 'FC-HELD-2',
+        status: 'HELD_OVER_BUDGET',
+        budgetMaxUsd: 50,
+        estimate,
+      }),
+    );
+    await batches.create(aBatch({ batchId: 'active000000000000c3', name: 'FC-ACTIVE', status: 'ACTIVE' }));
+
+    // Act
+    const low = await gwm(['release', 'held00000000000000b2', '--max-usd', '60']);
+    const active = await gwm(['release', 'active000000000000c3']);
+    const rejected = await gwm(['release', 'held00000000000000b2', '--reject']);
+
+    // Assess
+    expect(low.code).toBe(2);
+    expect(low.stderr).toContain('below the estimate');
+    expect(active.code).toBe(2);
+    expect(active.stderr).toContain('not HELD_OVER_BUDGET');
+    expect((await batches.get('active000000000000c3'))?.status).toBe('ACTIVE');
+    expect(rejected.code).toBe(0);
+    const batch = await batches.get('held00000000000000b2');
+    expect(batch?.status).toBe('REJECTED');
+    expect(batch?.problems?.[0]?.code).toBe('OVER_BUDGET');
+  });
+});
