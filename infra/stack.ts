@@ -116,6 +116,7 @@ export class GwmStack extends Stack {
       environment,
       logRetention,
       aggregator: this.completion.function,
+      priceListFile: settings.priceListFile,
     });
 
     const functions = {

@@ -6,7 +6,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { COST_EVENT_SOURCE } from '../../functions/event-sources.js';
 import { failureQueue } from './failure-queue.js';
-import { GwmFunction } from './gwm-function.js';
+import { bundledFilePath, GwmFunction } from './gwm-function.js';
 import { allowRunTaskReads } from './omics.js';
 
 export interface CostProps {
@@ -15,7 +15,12 @@ export interface CostProps {
   logRetention: RetentionDays;
   /** The completion aggregator: it sends every finished run attempt to the cost queue. */
   aggregator: GwmFunction;
+  /** The deployment's own price list (deploy setting `priceListFile`), bundled with the collector. */
+  priceListFile?: string;
 }
+
+/** The name the deployment's price list is bundled under. */
+const PRICE_LIST_BUNDLED = 'price-list.json';
 
 /** The collector's timeout; it stops reading tasks COST_RESERVE before it and sends the request again. */
 export const COST_COLLECTOR_TIMEOUT = Duration.minutes(5);
@@ -47,10 +52,14 @@ export class Cost extends Construct {
       deadLetterQueue: { queue: this.failures, maxReceiveCount: COST_MAX_RECEIVES },
     });
     const environment = { COST_QUEUE_URL: this.queue.queueUrl };
+    const priceList = props.priceListFile
+      ? { PRICE_LIST_FILE: bundledFilePath(PRICE_LIST_BUNDLED) }
+      : ({} as Record<string, string>);
     this.function = new GwmFunction(this, 'Collector', {
       entry: 'cost-collector.ts',
       description: 'Prices each finished run attempt from its tasks; adds it to its batch once',
-      environment: { ...props.environment, ...environment },
+      environment: { ...props.environment, ...environment, ...priceList },
+      files: props.priceListFile ? [{ source: props.priceListFile, name: PRICE_LIST_BUNDLED }] : [],
       timeout: COST_COLLECTOR_TIMEOUT,
       reservedConcurrentExecutions: COST_COLLECTOR_CONCURRENCY,
       logRetention: props.logRetention,

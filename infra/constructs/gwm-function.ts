@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
@@ -30,6 +31,13 @@ export interface GwmFunctionProps {
   logRetention: RetentionDays;
   table: ITableV2;
   tableAccess: TableAccess;
+  /** Files copied beside the bundle (the function reads them from /var/task/<name>). */
+  files?: ReadonlyArray<{ source: string; name: string }>;
+}
+
+/** Where a file given in `files` is found at run time. */
+export function bundledFilePath(name: string): string {
+  return `/var/task/${name}`;
 }
 
 /**
@@ -83,9 +91,21 @@ export class GwmFunction extends Construct {
         sourcesContent: false,
         // The SDK versions tested here ship with the function instead of the runtime's own.
         bundleAwsSDK: true,
+        ...(props.files?.length ? { commandHooks: copyFiles(props.files) } : {}),
       },
     });
   }
+}
+
+/** Bundling hooks that copy files into the bundle's folder once esbuild has written it. */
+function copyFiles(files: ReadonlyArray<{ source: string; name: string }>) {
+  const quote = (text: string) => `'${text.replaceAll("'", "'\\''")}'`;
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (_input: string, output: string) =>
+      files.map((file) => `cp ${quote(resolve(file.source))} ${quote(`${output}/${file.name}`)}`),
+  };
 }
 
 function grantTableAccess(role: Role, table: ITableV2, access: TableAccess): void {

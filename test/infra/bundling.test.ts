@@ -50,4 +50,32 @@ describe('function bundling', () => {
     expect([...required].sort()).toEqual(['@aws-sdk/signature-v4-crt', '@aws-sdk/signature-v4a']);
     expect(code).toContain('sourceMappingURL=index.js.map');
   });
+
+  it("copies the files a function reads beside its bundle (a deployment's price list)", () => {
+    // Prepare
+    const app = new App({ outdir });
+    const stack = new Stack(app, 'BundlingFiles');
+    const table = new LaunchTable(stack, 'Launches').table;
+    const fn = new GwmFunction(stack, 'Collector', {
+      entry: 'cost-collector.ts',
+      description: 'bundling check',
+      environment: {},
+      timeout: Duration.seconds(30),
+      logRetention: RetentionDays.ONE_DAY,
+      table,
+      tableAccess: { actions: ['GetItem'] },
+      files: [{ source: 'domain/cost/healthomics-prices.json', name: 'price-list.json' }],
+    });
+    // Act
+    const assembly = app.synth();
+    // Assess: the file is in the asset, byte for byte
+    const manifest = JSON.parse(
+      readFileSync(join(assembly.directory, `${stack.artifactId}.assets.json`), 'utf8'),
+    ) as { files: Record<string, { displayName?: string; source: { path: string } }> };
+    const asset = Object.values(manifest.files).find((file) =>
+      file.displayName?.startsWith(fn.fn.node.path.slice(stack.node.id.length + 1)),
+    );
+    const copied = join(outdir, asset?.source.path ?? 'missing', 'price-list.json');
+    expect(readFileSync(copied, 'utf8')).toBe(readFileSync('domain/cost/healthomics-prices.json', 'utf8'));
+  });
 });

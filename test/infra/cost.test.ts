@@ -84,4 +84,14 @@ describe('the cost collector', () => {
       }),
     );
   });
+
+  it('reads the shipped prices unless the deployment names its own file, then that file in its bundle', () => {
+    expect(variablesOf(template, functionId).PRICE_LIST_FILE).toBeUndefined();
+    const own = synthesize({ priceListFile: 'domain/cost/healthomics-prices.json' });
+    const ownId = logicalIdOf(own.stack, own.stack.cost.function.fn);
+    expect(variablesOf(own.template, ownId).PRICE_LIST_FILE).toBe('/var/task/price-list.json');
+    for (const other of [own.stack.completion.function, own.stack.launch.function]) {
+      expect(variablesOf(own.template, logicalIdOf(own.stack, other.fn)).PRICE_LIST_FILE).toBeUndefined();
+    }
+  });
 });
