@@ -42,9 +42,9 @@ export function batchCostText(view: BatchCostView): string {
 export function missingPriceNote(runsEstimated?: number): string {
   const who =
     runsEstimated === undefined
-      ? 'a price was missing'
-      : `${plural(runsEstimated, 'run')} had a missing price`;
-  return `${MISSING_PRICE_MARK} ${who}: the figure leaves that part out (the launch item's cost.missingPrices says which)`;
+      ? 'a price or usage figure was missing'
+      : `${plural(runsEstimated, 'run')} had a missing price or usage figure`;
+  return `${MISSING_PRICE_MARK} ${who}: that part is left out or taken at its upper bound (the launch item's cost.missingPrices says which)`;
 }
 
 /** `$12.40 ($10.10–$15.00) for 9 samples, 3 without history · so far $8.20` */

@@ -1,7 +1,7 @@
 import type { Batch } from './batch.js';
 import type { CountDelta, OutcomeMark } from './completion.js';
 import type { ComputePartial } from './cost/pricing.js';
-import type { RunCost, RunTaskPage, RunUsage } from './cost/types.js';
+import type { RunCost, RunStorageUse, RunTaskPage, RunUsage } from './cost/types.js';
 import type { Launch, LaunchStatus, RunStatus } from './launch.js';
 import type { TokenBucketState } from './rate-limit.js';
 import type { RunRequest } from './run-request.js';
@@ -144,6 +144,18 @@ export interface RunLogTail {
 
 export interface RunLogReader {
   tail(runId: string, maxLines: number): Promise<RunLogTail | undefined>;
+}
+
+/**
+ * A finished run's manifest (HealthOmics writes it to the log stream `manifest/run/<id>/<uuid>`
+ * when the run ends): the storage the run used, which DYNAMIC run storage is billed on.
+ */
+export interface RunManifestReader {
+  /**
+   * Undefined when the run has no manifest (yet): it is written as the run ends. A manifest whose
+   * run record has no storage figures gives an empty use.
+   */
+  storageUse(runId: string, runUuid?: string): Promise<RunStorageUse | undefined>;
 }
 
 /** A manifest object as read from the manifest bucket. */

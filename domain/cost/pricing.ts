@@ -141,8 +141,10 @@ function priceReady2Run(input: PriceRunInput, prices: PriceList): RunCost {
 /**
  * Run storage: billed from RUNNING until the run stops. A run that never started RUNNING had none.
  * STATIC: the billed capacity x hours x the GB-hour price (HealthOmics' GiB figures are billed as
- * the GB quantity of the `Run Storage` product). DYNAMIC: the GB-hours the run actually used x the
- * price; HealthOmics' run API does not report that use, so gwm cannot price it and says so.
+ * the GB quantity of the `Run Storage` product). DYNAMIC: the storage the run used on average (its
+ * run manifest's `storageAverageGiB`) x hours x the `Dynamic Run Storage` price. A manifest with
+ * only the maximum (HealthOmics leaves the average out of some runs' manifests) is priced at the
+ * maximum, an upper bound, and says so; a run without a manifest has its storage left out.
  */
 function priceRunStorage(usage: RunUsage, region: string, prices: PriceList, missing: Set<string>): number {
   // HealthOmics provides static run storage when none is chosen.
@@ -155,17 +157,38 @@ function priceRunStorage(usage: RunUsage, region: string, prices: PriceList, mis
     return 0;
   }
   const hours = Math.max(0, stop - start) / 3_600_000;
+  const perGbHour = storagePrice(prices, region, type);
   if (type === 'DYNAMIC') {
-    missing.add('DYNAMIC storage (GB-hours used are not reported)');
-    return 0;
+    const gib = dynamicStorageGiB(usage, missing);
+    if (gib === undefined) return 0;
+    if (perGbHour === undefined) {
+      missing.add('DYNAMIC storage');
+      return 0;
+    }
+    return gib * hours * perGbHour;
   }
-  const perGbHour = storagePrice(prices, region, 'STATIC');
   if (perGbHour === undefined) {
     missing.add('STATIC storage');
     return 0;
   }
   return billedStaticCapacityGiB(usage.storageCapacity) * hours * perGbHour;
 }
+
+/** What DYNAMIC storage is billed on: the average used, else the maximum (said in `missing`). */
+function dynamicStorageGiB(usage: RunUsage, missing: Set<string>): number | undefined {
+  const use = usage.storageUse;
+  if (use?.averageGiB !== undefined && Number.isFinite(use.averageGiB)) return Math.max(0, use.averageGiB);
+  if (use?.maximumGiB !== undefined && Number.isFinite(use.maximumGiB)) {
+    missing.add(DYNAMIC_AT_MAXIMUM);
+    return Math.max(0, use.maximumGiB);
+  }
+  missing.add(DYNAMIC_NOT_REPORTED);
+  return undefined;
+}
+
+/** What `missingPrices` says when a DYNAMIC run's manifest has no average, or no storage figures. */
+export const DYNAMIC_AT_MAXIMUM = 'DYNAMIC storage average not reported (priced at the maximum used)';
+export const DYNAMIC_NOT_REPORTED = 'DYNAMIC storage (the run manifest reports no storage use)';
 
 function cost(
   input: PriceRunInput,

@@ -32,6 +32,8 @@ export interface RunTaskPage {
 /** What pricing needs of a run beyond its tasks (from `GetRun`). */
 export interface RunUsage {
   runId: string;
+  /** The run's UUID: with the id, it names the run's manifest log (`manifest/run/<id>/<uuid>`). */
+  runUuid?: string;
   workflowId?: string;
   workflowType?: 'PRIVATE' | 'READY2RUN';
   storageType?: 'STATIC' | 'DYNAMIC';
@@ -40,6 +42,17 @@ export interface RunUsage {
   /** ISO-8601: when the run started RUNNING and when it stopped. */
   startTime?: string;
   stopTime?: string;
+  /** DYNAMIC storage: what the run used, from its run manifest (`GetRun` does not report it). */
+  storageUse?: RunStorageUse;
+}
+
+/**
+ * The run storage a run used, as its run manifest reports it (`storageAverageGiB`,
+ * `storageMaximumGiB` of the run's record): DYNAMIC storage is billed on the average.
+ */
+export interface RunStorageUse {
+  averageGiB?: number;
+  maximumGiB?: number;
 }
 
 /** The cost of one run attempt, as stored on the launch (and on each earlier attempt). */
@@ -52,9 +65,12 @@ export interface RunCost {
   instanceHours: Record<string, number>;
   /** The price list's version (its `version` field). */
   priceList: string;
-  /** True when a price was missing: the total leaves that part out (see `missingPrices`). */
+  /**
+   * True when a price or a usage figure was missing: the total leaves that part out, or prices it
+   * at an upper bound where the entry in `missingPrices` says so.
+   */
   estimated?: boolean;
-  /** What had no price: instance types, `STATIC storage`, `DYNAMIC storage`, `Ready2Run <id>`. */
+  /** What had no price: instance types, `STATIC storage`, `DYNAMIC storage ...`, `Ready2Run <id>`. */
   missingPrices?: string[];
   /** The attempt this cost belongs to. */
   attempt: number;

@@ -122,7 +122,7 @@ export function costLines(cost: NoticeCost, batchId: string): string[] {
   }
   if (missing) {
     lines.push(
-      `           ${MISSING_PRICE_MARK} ${plural(cost.runsWithMissingPrice, 'run')} had a missing price: the figure leaves that part out`,
+      `           ${MISSING_PRICE_MARK} ${plural(cost.runsWithMissingPrice, 'run')} had a missing price or usage figure: that part is left out or taken at its upper bound`,
     );
   }
   if (cost.mostExpensive.length > 0) {

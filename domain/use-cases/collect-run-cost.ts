@@ -2,12 +2,21 @@ import type { PriceList } from '../cost/price-list.js';
 import { EMPTY_COMPUTE, mergeCompute, priceRun, priceTasks } from '../cost/pricing.js';
 import type { RunCost, RunUsage } from '../cost/types.js';
 import { isTerminal, type Launch, touchLaunch } from '../launch.js';
-import type { CostLedger, CostMark, CostRequest, LaunchRepository, WorkflowEngine } from '../ports.js';
+import type {
+  CostLedger,
+  CostMark,
+  CostRequest,
+  LaunchRepository,
+  RunManifestReader,
+  WorkflowEngine,
+} from '../ports.js';
 import type { Pacer } from './pace.js';
 
 export interface CostCollectorDeps {
   launches: Pick<LaunchRepository, 'get' | 'replace'>;
   engine: WorkflowEngine;
+  /** Where a DYNAMIC-storage run's storage use is read (its run manifest). */
+  manifests: RunManifestReader;
   ledger: CostLedger;
   /** The engine-reads token bucket the reconciler uses: GetRun and ListRunTasks share its 10 TPS quota. */
   engineReads: Pacer;
@@ -36,6 +45,11 @@ export type CostCollection =
 
 const ROUNDS = 8;
 const PAGE_SIZE = 100;
+/**
+ * HealthOmics writes a run's manifest as the run ends: a DYNAMIC run priced sooner after its stop
+ * than this, without a manifest, is tried again later (the queue's retry) rather than priced without it.
+ */
+export const MANIFEST_WAIT_MS = 10 * 60_000;
 
 /**
  * Prices one finished run attempt: GetRun for storage and times, then the run's tasks page by page
@@ -147,7 +161,16 @@ async function readUsage(
   if (!isTerminal(run.status)) {
     return { reason: `run ${runId} is ${run.status}: it is priced once it has finished` };
   }
-  return { usage: run.usage ?? { runId } };
+  const usage = run.usage ?? { runId };
+  if (usage.storageType !== 'DYNAMIC' || usage.startTime === undefined) return { usage };
+  const storageUse = await deps.manifests.storageUse(runId, usage.runUuid ?? run.runUuid);
+  if (storageUse) return { usage: { ...usage, storageUse } };
+  const stoppedAt = Date.parse(usage.stopTime ?? '');
+  if (Number.isNaN(stoppedAt) || deps.now().getTime() - stoppedAt < MANIFEST_WAIT_MS) {
+    throw new Error(`run ${runId} has no run manifest yet: its DYNAMIC storage is priced once it is written`);
+  }
+  // Long since stopped: priced without it, and the cost says what is left out.
+  return { usage };
 }
 
 /** Puts the cost where the attempt is on the launch; idempotent, retried on a lost race. */

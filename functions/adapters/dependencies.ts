@@ -17,6 +17,7 @@ import type {
   ManifestObjectReader,
   ObjectStore,
   RunLogReader,
+  RunManifestReader,
 } from '../../domain/ports.js';
 import type { CompletionDeps } from '../../domain/use-cases/aggregate-completion.js';
 import type { ResumeOptions } from '../../domain/use-cases/batch-notification.js';
@@ -30,6 +31,7 @@ import type { LauncherDeps } from '../../domain/use-cases/start-launch.js';
 import type { TrackerDeps } from '../../domain/use-cases/track-run-status.js';
 import { makeBatchRepository } from './batch-repository.js';
 import { makeCloudWatchLogReader } from './cloudwatch-log-reader.js';
+import { makeCloudWatchRunManifestReader } from './cloudwatch-run-manifest.js';
 import type { Config } from './config.js';
 import { makeCostLedger } from './cost-ledger.js';
 import { makeEntities } from './entities.js';
@@ -64,6 +66,8 @@ export interface Overrides {
   logs?: CloudWatchLogsClient;
   /** Where run logs are read from instead of CloudWatch Logs (the embedded runtime's files). */
   logReader?: RunLogReader;
+  /** Where run manifests are read from instead of CloudWatch Logs (the embedded runtime's files). */
+  runManifests?: RunManifestReader;
   s3?: S3Client;
   /** Where manifests are read from instead of S3 (tests). */
   manifests?: ManifestObjectReader;
@@ -103,12 +107,12 @@ export function buildDependencies(config: Config, overrides: Overrides = {}) {
     client: overrides.omics ?? makeOmicsClient({ region, endpoint: config.OMICS_ENDPOINT }),
     retentionMode: config.RUN_RETENTION_MODE,
   });
+  const logsClient = overrides.logs ?? new CloudWatchLogsClient({ region, endpoint: config.LOGS_ENDPOINT });
   const logs =
-    overrides.logReader ??
-    makeCloudWatchLogReader({
-      client: overrides.logs ?? new CloudWatchLogsClient({ region, endpoint: config.LOGS_ENDPOINT }),
-      logGroup: config.OMICS_LOG_GROUP,
-    });
+    overrides.logReader ?? makeCloudWatchLogReader({ client: logsClient, logGroup: config.OMICS_LOG_GROUP });
+  const runManifests =
+    overrides.runManifests ??
+    makeCloudWatchRunManifestReader({ client: logsClient, logGroup: config.OMICS_LOG_GROUP });
 
   const objects =
     overrides.s3 ??
@@ -221,6 +225,7 @@ export function buildDependencies(config: Config, overrides: Overrides = {}) {
     return {
       launches,
       engine,
+      manifests: runManifests,
       ledger: makeCostLedger(entities, doc, config.TABLE_NAME),
       engineReads,
       prices,

@@ -179,6 +179,7 @@ export function makeHealthOmicsEngine(options: HealthOmicsEngineOptions): Workfl
 function usageOf(
   runId: string,
   run: {
+    uuid?: string;
     workflowId?: string;
     workflowType?: string;
     storageType?: string;
@@ -189,6 +190,7 @@ function usageOf(
 ): RunUsage {
   return {
     runId,
+    ...(run.uuid === undefined ? {} : { runUuid: run.uuid }),
     workflowId: run.workflowId,
     workflowType: run.workflowType === 'READY2RUN' ? 'READY2RUN' : 'PRIVATE',
     storageType: run.storageType === 'DYNAMIC' ? 'DYNAMIC' : 'STATIC',

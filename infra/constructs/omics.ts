@@ -33,6 +33,13 @@ export function omicsArns(scope: Construct) {
       resourceName: `${OMICS_LOG_GROUP}:log-stream:run/*`,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     }),
+    /** Run manifests, `manifest/run/<run id>/<run uuid>` in `/aws/omics/WorkflowLog`. */
+    runManifestStreams: stack.formatArn({
+      service: 'logs',
+      resource: 'log-group',
+      resourceName: `${OMICS_LOG_GROUP}:log-stream:manifest/run/*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    }),
   };
 }
 
@@ -43,6 +50,8 @@ const REASONS = {
   ready2Run:
     'Ready2Run workflows are owned by HealthOmics (no account in their ARN) and chosen per launch in manifests.',
   runGroups: 'The run group of a launch, if any, comes from the manifest.',
+  runManifests:
+    "A run's manifest stream is named after its id and UUID (manifest/run/<id>/<uuid>), known only once the run exists; it is read to price DYNAMIC run storage.",
   runLogs:
     "A run's engine log stream is named after its id (run/<id>), known only once the run exists; nothing outside /aws/omics/WorkflowLog run streams is readable.",
   inputSizing:
@@ -91,7 +100,10 @@ export function allowRunReads(role: IRole, scope: Construct): void {
   acknowledgeWildcardResources(role, [arns.runLogStreams], REASONS.runLogs);
 }
 
-/** What pricing a run reads: GetRun (storage, times), ListRunTasks and GetRunTask (its tasks), on runs only. */
+/**
+ * What pricing a run reads: GetRun (storage, times), ListRunTasks and GetRunTask (its tasks), on
+ * runs only; and the run manifest stream (the storage a DYNAMIC run used).
+ */
 export function allowRunTaskReads(role: IRole, scope: Construct): void {
   const arns = omicsArns(scope);
   role.addToPrincipalPolicy(
@@ -100,7 +112,11 @@ export function allowRunTaskReads(role: IRole, scope: Construct): void {
       resources: [arns.runs],
     }),
   );
+  role.addToPrincipalPolicy(
+    new PolicyStatement({ actions: ['logs:GetLogEvents'], resources: [arns.runManifestStreams] }),
+  );
   acknowledgeWildcardResources(role, [arns.runs], REASONS.runs);
+  acknowledgeWildcardResources(role, [arns.runManifestStreams], REASONS.runManifests);
 }
 
 /** ListRuns, to find a run by name when a launcher crashed before recording it. */

@@ -46,6 +46,8 @@ export interface EventRouterOptions {
   /** Target calls in flight at once, across rules; more wait their turn. Default 16. */
   maxConcurrency?: number;
   log?: LocalLog;
+  /** Told of each event a rule gave up on, once it is written to the dead-letter file. */
+  onDeadLettered?: (rule: string, event: unknown) => void;
 }
 
 export const DEFAULT_ROUTER_CONCURRENCY = 16;
@@ -184,6 +186,7 @@ export function createEventRouter(options: EventRouterOptions): EventRouter {
       .then(async () => {
         await mkdir(dirname(options.deadLetterFile), { recursive: true });
         await appendFile(options.deadLetterFile, line, 'utf8');
+        options.onDeadLettered?.(rule, JSON.parse(json));
       })
       .catch((writeError: unknown) => {
         log('error', `could not write to the dead-letter file ${options.deadLetterFile}`, {

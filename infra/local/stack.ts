@@ -33,6 +33,7 @@ import {
   type LocalWorkflow,
   localOmicsClientConfig,
   makeLocalLogReader,
+  makeLocalRunManifestReader,
   type RunStatusChangeEvent,
   startLocalEngine,
 } from './engine/index.js';
@@ -246,6 +247,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const notifier = faults ? faults.notifier(outbox) : outbox;
     const costs = createLocalCostQueue({
       deadLetterFile: join(dirs.deadLetters, 'cost-collector.jsonl'),
+      journalFile: join(stateDir, 'cost-queue.jsonl'),
       log,
     });
     const built = buildDependencies(config, {
@@ -255,12 +257,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       s3,
       notifier,
       logReader: makeLocalLogReader(dirs.runs),
+      runManifests: makeLocalRunManifestReader(dirs.runs),
     });
     const deps = faults ? faults.dependencies(built) : built;
     const telemetry = makeMemoryTelemetry({ logLevel: 'SILENT' });
     costs.consumeWith(
       makeCostCollectorHandler({ collector: deps.costCollector(), queue: costs.queue, telemetry }),
     );
+    const unpriced = await costs.resume();
+    if (unpriced > 0) log('info', `pricing ${unpriced} finished runs the last stack had not priced`);
 
     for (const profile of options.profiles ?? (await defaultProfiles())) {
       const stored = await deps.profiles.get(profile.name);

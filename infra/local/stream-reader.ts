@@ -23,6 +23,8 @@ export interface StreamReaderOptions {
   startAfter?: Readonly<Record<string, string>>;
   /** Cancels the calls in flight (stopping a pump should not wait on a stream that does not answer). */
   signal?: AbortSignal;
+  /** Records per GetRecords call (the service's limit, 1,000, when absent). */
+  pageSize?: number;
 }
 
 export interface DrainOptions {
@@ -80,6 +82,7 @@ export function createStreamReader({
   region,
   startAfter = {},
   signal,
+  pageSize,
 }: StreamReaderOptions): StreamReader {
   const shards = new Map<string, ShardState>();
 
@@ -169,7 +172,7 @@ export function createStreamReader({
           state.finished = true;
           return { caughtUp: true };
         }
-        response = await client.send(new GetRecordsCommand({ ShardIterator: iterator }), {
+        response = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: pageSize }), {
           abortSignal: signal,
         });
       } catch (error) {

@@ -19,7 +19,7 @@ import { localS3ClientConfig } from '../../infra/local/s3.js';
 import { finishedAndNotified, waitForBatch } from '../../infra/local/wait.js';
 
 const GWM = new URL('../../cli/gwm.mjs', import.meta.url).pathname;
-const SAMPLES = 40;
+const SAMPLES = 20;
 const children: ChildProcess[] = [];
 const folders: string[] = [];
 
@@ -106,7 +106,7 @@ function manifestOf(endpoints: LocalEndpoints): string {
 
 describe('gwm up restarted mid-batch', () => {
   it('finishes the batch with one run per sample attempt, one notification, and no process left behind, after kill -9 and after Ctrl-C', async () => {
-    // Prepare: `gwm up` in its own process; a 40-sample manifest uploaded
+    // Prepare: `gwm up` in its own process; a 20-sample manifest uploaded
     const stateDir = await mkdtemp(join(tmpdir(), 'gwm-restart-e2e-'));
     folders.push(stateDir);
     const first = await startUp(stateDir);
@@ -118,8 +118,8 @@ describe('gwm up restarted mid-batch', () => {
     s3.destroy();
     const batchId = batchIdFor(first.endpoints.manifestBucket, 'restart.json', sha256Hex(manifest));
 
-    // Act: kill -9 four seconds later, start again, Ctrl-C two seconds later, start again
-    await sleep(4_000);
+    // Act: kill -9 three seconds later, start again, Ctrl-C two seconds later, start again
+    await sleep(3_000);
     first.child.kill('SIGKILL');
     await first.exited;
     const second = await startUp(stateDir);
@@ -180,7 +180,7 @@ describe('gwm up restarted mid-batch', () => {
     await sleep(500);
     expect(processesUsing(stateDir)).toEqual([]);
     expect(processesIn(stateDir)).toEqual([]);
-    // Three stack starts and a 40-sample batch of real workflow processes on a shared two-core machine
+    // Three stack starts and a 20-sample batch of real workflow processes on a shared two-core machine
   }, 420_000);
 });
 

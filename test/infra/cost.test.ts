@@ -35,6 +35,15 @@ describe('the cost collector', () => {
     }
   });
 
+  it('reads run manifest streams of the HealthOmics log group and no other log', () => {
+    const reads = statements.filter((statement) => asList(statement.Action).includes('logs:GetLogEvents'));
+    expect(reads).toHaveLength(1);
+    expect(asList(reads[0]?.Action)).toEqual(['logs:GetLogEvents']);
+    expect(JSON.stringify(reads[0]?.Resource)).toMatch(
+      /log-group:\/aws\/omics\/WorkflowLog:log-stream:manifest\/run\/\*"/,
+    );
+  });
+
   it('has no Price List permission; no function in the stack has one', () => {
     expect(actions.some((action) => action.startsWith('pricing:'))).toBe(false);
     const anywhere = allIdentityStatements(template).flatMap((statement) => asList(statement.Action));

@@ -106,6 +106,8 @@ const EXPECTED_ACTIONS: Record<FunctionKey, string[]> = {
     'omics:GetRun',
     'omics:GetRunTask',
     'omics:ListRunTasks',
+    // The run manifest of a DYNAMIC-storage run (its storage use).
+    'logs:GetLogEvents',
   ],
 };
 

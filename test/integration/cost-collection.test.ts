@@ -1,6 +1,6 @@
 import type { TaskListItem } from '@aws-sdk/client-omics';
 import { afterEach, describe, expect, it } from 'vitest';
-import { roundUsd } from '../../domain/cost/pricing.js';
+import { DYNAMIC_AT_MAXIMUM, roundUsd } from '../../domain/cost/pricing.js';
 import type { Launch } from '../../domain/launch.js';
 import { METRICS } from '../../domain/metrics.js';
 import type { CostRequest } from '../../domain/ports.js';
@@ -131,6 +131,37 @@ describe('cost collection', () => {
     ).toContainEqual({
       workflow: '7777777',
     });
+  });
+
+  it('prices DYNAMIC run storage from each run manifest in CloudWatch Logs, at the maximum where the average is missing', async () => {
+    // Prepare: two samples on DYNAMIC storage (the native manifest's default), RUNNING for 1 h
+    app = await makeTestApp();
+    const { batchId, launches } = await register(
+      app,
+      'fc/dynamic.json',
+      nativeManifest({ name: 'FC-DYN', folder: 'dynamic', sampleIds: sampleIds(2) }),
+    );
+    const [averaged, maximumOnly] = launches;
+    if (!averaged?.runId || !maximumOnly?.runId) throw new Error('the runs were not started');
+    app.omics.setUsage(averaged.runId, {
+      ...usageFor(0),
+      storageUse: { storageAverageGiB: 100, storageMaximumGiB: 250 },
+    });
+    app.omics.setUsage(maximumOnly.runId, { ...usageFor(0), storageUse: { storageMaximumGiB: 50 } });
+    // Act
+    for (const launch of launches) await finish(app, launch, 'COMPLETED');
+    await app.pump();
+    expect(await app.collectCosts()).toEqual([]);
+    // Assess: 100 GiB x 1 h x $0.0004 = $0.04; 50 GiB (the maximum) x 1 h x $0.0004 = $0.02
+    const first = (await launchOf(app, averaged)).cost;
+    expect(first?.storageUsd).toBeCloseTo(0.04, 9);
+    expect(first?.estimated).toBeUndefined();
+    const second = (await launchOf(app, maximumOnly)).cost;
+    expect(second?.storageUsd).toBeCloseTo(0.02, 9);
+    expect(second).toMatchObject({ estimated: true, missingPrices: [DYNAMIC_AT_MAXIMUM] });
+    const batch = await app.batches.get(batchId);
+    expect(batch?.cost?.storageUsd).toBeCloseTo(0.06, 9);
+    expect(batch?.cost).toMatchObject({ runsPriced: 2, runsEstimated: 1 });
   });
 
   it('adds nothing more when every cost request is delivered three times, shuffled, and the stream replayed', async () => {

@@ -98,11 +98,11 @@ describe('stream reader on DynamoDB Local', () => {
   });
 
   it('keeps per-item order across many writes that span several GetRecords pages', async () => {
-    // Prepare
-    const reader = createStreamReader({ client: table.streams, streamArn: table.streamArn });
+    // Prepare: pages of 50 records, so 260 writes span six pages
+    const reader = createStreamReader({ client: table.streams, streamArn: table.streamArn, pageSize: 50 });
     await reader.drain();
     const key = { pk: 'LAUNCH#many', sk: 'LAUNCH' };
-    const writes = 1_100;
+    const writes = 260;
 
     // Act
     for (let version = 1; version <= writes; version++) {

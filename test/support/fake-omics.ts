@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import {
+  CloudWatchLogsClient,
+  ResourceNotFoundException as CloudWatchResourceNotFound,
+  GetLogEventsCommand,
+} from '@aws-sdk/client-cloudwatch-logs';
 import {
   CancelRunCommand,
   ConflictException,
@@ -38,6 +42,8 @@ export interface FakeRun {
   /** When the run started RUNNING and stopped (GetRun's startTime and stopTime). */
   startTime?: Date;
   stopTime?: Date;
+  /** The storage figures of the run's manifest (written when the run ends); absent: none reported. */
+  storageUse?: { storageAverageGiB?: number; storageMaximumGiB?: number };
 }
 
 export interface FakeOmicsOptions {
@@ -164,12 +170,33 @@ export function makeFakeOmics(options: FakeOmicsOptions = {}) {
     return {};
   });
 
-  logs.on(GetLogEventsCommand).callsFake((input: { logStreamName?: string }) => ({
+  logs.on(GetLogEventsCommand).callsFake((input: { logStreamName?: string }) => {
+    // A run manifest (`manifest/run/<id>/<uuid>`): written once the run has ended, the run's record first.
+    const manifest = /^manifest\/run\/(\d+)\/(.+)$/.exec(input.logStreamName ?? '');
+    if (manifest) {
+      const run = runs.get(manifest[1] ?? '');
+      if (!run || run.uuid !== manifest[2] || !['COMPLETED', 'FAILED', 'CANCELLED'].includes(run.status)) {
+        throw new CloudWatchResourceNotFound({
+          message: 'The specified log stream does not exist.',
+          $metadata: {},
+        });
+      }
+      const record = {
+        arn: run.arn,
+        uuid: run.uuid,
+        storageType: run.request.storageType,
+        metrics: run.storageUse ?? {},
+      };
+      return { events: [{ timestamp: 1, message: JSON.stringify(record) }], nextForwardToken: 'f/end' };
+    }
+    return runLogEvents(input);
+  });
+  const runLogEvents = (input: { logStreamName?: string }) => ({
     events: [
       { timestamp: 1, message: `${input.logStreamName}: task fastqc started` },
       { timestamp: 2, message: `${input.logStreamName}: ERROR truncated gzip input` },
     ],
-  }));
+  });
 
   return {
     client,
@@ -201,12 +228,21 @@ export function makeFakeOmics(options: FakeOmicsOptions = {}) {
     /** ListRunTasks calls so far (engine read quota spent), with their page tokens. */
     listRunTasksCalls,
     /** Sets what the run used: its tasks (ListRunTasks) and its RUNNING start and stop (GetRun). */
-    setUsage(runId: string, usage: { tasks: TaskListItem[]; startTime?: Date; stopTime?: Date }) {
+    setUsage(
+      runId: string,
+      usage: {
+        tasks: TaskListItem[];
+        startTime?: Date;
+        stopTime?: Date;
+        storageUse?: { storageAverageGiB?: number; storageMaximumGiB?: number };
+      },
+    ) {
       const run = runs.get(runId);
       if (!run) throw new Error(`no run ${runId}`);
       run.tasks = usage.tasks;
       run.startTime = usage.startTime;
       run.stopTime = usage.stopTime;
+      run.storageUse = usage.storageUse;
     },
     /** The engine no longer knows the run (run retention removed it): GetRun answers not found. */
     forget(runId: string) {

@@ -145,7 +145,7 @@ describe('gwm status with costs', () => {
       '  cost          $1.50* (compute $1.40, storage $0.10), 2 runs priced; price list 2026-11-01',
     );
     expect(lines.at(-1)).toBe(
-      "* 1 run had a missing price: the figure leaves that part out (the launch item's cost.missingPrices says which)",
+      "* 1 run had a missing price or usage figure: that part is left out or taken at its upper bound (the launch item's cost.missingPrices says which)",
     );
   });
 
@@ -244,7 +244,9 @@ describe('gwm history tables with costs', () => {
     expect(lines.find((line) => line.includes('│ 2 '))).toContain('pricing…');
     expect(lines.find((line) => line.includes('1 (earlier)'))).toContain('$0.75*');
     expect(lines.find((line) => line.includes('LAUNCH_FAILED'))).toContain('│ —');
-    expect(text).toContain('* a price was missing: the figure leaves that part out');
+    expect(text).toContain(
+      '* a price or usage figure was missing: that part is left out or taken at its upper bound',
+    );
   });
 
   it('shows a batch its cost and, when one was made, its estimate', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { EMPTY_COMPUTE, priceRun, priceTasks } from '../../domain/cost/pricing.js';
-import type { RunCost, RunTask, RunUsage } from '../../domain/cost/types.js';
+import { parsePriceList } from '../../domain/cost/price-list.js';
+import { DYNAMIC_NOT_REPORTED, EMPTY_COMPUTE, priceRun, priceTasks } from '../../domain/cost/pricing.js';
+import type { RunCost, RunStorageUse, RunTask, RunUsage } from '../../domain/cost/types.js';
 import type { Launch } from '../../domain/launch.js';
 import { METRICS } from '../../domain/metrics.js';
 import type {
@@ -8,11 +9,13 @@ import type {
   CostMark,
   LaunchRepository,
   RunDetails,
+  RunManifestReader,
   WorkflowEngine,
 } from '../../domain/ports.js';
 import {
   type CostCollectorDeps,
   collectRunCost,
+  MANIFEST_WAIT_MS,
   placeCost,
 } from '../../domain/use-cases/collect-run-cost.js';
 import { makeMemoryTelemetry } from '../../functions/adapters/telemetry.js';
@@ -46,13 +49,14 @@ const USAGE: RunUsage = {
 };
 
 /** A HealthOmics run with `tasks`, paged as ListRunTasks pages them; each call advances the clock. */
-function engineWith(tasks: RunTask[], clock: { ms: number }, known = true) {
+function engineWith(tasks: RunTask[], clock: { ms: number }, known = true, usage: RunUsage = USAGE) {
   const calls: Array<{ op: string; token?: string }> = [];
   const run: RunDetails = {
     runId: USAGE.runId,
+    runUuid: 'a1b2c3d4-0000-4000-8000-000000000001',
     status: 'COMPLETED',
     tags: { 'gwm:launch-id': 'B1/S1', 'gwm:attempt': '1' },
-    usage: USAGE,
+    usage,
   };
   const engine: Pick<WorkflowEngine, 'getRun' | 'listRunTasks'> = {
     async getRun() {
@@ -122,9 +126,28 @@ function memoryLaunches(
   };
 }
 
-function setup(tasks: RunTask[], options: { known?: boolean; launch?: Partial<Launch> } = {}) {
-  const clock = { ms: T0 + 10 * 3_600_000 };
-  const { engine, calls } = engineWith(tasks, clock, options.known ?? true);
+function setup(
+  tasks: RunTask[],
+  options: {
+    known?: boolean;
+    launch?: Partial<Launch>;
+    usage?: RunUsage;
+    /** What the run's manifest reports (absent: no manifest). */
+    storageUse?: RunStorageUse;
+    /** When "now" is, after the run's stop (default 5 h). */
+    afterStopMs?: number;
+  } = {},
+) {
+  const usage = options.usage ?? USAGE;
+  const clock = { ms: Date.parse(usage.stopTime ?? '') + (options.afterStopMs ?? 5 * 3_600_000) };
+  const { engine, calls } = engineWith(tasks, clock, options.known ?? true, usage);
+  const manifestReads: Array<{ runId: string; runUuid?: string }> = [];
+  const manifests: RunManifestReader = {
+    async storageUse(runId, runUuid) {
+      manifestReads.push({ runId, runUuid });
+      return options.storageUse;
+    },
+  };
   const memory = memoryLedger();
   const launches = memoryLaunches(
     aLaunch({ batchId: 'B1', launchId: 'B1/S1', status: 'COMPLETED', runId: USAGE.runId, ...options.launch }),
@@ -133,13 +156,14 @@ function setup(tasks: RunTask[], options: { known?: boolean; launch?: Partial<La
   const deps: CostCollectorDeps = {
     launches,
     engine,
+    manifests,
     ledger: memory.ledger,
     engineReads: { acquire: async () => void tokens++ },
     prices: TEST_PRICES,
     region: 'us-east-1',
     now: () => new Date(clock.ms),
   };
-  return { deps, clock, calls, memory, launches, tokens: () => tokens };
+  return { deps, clock, calls, memory, launches, manifestReads, tokens: () => tokens };
 }
 
 const REQUEST = { batchId: 'B1', launchId: 'B1/S1', attempt: 1, runId: USAGE.runId };
@@ -257,6 +281,64 @@ describe('collecting a run cost', () => {
     expect(launches.current().cost).toBeUndefined();
     expect(launches.current().attempts[0]?.cost?.attempt).toBe(1);
     expect(launches.current().status).toBe('RUNNING');
+  });
+});
+
+describe('collecting the cost of a run on dynamic storage', () => {
+  const DYNAMIC_USAGE: RunUsage = { ...USAGE, storageType: 'DYNAMIC', storageCapacity: undefined };
+  const WITH_DYNAMIC = parsePriceList({
+    ...TEST_PRICES,
+    regions: {
+      'us-east-1': {
+        instances: { 'omics.c.large': 0.1 },
+        storage: { STATIC: 0.0002, DYNAMIC: 0.0004 },
+        ready2run: {},
+      },
+    },
+  });
+
+  it('reads the run manifest by run id and UUID and prices the average storage used', async () => {
+    // Prepare: 5 h RUNNING at 120 GiB on average: 600 GB-hours x $0.0004 = $0.24
+    const { deps, manifestReads, memory, launches } = setup([], {
+      usage: DYNAMIC_USAGE,
+      storageUse: { averageGiB: 120, maximumGiB: 400 },
+    });
+    // Act
+    const result = await collectRunCost({ ...deps, prices: WITH_DYNAMIC }, REQUEST, FAR);
+    // Assess
+    expect(result).toMatchObject({ kind: 'priced', cost: { storageUsd: 0.24, totalUsd: 0.24 } });
+    expect((result as { cost: RunCost }).cost.estimated).toBeUndefined();
+    expect(manifestReads).toEqual([{ runId: USAGE.runId, runUuid: 'a1b2c3d4-0000-4000-8000-000000000001' }]);
+    expect(memory.batch.totalUsd).toBeCloseTo(0.24, 9);
+    expect(launches.current().cost?.storageUsd).toBe(0.24);
+  });
+
+  it('waits for a manifest not written yet, then prices without it once the run stopped long ago', async () => {
+    // Prepare: the run stopped a minute ago and has no manifest
+    const soon = setup([], { usage: DYNAMIC_USAGE, afterStopMs: 60_000 });
+    // Act, Assess: the request fails (the queue sends it again later); nothing is counted
+    await expect(collectRunCost({ ...soon.deps, prices: WITH_DYNAMIC }, REQUEST, FAR)).rejects.toThrow(
+      /no run manifest yet/,
+    );
+    expect(soon.memory.batch).toEqual({ totalUsd: 0, runsPriced: 0 });
+    expect(soon.launches.current().cost).toBeUndefined();
+
+    // Prepare: the same run, priced after the wait
+    const late = setup([], { usage: DYNAMIC_USAGE, afterStopMs: MANIFEST_WAIT_MS + 1_000 });
+    // Act
+    const result = await collectRunCost({ ...late.deps, prices: WITH_DYNAMIC }, REQUEST, FAR);
+    // Assess: priced, with the storage left out and named
+    expect(result).toMatchObject({
+      kind: 'priced',
+      cost: { storageUsd: 0, estimated: true, missingPrices: [DYNAMIC_NOT_REPORTED] },
+    });
+    expect(late.memory.batch.runsPriced).toBe(1);
+  });
+
+  it('does not read a manifest for a run on static storage', async () => {
+    const { deps, manifestReads } = setup(tasksOf(3));
+    await collectRunCost(deps, REQUEST, FAR);
+    expect(manifestReads).toEqual([]);
   });
 });
 

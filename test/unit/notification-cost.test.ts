@@ -162,7 +162,9 @@ describe('the batch notice states what the batch cost', () => {
     expect(text).toContain(
       'Cost:      $4.25* (compute $4.00, storage $0.25), 2 runs; price list 2026-11-01\n',
     );
-    expect(text).toContain('           * 1 run had a missing price: the figure leaves that part out\n');
+    expect(text).toContain(
+      '           * 1 run had a missing price or usage figure: that part is left out or taken at its upper bound\n',
+    );
     expect(text).toContain('  - S1  $3.00*\n');
   });
 

@@ -3,6 +3,8 @@ import { type PriceList, parsePriceList } from '../../domain/cost/price-list.js'
 import {
   billedStaticCapacityGiB,
   type ComputePartial,
+  DYNAMIC_AT_MAXIMUM,
+  DYNAMIC_NOT_REPORTED,
   EMPTY_COMPUTE,
   mergeCompute,
   priceRun,
@@ -182,12 +184,43 @@ describe('priceRun', () => {
     expect(cost.missingPrices).toEqual(['STATIC storage (the run has no stop time)']);
   });
 
-  it('marks dynamic storage as unknown use rather than guessing it, and keeps the compute', () => {
+  it('prices dynamic storage on the average the run manifest reports, for the RUNNING hours', () => {
+    // 5 h at 300 GiB on average: 1,500 GB-hours x $0.0004 = $0.60
+    const usage: RunUsage = {
+      ...staticRun(5),
+      storageType: 'DYNAMIC',
+      storageUse: { averageGiB: 300, maximumGiB: 900 },
+    };
+    const compute = priceTasks([task('a', 'omics.c.large', 0, 3600)], 'us-east-1', prices);
+    const cost = priceRun({ ...base, usage, compute }, prices);
+    expect(cost).toMatchObject({ computeUsd: 0.1, storageUsd: 0.6, totalUsd: 0.7 });
+    expect(cost.estimated).toBeUndefined();
+    expect(cost.missingPrices).toBeUndefined();
+  });
+
+  it('prices dynamic storage at the maximum used when the manifest has no average, and says so', () => {
+    // 2 h at most 50 GiB: 100 GB-hours x $0.0004 = $0.04, an upper bound
+    const usage: RunUsage = { ...staticRun(2), storageType: 'DYNAMIC', storageUse: { maximumGiB: 50 } };
+    const cost = priceRun({ ...base, usage, compute: EMPTY_COMPUTE }, prices);
+    expect(cost).toMatchObject({ storageUsd: 0.04, totalUsd: 0.04, estimated: true });
+    expect(cost.missingPrices).toEqual([DYNAMIC_AT_MAXIMUM]);
+  });
+
+  it('leaves dynamic storage out, and says so, when no storage use is reported or it has no price', () => {
     const usage: RunUsage = { ...staticRun(5), storageType: 'DYNAMIC' };
     const compute = priceTasks([task('a', 'omics.c.large', 0, 3600)], 'us-east-1', prices);
     const cost = priceRun({ ...base, usage, compute }, prices);
     expect(cost).toMatchObject({ computeUsd: 0.1, storageUsd: 0, totalUsd: 0.1, estimated: true });
-    expect(cost.missingPrices).toEqual(['DYNAMIC storage (GB-hours used are not reported)']);
+    expect(cost.missingPrices).toEqual([DYNAMIC_NOT_REPORTED]);
+
+    const withoutPrice = parsePriceList({
+      ...prices,
+      regions: { 'us-east-1': { instances: {}, storage: { STATIC: 0.0002 }, ready2run: {} } },
+    });
+    const used: RunUsage = { ...usage, storageUse: { averageGiB: 300 } };
+    const unpriced = priceRun({ ...base, usage: used, compute: EMPTY_COMPUTE }, withoutPrice);
+    expect(unpriced).toMatchObject({ storageUsd: 0, totalUsd: 0, estimated: true });
+    expect(unpriced.missingPrices).toEqual(['DYNAMIC storage']);
   });
 
   it('leaves out a missing instance price, lists it and marks the cost estimated', () => {

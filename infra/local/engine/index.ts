@@ -1,5 +1,6 @@
 export { localOmicsClientConfig, startLocalEngine } from './local-engine.js';
 export { makeLocalLogReader } from './log-reader.js';
+export { makeLocalRunManifestReader } from './run-storage.js';
 export { RUN_STORE_FILE, readRunStore, type StoredRun } from './run-store.js';
 export { TASKS_FILE, TASKS_FILE_VARIABLE } from './run-tasks.js';
 export {

@@ -3,6 +3,7 @@ import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isSameProcess, terminate } from '../process-ownership.js';
 import { ApiError, optionalString, parseStartRun, startEngineApi } from './engine-api.js';
+import { writeRunManifest } from './run-storage.js';
 import { fromStored, openRunStore, type StoredRun, TERMINAL_STATUSES, toStored } from './run-store.js';
 import { processTasks, type RunEnd, readTaskReport, simulatedTasks, TASKS_FILE } from './run-tasks.js';
 import {
@@ -139,6 +140,16 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
     }
     if (details.failureReason !== undefined) run.failureReason = details.failureReason;
     if (details.statusMessage !== undefined) run.statusMessage = details.statusMessage;
+    const peak = run.plan?.storageGiB;
+    if (run.storageUse === undefined && peak !== undefined && run.startTime !== undefined) {
+      run.storageUse = { averageGiB: peak / 2, maximumGiB: peak };
+    }
+    run.status = status;
+    try {
+      writeRunManifest(snapshot(run));
+    } catch {
+      // A run ends whether or not its manifest could be written: its DYNAMIC storage then goes unpriced.
+    }
     emitStatus(run, status);
     void run.emitChain.then(run.markFinished);
   }

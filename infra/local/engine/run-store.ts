@@ -20,6 +20,8 @@ export interface SimulationPlan {
   endsAt: number;
   status: 'COMPLETED' | 'FAILED';
   failureReason?: string;
+  /** The most storage the run holds (SimulatedOutcome.storageGiB). */
+  storageGiB?: number;
   /** The run's tasks on its RUNNING phase (absent in stores written before tasks were kept). */
   tasks?: PlannedTask[];
 }

@@ -3,6 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { send, terminate } from '../process-ownership.js';
+import { type StorageSampler, sampleStorage } from './run-storage.js';
 import type { SimulationPlan } from './run-store.js';
 import {
   planTasks,
@@ -103,8 +104,10 @@ export async function runProcess(
     stderrTail = (stderrTail + chunk.toString('utf8')).slice(-64 * 1024);
   });
   let spawnError: Error | undefined;
+  let storage: StorageSampler | undefined;
   child.once('spawn', () => {
     run.startTime = new Date();
+    storage = sampleStorage(run.runDir);
     hooks.emitStatus(run, 'RUNNING');
   });
   child.once('error', (error) => {
@@ -128,7 +131,9 @@ export async function runProcess(
         : { at: closedAt, status: 'COMPLETED' };
     // A report that cannot be read is treated as none: the program is then one task.
     const report = await readTaskReport(tasksFile).catch(() => []);
+    const used = await storage?.stop();
     if (run.abandoned) return;
+    if (used) run.storageUse = used;
     run.tasks = processTasks(run, workflow, report, end, hooks.region);
     if (run.status === 'RUNNING') hooks.emitStatus(run, 'STOPPING');
     if (run.cancelRequested) {
@@ -178,6 +183,7 @@ export function planSimulation(
     endsAt: runningAt + outcome.runningMs,
     status: outcome.status,
     ...(outcome.failureReason === undefined ? {} : { failureReason: outcome.failureReason }),
+    ...(outcome.storageGiB === undefined ? {} : { storageGiB: outcome.storageGiB }),
     tasks: planTasks(outcome, workflow, region),
   };
 }

@@ -43,6 +43,8 @@ export interface SimulatedOutcome {
   runningMs: number;
   status: 'COMPLETED' | 'FAILED';
   failureReason?: string;
+  /** The most storage the run holds (GiB), reached steadily from nothing: its average is half. Absent: not reported. */
+  storageGiB?: number;
   /**
    * The tasks the run goes through; each must end within `runningMs`. Absent: one task spanning
    * the RUNNING phase, named after the workflow, asking for the workflow's `resources`, ending as the run does.
@@ -142,6 +144,8 @@ export interface LocalRun {
   statusMessage?: string;
   /** The run's tasks once it ended (while it runs they are read from its timetable or its tasks file). */
   tasks?: LocalTask[];
+  /** The storage the run used while RUNNING (measured, or from its timetable), once it ended. */
+  storageUse?: { averageGiB?: number; maximumGiB?: number };
   /** The child process id while (and after) it ran; absent when the run never started a process. */
   pid?: number;
   /** The process' argv as started, so a later engine can tell the process is still this run's. */
