@@ -2,6 +2,7 @@ import { type BatchCounts, NO_COUNTS } from '../../domain/batch.js';
 import { batchOutcome, evaluateQcPolicy } from '../../domain/completion.js';
 import { runNameFor, TERMINAL_STATUSES } from '../../domain/launch.js';
 import type { QcPolicy } from '../../domain/manifest/types.js';
+import { checkCostOnce } from './cost-invariant.js';
 import type { RunEventLine } from './files.js';
 import type {
   BatchItem,
@@ -24,6 +25,8 @@ export const INVARIANTS = {
   'one-notification-per-round': 'exactly one notification per round',
   'nothing-left-non-terminal':
     'no launch, batch or run left non-terminal once the engine is done and the reconciler has had its turn',
+  'cost-once':
+    "each priced run attempt is in its batch's cost once, and a launch's stored cost is the one its attempt was priced at",
   'dead-letters-repaired': 'no dead letter left unrepaired',
   'nothing-outlives-the-stack': 'no process of a killed or stopped stack left running',
 } as const;
@@ -244,6 +247,8 @@ export function checkInvariants(evidence: Evidence): InvariantResult[] {
         `engine run still ${run.status}`,
       );
   }
+
+  result('cost-once').checked = checkCostOnce(table, (subject, detail) => fail('cost-once', subject, detail));
 
   // 7. dead letters: repaired when what they were about ended well by every other invariant.
   for (const judged of results.values())

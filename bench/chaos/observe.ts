@@ -28,8 +28,25 @@ export interface LaunchItem {
   status: string;
   attempt: number;
   runId?: string;
-  attempts?: Array<{ attempt: number; status: string; runId?: string }>;
+  attempts?: Array<{ attempt: number; status: string; runId?: string; cost?: StoredCost }>;
   note?: string;
+  cost?: StoredCost;
+}
+
+/** The part of a stored run cost the harness checks. */
+export interface StoredCost {
+  totalUsd: number;
+  attempt: number;
+}
+
+/** A cost collector's mark for one run attempt (raw item). */
+export interface CostMarkItem {
+  batchId: string;
+  launchId: string;
+  attempt: number;
+  runId: string;
+  state: string;
+  cost?: StoredCost;
 }
 
 export interface BatchItem {
@@ -43,11 +60,13 @@ export interface BatchItem {
   qcAttempt?: number;
   notifiedRound?: number;
   notificationState?: string;
+  cost?: { totalUsd: number; runsPriced: number };
 }
 
 export interface TableSnapshot {
   launches: LaunchItem[];
   batches: BatchItem[];
+  costMarks: CostMarkItem[];
 }
 
 export interface Observer {
@@ -75,6 +94,7 @@ export function makeObserver(endpoints: LocalEndpoints): Observer {
     async table() {
       const launches: LaunchItem[] = [];
       const batches: BatchItem[] = [];
+      const costMarks: CostMarkItem[] = [];
       let start: Record<string, unknown> | undefined;
       do {
         const page = await doc.send(
@@ -83,10 +103,11 @@ export function makeObserver(endpoints: LocalEndpoints): Observer {
         for (const item of page.Items ?? []) {
           if (item[ENTITY_ATTRIBUTE] === ENTITY_NAMES.launch) launches.push(item as LaunchItem);
           else if (item[ENTITY_ATTRIBUTE] === ENTITY_NAMES.batch) batches.push(item as BatchItem);
+          else if (item[ENTITY_ATTRIBUTE] === ENTITY_NAMES.costMark) costMarks.push(item as CostMarkItem);
         }
         start = page.LastEvaluatedKey;
       } while (start);
-      return { launches, batches };
+      return { launches, batches, costMarks };
     },
     async engineRuns() {
       const runs: EngineRun[] = [];

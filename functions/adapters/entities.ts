@@ -279,4 +279,4 @@ export type Entities = ReturnType<typeof makeEntities>;
 
 /** ElectroDB's entity marker attribute; the stream filters match on it. */
 export const ENTITY_ATTRIBUTE = '__edb_e__';
-export const ENTITY_NAMES = { launch: 'launch', batch: 'batch' } as const;
+export const ENTITY_NAMES = { launch: 'launch', batch: 'batch', costMark: 'costMark' } as const;

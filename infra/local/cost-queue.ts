@@ -67,8 +67,11 @@ export function createLocalCostQueue(options: {
       void record({ done: id }).catch(() => {});
     },
   });
-  const put = (id: string, request: CostRequest) =>
-    router.put({ source: SOURCE, 'detail-type': 'Cost Request', detail: { request, id } });
+  let halted = false;
+  const put = (id: string, request: CostRequest) => {
+    // Once stopping, a request stays in the journal for the next stack.
+    if (!halted) router.put({ source: SOURCE, 'detail-type': 'Cost Request', detail: { request, id } });
+  };
   const queue: CostQueue = {
     async send(request) {
       const id = randomUUID();
@@ -103,8 +106,13 @@ export function createLocalCostQueue(options: {
     },
     settle: () => router.settle(),
     stats: () => router.stats(),
+    /**
+     * Stops without working through the queue: what is waiting stays in the journal for the next
+     * stack; the requests being priced are finished first.
+     */
     stop: async () => {
-      await router.stop();
+      halted = true;
+      await router.halt();
       await journal;
     },
   };

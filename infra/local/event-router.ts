@@ -35,6 +35,12 @@ export interface EventRouter {
   stats(): RouterStats;
   /** Waits for deliveries in flight (retries included); events put afterwards go to the dead-letter file. */
   stop(): Promise<void>;
+  /**
+   * Stops at once: deliveries waiting their turn or their retry are dropped (their owner keeps
+   * them elsewhere), the ones running are waited for and not retried; events put afterwards go to
+   * the dead-letter file.
+   */
+  halt(): Promise<void>;
 }
 
 export interface EventRouterOptions {
@@ -99,6 +105,7 @@ export function createEventRouter(options: EventRouterOptions): EventRouter {
   let outstanding = 0;
   let idleWaiters: (() => void)[] = [];
   let stopping = false;
+  let halted = false;
   // One write at a time, so lines of large events never interleave.
   let deadLetterWrites: Promise<void> = Promise.resolve();
 
@@ -146,6 +153,10 @@ export function createEventRouter(options: EventRouterOptions): EventRouter {
       finish();
       return;
     } catch (error) {
+      if (halted) {
+        finish();
+        return;
+      }
       const retriesLeft = delivery.rule.retryAttempts - (delivery.attempts - 1);
       if (retriesLeft > 0) {
         const delay = retryDelayMs(delivery.attempts);
@@ -231,6 +242,17 @@ export function createEventRouter(options: EventRouterOptions): EventRouter {
       await settle();
       for (const timer of retryTimers) clearTimeout(timer);
       retryTimers.clear();
+    },
+    async halt() {
+      stopping = true;
+      halted = true;
+      for (const timer of retryTimers) {
+        clearTimeout(timer);
+        finish();
+      }
+      retryTimers.clear();
+      for (const _dropped of ready.splice(0)) finish();
+      await settle();
     },
   };
 }

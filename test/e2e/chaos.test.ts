@@ -37,6 +37,8 @@ describe(`chaos, seed ${SEED}`, () => {
     const checked = Object.fromEntries(report.invariants.map((r) => [r.name, r.checked]));
     expect(checked['launch-matches-engine']).toBeGreaterThanOrEqual(24);
     expect(checked['batch-counts']).toBe(2);
+    // Runs were priced through the faults, and each is in its batch's cost once.
+    expect(checked['cost-once']).toBeGreaterThan(0);
     const violations = report.invariants.flatMap((r) =>
       r.violations.map((v) => `${v.invariant}: ${v.subject}: ${v.detail}`),
     );

@@ -40,10 +40,28 @@ function healthy(): Evidence {
     qcState: 'NONE',
     notifiedRound: 1,
     notificationState: 'SENT',
+    cost: { totalUsd: 0.5, runsPriced: 2 },
   };
+  const priced = (sampleId: string, runId: string, totalUsd: number) => ({
+    launch: { ...launch(sampleId), runId, cost: { totalUsd, attempt: 1 } },
+    mark: {
+      batchId: 'b1',
+      launchId: `b1/${sampleId}`,
+      attempt: 1,
+      runId,
+      state: 'PRICED',
+      cost: { totalUsd, attempt: 1 },
+    },
+  });
+  const first = priced('S00001', '1', 0.2);
+  const second = priced('S00002', '2', 0.3);
   return {
     plan: { ...plan, batches: plan.batches.map((b) => ({ ...b, sampleIds: ['S00001', 'S00002'] })) },
-    table: { launches: [launch('S00001'), launch('S00002')], batches: [batch] },
+    table: {
+      launches: [first.launch, second.launch],
+      batches: [batch],
+      costMarks: [first.mark, second.mark],
+    },
     engineRuns: [
       { id: '1', name: `${name}-S00001-1`, status: 'COMPLETED' },
       { id: '2', name: `${name}-S00002-1`, status: 'COMPLETED' },
@@ -149,6 +167,31 @@ describe('the chaos invariants', () => {
     // ...but a CANCEL typed once the launch had left RETRY does not excuse a RETRY never taken
     evidence.edits[1] = { ...cancel, statusBefore: 'FAILED' };
     expect(broken(evidence)).toEqual({ 'one-run-per-attempt': 1 });
+  });
+
+  it('find a run attempt counted twice in its batch cost, and a launch cost that is not its mark', () => {
+    // An attempt added to the batch twice (a redelivery counted again)
+    const twice = healthy();
+    const batch = twice.table.batches[0];
+    if (batch) batch.cost = { totalUsd: 0.7, runsPriced: 3 };
+    expect(broken(twice)).toEqual({ 'cost-once': 1 });
+
+    // A launch whose stored cost differs from what its attempt was priced at
+    const differs = healthy();
+    const launch = differs.table.launches[1];
+    if (launch?.cost) launch.cost = { ...launch.cost, totalUsd: 0.31 };
+    expect(broken(differs)).toEqual({ 'cost-once': 1 });
+
+    // An attempt still being priced when the stack stopped is in neither: nothing wrong
+    const pending = healthy();
+    pending.table.costMarks.push({
+      batchId: 'b1',
+      launchId: 'b1/S00003',
+      attempt: 1,
+      runId: '3',
+      state: 'COLLECTING',
+    });
+    expect(broken(pending)).toEqual({});
   });
 
   it('find a dead letter about a launch that did not end well, and a process a killed stack left', () => {

@@ -47,6 +47,7 @@ describe('the local cost queue', () => {
     const resent = await second.resume();
     await second.settle();
     await second.queue.send(request(3));
+    await second.settle();
     await second.stop();
 
     // Assess: the two the first left, then the new one; a third stack has nothing left to send
@@ -56,6 +57,41 @@ describe('the local cost queue', () => {
     third.consumeWith(async () => ({ batchItemFailures: [] }));
     expect(await third.resume()).toBe(0);
     await third.stop();
+  });
+
+  it('stops without working through its queue: the next stack prices what was waiting, each request once', async () => {
+    // Prepare: a collector that takes 100 ms a request, two at a time; ten requests sent
+    const paths = await files();
+    const priced: CostRequest[] = [];
+    const slow = async (event: SQSEvent) => {
+      await new Promise((done) => setTimeout(done, 100));
+      priced.push(...bodiesOf(event));
+      return { batchItemFailures: [] };
+    };
+    const first = createLocalCostQueue({ ...paths, retryDelayMs: () => 1 });
+    first.consumeWith(slow);
+    await first.resume();
+    for (let n = 1; n <= 10; n++) await first.queue.send(request(n));
+    // Act: stop at once, and send one more while stopping (a late record)
+    const stopped = first.stop();
+    await first.queue.send(request(11));
+    await stopped;
+    const pricedByFirst = priced.length;
+    const second = createLocalCostQueue({ ...paths, retryDelayMs: () => 1 });
+    second.consumeWith(slow);
+    const resent = await second.resume();
+    await second.stop();
+    const third = createLocalCostQueue({ ...paths, retryDelayMs: () => 1 });
+    third.consumeWith(slow);
+    await third.resume();
+    await third.settle();
+    await third.stop();
+    // Assess: the first stack finished only what it had started; nothing was lost or priced twice
+    expect(pricedByFirst).toBeLessThanOrEqual(COST_EVENT_SOURCE.maxConcurrency);
+    expect(resent).toBe(11 - pricedByFirst);
+    expect(priced.map((r) => r.launchId).sort()).toEqual(
+      Array.from({ length: 11 }, (_, i) => request(i + 1).launchId).sort(),
+    );
   });
 
   it('does not send again a request it dead-lettered', async () => {
@@ -70,6 +106,7 @@ describe('the local cost queue', () => {
     await queue.resume();
     // Act
     await queue.queue.send(request(7));
+    await queue.settle();
     await queue.stop();
     // Assess: delivered as often as SQS would, dead-lettered, and marked done
     expect(deliveries).toBe(COST_EVENT_SOURCE.maxReceiveCount);
