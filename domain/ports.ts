@@ -2,6 +2,7 @@ import type { Batch } from './batch.js';
 import type { CountDelta, OutcomeMark } from './completion.js';
 import type { ComputePartial } from './cost/pricing.js';
 import type { RunCost, RunStorageUse, RunTaskPage, RunUsage } from './cost/types.js';
+import type { InputState } from './inputs/input-state.js';
 import type { Launch, LaunchStatus, RunStatus } from './launch.js';
 import type { TokenBucketState } from './rate-limit.js';
 import type { RunRequest } from './run-request.js';
@@ -247,6 +248,16 @@ export interface CostLedger {
     next: CostMark & { cost: RunCost },
     now: string,
   ): Promise<WriteResult>;
+}
+
+/**
+ * What S3 says of each input (HeadObject; a URI that names a folder is listed): there and readable
+ * with its size and storage class, missing, refused, or not answered. Intake rejects a manifest
+ * whose inputs are missing or refused before anything is launched.
+ */
+export interface InputInspector {
+  /** One state per distinct URI asked for. */
+  inspect(uris: readonly string[]): Promise<Map<string, InputState>>;
 }
 
 /**

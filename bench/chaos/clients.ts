@@ -1,10 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { forEachConcurrently } from '../../domain/concurrency.js';
 import { editLaunchItem, setStatusEdit } from '../../functions/adapters/console-edit.js';
 import { makeDocumentClient } from '../../functions/adapters/dependencies.js';
 import { makeEntities } from '../../functions/adapters/entities.js';
 import type { LocalEndpoints } from '../../infra/local/endpoints.js';
 import { localS3ClientConfig } from '../../infra/local/s3.js';
+import { LOCAL_NAMES } from '../../infra/local/stack-settings.js';
 import { makeObserver } from './observe.js';
 import { type BatchPlan, QC_WORKFLOW_ID, SAMPLE_WORKFLOW_ID } from './plan.js';
 
@@ -67,7 +69,7 @@ export function manifestText(batch: BatchPlan): string {
     },
     samples: batch.sampleIds.map((id) => ({
       id,
-      inputs: { fastq1: `s3://gwm-lab-inputs/chaos/${id}.fastq.gz` },
+      inputs: { fastq1: `s3://${LOCAL_NAMES.inputBucket}/${inputKey(id)}` },
       parameters: { sample: id, batch: batch.name },
     })),
     qc: {
@@ -77,6 +79,23 @@ export function manifestText(batch: BatchPlan): string {
       ...batch.qc,
     },
   });
+}
+
+const inputKey = (sampleId: string) => `chaos/${sampleId}.fastq.gz`;
+
+/** Every sample's input, before any manifest: intake rejects a manifest whose inputs are missing. */
+export async function uploadInputs(clients: Clients, batches: readonly BatchPlan[]) {
+  const ids = [...new Set(batches.flatMap((batch) => batch.sampleIds))];
+  await forEachConcurrently(ids, 16, async (id) => {
+    await clients.s3.send(
+      new PutObjectCommand({
+        Bucket: clients.endpoints.inputBucket,
+        Key: inputKey(id),
+        Body: `@${id}\nACGT\n+\nFFFF\n`,
+      }),
+    );
+  });
+  return ids.length;
 }
 
 export async function upload(clients: Clients, batch: BatchPlan) {

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LAUNCH_STATUSES, RETRYABLE_STATUSES, TERMINAL_STATUSES } from '../../domain/launch.js';
 import { seededUnit } from '../../infra/local/faults.js';
-import { type Clients, consoleEdit, makeClients, upload } from './clients.js';
+import { isZombie } from '../../infra/local/process-ownership.js';
+import { type Clients, consoleEdit, makeClients, upload, uploadInputs } from './clients.js';
 import { CHAOS_DIR, PLAN_FILE, type StackProcessInput } from './files.js';
 import { type ConsoleEdit, checkInvariants, type InvariantResult } from './invariants.js';
 import { readBatchNotices, readDeadLetters, readFaultLines, readRunEvents } from './observe.js';
@@ -110,8 +111,9 @@ export async function runChaos(options: RunOptions): Promise<ChaosReport> {
   try {
     stack = await startStackProcess(stateDir, 0);
     clients = makeClients(stack.endpoints);
+    const inputs = await uploadInputs(clients, plan.batches);
     progress(
-      `stack up (life 0): ${plan.batches.length} batches, ${plan.batches.reduce((n, b) => n + b.sampleIds.length, 0)} samples, seed ${plan.seed}`,
+      `stack up (life 0), ${inputs} input objects uploaded: ${plan.batches.length} batches, ${plan.batches.reduce((n, b) => n + b.sampleIds.length, 0)} samples, seed ${plan.seed}`,
     );
     const workStart = Date.now();
     const deadline = workStart + options.timeoutMs;
@@ -147,7 +149,7 @@ export async function runChaos(options: RunOptions): Promise<ChaosReport> {
         // violation.
         const orphans = await findLeftovers(stateDir);
         stack = await restart(killed.life + 1);
-        for (const left of orphans.filter((orphan) => isAlive(orphan.pid))) {
+        for (const left of orphans.filter((orphan) => isRunning(orphan.pid))) {
           if (leftovers.some((l) => l.pid === left.pid)) continue;
           leftovers.push(left);
           progress(`  left running after the restart: pid ${left.pid} ${left.command.slice(0, 120)}`);
@@ -387,11 +389,12 @@ function finished(batch: {
   );
 }
 
-function isAlive(pid: number): boolean {
+/** Still running: a process that has exited and waits to be reaped (a zombie) is not. */
+function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
   }
+  return !isZombie(pid);
 }

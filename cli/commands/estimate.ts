@@ -6,7 +6,7 @@ import { DEFAULT_MANIFEST_LIMITS, parseManifest } from '../../domain/manifest/in
 import type { BatchPlan } from '../../domain/manifest/types.js';
 import { formatUsd } from '../../domain/money.js';
 import { estimateSamples } from '../../domain/use-cases/estimate-batch.js';
-import { makeS3InputSizer } from '../../functions/adapters/s3-input-sizer.js';
+import { makeS3InputInspector, sizerOf } from '../../functions/adapters/s3-input-inspector.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { json, makeTable, problemLines } from '../format.js';
@@ -102,7 +102,11 @@ async function printEstimate(
 ): Promise<number> {
   const now = new Date();
   const estimate = await estimateSamples(
-    { launches: target.launches, sizer: makeS3InputSizer(target.s3), historyLaunches: HISTORY_LAUNCHES },
+    {
+      launches: target.launches,
+      sizer: sizerOf(makeS3InputInspector(target.s3)),
+      historyLaunches: HISTORY_LAUNCHES,
+    },
     plan.samples.map((spec) => ({ sampleId: spec.sampleId, workflow: spec.workflow, inputs: spec.inputs })),
     now,
   );

@@ -447,6 +447,9 @@ function buildPlan(draft: ManifestDraft, ctx: ManifestContext, problems: Problem
     ...(qc !== undefined && { qc }),
     notifications: draft.notifications,
     ...(draft.budgetMaxUsd !== undefined && { budgetMaxUsd: draft.budgetMaxUsd }),
+    inputLocations: [...draft.samples, ...(draft.qc ? [draft.qc] : [])].flatMap((part) =>
+      Object.entries(part.inputs ?? {}).map(([name, uri]) => ({ uri, path: part.at('inputs', name) })),
+    ),
   };
 }
 

@@ -24,6 +24,10 @@ export type ManifestProblemCode =
   | 'UNKNOWN_PROFILE'
   | 'NO_WORKFLOW'
   | 'NO_OUTPUT_URI'
+  /** An input object (or folder) S3 says is not there. */
+  | 'INPUT_NOT_FOUND'
+  /** An input S3 refuses to let gwm read (and so would refuse the run). */
+  | 'INPUT_NOT_READABLE'
   /** Not a manifest check: a batch held over its budget that a person rejected. */
   | 'OVER_BUDGET';
 
@@ -68,6 +72,13 @@ export interface NotificationSettings {
   onRejected: boolean;
 }
 
+/** Where an input URI is named in the manifest: the sample's (or QC's) `inputs` entry. */
+export interface InputLocation {
+  uri: string;
+  /** JSONPath into the uploaded document (`$.samples[2].inputs.fastq1`). */
+  path: string;
+}
+
 export interface BatchPlan {
   format: ManifestFormat;
   name: string;
@@ -78,6 +89,8 @@ export interface BatchPlan {
   notifications: NotificationSettings;
   /** The manifest's `budget.maxUsd`: the most the batch may be predicted to cost before it is held. */
   budgetMaxUsd?: number;
+  /** Every input of every sample and of the QC step, where it is named: what intake checks in S3. */
+  inputLocations: InputLocation[];
 }
 
 export interface ManifestLimits {

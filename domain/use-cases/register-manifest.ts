@@ -2,10 +2,17 @@ import { type Batch, batchIdFor, defaultBatchName, NO_COUNTS, PROBLEMS_KEPT, sha
 import { forEachConcurrently } from '../concurrency.js';
 import { overBudget } from '../cost/estimate.js';
 import { RetryableError } from '../errors.js';
+import { inputProblems, sizesOf, unanswered } from '../inputs/input-problems.js';
+import type { InputState } from '../inputs/input-state.js';
 import { oversizedSamples } from '../launch-item-size.js';
 import { parseManifest } from '../manifest/index.js';
-import type { ManifestLimits, ManifestProblem } from '../manifest/types.js';
-import type { BatchRepository, InputSizer, LaunchRepository, WorkflowProfileRepository } from '../ports.js';
+import type { InputLocation, ManifestLimits, ManifestProblem } from '../manifest/types.js';
+import type {
+  BatchRepository,
+  InputInspector,
+  LaunchRepository,
+  WorkflowProfileRepository,
+} from '../ports.js';
 import { registeredLaunch, releasedLaunch } from '../registration.js';
 import { estimateSamples } from './estimate-batch.js';
 import { persistTransition } from './persist.js';
@@ -37,15 +44,18 @@ export interface IntakeDeps {
   chunkSize: number;
   /** Concurrent single-item writes while releasing launches. */
   releaseConcurrency: number;
-  /** Sizes the samples' inputs for the batch's cost estimate. */
-  sizer: InputSizer;
+  /**
+   * Asks S3 about every input (there, readable, its size and storage class): a manifest whose
+   * inputs are missing or refused is rejected, and the sizes feed the batch's cost estimate.
+   */
+  inputs: InputInspector;
   /** Launches of a workflow read for its history at most (newest first), per workflow and batch. */
   historyLaunches: number;
   /** The budget of a batch whose manifest sets none; absent: no budget. */
   budgetDefaultMaxUsd?: number;
   onProgress?: (progress: {
     batchId: string;
-    phase: 'write' | 'registered' | 'release';
+    phase: 'inputs' | 'write' | 'registered' | 'release';
     done: number;
     total: number;
   }) => void;
@@ -113,14 +123,20 @@ export async function registerManifest(deps: IntakeDeps, object: ManifestObject)
 
   // Every launch item must fit DynamoDB's item limit with room to grow: checked before anything is written.
   const tooLarge = parsed.ok ? oversizedSamples({ ...base, name: parsed.plan.name }, parsed.plan) : [];
+  // Then every input must be there and readable: S3 is asked only about a manifest otherwise valid.
+  const inputs =
+    parsed.ok && tooLarge.length === 0 ? await checkInputs(deps, parsed.plan.inputLocations) : undefined;
+  if (inputs !== undefined)
+    deps.onProgress?.({ batchId, phase: 'inputs', done: inputs.states.size, total: inputs.states.size });
+  const refused = inputs?.problems ?? tooLarge;
   const result =
-    parsed.ok && tooLarge.length > 0
+    parsed.ok && refused.length > 0
       ? {
           ok: false as const,
           format: parsed.plan.format,
           name: parsed.plan.name,
           notifications: parsed.plan.notifications,
-          problems: tooLarge,
+          problems: refused,
         }
       : parsed;
 
@@ -147,8 +163,13 @@ export async function registerManifest(deps: IntakeDeps, object: ManifestObject)
 
   const { plan } = result;
   // Sized and estimated before the lease is taken: the lease then covers the writes alone.
+  const sizes = sizesOf(inputs?.states ?? new Map());
   const estimates = await estimateSamples(
-    { launches: deps.launches, sizer: deps.sizer, historyLaunches: deps.historyLaunches },
+    {
+      launches: deps.launches,
+      sizer: { sizes: async () => sizes },
+      historyLaunches: deps.historyLaunches,
+    },
     plan.samples.map((spec) => ({ sampleId: spec.sampleId, workflow: spec.workflow, inputs: spec.inputs })),
     now,
   );
@@ -210,6 +231,27 @@ export async function registerManifest(deps: IntakeDeps, object: ManifestObject)
     };
   }
   return release(deps, registered, total, existing?.status === 'REGISTERING');
+}
+
+/**
+ * Asks S3 about every distinct input once. An input S3 did not answer for (throttled, failing)
+ * keeps the manifest from being judged at all: the event is retried rather than the batch rejected
+ * for an input that may well be there.
+ */
+async function checkInputs(
+  deps: IntakeDeps,
+  locations: readonly InputLocation[],
+): Promise<{ states: Map<string, InputState>; problems: ManifestProblem[] }> {
+  const states = await deps.inputs.inspect(locations.map((location) => location.uri));
+  const silent = unanswered(states);
+  const first = silent[0];
+  if (first !== undefined) {
+    throw new RetryableError(
+      'INPUTS_NOT_CHECKED',
+      `S3 did not answer for ${silent.length} input(s) (${first.uri}: ${first.reason}); the manifest is checked again`,
+    );
+  }
+  return { states, problems: inputProblems(locations, states) };
 }
 
 /**

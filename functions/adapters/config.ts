@@ -38,8 +38,8 @@ const schema = z.object({
   BUDGET_DEFAULT_MAX_USD: positive.optional(),
   /** Launches of a workflow read (newest first) for its cost history when a batch is estimated. */
   ESTIMATE_HISTORY_LAUNCHES: positiveInt.max(5_000).default(1_000),
-  /** HeadObject and ListObjectsV2 calls in flight while the intake sizes a batch's inputs. */
-  INPUT_SIZING_CONCURRENCY: positiveInt.max(200).default(32),
+  /** HeadObject and ListObjectsV2 calls in flight while the intake checks and sizes a batch's inputs. */
+  INPUT_CHECK_CONCURRENCY: positiveInt.max(200).default(32),
   LOG_EXCERPT_LINES: positiveInt.default(50),
   OMICS_LOG_GROUP: z.string().default('/aws/omics/WorkflowLog'),
   /** The reconciler shares HealthOmics' 10 TPS GetRun/ListRuns quota with the status tracker. */

@@ -12,7 +12,7 @@ import type { PriceList } from '../../domain/cost/price-list.js';
 import { type Notifier, renderNotice } from '../../domain/notifications.js';
 import type {
   CostQueue,
-  InputSizer,
+  InputInspector,
   InvalidItem,
   ManifestObjectReader,
   ObjectStore,
@@ -43,7 +43,7 @@ import { makeOutcomeLedger } from './outcome-ledger.js';
 import { loadPriceList } from './price-list-file.js';
 import { makeProfileRepository } from './profile-repository.js';
 import { makeRateLimitStore } from './rate-limit-store.js';
-import { makeS3InputSizer } from './s3-input-sizer.js';
+import { makeS3InputInspector } from './s3-input-inspector.js';
 import { makeS3ManifestReader } from './s3-manifest-reader.js';
 import { makeS3ObjectStore } from './s3-object-store.js';
 import { makeSnsNotifier } from './sns-notifier.js';
@@ -74,7 +74,7 @@ export interface Overrides {
   /** Where the QC list of sample outputs is written instead of S3 (tests). */
   objectStore?: ObjectStore;
   /** Where input sizes come from instead of S3 (tests). */
-  sizer?: InputSizer;
+  inputs?: InputInspector;
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
@@ -132,7 +132,8 @@ export function buildDependencies(config: Config, overrides: Overrides = {}) {
     leaseMs: config.REGISTRATION_LEASE_SECONDS * 1000,
     chunkSize: config.REGISTRATION_CHUNK_SIZE,
     releaseConcurrency: 16,
-    sizer: overrides.sizer ?? makeS3InputSizer(objects, { concurrency: config.INPUT_SIZING_CONCURRENCY }),
+    inputs:
+      overrides.inputs ?? makeS3InputInspector(objects, { concurrency: config.INPUT_CHECK_CONCURRENCY }),
     historyLaunches: config.ESTIMATE_HISTORY_LAUNCHES,
     budgetDefaultMaxUsd: config.BUDGET_DEFAULT_MAX_USD,
   };

@@ -70,7 +70,8 @@ export function send(target: number, signal: NodeJS.Signals): boolean {
 }
 
 /** An exited child not yet reaped by its parent: gone for our purposes. */
-function isZombie(pid: number): boolean {
+/** Exited and not yet reaped by its parent (pid 1 for an orphan, which may take its time). */
+export function isZombie(pid: number): boolean {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');

@@ -208,6 +208,42 @@ describe('a flowcell on the embedded runtime', () => {
     expect(nativeDone.launches.filter((launch) => launch.status === 'COMPLETED')).toHaveLength(9);
   });
 
+  it('rejects a manifest naming an input that is not in the input bucket, at its path, and launches nothing', async () => {
+    // Prepare: S1's read is in the input bucket, S2's is not
+    const { inputBucket, manifestBucket } = stack.endpoints;
+    await put(inputBucket, 'run9/S1_R1.fastq', fastq('S1', 3));
+    const text = JSON.stringify({
+      schemaVersion: 'gwm.manifest/v1',
+      batch: { name: 'FC-MISSING-INPUT' },
+      defaults: { profile: 'fastq-stats', outputUri: `s3://${stack.endpoints.outputBucket}/run9/` },
+      samples: [
+        { id: 'S1', inputs: { fastq1: `s3://${inputBucket}/run9/S1_R1.fastq` } },
+        { id: 'S2', inputs: { fastq1: `s3://${inputBucket}/run9/S2_R1.fastq` } },
+      ],
+    });
+
+    // Act
+    await put(manifestBucket, 'run9/missing-input.json', text);
+    const batchId = batchIdFor(manifestBucket, 'run9/missing-input.json', sha256Hex(text));
+    let batch = await stack.deps.batches.get(batchId);
+    for (let waited = 0; batch?.status !== 'REJECTED' && waited < 20_000; waited += 100) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      batch = await stack.deps.batches.get(batchId);
+    }
+
+    // Assess: rejected for S2's input alone; no launch item, no run
+    expect(batch?.status).toBe('REJECTED');
+    expect(batch?.problems).toEqual([
+      {
+        path: '$.samples[1].inputs.fastq1',
+        code: 'INPUT_NOT_FOUND',
+        message: `s3://${inputBucket}/run9/S2_R1.fastq does not exist: no object and no folder with objects at this key`,
+      },
+    ]);
+    expect((await stack.deps.launches.listByBatch(batchId)).items).toHaveLength(0);
+    expect(stack.engine.runs().filter((run) => run.tags[RUN_TAGS.batchId] === batchId)).toHaveLength(0);
+  });
+
   it('keeps a workflow profile someone changed across a restart, and says it differs from the shipped one', async () => {
     // Prepare: a restart with the profiles as shipped says nothing
     const restart = async () => {

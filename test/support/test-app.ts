@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { inject } from 'vitest';
 import { ManifestGoneError } from '../../domain/errors.js';
+import type { InputState } from '../../domain/inputs/input-state.js';
 import type { Notice, Notifier } from '../../domain/notifications.js';
-import type { CostQueue, CostRequest, InputSizer, ManifestObjectReader } from '../../domain/ports.js';
+import type { CostQueue, CostRequest, InputInspector, ManifestObjectReader } from '../../domain/ports.js';
 import type { ReconcilerDeps } from '../../domain/use-cases/reconcile.js';
 import type { IntakeDeps } from '../../domain/use-cases/register-manifest.js';
 import type { RegistrationResumeOptions } from '../../domain/use-cases/resume-registrations.js';
@@ -85,13 +86,24 @@ export async function makeTestApp(options: TestAppOptions = {}) {
   const queueCost: CostQueue['send'] = async (request) => void costQueued.push(request);
   let sendCost: CostQueue['send'] = queueCost;
   const costQueue: CostQueue = { send: (request) => sendCost(request) };
-  /** Sizes of input objects by s3:// URI, as HeadObject would answer; others cannot be sized. */
+  /** Sizes of input objects by s3:// URI, as HeadObject would answer; others exist with no size known. */
   const inputSizes = new Map<string, number>();
-  const sizer: InputSizer = {
-    async sizes(uris) {
-      return new Map(
-        uris.flatMap((uri) => (inputSizes.has(uri) ? [[uri, inputSizes.get(uri) as number]] : [])),
-      );
+  /** What S3 says of an input, by s3:// URI (missing, refused, archived); overrides `inputSizes`. */
+  const inputStates = new Map<string, InputState>();
+  /** Every URI S3 was asked about, in order (one entry per HeadObject). */
+  const inputsInspected: string[] = [];
+  const inputInspector: InputInspector = {
+    async inspect(uris) {
+      const states = new Map<string, InputState>();
+      for (const uri of new Set(uris)) {
+        inputsInspected.push(uri);
+        const size = inputSizes.get(uri);
+        states.set(
+          uri,
+          inputStates.get(uri) ?? { kind: 'present', ...(size !== undefined && { sizeBytes: size }) },
+        );
+      }
+      return states;
     },
   };
 
@@ -99,7 +111,7 @@ export async function makeTestApp(options: TestAppOptions = {}) {
     costQueue,
     prices: TEST_PRICES,
     manifests: reader,
-    sizer,
+    inputs: inputInspector,
     objectStore: { putText: async (uri, text) => void written.set(uri, text) },
     notifier,
     dynamo: table.client,
@@ -249,6 +261,8 @@ export async function makeTestApp(options: TestAppOptions = {}) {
     notices,
     written,
     inputSizes,
+    inputStates,
+    inputsInspected,
     completion,
     completionHandler,
     costCollector,

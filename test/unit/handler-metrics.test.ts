@@ -273,7 +273,7 @@ describe('the reconciler', () => {
           leaseMs: 60_000,
           chunkSize: 10,
           releaseConcurrency: 1,
-          sizer: { sizes: async () => new Map() },
+          inputs: { inspect: async () => new Map() },
           historyLaunches: 100,
         },
         manifests: {

@@ -236,6 +236,27 @@ describe('parseManifest: the seed format', () => {
       { path: '$.qcWorkflow.qcWorkflowFileRef', code: 'READ_PREFIX_NOT_ALLOWED' },
     ]);
   });
+  it('names where each input is written, for the checks in S3 to report at', () => {
+    // Act
+    const plan = planOf(parse(seedText));
+
+    // Assess
+    expect(plan.inputLocations).toEqual([
+      {
+        uri: 's3://lab-samples-fastq/HK3H3BBXY/NA12878_L001_R1.fastq.gz',
+        path: '$.flowcellSamples[0].fastqFileRef',
+      },
+      {
+        uri: 's3://lab-samples-fastq/HK3H3BBXY/NA12891_L001_R1.fastq.gz',
+        path: '$.flowcellSamples[1].fastqFileRef',
+      },
+      {
+        uri: 's3://lab-samples-fastq/HK3H3BBXY/NA12892_L001_R1.fastq.gz',
+        path: '$.flowcellSamples[2].fastqFileRef',
+      },
+      { uri: 's3://lab-qc-fastq/HK3H3BBXY/phix_control.fastq.gz', path: '$.qcWorkflow.qcWorkflowFileRef' },
+    ]);
+  });
 });
 
 describe('parseManifest: the native format', () => {
