@@ -8,6 +8,7 @@ import type { S3Event, S3EventRecord } from 'aws-lambda';
 import S3rver from 's3rver';
 import { DUMMY_ACCOUNT } from 's3rver/lib/models/account.js';
 import { createEventRouter, describeError, type LocalLog } from './event-router.js';
+import { type LocalS3ArchiveOptions, startLocalS3Archive } from './s3-archive.js';
 import { notificationId, openNotificationJournal } from './s3-notification-journal.js';
 
 export const LOCAL_S3_REGION = 'us-east-1';
@@ -40,6 +41,8 @@ export interface LocalS3Options {
   /** Created when missing. */
   buckets: string[];
   notifications?: LocalS3Notifications;
+  /** Archive storage classes and restores are always on: their timing and completion callback. */
+  archive?: LocalS3ArchiveOptions;
   log?: LocalLog;
 }
 
@@ -126,6 +129,12 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     log('info', `local S3: created bucket ${bucket}`, { bucket });
   }
 
+  const archive = await startLocalS3Archive(s3rver, {
+    ...options.archive,
+    directory: options.directory,
+    region: LOCAL_S3_REGION,
+    log,
+  });
   // Which request an s3rver event comes from: it emits events while handling the request.
   const requests = new AsyncLocalStorage<RequestInfo>();
   const handle = s3rver.callback();
@@ -133,7 +142,8 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     const info = { method: request.method ?? 'GET', url: request.url ?? '/', response };
     requests.run(info, () => handle(request, response));
   });
-  const address = await listen(server, options.port ?? 0).catch((error: unknown) => {
+  const address = await listen(server, options.port ?? 0).catch(async (error: unknown) => {
+    await archive.stop();
     consoleLogger.close();
     throw error;
   });
@@ -221,6 +231,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     // Handlers read what they were notified about: the server stays up until they are done.
     await settle();
     await router?.stop();
+    await archive.stop();
     await closeServer(server);
     client.destroy();
     consoleLogger.close();
