@@ -25,7 +25,9 @@ import { makeDocumentClient } from '../functions/adapters/dependencies.js';
 import { makeEntities } from '../functions/adapters/entities.js';
 import { makeLaunchRepository } from '../functions/adapters/launch-repository.js';
 import { makeProfileRepository } from '../functions/adapters/profile-repository.js';
+import { makeRestoreRepository } from '../functions/adapters/restore-repository.js';
 import { makeS3InputInspector } from '../functions/adapters/s3-input-inspector.js';
+import { makeS3ObjectRestorer } from '../functions/adapters/s3-object-restorer.js';
 import { createTableInput } from '../functions/adapters/table.js';
 import { startDynamoDbLocal } from '../infra/local/dynamodb-local.js';
 import { localS3ClientConfig, startLocalS3 } from '../infra/local/s3.js';
@@ -170,6 +172,14 @@ async function measureRegistration(text: string, s3Endpoint: string) {
       chunkSize: CHUNK,
       releaseConcurrency: 16,
       inputs: makeS3InputInspector(s3),
+      // Every input is in S3 Standard: no restore is asked for.
+      restores: {
+        restores: makeRestoreRepository(entities),
+        restorer: makeS3ObjectRestorer(s3),
+        settings: { tier: 'Bulk', days: 7, minuteMs: 60_000 },
+        now: () => new Date(),
+        concurrency: 8,
+      },
       historyLaunches: 1_000,
       onProgress: (progress) => {
         if (progress.phase === 'inputs') checkedAt = performance.now();

@@ -53,7 +53,7 @@ export function decideCancel(launch: Launch, now: Date): LaunchDecision | undefi
       'To run it again, set status to RETRY.';
     return { kind: 'refuse-cancel', next: noted(note) };
   }
-  if (was === 'REGISTERED' || was === 'QUEUED' || was === 'THROTTLED') {
+  if (was === 'REGISTERED' || was === 'WAITING_FOR_INPUTS' || was === 'QUEUED' || was === 'THROTTLED') {
     return { kind: 'cancel', next: endCancelled(launch, was, requestedAt, now, history) };
   }
   if (launch.runId) {

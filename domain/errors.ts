@@ -31,3 +31,11 @@ export class ManifestGoneError extends GwmError {
     this.name = 'ManifestGoneError';
   }
 }
+
+/** S3 refused to restore an archived input for good (deleted, no longer archived, not allowed). */
+export class RestoreRefusedError extends GwmError {
+  constructor(message: string) {
+    super('RESTORE_REFUSED', message);
+    this.name = 'RestoreRefusedError';
+  }
+}

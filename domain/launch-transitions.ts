@@ -1,5 +1,7 @@
 import { decideCancel, refuseEdit } from './console-requests.js';
+import { inputsToRestoreAgain, waitAgain, waitingInputs } from './inputs/restore.js';
 import {
+  type ArchivedInput,
   consoleEditOf,
   effectiveStatus,
   historyEntry as entry,
@@ -50,6 +52,11 @@ export type LaunchDecision =
    */
   | { kind: 'cancel'; next: Launch; runId?: string }
   | { kind: 'refuse-cancel'; next: Launch }
+  /**
+   * Archived inputs must be restored (again) first: `next` is WAITING_FOR_INPUTS, and the launcher
+   * asks S3 for `inputs` (a restore that failed, a copy that expired, or a RETRY while waiting).
+   */
+  | { kind: 'wait-for-inputs'; next: Launch; inputs: ArchivedInput[] }
   | { kind: 'skip'; reason: string };
 
 export interface ClaimContext {
@@ -76,6 +83,13 @@ export function decideLaunch(launch: Launch, ctx: ClaimContext): LaunchDecision 
   switch (launch.status) {
     case 'QUEUED':
     case 'THROTTLED': {
+      const expired = inputsToRestoreAgain(launch, ctx.now);
+      if (expired.length > 0) {
+        const note =
+          `Waiting again at ${ctx.now.toISOString()}: the restored copy of ${expired[0]?.uri}` +
+          `${expired.length > 1 ? ` and ${expired.length - 1} more` : ''} expired before the run started; restored again.`;
+        return { kind: 'wait-for-inputs', next: waitAgain(launch, expired, ctx.now, note), inputs: expired };
+      }
       const next = touch(launch, ctx.now, {
         status: 'SUBMITTING',
         requestId: requestIdFor(launch.launchId, launch.attempt),
@@ -105,6 +119,16 @@ export function decideLaunch(launch: Launch, ctx: ClaimContext): LaunchDecision 
 function decideRetry(launch: Launch, ctx: ClaimContext, claimExpiresAt: string): LaunchDecision {
   const was = effectiveStatus(launch);
   const requested = withHistory(launch.statusHistory, entry('RETRY', ctx.now, 'console'));
+  if (was === 'WAITING_FOR_INPUTS') {
+    // Looked at again now: a restore that failed or was lost is asked for again, one done is taken.
+    const note = `Retry requested at ${ctx.now.toISOString()}: the restores of its archived inputs are looked at again.`;
+    const waiting = waitingInputs(launch);
+    return {
+      kind: 'wait-for-inputs',
+      next: touch(launch, ctx.now, { status: was, note, statusHistory: requested }),
+      inputs: waiting,
+    };
+  }
   if (!RETRYABLE_STATUSES.has(was)) {
     const note =
       `RETRY refused at ${ctx.now.toISOString()}: the launch is ${was}; only FAILED, CANCELLED, ` +
@@ -150,6 +174,17 @@ function decideRetry(launch: Launch, ctx: ClaimContext, claimExpiresAt: string):
     claimExpiresAt,
     statusHistory: withHistory(requested, entry('SUBMITTING', ctx.now, 'gwm')),
   });
+  // An input that could not be restored (or whose copy expired) is restored first: the new attempt waits.
+  const again = inputsToRestoreAgain(launch, ctx.now);
+  if (again.length > 0) {
+    const waiting = waitAgain(
+      { ...next, claimToken: undefined, claimExpiresAt: undefined, statusHistory: requested },
+      again,
+      ctx.now,
+      `Retry requested at ${ctx.now.toISOString()}: attempt ${attempt} waits for ${again.length} archived input(s) to be restored again.`,
+    );
+    return { kind: 'wait-for-inputs', next: waiting, inputs: again };
+  }
   return { kind: 'claim', next, retry: true, takeover: false };
 }
 

@@ -3,11 +3,13 @@ import type { StorageType, WorkflowType } from './workflow.js';
 
 /**
  * Launch states. REGISTERED launches exist but are not launchable until their batch is fully
- * registered (QUEUED). RETRY and CANCEL are never written by gwm: a person sets them in the
+ * registered (QUEUED). A launch with an input in an S3 archive tier waits in WAITING_FOR_INPUTS
+ * until every such input is restored (domain/inputs/restore.ts), then is QUEUED. RETRY and CANCEL are never written by gwm: a person sets them in the
  * console to ask for something (see REQUEST_STATUSES).
  */
 export const LAUNCH_STATUSES = [
   'REGISTERED',
+  'WAITING_FOR_INPUTS',
   'QUEUED',
   'SUBMITTING',
   'THROTTLED',
@@ -64,6 +66,7 @@ export type RequestStatus = (typeof REQUEST_STATUSES)[number];
  */
 export const IN_FLIGHT_STATUSES = [
   'REGISTERED',
+  'WAITING_FOR_INPUTS',
   'SUBMITTING',
   'SUBMITTED',
   'PENDING',
@@ -92,6 +95,21 @@ export interface PreviousAttempt {
   finishedAt?: string;
   /** What this attempt's run cost, once priced. */
   cost?: RunCost;
+}
+
+/** An input object in an S3 archive tier: the launch waits until it is restored. */
+export interface ArchivedInput {
+  uri: string;
+  /** Its storage class when intake found it (GLACIER, DEEP_ARCHIVE, INTELLIGENT_TIERING). */
+  storageClass: string;
+  /** When gwm learnt its restored copy is readable. */
+  restoredAt?: string;
+  /** When the restored copy goes: a launch not started by then has it restored again. */
+  expiresAt?: string;
+  /** While it is restored: when the restore should be done at the latest (its class and tier). */
+  dueAt?: string;
+  /** Why it cannot be restored: the launch fails with it. */
+  failure?: string;
 }
 
 export interface Launch {
@@ -128,6 +146,8 @@ export interface Launch {
   cost?: RunCost;
   /** Sum of the sizes of the launch's input objects (bytes), where known: what estimates rest on. */
   inputBytes?: number;
+  /** Inputs that were archived at intake: the launch is released only once each is restored. */
+  archivedInputs?: ArchivedInput[];
   /** What this sample was predicted to cost and take when its batch was registered. */
   estimate?: SampleEstimate;
   /** A readable explanation of the last thing gwm refused or deferred (for the console). */

@@ -10,6 +10,12 @@ export const METRICS = {
   manifestsRejected: 'ManifestsRejected',
   manifestsDuplicate: 'ManifestsDuplicate',
   runsStarted: 'RunsStarted',
+  /** RestoreObject calls S3 accepted for archived inputs (one per object, however many launches wait). */
+  restoresRequested: 'RestoresRequested',
+  /** Archived inputs found restored (S3's event, or the reconciler's HeadObject). */
+  restoresCompleted: 'RestoresCompleted',
+  /** Archived inputs that could not be restored: their waiting launches end LAUNCH_FAILED. */
+  restoresFailed: 'RestoresFailed',
   /** Runs that reached COMPLETED / FAILED, counted where the status is applied (tracker or reconciler). */
   runsCompleted: 'RunsCompleted',
   runsFailed: 'RunsFailed',

@@ -50,6 +50,8 @@ export {
   type RenderedNotice,
   type SampleCostOutcome,
   type SampleOutcome,
+  WAITED_LISTED,
+  type WaitedForInputs,
 } from './notifications/notice.js';
 export { MAX_MESSAGE_BYTES, type RenderOptions, renderNotice } from './notifications/render.js';
 export { formatDuration, MAX_SUBJECT_CHARS, utf8Length } from './notifications/text.js';

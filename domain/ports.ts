@@ -3,6 +3,7 @@ import type { CountDelta, OutcomeMark } from './completion.js';
 import type { ComputePartial } from './cost/pricing.js';
 import type { RunCost, RunStorageUse, RunTaskPage, RunUsage } from './cost/types.js';
 import type { InputState } from './inputs/input-state.js';
+import type { Restore, RestoreTier, RestoreWaiter } from './inputs/restore.js';
 import type { Launch, LaunchStatus, RunStatus } from './launch.js';
 import type { TokenBucketState } from './rate-limit.js';
 import type { RunRequest } from './run-request.js';
@@ -258,6 +259,31 @@ export interface CostLedger {
 export interface InputInspector {
   /** One state per distinct URI asked for. */
   inspect(uris: readonly string[]): Promise<Map<string, InputState>>;
+}
+
+/** Restore items (one per archived object) and the launches waiting for each. */
+export interface RestoreRepository {
+  get(uri: string): Promise<Restore | undefined>;
+  /** Written only if there is no restore item for the object yet. */
+  create(restore: Restore): Promise<WriteResult>;
+  /** Written only if the stored item is still `expected` (same revision). */
+  replace(expected: Restore, next: Restore): Promise<WriteResult>;
+  addWaiters(uri: string, waiters: readonly RestoreWaiter[]): Promise<void>;
+  listWaiters(uri: string, page?: PageRequest): Promise<Page<RestoreWaiter>>;
+  /** REQUESTED restores due at or before `dueBy`, soonest first. */
+  listDue(dueBy: string, page?: PageRequest): Promise<Page<Restore>>;
+}
+
+/**
+ * S3 RestoreObject. `started`: a restore began; `in-progress`: one was under way already
+ * (RestoreAlreadyInProgress counts as success); `restored`: a restored copy exists (its expiry was
+ * extended). Throws RestoreRefusedError when S3 refuses for good; other errors are worth retrying.
+ */
+export interface ObjectRestorer {
+  restore(
+    uri: string,
+    request: { tier: RestoreTier; days: number; storageClass: string },
+  ): Promise<'started' | 'in-progress' | 'restored'>;
 }
 
 /**

@@ -1,6 +1,8 @@
 import type { Batch } from './batch.js';
 import type { SampleEstimate } from './cost/types.js';
+import { failedInput, waitingInputs } from './inputs/restore.js';
 import {
+  type ArchivedInput,
   effectiveStatus,
   historyEntry,
   type Launch,
@@ -18,6 +20,7 @@ export function registeredLaunch(
   batch: Pick<Batch, 'batchId' | 'name' | 'createdAt'>,
   spec: SampleLaunchSpec,
   estimate?: SampleEstimate,
+  archivedInputs: ArchivedInput[] = [],
 ): Launch {
   return {
     launchId: launchIdFor(batch.batchId, spec.sampleId),
@@ -39,6 +42,7 @@ export function registeredLaunch(
     tags: spec.tags,
     ...(estimate?.inputBytes !== undefined && { inputBytes: estimate.inputBytes }),
     ...(estimate !== undefined && { estimate }),
+    ...(archivedInputs.length > 0 && { archivedInputs }),
     status: 'REGISTERED',
     attempt: 1,
     statusHistory: [{ status: 'REGISTERED', at: batch.createdAt, source: 'gwm' }],
@@ -50,15 +54,25 @@ export function registeredLaunch(
 }
 
 /**
- * REGISTERED -> QUEUED for a launch of a fully registered batch; undefined when it is not waiting
- * for release. A status a person typed over a REGISTERED launch (a typo, or a RETRY of a launch
+ * REGISTERED -> QUEUED for a launch of a fully registered batch (WAITING_FOR_INPUTS while an
+ * archived input is not restored yet); undefined when it is not waiting for release. A status a person typed over a REGISTERED launch (a typo, or a RETRY of a launch
  * that never ran) does not keep it from being released: the release is the gwm write that puts
  * the recorded status back. A CANCEL is left to the launcher, which ends the launch CANCELLED.
  */
 export function releasedLaunch(launch: Launch, now: Date): Launch | undefined {
   if (effectiveStatus(launch) !== 'REGISTERED' || launch.status === 'CANCEL') return undefined;
+  const failed = failedInput(launch);
+  if (failed) {
+    return touchLaunch(launch, now, {
+      status: 'LAUNCH_FAILED',
+      failureReason: `input ${failed.uri} could not be restored: ${failed.failure}`,
+      finishedAt: now.toISOString(),
+      statusHistory: withHistory(launch.statusHistory, historyEntry('LAUNCH_FAILED', now, 'gwm')),
+    });
+  }
+  const status = waitingInputs(launch).length > 0 ? 'WAITING_FOR_INPUTS' : 'QUEUED';
   return touchLaunch(launch, now, {
-    status: 'QUEUED',
-    statusHistory: withHistory(launch.statusHistory, historyEntry('QUEUED', now, 'gwm')),
+    status,
+    statusHistory: withHistory(launch.statusHistory, historyEntry(status, now, 'gwm')),
   });
 }

@@ -1,3 +1,4 @@
+import { RESTORE_COMPLETED_PATTERN } from '../domain/inputs/restore-events.js';
 import { IN_FLIGHT_STATUSES, TERMINAL_STATUSES } from '../domain/launch.js';
 import { RUN_STATUS_CHANGE_PATTERN } from '../domain/run-events.js';
 import { ENTITY_ATTRIBUTE, ENTITY_NAMES } from './adapters/entities.js';
@@ -74,6 +75,13 @@ export const COMPLETION_EVENT_SOURCE = {
 
 export const RUN_STATUS_RULE = {
   eventPattern: RUN_STATUS_CHANGE_PATTERN,
+  retryAttempts: 8,
+  maxEventAgeSeconds: 24 * 60 * 60,
+} as const;
+
+/** S3's restore-completed events of the input buckets, to the restore tracker (same retries as run events). */
+export const RESTORE_COMPLETED_RULE = {
+  eventPattern: RESTORE_COMPLETED_PATTERN,
   retryAttempts: 8,
   maxEventAgeSeconds: 24 * 60 * 60,
 } as const;

@@ -15,10 +15,16 @@ export interface LauncherHandlerDeps {
  * carry out CANCEL, and put back any other status a person typed, with a note.
  */
 export function makeLauncherHandler(deps: LauncherHandlerDeps) {
+  const restores: LauncherDeps['restores'] = {
+    ...deps.launcher.restores,
+    onRequested: () => deps.telemetry.count(METRICS.restoresRequested),
+    onFailed: () => deps.telemetry.count(METRICS.restoresFailed),
+  };
   return makeLaunchStreamConsumer(
     deps.telemetry,
     async (ref, telemetry) => {
-      const outcome = await startLaunch(deps.launcher, ref);
+      // Read at each call: the launcher's dependencies may be swapped while it runs (tests do).
+      const outcome = await startLaunch({ ...deps.launcher, restores }, ref);
       report(telemetry, outcome);
       return outcome;
     },
@@ -64,6 +70,13 @@ function report(telemetry: Telemetry, outcome: LaunchOutcome): void {
     case 'cancel-refused':
       telemetry.count(METRICS.cancelsRefused);
       logger.info('CANCEL refused', { note: outcome.launch.note });
+      break;
+    case 'waiting':
+      logger.info('archived inputs restored again before the run', {
+        inputs: outcome.inputs,
+        status: outcome.launch.status,
+        note: outcome.launch.note,
+      });
       break;
     case 'skipped':
       logger.debug('nothing to launch', { reason: outcome.reason });

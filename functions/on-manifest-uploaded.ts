@@ -26,6 +26,14 @@ type S3Notification = S3Event | { Event?: string; Records?: undefined };
 /** S3 ObjectCreated -> register the manifest (or record why it was rejected). */
 export function makeManifestUploadedHandler(deps: ManifestUploadedDeps) {
   const { logger } = deps.telemetry;
+  const restoresCounted = {
+    ...deps.intake.restores,
+    onRequested: () => deps.telemetry.count(METRICS.restoresRequested),
+    onFailed: (uri: string, reason: string) => {
+      deps.telemetry.count(METRICS.restoresFailed);
+      logger.warn('archived input cannot be restored; the launches that need it fail', { uri, reason });
+    },
+  };
   return async (event: S3Notification): Promise<void> => {
     if (!event.Records) {
       logger.info('ignored an S3 notification without records', {
@@ -45,7 +53,7 @@ export function makeManifestUploadedHandler(deps: ManifestUploadedDeps) {
           maxBytes: deps.intake.limits.maxBytes,
         });
         const outcome = await registerManifest(
-          { ...deps.intake, owner: deps.newOwner() },
+          { ...deps.intake, owner: deps.newOwner(), restores: restoresCounted },
           { bucket, key, ...object, eTag: object.eTag ?? record.s3.object.eTag },
         );
         logger.appendKeys({ batchId: outcome.batch.batchId });

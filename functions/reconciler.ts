@@ -9,6 +9,11 @@ import {
 } from '../domain/use-cases/batch-notification.js';
 import { type ReconcileReport, type ReconcilerDeps, reconcile } from '../domain/use-cases/reconcile.js';
 import {
+  type RestoreSweepDeps,
+  type RestoreSweepReport,
+  reconcileRestores,
+} from '../domain/use-cases/reconcile-restores.js';
+import {
   type QuietBatchOptions,
   type QuietBatchReport,
   recountQuietBatches,
@@ -37,6 +42,8 @@ export interface ReconcilerHandlerDeps {
     newOwner: () => string;
     options: RegistrationResumeOptions;
   };
+  /** Restores of archived inputs past their due time, and launches still waiting for them. */
+  restores: RestoreSweepDeps;
   telemetry: Telemetry;
 }
 
@@ -45,6 +52,7 @@ export interface ReconcilerResult extends ReconcileReport {
   batches: Omit<QuietBatchReport, 'reports'>;
   registrations: RegistrationResumeReport;
   held: HeldBatchReport;
+  restores: RestoreSweepReport;
 }
 
 /**
@@ -60,6 +68,7 @@ export function makeReconcilerHandler(deps: ReconcilerHandlerDeps) {
       const report = await reconcile(deps.reconciler);
       const registrations = await resumeStalledRegistrations(deps);
       const held = await settleHeldBatches(deps);
+      const restores = await sweepRestores(deps);
       const batches = await recountBatches(deps);
       count(METRICS.reconcilerChecked, report.checked);
       count(METRICS.reconcilerRepairs, report.repairs);
@@ -73,7 +82,8 @@ export function makeReconcilerHandler(deps: ReconcilerHandlerDeps) {
           batches.errors.length +
           registrations.errors.length +
           registrations.unresumable.length +
-          held.errors.length,
+          held.errors.length +
+          restores.errors.length,
       );
       for (const change of report.changes) {
         if (change.to === 'COMPLETED') count(METRICS.runsCompleted);
@@ -95,7 +105,7 @@ export function makeReconcilerHandler(deps: ReconcilerHandlerDeps) {
       if (report.leftForNextRun > 0) {
         logger.warn('stale launches left for the next run', { leftForNextRun: report.leftForNextRun });
       }
-      return { ...report, notifications, batches, registrations, held };
+      return { ...report, notifications, batches, registrations, held, restores };
     } finally {
       deps.telemetry.flush();
     }
@@ -145,6 +155,37 @@ async function settleHeldBatches(deps: ReconcilerHandlerDeps): Promise<HeldBatch
   for (const released of report.released) logger.info('held batch released', { ...released });
   for (const batchId of report.rejected) logger.info('held batch rejected', { batchId });
   for (const problem of report.errors) logger.warn('held batch not settled', { ...problem });
+  return report;
+}
+
+/** Restores whose events were lost or late, and launches that missed their wake-up. */
+async function sweepRestores(deps: ReconcilerHandlerDeps): Promise<RestoreSweepReport> {
+  const { logger, count } = deps.telemetry;
+  let report: RestoreSweepReport;
+  try {
+    report = await reconcileRestores(deps.restores);
+  } catch (error) {
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    report = {
+      checked: 0,
+      restored: [],
+      requestedAgain: [],
+      stillRestoring: [],
+      failed: [],
+      launchesRepaired: 0,
+      errors: [{ uri: '?', message }],
+    };
+  }
+  count(METRICS.restoresCompleted, report.restored.length);
+  count(METRICS.restoresRequested, report.requestedAgain.length);
+  count(METRICS.restoresFailed, report.failed.length);
+  for (const uri of report.restored) logger.warn('input found restored; its event was lost or late', { uri });
+  for (const uri of report.requestedAgain) logger.warn('archived input asked for again', { uri });
+  for (const uri of report.failed)
+    logger.warn('archived input cannot be restored; its launches failed', { uri });
+  if (report.launchesRepaired > 0)
+    logger.warn('waiting launches repaired', { count: report.launchesRepaired });
+  for (const problem of report.errors) logger.warn('restore not reconciled', { ...problem });
   return report;
 }
 

@@ -12,6 +12,7 @@ export const SERVICE_NAMES = {
   completion: 'gwm-completion',
   reconciler: 'gwm-reconciler',
   costCollector: 'gwm-cost-collector',
+  restoreTracker: 'gwm-restore-tracker',
 } as const;
 
 export type ServiceKey = keyof typeof SERVICE_NAMES;
@@ -30,6 +31,9 @@ export const METRIC_EMITTERS: Record<keyof typeof METRICS, readonly ServiceKey[]
   manifestsRejected: ['intake'],
   manifestsDuplicate: ['intake'],
   runsStarted: ['launcher'],
+  restoresRequested: ['intake', 'launcher', 'reconciler'],
+  restoresCompleted: ['restoreTracker', 'reconciler'],
+  restoresFailed: ['intake', 'launcher', 'reconciler'],
   runsCompleted: ['tracker', 'reconciler'],
   runsFailed: ['tracker', 'reconciler'],
   startRunThrottled: ['launcher'],

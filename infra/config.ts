@@ -73,6 +73,14 @@ const settingsSchema = z
     runRetentionMode: z.enum(['RETAIN', 'REMOVE']).optional(),
     /** The cost estimate and the budget guard: a default budget per batch (US dollars), none when absent. */
     budget: z.object({ defaultMaxUsd: positive.optional() }).strict().default({}),
+    /** Archived inputs: the S3 restore tier (a manifest may ask for another) and days a copy is kept. */
+    restore: z
+      .object({
+        tier: z.enum(['Expedited', 'Standard', 'Bulk']).optional(),
+        days: z.number().int().min(1).max(30).optional(),
+      })
+      .strict()
+      .default({}),
     logExcerptLines: positiveInt.optional(),
     reconcile: z
       .object({
@@ -262,6 +270,8 @@ export function settingsEnvironment(settings: DeploySettings): Record<string, st
     MAX_MANIFEST_BYTES: settings.limits.maxManifestBytes,
     RUN_RETENTION_MODE: settings.runRetentionMode,
     BUDGET_DEFAULT_MAX_USD: settings.budget.defaultMaxUsd,
+    RESTORE_TIER: settings.restore.tier,
+    RESTORE_DAYS: settings.restore.days,
     LOG_EXCERPT_LINES: settings.logExcerptLines,
     RECONCILE_ENGINE_READS_PER_SECOND: settings.reconcile.engineReadsPerSecond,
     RECONCILE_MAX_LAUNCHES: settings.reconcile.maxLaunches,

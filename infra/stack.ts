@@ -11,6 +11,7 @@ import { Launch } from './constructs/launch.js';
 import { LaunchTable } from './constructs/launch-table.js';
 import { Observability } from './constructs/observability.js';
 import { OmicsServiceRole } from './constructs/omics.js';
+import { Restores } from './constructs/restores.js';
 import { Tracking } from './constructs/tracking.js';
 import {
   checkedLauncherBudget,
@@ -37,6 +38,7 @@ export class GwmStack extends Stack {
   readonly tracking: Tracking;
   readonly completion: Completion;
   readonly cost: Cost;
+  readonly restores: Restores;
   readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: GwmStackProps) {
@@ -90,6 +92,7 @@ export class GwmStack extends Stack {
       logRetention,
       timeoutSeconds: launcherBudget.timeoutSeconds,
       concurrency: settings.launcherConcurrency,
+      inputPrefixes: settings.allowedInputPrefixes,
     });
     this.tracking = new Tracking(this, 'Tracking', {
       table,
@@ -119,6 +122,13 @@ export class GwmStack extends Stack {
       priceListFile: settings.priceListFile,
     });
 
+    this.restores = new Restores(this, 'Restores', {
+      table,
+      environment,
+      logRetention,
+      inputPrefixes: settings.allowedInputPrefixes,
+    });
+
     const functions = {
       intake: this.intake.function,
       launcher: this.launch.function,
@@ -126,6 +136,7 @@ export class GwmStack extends Stack {
       completion: this.completion.function,
       reconciler: this.tracking.reconciler,
       costCollector: this.cost.function,
+      restoreTracker: this.restores.tracker,
     };
     this.observability = new Observability(this, 'Observability', {
       functions: {
@@ -135,6 +146,7 @@ export class GwmStack extends Stack {
         completion: functions.completion.fn,
         reconciler: functions.reconciler.fn,
         costCollector: functions.costCollector.fn,
+        restoreTracker: functions.restoreTracker.fn,
       },
       streamConsumers: [
         { name: 'launcher', fn: functions.launcher.fn },
@@ -148,6 +160,8 @@ export class GwmStack extends Stack {
         runStatusEvents: this.tracking.undeliveredRunEvents,
         reconcilerSchedule: this.tracking.undeliveredSchedules,
         costCollector: this.cost.failures,
+        restoreTracker: this.restores.failures,
+        restoreEvents: this.restores.undeliveredEvents,
       },
       alarmTopic: this.notifications.topic,
       logGroups: Object.values(functions).map((fn) => fn.logGroup),

@@ -163,6 +163,7 @@ export const LAUNCH_COLUMNS = [
   'computeUsd',
   'storageUsd',
   'costEstimated',
+  'archivedInputs',
 ] as const satisfies readonly (keyof LaunchRow)[];
 
 export const BATCH_COLUMNS = [
@@ -261,7 +262,10 @@ export function renderHistory(result: HistoryResult, ctx: Pick<CliContext, 'colo
       row.runId ?? '',
       formatTime(row.finishedAt),
       launchCostCell(row),
-      truncate(row.failureReason, 50),
+      truncate(
+        row.failureReason ?? (row.status === 'WAITING_FOR_INPUTS' ? row.archivedInputs : undefined),
+        50,
+      ),
     ]);
   }
   return `${table.toString()}\n${missingNote(result.rows)}${result.rows.length} launch(es)\n`;

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { Batch } from '../../domain/batch.js';
+import { archivedInputsSummary } from '../../domain/inputs/restore.js';
 import { isTerminal, LAUNCH_STATUSES, type Launch } from '../../domain/launch.js';
 import { batchCostView } from '../../domain/launch-cost.js';
 import type { CliContext } from '../context.js';
@@ -164,7 +165,13 @@ export function renderStatus(
       launch.runId ?? '',
       formatTime(launch.updatedAt),
       costCell(launch),
-      truncate(launch.failureReason ?? launch.note ?? launch.statusMessage, 60),
+      truncate(
+        launch.failureReason ??
+          (launch.status === 'WAITING_FOR_INPUTS' ? archivedInputsSummary(launch) : undefined) ??
+          launch.note ??
+          launch.statusMessage,
+        60,
+      ),
     ]);
   }
   lines.push(...table.toString().split('\n'));

@@ -77,3 +77,37 @@ export function parseRestoreHeader(
     ...(Number.isFinite(expires) && { expiresAt: new Date(expires).toISOString() }),
   };
 }
+
+/** An input that must be restored before it can be read, as intake found it. */
+export interface ArchivedFinding {
+  uri: string;
+  storageClass: string;
+  /** The class, or an Intelligent-Tiering object's archive status. */
+  archiveTier: string;
+  /** Archived with nothing under way, or being restored already (someone asked). */
+  seen: 'archived' | 'restoring';
+}
+
+/** The inputs among `uris` that are archived with no readable copy (restoring or not). */
+export function archivedFindings(
+  uris: Iterable<string>,
+  states: ReadonlyMap<string, InputState>,
+): Map<string, ArchivedFinding> {
+  const found = new Map<string, ArchivedFinding>();
+  for (const uri of uris) {
+    const state = states.get(uri);
+    if (state?.kind !== 'present' || found.has(uri)) continue;
+    const availability = availabilityOf(state);
+    if (availability.kind !== 'archived' && availability.kind !== 'restoring') continue;
+    found.set(uri, {
+      uri,
+      storageClass: availability.storageClass,
+      archiveTier:
+        availability.storageClass === 'INTELLIGENT_TIERING'
+          ? (state.archiveStatus ?? 'ARCHIVE_ACCESS')
+          : availability.storageClass,
+      seen: availability.kind,
+    });
+  }
+  return found;
+}

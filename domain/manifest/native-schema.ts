@@ -264,6 +264,16 @@ export const budgetSchema = z
   })
   .describe("A spending limit checked against the batch's cost estimate before anything is launched.");
 
+export const restoreSchema = z
+  .strictObject({
+    tier: z
+      .enum(['Expedited', 'Standard', 'Bulk'])
+      .describe(
+        'The S3 restore tier for inputs in an archive (GLACIER, DEEP_ARCHIVE, Intelligent-Tiering archive tiers); the deployment sets the default (Bulk). Expedited is not offered for Deep Archive, which gets Standard.',
+      ),
+  })
+  .describe('How archived inputs are restored before their samples run.');
+
 export const schemaVersionSchema = z
   .literal(NATIVE_SCHEMA_VERSION, {
     error: (issue) =>
@@ -283,6 +293,7 @@ export const nativeManifestSchema = z
     qc: qcSchema.optional(),
     notifications: notificationsSchema.optional(),
     budget: budgetSchema.optional(),
+    restore: restoreSchema.optional(),
   })
   .meta({
     title: 'gwm manifest',
@@ -305,6 +316,7 @@ export const nativeEnvelopeSchema = z.strictObject({
   qc: z.unknown().optional(),
   notifications: z.unknown().optional(),
   budget: z.unknown().optional(),
+  restore: z.unknown().optional(),
 });
 
 export type NativeManifest = z.output<typeof nativeManifestSchema>;
@@ -324,6 +336,7 @@ export const NATIVE_FIELD_NAMES: readonly string[] = [
     ...Object.keys(qcSchema.shape),
     ...Object.keys(notificationsSchema.shape),
     ...Object.keys(budgetSchema.shape),
+    ...Object.keys(restoreSchema.shape),
     ...Object.keys(workflowRefSchema.shape),
   ]),
 ];

@@ -12,6 +12,7 @@ import {
   notificationsSchema,
   qcSchema,
   REPORT_INPUT,
+  restoreSchema,
 } from './native-schema.js';
 import { inDocumentOrder, ProblemList, problem } from './problem-list.js';
 import { renderedUriViolations } from './rendered-uris.js';
@@ -146,6 +147,7 @@ interface ManifestDraft {
   qc?: QcDraft;
   notifications: NotificationSettings;
   budgetMaxUsd?: number;
+  restoreTier?: BatchPlan['restoreTier'];
 }
 
 const DEFAULT_NOTIFICATIONS: NotificationSettings = {
@@ -236,6 +238,10 @@ function readNative(
   ).value;
   const budget =
     document.budget === undefined ? {} : readPart(budgetSchema, document.budget, '$.budget', problems).value;
+  const restore =
+    document.restore === undefined
+      ? {}
+      : readPart(restoreSchema, document.restore, '$.restore', problems).value;
 
   return {
     format: 'native-v1',
@@ -247,6 +253,7 @@ function readNative(
     ...(qc !== undefined && { qc }),
     notifications: { ...DEFAULT_NOTIFICATIONS, ...notifications },
     ...(budget.maxUsd !== undefined && { budgetMaxUsd: budget.maxUsd }),
+    ...(restore.tier !== undefined && { restoreTier: restore.tier }),
   };
 }
 
@@ -447,6 +454,7 @@ function buildPlan(draft: ManifestDraft, ctx: ManifestContext, problems: Problem
     ...(qc !== undefined && { qc }),
     notifications: draft.notifications,
     ...(draft.budgetMaxUsd !== undefined && { budgetMaxUsd: draft.budgetMaxUsd }),
+    ...(draft.restoreTier !== undefined && { restoreTier: draft.restoreTier }),
     inputLocations: [...draft.samples, ...(draft.qc ? [draft.qc] : [])].flatMap((part) =>
       Object.entries(part.inputs ?? {}).map(([name, uri]) => ({ uri, path: part.at('inputs', name) })),
     ),

@@ -89,6 +89,8 @@ export interface BatchPlan {
   notifications: NotificationSettings;
   /** The manifest's `budget.maxUsd`: the most the batch may be predicted to cost before it is held. */
   budgetMaxUsd?: number;
+  /** The manifest's `restore.tier` for archived inputs (else the deployment's). */
+  restoreTier?: 'Expedited' | 'Standard' | 'Bulk';
   /** Every input of every sample and of the QC step, where it is named: what intake checks in S3. */
   inputLocations: InputLocation[];
 }

@@ -12,12 +12,20 @@ import {
   text,
 } from './detail-fields.js';
 import { fitPrefix, fitWithNotes } from './fit.js';
-import type { BatchCompletedNotice, QcOutcome, RenderedNotice, SampleOutcome } from './notice.js';
+import {
+  type BatchCompletedNotice,
+  type QcOutcome,
+  type RenderedNotice,
+  type SampleOutcome,
+  WAITED_LISTED,
+  type WaitedForInputs,
+} from './notice.js';
 import {
   clip,
   clipUtf8,
   field,
   formatDuration,
+  formatElapsed,
   jsonBytes,
   LOG_LINE_CHARS,
   LOG_LINES_IN_TEXT,
@@ -67,6 +75,13 @@ export const batchCompletedDetailV1 = z.object({
   tableName: text.optional(),
   /** What the batch's runs cost, as far as they were priced when it was sent (added in 1, optional). */
   cost: batchCostDetailV1.optional(),
+  /** Samples that waited for archived inputs to be restored, the longest waits listed (added in 1, optional). */
+  waitedForInputs: z
+    .object({
+      count,
+      samples: z.array(z.object({ sampleId: text, launchId: text, waitedSeconds: count })),
+    })
+    .optional(),
 });
 
 export type BatchCompletedDetailV1 = z.infer<typeof batchCompletedDetailV1>;
@@ -107,6 +122,16 @@ export function batchCompletedDetail(notice: BatchCompletedNotice, maxBytes: num
     qc: qcDetail(notice.qc),
     ...optionalText('tableName', notice.tableName),
     ...(notice.cost && { cost: batchCostDetail(notice.cost) }),
+    ...(notice.waitedForInputs && {
+      waitedForInputs: {
+        count: nonNegativeInt(notice.waitedForInputs.count),
+        samples: notice.waitedForInputs.samples.slice(0, WAITED_LISTED).map((sample) => ({
+          sampleId: clip(sample.sampleId, MAX_ID_CHARS),
+          launchId: clip(sample.launchId, MAX_TEXT_CHARS),
+          waitedSeconds: nonNegativeInt(Math.round(sample.waitedMs / 1000)),
+        })),
+      },
+    }),
   };
   const fit = fitPrefix(
     items.map((item) => ({ full: item.fullBytes, lean: item.leanBytes })),
@@ -160,6 +185,7 @@ export function renderBatchCompleted(notice: BatchCompletedNotice, maxBytes: num
     `Samples:   ${counts.total} total, ${counts.succeeded} succeeded${others.map((part) => `, ${part}`).join('')}`,
     `Duration:  ${formatDuration(notice.startedAt, notice.finishedAt)} (${notice.startedAt} to ${notice.finishedAt})`,
     ...(notice.cost ? costLines(notice.cost, notice.batchId) : []),
+    ...(notice.waitedForInputs ? waitedLines(notice.waitedForInputs) : []),
   ];
   if (failureCount > 0) head.push('', `Samples that did not succeed (${failureCount}):`);
 
@@ -249,4 +275,15 @@ function retryHint(tableName: string | undefined, batchId: string): string {
 
 function notSucceeded(counts: BatchCompletedNotice['counts']): number {
   return counts.failed + counts.cancelled + counts.launchFailed + counts.deleted;
+}
+
+/** Which samples waited for archived inputs, and how long (the longest waits). */
+function waitedLines(waited: WaitedForInputs): string[] {
+  const listed = waited.samples
+    .slice(0, WAITED_LISTED)
+    .map((sample) => `${field(sample.sampleId)} ${formatElapsed(sample.waitedMs)}`);
+  const more = waited.count - listed.length;
+  return [
+    `Archived:  ${plural(waited.count, 'sample')} waited for inputs to be restored from an S3 archive: ${listed.join(', ')}${more > 0 ? `, and ${more} more` : ''}`,
+  ];
 }

@@ -57,7 +57,19 @@ export interface BatchCompletedNotice {
   tableName?: string;
   /** What the batch's runs cost, as far as they are priced when the notice is sent. */
   cost?: NoticeCost;
+  /** Samples that waited for archived inputs to be restored before they ran (longest waits first). */
+  waitedForInputs?: WaitedForInputs;
 }
+
+export interface WaitedForInputs {
+  /** Samples that waited, all of them. */
+  count: number;
+  /** The longest waits, at most WAITED_LISTED of them. */
+  samples: { sampleId: string; launchId: string; waitedMs: number }[];
+}
+
+/** Samples listed by name among those that waited for archived inputs. */
+export const WAITED_LISTED = 10;
 
 /** A sample and what its runs cost (every attempt together). */
 export interface SampleCostOutcome {

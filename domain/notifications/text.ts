@@ -44,7 +44,11 @@ export function oneLine(value: string): string {
 
 /** `2 h 14 min`, `3 min 20 s`, `45 s`, `1 d 3 h`; `unknown` when the times do not make sense. */
 export function formatDuration(startedAt: string, finishedAt: string): string {
-  const ms = Date.parse(finishedAt) - Date.parse(startedAt);
+  return formatElapsed(Date.parse(finishedAt) - Date.parse(startedAt));
+}
+
+/** A number of milliseconds as formatDuration writes it. */
+export function formatElapsed(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) return 'unknown';
   const seconds = Math.round(ms / 1000);
   if (seconds < 60) return `${seconds} s`;

@@ -1,8 +1,15 @@
 import type { Batch } from '../batch.js';
 import { resumeNotification } from '../completion.js';
+import { waitedMs } from '../inputs/restore.js';
 import { type Launch, qcLaunchIdFor } from '../launch.js';
 import { BatchCostTally } from '../launch-cost.js';
-import { type BatchCompletedNotice, noticeCost, type SampleOutcome } from '../notifications.js';
+import {
+  type BatchCompletedNotice,
+  noticeCost,
+  type SampleOutcome,
+  WAITED_LISTED,
+  type WaitedForInputs,
+} from '../notifications.js';
 import type { CompletionDeps } from './aggregate-completion.js';
 
 const PAGE = 500;
@@ -14,6 +21,7 @@ async function unsuccessful(
   deps: CompletionDeps,
   batchId: string,
   costs: BatchCostTally,
+  waited: WaitedForInputs,
 ): Promise<SampleOutcome[]> {
   const failures: SampleOutcome[] = [];
   let cursor: string | undefined;
@@ -21,6 +29,12 @@ async function unsuccessful(
     const page = await deps.launches.listByBatch(batchId, { cursor, limit: PAGE });
     for (const launch of page.items) {
       costs.add(launch);
+      const wait = launch.kind === 'SAMPLE' ? waitedMs(launch) : undefined;
+      if (wait !== undefined) {
+        waited.count++;
+        waited.samples.push({ sampleId: launch.sampleId, launchId: launch.launchId, waitedMs: wait });
+        waited.samples.sort((a, b) => b.waitedMs - a.waitedMs).splice(WAITED_LISTED);
+      }
       if (launch.kind !== 'SAMPLE' || launch.status === 'COMPLETED') continue;
       failures.push(sampleOutcome(launch));
     }
@@ -113,7 +127,8 @@ export async function notifyCompletion(
   qcLaunch: Launch | undefined,
 ): Promise<void> {
   const costs = new BatchCostTally();
-  const failures = await unsuccessful(deps, batch.batchId, costs);
+  const waited: WaitedForInputs = { count: 0, samples: [] };
+  const failures = await unsuccessful(deps, batch.batchId, costs, waited);
   const notice: BatchCompletedNotice = {
     kind: 'batch-completed',
     batchId: batch.batchId,
@@ -137,6 +152,7 @@ export async function notifyCompletion(
     },
     tableName: deps.tableName,
     cost: noticeCost(costs.view(batch), batch.estimate),
+    ...(waited.count > 0 && { waitedForInputs: waited }),
   };
   try {
     await deps.notifier.send(notice);

@@ -1,5 +1,6 @@
 import type { Batch } from '../batch.js';
 import type { RunCost } from '../cost/types.js';
+import { archivedInputsSummary } from '../inputs/restore.js';
 import { isTerminal, type Launch, type LaunchStatus } from '../launch.js';
 import { usdNumber } from '../money.js';
 import type { BatchRepository, LaunchRepository, Page, PageRequest, TimeRange } from '../ports.js';
@@ -24,6 +25,8 @@ export interface LaunchRow {
   updatedAt?: string;
   finishedAt?: string;
   failureReason?: string;
+  /** A launch with inputs in an S3 archive tier: how many are restored, and when the rest are due. */
+  archivedInputs?: string;
   /** What this attempt's run cost (USD), once priced; absent while it runs, is being priced, or had no run. */
   costUsd?: number;
   computeUsd?: number;
@@ -185,6 +188,7 @@ function currentRow(launch: Launch): LaunchRow {
     updatedAt: launch.updatedAt,
     finishedAt: launch.finishedAt,
     failureReason: launch.failureReason,
+    ...(launch.archivedInputs?.length && { archivedInputs: archivedInputsSummary(launch) }),
     ...costFields(
       // A cost still on the launch from an attempt before a retry is not this attempt's.
       launch.cost?.attempt === launch.attempt ? launch.cost : undefined,

@@ -3,10 +3,12 @@ import { forEachConcurrently } from '../concurrency.js';
 import { overBudget } from '../cost/estimate.js';
 import { RetryableError } from '../errors.js';
 import { inputProblems, sizesOf, unanswered } from '../inputs/input-problems.js';
-import type { InputState } from '../inputs/input-state.js';
+import { type ArchivedFinding, archivedFindings, type InputState } from '../inputs/input-state.js';
+import type { RestoreWaiter } from '../inputs/restore.js';
+import { type ArchivedInput, launchIdFor } from '../launch.js';
 import { oversizedSamples } from '../launch-item-size.js';
 import { parseManifest } from '../manifest/index.js';
-import type { InputLocation, ManifestLimits, ManifestProblem } from '../manifest/types.js';
+import type { BatchPlan, InputLocation, ManifestLimits, ManifestProblem } from '../manifest/types.js';
 import type {
   BatchRepository,
   InputInspector,
@@ -16,6 +18,12 @@ import type {
 import { registeredLaunch, releasedLaunch } from '../registration.js';
 import { estimateSamples } from './estimate-batch.js';
 import { persistTransition } from './persist.js';
+import {
+  type ArchivedObject,
+  type RestoreDeps,
+  type RestoreOutlook,
+  requestRestores,
+} from './request-restores.js';
 
 export interface ManifestObject {
   bucket: string;
@@ -49,6 +57,8 @@ export interface IntakeDeps {
    * inputs are missing or refused is rejected, and the sizes feed the batch's cost estimate.
    */
   inputs: InputInspector;
+  /** Restores of archived inputs: asked for at registration, waited for by their launches. */
+  restores: RestoreDeps;
   /** Launches of a workflow read for its history at most (newest first), per workflow and batch. */
   historyLaunches: number;
   /** The budget of a batch whose manifest sets none; absent: no budget. */
@@ -189,13 +199,35 @@ export async function registerManifest(deps: IntakeDeps, object: ManifestObject)
     ...(budgetMaxUsd !== undefined && { budgetMaxUsd }),
   });
 
+  // Archived inputs are asked for now, before any launch waits for them (QC's too: it runs last).
+  const archived = archivedFindings(
+    plan.inputLocations.map((location) => location.uri),
+    inputs?.states ?? new Map(),
+  );
+  const outlook =
+    archived.size === 0
+      ? new Map<string, RestoreOutlook>()
+      : await requestRestores(
+          plan.restoreTier
+            ? { ...deps.restores, settings: { ...deps.restores.settings, tier: plan.restoreTier } }
+            : deps.restores,
+          waitersOf(batchId, plan, archived),
+        );
+
   // Items are built a chunk at a time: a 10,000-sample batch never holds every item in memory.
   const total = plan.samples.length;
   for (let start = 0; start < total; start += deps.chunkSize) {
     batch = await renewLease(deps, batch);
     const chunk = plan.samples
       .slice(start, start + deps.chunkSize)
-      .map((spec) => registeredLaunch(batch, spec, estimates.bySample.get(spec.sampleId)));
+      .map((spec) =>
+        registeredLaunch(
+          batch,
+          spec,
+          estimates.bySample.get(spec.sampleId),
+          archivedInputsOf(spec.inputs, archived, outlook),
+        ),
+      );
     await deps.launches.putMany(chunk);
     deps.onProgress?.({ batchId, phase: 'write', done: Math.min(start + deps.chunkSize, total), total });
   }
@@ -231,6 +263,44 @@ export async function registerManifest(deps: IntakeDeps, object: ManifestObject)
     };
   }
   return release(deps, registered, total, existing?.status === 'REGISTERING');
+}
+
+/** Each archived object with the launches (samples) that will wait for it. */
+function waitersOf(
+  batchId: string,
+  plan: BatchPlan,
+  archived: ReadonlyMap<string, ArchivedFinding>,
+): ArchivedObject[] {
+  const waiters = new Map<string, RestoreWaiter[]>([...archived.keys()].map((uri) => [uri, []]));
+  for (const spec of plan.samples) {
+    for (const uri of new Set(Object.values(spec.inputs))) {
+      waiters.get(uri)?.push({ batchId, launchId: launchIdFor(batchId, spec.sampleId) });
+    }
+  }
+  return [...archived.values()].map((finding) => ({ ...finding, waiters: waiters.get(finding.uri) ?? [] }));
+}
+
+/** The sample's archived inputs, each as its restore stands (restored, failed, or still waited for). */
+function archivedInputsOf(
+  inputs: Record<string, string>,
+  archived: ReadonlyMap<string, ArchivedFinding>,
+  outlook: ReadonlyMap<string, RestoreOutlook>,
+): ArchivedInput[] {
+  return [...new Set(Object.values(inputs))].flatMap((uri) => {
+    const finding = archived.get(uri);
+    if (!finding) return [];
+    const state = outlook.get(uri);
+    return [
+      {
+        uri,
+        storageClass: finding.storageClass,
+        ...(state?.kind === 'restored' && { restoredAt: state.at }),
+        ...(state?.kind === 'restored' && state.expiresAt !== undefined && { expiresAt: state.expiresAt }),
+        ...(state?.kind === 'failed' && { failure: state.reason }),
+        ...(state?.kind === 'waiting' && { dueAt: state.dueAt }),
+      },
+    ];
+  });
 }
 
 /**

@@ -1,6 +1,7 @@
 import { cancelRefusedByEngine } from '../console-requests.js';
 import { RetryableError } from '../errors.js';
-import type { Launch } from '../launch.js';
+import { dueBy, inputRestored, inputRestoreFailed } from '../inputs/restore.js';
+import type { ArchivedInput, Launch } from '../launch.js';
 import {
   decideLaunch,
   recordDeferral,
@@ -11,6 +12,7 @@ import type { LaunchRepository, WorkflowEngine } from '../ports.js';
 import { buildRunRequest } from '../run-request.js';
 import type { Pacer } from './pace.js';
 import { persistTransition } from './persist.js';
+import { type RestoreDeps, requestRestores } from './request-restores.js';
 
 export interface RetrySettings {
   /** StartRun calls per claim before the launch is handed back to the queue (THROTTLED). */
@@ -32,6 +34,8 @@ export interface LauncherDeps {
   newClaimToken: () => string;
   /** 0..1, spreads retries of concurrent launchers apart. */
   random: () => number;
+  /** Archived inputs restored again (a copy expired before the run, a retry after a failed restore). */
+  restores: RestoreDeps;
 }
 
 export type LaunchOutcome =
@@ -45,6 +49,8 @@ export type LaunchOutcome =
   | { kind: 'cancelled'; launch: Launch; ended: boolean; runId?: string }
   /** CANCEL of a finished launch, or a CancelRun the engine refused: put back with a note. */
   | { kind: 'cancel-refused'; launch: Launch }
+  /** Back in (or still in) WAITING_FOR_INPUTS: its archived inputs are being restored again. */
+  | { kind: 'waiting'; launch: Launch; inputs: number }
   | { kind: 'skipped'; launchId: string; reason: string };
 
 export interface LaunchRef {
@@ -144,12 +150,53 @@ async function claim(deps: LauncherDeps, ref: LaunchRef): Promise<Claimed> {
       }
       case 'claim':
         return { kind: 'claimed', launch: next, retry: decision.retry };
+      case 'wait-for-inputs':
+        return { kind: 'done', outcome: await restoreAgain(deps, next, decision.inputs) };
     }
   }
   return {
     kind: 'done',
     outcome: { kind: 'skipped', launchId: ref.launchId, reason: 'kept losing the claim race' },
   };
+}
+
+/**
+ * Asks S3 again for the launch's archived inputs (one restore per object, shared with every launch
+ * that needs it) and applies where each stands: restored ones are noted (the launch is QUEUED once
+ * none is missing), refused ones fail the launch.
+ */
+async function restoreAgain(
+  deps: LauncherDeps,
+  launch: Launch,
+  inputs: ArchivedInput[],
+): Promise<LaunchOutcome> {
+  const outlook = await requestRestores(
+    deps.restores,
+    inputs.map((input) => ({
+      uri: input.uri,
+      storageClass: input.storageClass,
+      archiveTier: input.storageClass,
+      seen: 'not-looked-at' as const,
+      waiters: [{ batchId: launch.batchId, launchId: launch.launchId }],
+    })),
+  );
+  let current = launch;
+  for (const [uri, state] of outlook) {
+    if (state.kind === 'waiting') {
+      const saved = await persistTransition(deps.launches, current, (stored) =>
+        dueBy(stored, uri, state.dueAt, deps.now()),
+      );
+      if (saved.kind === 'changed') current = saved.next;
+      continue;
+    }
+    const saved = await persistTransition(deps.launches, current, (stored) =>
+      state.kind === 'restored'
+        ? inputRestored(stored, uri, deps.now(), state.expiresAt)
+        : inputRestoreFailed(stored, uri, state.reason, deps.now()),
+    );
+    if (saved.kind === 'changed') current = saved.next;
+  }
+  return { kind: 'waiting', launch: current, inputs: inputs.length };
 }
 
 /** The longest wait after StartRun call number `call` (1-based) before the next one. */

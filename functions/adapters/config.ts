@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from '../../domain/errors.js';
+import { RESTORE_TIERS } from '../../domain/inputs/restore.js';
 import { DEFAULT_MANIFEST_LIMITS } from '../../domain/manifest/types.js';
 
 const list = z.string().transform((value) =>
@@ -40,6 +41,10 @@ const schema = z.object({
   ESTIMATE_HISTORY_LAUNCHES: positiveInt.max(5_000).default(1_000),
   /** HeadObject and ListObjectsV2 calls in flight while the intake checks and sizes a batch's inputs. */
   INPUT_CHECK_CONCURRENCY: positiveInt.max(200).default(32),
+  /** The S3 restore tier asked for an archived input (Bulk: free for Flexible Retrieval). */
+  RESTORE_TIER: z.enum(RESTORE_TIERS).default('Bulk'),
+  /** Days a restored copy of an archived input is kept (long enough for its launch to run). */
+  RESTORE_DAYS: positiveInt.max(30).default(7),
   LOG_EXCERPT_LINES: positiveInt.default(50),
   OMICS_LOG_GROUP: z.string().default('/aws/omics/WorkflowLog'),
   /** The reconciler shares HealthOmics' 10 TPS GetRun/ListRuns quota with the status tracker. */
@@ -64,6 +69,8 @@ const schema = z.object({
    * dead-lettered), and how many it recounts per run.
    */
   RECONCILE_AFTER_MINUTES_BATCH: positiveInt.default(60),
+  /** A launch WAITING_FOR_INPUTS this long unchanged is compared with its restores (a missed wake-up). */
+  RECONCILE_AFTER_MINUTES_WAITING: positiveInt.default(10),
   /** ... and how many registrations it resumes per run (each writes every launch of its batch). */
   RECONCILE_MAX_BATCHES: positiveInt.default(20),
   /**

@@ -15,6 +15,7 @@ import type {
   InputInspector,
   InvalidItem,
   ManifestObjectReader,
+  ObjectRestorer,
   ObjectStore,
   RunLogReader,
   RunManifestReader,
@@ -24,10 +25,13 @@ import type { ResumeOptions } from '../../domain/use-cases/batch-notification.js
 import type { CostCollectorDeps } from '../../domain/use-cases/collect-run-cost.js';
 import { makePacer } from '../../domain/use-cases/pace.js';
 import type { ReconcilerDeps } from '../../domain/use-cases/reconcile.js';
+import type { RestoreSweepDeps } from '../../domain/use-cases/reconcile-restores.js';
 import type { QuietBatchOptions } from '../../domain/use-cases/recount-batch.js';
 import type { IntakeDeps } from '../../domain/use-cases/register-manifest.js';
+import type { RestoreDeps } from '../../domain/use-cases/request-restores.js';
 import type { RegistrationResumeOptions } from '../../domain/use-cases/resume-registrations.js';
 import type { LauncherDeps } from '../../domain/use-cases/start-launch.js';
+import type { TrackRestoreDeps } from '../../domain/use-cases/track-restore.js';
 import type { TrackerDeps } from '../../domain/use-cases/track-run-status.js';
 import { makeBatchRepository } from './batch-repository.js';
 import { makeCloudWatchLogReader } from './cloudwatch-log-reader.js';
@@ -43,8 +47,10 @@ import { makeOutcomeLedger } from './outcome-ledger.js';
 import { loadPriceList } from './price-list-file.js';
 import { makeProfileRepository } from './profile-repository.js';
 import { makeRateLimitStore } from './rate-limit-store.js';
+import { makeRestoreRepository } from './restore-repository.js';
 import { makeS3InputInspector } from './s3-input-inspector.js';
 import { makeS3ManifestReader } from './s3-manifest-reader.js';
+import { makeS3ObjectRestorer } from './s3-object-restorer.js';
 import { makeS3ObjectStore } from './s3-object-store.js';
 import { makeSnsNotifier } from './sns-notifier.js';
 import { makeSqsCostQueue } from './sqs-cost-queue.js';
@@ -75,6 +81,8 @@ export interface Overrides {
   objectStore?: ObjectStore;
   /** Where input sizes come from instead of S3 (tests). */
   inputs?: InputInspector;
+  /** Where archived inputs are restored instead of S3 (tests). */
+  restorer?: ObjectRestorer;
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
@@ -121,6 +129,18 @@ export function buildDependencies(config: Config, overrides: Overrides = {}) {
       endpoint: config.S3_ENDPOINT,
       forcePathStyle: config.S3_ENDPOINT !== undefined,
     });
+  const restores = makeRestoreRepository(entities);
+  const restoreDeps: RestoreDeps = {
+    restores,
+    restorer: overrides.restorer ?? makeS3ObjectRestorer(objects),
+    settings: {
+      tier: config.RESTORE_TIER,
+      days: config.RESTORE_DAYS,
+      minuteMs: config.RECONCILE_TIME_UNIT_SECONDS * 1000,
+    },
+    now,
+    concurrency: 8,
+  };
   const intake: Omit<IntakeDeps, 'owner'> = {
     batches,
     launches,
@@ -134,6 +154,7 @@ export function buildDependencies(config: Config, overrides: Overrides = {}) {
     releaseConcurrency: 16,
     inputs:
       overrides.inputs ?? makeS3InputInspector(objects, { concurrency: config.INPUT_CHECK_CONCURRENCY }),
+    restores: restoreDeps,
     historyLaunches: config.ESTIMATE_HISTORY_LAUNCHES,
     budgetDefaultMaxUsd: config.BUDGET_DEFAULT_MAX_USD,
   };
@@ -158,6 +179,7 @@ export function buildDependencies(config: Config, overrides: Overrides = {}) {
     sleep: wait,
     newClaimToken: randomUUID,
     random: overrides.random ?? Math.random,
+    restores: restoreDeps,
   };
   const tracker: TrackerDeps = { launches, engine, logs, logLines: config.LOG_EXCERPT_LINES, now };
   // The thresholds are minutes on AWS; the embedded runtime shortens the unit (RECONCILE_TIME_UNIT_SECONDS).
@@ -235,6 +257,15 @@ export function buildDependencies(config: Config, overrides: Overrides = {}) {
     };
   };
 
+  const restoreTracker: TrackRestoreDeps = { restores, launches, now, concurrency: 16 };
+  const restoreSweep: RestoreSweepDeps = {
+    tracker: restoreTracker,
+    request: restoreDeps,
+    inputs: intake.inputs,
+    waitingQuietMs: minutes(config.RECONCILE_AFTER_MINUTES_WAITING),
+    max: config.RECONCILE_MAX_LAUNCHES,
+  };
+
   // The intake and the reconciler (resuming a registration) read manifests alike.
   const manifests = overrides.manifests ?? makeS3ManifestReader(objects);
 
@@ -257,6 +288,9 @@ export function buildDependencies(config: Config, overrides: Overrides = {}) {
     s3: objects,
     costQueue,
     costCollector,
+    restores: restoreDeps,
+    restoreTracker,
+    restoreSweep,
   };
 }
 

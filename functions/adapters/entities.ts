@@ -52,6 +52,7 @@ export function makeEntities(client: DynamoDBDocumentClient, table: string) {
         logLocation: { type: 'string' },
         logExcerpt: { type: 'string' },
         inputBytes: { type: 'number' },
+        archivedInputs: { type: 'any' },
         estimate: { type: 'any' },
         note: { type: 'string' },
         cancelRequestedAt: { type: 'string' },
@@ -272,7 +273,63 @@ export function makeEntities(client: DynamoDBDocumentClient, table: string) {
     { client, table },
   );
 
-  return { launch, batch, profile, rateLimit, outcome, costMark };
+  /** The restore of one archived input object, shared by every launch that waits for it. */
+  const restore = new Entity(
+    {
+      model: { entity: 'restore', version: '1', service: SERVICE },
+      attributes: {
+        uri: { type: 'string', required: true },
+        storageClass: { type: 'string', required: true },
+        tier: { type: 'string', required: true },
+        days: { type: 'number', required: true },
+        state: { type: 'string', required: true },
+        requestedAt: { type: 'string', required: true },
+        dueAt: { type: 'string', required: true },
+        requests: { type: 'number', required: true },
+        askedAt: { type: 'string' },
+        restoredAt: { type: 'string' },
+        expiresAt: { type: 'string' },
+        failureReason: { type: 'string' },
+        updatedAt: { type: 'string', required: true },
+        revision: { type: 'number', required: true },
+      },
+      indexes: {
+        byUri: {
+          pk: key(TABLE.partitionKey, ['uri']),
+          sk: key(TABLE.sortKey, []),
+        },
+        // Sparse: only restores gwm still waits for, soonest due first (the reconciler's sweep).
+        due: {
+          index: gsi4.indexName,
+          pk: key(gsi4.partitionKey, ['state']),
+          sk: key(gsi4.sortKey, ['dueAt', 'uri']),
+          condition: (attr) => attr.state === 'REQUESTED',
+        },
+      },
+    },
+    { client, table },
+  );
+
+  /** A launch waiting for an object's restore (one item per object and launch). */
+  const restoreWaiter = new Entity(
+    {
+      model: { entity: 'restoreWaiter', version: '1', service: SERVICE },
+      attributes: {
+        uri: { type: 'string', required: true },
+        batchId: { type: 'string', required: true },
+        launchId: { type: 'string', required: true },
+      },
+      indexes: {
+        byUri: {
+          pk: key(TABLE.partitionKey, ['uri']),
+          sk: key(TABLE.sortKey, ['batchId', 'launchId']),
+        },
+      },
+    },
+    { client, table },
+  );
+
+  return { launch, batch, profile, rateLimit, outcome, costMark, restore, restoreWaiter };
 }
 
 export type Entities = ReturnType<typeof makeEntities>;

@@ -109,6 +109,18 @@ export const launchRecord = z.object({
   logLocation: opt(z.string()),
   logExcerpt: opt(z.string()),
   inputBytes: opt(z.number()),
+  archivedInputs: opt(
+    z.array(
+      z.object({
+        uri: z.string(),
+        storageClass: z.string(),
+        restoredAt: opt(z.string()),
+        expiresAt: opt(z.string()),
+        dueAt: opt(z.string()),
+        failure: opt(z.string()),
+      }),
+    ),
+  ),
   estimate: opt(sampleEstimate),
   note: opt(z.string()),
   typedStatus: opt(z.string()),

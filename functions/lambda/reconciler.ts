@@ -17,5 +17,6 @@ export const handler = makeReconcilerHandler({
     newOwner: randomUUID,
     options: deps.registrationResume,
   },
+  restores: deps.restoreSweep,
   telemetry: makePowertoolsTelemetry(SERVICE_NAMES.reconciler),
 });

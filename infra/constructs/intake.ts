@@ -13,7 +13,7 @@ import { acknowledgeWildcardResources } from '../nag.js';
 import type { Notifications } from './completion.js';
 import { failureQueue } from './failure-queue.js';
 import { GwmFunction } from './gwm-function.js';
-import { allowInputSizing } from './omics.js';
+import { allowInputRestores, allowInputSizing } from './omics.js';
 
 export interface IntakeProps {
   table: ITableV2;
@@ -93,6 +93,7 @@ export class Intake extends Construct {
       "Manifests are uploaded under any key of gwm's own manifest bucket; the intake only reads them.",
     );
     allowInputSizing(this.function.role, props.inputPrefixes);
+    allowInputRestores(this.function.role, props.inputPrefixes);
     props.notifications.grantSend(this.function.role);
     this.function.fn.configureAsyncInvoke({
       retryAttempts: ASYNC_RETRY_ATTEMPTS,

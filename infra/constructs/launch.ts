@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import { LAUNCHER_EVENT_SOURCE } from '../../functions/event-sources.js';
 import { failureQueue } from './failure-queue.js';
 import { GwmFunction } from './gwm-function.js';
-import { allowCancelRun, allowStartRun } from './omics.js';
+import { allowCancelRun, allowInputRestores, allowStartRun } from './omics.js';
 import { streamEventSourceProps } from './stream-source.js';
 
 export interface LaunchProps {
@@ -21,6 +21,8 @@ export interface LaunchProps {
   timeoutSeconds: number;
   /** Launchers running at once: they share the StartRun token bucket. */
   concurrency: number;
+  /** The allowed input prefixes: an archived input whose copy expired before its run is restored again. */
+  inputPrefixes: readonly string[];
 }
 
 /**
@@ -48,6 +50,7 @@ export class Launch extends Construct {
     });
     allowStartRun(this.function.role, this, props.serviceRole);
     allowCancelRun(this.function.role, this);
+    allowInputRestores(this.function.role, props.inputPrefixes);
     this.failures = failureQueue(this, 'Failures');
     this.function.fn.addEventSource(
       new DynamoEventSource(

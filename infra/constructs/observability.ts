@@ -259,6 +259,13 @@ export class Observability extends Construct {
         gwmMetric('costCollectionErrors', { label: 'collection errors (retried)' }),
       ]),
     );
+    this.dashboard.addWidgets(
+      graph('Archived inputs being restored', 24, [
+        gwmMetric('restoresRequested', { label: 'restores asked of S3' }),
+        gwmMetric('restoresCompleted', { label: 'restored' }),
+        gwmMetric('restoresFailed', { label: 'could not be restored (launches failed)' }),
+      ]),
+    );
     const functions = Object.entries(props.functions) as Array<[ServiceKey, IFunction]>;
     this.dashboard.addWidgets(
       graph(

@@ -56,6 +56,8 @@ const REASONS = {
     "A run's engine log stream is named after its id (run/<id>), known only once the run exists; nothing outside /aws/omics/WorkflowLog run streams is readable.",
   inputSizing:
     'Inputs are named by manifests under the allowed input prefixes; the cost estimate reads their sizes (HeadObject) and lists prefix inputs, nothing else.',
+  inputRestores:
+    'Archived inputs are named by manifests under the allowed input prefixes; gwm asks S3 to restore them (RestoreObject) and nothing else.',
   sampleOutputLists:
     "A QC run's output location comes from the manifest (inside the allowed output prefixes); only its gwm/<batch>/qc-<n>/sample-outputs.txt list files are writable.",
   listRuns:
@@ -283,6 +285,22 @@ export function allowInputSizing(role: IRole, inputPrefixes: readonly string[]):
     );
   }
   acknowledgeWildcardResources(role, objects, REASONS.inputSizing);
+}
+
+/** Restoring archived inputs (the intake, and the reconciler asking again): RestoreObject under the allowed input prefixes only. */
+export function allowInputRestores(role: IRole, inputPrefixes: readonly string[]): void {
+  const objects = unique(
+    inputPrefixes
+      .map(prefixLocation)
+      .map(({ bucket, folder }) => `arn:${Aws.PARTITION}:s3:::${bucket}/${folder}*`),
+  );
+  role.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:RestoreObject'], resources: objects }));
+  acknowledgeWildcardResources(role, objects, REASONS.inputRestores);
+}
+
+/** The buckets of the allowed input prefixes: the restore-completed rule listens to these. */
+export function inputBuckets(inputPrefixes: readonly string[]): string[] {
+  return unique(inputPrefixes.map((uri) => prefixLocation(uri).bucket));
 }
 
 function prefixLocation(uri: string): PrefixLocation {

@@ -14,6 +14,7 @@ import type { Notifications } from './completion.js';
 import { failureQueue } from './failure-queue.js';
 import { GwmFunction } from './gwm-function.js';
 import {
+  allowInputRestores,
   allowInputSizing,
   allowListRuns,
   allowRunReads,
@@ -118,6 +119,7 @@ export class Tracking extends Construct {
     props.notifications.grantSend(this.reconciler.role);
     allowSampleOutputLists(this.reconciler.role, props.outputPrefixes);
     allowInputSizing(this.reconciler.role, props.inputPrefixes);
+    allowInputRestores(this.reconciler.role, props.inputPrefixes);
     allowRunReads(this.reconciler.role, this);
     allowListRuns(this.reconciler.role);
     // A launch a crash left in SUBMITTING is sent again with the same requestId.

@@ -18,12 +18,14 @@ import {
   COMPLETION_EVENT_SOURCE,
   LAUNCHER_EVENT_SOURCE,
   MANIFEST_SUFFIXES,
+  RESTORE_COMPLETED_RULE,
   RUN_STATUS_RULE,
 } from '../../functions/event-sources.js';
 import { makeLauncherHandler } from '../../functions/launcher.js';
 import { makeManifestUploadedHandler } from '../../functions/on-manifest-uploaded.js';
 import { makeRunStatusHandler } from '../../functions/on-run-status-change.js';
 import { makeReconcilerHandler } from '../../functions/reconciler.js';
+import { makeRestoreTrackerHandler } from '../../functions/restore-tracker.js';
 import { createLocalCostQueue } from './cost-queue.js';
 import { startDynamoDbLocal } from './dynamodb-local.js';
 import { type LocalEndpoints, removeEndpoints, writeEndpoints } from './endpoints.js';
@@ -177,8 +179,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     // Handlers are wired once every service is up; early S3 events wait for them.
     let onManifestUploaded: ((event: import('aws-lambda').S3Event) => Promise<void>) | undefined;
+    // S3's restore-completed events wait here until the restore tracker is wired (a restore left
+    // overdue by a stopped stack completes as soon as the local S3 starts).
+    const earlyRestoreEvents: unknown[] = [];
+    let deliverRestoreEvent: (event: unknown) => void = (event) => void earlyRestoreEvents.push(event);
     const localS3 = await startLocalS3({
       port: options.ports?.s3,
+      archive: { onRestoreCompleted: (event) => deliverRestoreEvent(event) },
       directory: dirs.s3,
       buckets: [LOCAL_NAMES.manifestBucket, LOCAL_NAMES.inputBucket, LOCAL_NAMES.outputBucket],
       notifications: {
@@ -299,6 +306,23 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     cleanups.push(() => router.stop());
     const onRunStatus = makeRunStatusHandler({ tracker: deps.tracker, telemetry });
+    // The input buckets' restore-completed events, as the stack's EventBridge rule sends them.
+    const restoreRouter = createEventRouter({
+      rules: [
+        {
+          name: 'restore-completed-to-restore-tracker',
+          pattern: RESTORE_COMPLETED_RULE.eventPattern,
+          retryAttempts: RESTORE_COMPLETED_RULE.retryAttempts,
+          target: (event) => onRestoreCompleted(event),
+        },
+      ],
+      deadLetterFile: join(dirs.deadLetters, 'restore-events.jsonl'),
+      log,
+    });
+    cleanups.push(() => restoreRouter.stop());
+    const onRestoreCompleted = makeRestoreTrackerHandler({ restoreTracker: deps.restoreTracker, telemetry });
+    deliverRestoreEvent = (event) => restoreRouter.put(event);
+    for (const event of earlyRestoreEvents.splice(0)) restoreRouter.put(event);
     deliverRunEvent = (event) => router.put(event);
     for (const event of earlyRunEvents.splice(0)) router.put(event);
     // The engine stops before the router: every status it saved has been routed when it writes its clean stop.
@@ -361,6 +385,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         newOwner: randomUUID,
         options: deps.registrationResume,
       },
+      restores: deps.restoreSweep,
       telemetry,
     });
     const reconcile = withFaults(faults?.reconcile, async () => {

@@ -62,6 +62,20 @@ describe('deploy settings', () => {
     expect(error.message).toContain('budget.defaultMaxUsd');
   });
 
+  it('carries the restore tier and days of archived inputs to the functions, and refuses a tier S3 has not', () => {
+    // Act
+    const settings = parseDeploySettings({ ...SETTINGS, restore: { tier: 'Standard', days: 3 } });
+    const error = errorOf(() => parseDeploySettings({ ...SETTINGS, restore: { tier: 'Fast' } }));
+    // Assess
+    expect(settingsEnvironment(settings)).toMatchObject({ RESTORE_TIER: 'Standard', RESTORE_DAYS: '3' });
+    expect(effectiveFunctionConfig(settings)).toMatchObject({ RESTORE_TIER: 'Standard', RESTORE_DAYS: 3 });
+    expect(effectiveFunctionConfig(parseDeploySettings(SETTINGS))).toMatchObject({
+      RESTORE_TIER: 'Bulk',
+      RESTORE_DAYS: 7,
+    });
+    expect(error.message).toContain('restore.tier');
+  });
+
   it('names every bad setting with its path', () => {
     // Act
     const error = errorOf(() =>

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   COMPLETION_EVENT_SOURCE,
   LAUNCHER_EVENT_SOURCE,
+  RESTORE_COMPLETED_RULE,
   RUN_STATUS_RULE,
 } from '../../functions/event-sources.js';
 import { logicalIdOf, logicalIdsOf, resourcesOf, synthesize } from './stack-fixture.js';
@@ -97,7 +98,11 @@ describe('how events reach the deployed functions', () => {
 
   it('sends HealthOmics run status changes on the default bus to the tracker with the shared pattern', () => {
     // Act
-    const runStatus = rules.filter((rule) => rule.Properties.EventPattern !== undefined);
+    const runStatus = rules.filter(
+      (rule) =>
+        JSON.stringify((rule.Properties.EventPattern as { source?: unknown } | undefined)?.source) ===
+        JSON.stringify(['aws.omics']),
+    );
     // Assess
     expect(runStatus).toHaveLength(1);
     const [rule] = runStatus;
@@ -114,9 +119,35 @@ describe('how events reach the deployed functions', () => {
     ]);
   });
 
+  it('sends S3 restore-completed events of the input buckets to the restore tracker with the shared pattern', () => {
+    // Act
+    const restores = rules.filter(
+      (rule) =>
+        JSON.stringify((rule.Properties.EventPattern as { source?: unknown } | undefined)?.source) ===
+        JSON.stringify(['aws.s3']),
+    );
+    // Assess
+    expect(restores).toHaveLength(1);
+    const [rule] = restores;
+    expect(rule?.Properties.EventPattern).toEqual({
+      ...RESTORE_COMPLETED_RULE.eventPattern,
+      detail: { bucket: { name: ['lab-inputs', 'lab-references'] } },
+    });
+    expect(rule?.Properties.EventBusName).toBeUndefined();
+    expect(rule?.Properties.Targets).toEqual([
+      expect.objectContaining({
+        Arn: { 'Fn::GetAtt': [ids.restoreTracker.function, 'Arn'] },
+        RetryPolicy: {
+          MaximumRetryAttempts: RESTORE_COMPLETED_RULE.retryAttempts,
+          MaximumEventAgeInSeconds: RESTORE_COMPLETED_RULE.maxEventAgeSeconds,
+        },
+      }),
+    ]);
+  });
+
   it('gives every rule target a retry policy and a dead-letter queue that lets only its rule in', () => {
     // Assess
-    expect(rules).toHaveLength(2);
+    expect(rules).toHaveLength(3);
     const queuePolicies = Object.values(resourcesOf(template, 'AWS::SQS::QueuePolicy'));
     for (const rule of rules) {
       const ruleId = Object.entries(resourcesOf(template, 'AWS::Events::Rule')).find(

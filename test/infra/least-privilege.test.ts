@@ -43,6 +43,8 @@ const EXPECTED_ACTIONS: Record<FunctionKey, string[]> = {
     's3:GetObject',
     's3:GetObjectVersion',
     's3:ListBucket',
+    // An archived input is restored before its launch runs.
+    's3:RestoreObject',
   ],
   launcher: [
     ...LOGS,
@@ -53,6 +55,8 @@ const EXPECTED_ACTIONS: Record<FunctionKey, string[]> = {
     'dynamodb:PutItem',
     'dynamodb:UpdateItem',
     'omics:CancelRun',
+    // An archived input whose restored copy expired before the run is restored again.
+    's3:RestoreObject',
   ],
   tracker: [
     ...LOGS,
@@ -92,6 +96,8 @@ const EXPECTED_ACTIONS: Record<FunctionKey, string[]> = {
     's3:GetObjectVersion',
     's3:ListBucket',
     's3:PutObject',
+    // An archived input whose restore was lost is asked for again.
+    's3:RestoreObject',
   ],
   costCollector: [
     ...LOGS,
@@ -108,6 +114,14 @@ const EXPECTED_ACTIONS: Record<FunctionKey, string[]> = {
     'omics:ListRunTasks',
     // The run manifest of a DYNAMIC-storage run (its storage use).
     'logs:GetLogEvents',
+  ],
+  restoreTracker: [
+    ...LOGS,
+    ...FAILURE_QUEUE,
+    'dynamodb:GetItem',
+    'dynamodb:PutItem',
+    'dynamodb:Query',
+    'dynamodb:UpdateItem',
   ],
 };
 
@@ -251,6 +265,7 @@ describe('least privilege in the deployed stack', () => {
       completion: [],
       reconciler: [`${table}/index/gsi2`, `${table}/index/gsi4`],
       costCollector: [],
+      restoreTracker: [],
     };
     // Assess
     for (const key of Object.keys(expectedIndexes) as FunctionKey[]) {

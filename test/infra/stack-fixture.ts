@@ -27,7 +27,14 @@ export function resourcesOf(template: Template, type: string): Resources {
   return template.findResources(type) as Resources;
 }
 
-export type FunctionKey = 'intake' | 'launcher' | 'tracker' | 'completion' | 'reconciler' | 'costCollector';
+export type FunctionKey =
+  | 'intake'
+  | 'launcher'
+  | 'tracker'
+  | 'completion'
+  | 'reconciler'
+  | 'costCollector'
+  | 'restoreTracker';
 
 export function functionsOf(stack: GwmStack) {
   return {
@@ -37,6 +44,7 @@ export function functionsOf(stack: GwmStack) {
     completion: stack.completion.function,
     reconciler: stack.tracking.reconciler,
     costCollector: stack.cost.function,
+    restoreTracker: stack.restores.tracker,
   } satisfies Record<FunctionKey, unknown>;
 }
 

@@ -166,7 +166,7 @@ describe('the deployed stack', () => {
     const costQueueId = logicalIdOf(stack, stack.cost.queue);
     expect(all[costQueueId]?.Properties.SqsManagedSseEnabled).toBe(true);
     const queues = Object.fromEntries(Object.entries(all).filter(([id]) => id !== costQueueId));
-    expect(Object.keys(queues)).toHaveLength(7);
+    expect(Object.keys(queues)).toHaveLength(9);
     for (const queue of Object.values(queues)) {
       expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
       expect(queue.Properties.MessageRetentionPeriod).toBe(14 * 24 * 60 * 60);
@@ -179,7 +179,7 @@ describe('the deployed stack', () => {
             JSON.stringify({ Bool: { 'aws:SecureTransport': 'false' } }),
       ),
     );
-    expect(tlsOnly).toHaveLength(8);
+    expect(tlsOnly).toHaveLength(10);
   });
 
   it('keeps the table and the buckets when the stack is deleted, and only them; nothing in a throwaway stack', () => {

@@ -529,10 +529,10 @@ describe('gwm history', () => {
     expect(result.code).toBe(0);
     const lines = result.stdout.split('\r\n');
     expect(lines[0]).toBe(
-      'launchId,batchId,batchName,sampleId,workflowId,attempt,current,status,runId,createdAt,updatedAt,finishedAt,failureReason,costUsd,computeUsd,storageUsd,costEstimated',
+      'launchId,batchId,batchName,sampleId,workflowId,attempt,current,status,runId,createdAt,updatedAt,finishedAt,failureReason,costUsd,computeUsd,storageUsd,costEstimated,archivedInputs',
     );
     expect(lines.slice(1)).toEqual([
-      'h-one/HG001,h-one,FC-H1,HG001,3000001,1,true,FAILED,701,2026-10-01T08:00:00.000Z,2026-10-01T09:00:00.000Z,,"reads, ""quoted""",,,,',
+      'h-one/HG001,h-one,FC-H1,HG001,3000001,1,true,FAILED,701,2026-10-01T08:00:00.000Z,2026-10-01T09:00:00.000Z,,"reads, ""quoted""",,,,,',
       '',
     ]);
   });

@@ -4,7 +4,13 @@ import { inject } from 'vitest';
 import { ManifestGoneError } from '../../domain/errors.js';
 import type { InputState } from '../../domain/inputs/input-state.js';
 import type { Notice, Notifier } from '../../domain/notifications.js';
-import type { CostQueue, CostRequest, InputInspector, ManifestObjectReader } from '../../domain/ports.js';
+import type {
+  CostQueue,
+  CostRequest,
+  InputInspector,
+  ManifestObjectReader,
+  ObjectRestorer,
+} from '../../domain/ports.js';
 import type { ReconcilerDeps } from '../../domain/use-cases/reconcile.js';
 import type { IntakeDeps } from '../../domain/use-cases/register-manifest.js';
 import type { RegistrationResumeOptions } from '../../domain/use-cases/resume-registrations.js';
@@ -19,6 +25,7 @@ import { makeLauncherHandler } from '../../functions/launcher.js';
 import { makeManifestUploadedHandler } from '../../functions/on-manifest-uploaded.js';
 import { makeRunStatusHandler } from '../../functions/on-run-status-change.js';
 import { makeReconcilerHandler } from '../../functions/reconciler.js';
+import { makeRestoreTrackerHandler } from '../../functions/restore-tracker.js';
 import { dispatchStreamRecords } from '../../infra/local/stream-dispatch.js';
 import { createStreamReader } from '../../infra/local/stream-reader.js';
 import { type FakeOmicsOptions, makeFakeOmics } from './fake-omics.js';
@@ -107,7 +114,20 @@ export async function makeTestApp(options: TestAppOptions = {}) {
     },
   };
 
+  /** RestoreObject calls, in order; `restoreAnswers` says what S3 answers for a URI (default: started). */
+  const restoreCalls: { uri: string; tier: string; days: number; storageClass: string }[] = [];
+  const restoreAnswers = new Map<string, 'started' | 'in-progress' | 'restored' | Error>();
+  const restorer: ObjectRestorer = {
+    async restore(uri, request) {
+      restoreCalls.push({ uri, ...request });
+      const answer = restoreAnswers.get(uri) ?? 'started';
+      if (answer instanceof Error) throw answer;
+      return answer;
+    },
+  };
+
   const deps = buildDependencies(config, {
+    restorer,
     costQueue,
     prices: TEST_PRICES,
     manifests: reader,
@@ -165,6 +185,7 @@ export async function makeTestApp(options: TestAppOptions = {}) {
     }
   };
   const onRunStatus = makeRunStatusHandler({ tracker: deps.tracker, telemetry });
+  const onRestoreCompleted = makeRestoreTrackerHandler({ restoreTracker: deps.restoreTracker, telemetry });
   const reconciler: ReconcilerDeps = { ...deps.reconciler, launcher };
   const stream = createStreamReader({
     client: table.streams,
@@ -185,6 +206,10 @@ export async function makeTestApp(options: TestAppOptions = {}) {
     onManifest,
     launcherHandler,
     onRunStatus,
+    onRestoreCompleted,
+    restores: deps.restores.restores,
+    restoreCalls,
+    restoreAnswers,
     reconciler,
     /** Runs the scheduled reconciler once, as its schedule would, with settings changed for the case. */
     reconcile(
@@ -202,6 +227,7 @@ export async function makeTestApp(options: TestAppOptions = {}) {
           newOwner: randomUUID,
           options: { ...deps.registrationResume, ...registrationResume },
         },
+        restores: deps.restoreSweep,
         telemetry,
       });
       return handler(scheduledEvent());

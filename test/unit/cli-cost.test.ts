@@ -312,15 +312,16 @@ describe('gwm history --csv with costs', () => {
 
     const [header, priced, pending] = toCsv({ kind: 'launches', rows }).split('\r\n');
 
-    expect(header?.split(',').slice(-5)).toEqual([
+    expect(header?.split(',').slice(-6)).toEqual([
       'failureReason',
       'costUsd',
       'computeUsd',
       'storageUsd',
       'costEstimated',
+      'archivedInputs',
     ]);
-    expect(priced).toBe('b1/S1,b1,FC1,S1,1234567,1,true,COMPLETED,101,,,,,1.25,1.1,0.15,false');
-    expect(pending).toBe('b1/S2,b1,FC1,S2,1234567,1,true,COMPLETED,102,,,,,,,,');
+    expect(priced).toBe('b1/S1,b1,FC1,S1,1234567,1,true,COMPLETED,101,,,,,1.25,1.1,0.15,false,');
+    expect(pending).toBe('b1/S2,b1,FC1,S2,1234567,1,true,COMPLETED,102,,,,,,,,,');
   });
 
   it('writes a batch total, the runs it covers and the estimate in the batch export', () => {

@@ -84,8 +84,8 @@ describe('CSV output', () => {
     const text = toCsv({ kind: 'launches', rows: [row] });
 
     expect(text.split('\r\n')).toEqual([
-      'launchId,batchId,batchName,sampleId,workflowId,attempt,current,status,runId,createdAt,updatedAt,finishedAt,failureReason,costUsd,computeUsd,storageUsd,costEstimated',
-      'b1/NA12878,b1,"FC, ""A""",NA12878,1234567,2,true,FAILED,7777,2026-11-20T10:00:00.000Z,,,"out of memory\nexit 137",,,,',
+      'launchId,batchId,batchName,sampleId,workflowId,attempt,current,status,runId,createdAt,updatedAt,finishedAt,failureReason,costUsd,computeUsd,storageUsd,costEstimated,archivedInputs',
+      'b1/NA12878,b1,"FC, ""A""",NA12878,1234567,2,true,FAILED,7777,2026-11-20T10:00:00.000Z,,,"out of memory\nexit 137",,,,,',
       '',
     ]);
   });
@@ -121,7 +121,7 @@ describe('CSV output opened in a spreadsheet', () => {
       failureReason: '@import',
     };
     const [, line] = toCsv({ kind: 'launches', rows: [row] }).split('\r\n');
-    expect(line).toBe(`b1/S1,b1,"'=1+2",S1,1234567,1,true,FAILED,,,,,"'@import",,,,`);
+    expect(line).toBe(`b1/S1,b1,"'=1+2",S1,1234567,1,true,FAILED,,,,,"'@import",,,,,`);
   });
 });
 

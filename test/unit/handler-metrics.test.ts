@@ -13,6 +13,7 @@ import { makeMemoryTelemetry } from '../../functions/adapters/telemetry.js';
 import { makeRunStatusHandler } from '../../functions/on-run-status-change.js';
 import { makeReconcilerHandler } from '../../functions/reconciler.js';
 import { aBatch, aLaunch } from '../support/launch-factory.js';
+import { memoryRestores } from '../support/memory-restores.js';
 
 /** Batches in a map, with the conditional replace and the SENDING index the resume relies on. */
 function memoryBatches(initial: Batch[]): BatchRepository & { items: Map<string, Batch> } {
@@ -215,6 +216,17 @@ describe('the reconciler', () => {
     const telemetry = makeMemoryTelemetry();
     const repository = memoryLaunches(launches);
     const engine = engineAnswering(getRun);
+    const restoreDeps = {
+      restores: memoryRestores(),
+      restorer: {
+        restore: async (): Promise<'started'> => {
+          throw new Error('this manifest has no archived input');
+        },
+      },
+      settings: { tier: 'Bulk' as const, days: 7, minuteMs: 60_000 },
+      now: () => now,
+      concurrency: 1,
+    };
     const deps: ReconcilerDeps = {
       launches: repository,
       engine,
@@ -233,6 +245,7 @@ describe('the reconciler', () => {
         sleep: async () => {},
         newClaimToken: () => 'claim',
         random: () => 0.5,
+        restores: restoreDeps,
       },
       staleAfterMs: Object.fromEntries(
         RECONCILED_STATUSES.map((status) => [status, 60 * 60_000]),
@@ -258,6 +271,13 @@ describe('the reconciler', () => {
     const handler = makeReconcilerHandler({
       telemetry,
       reconciler: deps,
+      restores: {
+        tracker: { restores: restoreDeps.restores, launches: repository, now: () => now, concurrency: 1 },
+        request: restoreDeps,
+        inputs: { inspect: async () => new Map() },
+        waitingQuietMs: 60_000,
+        max: 10,
+      },
       completion,
       notificationResume: { staleAfterMs: 15 * 60_000, max: 10 },
       batchRecount: { quietForMs: 60 * 60_000, max: 10 },
@@ -274,6 +294,7 @@ describe('the reconciler', () => {
           chunkSize: 10,
           releaseConcurrency: 1,
           inputs: { inspect: async () => new Map() },
+          restores: restoreDeps,
           historyLaunches: 100,
         },
         manifests: {

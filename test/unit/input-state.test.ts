@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { inputProblems, sizesOf, unanswered } from '../../domain/inputs/input-problems.js';
 import { availabilityOf, type InputState, parseRestoreHeader } from '../../domain/inputs/input-state.js';
+import { archivedInputsSummary } from '../../domain/inputs/restore.js';
 
 describe('availability of an input object', () => {
   it('reads every class that needs no restore as it is', () => {
@@ -102,5 +103,27 @@ describe('problems of the inputs S3 answered for', () => {
   it('keeps the sizes it knows and names the inputs S3 did not answer for', () => {
     expect(Object.fromEntries(sizesOf(states))).toEqual({ 's3://in/a.fq': 10 });
     expect(unanswered(states)).toEqual([{ uri: 's3://in/e.fq', reason: 'S3 answered SlowDown (503)' }]);
+  });
+});
+
+describe('archived inputs of a launch, for people', () => {
+  it('says how many are restored and when the rest are due', () => {
+    expect(
+      archivedInputsSummary({
+        archivedInputs: [
+          { uri: 's3://in/a', storageClass: 'GLACIER', restoredAt: '2026-12-05T10:00:00.000Z' },
+          { uri: 's3://in/b', storageClass: 'DEEP_ARCHIVE', dueAt: '2026-12-07T10:00:00.000Z' },
+          { uri: 's3://in/c', storageClass: 'GLACIER', dueAt: '2026-12-05T22:00:00.000Z' },
+        ],
+      }),
+    ).toBe('restored 1 of 3 archived inputs, due 2026-12-07 10:00 UTC');
+    expect(
+      archivedInputsSummary({
+        archivedInputs: [
+          { uri: 's3://in/a', storageClass: 'GLACIER', restoredAt: '2026-12-05T10:00:00.000Z' },
+        ],
+      }),
+    ).toBe('restored 1 of 1 archived input');
+    expect(archivedInputsSummary({})).toBeUndefined();
   });
 });

@@ -21,6 +21,7 @@ const FUNCTIONS: Record<ServiceKey, { handler: string; entry: string }> = {
   },
   reconciler: { handler: 'functions/reconciler.ts', entry: 'functions/lambda/reconciler.ts' },
   costCollector: { handler: 'functions/cost-collector.ts', entry: 'functions/lambda/cost-collector.ts' },
+  restoreTracker: { handler: 'functions/restore-tracker.ts', entry: 'functions/lambda/restore-tracker.ts' },
 };
 // Both stream consumers run through it: whatever it counts, they both send.
 const SHARED_BY_STREAM_CONSUMERS = 'functions/launch-stream-consumer.ts';

@@ -1,0 +1,104 @@
+import type { CreateEntityItem } from 'electrodb';
+import { z } from 'zod';
+import { RESTORE_TIERS, type Restore } from '../../domain/inputs/restore.js';
+import type { RestoreRepository, WriteResult } from '../../domain/ports.js';
+import { isConditionFailure } from './dynamo-errors.js';
+import type { Entities } from './entities.js';
+import { readRecord } from './records.js';
+
+type Stored = CreateEntityItem<Entities['restore']>;
+const toItem = (restore: Restore) => restore as unknown as Stored;
+
+const opt = <T extends z.ZodTypeAny>(schema: T) => schema.nullish().transform((value) => value ?? undefined);
+
+const restoreRecord = z.object({
+  uri: z.string(),
+  storageClass: z.string(),
+  tier: z.enum(RESTORE_TIERS),
+  days: z.number(),
+  state: z.enum(['REQUESTED', 'RESTORED', 'FAILED']),
+  requestedAt: z.string(),
+  dueAt: z.string(),
+  requests: z.number(),
+  askedAt: opt(z.string()),
+  restoredAt: opt(z.string()),
+  expiresAt: opt(z.string()),
+  failureReason: opt(z.string()),
+  updatedAt: z.string(),
+  revision: z.number(),
+});
+
+const toRestore = (item: unknown): Restore => readRecord(restoreRecord, 'restore', item) as Restore;
+
+/** Writes per BatchWriteItem call (DynamoDB's limit). */
+const BATCH_WRITE_MAX = 25;
+
+/** Restore items by object URI, and their waiters (one item per object and launch, in the object's partition). */
+export function makeRestoreRepository(entities: Entities): RestoreRepository {
+  const { restore, restoreWaiter } = entities;
+  return {
+    async get(uri) {
+      const result = await restore.get({ uri }).go({ consistent: true });
+      return result.data ? toRestore(result.data) : undefined;
+    },
+
+    async create(next): Promise<WriteResult> {
+      try {
+        await restore.create(toItem(next)).go();
+        return 'written';
+      } catch (error) {
+        if (isConditionFailure(error)) return 'conflict';
+        throw error;
+      }
+    },
+
+    async replace(expected, next): Promise<WriteResult> {
+      try {
+        await restore
+          .put(toItem(next))
+          .where((attr, op) => op.eq(attr.revision, expected.revision))
+          .go();
+        return 'written';
+      } catch (error) {
+        if (isConditionFailure(error)) return 'conflict';
+        throw error;
+      }
+    },
+
+    async addWaiters(uri, waiters) {
+      // One waiter (a launcher restoring an expired copy) is one PutItem: no batch write needed.
+      if (waiters.length === 1 && waiters[0]) {
+        await restoreWaiter.put({ uri, ...waiters[0] }).go({ response: 'none' });
+        return;
+      }
+      for (let start = 0; start < waiters.length; start += BATCH_WRITE_MAX) {
+        let pending = waiters.slice(start, start + BATCH_WRITE_MAX).map((waiter) => ({ uri, ...waiter }));
+        for (let round = 0; pending.length > 0; round++) {
+          if (round >= 8) throw new Error(`${pending.length} restore waiters stayed unprocessed`);
+          if (round > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** round));
+          const result = await restoreWaiter.put(pending).go();
+          const left = new Set(result.unprocessed.map((item) => `${item.batchId}\n${item.launchId}`));
+          pending = pending.filter((item) => left.has(`${item.batchId}\n${item.launchId}`));
+        }
+      }
+    },
+
+    async listWaiters(uri, request = {}) {
+      const result = await restoreWaiter.query
+        .byUri({ uri })
+        .go({ cursor: request.cursor ?? null, limit: request.limit ?? 500 });
+      return {
+        items: result.data.map(({ batchId, launchId }) => ({ batchId, launchId })),
+        cursor: result.cursor ?? undefined,
+      };
+    },
+
+    async listDue(dueBy, request = {}) {
+      const result = await restore.query
+        .due({ state: 'REQUESTED' })
+        .lte({ dueAt: dueBy })
+        .go({ cursor: request.cursor ?? null, limit: request.limit ?? 100 });
+      return { items: result.data.map(toRestore), cursor: result.cursor ?? undefined };
+    },
+  };
+}

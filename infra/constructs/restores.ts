@@ -1,0 +1,70 @@
+import { Duration } from 'aws-cdk-lib';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { RESTORE_COMPLETED_RULE } from '../../functions/event-sources.js';
+import { failureQueue } from './failure-queue.js';
+import { GwmFunction } from './gwm-function.js';
+import { inputBuckets } from './omics.js';
+import { eventPatternOf } from './tracking.js';
+
+export interface RestoresProps {
+  table: ITableV2;
+  environment: Record<string, string>;
+  logRetention: RetentionDays;
+  /** The allowed input prefixes: their buckets' restore-completed events are listened to. */
+  inputPrefixes: readonly string[];
+}
+
+/**
+ * The restore tracker: S3's `Object Restore Completed` events of the input buckets (EventBridge
+ * notifications must be on for each: docs/deploy.md) mark archived inputs restored and queue the
+ * launches that waited for them.
+ */
+export class Restores extends Construct {
+  readonly tracker: GwmFunction;
+  readonly rule: Rule;
+  /** Events the rule could not deliver to the restore tracker. */
+  readonly undeliveredEvents: Queue;
+  /** Events the restore tracker failed on, after its retries. */
+  readonly failures: Queue;
+
+  constructor(scope: Construct, id: string, props: RestoresProps) {
+    super(scope, id);
+    this.tracker = new GwmFunction(this, 'RestoreTracker', {
+      entry: 'restore-tracker.ts',
+      description: 'Marks archived inputs restored and queues the launches that waited for them',
+      environment: props.environment,
+      timeout: Duration.minutes(5),
+      logRetention: props.logRetention,
+      table: props.table,
+      // The restore item and its waiters (by key), each waiting launch and its conditional rewrite;
+      // UpdateItem: the note on a launch a console edit made unreadable.
+      tableAccess: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem'] },
+    });
+    this.failures = failureQueue(this, 'RestoreTrackerFailures');
+    this.tracker.fn.configureAsyncInvoke({
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+      onFailure: new SqsDestination(this.failures),
+    });
+
+    this.undeliveredEvents = failureQueue(this, 'UndeliveredRestoreEvents');
+    const pattern = eventPatternOf(RESTORE_COMPLETED_RULE.eventPattern);
+    this.rule = new Rule(this, 'RestoreCompleted', {
+      description: 'S3 Object Restore Completed events of the input buckets to the gwm restore tracker',
+      eventPattern: { ...pattern, detail: { bucket: { name: inputBuckets(props.inputPrefixes) } } },
+    });
+    this.rule.addTarget(
+      new LambdaFunction(this.tracker.fn, {
+        retryAttempts: RESTORE_COMPLETED_RULE.retryAttempts,
+        maxEventAge: Duration.seconds(RESTORE_COMPLETED_RULE.maxEventAgeSeconds),
+        deadLetterQueue: this.undeliveredEvents,
+      }),
+    );
+  }
+}

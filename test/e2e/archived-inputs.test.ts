@@ -1,0 +1,95 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { batchIdFor, sha256Hex } from '../../domain/batch.js';
+import type { Notice } from '../../domain/notifications.js';
+import { type LocalStack, startLocalStack } from '../../infra/local/stack.js';
+import { waitForBatch } from '../../infra/local/wait.js';
+
+const SAMPLES = ['S1', 'S2', 'S3'];
+
+describe('archived inputs on the embedded runtime', () => {
+  let stack: LocalStack;
+  let stateDir: string;
+  const notices: Notice[] = [];
+
+  beforeAll(async () => {
+    stateDir = await mkdtemp(join(tmpdir(), 'gwm-e2e-archive-'));
+    stack = await startLocalStack({
+      stateDir,
+      reconcileEveryMs: 0,
+      writeEndpointsFile: false,
+      onNotice: (notice) => void notices.push(notice),
+    });
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+    if (stateDir) await rm(stateDir, { recursive: true, force: true });
+  });
+
+  it('keeps the sample whose read is in DEEP_ARCHIVE waiting, restores it in the local S3, then runs it', async () => {
+    // Prepare: S2's read is uploaded to Deep Archive, the others to Standard; two batches share it
+    const { manifestBucket, inputBucket, outputBucket } = stack.endpoints;
+    for (const id of SAMPLES) {
+      await stack.s3.send(
+        new PutObjectCommand({
+          Bucket: inputBucket,
+          Key: `ARCH/${id}_R1.fastq`,
+          Body: `@${id}:1\nACGTACGTNN\n+\nIIIIIIIIII\n`,
+          ...(id === 'S2' && { StorageClass: 'DEEP_ARCHIVE' }),
+        }),
+      );
+    }
+    const manifestOf = (name: string) =>
+      JSON.stringify({
+        schemaVersion: 'gwm.manifest/v1',
+        batch: { name },
+        defaults: { profile: 'fastq-stats', outputUri: `s3://${outputBucket}/${name}/` },
+        samples: SAMPLES.map((id) => ({ id, inputs: { fastq1: `s3://${inputBucket}/ARCH/${id}_R1.fastq` } })),
+      });
+    const first = manifestOf('FC-ARCHIVE');
+    const second = manifestOf('FC-ARCHIVE-2');
+
+    // Act: both batches uploaded
+    await stack.s3.send(new PutObjectCommand({ Bucket: manifestBucket, Key: 'arch/one.json', Body: first }));
+    await stack.s3.send(new PutObjectCommand({ Bucket: manifestBucket, Key: 'arch/two.json', Body: second }));
+    await stack.settle();
+    const firstId = batchIdFor(manifestBucket, 'arch/one.json', sha256Hex(first));
+    const secondId = batchIdFor(manifestBucket, 'arch/two.json', sha256Hex(second));
+
+    // Assess: S2 waits in both batches (one restore of the object), while S1 and S3 go ahead
+    const waiting = (await stack.deps.launches.listByBatch(firstId)).items.find(
+      (launch) => launch.sampleId === 'S2',
+    );
+    expect(waiting?.status).toBe('WAITING_FOR_INPUTS');
+    const restore = await stack.deps.restores.restores.get(`s3://${inputBucket}/ARCH/S2_R1.fastq`);
+    expect(restore).toMatchObject({
+      state: 'REQUESTED',
+      requests: 1,
+      storageClass: 'DEEP_ARCHIVE',
+      tier: 'Bulk',
+    });
+
+    // Act: the local S3 completes the restore (Bulk from Deep Archive: seconds locally)
+    const done = await waitForBatch(stack.deps, firstId, { timeoutMs: 90_000 });
+    const doneToo = await waitForBatch(stack.deps, secondId, { timeoutMs: 90_000 });
+
+    // Assess: every sample ran once; S2 waited, then ran; one notice per batch
+    for (const batch of [done, doneToo]) {
+      expect(batch.batch?.status).toBe('COMPLETED');
+      expect(batch.launches.map((launch) => launch.status)).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED']);
+      const s2 = batch.launches.find((launch) => launch.sampleId === 'S2');
+      expect(s2?.statusHistory.map((entry) => entry.status)).toContain('WAITING_FOR_INPUTS');
+      expect(s2?.archivedInputs?.[0]?.restoredAt).toBeDefined();
+    }
+    expect(await stack.deps.restores.restores.get(`s3://${inputBucket}/ARCH/S2_R1.fastq`)).toMatchObject({
+      state: 'RESTORED',
+      requests: 1,
+    });
+    const completed = notices.filter((notice) => notice.kind === 'batch-completed');
+    expect(completed.map((notice) => notice.batchId).sort()).toEqual([firstId, secondId].sort());
+  });
+});
