@@ -148,7 +148,7 @@ interface GwmFigures {
   uploadToActiveMs: number;
   /** Upload -> registration began (batch createdAt): S3 notification, manifest read and parsed. */
   uploadToRegisteringMs: number;
-  /** Batch createdAt -> registeredAt: every launch item written. */
+  /** Batch createdAt -> registeredAt: inputs checked, every launch item written, the batch flipped. */
   registeringMs: number;
   /** Upload -> the first run accepted by the engine. */
   uploadToFirstRunMs: number;
@@ -681,10 +681,10 @@ function printRound(index: number, round: Round, settings: Settings) {
       ],
       [
         'upload -> batch ACTIVE',
-        `${fmtMs(gwm.uploadToActiveMs)}  = ${fmt(gwm.registrationItemsPerSecond)} items/s registered and released`,
+        `${fmtMs(gwm.uploadToActiveMs)}  = ${fmt(gwm.registrationItemsPerSecond)} items/s registered, every launch launchable`,
       ],
       [
-        '  of which: S3 event, manifest read / items written / released',
+        '  of which: S3 event, manifest read / inputs checked, items written / after the flip (release pass)',
         `${fmtMs(gwm.uploadToRegisteringMs)} / ${fmtMs(gwm.registeringMs)} / ${fmtMs(gwm.uploadToActiveMs - gwm.uploadToRegisteringMs - gwm.registeringMs)}`,
       ],
       ['upload -> first run accepted', fmtMs(gwm.uploadToFirstRunMs)],

@@ -49,9 +49,10 @@ export interface LaunchRepository {
   get(batchId: string, launchId: string): Promise<Launch | undefined>;
   /**
    * Writes new launches. Idempotent: a launch still REGISTERED is written again (registration
-   * items are deterministic); one that exists in any other status is left as it is.
+   * items are deterministic); one that exists in any other status is left as it is. `fresh`: the
+   * caller created their batch itself just now, so none of them can exist and none is read first.
    */
-  putMany(launches: readonly Launch[]): Promise<void>;
+  putMany(launches: readonly Launch[], options?: { fresh?: boolean }): Promise<void>;
   /** Writes `next` only if the stored item still has `expected`'s revision and status. */
   replace(expected: Launch, next: Launch): Promise<WriteResult>;
   /** Launches whose current run has this id (run ids are reused after deletion: newest first). */

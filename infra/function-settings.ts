@@ -71,7 +71,11 @@ export function launcherBudget(
   for (let call = 1; call < retry.attempts; call++) backoffMs += backoffCeilingMs(retry, call);
   const perLaunchMs =
     retry.attempts * (pacingWaitMs + STARTRUN_CALL_ALLOWANCE_MS) + backoffMs + TABLE_WORK_PER_LAUNCH_MS;
-  const timeoutSeconds = Math.ceil((options.batchSize * perLaunchMs + COLD_START_MS) / 1000);
+  // Launches of a batch still being registered wait for it once per stream batch.
+  const registrationWaitMs = config.REGISTRATION_WAIT_SECONDS * 1000;
+  const timeoutSeconds = Math.ceil(
+    (options.batchSize * perLaunchMs + registrationWaitMs + COLD_START_MS) / 1000,
+  );
   return { perLaunchMs, timeoutSeconds };
 }
 

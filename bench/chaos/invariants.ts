@@ -119,22 +119,28 @@ export function checkInvariants(evidence: Evidence): InvariantResult[] {
     launchesByBatch.set(launch.batchId, [...(launchesByBatch.get(launch.batchId) ?? []), launch]);
   }
   /**
-   * RETRYs typed on a launch: `taken` for certain, and `overwritten` ones a later edit typed over
-   * while the item still showed RETRY (as a person may: the last value typed is the one gwm reads).
-   * Whether gwm read an overwritten RETRY before the next edit depends on timing, so either
-   * attempt count is right for it.
+   * RETRYs typed on a launch: `taken` for certain, and `uncertain` ones whose effect depends on
+   * timing: a RETRY a later edit typed over while the item still showed RETRY (as a person may:
+   * the last value typed is the one gwm reads), or a typo gwm reads as RETRY. Either attempt count
+   * is right for those.
    */
   const retriesOf = (launchId: string) => {
     const edits = evidence.edits.filter((edit) => edit.launchId === launchId);
     let taken = 0;
-    let overwritten = 0;
+    let uncertain = 0;
     edits.forEach((edit, index) => {
+      // A typo gwm reads as RETRY (" RETRY") was typed on a launch the harness last saw running; if
+      // the run failed in between, gwm rightly takes it as a retry, otherwise it refuses it.
+      if (edit.kind === 'typo' && edit.value.trim().toUpperCase() === 'RETRY') {
+        uncertain++;
+        return;
+      }
       if (edit.kind !== 'retry') return;
       const next = edits[index + 1];
-      if (next && next.kind !== 'retry' && next.statusBefore.trim().toUpperCase() === 'RETRY') overwritten++;
+      if (next && next.kind !== 'retry' && next.statusBefore.trim().toUpperCase() === 'RETRY') uncertain++;
       else taken++;
     });
-    return { taken, overwritten };
+    return { taken, uncertain };
   };
   const badSubjects = new Set<string>();
 
@@ -147,11 +153,11 @@ export function checkInvariants(evidence: Evidence): InvariantResult[] {
       one.checked += 1;
       const retries = retriesOf(launch.launchId);
       const expected = 1 + retries.taken;
-      if (attempt < expected || attempt > expected + retries.overwritten)
+      if (attempt < expected || attempt > expected + retries.uncertain)
         fail(
           'one-run-per-attempt',
           launch.launchId,
-          `attempt ${attempt}, but the console asked for ${expected}${retries.overwritten > 0 ? ` to ${expected + retries.overwritten}` : ''} (1 + ${retries.taken} RETRY${retries.overwritten > 0 ? `, ${retries.overwritten} typed over before gwm may have read it` : ''})${launch.note ? ` (note: ${launch.note})` : ''}`,
+          `attempt ${attempt}, but the console asked for ${expected}${retries.uncertain > 0 ? ` to ${expected + retries.uncertain}` : ''} (1 + ${retries.taken} RETRY${retries.uncertain > 0 ? `, ${retries.uncertain} that gwm may or may not have read` : ''})${launch.note ? ` (note: ${launch.note})` : ''}`,
         );
     }
     for (let a = 1; a <= attempt; a += 1) {

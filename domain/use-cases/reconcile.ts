@@ -159,6 +159,9 @@ async function reconcileLaunch(deps: ReconcilerDeps, launch: Launch): Promise<Re
   switch (effectiveStatus(launch)) {
     case 'QUEUED':
     case 'THROTTLED': {
+      // Launches of a batch still being registered wait for it, not for a launcher: the
+      // registration's resume finishes it, and the launcher's gate lets them go after the flip.
+      if (!(await deps.launcher.registration.isRegistered(launch.batchId))) return undefined;
       const minutes = Math.round((now.getTime() - Date.parse(launch.updatedAt)) / MINUTE);
       const reason =
         `no launcher picked it up for ${minutes} minutes (its stream record may have been lost); ` +

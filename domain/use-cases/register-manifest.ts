@@ -1,5 +1,4 @@
 import { type Batch, batchIdFor, defaultBatchName, NO_COUNTS, PROBLEMS_KEPT, sha256Hex } from '../batch.js';
-import { forEachConcurrently } from '../concurrency.js';
 import { overBudget } from '../cost/estimate.js';
 import { RetryableError } from '../errors.js';
 import { inputProblems, sizesOf, unanswered } from '../inputs/input-problems.js';
@@ -17,7 +16,7 @@ import type {
 } from '../ports.js';
 import { registeredLaunch, releasedLaunch } from '../registration.js';
 import { estimateSamples } from './estimate-batch.js';
-import { persistTransition } from './persist.js';
+import { release } from './release-launches.js';
 import {
   type ArchivedObject,
   type RestoreDeps,
@@ -80,10 +79,13 @@ export type IntakeOutcome =
 
 /**
  * Registers a manifest all or nothing: the batch is created REGISTERING under a lease, every
- * launch item is written (REGISTERED: the launcher ignores those), the batch flips to
- * REGISTERED, and only then are the launches released (QUEUED) to the launcher. A redelivered
- * event resumes whichever step was interrupted; identical items are simply written again (a
- * launch that has moved past REGISTERED never is: see LaunchRepository.putMany).
+ * launch item is written ready to launch (QUEUED, or WAITING_FOR_INPUTS), and the batch flips to
+ * ACTIVE once the last one is written. Nothing starts before the flip: the launcher's
+ * registration gate holds the launches of a REGISTERING batch. A batch over its budget is written
+ * REGISTERED and HELD_OVER_BUDGET instead (released later); a resumed registration flips to
+ * REGISTERED and releases what an earlier attempt left REGISTERED. A redelivered event resumes
+ * whichever step was interrupted; identical items are simply written again (a launch that has
+ * moved on never is: see LaunchRepository.putMany).
  */
 export async function registerManifest(deps: IntakeDeps, object: ManifestObject): Promise<IntakeOutcome> {
   const contentSha256 =
@@ -215,32 +217,50 @@ export async function registerManifest(deps: IntakeDeps, object: ManifestObject)
         );
 
   // Items are built a chunk at a time: a 10,000-sample batch never holds every item in memory.
+  // A batch this call created, within its budget, gets its launches written ready (QUEUED, or
+  // WAITING_FOR_INPUTS): the launcher's registration gate holds them until the batch flips, so no
+  // release pass is needed, and there is nothing to read before writing them. Otherwise (over the
+  // budget, an input whose restore already failed, or a registration resumed after an earlier
+  // attempt) a launch is written REGISTERED and released after the flip.
+  const held = overBudget({ budgetMaxUsd, estimate: estimates.batch });
+  const fresh = existing === undefined;
+  const writeReady = fresh && !held;
+  const createdAt = new Date(batch.createdAt);
   const total = plan.samples.length;
+  let ready = 0;
+  // A lease that ran out, even for a moment, may have let the launcher's gate give up on launches
+  // written ready: then the batch is released as a resumed one, which tells the launcher again.
+  let lapsed = false;
+  const leaseRanOut = () => Date.parse(batch.registrationExpiresAt ?? '') < deps.now().getTime();
   for (let start = 0; start < total; start += deps.chunkSize) {
+    lapsed ||= leaseRanOut();
     batch = await renewLease(deps, batch);
-    const chunk = plan.samples
-      .slice(start, start + deps.chunkSize)
-      .map((spec) =>
-        registeredLaunch(
-          batch,
-          spec,
-          estimates.bySample.get(spec.sampleId),
-          archivedInputsOf(spec.inputs, archived, outlook),
-        ),
+    const chunk = plan.samples.slice(start, start + deps.chunkSize).map((spec) => {
+      const launch = registeredLaunch(
+        batch,
+        spec,
+        estimates.bySample.get(spec.sampleId),
+        archivedInputsOf(spec.inputs, archived, outlook),
       );
-    await deps.launches.putMany(chunk);
+      const released = writeReady ? releasedLaunch(launch, createdAt) : undefined;
+      if (!released || released.status === 'LAUNCH_FAILED') return launch;
+      ready++;
+      return released;
+    });
+    await deps.launches.putMany(chunk, { fresh });
     deps.onProgress?.({ batchId, phase: 'write', done: Math.min(start + deps.chunkSize, total), total });
   }
 
+  lapsed ||= leaseRanOut();
   const registeredAt = deps.now().toISOString();
-  // Every launch is written either way; an estimate over the budget keeps them from release.
-  const held = overBudget({ budgetMaxUsd, estimate: estimates.batch });
+  const direct = writeReady && ready === total && !lapsed;
   const registered: Batch = {
     ...batch,
-    status: held ? 'HELD_OVER_BUDGET' : 'REGISTERED',
+    status: held ? 'HELD_OVER_BUDGET' : direct ? 'ACTIVE' : 'REGISTERED',
     estimate: estimates.batch,
     budgetMaxUsd,
     ...(held && { heldAt: registeredAt }),
+    ...(direct && { releasedCount: total }),
     registeredAt,
     registrationOwner: undefined,
     registrationExpiresAt: undefined,
@@ -262,7 +282,9 @@ export async function registerManifest(deps: IntakeDeps, object: ManifestObject)
       resumed: existing?.status === 'REGISTERING',
     };
   }
-  return release(deps, registered, total, existing?.status === 'REGISTERING');
+  if (direct)
+    return { kind: 'registered', batch: registered, launchesWritten: total, released: ready, resumed: false };
+  return release(deps, registered, total, existing?.status === 'REGISTERING' || lapsed);
 }
 
 /** Each archived object with the launches (samples) that will wait for it. */
@@ -379,50 +401,4 @@ async function renewLease(deps: IntakeDeps, batch: Batch): Promise<Batch> {
     'REGISTRATION_LEASE_LOST',
     `lost the registration lease of batch ${batch.batchId}`,
   );
-}
-
-/** Makes every REGISTERED launch of a fully registered batch launchable, then marks the batch ACTIVE. */
-export async function release(
-  deps: Pick<IntakeDeps, 'batches' | 'launches' | 'now' | 'releaseConcurrency' | 'onProgress'>,
-  batch: Batch,
-  written: number,
-  resumed: boolean,
-): Promise<Extract<IntakeOutcome, { kind: 'registered' }>> {
-  let released = 0;
-  let cursor: string | undefined;
-  do {
-    // Every launch, not a filter on the stored status: a status typed over a REGISTERED launch
-    // in the console must not keep it from ever being released.
-    const page = await deps.launches.listByBatch(batch.batchId, { cursor, limit: 1000 });
-    await forEachConcurrently(page.items, deps.releaseConcurrency, async (launch) => {
-      const saved = await persistTransition(deps.launches, launch, (current) => {
-        const next = releasedLaunch(current, deps.now());
-        return next
-          ? { kind: 'changed', next }
-          : { kind: 'ignored', reason: 'conflict', detail: `launch is ${current.status}` };
-      });
-      if (saved.kind === 'changed') released++;
-    });
-    cursor = page.cursor;
-    deps.onProgress?.({ batchId: batch.batchId, phase: 'release', done: released, total: batch.sampleCount });
-  } while (cursor);
-
-  // Released launches may already be finishing (their counts bump the batch's revision), so the
-  // flip is retried on the fresh batch until it lands or someone else moved the batch on.
-  let current: Batch | undefined = batch;
-  let active = batch;
-  for (let round = 0; current?.status === 'REGISTERED' && round < 20; round++) {
-    const now = deps.now().toISOString();
-    active = {
-      ...current,
-      status: 'ACTIVE',
-      releasedCount: current.sampleCount,
-      updatedAt: now,
-      revision: current.revision + 1,
-    };
-    if ((await deps.batches.replace(current, active)) === 'written') break;
-    current = await deps.batches.get(batch.batchId);
-    active = current ?? active;
-  }
-  return { kind: 'registered', batch: active, launchesWritten: written, released, resumed };
 }

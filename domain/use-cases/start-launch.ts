@@ -12,6 +12,7 @@ import type { LaunchRepository, WorkflowEngine } from '../ports.js';
 import { buildRunRequest } from '../run-request.js';
 import type { Pacer } from './pace.js';
 import { persistTransition } from './persist.js';
+import type { RegistrationGate } from './registration-gate.js';
 import { type RestoreDeps, requestRestores } from './request-restores.js';
 
 export interface RetrySettings {
@@ -36,6 +37,8 @@ export interface LauncherDeps {
   random: () => number;
   /** Archived inputs restored again (a copy expired before the run, a retry after a failed restore). */
   restores: RestoreDeps;
+  /** Holds the launches of a batch still being registered. */
+  registration: RegistrationGate;
 }
 
 export type LaunchOutcome =
@@ -66,6 +69,14 @@ const CLAIM_ROUNDS = 5;
  * are retried with backoff; when they persist the launch goes back to the queue, never lost.
  */
 export async function startLaunch(deps: LauncherDeps, ref: LaunchRef): Promise<LaunchOutcome> {
+  // All or nothing: a batch's launches are written QUEUED before the batch is registered.
+  if ((await deps.registration.awaitRegistered(ref.batchId)) === 'stopped') {
+    return {
+      kind: 'skipped',
+      launchId: ref.launchId,
+      reason: "its batch's registration stopped before it finished; the resumed registration starts it",
+    };
+  }
   const claimed = await claim(deps, ref);
   if (claimed.kind !== 'claimed') return claimed.outcome;
   const { launch, retry } = claimed;

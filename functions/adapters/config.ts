@@ -32,6 +32,11 @@ const schema = z.object({
   CLAIM_LEASE_SECONDS: positiveInt.default(300),
   REGISTRATION_LEASE_SECONDS: positiveInt.default(60),
   REGISTRATION_CHUNK_SIZE: positiveInt.default(2_000),
+  /**
+   * Seconds a launcher waits, per stream batch, for a batch still REGISTERING (its launches are
+   * written ready before it flips) before the records are retried later.
+   */
+  REGISTRATION_WAIT_SECONDS: positive.max(300).default(20),
   MAX_SAMPLES: positiveInt.default(DEFAULT_MANIFEST_LIMITS.maxSamples),
   MAX_MANIFEST_BYTES: positiveInt.default(DEFAULT_MANIFEST_LIMITS.maxBytes),
   RUN_RETENTION_MODE: z.enum(['RETAIN', 'REMOVE']).optional(),

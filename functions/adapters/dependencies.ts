@@ -28,6 +28,7 @@ import type { ReconcilerDeps } from '../../domain/use-cases/reconcile.js';
 import type { RestoreSweepDeps } from '../../domain/use-cases/reconcile-restores.js';
 import type { QuietBatchOptions } from '../../domain/use-cases/recount-batch.js';
 import type { IntakeDeps } from '../../domain/use-cases/register-manifest.js';
+import { makeRegistrationGate } from '../../domain/use-cases/registration-gate.js';
 import type { RestoreDeps } from '../../domain/use-cases/request-restores.js';
 import type { RegistrationResumeOptions } from '../../domain/use-cases/resume-registrations.js';
 import type { LauncherDeps } from '../../domain/use-cases/start-launch.js';
@@ -59,6 +60,8 @@ export const STARTRUN_BUCKET = 'startRun';
 export const ENGINE_READS_BUCKET = 'engineReads';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** How often a launcher looks again at a batch still being registered. */
+const REGISTRATION_POLL_MS = 250;
 
 export function makeDocumentClient(client: DynamoDBClient): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
@@ -180,6 +183,13 @@ export function buildDependencies(config: Config, overrides: Overrides = {}) {
     newClaimToken: randomUUID,
     random: overrides.random ?? Math.random,
     restores: restoreDeps,
+    registration: makeRegistrationGate({
+      batches,
+      now,
+      sleep: wait,
+      waitMs: config.REGISTRATION_WAIT_SECONDS * 1000,
+      pollMs: REGISTRATION_POLL_MS,
+    }),
   };
   const tracker: TrackerDeps = { launches, engine, logs, logLines: config.LOG_EXCERPT_LINES, now };
   // The thresholds are minutes on AWS; the embedded runtime shortens the unit (RECONCILE_TIME_UNIT_SECONDS).

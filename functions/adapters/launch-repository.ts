@@ -187,20 +187,21 @@ export function makeLaunchRepository(
       return result.data ? read(result.data) : undefined;
     },
 
-    async putMany(launches) {
+    async putMany(launches, options = {}) {
       // BatchWriteItem takes no condition and one conditional PutItem per launch costs about three
       // times as much, so each group is read first (one consistent BatchGetItem) and a launch that
       // exists in any status but REGISTERED is skipped: a late registration or a second QC write
       // never puts a launch that has moved on back to REGISTERED. Between the read and the write
       // a launch can only leave REGISTERED if its batch was registered and released by someone
       // else, which needs the writer's registration lease (renewed to at least half its length
-      // before each chunk) to have expired first.
+      // before each chunk) to have expired first. A batch the caller created itself just now has
+      // no launches to read.
       const groups: Stored[][] = [];
       for (let i = 0; i < launches.length; i += BATCH_GET_MAX) {
         groups.push(launches.slice(i, i + BATCH_GET_MAX).map(toItem));
       }
       await forEachConcurrently(groups, writeConcurrency, async (group) => {
-        const moved = await movedOn(group);
+        const moved = options.fresh ? new Set<string>() : await movedOn(group);
         const writable = group.filter((item) => !moved.has(keyOf(item)));
         for (let i = 0; i < writable.length; i += BATCH_WRITE_MAX) {
           await writeAll(writable.slice(i, i + BATCH_WRITE_MAX));

@@ -9,6 +9,7 @@ import S3rver from 's3rver';
 import { DUMMY_ACCOUNT } from 's3rver/lib/models/account.js';
 import { createEventRouter, describeError, type LocalLog } from './event-router.js';
 import { type LocalS3ArchiveOptions, startLocalS3Archive } from './s3-archive.js';
+import { indexLocalS3Keys } from './s3-key-index.js';
 import { notificationId, openNotificationJournal } from './s3-notification-journal.js';
 
 export const LOCAL_S3_REGION = 'us-east-1';
@@ -129,6 +130,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     log('info', `local S3: created bucket ${bucket}`, { bucket });
   }
 
+  await indexLocalS3Keys(s3rver, options.directory);
   const archive = await startLocalS3Archive(s3rver, {
     ...options.archive,
     directory: options.directory,

@@ -16,12 +16,38 @@ function crashingAfter(launches: LaunchRepository, okCalls: number): LaunchRepos
   let calls = 0;
   return {
     ...launches,
-    async putMany(items: readonly Launch[]) {
+    async putMany(items: readonly Launch[], options?: { fresh?: boolean }) {
       calls++;
       if (calls > okCalls) throw new Error('Task timed out after 900.00 seconds');
-      return launches.putMany(items);
+      return launches.putMany(items, options);
     },
   };
+}
+
+/**
+ * A registration that reached REGISTERED and died releasing: a first attempt dies before writing
+ * anything, the second (after the lease ran out) writes every launch REGISTERED, flips the batch
+ * and dies on its first release write.
+ */
+async function stuckInRelease(app: TestApp, key: string, text: string) {
+  app.upload('lab-manifests', key, text);
+  const object = { bucket: 'lab-manifests', key, sizeBytes: text.length, text };
+  await expect(
+    registerManifest({ ...app.intake, launches: crashingAfter(app.launches, 0), owner: 'first' }, object),
+  ).rejects.toThrow('Task timed out');
+  const failingRelease: LaunchRepository = {
+    ...app.launches,
+    replace: async () => {
+      throw new Error('connection reset');
+    },
+  };
+  const later = () => new Date(Date.now() + 120_000);
+  await expect(
+    registerManifest({ ...app.intake, launches: failingRelease, now: later, owner: 'second' }, object),
+  ).rejects.toThrow('connection reset');
+  const [stuck] = (await app.batches.listRecent({})).items;
+  expect(stuck?.status).toBe('REGISTERED');
+  return stuck as NonNullable<typeof stuck>;
 }
 
 describe('registration', () => {
@@ -45,14 +71,14 @@ describe('registration', () => {
       registerManifest({ ...app.intake, launches: crashingAfter(app.launches, 2), owner: 'first' }, object),
     ).rejects.toThrow('Task timed out');
 
-    // Assess the crashed state: half written, nothing launchable, no run
+    // Assess the crashed state: half written ready, but held by the launcher's gate: no run
     const [half] = (await app.batches.listRecent({})).items;
     expect(half?.status).toBe('REGISTERING');
-    await app.pump();
+    await expect(app.pump()).rejects.toThrow('20 launcher records failed');
     expect(app.omics.startRunCalls).toHaveLength(0);
     const written = await app.launches.listByBatch(half?.batchId ?? '', { limit: 1000 });
     expect(written.items).toHaveLength(20);
-    expect(written.items.every((launch) => launch.status === 'REGISTERED')).toBe(true);
+    expect(written.items.every((launch) => launch.status === 'QUEUED')).toBe(true);
 
     // Act 1: a redelivery while the crashed registration's lease still runs is told to come back later
     await expect(app.onManifest(s3Put('lab-manifests', 'fc/crash.json'))).rejects.toThrow(/not registered/);
@@ -75,49 +101,26 @@ describe('registration', () => {
   });
 
   it('resumes the release of a batch whose launches were all written', async () => {
-    // Prepare: registration reached REGISTERED, then died before releasing
+    // Prepare: a resumed registration reached REGISTERED, then died before releasing
     app = await makeTestApp();
-    const manifest = crashManifest(30);
-    const text = JSON.stringify(manifest);
-    app.upload('lab-manifests', 'fc/release.json', text);
-    const failingRelease: LaunchRepository = {
-      ...app.launches,
-      replace: async () => {
-        throw new Error('connection reset');
-      },
-    };
-    const object = { bucket: 'lab-manifests', key: 'fc/release.json', sizeBytes: text.length, text };
-    await expect(
-      registerManifest({ ...app.intake, launches: failingRelease, owner: 'first' }, object),
-    ).rejects.toThrow();
-    const [stuck] = (await app.batches.listRecent({})).items;
-    expect(stuck?.status).toBe('REGISTERED');
+    const stuck = await stuckInRelease(app, 'fc/release.json', JSON.stringify(crashManifest(30)));
+    await app.pump();
+    expect(app.omics.startRunCalls).toHaveLength(0);
     // Act
     await app.onManifest(s3Put('lab-manifests', 'fc/release.json'));
     await app.pump();
     // Assess
-    expect((await app.batches.get(stuck?.batchId ?? ''))?.status).toBe('ACTIVE');
+    expect((await app.batches.get(stuck.batchId))?.status).toBe('ACTIVE');
     expect(app.omics.startRunCalls).toHaveLength(30);
+    expect(app.omics.runsCreated()).toBe(30);
   });
 
   it('releases a registered launch whose status a person mistyped in the console before its release', async () => {
     // Prepare: registration reached REGISTERED and died; a person types over one launch's status
     app = await makeTestApp();
-    const text = JSON.stringify(crashManifest(5));
-    app.upload('lab-manifests', 'fc/typo.json', text);
-    const failingRelease: LaunchRepository = {
-      ...app.launches,
-      replace: async () => {
-        throw new Error('connection reset');
-      },
-    };
-    const object = { bucket: 'lab-manifests', key: 'fc/typo.json', sizeBytes: text.length, text };
-    await expect(
-      registerManifest({ ...app.intake, launches: failingRelease, owner: 'first' }, object),
-    ).rejects.toThrow();
-    const [stuck] = (await app.batches.listRecent({})).items;
-    const [typed] = (await app.launches.listByBatch(stuck?.batchId ?? '', { limit: 1 })).items;
-    if (!stuck || !typed) throw new Error('nothing registered');
+    const stuck = await stuckInRelease(app, 'fc/typo.json', JSON.stringify(crashManifest(5)));
+    const [typed] = (await app.launches.listByBatch(stuck.batchId, { limit: 1 })).items;
+    if (!typed) throw new Error('nothing registered');
     await consoleSetStatus(app, typed, 'QUEUD');
     // Act: the upload's event is delivered again
     await app.onManifest(s3Put('lab-manifests', 'fc/typo.json'));

@@ -70,6 +70,8 @@ export async function makeTestApp(options: TestAppOptions = {}) {
     STARTRUN_BACKOFF_BASE_MS: '1',
     STARTRUN_BACKOFF_MAX_MS: '5',
     REGISTRATION_CHUNK_SIZE: '100',
+    // A launch of a batch still being registered is held this long, then its record fails (retried later).
+    REGISTRATION_WAIT_SECONDS: '0.01',
     LOG_EXCERPT_LINES: '20',
   });
   /** Every notification gwm sends, in order (the SNS topic and the event bus, as one list). */

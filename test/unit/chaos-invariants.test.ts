@@ -169,6 +169,58 @@ describe('the chaos invariants', () => {
     expect(broken(evidence)).toEqual({ 'one-run-per-attempt': 1 });
   });
 
+  it('accept either attempt for a typo gwm reads as RETRY (" RETRY"), and not for one it cannot', () => {
+    // Prepare: S00001 at attempt 2 after a typo, its first run failed and its second completed
+    const retried = (typed: string) => {
+      const evidence = healthy();
+      evidence.edits.push({
+        at: 't1',
+        launchId: 'b1/S00001',
+        kind: 'typo',
+        value: typed,
+        statusBefore: 'RUNNING',
+        attemptBefore: 1,
+      });
+      evidence.table.launches[0] = {
+        ...launch('S00001', 'COMPLETED', 2),
+        runId: '3',
+        attempts: [{ attempt: 1, status: 'FAILED' }],
+      };
+      evidence.engineRuns.push({ id: '1b', name: `${name}-S00001-2`, status: 'COMPLETED' });
+      evidence.engineRuns[0] = { id: '1', name: `${name}-S00001-1`, status: 'FAILED' };
+      evidence.runEvents[0] = {
+        ...(evidence.runEvents[0] as Evidence['runEvents'][number]),
+        status: 'FAILED',
+      };
+      evidence.runEvents.push({
+        life: 0,
+        at: 't2',
+        runId: '1b',
+        uuid: 'u4',
+        runName: `${name}-S00001-2`,
+        status: 'COMPLETED',
+      });
+      return checkInvariants(evidence).find((r) => r.name === 'one-run-per-attempt')?.violations ?? [];
+    };
+    // Act, Assess: the launch failed between the harness's look and the edit, so gwm took it as RETRY
+    expect(retried(' RETRY')).toEqual([]);
+    // ...a typo gwm cannot read as RETRY does not explain a second attempt
+    expect(retried('BOGUS').map((v) => v.detail)).toEqual([
+      expect.stringMatching(/attempt 2, but the console asked for 1 \(1 \+ 0 RETRY\)/),
+    ]);
+    // ...and the refused typo on a launch still at attempt 1 is right too
+    const refused = healthy();
+    refused.edits.push({
+      at: 't1',
+      launchId: 'b1/S00001',
+      kind: 'typo',
+      value: ' RETRY',
+      statusBefore: 'RUNNING',
+      attemptBefore: 1,
+    });
+    expect(broken(refused)).toEqual({});
+  });
+
   it('find a run attempt counted twice in its batch cost, and a launch cost that is not its mark', () => {
     // An attempt added to the batch twice (a redelivery counted again)
     const twice = healthy();

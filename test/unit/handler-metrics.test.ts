@@ -246,6 +246,7 @@ describe('the reconciler', () => {
         newClaimToken: () => 'claim',
         random: () => 0.5,
         restores: restoreDeps,
+        registration: { awaitRegistered: async () => 'registered' as const, isRegistered: async () => true },
       },
       staleAfterMs: Object.fromEntries(
         RECONCILED_STATUSES.map((status) => [status, 60 * 60_000]),
