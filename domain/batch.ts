@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { BatchCost, BatchEstimate } from './cost/types.js';
+import type { ArchivedInput } from './launch.js';
 import type {
   ManifestFormat,
   ManifestProblem,
@@ -94,6 +95,12 @@ export interface Batch {
   sampleCount: number;
   releasedCount: number;
   qc?: QcLaunchSpec;
+  /**
+   * The QC inputs found archived at registration, as their restores stood then. The QC launch,
+   * created when the samples finish, carries them: it waits in WAITING_FOR_INPUTS until each is
+   * back (see decideLaunch).
+   */
+  qcArchivedInputs?: ArchivedInput[];
   notifications?: NotificationSettings;
   /** Every problem of a rejected manifest (bounded; `problemCount` tells the full number). */
   problems?: ManifestProblem[];

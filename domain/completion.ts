@@ -1,5 +1,12 @@
 import type { Batch, BatchCounts, QcState } from './batch.js';
-import { effectiveStatus, isTerminal, type Launch, type LaunchStatus, qcLaunchIdFor } from './launch.js';
+import {
+  type ArchivedInput,
+  effectiveStatus,
+  isTerminal,
+  type Launch,
+  type LaunchStatus,
+  qcLaunchIdFor,
+} from './launch.js';
 import type { QcPolicy } from './manifest/types.js';
 import type { BatchOutcome } from './notifications.js';
 
@@ -300,6 +307,11 @@ function finish(
   };
 }
 
+function archivedQcInputs(batch: Batch, existing: Launch | undefined): ArchivedInput[] | undefined {
+  const inputs = existing?.archivedInputs ?? batch.qcArchivedInputs;
+  return inputs && inputs.length > 0 ? inputs : undefined;
+}
+
 export type QcLaunchResult = { ok: true; launch: Launch } | { ok: false; reason: string };
 
 /**
@@ -333,6 +345,8 @@ export function qcLaunchFor(
     workflowVersion: qc.workflow.version,
     profile: qc.profile,
     inputs: qc.inputs,
+    // Archived QC inputs as an earlier attempt last saw them, else as registration found them.
+    ...(archivedQcInputs(batch, existing) && { archivedInputs: archivedQcInputs(batch, existing) }),
     parameters,
     outputUri: qc.outputUri,
     storageType: qc.storageType,

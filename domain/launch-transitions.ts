@@ -90,6 +90,15 @@ export function decideLaunch(launch: Launch, ctx: ClaimContext): LaunchDecision 
           `${expired.length > 1 ? ` and ${expired.length - 1} more` : ''} expired before the run started; restored again.`;
         return { kind: 'wait-for-inputs', next: waitAgain(launch, expired, ctx.now, note), inputs: expired };
       }
+      // Queued with an archived input not known to be back (the QC launch, created long after
+      // registration asked for its inputs): its restore is looked at before any run.
+      const notBack = waitingInputs(launch);
+      if (notBack.length > 0) {
+        const note =
+          `Waiting at ${ctx.now.toISOString()}: ${notBack[0]?.uri}` +
+          `${notBack.length > 1 ? ` and ${notBack.length - 1} more` : ''} archived and not known to be restored; its restore is looked at.`;
+        return { kind: 'wait-for-inputs', next: waitAgain(launch, notBack, ctx.now, note), inputs: notBack };
+      }
       const next = touch(launch, ctx.now, {
         status: 'SUBMITTING',
         requestId: requestIdFor(launch.launchId, launch.attempt),

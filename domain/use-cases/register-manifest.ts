@@ -254,8 +254,10 @@ export async function registerManifest(deps: IntakeDeps, object: ManifestObject)
   lapsed ||= leaseRanOut();
   const registeredAt = deps.now().toISOString();
   const direct = writeReady && ready === total && !lapsed;
+  const qcArchived = plan.qc ? archivedInputsOf(plan.qc.inputs, archived, outlook) : [];
   const registered: Batch = {
     ...batch,
+    ...(qcArchived.length > 0 && { qcArchivedInputs: qcArchived }),
     status: held ? 'HELD_OVER_BUDGET' : direct ? 'ACTIVE' : 'REGISTERED',
     estimate: estimates.batch,
     budgetMaxUsd,

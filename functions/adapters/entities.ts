@@ -117,6 +117,7 @@ export function makeEntities(client: DynamoDBDocumentClient, table: string) {
         sampleCount: { type: 'number', required: true },
         releasedCount: { type: 'number', required: true },
         qc: { type: 'any' },
+        qcArchivedInputs: { type: 'any' },
         notifications: { type: 'any' },
         problems: { type: 'any' },
         problemCount: { type: 'number' },

@@ -74,6 +74,16 @@ const previousAttempt = z.object({
   cost: opt(runCostRecord),
 });
 
+/** An archived input and its restore (on a launch, and the QC's on its batch). */
+const archivedInput = z.object({
+  uri: z.string(),
+  storageClass: z.string(),
+  restoredAt: opt(z.string()),
+  expiresAt: opt(z.string()),
+  dueAt: opt(z.string()),
+  failure: opt(z.string()),
+});
+
 export const launchRecord = z.object({
   launchId: z.string(),
   batchId: z.string(),
@@ -109,18 +119,7 @@ export const launchRecord = z.object({
   logLocation: opt(z.string()),
   logExcerpt: opt(z.string()),
   inputBytes: opt(z.number()),
-  archivedInputs: opt(
-    z.array(
-      z.object({
-        uri: z.string(),
-        storageClass: z.string(),
-        restoredAt: opt(z.string()),
-        expiresAt: opt(z.string()),
-        dueAt: opt(z.string()),
-        failure: opt(z.string()),
-      }),
-    ),
-  ),
+  archivedInputs: opt(z.array(archivedInput)),
   estimate: opt(sampleEstimate),
   note: opt(z.string()),
   typedStatus: opt(z.string()),
@@ -152,6 +151,7 @@ export const batchRecord = z.object({
   sampleCount: z.number(),
   releasedCount: z.number(),
   qc: opt(z.any()),
+  qcArchivedInputs: opt(z.array(archivedInput)),
   notifications: opt(z.any()),
   problems: opt(z.array(z.object({ path: z.string(), code: z.any(), message: z.string() }))),
   problemCount: opt(z.number()),

@@ -195,6 +195,63 @@ describe('archived inputs', () => {
     expect(app.omics.startRunCalls).toHaveLength(2);
   });
 
+  it('holds the QC launch until its archived input is back, and restores that input once', async () => {
+    // Prepare: the QC workflow reads a panel kept in Deep Archive; the samples' reads are in Standard
+    app = await makeTestApp();
+    const panel = 's3://lab-inputs/refs/panel.bed';
+    app.inputStates.set(panel, { kind: 'present', sizeBytes: 2_000, storageClass: 'DEEP_ARCHIVE' });
+    app.upload(
+      MANIFESTS,
+      'fc/qc-panel.json',
+      nativeManifest({
+        name: 'FC-QCARCH',
+        folder: 'qcarch',
+        sampleIds: ['S1', 'S2'],
+        qc: { workflow: { id: '7777777' }, outputUri: 's3://lab-results/qcarch/qc/', inputs: { panel } },
+      }),
+    );
+    await app.onManifest(s3Put(MANIFESTS, 'fc/qc-panel.json'));
+    await app.pump({ times: 2 });
+    const [batch] = (await app.batches.listRecent({})).items;
+    const restore = await app.restores.get(panel);
+    expect(batch?.qcArchivedInputs).toEqual([
+      { uri: panel, storageClass: 'DEEP_ARCHIVE', dueAt: restore?.dueAt },
+    ]);
+    expect(app.restoreCalls.map((call) => call.uri)).toEqual([panel]);
+
+    // Act 1: both samples finish while the panel is still being restored
+    let launches = await launchesOf(app);
+    await finishRun(app, launches.get('FC-QCARCH/S1'));
+    await finishRun(app, launches.get('FC-QCARCH/S2'));
+    await app.pump({ times: 2 });
+
+    // Assess 1: QC is due, but its launch waits for the panel; no QC run, no second restore
+    launches = await launchesOf(app);
+    const waiting = launches.get('FC-QCARCH/_qc');
+    expect((await app.batches.get(batch?.batchId ?? ''))?.status).toBe('QC_RUNNING');
+    expect(waiting?.status).toBe('WAITING_FOR_INPUTS');
+    expect(waiting?.archivedInputs).toEqual([
+      { uri: panel, storageClass: 'DEEP_ARCHIVE', dueAt: restore?.dueAt },
+    ]);
+    expect(app.omics.startRunCalls.map((call) => call.name)).not.toContainEqual(
+      expect.stringContaining('_qc'),
+    );
+    expect(app.omics.startRunCalls).toHaveLength(2);
+    expect(app.restoreCalls).toHaveLength(1);
+
+    // Act 2: S3 says the panel is back
+    await app.onRestoreCompleted(restoreCompleted(panel));
+    await app.pump({ times: 2 });
+
+    // Assess 2: the QC run starts, once
+    launches = await launchesOf(app);
+    const qc = launches.get('FC-QCARCH/_qc');
+    expect(qc?.status).toBe('SUBMITTED');
+    expect(qc?.archivedInputs?.[0]?.restoredAt).toBeDefined();
+    expect(app.omics.startRunCalls).toHaveLength(3);
+    expect(app.restoreCalls).toHaveLength(1);
+  });
+
   it('cancels a waiting launch on a typed CANCEL, and does not launch it when its input comes back', async () => {
     // Prepare: one waiting sample
     app = await makeTestApp();
