@@ -1,6 +1,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { dropOutputOnClosedPipe } from './closed-pipe.js';
 import { registerDemo } from './commands/demo.js';
 import { registerUp } from './commands/up.js';
 import type { CliIo } from './io.js';
@@ -17,6 +18,7 @@ export function runCli(argv: readonly string[], io?: CliIo): Promise<number> {
 }
 
 export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  dropOutputOnClosedPipe(process.stdout);
   const code = await runCli(argv);
   // `up` and `demo` set process.exitCode themselves.
   if (code !== 0) process.exitCode = code;
