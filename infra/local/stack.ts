@@ -4,11 +4,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { OmicsClient } from '@aws-sdk/client-omics';
-import type { S3Client } from '@aws-sdk/client-s3';
 import type { EventBridgeEvent } from 'aws-lambda';
-import type { Notice } from '../../domain/notifications.js';
-import type { TrackOutcome } from '../../domain/use-cases/track-run-status.js';
-import type { WorkflowProfile } from '../../domain/workflow.js';
 import { loadConfig } from '../../functions/adapters/config.js';
 import { buildDependencies } from '../../functions/adapters/dependencies.js';
 import { makeMemoryTelemetry } from '../../functions/adapters/telemetry.js';
@@ -30,9 +26,6 @@ import { createLocalCostQueue } from './cost-queue.js';
 import { startDynamoDbLocal } from './dynamodb-local.js';
 import { type LocalEndpoints, removeEndpoints, writeEndpoints } from './endpoints.js';
 import {
-  type EngineOperation,
-  type LocalEngine,
-  type LocalWorkflow,
   localOmicsClientConfig,
   makeLocalLogReader,
   makeLocalRunManifestReader,
@@ -40,7 +33,6 @@ import {
   startLocalEngine,
 } from './engine/index.js';
 import { createEventRouter } from './event-router.js';
-import type { StackFaults } from './faults.js';
 import { makeOutboxNotifier } from './outbox-notifier.js';
 import { claimStateDir } from './process-file.js';
 import { commandLineOf } from './process-ownership.js';
@@ -54,68 +46,10 @@ import {
   scheduledEvent,
 } from './stack-resources.js';
 import { LOCAL_DEFAULT_SETTINGS, LOCAL_NAMES, registrationLeaseMs } from './stack-settings.js';
+import type { LocalStack, LocalStackOptions, StackLog } from './stack-types.js';
 import { startStreamPump } from './stream-pump.js';
 
-export type LogLevel = 'info' | 'warn' | 'error';
-export type StackLog = (level: LogLevel, message: string, details?: Record<string, unknown>) => void;
-
-export interface LocalStackOptions {
-  /** Data, runs, outbox and dead letters live here; kept across restarts. */
-  stateDir: string;
-  /** Fixed ports (0 or absent: free ones). The engine and S3 bind to 127.0.0.1. */
-  ports?: { dynamodb?: number; s3?: number; engine?: number };
-  /**
-   * The engine's workflows, keyed by numeric workflow id. Absent: the example workflows
-   * (fastq-stats, fastq-qc-report) from examples/workflows, which read and write the local S3.
-   */
-  workflows?: (context: { s3Endpoint: string; region: string }) => Record<string, LocalWorkflow>;
-  /** Workflow profiles written when the stack starts, unless a profile of that name exists. */
-  profiles?: WorkflowProfile[];
-  /** The engine's StartRun quota (ThrottlingException above it); gwm paces below it. */
-  engineStartRunRatePerSecond?: number;
-  /** gwm settings, as the deployed functions' environment variables (STARTRUN_RATE_PER_SECOND, ...). */
-  settings?: Record<string, string>;
-  /** How often the reconciler runs; 0 turns the schedule off. Default 60 s (`gwm up`: 5 s). */
-  reconcileEveryMs?: number;
-  /** Keep DynamoDB Local's data on disk under the state folder (default); false keeps it in memory. */
-  persist?: boolean;
-  /** DynamoDB Local's JVM: 'startup' (default) starts fast; 'throughput' for benchmarks. */
-  dynamoTuning?: 'startup' | 'throughput';
-  /** Write `<stateDir>/endpoints.json` for the CLI and other tools (default true). */
-  writeEndpointsFile?: boolean;
-  log?: StackLog;
-  /** Every notification gwm sends, after it is in the outbox. */
-  onNotice?: (notice: Notice, rendered: { subject: string; text: string }) => void;
-  /** Every engine API call, for counting. */
-  onEngineRequest?: (operation: EngineOperation) => void;
-  /** Every DynamoDB request the handlers make, for counting (command name). */
-  onDynamoRequest?: (command: string) => void;
-  /** A run status event as the engine emits it (before routing). */
-  onRunEvent?: (event: RunStatusChangeEvent) => void;
-  /** A run status event after the status tracker handled it (and wrote the launch, if it applied). */
-  onRunEventHandled?: (event: RunStatusChangeEvent, outcome: TrackOutcome) => void;
-  /** Fault injection at every boundary (the chaos harness): see infra/local/faults.ts. */
-  faults?: StackFaults;
-}
-
-export interface LocalStack {
-  endpoints: LocalEndpoints;
-  stateDir: string;
-  s3: S3Client;
-  dynamo: DynamoDBClient;
-  engine: LocalEngine;
-  deps: ReturnType<typeof buildDependencies>;
-  /**
-   * Waits until every upload notification, stream record and run event so far has been handled,
-   * and every run's cost collected (`costs: false`: not the costs, which are paced under the
-   * engine's read quota and take minutes for a thousand runs).
-   */
-  settle(options?: { costs?: boolean }): Promise<void>;
-  /** Runs the reconciler once, as its schedule does. */
-  reconcile(): Promise<void>;
-  /** Stops everything the stack started: runs, servers, the schedule, DynamoDB Local. */
-  stop(): Promise<void>;
-}
+export type { LocalStack, LocalStackOptions, LogLevel, StackLog } from './stack-types.js';
 
 /**
  * The embedded runtime: DynamoDB Local with its stream, a local S3, the local HealthOmics engine,

@@ -1,0 +1,84 @@
+import { parseArgs } from 'node:util';
+import type { SimulationSettings } from '../polling-baseline.js';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+// The bench's command line and the settings every contender runs with.
+
+export const { values } = parseArgs({
+  options: {
+    samples: { type: 'string', default: '1000' },
+    hours: { type: 'string', default: '6' },
+    compression: { type: 'string', default: '720' },
+    rate: { type: 'string', default: '20' },
+    burst: { type: 'string', default: '2' },
+    'engine-rate': { type: 'string' },
+    'fail-rate': { type: 'string', default: '0.01' },
+    seed: { type: 'string', default: 'gwm-bench' },
+    rounds: { type: 'string', default: '1' },
+    'timeout-s': { type: 'string' },
+    'baseline-workers': { type: 'string', default: '2' },
+    'skip-baseline': { type: 'boolean', default: false },
+    diagnose: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+    child: { type: 'string' },
+  },
+});
+
+export interface Settings extends SimulationSettings {
+  samples: number;
+  rate: number;
+  burst: number;
+  engineRate: number;
+  rounds: number;
+  timeoutMs: number;
+  baselineWorkers: number;
+  skipBaseline: boolean;
+  diagnose: boolean;
+}
+
+export function readSettings(): Settings {
+  const number = (name: string, text: string | undefined, check: (n: number) => boolean) => {
+    const value = Number(text);
+    if (text === undefined || !Number.isFinite(value) || !check(value)) {
+      throw new Error(`--${name} ${text} is not valid`);
+    }
+    return value;
+  };
+  const positive = (n: number) => n > 0;
+  const samples = number('samples', values.samples, (n) => Number.isInteger(n) && n > 0);
+  const hours = number('hours', values.hours, positive);
+  const compression = number('compression', values.compression, positive);
+  const rate = number('rate', values.rate, positive);
+  const burst = number('burst', values.burst, (n) => Number.isInteger(n) && n > 0);
+  // Above gwm's pace by the bucket's burst and a margin: a token bucket lets through at most
+  // rate + burst calls in any second, and the engine counts a rolling second.
+  const engineRate = number(
+    'engine-rate',
+    values['engine-rate'] ?? String(Math.ceil(rate * 1.1) + burst + 1),
+    positive,
+  );
+  // Launching at the paced rate, then the longest run (STARTING up to 15 min, RUNNING + 10 %), three times over.
+  const expectedS = samples / rate + (hours * 3600 * 1.1 + 900) / compression;
+  const timeoutMs =
+    number('timeout-s', values['timeout-s'] ?? String(Math.ceil(60 + 3 * expectedS)), positive) * 1000;
+  return {
+    samples,
+    hours,
+    compression,
+    rate,
+    burst,
+    engineRate,
+    failRate: number('fail-rate', values['fail-rate'], (n) => n >= 0 && n <= 1),
+    seed: values.seed ?? 'gwm-bench',
+    rounds: number('rounds', values.rounds, (n) => Number.isInteger(n) && n > 0),
+    timeoutMs,
+    baselineWorkers: number(
+      'baseline-workers',
+      values['baseline-workers'],
+      (n) => Number.isInteger(n) && n > 0,
+    ),
+    skipBaseline: values['skip-baseline'] ?? false,
+    diagnose: values.diagnose ?? false,
+  };
+}
