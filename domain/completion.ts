@@ -307,6 +307,7 @@ function finish(
   };
 }
 
+/** Archived QC inputs as an earlier attempt last saw them, else as registration found them. */
 function archivedQcInputs(batch: Batch, existing: Launch | undefined): ArchivedInput[] | undefined {
   const inputs = existing?.archivedInputs ?? batch.qcArchivedInputs;
   return inputs && inputs.length > 0 ? inputs : undefined;
@@ -334,6 +335,7 @@ export function qcLaunchFor(
   if (existing && !isTerminal(existing.status))
     return { ok: false, reason: `QC launch is ${existing.status}` };
   const at = now.toISOString();
+  const archivedInputs = archivedQcInputs(batch, existing);
   const base: Launch = {
     launchId: qcLaunchIdFor(batch.batchId),
     batchId: batch.batchId,
@@ -345,8 +347,7 @@ export function qcLaunchFor(
     workflowVersion: qc.workflow.version,
     profile: qc.profile,
     inputs: qc.inputs,
-    // Archived QC inputs as an earlier attempt last saw them, else as registration found them.
-    ...(archivedQcInputs(batch, existing) && { archivedInputs: archivedQcInputs(batch, existing) }),
+    ...(archivedInputs && { archivedInputs }),
     parameters,
     outputUri: qc.outputUri,
     storageType: qc.storageType,

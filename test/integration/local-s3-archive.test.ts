@@ -1,8 +1,6 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
@@ -19,7 +17,7 @@ import {
   type StorageClass,
   type Tier,
 } from '@aws-sdk/client-s3';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LocalLog } from '../../infra/local/event-router.js';
 import { type LocalS3, startLocalS3 } from '../../infra/local/s3.js';
 import {
@@ -27,6 +25,7 @@ import {
   type ObjectRestoreCompletedEvent,
   RESTORES_FILE,
 } from '../../infra/local/s3-archive.js';
+import { localS3Folders } from '../support/local-s3-folders.js';
 
 const BUCKET = 'gwm-lab-inputs';
 const BODY = Buffer.from('@read1\nACGT\n+\nIIII\n');
@@ -40,15 +39,7 @@ const FAST: LocalS3ArchiveOptions['restoreDelayMs'] = {
   DEEP_ARCHIVE_ACCESS: { Standard: 1_000, Bulk: 1_500 },
 };
 
-const workDir = mkdtempSync(join(tmpdir(), 'gwm-local-s3-archive-'));
-afterAll(() => rm(workDir, { recursive: true, force: true }));
-let folders = 0;
-const freshDir = () => join(workDir, `s3-${++folders}`);
-
-const running: LocalS3[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((s3) => s3.stop()));
-});
+const { workDir, freshDir, track } = localS3Folders('gwm-local-s3-archive-');
 
 interface Harness {
   s3: LocalS3;
@@ -73,7 +64,7 @@ async function start(archive: LocalS3ArchiveOptions = {}, directory = freshDir()
       ...archive,
     },
   });
-  running.push(s3);
+  track(s3);
   return { s3, client: s3.client, events, logged, directory };
 }
 

@@ -1,7 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
@@ -13,24 +9,17 @@ import {
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { forEachConcurrently } from '../../domain/concurrency.js';
 import { type LocalS3, startLocalS3 } from '../../infra/local/s3.js';
+import { localS3Folders } from '../support/local-s3-folders.js';
 
 const BUCKET = 'gwm-inputs';
-const workDir = mkdtempSync(join(tmpdir(), 'gwm-local-s3-listing-'));
-afterAll(() => rm(workDir, { recursive: true, force: true }));
-let folders = 0;
-const freshDir = () => join(workDir, `s3-${++folders}`);
-
-const running: LocalS3[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((s3) => s3.stop()));
-});
+const { freshDir, track, untrack } = localS3Folders('gwm-local-s3-listing-');
 
 async function start(directory = freshDir()): Promise<LocalS3> {
   const s3 = await startLocalS3({ directory, buckets: [BUCKET] });
-  running.push(s3);
+  track(s3);
   return s3;
 }
 
@@ -135,7 +124,7 @@ describe('local S3 listing', () => {
     await put(first.client, keys);
     await first.client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'runs/2/x' }));
     await first.stop();
-    running.splice(running.indexOf(first), 1);
+    untrack(first);
 
     // Act
     const second = await start(directory);

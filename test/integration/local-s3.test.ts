@@ -1,7 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import {
@@ -15,7 +14,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import type { S3Event, S3EventRecord } from 'aws-lambda';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { decodeS3Key } from '../../functions/adapters/s3-manifest-reader.js';
 import { MANIFEST_SUFFIXES } from '../../functions/event-sources.js';
 import type { LocalLog } from '../../infra/local/event-router.js';
@@ -26,22 +25,15 @@ import {
   localS3ClientConfig,
   startLocalS3,
 } from '../../infra/local/s3.js';
+import { localS3Folders } from '../support/local-s3-folders.js';
 
 const MANIFESTS = 'gwm-manifests';
 const INPUTS = 'gwm-inputs';
 /** Spaces, `+`, parentheses, unicode and a tilde: each encoded differently in an S3 event. */
 const AWKWARD_KEY = 'incoming/team a/flowcell+HK3 (2026-11-20) Ünïcødé ~draft.json';
 
-const workDir = mkdtempSync(join(tmpdir(), 'gwm-local-s3-'));
-afterAll(() => rm(workDir, { recursive: true, force: true }));
-let folders = 0;
-const freshDir = () => join(workDir, `s3-${++folders}`);
+const { workDir, freshDir, track } = localS3Folders('gwm-local-s3-');
 let letters = 0;
-
-const running: LocalS3[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((s3) => s3.stop()));
-});
 
 interface Harness {
   s3: LocalS3;
@@ -77,7 +69,7 @@ async function start(
     log: (...line) => logged.push(line),
     ...(overrides.port === undefined ? {} : { port: overrides.port }),
   });
-  running.push(s3);
+  track(s3);
   return { s3, events, deadLetterFile, logged };
 }
 

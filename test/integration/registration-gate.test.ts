@@ -40,6 +40,27 @@ function pausingBefore(launches: LaunchRepository, stopAt: number) {
   return { repository, reached, resume };
 }
 
+/**
+ * A 20-sample registration (chunks of 10) that stops before its second chunk until `resume()`:
+ * the batch REGISTERING, its first ten launches written. `now` is the registration's clock.
+ */
+async function pausedRegistration(app: TestApp, name: string, now: () => Date = () => new Date()) {
+  const key = `fc/${name.toLowerCase()}.json`;
+  const text = manifestText(20, name);
+  app.upload(BUCKET, key, text);
+  const writes = pausingBefore(app.launches, 2);
+  const object = { bucket: BUCKET, key, sizeBytes: text.length, text };
+  const registering = registerManifest(
+    { ...app.intake, launches: writes.repository, now, owner: 'intake' },
+    object,
+  );
+  await writes.reached;
+  const [batch] = (await app.batches.listRecent({})).items;
+  const [first] = (await app.launches.listByBatch(batch?.batchId ?? '', { limit: 1 })).items;
+  if (!batch || !first) throw new Error('nothing written');
+  return { batch, first, registering, resume: writes.resume };
+}
+
 describe("the launcher's registration gate", () => {
   let app: TestApp;
   afterEach(async () => app?.dispose());
@@ -73,18 +94,7 @@ describe("the launcher's registration gate", () => {
   it('holds a launch written before its batch finished registering until the flip, then starts it once', async () => {
     // Prepare: 20 samples in chunks of 10; the second chunk waits for the test
     app = await makeTestApp({ intake: { chunkSize: 10 } });
-    const text = manifestText(20, 'FC-HELD');
-    app.upload(BUCKET, 'fc/held.json', text);
-    const writes = pausingBefore(app.launches, 2);
-    const object = { bucket: BUCKET, key: 'fc/held.json', sizeBytes: text.length, text };
-    const registering = registerManifest(
-      { ...app.intake, launches: writes.repository, owner: 'intake' },
-      object,
-    );
-    await writes.reached;
-    const [batch] = (await app.batches.listRecent({})).items;
-    const [first] = (await app.launches.listByBatch(batch?.batchId ?? '', { limit: 1 })).items;
-    if (!batch || !first) throw new Error('nothing written');
+    const { batch, first, registering, resume } = await pausedRegistration(app, 'FC-HELD');
     expect(batch.status).toBe('REGISTERING');
     expect(first.status).toBe('QUEUED');
     const gate = makeRegistrationGate({
@@ -107,7 +117,7 @@ describe("the launcher's registration gate", () => {
     expect(await app.launches.get(first.batchId, first.launchId)).toMatchObject({ status: 'QUEUED' });
 
     // Act 2: the registration writes its last chunk and flips the batch
-    writes.resume();
+    resume();
     const outcome = await registering;
     const started = await launching;
     // Assess 2: started after the flip, once; the rest start from their records, once each
@@ -123,20 +133,9 @@ describe("the launcher's registration gate", () => {
   it('tells the launcher again of every launch when the lease ran out mid-registration and the gate gave up', async () => {
     // Prepare: the registration pauses before its second chunk, long enough for its lease to run out
     app = await makeTestApp({ intake: { chunkSize: 10 } });
-    const text = manifestText(20, 'FC-LAPSED');
-    app.upload(BUCKET, 'fc/lapsed.json', text);
-    const writes = pausingBefore(app.launches, 2);
     let offsetMs = 0;
     const later = () => new Date(Date.now() + offsetMs);
-    const object = { bucket: BUCKET, key: 'fc/lapsed.json', sizeBytes: text.length, text };
-    const registering = registerManifest(
-      { ...app.intake, launches: writes.repository, now: later, owner: 'intake' },
-      object,
-    );
-    await writes.reached;
-    const [batch] = (await app.batches.listRecent({})).items;
-    const [first] = (await app.launches.listByBatch(batch?.batchId ?? '', { limit: 1 })).items;
-    if (!batch || !first) throw new Error('nothing written');
+    const { batch, first, registering, resume } = await pausedRegistration(app, 'FC-LAPSED', later);
     offsetMs = 2 * 60_000;
     const gate = makeRegistrationGate({
       batches: app.batches,
@@ -148,7 +147,7 @@ describe("the launcher's registration gate", () => {
 
     // Act: the launcher sees the lease run out and leaves the launch; the registration then goes on
     const left = await startLaunch({ ...app.launcher, registration: gate }, first);
-    writes.resume();
+    resume();
     const outcome = await registering;
     await app.pump({ times: 2 });
 
@@ -167,19 +166,7 @@ describe("the launcher's registration gate", () => {
   it('hands a held launch back for a later delivery, and the reconciler leaves it to the registration', async () => {
     // Prepare: a registration that stopped after its first chunk, its lease still running
     app = await makeTestApp({ intake: { chunkSize: 10 } });
-    const text = manifestText(20, 'FC-STOPPED');
-    app.upload(BUCKET, 'fc/stopped.json', text);
-    const writes = pausingBefore(app.launches, 2);
-    const object = { bucket: BUCKET, key: 'fc/stopped.json', sizeBytes: text.length, text };
-    const registering = registerManifest(
-      { ...app.intake, launches: writes.repository, owner: 'intake' },
-      object,
-    );
-    await writes.reached;
-    const [batch] = (await app.batches.listRecent({})).items;
-    const queued = (await app.launches.listByBatch(batch?.batchId ?? '', { limit: 100 })).items;
-    const [first] = queued;
-    if (!batch || !first) throw new Error('nothing written');
+    const { first, registering, resume } = await pausedRegistration(app, 'FC-STOPPED');
 
     // Act: the launcher's wait runs out; the reconciler runs with every threshold at zero
     const held = await startLaunch(app.launcher, first).catch((error: unknown) => error);
@@ -194,7 +181,7 @@ describe("the launcher's registration gate", () => {
     expect(report).toMatchObject({ requeued: 0, repairs: 0 });
     const after = await app.launches.get(first.batchId, first.launchId);
     expect(after).toMatchObject({ status: 'QUEUED', revision: first.revision });
-    writes.resume();
+    resume();
     await registering;
   });
 });

@@ -49,6 +49,11 @@ function failingRelease(launches: LaunchRepository): LaunchRepository {
   };
 }
 
+/** The manifest object as the intake reads it from the bucket. */
+function manifestObject(key: string, text: string) {
+  return { bucket: BUCKET, key, sizeBytes: Buffer.byteLength(text), text, eTag: 'etag-1', versionId: 'v1' };
+}
+
 /**
  * Uploads a manifest and registers it with an intake that dies as `launches` makes it die; the
  * upload's event is never delivered again (every attempt failed, it went to the dead-letter queue).
@@ -60,14 +65,7 @@ async function intakeDied(
   launches: LaunchRepository,
 ): Promise<Batch> {
   app.upload(BUCKET, key, text);
-  const object = {
-    bucket: BUCKET,
-    key,
-    sizeBytes: Buffer.byteLength(text),
-    text,
-    eTag: 'etag-1',
-    versionId: 'v1',
-  };
+  const object = manifestObject(key, text);
   await expect(registerManifest({ ...app.intake, launches, owner: 'intake' }, object)).rejects.toThrow();
   const [batch] = (await app.batches.listRecent({})).items;
   if (!batch) throw new Error('no batch written');
@@ -87,14 +85,7 @@ async function diedReleasing(
 ): Promise<Batch> {
   const first = await intakeDied(app, key, text, crashingAfter(app.launches, 0));
   clock.advance(2 * MINUTE);
-  const object = {
-    bucket: BUCKET,
-    key,
-    sizeBytes: Buffer.byteLength(text),
-    text,
-    eTag: 'etag-1',
-    versionId: 'v1',
-  };
+  const object = manifestObject(key, text);
   await expect(
     registerManifest({ ...app.intake, launches: failingRelease(app.launches), owner: 'intake-2' }, object),
   ).rejects.toThrow('connection reset');
