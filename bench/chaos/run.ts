@@ -18,6 +18,7 @@ import {
   type StackProcess,
   startStackProcess,
   stopStack,
+  whileFrozen,
 } from './supervisor.js';
 
 /** One chaos run: the stack in a child process, the workload and console edits, kill -9, the verdict. */
@@ -313,8 +314,10 @@ export async function runChaos(options: RunOptions): Promise<ChaosReport> {
       );
     }
 
-    const table = await clients.observer.table();
+    // The engine answers from the stack's process: asked before the table is read with it frozen.
     const engineRuns = await clients.observer.engineRuns();
+    const observer = clients.observer;
+    const table = stack ? await whileFrozen(stack, () => observer.table()) : await observer.table();
     invariants = checkInvariants({
       plan,
       table,

@@ -53,6 +53,27 @@ export async function killStack(stack: StackProcess): Promise<void> {
   await exited(stack.child);
 }
 
+/**
+ * Runs `read` with the stack's process stopped (SIGSTOP), after its requests in flight have had
+ * `settleMs` to land, then lets it go on (SIGCONT). DynamoDB Local, a process of its own, keeps
+ * answering. The stack does background work even when every batch has finished (runs are priced
+ * at a paced rate): a scan of the table while it works can see a run's cost on its launch but read
+ * its cost mark from before (the scan is not a snapshot), which no state of the table ever had.
+ */
+export async function whileFrozen<T>(
+  stack: StackProcess,
+  read: () => Promise<T>,
+  settleMs = 1_000,
+): Promise<T> {
+  stack.child.kill('SIGSTOP');
+  try {
+    await new Promise((resolve) => setTimeout(resolve, settleMs));
+    return await read();
+  } finally {
+    stack.child.kill('SIGCONT');
+  }
+}
+
 /** The stack's own stop (as Ctrl-C on `gwm up`); kill -9 if it does not stop within the time. */
 export async function stopStack(stack: StackProcess, timeoutMs = 30_000): Promise<'stopped' | 'killed'> {
   stack.child.removeAllListeners('exit');
