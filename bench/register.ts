@@ -29,6 +29,7 @@ import { makeRestoreRepository } from '../functions/adapters/restore-repository.
 import { makeS3InputInspector } from '../functions/adapters/s3-input-inspector.js';
 import { makeS3ObjectRestorer } from '../functions/adapters/s3-object-restorer.js';
 import { createTableInput } from '../functions/adapters/table.js';
+import { makeTeamRepository } from '../functions/adapters/team-repository.js';
 import { startDynamoDbLocal } from '../infra/local/dynamodb-local.js';
 import { localS3ClientConfig, startLocalS3 } from '../infra/local/s3.js';
 
@@ -163,6 +164,8 @@ async function measureRegistration(text: string, s3Endpoint: string) {
       batches: makeBatchRepository(entities),
       launches: makeLaunchRepository(entities),
       profiles: makeProfileRepository(entities),
+      teams: makeTeamRepository(entities),
+      defaultTeam: 'default',
       limits: LIMITS,
       allowedReadPrefixes: READ,
       allowedWritePrefixes: WRITE,

@@ -33,6 +33,16 @@ export function formatRunTime(submittedAt: string | undefined, finishedAt: strin
   return h > 0 ? `${h} h ${String(m).padStart(2, '0')} min` : `${m} min ${String(sec).padStart(2, '0')} s`;
 }
 
+/**
+ * A run's tasks as its cost records them: `12 tasks, 9 from the run cache`, `3 tasks`; empty while
+ * they are not counted (the run is not priced yet).
+ */
+export function tasksText(taskCount: number | undefined, cachedTaskCount: number | undefined): string {
+  if (taskCount === undefined) return '';
+  const tasks = `${taskCount} task${taskCount === 1 ? '' : 's'}`;
+  return cachedTaskCount ? `${tasks}, ${cachedTaskCount} from the run cache` : tasks;
+}
+
 export function truncate(text: string | undefined, max: number): string {
   if (text === undefined) return '';
   const line = text.replace(/\s+/g, ' ').trim();

@@ -9,6 +9,7 @@ import { registerRelease } from './commands/release.js';
 import { registerRetry } from './commands/retry.js';
 import { registerStatus } from './commands/status.js';
 import { registerSubmit } from './commands/submit.js';
+import { registerTeams } from './commands/teams.js';
 import { registerWorkflows } from './commands/workflows.js';
 import type { CliContext } from './context.js';
 import { CliError, EXIT, EXIT_CODES_HELP } from './exit-codes.js';
@@ -97,6 +98,7 @@ Examples:
   registerRelease(program, ctx);
   registerLogs(program, ctx);
   registerWorkflows(program, ctx);
+  registerTeams(program, ctx);
   registerPrices(program, ctx);
   for (const register of extra) register(program);
   return program;

@@ -7,6 +7,7 @@ import type {
   BatchRepository,
   LaunchRepository,
   RunLogReader,
+  TeamRepository,
   WorkflowProfileRepository,
 } from '../domain/ports.js';
 import { makeBatchRepository } from '../functions/adapters/batch-repository.js';
@@ -14,6 +15,7 @@ import { makeCloudWatchLogReader } from '../functions/adapters/cloudwatch-log-re
 import { type Entities, makeEntities } from '../functions/adapters/entities.js';
 import { makeLaunchRepository } from '../functions/adapters/launch-repository.js';
 import { makeProfileRepository } from '../functions/adapters/profile-repository.js';
+import { makeTeamRepository } from '../functions/adapters/team-repository.js';
 import {
   ENDPOINTS_FILE,
   type LocalEndpoints,
@@ -46,6 +48,7 @@ export interface Target {
   batches: BatchRepository;
   launches: LaunchRepository;
   profiles: WorkflowProfileRepository;
+  teams: TeamRepository;
   logs: RunLogReader;
   /** The S3 prefixes the intake allows, when gwm knows them (the local stack). */
   allowedPrefixes?: { read: string[]; write: string[] };
@@ -185,6 +188,7 @@ function repositories(dynamo: DynamoDBClient, tableName: string) {
     batches: makeBatchRepository(entities),
     launches: makeLaunchRepository(entities),
     profiles: makeProfileRepository(entities),
+    teams: makeTeamRepository(entities),
   };
 }
 

@@ -7,6 +7,7 @@ import type {
   NotificationSettings,
   QcLaunchSpec,
 } from './manifest/types.js';
+import type { BatchPriority } from './teams/team.js';
 
 /**
  * REGISTERING: launch items are being written (under a lease). REGISTERED: every launch item is
@@ -89,8 +90,14 @@ export interface Batch {
   sourceVersionId?: string;
   sourceETag?: string;
   contentSha256: string;
+  /** The team it was uploaded under (teams/<team>/), or the deployment's default team. */
   team?: string;
+  /** Who the manifest says submitted it (`batch.submitter`). */
   submitter?: string;
+  /** Who uploaded the manifest: the S3 event's `userIdentity.principalId`. */
+  submittedBy?: string;
+  /** Its place in the team's launch queue; a person may edit it while launches wait. */
+  priority?: BatchPriority;
   status: BatchStatus;
   sampleCount: number;
   releasedCount: number;

@@ -1,5 +1,5 @@
 import type { RunCost, SampleEstimate } from './cost/types.js';
-import type { StorageType, WorkflowType } from './workflow.js';
+import type { RunCacheRef, StorageType, WorkflowType } from './workflow.js';
 
 /**
  * Launch states. REGISTERED launches exist but are not launchable until their batch is fully
@@ -128,8 +128,14 @@ export interface Launch {
   storageType: StorageType;
   storageCapacity?: number;
   runGroupId?: string;
+  /** The HealthOmics run cache the run uses: a retry takes the tasks an earlier attempt completed from it. */
+  runCache?: RunCacheRef;
   priority?: number;
   tags: Record<string, string>;
+  /** The batch's team (copied at registration): its queue, its in-flight limit, its history. */
+  team?: string;
+  /** The sample's position in the manifest (the QC launch comes after every sample). */
+  order?: number;
   status: LaunchStatus;
   attempt: number;
   requestId?: string;

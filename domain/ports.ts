@@ -7,6 +7,7 @@ import type { Restore, RestoreTier, RestoreWaiter } from './inputs/restore.js';
 import type { Launch, LaunchStatus, RunStatus } from './launch.js';
 import type { TokenBucketState } from './rate-limit.js';
 import type { RunRequest } from './run-request.js';
+import type { Team } from './teams/team.js';
 import type { WorkflowProfile } from './workflow.js';
 
 /** A lost optimistic-concurrency race is an expected outcome, not an error. */
@@ -61,6 +62,8 @@ export interface LaunchRepository {
   listBySample(sampleId: string, page?: PageRequest): Promise<Page<Launch>>;
   listByWorkflow(workflowId: string, range: TimeRange, page?: PageRequest): Promise<Page<Launch>>;
   listByStatus(status: LaunchStatus, range: TimeRange, page?: PageRequest): Promise<Page<Launch>>;
+  /** A team's launches by creation time, newest first (the team index). */
+  listByTeam(team: string, range: TimeRange, page?: PageRequest): Promise<Page<Launch>>;
 }
 
 export interface BatchRepository {
@@ -86,6 +89,34 @@ export interface WorkflowProfileRepository {
   list(): Promise<WorkflowProfile[]>;
   get(name: string): Promise<WorkflowProfile | undefined>;
   put(profile: WorkflowProfile): Promise<void>;
+}
+
+export interface TeamRepository {
+  list(): Promise<Team[]>;
+  get(name: string): Promise<Team | undefined>;
+  put(team: Team): Promise<void>;
+  /** false: there was no such team. */
+  remove(name: string): Promise<boolean>;
+}
+
+/**
+ * The launch queue as the table holds it (see domain/scheduling/launch-queue.ts): reads are
+ * eventually consistent, so what they list is a candidate, and the claim decides.
+ */
+export interface LaunchQueueStore {
+  /** Batches that may have launches waiting (REGISTERED, ACTIVE, QC_RUNNING). */
+  openBatches(): Promise<Batch[]>;
+  /** The first `limit` waiting launch ids of a batch, in sample order. */
+  waiting(batchId: string, limit: number): Promise<string[]>;
+  /** Launch ids of a team's runs in flight, at most `limit`. */
+  inFlight(team: string | undefined, limit: number): Promise<string[]>;
+  /** Stored passes of the flows (absent: never served), and the virtual pass (0: none yet). */
+  passes(flows: readonly string[]): Promise<{ passes: Map<string, number>; virtualPass: number }>;
+  /**
+   * A turn of `flow` served at `pass`: adds `delta` to the flow's pass (atomic: concurrent
+   * launchers' additions all count) and raises the virtual pass to `pass` (never lowers it).
+   */
+  served(flow: string, delta: number, pass: number): Promise<void>;
 }
 
 export interface RateLimitStore {

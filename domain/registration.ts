@@ -17,10 +17,11 @@ import type { SampleLaunchSpec } from './manifest/types.js';
  * and the manifest, so writing it again after a crash writes the very same item.
  */
 export function registeredLaunch(
-  batch: Pick<Batch, 'batchId' | 'name' | 'createdAt'>,
+  batch: Pick<Batch, 'batchId' | 'name' | 'createdAt' | 'team'>,
   spec: SampleLaunchSpec,
   estimate?: SampleEstimate,
   archivedInputs: ArchivedInput[] = [],
+  order?: number,
 ): Launch {
   return {
     launchId: launchIdFor(batch.batchId, spec.sampleId),
@@ -38,8 +39,11 @@ export function registeredLaunch(
     storageType: spec.storageType,
     storageCapacity: spec.storageCapacity,
     runGroupId: spec.runGroupId,
+    runCache: spec.cache,
     priority: spec.priority,
     tags: spec.tags,
+    ...(batch.team !== undefined && { team: batch.team }),
+    ...(order !== undefined && { order }),
     ...(estimate?.inputBytes !== undefined && { inputBytes: estimate.inputBytes }),
     ...(estimate !== undefined && { estimate }),
     ...(archivedInputs.length > 0 && { archivedInputs }),

@@ -1,6 +1,6 @@
 import type { Launch } from './launch.js';
 import { requestIdFor, runNameFor } from './launch.js';
-import type { StorageType, WorkflowType } from './workflow.js';
+import type { RunCacheRef, StorageType, WorkflowType } from './workflow.js';
 
 /** Tag keys gwm puts on every run, so a run can be traced back to its launch from the engine alone. */
 export const RUN_TAGS = {
@@ -25,6 +25,8 @@ export interface RunRequest {
   storageType: StorageType;
   storageCapacity?: number;
   runGroupId?: string;
+  /** StartRun `cacheId` and `cacheBehavior`. */
+  runCache?: RunCacheRef;
   priority?: number;
   tags: Record<string, string>;
 }
@@ -52,6 +54,7 @@ export function buildRunRequest(launch: Launch, roleArn: string): RunRequest {
     storageType: launch.storageType,
     storageCapacity: launch.storageType === 'STATIC' ? launch.storageCapacity : undefined,
     runGroupId: launch.runGroupId,
+    runCache: launch.runCache,
     priority: launch.priority,
     tags: { ...Object.fromEntries(user), ...own },
   };

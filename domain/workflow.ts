@@ -2,6 +2,21 @@
 export type WorkflowType = 'PRIVATE' | 'READY2RUN';
 export type StorageType = 'STATIC' | 'DYNAMIC';
 
+/** What HealthOmics keeps in a run cache: completed tasks of failed runs, or of every run. */
+export const CACHE_BEHAVIORS = ['CACHE_ON_FAILURE', 'CACHE_ALWAYS'] as const;
+export type CacheBehavior = (typeof CACHE_BEHAVIORS)[number];
+
+/**
+ * A HealthOmics run cache a run uses (StartRun `cacheId`, `cacheBehavior`): a task that an earlier
+ * run with this cache completed with the same inputs is taken from it instead of being run again.
+ * Without `behavior` the cache's own default applies (HealthOmics: CACHE_ON_FAILURE).
+ */
+export interface RunCacheRef {
+  /** The run cache's id: digits, as HealthOmics gives them. */
+  id: string;
+  behavior?: CacheBehavior;
+}
+
 export interface WorkflowRef {
   /** Numeric workflow id (the last segment of a workflow ARN). */
   id: string;
@@ -15,6 +30,7 @@ export interface RunDefaults {
   /** GiB; only meaningful for STATIC storage. */
   storageCapacity?: number;
   runGroupId?: string;
+  cache?: RunCacheRef;
   priority?: number;
   outputUri?: string;
   parameters?: Record<string, unknown>;

@@ -8,7 +8,7 @@ export interface DemoBatch {
   inputs: Array<{ key: string; body: Buffer }>;
   /** A native gwm manifest (`gwm.manifest/v1`), ready to upload. */
   manifest: Record<string, unknown>;
-  /** The sample whose R1 file is malformed, so its run fails. */
+  /** The sample whose R2 file is malformed, so its run fails after measuring R1. */
   corruptSample: string;
   /** Reads per file of each sample that can be read (what fastq-stats must count). */
   readsPerFile: Record<string, number>;
@@ -25,8 +25,15 @@ interface ExampleManifest {
 const READ_LENGTH = 100;
 
 /**
+ * The run cache the demo's runs name (the local engine keeps one by any id in its runs folder): the
+ * corrupt sample's run measures R1 before it fails on R2, so a retry once R2 is fixed takes that
+ * task from the cache.
+ */
+export const DEMO_RUN_CACHE = { id: '7000001', behavior: 'CACHE_ON_FAILURE' } as const;
+
+/**
  * The example flowcell (examples/manifests/flowcell-native.json) with small paired FASTQ files
- * made up for it: the last sample's R1 is corrupt, one sample has few reads (the QC report flags
+ * made up for it: the last sample's R2 is corrupt, one sample has few reads (the QC report flags
  * it). Each call gets its own batch name, input and output prefixes, so demos never collide.
  */
 export function makeDemoBatch(options: {
@@ -61,7 +68,7 @@ export function makeDemoBatch(options: {
         gzip: true,
         namePrefix: `${id}:${read}`,
       };
-      const body = id === corruptSample && read === 'R1' ? corruptFastq(settings) : syntheticFastq(settings);
+      const body = id === corruptSample && read === 'R2' ? corruptFastq(settings) : syntheticFastq(settings);
       inputs.push({ key, body });
       return `s3://${options.inputBucket}/${key}`;
     });
@@ -81,6 +88,7 @@ export function makeDemoBatch(options: {
     defaults: {
       ...example.defaults,
       outputUri: outputPrefix,
+      cache: DEMO_RUN_CACHE,
       tags: { ...(example.defaults.tags as Record<string, string>), flowcell: batchName },
     },
     samples,

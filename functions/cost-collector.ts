@@ -133,6 +133,7 @@ function report(telemetry: Telemetry, request: CostRequest, result: CostCollecti
     computeUsd: cost.computeUsd,
     storageUsd: cost.storageUsd,
     taskCount: cost.taskCount,
+    ...(cost.cachedTaskCount ? { cachedTaskCount: cost.cachedTaskCount } : {}),
     storedOn: result.storedOn,
     ...(cost.estimated ? { missingPrices: cost.missingPrices } : {}),
   });

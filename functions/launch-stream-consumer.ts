@@ -17,6 +17,7 @@ export interface LaunchImage {
   runId?: string;
   /** The attempt whose cost `cost` holds, when the image has one. */
   pricedAttempt?: number;
+  team?: string;
 }
 
 export interface LaunchStreamConsumerOptions {
@@ -64,6 +65,7 @@ function launchOf(record: DynamoDBRecord): LaunchRef | undefined {
       attempt: Number.isInteger(attempt) ? attempt : undefined,
       runId: image?.runId?.S,
       pricedAttempt: Number.isInteger(priced) ? priced : undefined,
+      team: image?.team?.S,
     },
   };
 }

@@ -1,4 +1,8 @@
+import { TERMINAL_STATUSES } from '../domain/launch.js';
 import { METRICS } from '../domain/metrics.js';
+import { WAITING_STATUSES } from '../domain/scheduling/launch-queue.js';
+import { dispatchLaunch } from '../domain/use-cases/dispatch-launch.js';
+import type { LaunchScheduler } from '../domain/use-cases/launch-scheduler.js';
 import { type LauncherDeps, type LaunchOutcome, startLaunch } from '../domain/use-cases/start-launch.js';
 import type { Telemetry } from './adapters/telemetry.js';
 import { makeLaunchStreamConsumer } from './launch-stream-consumer.js';
@@ -8,6 +12,11 @@ export interface LauncherHandlerDeps {
   telemetry: Telemetry;
   /** Launches of one stream batch handled at the same time (LAUNCHER_PARALLEL_LAUNCHES). */
   parallelLaunches?: number;
+  /**
+   * The launch queue (LAUNCH_ORDER fair-share): a waiting launch's record starts whichever launch
+   * should go next, and a run that ended frees a turn. Absent: launches start in stream order.
+   */
+  scheduler?: LaunchScheduler;
 }
 
 /**
@@ -24,8 +33,24 @@ export function makeLauncherHandler(deps: LauncherHandlerDeps) {
     deps.telemetry,
     async (ref, telemetry) => {
       // Read at each call: the launcher's dependencies may be swapped while it runs (tests do).
-      const outcome = await startLaunch({ ...deps.launcher, restores }, ref);
+      const launcher = { ...deps.launcher, restores };
+      const { scheduler } = deps;
+      const status = ref.image?.status;
+      if (scheduler && status !== undefined && WAITING_STATUSES.has(status as never)) {
+        const outcome = await dispatchLaunch({ ...launcher, scheduler }, ref);
+        report(telemetry, outcome);
+        return outcome;
+      }
+      const outcome = await startLaunch(launcher, ref);
       report(telemetry, outcome);
+      if (scheduler && outcome.kind === 'skipped' && TERMINAL_STATUSES.has(status as never)) {
+        // A run ended: its team has a slot again, which a launch held at the team's limit may take.
+        const next = await dispatchLaunch(
+          { ...launcher, scheduler },
+          { ...ref, team: ref.image?.team, ended: true },
+        );
+        report(telemetry, next);
+      }
       return outcome;
     },
     { parallelLaunches: deps.parallelLaunches },

@@ -54,7 +54,13 @@ export function makeManifestUploadedHandler(deps: ManifestUploadedDeps) {
         });
         const outcome = await registerManifest(
           { ...deps.intake, owner: deps.newOwner(), restores: restoresCounted },
-          { bucket, key, ...object, eTag: object.eTag ?? record.s3.object.eTag },
+          {
+            bucket,
+            key,
+            ...object,
+            eTag: object.eTag ?? record.s3.object.eTag,
+            submittedBy: record.userIdentity?.principalId,
+          },
         );
         logger.appendKeys({ batchId: outcome.batch.batchId });
         switch (outcome.kind) {
@@ -125,6 +131,7 @@ async function notifyRejected(deps: ManifestUploadedDeps, batch: Batch): Promise
     await deps.notifier.send({
       kind: 'manifest-rejected',
       batchId: batch.batchId,
+      ...(batch.team !== undefined && { team: batch.team }),
       batchName: batch.name,
       sourceUri: batch.sourceUri,
       problemCount: batch.problemCount ?? batch.problems?.length ?? 0,

@@ -4,6 +4,8 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { z } from 'zod';
 import { GwmError } from '../domain/errors.js';
 import { s3UriError } from '../domain/s3-uri.js';
+import { LAUNCH_ORDERS } from '../domain/scheduling/fair-share.js';
+import { TEAM_NAME_PATTERN } from '../domain/teams/team.js';
 import { readPriceListFile } from '../functions/adapters/price-list-file.js';
 
 /** A deploy setting is missing or malformed; raised before anything is synthesized. */
@@ -60,6 +62,21 @@ const settingsSchema = z
         callsPerClaim: positiveInt.optional(),
         backoffBaseMs: positiveInt.optional(),
         backoffMaxMs: positiveInt.optional(),
+      })
+      .strict()
+      .default({}),
+    /**
+     * Teams (docs/teams.md): the team of manifests uploaded outside teams/<team>/ (null: such
+     * manifests are rejected; absent: "default"), and how the launcher orders launches.
+     */
+    teams: z
+      .object({
+        defaultTeam: z
+          .string()
+          .regex(TEAM_NAME_PATTERN, 'a team name: lower case letters, digits, dashes')
+          .nullable()
+          .optional(),
+        launchOrder: z.enum(LAUNCH_ORDERS).optional(),
       })
       .strict()
       .default({}),
@@ -270,6 +287,9 @@ export function settingsEnvironment(settings: DeploySettings): Record<string, st
     MAX_MANIFEST_BYTES: settings.limits.maxManifestBytes,
     RUN_RETENTION_MODE: settings.runRetentionMode,
     BUDGET_DEFAULT_MAX_USD: settings.budget.defaultMaxUsd,
+    // null: no default team (the functions read an empty value as none).
+    DEFAULT_TEAM: settings.teams.defaultTeam === null ? '' : settings.teams.defaultTeam,
+    LAUNCH_ORDER: settings.teams.launchOrder,
     RESTORE_TIER: settings.restore.tier,
     RESTORE_DAYS: settings.restore.days,
     LOG_EXCERPT_LINES: settings.logExcerptLines,

@@ -9,6 +9,7 @@ export const STACK_OUTPUTS = {
   notificationTopicArn: 'NotificationTopicArn',
   eventBusName: 'EventBusName',
   dashboardUrl: 'DashboardUrl',
+  teamMemberPolicyArn: 'TeamMemberPolicyArn',
 } as const;
 
 export type StackOutputName = keyof typeof STACK_OUTPUTS;

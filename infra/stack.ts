@@ -12,6 +12,7 @@ import { LaunchTable } from './constructs/launch-table.js';
 import { Observability } from './constructs/observability.js';
 import { OmicsServiceRole } from './constructs/omics.js';
 import { Restores } from './constructs/restores.js';
+import { TeamAccess } from './constructs/team-access.js';
 import { Tracking } from './constructs/tracking.js';
 import {
   checkedLauncherBudget,
@@ -39,6 +40,7 @@ export class GwmStack extends Stack {
   readonly completion: Completion;
   readonly cost: Cost;
   readonly restores: Restores;
+  readonly teamAccess: TeamAccess;
   readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: GwmStackProps) {
@@ -129,6 +131,8 @@ export class GwmStack extends Stack {
       inputPrefixes: settings.allowedInputPrefixes,
     });
 
+    this.teamAccess = new TeamAccess(this, 'TeamAccess', { table, manifestBucket: this.intake.bucket });
+
     const functions = {
       intake: this.intake.function,
       launcher: this.launch.function,
@@ -183,6 +187,11 @@ export class GwmStack extends Stack {
     new CfnOutput(this, STACK_OUTPUTS.eventBusName, {
       value: this.notifications.bus.eventBusName,
       description: "gwm's own events (source gwm)",
+    });
+    new CfnOutput(this, STACK_OUTPUTS.teamMemberPolicyArn, {
+      value: this.teamAccess.policy.managedPolicyArn,
+      description:
+        'Attach to a role tagged gwm-team=<team>: uploads under teams/<team>/, reads its own launches',
     });
     new CfnOutput(this, STACK_OUTPUTS.dashboardUrl, {
       value: this.observability.dashboardUrl,

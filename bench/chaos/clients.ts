@@ -8,7 +8,7 @@ import type { LocalEndpoints } from '../../infra/local/endpoints.js';
 import { localS3ClientConfig } from '../../infra/local/s3.js';
 import { LOCAL_NAMES } from '../../infra/local/stack-settings.js';
 import { makeObserver } from './observe.js';
-import { type BatchPlan, QC_WORKFLOW_ID, SAMPLE_WORKFLOW_ID } from './plan.js';
+import { type BatchPlan, CHAOS_TEAM, QC_WORKFLOW_ID, SAMPLE_WORKFLOW_ID } from './plan.js';
 
 /** What the harness does from outside the stack, as a lab would: upload manifests, edit launches in the console. */
 
@@ -61,7 +61,7 @@ export async function consoleEdit(
 export function manifestText(batch: BatchPlan): string {
   return JSON.stringify({
     schemaVersion: 'gwm.manifest/v1',
-    batch: { name: batch.name, team: 'chaos' },
+    batch: { name: batch.name, team: CHAOS_TEAM },
     defaults: {
       workflow: { id: SAMPLE_WORKFLOW_ID, type: 'PRIVATE' },
       outputUri: `s3://gwm-lab-results/chaos/${batch.name}/`,

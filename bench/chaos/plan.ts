@@ -1,3 +1,4 @@
+import { manifestPrefixOf, type Team } from '../../domain/teams/team.js';
 import { FAULT_RATE_NAMES, type FaultPlan, type FaultRates, seededUnit } from '../../infra/local/faults.js';
 
 /**
@@ -122,6 +123,15 @@ export interface ChaosPlan {
   engineRate: number;
 }
 
+/** The team the chaos batches are uploaded as (teams/chaos/), kept to the chaos folders of the local buckets. */
+export const CHAOS_TEAM = 'chaos';
+export const CHAOS_TEAM_ITEM: Team = {
+  name: CHAOS_TEAM,
+  // QC reads the samples' outputs.
+  readPrefixes: ['s3://gwm-lab-inputs/chaos/', 's3://gwm-lab-results/chaos/'],
+  writePrefixes: ['s3://gwm-lab-results/chaos/'],
+  weight: 1,
+};
 export const SAMPLE_WORKFLOW_ID = '4300001';
 export const QC_WORKFLOW_ID = '4300002';
 export const TYPOS = ['QUEUD', ' RETRY', 'BOGUS'] as const;
@@ -159,7 +169,8 @@ export function makePlan(input: PlanInput): ChaosPlan {
     batches.push({
       index,
       name,
-      key: `chaos/${name}.json`,
+      // Under the chaos team's prefix: the team path (its prefixes, its queue) goes through the faults too.
+      key: `${manifestPrefixOf(CHAOS_TEAM)}${name}.json`,
       sampleIds,
       qc,
       uploadAtMs: Math.floor(index * 1500 * unit('upload', index)),

@@ -18,7 +18,7 @@ import {
   type StackMessage,
   type StackProcessInput,
 } from './files.js';
-import { QC_WORKFLOW_ID, SAMPLE_WORKFLOW_ID, stackFaultPlan } from './plan.js';
+import { CHAOS_TEAM_ITEM, QC_WORKFLOW_ID, SAMPLE_WORKFLOW_ID, stackFaultPlan } from './plan.js';
 import { chaosWorkflows } from './workflows.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -37,6 +37,7 @@ async function main() {
     writeEndpointsFile: false,
     workflows: () => ({ [SAMPLE_WORKFLOW_ID]: workflows.sample, [QC_WORKFLOW_ID]: workflows.qc }),
     profiles: [],
+    teams: [CHAOS_TEAM_ITEM],
     engineStartRunRatePerSecond: plan.engineRate,
     reconcileEveryMs: input.reconcileEveryMs,
     settings: {

@@ -114,7 +114,7 @@ async function runFlowcell(
   });
   out();
   out(
-    `Uploading ${demo.inputs.length} FASTQ files for ${options.samples} samples to s3://${endpoints.inputBucket}/${demo.inputPrefix} (${demo.corruptSample}'s R1 is corrupt on purpose) ...`,
+    `Uploading ${demo.inputs.length} FASTQ files for ${options.samples} samples to s3://${endpoints.inputBucket}/${demo.inputPrefix} (${demo.corruptSample}'s R2 is corrupt on purpose) ...`,
   );
   for (const input of demo.inputs) {
     await clients.s3.send(
@@ -221,6 +221,11 @@ async function report(
         : `  npx gwm retry ${retryable.launchId}`,
     );
     out('  or in the DynamoDB console (or the AWS CLI): edit the item, set "status" to "RETRY".');
+    if (retryable.runCache) {
+      out(
+        `  The runs name run cache ${retryable.runCache.id}, so the retry reuses the tasks the failed run finished (${retryable.sampleId}'s R1 was measured) and runs only the rest; gwm status ${batchId} then says how many tasks came from the run cache.`,
+      );
+    }
   }
 
   const expected =

@@ -20,6 +20,7 @@ import {
   makeTable,
   parsePositiveInt,
   parseTimeBound,
+  tasksText,
   truncate,
 } from '../format.js';
 import { resolveBatch } from '../resolve.js';
@@ -33,6 +34,7 @@ interface HistoryOptions {
   sample?: string;
   workflow?: string;
   status?: string;
+  team?: string;
   since?: string;
   until?: string;
   limit: string;
@@ -45,6 +47,7 @@ export interface HistoryQuery {
   sample?: string;
   workflow?: string;
   status?: LaunchStatus;
+  team?: string;
   range: TimeRange;
   limit: number;
 }
@@ -59,6 +62,7 @@ export function registerHistory(program: Command, ctx: CliContext): void {
     .option('--sample <sampleId>', 'every run a sample had, across batches, earlier attempts included')
     .option('--workflow <id>', 'launches of a workflow: its numeric id, its ARN or a profile name')
     .option('--status <status>', `launches in a status (${LAUNCH_STATUSES.join(', ')})`)
+    .option('--team <team>', "a team's launches (docs/teams.md)")
     .option(
       '--since <time>',
       'from this time: an ISO date or time, or a span back from now (30m, 24h, 7d, 2w)',
@@ -71,9 +75,10 @@ export function registerHistory(program: Command, ctx: CliContext): void {
       'after',
       `
 Which index answers: --batch the table's batch partition, --sample the sample index, --workflow the
-workflow index (by creation time), --status the status index (by last update), none: recent batches
-(by creation time). Other filters given with these are applied to the rows read. --since/--until
-apply to --workflow, --status and recent batches.`,
+workflow index (by creation time), --status the status index (by last update), --team the team
+index (by creation time), none: recent batches (by creation time). Other filters given with these
+are applied to the rows read. --since/--until apply to --workflow, --status, --team and recent
+batches.`,
     )
     .action(
       ctx.action(async (options: HistoryOptions, command: Command) => {
@@ -84,6 +89,7 @@ apply to --workflow, --status and recent batches.`,
           sample: options.sample,
           workflow: options.workflow,
           status: options.status === undefined ? undefined : parseStatus(options.status),
+          team: options.team?.trim(),
           range: {
             ...(options.since !== undefined && { from: parseTimeBound(options.since, now, 'since') }),
             ...(options.until !== undefined && { to: parseTimeBound(options.until, now, 'until') }),
@@ -127,6 +133,7 @@ export async function queryHistory(target: Target, query: HistoryQuery): Promise
     sampleId: query.sample,
     workflowId,
     status: query.status,
+    team: query.team,
     range: query.range,
     limit: query.limit,
   });
@@ -201,12 +208,16 @@ export function toCsv(result: HistoryResult): string {
 export function renderHistory(result: HistoryResult, ctx: Pick<CliContext, 'colors'>): string {
   const { colors } = ctx;
   if (result.rows.length === 0) return 'Nothing matches.\n';
+  // The team column, once there is more than the default team to tell apart.
+  const teams = new Set(result.rows.map((row) => row.team ?? ''));
+  const team = teams.size > 1 || (teams.size === 1 && !teams.has('default') && !teams.has(''));
   if (result.kind === 'batches') {
     const estimates = result.rows.some((row) => row.estimateUsd !== undefined);
     const table = makeTable(
       [
         'created',
         'batch',
+        ...(team ? ['team'] : []),
         'name',
         'status',
         'samples',
@@ -222,6 +233,9 @@ export function renderHistory(result: HistoryResult, ctx: Pick<CliContext, 'colo
       table.push([
         formatTime(row.createdAt),
         row.batchId,
+        ...(team
+          ? [`${row.team ?? ''}${row.priority && row.priority !== 'normal' ? ` (${row.priority})` : ''}`]
+          : []),
         truncate(row.name, 40),
         colorStatus(row.status, colors),
         String(row.sampleCount),
@@ -236,9 +250,12 @@ export function renderHistory(result: HistoryResult, ctx: Pick<CliContext, 'colo
   }
   // A sample's earlier attempts keep no creation time: the column is left out when no row has one.
   const created = result.rows.some((row) => row.createdAt !== undefined);
+  // How many tasks came from a run cache, when any did.
+  const tasks = result.rows.some((row) => (row.cachedTaskCount ?? 0) > 0);
   const table = makeTable(
     [
       ...(created ? ['created'] : []),
+      ...(team ? ['team'] : []),
       'batch',
       'sample',
       'workflow',
@@ -247,6 +264,7 @@ export function renderHistory(result: HistoryResult, ctx: Pick<CliContext, 'colo
       'run id',
       'finished',
       'cost',
+      ...(tasks ? ['tasks'] : []),
       'reason',
     ],
     colors,
@@ -254,6 +272,7 @@ export function renderHistory(result: HistoryResult, ctx: Pick<CliContext, 'colo
   for (const row of result.rows) {
     table.push([
       ...(created ? [formatTime(row.createdAt)] : []),
+      ...(team ? [row.team ?? ''] : []),
       truncate(row.batchName, 24),
       row.sampleId,
       row.workflowId,
@@ -262,6 +281,7 @@ export function renderHistory(result: HistoryResult, ctx: Pick<CliContext, 'colo
       row.runId ?? '',
       formatTime(row.finishedAt),
       launchCostCell(row),
+      ...(tasks ? [tasksText(row.taskCount, row.cachedTaskCount)] : []),
       truncate(
         row.failureReason ?? (row.status === 'WAITING_FOR_INPUTS' ? row.archivedInputs : undefined),
         50,

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
+import type { RunCost } from '../../domain/cost/types.js';
 import type { LaunchStatus } from '../../domain/launch.js';
 import type { RunLogTail } from '../../domain/ports.js';
 import type { CliContext } from '../context.js';
 import { EXIT, notFoundError } from '../exit-codes.js';
-import { colorStatus, json, parsePositiveInt } from '../format.js';
+import { colorStatus, json, parsePositiveInt, tasksText } from '../format.js';
 import { resolveLaunch } from '../resolve.js';
 
 interface LogsOptions {
@@ -24,6 +25,9 @@ interface AttemptView {
   logLocation?: string;
   /** Stored when the run failed: the last lines of its log at that time. */
   logExcerpt?: string;
+  /** The run's tasks and those taken from the run cache, once the run is priced. */
+  taskCount?: number;
+  cachedTaskCount?: number;
 }
 
 export function registerLogs(program: Command, ctx: CliContext): void {
@@ -54,6 +58,7 @@ export function registerLogs(program: Command, ctx: CliContext): void {
             note: launch.note,
             logLocation: launch.logLocation,
             logExcerpt: launch.logExcerpt,
+            ...taskCounts(launch.cost?.attempt === launch.attempt ? launch.cost : undefined),
           };
         } else {
           const earlier = launch.attempts.find((attempt) => attempt.attempt === wanted);
@@ -68,6 +73,7 @@ export function registerLogs(program: Command, ctx: CliContext): void {
             runId: earlier.runId,
             failureReason: earlier.failureReason,
             logLocation: earlier.logLocation,
+            ...taskCounts(earlier.cost),
           };
         }
 
@@ -90,6 +96,7 @@ export function registerLogs(program: Command, ctx: CliContext): void {
         field('status message', view.statusMessage);
         field('note', view.note);
         field('log location', view.logLocation);
+        field('tasks', tasksText(view.taskCount, view.cachedTaskCount));
         if (view.logExcerpt) {
           ctx.out('');
           ctx.out(colors.bold('Log excerpt stored when the run failed:'));
@@ -113,4 +120,9 @@ export function registerLogs(program: Command, ctx: CliContext): void {
         return EXIT.ok;
       }),
     );
+}
+
+function taskCounts(cost: RunCost | undefined): Pick<AttemptView, 'taskCount' | 'cachedTaskCount'> {
+  if (cost === undefined) return {};
+  return { taskCount: cost.taskCount, cachedTaskCount: cost.cachedTaskCount ?? 0 };
 }

@@ -96,6 +96,12 @@ async function retryOne(ctx: CliContext, target: Target, ref: string, asJson: bo
   ctx.out(
     `  - the launcher starts attempt ${launch.attempt + 1} with a new request id; attempt ${launch.attempt}${launch.runId ? ` (run ${launch.runId})` : ''} stays in the launch's attempts`,
   );
+  // Both cache behaviors keep the completed tasks of a failed run; a cancelled run leaves none.
+  if (launch.runCache && launch.status === 'FAILED') {
+    ctx.out(
+      `  - it uses run cache ${launch.runCache.id}: the tasks attempt ${launch.attempt} completed are taken from the cache, not run again, where their inputs are unchanged`,
+    );
+  }
   for (const line of reopenLines(batch)) ctx.out(`  - ${line}`);
   ctx.out(`  - follow it with: gwm status ${launch.batchId} --watch`);
   return EXIT.ok;

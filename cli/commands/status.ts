@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { Batch } from '../../domain/batch.js';
 import { archivedInputsSummary } from '../../domain/inputs/restore.js';
 import { isTerminal, LAUNCH_STATUSES, type Launch } from '../../domain/launch.js';
-import { batchCostView } from '../../domain/launch-cost.js';
+import { batchCostView, launchRuns } from '../../domain/launch-cost.js';
 import type { CliContext } from '../context.js';
 import {
   batchCostText,
@@ -21,6 +21,7 @@ import {
   makeTable,
   parsePositiveInt,
   progressBar,
+  tasksText,
   truncate,
 } from '../format.js';
 import type { Colors } from '../io.js';
@@ -122,6 +123,10 @@ export function renderStatus(
     `  status        ${colorStatus(batch.status, colors)}${batch.round > 1 ? ` (round ${batch.round})` : ''}`,
     `  samples       ${batch.sampleCount}: ${progressBar(finished, batch.sampleCount, 20)} finished${outcome.length > 0 ? ` (${outcome.join(', ')})` : ''}`,
   ];
+  if (batch.team !== undefined) {
+    const uploader = batch.submittedBy ? `, uploaded by ${batch.submittedBy}` : '';
+    lines.push(`  team          ${batch.team} (priority ${batch.priority ?? 'normal'}${uploader})`);
+  }
   if (samples.length > 0) lines.push(`  launches      ${byStatus}`);
   lines.push(
     `  QC            ${batch.qcState}${batch.qcReason ? ` (${batch.qcReason})` : ''}`,
@@ -156,7 +161,11 @@ export function renderStatus(
       : sortLaunches(
           [...ordered].sort((a, b) => interest(a) - interest(b)).slice(0, Math.max(1, maxLaunches)),
         );
-  const table = makeTable(['sample', 'status', 'attempt', 'run id', 'updated', 'cost', 'reason'], colors);
+  const tasks = launches.some(usesRunCache);
+  const table = makeTable(
+    ['sample', 'status', 'attempt', 'run id', 'updated', 'cost', ...(tasks ? ['tasks'] : []), 'reason'],
+    colors,
+  );
   for (const launch of shown) {
     table.push([
       label(launch),
@@ -165,6 +174,7 @@ export function renderStatus(
       launch.runId ?? '',
       formatTime(launch.updatedAt),
       costCell(launch),
+      ...(tasks ? [tasksCell(launch)] : []),
       truncate(
         launch.failureReason ??
           (launch.status === 'WAITING_FOR_INPUTS' ? archivedInputsSummary(launch) : undefined) ??
@@ -182,6 +192,19 @@ export function renderStatus(
     );
   }
   return lines;
+}
+
+/** A launch whose runs use a run cache: the table then says how many tasks came from it. */
+function usesRunCache(launch: Launch): boolean {
+  return (
+    launch.runCache !== undefined || launchRuns(launch).some((run) => (run.cost?.cachedTaskCount ?? 0) > 0)
+  );
+}
+
+/** The current attempt's tasks, once its run is priced: `3 tasks, 2 from the run cache`. */
+function tasksCell(launch: Launch): string {
+  const cost = launchRuns(launch).find((run) => run.attempt === launch.attempt)?.cost;
+  return tasksText(cost?.taskCount, cost?.cachedTaskCount);
 }
 
 /** The batch's cost so far, its estimate against it, and its budget. */

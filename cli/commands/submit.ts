@@ -11,6 +11,8 @@ import {
   sampleSheetToManifest,
   sheetProblems,
 } from '../../domain/manifest/samplesheet.js';
+import { manifestPrefixOf, TEAM_NAME_PATTERN, teamNameOfKey } from '../../domain/teams/team.js';
+import { type ManifestTeam, manifestTeam, teamProblems } from '../../domain/use-cases/manifest-team.js';
 import { MANIFEST_SUFFIXES } from '../../functions/event-sources.js';
 import type { CliContext } from '../context.js';
 import { EXIT, usageError } from '../exit-codes.js';
@@ -25,6 +27,7 @@ export interface SubmitOptions {
   output?: string;
   qcWorkflow?: string;
   key?: string;
+  team?: string;
   wait?: boolean;
   dryRun?: boolean;
   json?: boolean;
@@ -59,7 +62,11 @@ export function registerSubmit(program: Command, ctx: CliContext): void {
     .option('--name <batchName>', 'sample sheets: the batch name (default: the file name)')
     .option('--output <s3uri>', "sample sheets: where the runs write (default: the profile's output URI)")
     .option('--qc-workflow <profile>', 'sample sheets: a workflow profile run once over the batch as QC')
-    .option('--key <s3key>', 'the object key in the manifest bucket (default: manifests/<name>.json)')
+    .option('--team <name>', "upload as the team's: under teams/<name>/ (docs/teams.md)")
+    .option(
+      '--key <s3key>',
+      'the object key in the manifest bucket (default: manifests/<name>.json, teams/<team>/<name>.json with --team)',
+    )
     .option('--dry-run', 'check only: print the batch id it would get, upload nothing')
     .option('--wait', 'then watch the batch until it finishes, as status --watch')
     .option('--interval <seconds>', 'seconds between polls with --wait', '2')
@@ -179,6 +186,21 @@ export function isSampleSheet(file: string): boolean {
   return ['.csv', '.tsv'].includes(extname(file).toLowerCase());
 }
 
+/** The key to upload to: --key as given, or the file's name under the team's prefix or manifests/. */
+function keyFor(options: SubmitOptions, name: string): string {
+  if (options.team !== undefined && !TEAM_NAME_PATTERN.test(options.team))
+    throw usageError(
+      `--team ${JSON.stringify(options.team)}: a team name is lower case letters, digits and dashes`,
+    );
+  const folder = options.team === undefined ? 'manifests/' : manifestPrefixOf(options.team);
+  const key = checkKey(options.key ?? `${folder}${defaultBatchName(name)}.json`);
+  if (options.team !== undefined && !key.startsWith(folder))
+    throw usageError(
+      `--key ${JSON.stringify(key)} is not under ${folder}: the team a manifest belongs to is where it is uploaded`,
+    );
+  return key;
+}
+
 function checkKey(key: string): string {
   if (key === '' || key.startsWith('/'))
     throw usageError(`--key ${JSON.stringify(key)}: expected a key such as manifests/run-42.json`);
@@ -207,7 +229,7 @@ export async function prepareManifest(
       `${sheetOnly.join(', ')} ${sheetOnly.length === 1 ? 'applies' : 'apply'} to sample sheets (.csv, .tsv); a JSON manifest is uploaded as it is: set ${sheetOnly.length === 1 ? 'it' : 'them'} in the file`,
     );
   }
-  const key = checkKey(options.key ?? `manifests/${defaultBatchName(basename(file))}.json`);
+  const key = keyFor(options, basename(file));
   // The intake reads the object back as UTF-8 text and hashes that text.
   const text = bytes.toString('utf8');
   const problems = await validate(target, key, text, bytes.length);
@@ -237,7 +259,7 @@ export async function prepareSampleSheet(
   }
   const sheet = readSampleSheet(bytes.toString('utf8'), extname(file).toLowerCase() === '.tsv' ? '\t' : ',');
   const name = options.name ?? defaultBatchName(basename(file));
-  const key = checkKey(options.key ?? `manifests/${defaultBatchName(name)}.json`);
+  const key = keyFor(options, name);
   const profile = await target.profiles.get(options.workflow);
   // Locally the runs write to the output bucket unless told otherwise (or the profile says where).
   const outputUri =
@@ -275,13 +297,15 @@ async function validate(
   sizeBytes: number,
 ): Promise<ManifestProblem[]> {
   const profiles = new Map((await target.profiles.list()).map((profile) => [profile.name, profile]));
-  const prefixes = target.allowedPrefixes;
+  const prefixes = await prefixesFor(target, key);
+  if ('refusal' in prefixes) return [prefixes.refusal];
   const result = parseManifest(
     { text, sizeBytes },
     {
       limits: DEFAULT_MANIFEST_LIMITS,
-      allowedReadPrefixes: prefixes?.read ?? [],
-      allowedWritePrefixes: prefixes?.write ?? [],
+      allowedReadPrefixes: prefixes.read ?? [],
+      allowedWritePrefixes: prefixes.write ?? [],
+      prefixOwner: prefixes.owner,
       profiles,
       batch: {
         id: batchIdFor(target.manifestBucket, key, sha256Hex(text)),
@@ -289,10 +313,42 @@ async function validate(
       },
     },
   );
-  if (result.ok) return [];
-  return prefixes === undefined
+  if (result.ok) return teamNameOfKey(key) === undefined ? [] : teamProblems(result.plan, prefixes.team);
+  return prefixes.read === undefined
     ? result.problems.filter((problem) => !PREFIX_CODES.has(problem.code))
     : result.problems;
+}
+
+type KnownPrefixes =
+  | { read?: readonly string[]; write?: readonly string[]; owner?: string; team: ManifestTeam }
+  | { refusal: ManifestProblem };
+
+/**
+ * The prefixes the intake will hold the manifest to: its team's (within the deployment's, when
+ * gwm knows them), or the deployment's; unknown (undefined) for a deployed stack's default team.
+ */
+async function prefixesFor(target: Target, key: string): Promise<KnownPrefixes> {
+  const known = target.allowedPrefixes;
+  if (teamNameOfKey(key) === undefined)
+    return {
+      read: known?.read,
+      write: known?.write,
+      team: { allowedReadPrefixes: [], allowedWritePrefixes: [] },
+    };
+  const owner = await manifestTeam(target.teams, key, {
+    readPrefixes: known?.read ?? [],
+    writePrefixes: known?.write ?? [],
+  });
+  if (owner.refusal) return { refusal: owner.refusal };
+  const team = owner.team;
+  return known === undefined && team
+    ? { read: team.readPrefixes, write: team.writePrefixes, owner: owner.prefixOwner, team: owner }
+    : {
+        read: owner.allowedReadPrefixes,
+        write: owner.allowedWritePrefixes,
+        owner: owner.prefixOwner,
+        team: owner,
+      };
 }
 
 function countSamples(text: string): number {

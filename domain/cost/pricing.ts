@@ -17,6 +17,8 @@ import type { RunCost, RunTask, RunUsage } from './types.js';
 export type ComputePartial = {
   computeUsd: number;
   taskCount: number;
+  /** Tasks HealthOmics took from the run cache (`cacheHit`); absent: none. */
+  cachedTaskCount?: number;
   /** Billed hours (60 s minimum applied) by instance type, priced or not. */
   instanceHours: Record<string, number>;
   /** Instance types without a price in the run's region, sorted, each once. */
@@ -60,7 +62,14 @@ export function priceTasks(tasks: readonly RunTask[], region: string, prices: Pr
     if (hourly === undefined) missing.add(type);
     else computeUsd += hourly * hours;
   }
-  return { computeUsd, taskCount: tasks.length, instanceHours, missingPrices: [...missing].sort() };
+  const cached = tasks.filter((task) => task.cacheHit === true).length;
+  return {
+    computeUsd,
+    taskCount: tasks.length,
+    ...(cached > 0 && { cachedTaskCount: cached }),
+    instanceHours,
+    missingPrices: [...missing].sort(),
+  };
 }
 
 /**
@@ -78,12 +87,14 @@ export function billedTaskSeconds(task: RunTask): number | undefined {
 /** Two partials of the same run added up; in any order and grouping, the same result. */
 export function mergeCompute(a: ComputePartial, b: ComputePartial): ComputePartial {
   const instanceHours: Record<string, number> = { ...a.instanceHours };
+  const cached = (a.cachedTaskCount ?? 0) + (b.cachedTaskCount ?? 0);
   for (const [type, hours] of Object.entries(b.instanceHours)) {
     instanceHours[type] = (instanceHours[type] ?? 0) + hours;
   }
   return {
     computeUsd: a.computeUsd + b.computeUsd,
     taskCount: a.taskCount + b.taskCount,
+    ...(cached > 0 && { cachedTaskCount: cached }),
     instanceHours,
     missingPrices: [...new Set([...a.missingPrices, ...b.missingPrices])].sort(),
   };
@@ -206,6 +217,7 @@ function cost(
     computeUsd: roundUsd(parts.computeUsd),
     storageUsd: roundUsd(parts.storageUsd),
     taskCount: input.compute.taskCount,
+    ...((input.compute.cachedTaskCount ?? 0) > 0 && { cachedTaskCount: input.compute.cachedTaskCount }),
     instanceHours: Object.fromEntries(
       Object.entries(parts.instanceHours).map(([type, hours]) => [type, roundTo(hours, USD_DECIMALS)]),
     ),

@@ -61,6 +61,8 @@ export interface RunCost {
   computeUsd: number;
   storageUsd: number;
   taskCount: number;
+  /** Of `taskCount`, the tasks HealthOmics took from the run cache (absent: none). */
+  cachedTaskCount?: number;
   /** Billed hours (60 s minimum per task applied) by instance type. */
   instanceHours: Record<string, number>;
   /** The price list's version (its `version` field). */

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { BATCH_PRIORITIES } from '../teams/team.js';
+import { runCacheSchema } from './run-cache-schema.js';
 import { INPUT_NAME_PATTERN, jsonPathOf } from './template.js';
 import type { ManifestProblem } from './types.js';
 
@@ -120,6 +122,7 @@ const runSettingsShape = {
     .regex(RUN_GROUP_ID, 'expected a numeric run group id')
     .optional()
     .describe('HealthOmics run group that caps the runs’ resources.'),
+  cache: runCacheSchema.optional(),
   priority: z
     .number()
     .int('priority is a whole number')
@@ -157,7 +160,20 @@ export const batchInfoSchema = z
       .describe(
         'Name shown in notifications and run names, e.g. the flowcell id; the file name when omitted.',
       ),
-    team: z.string().min(1).max(128).optional().describe('Team that owns the batch.'),
+    team: z
+      .string()
+      .min(1)
+      .max(128)
+      .optional()
+      .describe(
+        'Team that owns the batch: where the manifest is uploaded decides (teams/<team>/); a different name here is rejected.',
+      ),
+    priority: z
+      .enum(BATCH_PRIORITIES)
+      .optional()
+      .describe(
+        'Place in the launch queue: urgent batches start before normal ones, low after (default normal). A person may change it on the waiting batch item.',
+      ),
     submitter: z
       .string()
       .min(1)
@@ -206,6 +222,7 @@ export const qcSchema = z
     storageType: runSettingsShape.storageType,
     storageCapacity: runSettingsShape.storageCapacity,
     runGroupId: runSettingsShape.runGroupId,
+    cache: runSettingsShape.cache,
     priority: runSettingsShape.priority,
     tags: tagsSchema.optional(),
     policy: qcPolicySchema.default('all-succeeded'),
@@ -337,6 +354,7 @@ export const NATIVE_FIELD_NAMES: readonly string[] = [
     ...Object.keys(notificationsSchema.shape),
     ...Object.keys(budgetSchema.shape),
     ...Object.keys(restoreSchema.shape),
+    ...Object.keys(runCacheSchema.shape),
     ...Object.keys(workflowRefSchema.shape),
   ]),
 ];

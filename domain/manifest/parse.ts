@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { makePrefixMatcher, parseS3Uri, type S3Location, s3UriError } from '../s3-uri.js';
-import type { StorageType, WorkflowProfile, WorkflowRef } from '../workflow.js';
+import type { BatchPriority } from '../teams/team.js';
+import type { RunCacheRef, StorageType, WorkflowProfile, WorkflowRef } from '../workflow.js';
 import {
   batchInfoSchema,
   budgetSchema,
@@ -115,6 +116,7 @@ interface RunFields {
   storageType?: StorageType;
   storageCapacity?: number;
   runGroupId?: string;
+  cache?: RunCacheRef;
   priority?: number;
   tags?: Record<string, string>;
   parameters?: Record<string, unknown>;
@@ -142,6 +144,7 @@ interface ManifestDraft {
   name: string;
   team?: string;
   submitter?: string;
+  priority?: BatchPriority;
   defaults: RunFields;
   samples: SampleDraft[];
   qc?: QcDraft;
@@ -248,6 +251,7 @@ function readNative(
     name: batch.name ?? ctx.batch.defaultName,
     ...(batch.team !== undefined && { team: batch.team }),
     ...(batch.submitter !== undefined && { submitter: batch.submitter }),
+    ...(batch.priority !== undefined && { priority: batch.priority }),
     defaults: { ...defaults.value, broken: defaults.broken, at: nativePathOf('$.defaults') },
     samples,
     ...(qc !== undefined && { qc }),
@@ -450,6 +454,7 @@ function buildPlan(draft: ManifestDraft, ctx: ManifestContext, problems: Problem
     name: draft.name,
     ...(draft.team !== undefined && { team: draft.team }),
     ...(draft.submitter !== undefined && { submitter: draft.submitter }),
+    ...(draft.priority !== undefined && { priority: draft.priority }),
     samples,
     ...(qc !== undefined && { qc }),
     notifications: draft.notifications,
@@ -719,6 +724,7 @@ function runSettings(
       ? (part.storageCapacity ?? defaults.storageCapacity ?? profileDefaults.storageCapacity)
       : undefined;
   const runGroupId = part.runGroupId ?? defaults.runGroupId ?? profileDefaults.runGroupId;
+  const cache = part.cache ?? defaults.cache ?? profileDefaults.cache;
   const priority = part.priority ?? defaults.priority ?? profileDefaults.priority;
   return {
     workflow: choice.kind === 'profile' ? choice.profile.workflow : choice.workflow,
@@ -727,6 +733,7 @@ function runSettings(
     storageType,
     ...(storageCapacity !== undefined && { storageCapacity }),
     ...(runGroupId !== undefined && { runGroupId }),
+    ...(cache !== undefined && { cache }),
     ...(priority !== undefined && { priority }),
     tags,
   };
@@ -888,7 +895,7 @@ function checkRenderedUris(
     const why =
       code === 'MALFORMED_S3_URI'
         ? `: ${reason}`
-        : ` is not under a prefix this deployment may read (${describePrefixes(checker.ctx.allowedReadPrefixes)})`;
+        : ` is not under a prefix ${checker.ctx.prefixOwner ?? 'this deployment'} may read (${describePrefixes(checker.ctx.allowedReadPrefixes)})`;
     // A shared part (the defaults, a profile) is reported once, however many samples render it.
     if (layer.fromProfile === undefined) {
       checker.problems.once('rendered', jsonPath, code, `${uri}${forSample}${why}`);
@@ -944,7 +951,7 @@ function checkReadUri(
   if (!checker.canRead(location)) {
     report(
       'READ_PREFIX_NOT_ALLOWED',
-      `${subject} is not under a prefix this deployment may read (${describePrefixes(checker.ctx.allowedReadPrefixes)})`,
+      `${subject} is not under a prefix ${checker.ctx.prefixOwner ?? 'this deployment'} may read (${describePrefixes(checker.ctx.allowedReadPrefixes)})`,
     );
     return false;
   }
@@ -963,7 +970,7 @@ function checkWriteUri(checker: Checker, uri: string, path: string, subject = ur
       uri,
       path,
       'WRITE_PREFIX_NOT_ALLOWED',
-      `${subject} is not under a prefix this deployment may write (${describePrefixes(checker.ctx.allowedWritePrefixes)})`,
+      `${subject} is not under a prefix ${checker.ctx.prefixOwner ?? 'this deployment'} may write (${describePrefixes(checker.ctx.allowedWritePrefixes)})`,
     );
     return false;
   }

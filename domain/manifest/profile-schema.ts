@@ -9,6 +9,7 @@ import {
   storageTypeSchema,
   workflowRefSchema,
 } from './native-schema.js';
+import { runCacheSchema } from './run-cache-schema.js';
 import { classifyTemplateField, type TemplateReference, templateReferences } from './template.js';
 import type { ManifestProblem } from './types.js';
 
@@ -20,6 +21,7 @@ export const runDefaultsSchema = z
       .string()
       .regex(/^\d{1,20}$/, 'expected a numeric run group id')
       .optional(),
+    cache: runCacheSchema.optional(),
     priority: z.number().int().nonnegative().optional(),
     outputUri: z.string().min(1).optional(),
     parameters: parametersSchema.optional(),
@@ -42,6 +44,7 @@ const PROFILE_KEYS = [
   ...Object.keys(workflowProfileSchema.shape),
   ...Object.keys(runDefaultsSchema.shape),
   ...Object.keys(workflowRefSchema.shape),
+  ...Object.keys(runCacheSchema.shape),
 ];
 
 export type ProfileParseResult =

@@ -1,4 +1,5 @@
-import type { StorageType, WorkflowProfile, WorkflowRef } from '../workflow.js';
+import type { BatchPriority } from '../teams/team.js';
+import type { RunCacheRef, StorageType, WorkflowProfile, WorkflowRef } from '../workflow.js';
 
 export type ManifestFormat = 'seed' | 'native-v1';
 
@@ -29,7 +30,13 @@ export type ManifestProblemCode =
   /** An input S3 refuses to let gwm read (and so would refuse the run). */
   | 'INPUT_NOT_READABLE'
   /** Not a manifest check: a batch held over its budget that a person rejected. */
-  | 'OVER_BUDGET';
+  | 'OVER_BUDGET'
+  /** Uploaded under teams/<name>/ with no such team. */
+  | 'TEAM_UNKNOWN'
+  /** Uploaded outside every team's prefix, and the deployment has no default team. */
+  | 'TEAM_REQUIRED'
+  /** The manifest names a team (or a run group) other than the one it was uploaded under. */
+  | 'TEAM_MISMATCH';
 
 export type QcPolicy =
   | { kind: 'all-succeeded' }
@@ -44,6 +51,8 @@ export interface RunSettings {
   storageType: StorageType;
   storageCapacity?: number;
   runGroupId?: string;
+  /** The HealthOmics run cache the run uses (StartRun cacheId, cacheBehavior). */
+  cache?: RunCacheRef;
   priority?: number;
   tags: Record<string, string>;
 }
@@ -84,6 +93,8 @@ export interface BatchPlan {
   name: string;
   team?: string;
   submitter?: string;
+  /** The batch's place in its team's queue (manifest `batch.priority`). */
+  priority?: BatchPriority;
   samples: SampleLaunchSpec[];
   qc?: QcLaunchSpec;
   notifications: NotificationSettings;
@@ -108,6 +119,8 @@ export interface ManifestContext {
   allowedReadPrefixes: readonly string[];
   /** s3://bucket/prefix/ URIs every output URI must fall under. */
   allowedWritePrefixes: readonly string[];
+  /** Whose prefixes these are, in problem messages ("team lab-a"); default "this deployment". */
+  prefixOwner?: string;
   /** Known workflow profiles by name. */
   profiles: ReadonlyMap<string, WorkflowProfile>;
   /** Batch identity, used for template fields and as the name when the manifest has none. */

@@ -11,6 +11,8 @@ import { formatUsd } from '../money.js';
 export interface BatchHeldNotice {
   kind: 'batch-held';
   batchId: string;
+  /** The batch's team: subscribers filter on it (the SNS `team` attribute). */
+  team?: string;
   batchName: string;
   sourceUri: string;
   sampleCount: number;
@@ -23,6 +25,7 @@ export function batchHeldNotice(batch: Batch, tableName?: string): BatchHeldNoti
   return {
     kind: 'batch-held',
     batchId: batch.batchId,
+    ...(batch.team !== undefined && { team: batch.team }),
     batchName: batch.name,
     sourceUri: batch.sourceUri,
     sampleCount: batch.sampleCount,

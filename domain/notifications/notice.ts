@@ -36,6 +36,8 @@ export interface QcOutcome {
 export interface BatchCompletedNotice {
   kind: 'batch-completed';
   batchId: string;
+  /** The batch's team: subscribers filter on it (the SNS `team` attribute). */
+  team?: string;
   batchName: string;
   sourceUri: string;
   /** 1 for the first completion; higher when retried samples finished the batch again. */
@@ -107,6 +109,8 @@ export interface NoticeCost {
 export interface LaunchFailedNotice {
   kind: 'launch-failed';
   batchId: string;
+  /** The batch's team: subscribers filter on it (the SNS `team` attribute). */
+  team?: string;
   batchName: string;
   sample: SampleOutcome;
   tableName?: string;
@@ -115,6 +119,8 @@ export interface LaunchFailedNotice {
 export interface ManifestRejectedNotice {
   kind: 'manifest-rejected';
   batchId: string;
+  /** The batch's team: subscribers filter on it (the SNS `team` attribute). */
+  team?: string;
   batchName: string;
   sourceUri: string;
   /** Every problem found; `problems` may hold fewer (a rejected batch keeps a bounded list). */

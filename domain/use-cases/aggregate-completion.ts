@@ -71,6 +71,7 @@ async function notifyLaunchFailed(deps: CompletionDeps, launch: Launch): Promise
     await deps.notifier.send({
       kind: 'launch-failed',
       batchId: batch.batchId,
+      ...(batch.team !== undefined && { team: batch.team }),
       batchName: batch.name,
       sample: sampleOutcome(launch),
       tableName: deps.tableName,

@@ -132,6 +132,7 @@ export async function notifyCompletion(
   const notice: BatchCompletedNotice = {
     kind: 'batch-completed',
     batchId: batch.batchId,
+    ...(batch.team !== undefined && { team: batch.team }),
     batchName: batch.name,
     sourceUri: batch.sourceUri,
     round: batch.round,

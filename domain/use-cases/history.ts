@@ -14,6 +14,7 @@ export interface HistoryDeps {
 export interface LaunchRow {
   batchId: string;
   batchName: string;
+  team?: string;
   sampleId: string;
   launchId: string;
   workflowId: string;
@@ -35,11 +36,16 @@ export interface LaunchRow {
   costEstimated?: boolean;
   /** The attempt's run has finished and its cost is not written yet. */
   costPending?: boolean;
+  /** The tasks of the attempt's run, and how many of them came from the run cache (with its cost). */
+  taskCount?: number;
+  cachedTaskCount?: number;
 }
 
 export interface BatchRow {
   batchId: string;
   name: string;
+  team?: string;
+  priority?: string;
   status: string;
   sampleCount: number;
   succeeded: number;
@@ -68,7 +74,8 @@ export interface HistoryFilter {
   sampleId?: string;
   workflowId?: string;
   status?: LaunchStatus;
-  /** Creation time for a workflow's launches and for batches, last update for a status. */
+  team?: string;
+  /** Creation time for a workflow's or a team's launches and for batches, last update for a status. */
   range: TimeRange;
   limit: number;
 }
@@ -81,11 +88,12 @@ export async function queryHistory(deps: HistoryDeps, filter: HistoryFilter): Pr
   const keep = (row: LaunchRow) =>
     (filter.sampleId === undefined || row.sampleId === filter.sampleId) &&
     (filter.workflowId === undefined || row.workflowId === filter.workflowId) &&
-    (filter.status === undefined || row.status === filter.status);
+    (filter.status === undefined || row.status === filter.status) &&
+    (filter.team === undefined || row.team === filter.team);
   const launches = (fetch: (cursor: string | undefined, limit: number) => Promise<Page<Launch>>) =>
     collect(fetch, (launch: Launch) => [currentRow(launch)], keep, filter.limit);
 
-  const { batchId, sampleId, workflowId, status } = filter;
+  const { batchId, sampleId, workflowId, status, team } = filter;
   if (batchId !== undefined) {
     const rows = await launches((cursor, limit) =>
       deps.launches.listByBatch(batchId, { cursor, limit, status }),
@@ -113,6 +121,12 @@ export async function queryHistory(deps: HistoryDeps, filter: HistoryFilter): Pr
     );
     return { kind: 'launches', rows };
   }
+  if (team !== undefined) {
+    const rows = await launches((cursor, limit) =>
+      deps.launches.listByTeam(team, filter.range, { cursor, limit }),
+    );
+    return { kind: 'launches', rows };
+  }
   const rows = await collect(
     (cursor, limit) => deps.batches.listRecent(filter.range, { cursor, limit }),
     (batch: Batch) => [batchRow(batch)],
@@ -136,6 +150,7 @@ export async function sampleAttempts(
       (previous): LaunchRow => ({
         batchId: launch.batchId,
         batchName: launch.batchName,
+        ...(launch.team !== undefined && { team: launch.team }),
         sampleId: launch.sampleId,
         launchId: launch.launchId,
         workflowId: launch.workflowId,
@@ -177,6 +192,7 @@ function currentRow(launch: Launch): LaunchRow {
   return {
     batchId: launch.batchId,
     batchName: launch.batchName,
+    ...(launch.team !== undefined && { team: launch.team }),
     sampleId: launch.kind === 'QC' ? 'QC' : launch.sampleId,
     launchId: launch.launchId,
     workflowId: launch.workflowId,
@@ -200,13 +216,18 @@ function currentRow(launch: Launch): LaunchRow {
 function costFields(
   cost: RunCost | undefined,
   finishedRun: boolean,
-): Pick<LaunchRow, 'costUsd' | 'computeUsd' | 'storageUsd' | 'costEstimated' | 'costPending'> {
+): Pick<
+  LaunchRow,
+  'costUsd' | 'computeUsd' | 'storageUsd' | 'costEstimated' | 'costPending' | 'taskCount' | 'cachedTaskCount'
+> {
   if (!cost) return finishedRun ? { costPending: true } : {};
   return {
     costUsd: usdNumber(cost.totalUsd),
     computeUsd: usdNumber(cost.computeUsd),
     storageUsd: usdNumber(cost.storageUsd),
     costEstimated: cost.estimated === true,
+    taskCount: cost.taskCount,
+    cachedTaskCount: cost.cachedTaskCount ?? 0,
   };
 }
 
@@ -215,6 +236,8 @@ function batchRow(batch: Batch): BatchRow {
   return {
     batchId: batch.batchId,
     name: batch.name,
+    ...(batch.team !== undefined && { team: batch.team }),
+    ...(batch.priority !== undefined && { priority: batch.priority }),
     status: batch.status,
     sampleCount: batch.sampleCount,
     succeeded: counts.succeeded,

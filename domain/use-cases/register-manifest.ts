@@ -12,10 +12,13 @@ import type {
   BatchRepository,
   InputInspector,
   LaunchRepository,
+  TeamRepository,
   WorkflowProfileRepository,
 } from '../ports.js';
 import { registeredLaunch, releasedLaunch } from '../registration.js';
+import { DEFAULT_BATCH_PRIORITY } from '../teams/team.js';
 import { estimateSamples } from './estimate-batch.js';
+import { inTeamRunGroup, manifestTeam, teamProblems } from './manifest-team.js';
 import { release } from './release-launches.js';
 import {
   type ArchivedObject,
@@ -33,12 +36,17 @@ export interface ManifestObject {
   sizeBytes: number;
   /** The object's content; absent when it was too large to read. */
   text?: string;
+  /** Who uploaded it (the S3 event's `userIdentity.principalId`). */
+  submittedBy?: string;
 }
 
 export interface IntakeDeps {
   batches: BatchRepository;
   launches: LaunchRepository;
   profiles: WorkflowProfileRepository;
+  teams: TeamRepository;
+  /** The team of manifests uploaded outside `teams/`; absent: they are rejected. */
+  defaultTeam?: string;
   limits: ManifestLimits;
   allowedReadPrefixes: readonly string[];
   allowedWritePrefixes: readonly string[];
@@ -107,18 +115,26 @@ export async function registerManifest(deps: IntakeDeps, object: ManifestObject)
   const now = deps.now();
   const profiles = new Map((await deps.profiles.list()).map((profile) => [profile.name, profile]));
   const defaultName = defaultBatchName(object.key);
+  const owner = await manifestTeam(deps.teams, object.key, {
+    readPrefixes: deps.allowedReadPrefixes,
+    writePrefixes: deps.allowedWritePrefixes,
+    defaultTeam: deps.defaultTeam,
+  });
   const parsed = parseManifest(
     { text: object.text ?? '', sizeBytes: object.sizeBytes },
     {
       limits: deps.limits,
-      allowedReadPrefixes: deps.allowedReadPrefixes,
-      allowedWritePrefixes: deps.allowedWritePrefixes,
+      allowedReadPrefixes: owner.allowedReadPrefixes,
+      allowedWritePrefixes: owner.allowedWritePrefixes,
+      prefixOwner: owner.prefixOwner,
       profiles,
       batch: { id: batchId, defaultName },
     },
   );
   const base = {
     batchId,
+    ...(owner.team && { team: owner.team.name }),
+    ...(object.submittedBy !== undefined && { submittedBy: object.submittedBy }),
     sourceUri: `s3://${object.bucket}/${object.key}`,
     sourceVersionId: object.versionId,
     sourceETag: object.eTag,
@@ -133,8 +149,13 @@ export async function registerManifest(deps: IntakeDeps, object: ManifestObject)
     revision: 1,
   };
 
+  // A manifest its team may not upload is refused before anything else is asked.
+  const notTheTeams = parsed.ok ? teamProblems(parsed.plan, owner) : [];
   // Every launch item must fit DynamoDB's item limit with room to grow: checked before anything is written.
-  const tooLarge = parsed.ok ? oversizedSamples({ ...base, name: parsed.plan.name }, parsed.plan) : [];
+  const tooLarge =
+    parsed.ok && notTheTeams.length === 0
+      ? oversizedSamples({ ...base, name: parsed.plan.name }, parsed.plan)
+      : notTheTeams;
   // Then every input must be there and readable: S3 is asked only about a manifest otherwise valid.
   const inputs =
     parsed.ok && tooLarge.length === 0 ? await checkInputs(deps, parsed.plan.inputLocations) : undefined;
@@ -150,7 +171,9 @@ export async function registerManifest(deps: IntakeDeps, object: ManifestObject)
           notifications: parsed.plan.notifications,
           problems: refused,
         }
-      : parsed;
+      : !parsed.ok && owner.refusal
+        ? { ...parsed, problems: [owner.refusal, ...parsed.problems] }
+        : parsed;
 
   // Still invalid: told once already, so a resubmission changes nothing and sends nothing.
   if (!result.ok && existing?.status === 'REJECTED') return { kind: 'duplicate', batch: existing };
@@ -173,7 +196,7 @@ export async function registerManifest(deps: IntakeDeps, object: ManifestObject)
     return { kind: 'rejected', batch: rejected, problems: result.problems };
   }
 
-  const { plan } = result;
+  const plan = inTeamRunGroup(result.plan, owner.team);
   // Sized and estimated before the lease is taken: the lease then covers the writes alone.
   const sizes = sizesOf(inputs?.states ?? new Map());
   const estimates = await estimateSamples(
@@ -190,8 +213,8 @@ export async function registerManifest(deps: IntakeDeps, object: ManifestObject)
     ...base,
     name: plan.name,
     format: plan.format,
-    team: plan.team,
     submitter: plan.submitter,
+    priority: plan.priority ?? DEFAULT_BATCH_PRIORITY,
     status: 'REGISTERING',
     qcState: plan.qc ? 'WAITING' : 'NONE',
     sampleCount: plan.samples.length,
@@ -227,6 +250,7 @@ export async function registerManifest(deps: IntakeDeps, object: ManifestObject)
   const writeReady = fresh && !held;
   const createdAt = new Date(batch.createdAt);
   const total = plan.samples.length;
+  const order = new Map(plan.samples.map((spec, index) => [spec.sampleId, index]));
   let ready = 0;
   // A lease that ran out, even for a moment, may have let the launcher's gate give up on launches
   // written ready: then the batch is released as a resumed one, which tells the launcher again.
@@ -241,6 +265,7 @@ export async function registerManifest(deps: IntakeDeps, object: ManifestObject)
         spec,
         estimates.bySample.get(spec.sampleId),
         archivedInputsOf(spec.inputs, archived, outlook),
+        order.get(spec.sampleId),
       );
       const released = writeReady ? releasedLaunch(launch, createdAt) : undefined;
       if (!released || released.status === 'LAUNCH_FAILED') return launch;

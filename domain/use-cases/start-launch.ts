@@ -10,6 +10,7 @@ import {
 } from '../launch-transitions.js';
 import type { LaunchRepository, WorkflowEngine } from '../ports.js';
 import { buildRunRequest } from '../run-request.js';
+import { WAITING_STATUSES } from '../scheduling/launch-queue.js';
 import type { Pacer } from './pace.js';
 import { persistTransition } from './persist.js';
 import type { RegistrationGate } from './registration-gate.js';
@@ -79,12 +80,23 @@ export async function startLaunch(deps: LauncherDeps, ref: LaunchRef): Promise<L
   }
   const claimed = await claim(deps, ref);
   if (claimed.kind !== 'claimed') return claimed.outcome;
-  const { launch, retry } = claimed;
+  return submit(deps, claimed);
+}
 
+/**
+ * StartRun for a claimed launch, with its attempt's requestId, then the run recorded. Every call
+ * takes a token first, except the first one when the caller already holds a token for it.
+ */
+export async function submit(
+  deps: LauncherDeps,
+  claimed: { launch: Launch; retry: boolean },
+  options: { tokenHeld?: boolean } = {},
+): Promise<LaunchOutcome> {
+  const { launch, retry } = claimed;
   let throttles = 0;
   let lastError = '';
   for (let call = 1; call <= deps.retry.attempts; call++) {
-    await deps.pacer.acquire();
+    if (call > 1 || !options.tokenHeld) await deps.pacer.acquire();
     const result = await deps.engine.startRun(buildRunRequest(launch, deps.roleArn));
     if (result.ok) {
       const run = { runId: result.runId, runUuid: result.runUuid, runArn: result.runArn };
@@ -112,13 +124,30 @@ export async function startLaunch(deps: LauncherDeps, ref: LaunchRef): Promise<L
   return { kind: 'deferred', launch: saved.kind === 'changed' ? saved.next : launch, reason, throttles };
 }
 
-type Claimed = { kind: 'claimed'; launch: Launch; retry: boolean } | { kind: 'done'; outcome: LaunchOutcome };
+export type Claimed =
+  | { kind: 'claimed'; launch: Launch; retry: boolean }
+  | { kind: 'done'; outcome: LaunchOutcome };
 
-async function claim(deps: LauncherDeps, ref: LaunchRef): Promise<Claimed> {
+/**
+ * Reads the launch and acts on what it asks for: a claim to start it, or a request or edit carried
+ * out. `onlyWaiting`: the queue offers the launch to whoever holds a token; anything but a launch
+ * still waiting (QUEUED, THROTTLED, nothing typed over it) is left to its own stream record.
+ */
+export async function claim(
+  deps: LauncherDeps,
+  ref: LaunchRef,
+  options: { onlyWaiting?: boolean } = {},
+): Promise<Claimed> {
   for (let round = 0; round < CLAIM_ROUNDS; round++) {
     const launch = await deps.launches.get(ref.batchId, ref.launchId);
     if (!launch)
       return { kind: 'done', outcome: { kind: 'skipped', launchId: ref.launchId, reason: 'no such launch' } };
+    if (options.onlyWaiting && (launch.typedStatus !== undefined || !WAITING_STATUSES.has(launch.status))) {
+      return {
+        kind: 'done',
+        outcome: { kind: 'skipped', launchId: ref.launchId, reason: `no longer waiting (${launch.status})` },
+      };
+    }
     const decision = decideLaunch(launch, {
       now: deps.now(),
       claimToken: deps.newClaimToken(),

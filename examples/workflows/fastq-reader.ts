@@ -9,6 +9,17 @@ import { errorMessage, InputError } from './s3-io.js';
 
 const PROGRESS_EVERY = 1_000_000;
 
+/** A tally as JSON: its counts, and the read-length histogram as [length, reads] pairs. */
+export interface TallyJson {
+  reads: number;
+  bases: number;
+  gcBases: number;
+  nBases: number;
+  qualitySum: number;
+  atOrAboveMin: number;
+  lengths: Array<[number, number]>;
+}
+
 /** Running totals of one file (or several files added together). */
 export class Tally {
   reads = 0;
@@ -18,6 +29,24 @@ export class Tally {
   qualitySum = 0;
   atOrAboveMin = 0;
   readonly lengths = new Map<number, number>();
+
+  /** Its counts as JSON (what the run cache keeps of a measured file), and back. */
+  toJson(): TallyJson {
+    const { reads, bases, gcBases, nBases, qualitySum, atOrAboveMin } = this;
+    return { reads, bases, gcBases, nBases, qualitySum, atOrAboveMin, lengths: [...this.lengths] };
+  }
+
+  static fromJson(json: TallyJson): Tally {
+    const tally = new Tally();
+    tally.reads = json.reads;
+    tally.bases = json.bases;
+    tally.gcBases = json.gcBases;
+    tally.nBases = json.nBases;
+    tally.qualitySum = json.qualitySum;
+    tally.atOrAboveMin = json.atOrAboveMin;
+    for (const [length, count] of json.lengths) tally.lengths.set(length, count);
+    return tally;
+  }
 
   add(other: Tally): void {
     this.reads += other.reads;

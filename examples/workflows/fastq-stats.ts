@@ -12,6 +12,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import { measureFile, type Place, Tally } from './fastq-reader.js';
 import {
   errorMessage,
@@ -21,7 +22,7 @@ import {
   s3SettingsFromEnv,
   UsageError,
 } from './s3-io.js';
-import { runStep, type StepResources } from './task-report.js';
+import { runCacheOf, runStep, type StepCache, type StepResources } from './task-report.js';
 
 export const STATS_SCHEMA = 'gwm.fastq-stats/v1';
 
@@ -137,6 +138,28 @@ function summaryLine(stats: ReadStats): string {
   ].join(', ');
 }
 
+/** What the run cache keeps of a measured file: its tally as JSON, checked when read back. */
+const MEASURED_CACHE: Pick<StepCache<{ tally: Tally; gzipped: boolean }>, 'save' | 'load'> = {
+  save: ({ tally, gzipped }) => ({ tally: tally.toJson(), gzipped }),
+  load: (saved) => {
+    const { tally, gzipped } = measuredSchema.parse(saved);
+    return { tally: Tally.fromJson(tally), gzipped };
+  },
+};
+const count = z.number().int().nonnegative();
+const measuredSchema = z.object({
+  tally: z.object({
+    reads: count,
+    bases: count,
+    gcBases: count,
+    nBases: count,
+    qualitySum: count,
+    atOrAboveMin: count,
+    lengths: z.array(z.tuple([count, count])),
+  }),
+  gzipped: z.boolean(),
+});
+
 async function main(): Promise<void> {
   const args = parseArguments(process.argv.slice(2));
   const reader = makeUriReader(() => s3SettingsFromEnv(process.env));
@@ -145,41 +168,68 @@ async function main(): Promise<void> {
     if (args.reads2 !== undefined) inputs.push({ role: 'reads2', uri: args.reads2 });
     const files: FileStats[] = [];
     const total = new Tally();
+    // In a run with a cache a file is known by its content version (its S3 ETag), as in HealthOmics.
+    const cached = runCacheOf() !== undefined;
     for (const input of inputs) {
       const place: Place = { sample: args.sample, ...input };
-      log(`${args.sample} ${input.role}: reading ${input.uri}`);
-      const { tally, gzipped } = await runStep(`measure_${input.role}`, MEASURE_RESOURCES, () =>
-        measureFile(reader.open, place, args.minQuality, log),
+      const version = cached ? await reader.version(input.uri) : undefined;
+      const { tally, gzipped } = await runStep(
+        `measure_${input.role}`,
+        MEASURE_RESOURCES,
+        () => {
+          log(`${args.sample} ${input.role}: reading ${input.uri}`);
+          return measureFile(reader.open, place, args.minQuality, log);
+        },
+        version === undefined
+          ? undefined
+          : {
+              ...MEASURED_CACHE,
+              inputs: { uri: input.uri, version, sample: args.sample, minQuality: args.minQuality },
+              outputDir: args.out,
+              onHit: () => log(`${args.sample} ${input.role}: ${input.uri} taken from the run cache`),
+            },
       );
       const stats = tally.stats();
       log(`${args.sample} ${input.role}: ${summaryLine(stats)}${gzipped ? ' (gzipped)' : ''}`);
       files.push({ role: input.role, uri: input.uri, gzipped, ...stats });
       total.add(tally);
     }
-    const { target, totalStats } = await runStep('summarize', SUMMARIZE_RESOURCES, async () => {
-      const [first, second] = files;
-      if (first !== undefined && second !== undefined && first.reads !== second.reads) {
-        throw new InputError(
-          'PAIRED_COUNT_MISMATCH',
-          `${args.sample}: paired files differ in read count: reads1 has ${first.reads}, reads2 has ${second.reads} (${first.uri}, ${second.uri})`,
-        );
-      }
-      const totalStats = total.stats();
-      const document: FastqStatsDocument = {
-        schema: STATS_SCHEMA,
-        sample: args.sample,
-        minQuality: args.minQuality,
-        paired: second !== undefined,
-        files,
-        total: { ...totalStats, pairs: second === undefined ? null : second.reads },
-        readLengthHistogram: totalStats.readLengthHistogram,
-      };
-      await mkdir(args.out, { recursive: true });
-      const target = join(args.out, 'stats.json');
-      await writeFile(target, `${JSON.stringify(document, null, 2)}\n`);
-      return { target, totalStats };
-    });
-    log(`${args.sample}: ${summaryLine(totalStats)}; wrote ${target}`);
+    const target = join(args.out, 'stats.json');
+    // What summarize makes is the file: a cached one is put back where the step would write it.
+    const summarized: StepCache<void> = {
+      inputs: { sample: args.sample, minQuality: args.minQuality, files },
+      outputDir: args.out,
+      files: ['stats.json'],
+      save: () => null,
+      load: () => undefined,
+    };
+    await runStep(
+      'summarize',
+      SUMMARIZE_RESOURCES,
+      async () => {
+        const [first, second] = files;
+        if (first !== undefined && second !== undefined && first.reads !== second.reads) {
+          throw new InputError(
+            'PAIRED_COUNT_MISMATCH',
+            `${args.sample}: paired files differ in read count: reads1 has ${first.reads}, reads2 has ${second.reads} (${first.uri}, ${second.uri})`,
+          );
+        }
+        const totalStats = total.stats();
+        const document: FastqStatsDocument = {
+          schema: STATS_SCHEMA,
+          sample: args.sample,
+          minQuality: args.minQuality,
+          paired: second !== undefined,
+          files,
+          total: { ...totalStats, pairs: second === undefined ? null : second.reads },
+          readLengthHistogram: totalStats.readLengthHistogram,
+        };
+        await mkdir(args.out, { recursive: true });
+        await writeFile(target, `${JSON.stringify(document, null, 2)}\n`);
+      },
+      cached ? summarized : undefined,
+    );
+    log(`${args.sample}: ${summaryLine(total.stats())}; wrote ${target}`);
   } finally {
     reader.close();
   }

@@ -1,7 +1,7 @@
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { GetObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { parseS3Uri, s3UriError } from '../../domain/s3-uri.js';
 
 /**
@@ -72,6 +72,11 @@ export interface UriReader {
   open(uri: string): Promise<Readable>;
   /** The whole object or file parsed as JSON, refused above `maxBytes`. */
   readJson(uri: string, options?: { maxBytes?: number }): Promise<unknown>;
+  /**
+   * What tells this content from any other at the same URI, as HealthOmics call caching tells inputs
+   * apart: an S3 object's ETag, a local file's size and modification time. Undefined when unknown.
+   */
+  version(uri: string): Promise<string | undefined>;
   /** Releases the S3 client's connections (when one was made). */
   close(): void;
 }
@@ -129,9 +134,25 @@ export function makeUriReader(settings: () => S3Settings): UriReader {
     }
   }
 
+  async function version(uri: string): Promise<string | undefined> {
+    try {
+      if (!isS3Uri(uri)) {
+        const info = await stat(uri);
+        return `${info.size}:${info.mtimeMs}`;
+      }
+      const location = parseS3Uri(uri);
+      if (location === undefined || location.key === '') return undefined;
+      const head = await s3().send(new HeadObjectCommand({ Bucket: location.bucket, Key: location.key }));
+      return head.ETag;
+    } catch {
+      return undefined;
+    }
+  }
+
   return {
     open: openUri,
     readJson,
+    version,
     close() {
       client?.destroy();
       client = undefined;

@@ -12,7 +12,12 @@ import type { Entities } from './entities.js';
 import { batchRecord, readRecord } from './records.js';
 
 type Stored = CreateEntityItem<Entities['batch']>;
-const toItem = (batch: Batch) => batch as unknown as Stored;
+// The team index's sort key is derived, present only beside a team (a sparse index takes all its keys or none).
+const toItem = (batch: Batch) =>
+  ({
+    ...batch,
+    teamOrder: batch.team === undefined ? undefined : `${batch.createdAt}#${batch.batchId}`,
+  }) as unknown as Stored;
 const toBatch = (item: unknown): Batch => readRecord(batchRecord, 'batch', item);
 
 export function makeBatchRepository(entities: Entities): BatchRepository {

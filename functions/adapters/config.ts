@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { ConfigError } from '../../domain/errors.js';
 import { RESTORE_TIERS } from '../../domain/inputs/restore.js';
 import { DEFAULT_MANIFEST_LIMITS } from '../../domain/manifest/types.js';
+import { LAUNCH_ORDERS } from '../../domain/scheduling/fair-share.js';
+import { TEAM_NAME_PATTERN } from '../../domain/teams/team.js';
 
 const list = z.string().transform((value) =>
   value
@@ -42,6 +44,20 @@ const schema = z.object({
   RUN_RETENTION_MODE: z.enum(['RETAIN', 'REMOVE']).optional(),
   /** The budget (US dollars) of a batch whose manifest sets none; unset: no budget. */
   BUDGET_DEFAULT_MAX_USD: positive.optional(),
+  /**
+   * The team of manifests uploaded outside teams/<team>/ (docs/teams.md); empty: such manifests
+   * are rejected. Without a team item of that name, it has the deployment's prefixes, weight 1, no limit.
+   */
+  DEFAULT_TEAM: z
+    .string()
+    .default('default')
+    .transform((value) => value.trim() || undefined)
+    .pipe(z.string().regex(TEAM_NAME_PATTERN, 'a team name: lower case letters, digits, dashes').optional()),
+  /**
+   * fair-share: the next launch to start is chosen across every waiting launch, by team weight
+   * and batch priority (docs/teams.md). stream-order: in the order the stream delivers them.
+   */
+  LAUNCH_ORDER: z.enum(LAUNCH_ORDERS).default('fair-share'),
   /** Launches of a workflow read (newest first) for its cost history when a batch is estimated. */
   ESTIMATE_HISTORY_LAUNCHES: positiveInt.max(5_000).default(1_000),
   /** HeadObject and ListObjectsV2 calls in flight while the intake checks and sizes a batch's inputs. */

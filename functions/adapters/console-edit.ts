@@ -92,3 +92,12 @@ export function setBudgetEdit(maxUsd: number): ItemEdit {
     ExpressionAttributeValues: { ':v': { N: String(maxUsd) } },
   };
 }
+
+/** `SET priority = :p`: a waiting batch's place in the launch queue (urgent, normal, low). */
+export function setPriorityEdit(priority: string): ItemEdit {
+  return {
+    UpdateExpression: 'SET #priority = :p',
+    ExpressionAttributeNames: { '#priority': 'priority' },
+    ExpressionAttributeValues: { ':p': { S: priority } },
+  };
+}

@@ -23,6 +23,7 @@ import type {
 import type { CompletionDeps } from '../../domain/use-cases/aggregate-completion.js';
 import type { ResumeOptions } from '../../domain/use-cases/batch-notification.js';
 import type { CostCollectorDeps } from '../../domain/use-cases/collect-run-cost.js';
+import { makeLaunchScheduler } from '../../domain/use-cases/launch-scheduler.js';
 import { makePacer } from '../../domain/use-cases/pace.js';
 import type { ReconcilerDeps } from '../../domain/use-cases/reconcile.js';
 import type { RestoreSweepDeps } from '../../domain/use-cases/reconcile-restores.js';
@@ -43,6 +44,7 @@ import { makeEntities } from './entities.js';
 import { makeEventBridgeNotifier } from './eventbridge-notifier.js';
 import { makeFanOutNotifier } from './fan-out-notifier.js';
 import { makeHealthOmicsEngine, makeOmicsClient } from './healthomics-engine.js';
+import { makeLaunchQueueStore } from './launch-queue-store.js';
 import { makeLaunchRepository } from './launch-repository.js';
 import { makeOutcomeLedger } from './outcome-ledger.js';
 import { loadPriceList } from './price-list-file.js';
@@ -55,6 +57,7 @@ import { makeS3ObjectRestorer } from './s3-object-restorer.js';
 import { makeS3ObjectStore } from './s3-object-store.js';
 import { makeSnsNotifier } from './sns-notifier.js';
 import { makeSqsCostQueue } from './sqs-cost-queue.js';
+import { makeTeamRepository } from './team-repository.js';
 
 export const STARTRUN_BUCKET = 'startRun';
 export const ENGINE_READS_BUCKET = 'engineReads';
@@ -62,6 +65,12 @@ export const ENGINE_READS_BUCKET = 'engineReads';
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 /** How often a launcher looks again at a batch still being registered. */
 const REGISTRATION_POLL_MS = 250;
+/** How old the launch queue view may be when a launcher chooses the next launch (open batches, in-flight runs). */
+const SCHEDULER_REFRESH_MS = 250;
+/** Team settings (weight, maxInFlight) are read again after this long. */
+const SCHEDULER_TEAMS_REFRESH_MS = 5_000;
+/** Waiting launch ids read per batch at a time. */
+const SCHEDULER_CANDIDATES_PER_READ = 16;
 
 export function makeDocumentClient(client: DynamoDBClient): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
@@ -112,6 +121,7 @@ export function buildDependencies(config: Config, overrides: Overrides = {}) {
   });
   const batches = makeBatchRepository(entities);
   const profiles = makeProfileRepository(entities);
+  const teams = makeTeamRepository(entities);
   const now = overrides.now ?? (() => new Date());
   const wait = overrides.sleep ?? sleep;
   const engine = makeHealthOmicsEngine({
@@ -148,6 +158,8 @@ export function buildDependencies(config: Config, overrides: Overrides = {}) {
     batches,
     launches,
     profiles,
+    teams,
+    defaultTeam: config.DEFAULT_TEAM,
     limits: { maxSamples: config.MAX_SAMPLES, maxBytes: config.MAX_MANIFEST_BYTES },
     allowedReadPrefixes: config.ALLOWED_READ_PREFIXES,
     allowedWritePrefixes: config.ALLOWED_WRITE_PREFIXES,
@@ -191,6 +203,18 @@ export function buildDependencies(config: Config, overrides: Overrides = {}) {
       pollMs: REGISTRATION_POLL_MS,
     }),
   };
+  // Fair share: the launcher's view of the queue (one per process; the claim keeps launches once-only).
+  const scheduler =
+    config.LAUNCH_ORDER === 'fair-share'
+      ? makeLaunchScheduler({
+          queue: makeLaunchQueueStore(entities, batches),
+          teams,
+          now,
+          refreshMs: SCHEDULER_REFRESH_MS,
+          teamsRefreshMs: SCHEDULER_TEAMS_REFRESH_MS,
+          candidatesPerRead: SCHEDULER_CANDIDATES_PER_READ,
+        })
+      : undefined;
   const tracker: TrackerDeps = { launches, engine, logs, logLines: config.LOG_EXCERPT_LINES, now };
   // The thresholds are minutes on AWS; the embedded runtime shortens the unit (RECONCILE_TIME_UNIT_SECONDS).
   const minutes = (value: number) => value * config.RECONCILE_TIME_UNIT_SECONDS * 1000;
@@ -287,6 +311,8 @@ export function buildDependencies(config: Config, overrides: Overrides = {}) {
     engine,
     intake,
     launcher,
+    scheduler,
+    teams,
     tracker,
     reconciler,
     completion,

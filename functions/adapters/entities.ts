@@ -10,10 +10,17 @@ import { TABLE } from './table.js';
  */
 export const SERVICE = 'gwm';
 
-const [gsi1, gsi2, gsi3, gsi4] = TABLE.globalIndexes;
+const [gsi1, gsi2, gsi3, gsi4, teamIndex, queueIndex] = TABLE.globalIndexes;
 const key = <const F extends string, const C extends readonly string[]>(field: F, composite: C) => ({
   field,
   composite: [...composite] as [...C],
+  casing: 'none' as const,
+});
+/** A key that is exactly one attribute's value (no ElectroDB prefix): what IAM conditions and queries name. */
+const bare = <const F extends string, const A extends string>(field: F, attribute: A) => ({
+  field,
+  composite: [attribute] as [A],
+  template: `\${${attribute}}`,
   casing: 'none' as const,
 });
 
@@ -37,8 +44,16 @@ export function makeEntities(client: DynamoDBDocumentClient, table: string) {
         storageType: { type: 'string', required: true },
         storageCapacity: { type: 'number' },
         runGroupId: { type: 'string' },
+        runCache: { type: 'any' },
         priority: { type: 'number' },
         tags: { type: 'any' },
+        team: { type: 'string' },
+        order: { type: 'number' },
+        /** Derived on every write: `<createdAt>#<launchId>`, the team index's sort key. */
+        teamOrder: { type: 'string' },
+        /** Derived on every write (domain/scheduling/launch-queue.ts): the launch's slot in the queue. */
+        queuePart: { type: 'string' },
+        queueOrder: { type: 'string' },
         status: { type: 'string', required: true },
         attempt: { type: 'number', required: true },
         requestId: { type: 'string' },
@@ -95,6 +110,20 @@ export function makeEntities(client: DynamoDBDocumentClient, table: string) {
           pk: key(gsi4.partitionKey, ['status']),
           sk: key(gsi4.sortKey, ['updatedAt', 'launchId']),
         },
+        // Sparse: launches of a team, newest first (`gwm history --team`, a team's own reads).
+        byTeam: {
+          index: teamIndex.indexName,
+          pk: bare(teamIndex.partitionKey, 'team'),
+          sk: key(teamIndex.sortKey, ['teamOrder']),
+          condition: (attr) => attr.team !== undefined,
+        },
+        // Sparse: waiting launches by batch and sample order; runs in flight by team.
+        inQueue: {
+          index: queueIndex.indexName,
+          pk: bare(queueIndex.partitionKey, 'queuePart'),
+          sk: bare(queueIndex.sortKey, 'queueOrder'),
+          condition: (attr) => attr.queuePart !== undefined,
+        },
       },
     },
     { client, table },
@@ -113,6 +142,10 @@ export function makeEntities(client: DynamoDBDocumentClient, table: string) {
         contentSha256: { type: 'string', required: true },
         team: { type: 'string' },
         submitter: { type: 'string' },
+        submittedBy: { type: 'string' },
+        priority: { type: 'string' },
+        /** Derived on every write: `<createdAt>#<batchId>`, the team index's sort key. */
+        teamOrder: { type: 'string' },
         status: { type: 'string', required: true },
         sampleCount: { type: 'number', required: true },
         releasedCount: { type: 'number', required: true },
@@ -176,6 +209,13 @@ export function makeEntities(client: DynamoDBDocumentClient, table: string) {
           sk: key(gsi4.sortKey, []),
           condition: (attr) => attr.notificationState === 'SENDING',
         },
+        // Sparse: a team's batches, newest first (beside its launches: `gwm status --team`).
+        byTeam: {
+          index: teamIndex.indexName,
+          pk: bare(teamIndex.partitionKey, 'team'),
+          sk: key(teamIndex.sortKey, ['teamOrder']),
+          condition: (attr) => attr.team !== undefined,
+        },
       },
     },
     { client, table },
@@ -196,6 +236,47 @@ export function makeEntities(client: DynamoDBDocumentClient, table: string) {
         byName: {
           pk: key(TABLE.partitionKey, []),
           sk: key(TABLE.sortKey, ['name']),
+        },
+      },
+    },
+    { client, table },
+  );
+
+  const team = new Entity(
+    {
+      model: { entity: 'team', version: '1', service: SERVICE },
+      attributes: {
+        name: { type: 'string', required: true },
+        description: { type: 'string' },
+        readPrefixes: { type: 'list', items: { type: 'string' }, required: true },
+        writePrefixes: { type: 'list', items: { type: 'string' }, required: true },
+        weight: { type: 'number', required: true },
+        maxInFlight: { type: 'number' },
+        runGroupId: { type: 'string' },
+        updatedAt: { type: 'string' },
+      },
+      indexes: {
+        byName: {
+          pk: key(TABLE.partitionKey, []),
+          sk: key(TABLE.sortKey, ['name']),
+        },
+      },
+    },
+    { client, table },
+  );
+
+  /** A flow's pass in the fair share of the launch rate (domain/scheduling/fair-share.ts). */
+  const sharePass = new Entity(
+    {
+      model: { entity: 'sharePass', version: '1', service: SERVICE },
+      attributes: {
+        flow: { type: 'string', required: true },
+        pass: { type: 'number', required: true },
+      },
+      indexes: {
+        byFlow: {
+          pk: key(TABLE.partitionKey, ['flow']),
+          sk: key(TABLE.sortKey, []),
         },
       },
     },
@@ -330,7 +411,7 @@ export function makeEntities(client: DynamoDBDocumentClient, table: string) {
     { client, table },
   );
 
-  return { launch, batch, profile, rateLimit, outcome, costMark, restore, restoreWaiter };
+  return { launch, batch, profile, team, sharePass, rateLimit, outcome, costMark, restore, restoreWaiter };
 }
 
 export type Entities = ReturnType<typeof makeEntities>;

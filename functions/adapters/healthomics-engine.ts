@@ -72,6 +72,8 @@ export function makeHealthOmicsEngine(options: HealthOmicsEngineOptions): Workfl
             storageType: request.storageType,
             storageCapacity: request.storageCapacity,
             runGroupId: request.runGroupId,
+            cacheId: request.runCache?.id,
+            cacheBehavior: request.runCache?.behavior,
             priority: request.priority,
             tags: request.tags,
             retentionMode: options.retentionMode,

@@ -9,6 +9,7 @@ import type {
   TimeRange,
   WriteResult,
 } from '../../domain/ports.js';
+import { queueSlotOf } from '../../domain/scheduling/launch-queue.js';
 import { isConditionFailure } from './dynamo-errors.js';
 import type { Entities } from './entities.js';
 import { CorruptItemError, launchRecord, readRecord } from './records.js';
@@ -25,7 +26,14 @@ type Stored = CreateEntityItem<Entities['launch']>;
 function toItem(launch: Launch): Stored {
   // What a person typed is read, never written back: the write puts the recorded status in place.
   const { typedStatus: _typed, ...stored } = launch;
-  return stored as unknown as Stored;
+  const slot = queueSlotOf(launch);
+  // Derived keys: a sparse index takes all its keys or none (a launch from before teams has no team).
+  return {
+    ...stored,
+    teamOrder: launch.team === undefined ? undefined : `${launch.createdAt}#${launch.launchId}`,
+    queuePart: slot?.part,
+    queueOrder: slot?.order,
+  } as unknown as Stored;
 }
 
 // The status as stored, for launches whose `status` a person typed differently ("retry", "BOGUS"):
@@ -257,6 +265,15 @@ export function makeLaunchRepository(
       const result = await launch.query
         .byWorkflow({ workflowId })
         .between({ createdAt: range.from ?? MIN_TIME }, { createdAt: range.to ?? MAX_TIME })
+        .go({ cursor: request.cursor ?? null, limit: request.limit ?? DEFAULT_PAGE, order: 'desc' });
+      return readPage(result.data, result.cursor);
+    },
+
+    async listByTeam(team, range: TimeRange, request: PageRequest = {}) {
+      // teamOrder is `<createdAt>#<launchId>`: a range of creation times is a range of it.
+      const result = await launch.query
+        .byTeam({ team })
+        .between({ teamOrder: range.from ?? MIN_TIME }, { teamOrder: `${range.to ?? MAX_TIME}\uffff` })
         .go({ cursor: request.cursor ?? null, limit: request.limit ?? DEFAULT_PAGE, order: 'desc' });
       return readPage(result.data, result.cursor);
     },

@@ -3,7 +3,10 @@ import { BATCH_STATUSES, type Batch, type BatchStatus, NO_COUNTS } from '../../d
 import { GwmError } from '../../domain/errors.js';
 import { LAUNCH_STATUSES, type Launch } from '../../domain/launch.js';
 import { workflowProfileSchema } from '../../domain/manifest/profile-schema.js';
-import type { WorkflowProfile } from '../../domain/workflow.js';
+import { RUN_CACHE_ID } from '../../domain/manifest/run-cache-schema.js';
+import { batchPriorityOf, type Team } from '../../domain/teams/team.js';
+import { teamSchema } from '../../domain/teams/team-schema.js';
+import { CACHE_BEHAVIORS, type WorkflowProfile } from '../../domain/workflow.js';
 
 /**
  * Items are read back through these schemas rather than cast: people edit them in the console,
@@ -24,6 +27,7 @@ export const runCostRecord = z.object({
   computeUsd: z.number(),
   storageUsd: z.number(),
   taskCount: z.number(),
+  cachedTaskCount: opt(z.number()),
   instanceHours: z.record(z.string(), z.number()),
   priceList: z.string(),
   estimated: opt(z.boolean()),
@@ -74,6 +78,12 @@ const previousAttempt = z.object({
   cost: opt(runCostRecord),
 });
 
+/** The run cache a launch names; a person may edit it in the console, so it is checked like the rest. */
+const runCacheRecord = z.object({
+  id: z.string().regex(RUN_CACHE_ID, 'a run cache id is 1-18 digits'),
+  behavior: opt(z.enum(CACHE_BEHAVIORS)),
+});
+
 /** An archived input and its restore (on a launch, and the QC's on its batch). */
 const archivedInput = z.object({
   uri: z.string(),
@@ -100,6 +110,9 @@ export const launchRecord = z.object({
   storageType: z.enum(['STATIC', 'DYNAMIC']),
   storageCapacity: opt(z.number()),
   runGroupId: opt(z.string()),
+  runCache: opt(runCacheRecord),
+  team: opt(z.string()),
+  order: opt(z.number()),
   priority: opt(z.number()),
   tags: opt(stringMap).transform((value) => value ?? {}),
   // People type the status by hand in the console: accept any case and stray spaces.
@@ -147,6 +160,9 @@ export const batchRecord = z.object({
   contentSha256: z.string(),
   team: opt(z.string()),
   submitter: opt(z.string()),
+  submittedBy: opt(z.string()),
+  // A person edits it in the console: any case and spacing is read; anything else counts as normal.
+  priority: opt(z.string()).transform((value) => (value === undefined ? undefined : batchPriorityOf(value))),
   status: z.enum(BATCH_STATUSES as [BatchStatus, ...BatchStatus[]]),
   sampleCount: z.number(),
   releasedCount: z.number(),
@@ -198,6 +214,9 @@ export const profileRecord = workflowProfileSchema
   WorkflowProfile,
   unknown
 >;
+
+/** A team item; its prefixes are checked against the deployment's when it is added, not when read. */
+export const teamRecord = teamSchema satisfies z.ZodType<Team, unknown>;
 
 /** An item that fails its schema (a console edit broke it): reported and skipped, never guessed at. */
 export class CorruptItemError extends GwmError {

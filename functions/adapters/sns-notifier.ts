@@ -18,8 +18,9 @@ export interface SnsNotifierOptions {
 
 /**
  * Publishes the readable message (e-mail subscribers see Subject and Message as they are). The
- * `kind`, `batchId` and, for completed batches, `outcome` attributes let subscribers filter
- * (an SNS filter policy on `kind` to hear only about rejected manifests, for example).
+ * `kind`, `batchId`, `team` and, for completed batches, `outcome` attributes let subscribers
+ * filter (an SNS filter policy on `team` for a team's own notices, on `kind` to hear only about
+ * rejected manifests).
  */
 export function makeSnsNotifier(options: SnsNotifierOptions): Notifier {
   const { client, topicArn } = options;
@@ -44,6 +45,7 @@ export function snsPublishInput(notice: Notice, topicArn: string): PublishComman
     kind: { DataType: 'String', StringValue: notice.kind },
     batchId: { DataType: 'String', StringValue: notice.batchId },
   };
+  if (notice.team !== undefined) attributes.team = { DataType: 'String', StringValue: notice.team };
   if (notice.kind === 'batch-completed') {
     attributes.outcome = { DataType: 'String', StringValue: notice.outcome };
   }

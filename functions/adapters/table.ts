@@ -18,6 +18,13 @@ export const TABLE = {
     { indexName: 'gsi3', partitionKey: 'gsi3pk', sortKey: 'gsi3sk' },
     /** Launches in a status by last update (also feeds the reconciler). */
     { indexName: 'gsi4', partitionKey: 'gsi4pk', sortKey: 'gsi4sk' },
+    /**
+     * A team's batches and launches by creation time. Its partition key is the bare team name, so
+     * an IAM policy can keep a team to its own (`dynamodb:LeadingKeys`).
+     */
+    { indexName: 'team', partitionKey: 'teamPk', sortKey: 'teamSk' },
+    /** The launch queue: a team's waiting launches by batch and sample order, and its runs in flight. */
+    { indexName: 'queue', partitionKey: 'queuePk', sortKey: 'queueSk' },
   ],
 } as const;
 

@@ -8,6 +8,7 @@ const config = loadConfig(process.env);
 const deps = buildDependencies(config);
 export const handler = makeLauncherHandler({
   launcher: deps.launcher,
+  scheduler: deps.scheduler,
   parallelLaunches: config.LAUNCHER_PARALLEL_LAUNCHES,
   telemetry: makePowertoolsTelemetry(SERVICE_NAMES.launcher),
 });

@@ -45,8 +45,13 @@ export class Launch extends Construct {
       logRetention: props.logRetention,
       table: props.table,
       // The launch (claim, record: conditional puts) and the token bucket item.
-      // UpdateItem: the note on an item a console edit made unreadable (nothing else).
-      tableAccess: { actions: ['GetItem', 'PutItem', 'UpdateItem'] },
+      // UpdateItem: the fair share's passes, and the note on an item a console edit made unreadable.
+      // The launch queue: open batches (gsi2), waiting and in-flight launches (queue), team items
+      // (Query on the table), passes (BatchGetItem).
+      tableAccess: {
+        actions: ['GetItem', 'PutItem', 'UpdateItem', 'Query', 'BatchGetItem'],
+        indexes: ['gsi2', 'queue'],
+      },
     });
     allowStartRun(this.function.role, this, props.serviceRole);
     allowCancelRun(this.function.role, this);

@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { Dirent } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  UpdateTableCommand,
+} from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { ScheduledEvent } from 'aws-lambda';
 import type { WorkflowProfile } from '../../domain/workflow.js';
@@ -14,7 +19,10 @@ import { LOCAL_NAMES } from './stack-settings.js';
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<string> {
   try {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    if (Table?.LatestStreamArn) return Table.LatestStreamArn;
+    if (Table?.LatestStreamArn) {
+      await addMissingIndexes(client, tableName, Table.GlobalSecondaryIndexes ?? []);
+      return Table.LatestStreamArn;
+    }
   } catch (error) {
     if ((error as Error).name !== 'ResourceNotFoundException') throw error;
   }
@@ -22,6 +30,33 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
   const streamArn = created.TableDescription?.LatestStreamArn;
   if (!streamArn) throw new Error(`Table ${tableName} was created without a stream.`);
   return streamArn;
+}
+
+/** A table kept from an earlier version of gwm gets the indexes added since (one at a time, as DynamoDB allows). */
+async function addMissingIndexes(
+  client: DynamoDBClient,
+  tableName: string,
+  existing: readonly { IndexName?: string }[],
+): Promise<void> {
+  const have = new Set(existing.map((index) => index.IndexName));
+  const wanted = createTableInput(tableName);
+  for (const index of wanted.GlobalSecondaryIndexes ?? []) {
+    if (have.has(index.IndexName)) continue;
+    const keys = new Set(index.KeySchema?.map((key) => key.AttributeName));
+    await client.send(
+      new UpdateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: wanted.AttributeDefinitions?.filter((attribute) =>
+          keys.has(attribute.AttributeName),
+        ),
+        GlobalSecondaryIndexUpdates: [
+          {
+            Create: { IndexName: index.IndexName, KeySchema: index.KeySchema, Projection: index.Projection },
+          },
+        ],
+      }),
+    );
+  }
 }
 
 /** What HealthOmics does at the end of a run: the run's `out/` folder lands under its runOutputUri. */

@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Notice } from '../../domain/notifications.js';
+import type { Team } from '../../domain/teams/team.js';
 import type { TrackOutcome } from '../../domain/use-cases/track-run-status.js';
 import type { WorkflowProfile } from '../../domain/workflow.js';
 import type { buildDependencies } from '../../functions/adapters/dependencies.js';
@@ -25,6 +26,8 @@ export interface LocalStackOptions {
   workflows?: (context: { s3Endpoint: string; region: string }) => Record<string, LocalWorkflow>;
   /** Workflow profiles written when the stack starts, unless a profile of that name exists. */
   profiles?: WorkflowProfile[];
+  /** Teams written when the stack starts, unless a team of that name exists (docs/teams.md). */
+  teams?: Team[];
   /** The engine's StartRun quota (ThrottlingException above it); gwm paces below it. */
   engineStartRunRatePerSecond?: number;
   /** gwm settings, as the deployed functions' environment variables (STARTRUN_RATE_PER_SECOND, ...). */

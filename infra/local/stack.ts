@@ -227,6 +227,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       }
     }
 
+    // Teams the caller brings (the chaos harness, benchmarks): written unless one of that name exists.
+    for (const team of options.teams ?? []) {
+      if (!(await deps.teams.get(team.name))) await deps.teams.put(team);
+    }
+
     const router = createEventRouter({
       rules: [
         {
@@ -279,6 +284,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
             faults && ((handler) => faults.stream('launcher', handler)),
             makeLauncherHandler({
               launcher: deps.launcher,
+              scheduler: deps.scheduler,
               telemetry,
               parallelLaunches: config.LAUNCHER_PARALLEL_LAUNCHES,
             }) as never,

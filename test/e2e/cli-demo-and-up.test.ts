@@ -58,7 +58,7 @@ describe('gwm demo', () => {
     expect(code).toBe(0);
     expect(text).toMatch(/: COMPLETED_WITH_FAILURES/);
     expect(text).toMatch(
-      /NA19239 FAILED: fastq-stats: NA19239 reads1 line \d+: quality line length 99 differs from sequence length 100/,
+      /NA19239 FAILED: fastq-stats: NA19239 reads2 line \d+: quality line length 99 differs from sequence length 100/,
     );
     expect(text).toMatch(/QC report: s3:\/\/gwm-lab-results\/demo\/.+\/qc\/\d+\/out\/report\.html/);
     expect(text).toContain(
@@ -66,6 +66,9 @@ describe('gwm demo', () => {
     );
     expect(text).toMatch(/Notifications for this batch: 2/);
     expect(text).toMatch(/npx gwm up .* npx gwm retry [0-9a-f]{20}\/NA19239/);
+    expect(text).toMatch(
+      /The runs name run cache 7000001, so the retry reuses the tasks the failed run finished/,
+    );
     const copy = /a copy to open in a browser: (.+\.html)/.exec(text)?.[1];
     expect(copy !== undefined && existsSync(copy)).toBe(true);
     // Everything it started is stopped: no endpoints file left behind

@@ -51,8 +51,11 @@ const EXPECTED_ACTIONS: Record<FunctionKey, string[]> = {
     ...FAILURE_QUEUE,
     ...STREAM,
     ...START_RUN,
+    // The launch queue: team items, open batches and waiting launches (Query), the flows' passes
+    'dynamodb:BatchGetItem',
     'dynamodb:GetItem',
     'dynamodb:PutItem',
+    'dynamodb:Query',
     'dynamodb:UpdateItem',
     'omics:CancelRun',
     // An archived input whose restored copy expired before the run is restored again.
@@ -260,7 +263,7 @@ describe('least privilege in the deployed stack', () => {
     const table = `<${logicalIdOf(stack, stack.launchTable.table)}.Arn>`;
     const expectedIndexes: Record<FunctionKey, string[]> = {
       intake: [],
-      launcher: [],
+      launcher: [`${table}/index/gsi2`, `${table}/index/queue`],
       tracker: [`${table}/index/gsi1`],
       completion: [],
       reconciler: [`${table}/index/gsi2`, `${table}/index/gsi4`],

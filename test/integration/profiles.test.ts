@@ -45,7 +45,7 @@ describe('workflow profiles', () => {
     await app.pump();
     // Assess
     const [batch] = (await app.batches.listRecent({})).items;
-    expect(batch).toMatchObject({ status: 'ACTIVE', name: 'HK3H3BBXY', team: 'genomics-core' });
+    expect(batch).toMatchObject({ status: 'ACTIVE', name: 'HK3H3BBXY', team: 'default', priority: 'normal' });
     const call = app.omics.startRunCalls.find((input) => input.tags?.['gwm:sample-id'] === 'NA12878');
     expect(call).toMatchObject({
       workflowId: '7654321',

@@ -44,6 +44,8 @@ export interface TestAppOptions {
   intake?: Partial<Omit<IntakeDeps, 'owner'>>;
   launcher?: Partial<LauncherDeps>;
   now?: () => Date;
+  /** More settings, as the functions' environment variables (DEFAULT_TEAM, LAUNCH_ORDER, ...). */
+  settings?: Record<string, string>;
 }
 
 /**
@@ -73,6 +75,7 @@ export async function makeTestApp(options: TestAppOptions = {}) {
     // A launch of a batch still being registered is held this long, then its record fails (retried later).
     REGISTRATION_WAIT_SECONDS: '0.01',
     LOG_EXCERPT_LINES: '20',
+    ...options.settings,
   });
   /** Every notification gwm sends, in order (the SNS topic and the event bus, as one list). */
   const notices: Notice[] = [];
@@ -144,7 +147,7 @@ export async function makeTestApp(options: TestAppOptions = {}) {
     // Reported through the handlers' telemetry; the repository's own warning is noise here.
     onInvalidItem: () => undefined,
   });
-  const { entities, launches, batches, profiles } = deps;
+  const { entities, launches, batches, profiles, teams } = deps;
 
   const intake: Omit<IntakeDeps, 'owner'> = { ...deps.intake, ...options.intake };
   const launcher: LauncherDeps = { ...deps.launcher, ...options.launcher };
@@ -158,6 +161,7 @@ export async function makeTestApp(options: TestAppOptions = {}) {
   });
   const launcherHandler = makeLauncherHandler({
     launcher,
+    scheduler: deps.scheduler,
     telemetry,
     parallelLaunches: config.LAUNCHER_PARALLEL_LAUNCHES,
   });
@@ -201,6 +205,7 @@ export async function makeTestApp(options: TestAppOptions = {}) {
     launches,
     batches,
     profiles,
+    teams,
     omics,
     telemetry,
     intake,

@@ -100,6 +100,9 @@ function memoryLaunches(initial: Launch[]): LaunchRepository & { items: Map<stri
     async listByWorkflow() {
       return { items: [] };
     },
+    async listByTeam() {
+      return { items: [] };
+    },
   };
 }
 
@@ -287,6 +290,13 @@ describe('the reconciler', () => {
           batches: completion.batches,
           launches: repository,
           profiles: { list: async () => [], get: async () => undefined, put: async () => {} },
+          teams: {
+            list: async () => [],
+            get: async () => undefined,
+            put: async () => {},
+            remove: async () => false,
+          },
+          defaultTeam: 'default',
           limits: { maxSamples: 10, maxBytes: 1_000 },
           allowedReadPrefixes: ['s3://lab-inputs/'],
           allowedWritePrefixes: ['s3://lab-results/'],

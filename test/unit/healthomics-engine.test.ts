@@ -61,6 +61,25 @@ describe('HealthOmics engine adapter', () => {
     });
   });
 
+  it("sends the run cache's id and behavior as StartRun's cacheId and cacheBehavior, and none without a cache", async () => {
+    // Prepare
+    omics.on(StartRunCommand).resolves({ id: '42', uuid: 'u-42', arn: 'arn:aws:omics:us-east-1:1:run/42' });
+    const engine = makeHealthOmicsEngine({ client });
+
+    // Act
+    await engine.startRun({ ...request, runCache: { id: '5551234', behavior: 'CACHE_ON_FAILURE' } });
+    await engine.startRun({ ...request, requestId: 'b1/S1/2', runCache: { id: '5551234' } });
+    await engine.startRun({ ...request, requestId: 'b1/S1/3' });
+
+    // Assess
+    const sent = omics.commandCalls(StartRunCommand).map((call) => call.args[0].input);
+    expect(sent[0]).toMatchObject({ cacheId: '5551234', cacheBehavior: 'CACHE_ON_FAILURE' });
+    expect(sent[1]).toMatchObject({ cacheId: '5551234' });
+    expect(sent[1]?.cacheBehavior).toBeUndefined();
+    expect(sent[2]?.cacheId).toBeUndefined();
+    expect(sent[2]?.cacheBehavior).toBeUndefined();
+  });
+
   it.each([
     [new ThrottlingException({ message: 'slow down', $metadata: {} }), { retryable: true, throttled: true }],
     [new InternalServerException({ message: 'oops', $metadata: {} }), { retryable: true, throttled: false }],

@@ -98,6 +98,13 @@ describe('SNS notifier', () => {
     });
   });
 
+  it('names the batch’s team in a `team` attribute, for a team’s subscription filter', async () => {
+    sns.on(PublishCommand).resolves({ MessageId: 'm-3' });
+    await makeSnsNotifier({ client: snsClient, topicArn: TOPIC }).send({ ...rejected, team: 'lab-a' });
+    const input = sns.commandCalls(PublishCommand)[0]?.args[0].input;
+    expect(input?.MessageAttributes?.team).toEqual({ DataType: 'String', StringValue: 'lab-a' });
+  });
+
   it('turns a refused publish into a retryable delivery error that keeps the cause', async () => {
     const cause = Object.assign(new Error('Rate exceeded'), { name: 'ThrottledException' });
     sns.on(PublishCommand).rejects(cause);

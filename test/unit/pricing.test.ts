@@ -86,6 +86,40 @@ describe('priceTasks', () => {
     expect(partial.instanceHours).toEqual({ 'omics.c.large': 1 });
   });
 
+  it('counts the tasks taken from the run cache, over pages too, and says nothing of a run without any', () => {
+    // Prepare: two pages, three cache hits among five tasks
+    const first = priceTasks(
+      [task('a', 'omics.c.large', 0, 60, { cacheHit: true }), task('b', 'omics.c.large', 0, 60)],
+      'us-east-1',
+      prices,
+    );
+    const second = priceTasks(
+      [
+        task('c', 'omics.c.large', 0, 60, { cacheHit: true }),
+        task('d', 'omics.c.large', 0, 60, { cacheHit: true }),
+        task('e', 'omics.c.large', 0, 60, { cacheHit: false }),
+      ],
+      'us-east-1',
+      prices,
+    );
+    // Act
+    const merged = mergeCompute(mergeCompute(EMPTY_COMPUTE, first), second);
+    const cost = priceRun({ ...base, usage: staticRun(1), compute: merged }, prices);
+    const none = priceRun(
+      {
+        ...base,
+        usage: staticRun(1),
+        compute: priceTasks([task('x', 'omics.c.large', 0, 60)], 'us-east-1', prices),
+      },
+      prices,
+    );
+    // Assess
+    expect([first.cachedTaskCount, second.cachedTaskCount]).toEqual([1, 2]);
+    expect(merged).toMatchObject({ taskCount: 5, cachedTaskCount: 3 });
+    expect(cost).toMatchObject({ taskCount: 5, cachedTaskCount: 3 });
+    expect(none).not.toHaveProperty('cachedTaskCount');
+  });
+
   it('charges nothing for tasks without a start or a stop and still counts them', () => {
     const partial = priceTasks(
       [
@@ -149,6 +183,7 @@ describe('priceRun', () => {
       computeUsd: 0.651667,
       storageUsd: 0.72,
       taskCount: 5,
+      cachedTaskCount: 1,
       instanceHours: { 'omics.c.large': 1.516667, 'omics.m.xlarge': 2 },
       priceList: 'test-2026-12',
       attempt: 1,

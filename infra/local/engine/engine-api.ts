@@ -1,6 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RUN_STATUSES } from '../../../domain/launch.js';
+import { RUN_CACHE_ID } from '../../../domain/manifest/run-cache-schema.js';
+import { CACHE_BEHAVIORS, type CacheBehavior } from '../../../domain/workflow.js';
+import { cacheBehaviorOf } from './run-cache.js';
 import type { EngineOperation, LocalRun, LocalTask, LocalTaskStatus } from './types.js';
 
 /**
@@ -34,6 +37,8 @@ export interface StartRunRequest {
   storageType?: string;
   storageCapacity?: number;
   runGroupId?: string;
+  cacheId?: string;
+  cacheBehavior?: CacheBehavior;
   priority?: number;
 }
 
@@ -186,8 +191,29 @@ export function parseStartRun(body: Record<string, unknown>): StartRunRequest {
     storageType: optionalString(body, 'storageType'),
     storageCapacity: optionalNumber(body, 'storageCapacity'),
     runGroupId: optionalString(body, 'runGroupId'),
+    ...runCacheOf(body),
     priority: optionalNumber(body, 'priority'),
   };
+}
+
+/** `cacheId` (1-18 digits, as HealthOmics run cache ids) and `cacheBehavior`, which needs a cacheId. */
+function runCacheOf(body: Record<string, unknown>): Pick<StartRunRequest, 'cacheId' | 'cacheBehavior'> {
+  const cacheId = optionalString(body, 'cacheId');
+  const behavior = optionalString(body, 'cacheBehavior');
+  if (cacheId !== undefined && !RUN_CACHE_ID.test(cacheId)) {
+    throw new ApiError('ValidationException', 400, 'cacheId must be 1 to 18 digits');
+  }
+  if (behavior === undefined) return cacheId === undefined ? {} : { cacheId };
+  const cacheBehavior = CACHE_BEHAVIORS.find((known) => known === behavior);
+  if (cacheBehavior === undefined) {
+    throw new ApiError(
+      'ValidationException',
+      400,
+      `cacheBehavior must be one of ${CACHE_BEHAVIORS.join(', ')}`,
+    );
+  }
+  if (cacheId === undefined) throw new ApiError('ValidationException', 400, 'cacheBehavior needs a cacheId');
+  return { cacheId, cacheBehavior };
 }
 
 function startRunAnswer(run: LocalRun) {
@@ -224,6 +250,8 @@ function getRunAnswer(run: LocalRun, accountId: string) {
     workflowVersionName: run.workflowVersionName,
     roleArn: run.roleArn,
     runGroupId: run.runGroupId,
+    cacheId: run.cacheId,
+    cacheBehavior: cacheBehaviorOf(run),
     priority: run.priority,
     parameters: run.parameters,
     storageType,
@@ -320,7 +348,7 @@ function taskListAnswer(tasks: readonly LocalTask[], query: URLSearchParams) {
         memory: task.memoryGiB,
         gpus: task.gpus,
         instanceType: task.instanceType,
-        cacheHit: false,
+        cacheHit: task.cacheHit === true,
         ...taskTimes(task),
       }),
     ),
@@ -342,7 +370,7 @@ function taskAnswer(task: LocalTask, where: { runId: string; region: string; acc
     memory: task.memoryGiB,
     gpus: task.gpus,
     instanceType: task.instanceType,
-    cacheHit: false,
+    cacheHit: task.cacheHit === true,
     ...taskTimes(task),
     statusMessage: task.statusMessage,
     failureReason: task.failureReason,

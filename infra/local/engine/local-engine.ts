@@ -3,6 +3,7 @@ import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isSameProcess, terminate } from '../process-ownership.js';
 import { ApiError, optionalString, parseStartRun, startEngineApi } from './engine-api.js';
+import { exportToRunCache } from './run-cache.js';
 import { writeRunManifest } from './run-storage.js';
 import { fromStored, openRunStore, type StoredRun, TERMINAL_STATUSES, toStored } from './run-store.js';
 import { processTasks, type RunEnd, readTaskReport, simulatedTasks, TASKS_FILE } from './run-tasks.js';
@@ -150,6 +151,11 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
     } catch {
       // A run ends whether or not its manifest could be written: its DYNAMIC storage then goes unpriced.
     }
+    try {
+      exportToRunCache(snapshot(run), options.runsDir, status);
+    } catch {
+      // As with HealthOmics, a failed export leaves the run's tasks out of the cache, nothing more.
+    }
     emitStatus(run, status);
     void run.emitChain.then(run.markFinished);
   }
@@ -171,7 +177,14 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
     store.saveNow(toStored(snapshot(run), { cancelRequested: run.cancelRequested, plan: run.plan }));
   }
 
-  const hooks: RunnerHooks = { emitStatus, finish, complete, recordProcess, region };
+  const hooks: RunnerHooks = {
+    emitStatus,
+    finish,
+    complete,
+    recordProcess,
+    region,
+    runsDir: options.runsDir,
+  };
 
   /** The run's tasks as they are now: fixed once it ended, else from its timetable or its program's report. */
   async function tasksOf(run: RunState): Promise<LocalTask[]> {

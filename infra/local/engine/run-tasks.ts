@@ -7,7 +7,8 @@ import type { LocalTask, LocalTaskStatus, SimulatedOutcome } from './types.js';
  *
  * A program reports the steps it runs as tasks: the engine names a file in the run's folder in the
  * environment variable GWM_TASKS_FILE, and the program appends one JSON line when a step starts
- * (`{"event":"start","task":"<name>","at":"<ISO time>","cpus":1,"memoryGiB":2}`) and one when it
+ * (`{"event":"start","task":"<name>","at":"<ISO time>","cpus":1,"memoryGiB":2}`, with `"cacheHit":true`
+ * when the step was taken from the run's cache instead of being run: see run-cache.ts) and one when it
  * stops (`{"event":"stop","task":"<name>","at":"<ISO time>","status":"COMPLETED"|"FAILED","message":"..."}`),
  * so the times are the ones the steps really ran at. A program that reports nothing ran as one task,
  * from its start to its exit. A simulated run's tasks are placed on its timetable. Each task's
@@ -125,7 +126,7 @@ export function simulatedTasks(
 
 /** One line of a tasks file, checked; anything else (a torn last line) is left out. */
 type ReportLine =
-  | ({ event: 'start'; task: string; at: Date } & TaskRequest)
+  | ({ event: 'start'; task: string; at: Date; cacheHit?: boolean } & TaskRequest)
   | { event: 'stop'; task: string; at: Date; status: 'COMPLETED' | 'FAILED'; message?: string };
 
 /** The lines a program wrote to its tasks file; none when it wrote no file. */
@@ -164,10 +165,11 @@ export function processTasks(
     request: TaskRequest;
     name: string;
     start: Date;
+    cacheHit?: boolean;
     stop?: ReportLine & { event: 'stop' };
   }> =
     starts.length > 0
-      ? starts.map((line) => ({ request: line, name: line.task, start: line.at }))
+      ? starts.map((line) => ({ request: line, name: line.task, start: line.at, cacheHit: line.cacheHit }))
       : [{ request: workflow.resources ?? {}, name: workflow.name, start: run.startTime }];
   for (const line of report) {
     if (line.event !== 'stop') continue;
@@ -183,6 +185,7 @@ export function processTasks(
       ...(choice.ok ? { instanceType: choice.instanceType.name } : { statusMessage: choice.message }),
       creationTime: task.start,
       startTime: task.start,
+      ...(task.cacheHit === true && { cacheHit: true }),
     };
     if (task.stop !== undefined)
       return { ...base, ...ended(task.stop.status, task.stop.at, task.stop.message) };
@@ -237,6 +240,7 @@ function parseLine(line: string): ReportLine | undefined {
       at,
       ...defined({ cpus: number('cpus'), memoryGiB: number('memoryGiB'), gpus: number('gpus') }),
       ...(accelerator === undefined ? {} : { accelerator: accelerator as TaskRequest['accelerator'] }),
+      ...(value.cacheHit === true && { cacheHit: true }),
     };
   }
   if (value.event === 'stop' && (value.status === 'COMPLETED' || value.status === 'FAILED')) {

@@ -3,6 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { send, terminate } from '../process-ownership.js';
+import { runCacheEnvironment } from './run-cache.js';
 import { type StorageSampler, sampleStorage } from './run-storage.js';
 import type { SimulationPlan } from './run-store.js';
 import {
@@ -54,6 +55,8 @@ export interface RunnerHooks {
   recordProcess(run: RunState): void;
   /** The engine's region: instance types are chosen among those offered there. */
   region: string;
+  /** The engine's runs folder, which holds the run caches. */
+  runsDir: string;
 }
 
 /** The real API caps failure reasons; a long stderr line would otherwise flood GetRun and events. */
@@ -87,7 +90,12 @@ export async function runProcess(
     cwd: run.runDir,
     shell: false,
     detached: true,
-    env: { ...process.env, ...workflow.env, [TASKS_FILE_VARIABLE]: tasksFile },
+    env: {
+      ...process.env,
+      ...workflow.env,
+      [TASKS_FILE_VARIABLE]: tasksFile,
+      ...runCacheEnvironment(run, hooks.runsDir),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   run.child = child;

@@ -1,5 +1,6 @@
 import type { TaskRequest } from '../../../domain/cost/instance-types.js';
 import type { RunStatus } from '../../../domain/launch.js';
+import type { CacheBehavior } from '../../../domain/workflow.js';
 
 /** Statuses the local engine moves a run through (the HealthOmics run lifecycle; it never deletes runs). */
 export type LocalRunStatus = Exclude<RunStatus, 'DELETED'>;
@@ -114,6 +115,8 @@ export interface LocalTask {
   stopTime?: Date;
   statusMessage?: string;
   failureReason?: string;
+  /** The task was not run: its outputs came from the run's cache (run-cache.ts). */
+  cacheHit?: boolean;
 }
 
 /** What the engine knows about one run (a snapshot: changing it does not change the run). */
@@ -135,6 +138,9 @@ export interface LocalRun {
   storageType?: string;
   storageCapacity?: number;
   runGroupId?: string;
+  /** The run cache StartRun named, and the behavior it asked for (absent: the cache's default). */
+  cacheId?: string;
+  cacheBehavior?: CacheBehavior;
   priority?: number;
   tags: Record<string, string>;
   creationTime: Date;

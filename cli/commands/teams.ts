@@ -1,0 +1,129 @@
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { manifestPrefixOf, type Team } from '../../domain/teams/team.js';
+import { parseTeam } from '../../domain/teams/team-schema.js';
+import type { CliContext } from '../context.js';
+import { EXIT, notFoundError, usageError } from '../exit-codes.js';
+import { json, makeTable, problemLines, truncate } from '../format.js';
+
+interface JsonOption {
+  json?: boolean;
+}
+
+function limits(team: Team): string {
+  return team.maxInFlight === undefined ? 'no limit' : `${team.maxInFlight} in flight`;
+}
+
+export function registerTeams(program: Command, ctx: CliContext): void {
+  const teams = program
+    .command('teams')
+    .description(
+      'Teams sharing the account: where each uploads, what data it may use, its limits and share of the launch rate',
+    );
+
+  teams
+    .command('list')
+    .description('List the teams')
+    .option('--json', 'print the teams as JSON')
+    .action(
+      ctx.action(async (options: JsonOption, command: Command) => {
+        const target = await ctx.target(command);
+        const list = (await target.teams.list()).sort((a, b) => a.name.localeCompare(b.name));
+        if (options.json) {
+          ctx.io.stdout(json(list));
+          return EXIT.ok;
+        }
+        if (list.length === 0) {
+          ctx.out('No teams yet: add one with gwm teams add <team.json> (docs/teams.md).');
+          ctx.out(
+            'Manifests uploaded outside teams/<team>/ belong to the default team, if the deployment has one.',
+          );
+          return EXIT.ok;
+        }
+        const table = makeTable(
+          ['name', 'uploads under', 'weight', 'limit', 'run group', 'reads', 'writes'],
+          ctx.colors,
+        );
+        for (const team of list) {
+          table.push([
+            team.name,
+            manifestPrefixOf(team.name),
+            String(team.weight),
+            limits(team),
+            team.runGroupId ?? '',
+            truncate(team.readPrefixes.join(', '), 40),
+            truncate(team.writePrefixes.join(', '), 40),
+          ]);
+        }
+        ctx.out(table.toString());
+        return EXIT.ok;
+      }),
+    );
+
+  teams
+    .command('show')
+    .description('Print one team (JSON, the form `teams add` reads)')
+    .argument('<name>', 'team name')
+    .action(
+      ctx.action(async (name: string, _options: unknown, command: Command) => {
+        const target = await ctx.target(command);
+        const team = await target.teams.get(name);
+        if (!team) throw notFoundError(`no team is named "${name}" (gwm teams list shows them)`);
+        ctx.io.stdout(json(team));
+        return EXIT.ok;
+      }),
+    );
+
+  teams
+    .command('add')
+    .description('Add a team, or replace the one with the same name, after checking it')
+    .argument('<team.json>', 'the team document (see docs/teams.md)')
+    .action(
+      ctx.action(async (file: string, _options: unknown, command: Command) => {
+        let text: string;
+        try {
+          text = await readFile(file, 'utf8');
+        } catch (error) {
+          throw usageError(`cannot read ${file}: ${(error as Error).message}`);
+        }
+        const target = await ctx.target(command);
+        const deployment = target.allowedPrefixes && {
+          readPrefixes: target.allowedPrefixes.read,
+          writePrefixes: target.allowedPrefixes.write,
+        };
+        const parsed = parseTeam(text.startsWith('\uFEFF') ? text.slice(1) : text, deployment);
+        if (!parsed.ok) {
+          ctx.err(`${file} is not a valid team (${parsed.problems.length} problem(s)):`);
+          const problems = parsed.problems.map((problem) => ({ ...problem, where: problem.path }));
+          for (const line of problemLines(problems)) ctx.err(line);
+          ctx.err('Nothing was saved.');
+          return EXIT.usage;
+        }
+        const { team } = parsed;
+        const existing = await target.teams.get(team.name);
+        await target.teams.put(team);
+        ctx.out(
+          `${existing ? 'Replaced' : 'Added'} team ${team.name} (weight ${team.weight}, ${limits(team)}) in ${target.description}.`,
+        );
+        ctx.out(`Its manifests go under s3://${target.manifestBucket}/${manifestPrefixOf(team.name)}`);
+        return EXIT.ok;
+      }),
+    );
+
+  teams
+    .command('remove')
+    .description('Remove a team: its manifests are then rejected (its batches and launches stay)')
+    .argument('<name>', 'team name')
+    .action(
+      ctx.action(async (name: string, _options: unknown, command: Command) => {
+        const target = await ctx.target(command);
+        if (!(await target.teams.remove(name)))
+          throw notFoundError(`no team is named "${name}" (gwm teams list shows them)`);
+        ctx.out(`Removed team ${name} from ${target.description}.`);
+        ctx.out(
+          `Manifests uploaded under ${manifestPrefixOf(name)} are rejected from now on; its batches and launches stay.`,
+        );
+        return EXIT.ok;
+      }),
+    );
+}

@@ -1,0 +1,65 @@
+import type { Batch } from '../../domain/batch.js';
+import type { BatchRepository, LaunchQueueStore } from '../../domain/ports.js';
+import { inFlightPart, waitingPart } from '../../domain/scheduling/launch-queue.js';
+import { isConditionFailure } from './dynamo-errors.js';
+import type { Entities } from './entities.js';
+
+const BATCH_GET_MAX = 100;
+/** The item that keeps the virtual pass; `$` cannot start a team name, so no flow is named so. */
+const VIRTUAL_PASS = '$virtual';
+
+/** The launch queue over the `queue` index and the flows' pass items. */
+export function makeLaunchQueueStore(
+  entities: Entities,
+  batches: Pick<BatchRepository, 'listOpen'>,
+): LaunchQueueStore {
+  const { launch, sharePass } = entities;
+  return {
+    async openBatches() {
+      const open: Batch[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await batches.listOpen({ limit: 100, cursor });
+        open.push(...page.items);
+        cursor = page.cursor;
+      } while (cursor);
+      return open;
+    },
+    async waiting(batchId, limit) {
+      const result = await launch.query
+        .inQueue({ queuePart: waitingPart(batchId) })
+        .go({ limit, attributes: ['launchId'] });
+      return result.data.map((item) => item.launchId);
+    },
+    async inFlight(team, limit) {
+      const result = await launch.query
+        .inQueue({ queuePart: inFlightPart(team) })
+        .go({ limit, attributes: ['launchId'] });
+      return result.data.map((item) => item.launchId);
+    },
+    async passes(flows) {
+      const passes = new Map<string, number>();
+      const wanted = [VIRTUAL_PASS, ...flows];
+      for (let start = 0; start < wanted.length; start += BATCH_GET_MAX) {
+        const keys = wanted.slice(start, start + BATCH_GET_MAX).map((flow) => ({ flow }));
+        const result = await sharePass.get(keys).go({ preserveBatchOrder: false });
+        for (const item of result.data) if (item) passes.set(item.flow, item.pass);
+      }
+      const virtualPass = passes.get(VIRTUAL_PASS) ?? 0;
+      passes.delete(VIRTUAL_PASS);
+      return { passes, virtualPass };
+    },
+    async served(flow, delta, pass) {
+      await sharePass.update({ flow }).add({ pass: delta }).go();
+      try {
+        await sharePass
+          .upsert({ flow: VIRTUAL_PASS, pass })
+          .where((attr, op) => `${op.notExists(attr.pass)} OR ${op.lt(attr.pass, pass)}`)
+          .go();
+      } catch (error) {
+        // Another launcher served a later turn first: the virtual pass is already past this one.
+        if (!isConditionFailure(error)) throw error;
+      }
+    },
+  };
+}
