@@ -58,7 +58,7 @@ const LIMITS = { maxSamples: 10_000, maxBytes: 10 * 1024 * 1024 };
 function manifest(count: number): string {
   return JSON.stringify({
     schemaVersion: 'gwm.manifest/v1',
-    batch: { name: 'BENCH-FC', team: 'bench' },
+    batch: { name: 'BENCH-FC' },
     defaults: {
       workflow: { id: '1234567', type: 'PRIVATE' },
       outputUri: 's3://bench-results/run/',

@@ -106,6 +106,8 @@ export interface TeamRepository {
 export interface LaunchQueueStore {
   /** Batches that may have launches waiting (REGISTERED, ACTIVE, QC_RUNNING). */
   openBatches(): Promise<Batch[]>;
+  /** Ids of batches being registered (REGISTERING), oldest first. */
+  registeringBatches(): Promise<string[]>;
   /** The first `limit` waiting launch ids of a batch, in sample order. */
   waiting(batchId: string, limit: number): Promise<string[]>;
   /** Launch ids of a team's runs in flight, at most `limit`. */
@@ -113,10 +115,11 @@ export interface LaunchQueueStore {
   /** Stored passes of the flows (absent: never served), and the virtual pass (0: none yet). */
   passes(flows: readonly string[]): Promise<{ passes: Map<string, number>; virtualPass: number }>;
   /**
-   * A turn of `flow` served at `pass`: adds `delta` to the flow's pass (atomic: concurrent
-   * launchers' additions all count) and raises the virtual pass to `pass` (never lowers it).
+   * A turn of `flow` served at `pass`: raises the flow's stored pass to `pass` if it is lower
+   * (idempotent), then adds `stride` (atomic: concurrent launchers' starts all count), and raises
+   * the virtual pass to `pass` (never lowers it).
    */
-  served(flow: string, delta: number, pass: number): Promise<void>;
+  served(flow: string, stride: number, pass: number): Promise<void>;
 }
 
 export interface RateLimitStore {

@@ -392,7 +392,7 @@ function inputKeys(id: string): [string, string] {
 function manifest(ids: string[], inputBucket: string, outputBucket: string): string {
   return JSON.stringify({
     schemaVersion: 'gwm.manifest/v1',
-    batch: { name: 'BENCH-E2E', team: 'bench' },
+    batch: { name: 'BENCH-E2E' },
     defaults: {
       workflow: { id: BENCH_WORKFLOW_ID, type: 'PRIVATE' },
       outputUri: `s3://${outputBucket}/bench/`,

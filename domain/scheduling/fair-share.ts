@@ -55,8 +55,12 @@ export interface Turn {
   pass: number;
   /** Its stored pass: between equal passes, the one lifted furthest goes first. */
   stored: number;
-  /** Add this to the stored pass when a launch of the flow starts (the virtual pass becomes `pass`). */
-  passDelta: number;
+  /**
+   * When a launch of the flow starts: the stored pass is raised to `pass` (if lower), then grows by
+   * this (1 / weight), and the virtual pass becomes `pass`. Raising is idempotent and growing adds,
+   * so two launchers serving the same turn at once lift it once and count both starts.
+   */
+  stride: number;
 }
 
 export function flowOf(team: string, priority: BatchPriority): string {
@@ -79,7 +83,7 @@ export function atLimit(view: Pick<ShareView, 'teams' | 'inFlight'>, team: strin
  * their in-flight limit are left out (they wait without holding anyone back).
  */
 export function rankTurns(view: ShareView): Turn[] {
-  const flows = new Map<string, Omit<Turn, 'pass' | 'passDelta' | 'stored'>>();
+  const flows = new Map<string, Omit<Turn, 'pass' | 'stride' | 'stored'>>();
   for (const batch of view.batches) {
     if (atLimit(view, batch.team)) continue;
     const flow = flowOf(batch.team, batch.priority);
@@ -97,7 +101,7 @@ export function rankTurns(view: ShareView): Turn[] {
       batches: [...entry.batches].sort(byAge),
       pass,
       stored: own,
-      passDelta: pass + stride - own,
+      stride,
     };
   });
   return turns.sort(

@@ -46,6 +46,8 @@ export interface LaunchScheduler {
   served(turn: Turn): Promise<void>;
   /** True when the team is at its in-flight limit now (`ended`: a run that just ended does not count). */
   atLimit(team: string | undefined, ended?: { team?: string; launchId: string }): Promise<boolean>;
+  /** Batches being registered now (their launches wait for the flip), oldest first. */
+  registering(): Promise<string[]>;
   /** True when the team has an in-flight limit (a run of it that ends frees a turn). */
   hasLimit(team: string | undefined): Promise<boolean>;
 }
@@ -64,6 +66,7 @@ export function makeLaunchScheduler(deps: LaunchSchedulerDeps): LaunchScheduler 
   let teams: { at: number; shares: Map<string, TeamShare> } | undefined;
   const candidates = new Map<string, { at: number; ids: string[] }>();
   const inFlight = new Map<string, { at: number; ids: Set<string>; started: number }>();
+  let registeringView: { at: number; ids: string[] } | undefined;
   /** Slots held by claims in progress in this process, per team. */
   const held = new Map<string, number>();
   const tried = new Map<string, number>();
@@ -184,7 +187,13 @@ export function makeLaunchScheduler(deps: LaunchSchedulerDeps): LaunchScheduler 
       this.release(turn.team);
       const known = inFlight.get(turn.team);
       if (known) known.started++;
-      await deps.queue.served(turn.flow, turn.passDelta, turn.pass);
+      await deps.queue.served(turn.flow, turn.stride, turn.pass);
+    },
+
+    async registering() {
+      if (!registeringView || now() - registeringView.at > deps.refreshMs)
+        registeringView = { at: now(), ids: await deps.queue.registeringBatches() };
+      return registeringView.ids;
     },
 
     async hasLimit(team) {

@@ -30,7 +30,7 @@ const schema = z.object({
   STARTRUN_BACKOFF_BASE_MS: positiveInt.default(1_000),
   STARTRUN_BACKOFF_MAX_MS: positiveInt.default(20_000),
   /** Launches of one stream batch the launcher handles at the same time; the token bucket sets the pace. */
-  LAUNCHER_PARALLEL_LAUNCHES: positiveInt.max(10, 'at most the stream batch size, 10').default(4),
+  LAUNCHER_PARALLEL_LAUNCHES: positiveInt.max(10, 'at most the stream batch size, 10').default(8),
   CLAIM_LEASE_SECONDS: positiveInt.default(300),
   REGISTRATION_LEASE_SECONDS: positiveInt.default(60),
   REGISTRATION_CHUNK_SIZE: positiveInt.default(2_000),

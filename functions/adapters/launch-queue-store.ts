@@ -11,9 +11,20 @@ const VIRTUAL_PASS = '$virtual';
 /** The launch queue over the `queue` index and the flows' pass items. */
 export function makeLaunchQueueStore(
   entities: Entities,
-  batches: Pick<BatchRepository, 'listOpen'>,
+  batches: Pick<BatchRepository, 'listOpen' | 'listUnfinishedRegistrations'>,
 ): LaunchQueueStore {
   const { launch, sharePass } = entities;
+  /** Sets the pass to `pass` unless it is already there or beyond (another launcher got there first). */
+  const raise = async (flow: string, pass: number) => {
+    try {
+      await sharePass
+        .upsert({ flow, pass })
+        .where((attr, op) => `${op.notExists(attr.pass)} OR ${op.lt(attr.pass, pass)}`)
+        .go();
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  };
   return {
     async openBatches() {
       const open: Batch[] = [];
@@ -24,6 +35,19 @@ export function makeLaunchQueueStore(
         cursor = page.cursor;
       } while (cursor);
       return open;
+    },
+    async registeringBatches() {
+      const ids: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await batches.listUnfinishedRegistrations({ limit: 100, cursor });
+        ids.push(
+          ...page.items.filter((batch) => batch.status === 'REGISTERING').map((batch) => batch.batchId),
+        );
+        cursor = page.cursor;
+      } while (cursor);
+      // Listed newest first: the oldest registration is the one most likely to finish first.
+      return ids.reverse();
     },
     async waiting(batchId, limit) {
       const result = await launch.query
@@ -49,17 +73,10 @@ export function makeLaunchQueueStore(
       passes.delete(VIRTUAL_PASS);
       return { passes, virtualPass };
     },
-    async served(flow, delta, pass) {
-      await sharePass.update({ flow }).add({ pass: delta }).go();
-      try {
-        await sharePass
-          .upsert({ flow: VIRTUAL_PASS, pass })
-          .where((attr, op) => `${op.notExists(attr.pass)} OR ${op.lt(attr.pass, pass)}`)
-          .go();
-      } catch (error) {
-        // Another launcher served a later turn first: the virtual pass is already past this one.
-        if (!isConditionFailure(error)) throw error;
-      }
+    async served(flow, stride, pass) {
+      await raise(flow, pass);
+      await sharePass.update({ flow }).add({ pass: stride }).go();
+      await raise(VIRTUAL_PASS, pass);
     },
   };
 }

@@ -3,6 +3,7 @@ import type { WorkflowEngine } from '../../domain/ports.js';
 import { RUN_TAGS } from '../../domain/run-request.js';
 import type { Team } from '../../domain/teams/team.js';
 import { makeLaunchScheduler } from '../../domain/use-cases/launch-scheduler.js';
+import { registerManifest } from '../../domain/use-cases/register-manifest.js';
 import { editBatchItem, setPriorityEdit } from '../../functions/adapters/console-edit.js';
 import { makeLaunchQueueStore } from '../../functions/adapters/launch-queue-store.js';
 import { makeMemoryTelemetry } from '../../functions/adapters/telemetry.js';
@@ -196,5 +197,62 @@ describe('the launch queue', () => {
     }
     // Assess: after the older batch's first, the newer (now urgent) batch's three, then the older's rest
     expect(startOrder(app, { O: older, N: newer })).toEqual(['O', 'N', 'N', 'N', 'O', 'O']);
+  });
+
+  it('starts an urgent batch while an older batch is still being registered, then every launch of that one once', async () => {
+    // Prepare: lab-a's 20 samples registering in chunks of 10, paused after the first (10 QUEUED,
+    // batch REGISTERING); lab-b's urgent 3 registered after it
+    app = await makeTestApp({ intake: { chunkSize: 10 } });
+    await app.teams.put(team('lab-a'));
+    await app.teams.put(team('lab-b'));
+    const key = 'teams/lab-a/FC-SLOW.json';
+    const text = JSON.stringify(
+      nativeManifest({ name: 'FC-SLOW', folder: 'lab-a/FC-SLOW', sampleIds: sampleIds(20) }),
+    );
+    app.upload('lab-manifests', key, text);
+    let resume: () => void = () => {};
+    const resumed = new Promise<void>((resolve) => {
+      resume = resolve;
+    });
+    let chunks = 0;
+    const pausing = {
+      ...app.launches,
+      async putMany(items: Parameters<typeof app.launches.putMany>[0], options?: { fresh?: boolean }) {
+        if (++chunks === 2) await resumed;
+        return app.launches.putMany(items, options);
+      },
+    };
+    const registering = registerManifest(
+      { ...app.intake, launches: pausing, owner: 'intake' },
+      { bucket: 'lab-manifests', key, sizeBytes: text.length, text },
+    );
+    while (chunks < 2) await new Promise((resolve) => setTimeout(resolve, 20));
+    const b = await upload(app, 'lab-b', 'FC-URGENT', 3, 'urgent');
+
+    // Act 1: the launcher gets lab-a's ten records first, then lab-b's three
+    const first = await dispatchStreamRecords(
+      await app.readStream(),
+      (event) => app.launcherHandler(event as never),
+      LAUNCHER_EVENT_SOURCE,
+    );
+    // Assess 1: lab-b's launches started, none of lab-a's (its batch is not registered yet)
+    const a = (await app.batches.listRecent({})).items.find((batch) => batch.sourceUri.endsWith(key));
+    if (!a) throw new Error('no batch');
+    expect(a.status).toBe('REGISTERING');
+    expect(startOrder(app, { A: a, B: b })).toEqual(['B', 'B', 'B']);
+    // The wake-ups that found lab-a unregistered were kept (handed back to the event source)
+    expect(first.failed.length).toBeGreaterThan(0);
+
+    // Act 2: lab-a's registration finishes; the kept records come again, with the new ones
+    resume();
+    expect(await registering).toMatchObject({ kind: 'registered' });
+    await dispatchStreamRecords(
+      first.failed,
+      (event) => app.launcherHandler(event as never),
+      LAUNCHER_EVENT_SOURCE,
+    );
+    await app.pump();
+    // Assess 2: every launch started, once
+    await expectEachStartedOnce(app, [a.batchId, b.batchId], 23);
   });
 });

@@ -50,19 +50,20 @@ describe('launch queue store', () => {
     expect((await queue.inFlight('lab-a', 10)).sort()).toEqual(['q1/run', 'q1/zeta']);
   });
 
-  it('adds to passes atomically, and keeps the virtual pass at the latest turn served', async () => {
+  it('lifts a pass once and counts every start, when two launchers serve the same turn at once', async () => {
     const { queue } = setup();
     expect(await queue.passes(['lab-a#normal'])).toEqual({ passes: new Map(), virtualPass: 0 });
-    // Two launchers serve lab-a at once: both additions count
-    await Promise.all([queue.served('lab-a#normal', 0.1, 0), queue.served('lab-a#normal', 0.1, 0)]);
-    await queue.served('lab-b#urgent', 2.5, 3);
+    // Two launchers serve lab-a's returning flow at pass 8.3 (stride 0.1) at the same moment
+    await Promise.all([queue.served('lab-a#normal', 0.1, 8.3), queue.served('lab-a#normal', 0.1, 8.3)]);
+    await queue.served('lab-b#urgent', 0.01, 9);
     // A turn served at an earlier pass (a slower launcher) does not move the virtual pass back
-    await queue.served('lab-a#normal', 0.1, 1);
+    await queue.served('lab-a#normal', 0.1, 2);
     const { passes, virtualPass } = await queue.passes(['lab-a#normal', 'lab-b#urgent', 'lab-c#low']);
-    expect(passes.get('lab-a#normal')).toBeCloseTo(0.3);
-    expect(passes.get('lab-b#urgent')).toBe(2.5);
+    // Lifted to 8.3 once, then three starts of 0.1 each
+    expect(passes.get('lab-a#normal')).toBeCloseTo(8.6);
+    expect(passes.get('lab-b#urgent')).toBeCloseTo(9.01);
     expect(passes.has('lab-c#low')).toBe(false);
-    expect(virtualPass).toBe(3);
+    expect(virtualPass).toBe(9);
   });
 
   it('lists open batches with their team and priority', async () => {

@@ -28,7 +28,7 @@ function simulate(
     const [turn] = rankTurns(view);
     if (!turn) break;
     served.push(turn.batches[0]?.batchId ?? '');
-    passes.set(turn.flow, (passes.get(turn.flow) ?? 0) + turn.passDelta);
+    passes.set(turn.flow, Math.max(passes.get(turn.flow) ?? 0, turn.pass) + turn.stride);
     virtualPass = Math.max(virtualPass, turn.pass);
   }
   return served;
