@@ -49,7 +49,10 @@ export async function dispatchLaunch(deps: DispatchDeps, trigger: DispatchTrigge
       return { kind: 'skipped', launchId: trigger.launchId, reason: 'nothing waiting' };
   }
   // The record said the launch is waiting (QUEUED, THROTTLED); a request a person types over it
-  // later (RETRY, CANCEL, a typo) is a record of its own, and the claim below never takes it.
+  // later (RETRY, CANCEL, a typo) is a record of its own, and the claim below never takes it. The
+  // launch is read first all the same: an item a console edit made unreadable is reported by its
+  // own record (the read throws), whichever wake-up the queue offers it to.
+  if (!trigger.ended) await deps.launches.get(trigger.batchId, trigger.launchId);
   // All or nothing: a wake-up of a batch still being registered waits for it (or is handed back).
   if (!trigger.ended && (await deps.registration.awaitRegistered(trigger.batchId)) === 'stopped') {
     return {
