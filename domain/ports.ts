@@ -100,12 +100,18 @@ export interface TeamRepository {
 }
 
 /**
+ * What the launch queue reads of an open batch (the rest of the item is not fetched); `priority`
+ * as stored, whatever case a person typed it in.
+ */
+export type QueuedBatch = Pick<Batch, 'batchId' | 'team' | 'createdAt'> & { priority?: string };
+
+/**
  * The launch queue as the table holds it (see domain/scheduling/launch-queue.ts): reads are
  * eventually consistent, so what they list is a candidate, and the claim decides.
  */
 export interface LaunchQueueStore {
-  /** Batches that may have launches waiting (REGISTERED, ACTIVE, QC_RUNNING). */
-  openBatches(): Promise<Batch[]>;
+  /** Batches that may have launches waiting (REGISTERED, ACTIVE, QC_RUNNING): what the choice reads of them. */
+  openBatches(): Promise<QueuedBatch[]>;
   /** Ids of batches being registered (REGISTERING), oldest first. */
   registeringBatches(): Promise<string[]>;
   /** The first `limit` waiting launch ids of a batch, in sample order. */

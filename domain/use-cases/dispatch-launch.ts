@@ -35,9 +35,10 @@ const MAX_TRIES = 64;
  *
  * Nothing is lost if the queue offers someone else: the woken launch keeps waiting in the index
  * for a later token, and the wake-up of the launch started in its place becomes a spare that
- * starts it (or whichever should go next). A wake-up that finds nothing to claim falls back on its
- * own launch (the index lags behind the table), waiting for its batch's registration if need be;
- * a spare whose launch was started waits for a registration in progress rather than be lost.
+ * starts it (or whichever should go next). A wake-up whose view offers nothing to claim starts its
+ * own launch (the view lags behind the table). A spare reads the queue afresh, waiting for a
+ * registration in progress first, and takes a token only when something waits: duplicates and
+ * late records of launches already started cost a few reads, not a token each.
  * Exactly once stays with the claim: a launch offered to several launchers is started by one.
  */
 export async function dispatchLaunch(deps: DispatchDeps, trigger: DispatchTrigger): Promise<LaunchOutcome> {
@@ -45,59 +46,83 @@ export async function dispatchLaunch(deps: DispatchDeps, trigger: DispatchTrigge
     // Only a team with a limit has launches that wait for a run to end; others have their own wake-ups.
     if (!(await deps.scheduler.hasLimit(trigger.team)))
       return { kind: 'skipped', launchId: trigger.launchId, reason: 'its team has no in-flight limit' };
-    if ((await deps.scheduler.turns(trigger)).length === 0)
-      return { kind: 'skipped', launchId: trigger.launchId, reason: 'nothing waiting' };
+    if ((await deps.scheduler.turns(trigger)).length === 0) return nothingWaiting(trigger);
+    await deps.pacer.acquire();
+    return (await serveQueue(deps, trigger, { fresh: true })) ?? nothingWaiting(trigger);
   }
   // The record said the launch is waiting (QUEUED, THROTTLED); a request a person types over it
   // later (RETRY, CANCEL, a typo) is a record of its own, and the claim below never takes it. The
   // launch is read first all the same: an item a console edit made unreadable is reported by its
   // own record (the read throws), whichever wake-up the queue offers it to.
-  if (!trigger.ended) await deps.launches.get(trigger.batchId, trigger.launchId);
+  const own = await deps.launches.get(trigger.batchId, trigger.launchId);
   // All or nothing: a wake-up of a batch still being registered waits for it (or is handed back).
-  if (!trigger.ended && (await deps.registration.awaitRegistered(trigger.batchId)) === 'stopped') {
-    return {
-      kind: 'skipped',
-      launchId: trigger.launchId,
-      reason: "its batch's registration stopped before it finished; the resumed registration starts it",
-    };
+  if ((await deps.registration.awaitRegistered(trigger.batchId)) === 'stopped')
+    return registrationStopped(trigger);
+  if (own && !isTerminal(effectiveStatus(own)) && WAITING_STATUSES.has(own.status)) {
+    await deps.pacer.acquire();
+    const served = await serveQueue(deps, trigger, { fresh: false });
+    if (served) return served;
+    const outcome = await ownLaunch(deps, trigger, own.team);
+    // Lost the race for its own launch: another wake-up started it, so this one is a spare.
+    if (outcome !== 'lost') return outcome;
+    return (await serveQueue(deps, trigger, { fresh: true })) ?? startedElsewhere(trigger);
+  }
+  return spare(deps, trigger);
+}
+
+/**
+ * A wake-up whose launch another wake-up started: one launch that wake-up was meant for may still
+ * wait. The table is read afresh; when nothing waits there, a registration in progress is waited
+ * for (the queue does not offer its launches yet, and their wake-ups may have been spent on
+ * another batch) and the table read again. A token is taken only when something waits.
+ */
+async function spare(deps: DispatchDeps, trigger: DispatchTrigger): Promise<LaunchOutcome> {
+  // Only a read that starts from here on sees what the wake-up that started this launch left.
+  if (!(await deps.scheduler.anyWaiting({ after: deps.scheduler.mark() }))) {
+    const [registering] = await deps.scheduler.registering();
+    if (registering === undefined) return startedElsewhere(trigger);
+    await deps.registration.awaitRegistered(registering);
+    if (!(await deps.scheduler.anyWaiting({ after: deps.scheduler.mark() })))
+      return startedElsewhere(trigger);
   }
   await deps.pacer.acquire();
-  return (await serveQueue(deps, trigger)) ?? ownLaunch(deps, trigger);
+  return (await serveQueue(deps, trigger, { fresh: false })) ?? startedElsewhere(trigger);
 }
 
 /**
  * Claims and starts the best launch the queue offers, with the token already taken; undefined
- * when it offers nothing to claim. When this launcher's view offers nothing, the table is read
- * again before giving up.
+ * when it offers nothing to claim.
  */
-async function serveQueue(deps: DispatchDeps, trigger: DispatchTrigger): Promise<LaunchOutcome | undefined> {
+async function serveQueue(
+  deps: DispatchDeps,
+  trigger: DispatchTrigger,
+  options: { fresh: boolean },
+): Promise<LaunchOutcome | undefined> {
   const ended = trigger.ended ? trigger : undefined;
   let tries = 0;
-  for (const fresh of [false, true]) {
-    for (const turn of await deps.scheduler.turns(ended, { fresh })) {
-      // Checked with the slots this process holds for the claims it is making.
-      if (await deps.scheduler.atLimit(turn.team, ended)) continue;
-      deps.scheduler.reserve(turn.team);
-      let served = false;
-      try {
-        for (const batch of turn.batches) {
-          for (const ref of await deps.scheduler.candidates(batch.batchId, { fresh })) {
-            if (++tries > MAX_TRIES) return undefined;
-            deps.scheduler.forget(ref);
-            const claimed = await claimOffered(deps, ref);
-            if (claimed?.kind !== 'claimed') continue;
-            served = true;
-            // The pass moves on while StartRun is called: its bookkeeping need not delay the run.
-            const [outcome] = await Promise.all([
-              submit(deps, claimed, { tokenHeld: true }),
-              deps.scheduler.served(turn),
-            ]);
-            return outcome;
-          }
+  for (const turn of await deps.scheduler.turns(ended, options)) {
+    // Checked with the slots this process holds for the claims it is making.
+    if (await deps.scheduler.atLimit(turn.team, ended)) continue;
+    deps.scheduler.reserve(turn.team);
+    let served = false;
+    try {
+      for (const batch of turn.batches) {
+        for (const ref of await deps.scheduler.candidates(batch.batchId, options)) {
+          if (++tries > MAX_TRIES) return undefined;
+          deps.scheduler.forget(ref);
+          const claimed = await claimOffered(deps, ref);
+          if (claimed?.kind !== 'claimed') continue;
+          served = true;
+          // The pass moves on while StartRun is called: its bookkeeping need not delay the run.
+          const [outcome] = await Promise.all([
+            submit(deps, claimed, { tokenHeld: true }),
+            deps.scheduler.served(turn),
+          ]);
+          return outcome;
         }
-      } finally {
-        if (!served) deps.scheduler.release(turn.team);
       }
+    } finally {
+      if (!served) deps.scheduler.release(turn.team);
     }
   }
   return undefined;
@@ -117,42 +142,41 @@ async function claimOffered(deps: DispatchDeps, ref: LaunchRef): Promise<Claimed
 }
 
 /**
- * The queue offered nothing to claim. The woken launch itself, once its batch is registered,
- * unless its team is at its limit. A spare (its launch started by another wake-up) waits for a
- * registration in progress, whose launches the queue does not offer yet, then offers again: the
- * wake-up those launches had may have been spent on another batch's launch.
+ * The view offered nothing to claim: the woken launch itself, with the token held, unless its team
+ * is at its limit. 'lost' when another wake-up claimed it first.
  */
-async function ownLaunch(deps: DispatchDeps, trigger: DispatchTrigger): Promise<LaunchOutcome> {
-  if (trigger.ended) return { kind: 'skipped', launchId: trigger.launchId, reason: 'nothing waiting' };
-  const own = await deps.launches.get(trigger.batchId, trigger.launchId);
-  if (own && !isTerminal(effectiveStatus(own)) && WAITING_STATUSES.has(own.status)) {
-    if ((await deps.registration.awaitRegistered(own.batchId)) === 'stopped') {
-      return {
-        kind: 'skipped',
-        launchId: trigger.launchId,
-        reason: "its batch's registration stopped before it finished; the resumed registration starts it",
-      };
-    }
-    if (await deps.scheduler.atLimit(own.team))
-      return {
-        kind: 'skipped',
-        launchId: trigger.launchId,
-        reason: `team ${own.team} is at its in-flight limit; a run that ends wakes the queue`,
-      };
-    const claimed = await claim(deps, trigger, { onlyWaiting: true });
-    deps.scheduler.forget(trigger);
-    if (claimed.kind === 'claimed') return submit(deps, claimed, { tokenHeld: true });
-    // Anything but a lost race for it (a restore asked again, say) is this wake-up's work done.
-    if (claimed.outcome.kind !== 'skipped') return claimed.outcome;
-  }
-  // A spare: another wake-up started this launch, so one launch it was meant for may still wait.
-  const [registering] = await deps.scheduler.registering();
-  if (registering !== undefined) await deps.registration.awaitRegistered(registering);
-  return (
-    (await serveQueue(deps, trigger)) ?? {
+async function ownLaunch(
+  deps: DispatchDeps,
+  trigger: DispatchTrigger,
+  team: string | undefined,
+): Promise<LaunchOutcome | 'lost'> {
+  if (await deps.scheduler.atLimit(team))
+    return {
       kind: 'skipped',
       launchId: trigger.launchId,
-      reason: 'started by another wake-up; nothing else waits',
-    }
-  );
+      reason: `team ${team} is at its in-flight limit; a run that ends wakes the queue`,
+    };
+  const claimed = await claim(deps, trigger, { onlyWaiting: true });
+  deps.scheduler.forget(trigger);
+  if (claimed.kind === 'claimed') return submit(deps, claimed, { tokenHeld: true });
+  // Anything but a lost race for it (a restore asked again, say) is this wake-up's work done.
+  return claimed.outcome.kind === 'skipped' ? 'lost' : claimed.outcome;
 }
+
+const nothingWaiting = (trigger: DispatchTrigger): LaunchOutcome => ({
+  kind: 'skipped',
+  launchId: trigger.launchId,
+  reason: 'nothing waiting',
+});
+
+const startedElsewhere = (trigger: DispatchTrigger): LaunchOutcome => ({
+  kind: 'skipped',
+  launchId: trigger.launchId,
+  reason: 'started by another wake-up; nothing else waits',
+});
+
+const registrationStopped = (trigger: DispatchTrigger): LaunchOutcome => ({
+  kind: 'skipped',
+  launchId: trigger.launchId,
+  reason: "its batch's registration stopped before it finished; the resumed registration starts it",
+});

@@ -1,5 +1,4 @@
-import type { Batch } from '../batch.js';
-import type { LaunchQueueStore, TeamRepository } from '../ports.js';
+import type { LaunchQueueStore, QueuedBatch, TeamRepository } from '../ports.js';
 import {
   atLimit,
   rankTurns,
@@ -31,6 +30,14 @@ export interface LaunchSchedulerDeps {
 export interface LaunchScheduler {
   /** The flows that may start a launch now, best first (see rankTurns). `ended`: a run that just ended (not in flight, whatever the index says). */
   turns(ended?: { team?: string; launchId: string }, options?: Fresh): Promise<Turn[]>;
+  /**
+   * True when some open batch has a launch waiting that this view has not tried. With `after`
+   * (a `mark`), read afresh by a read that started after the mark was taken: one read is shared
+   * by the wake-ups that ask at the same time, and none of them is answered from before it asked.
+   */
+  anyWaiting(options: { after: number }): Promise<boolean>;
+  /** A point in this view's reads, for `anyWaiting`. */
+  mark(): number;
   /** Waiting launches of a batch to try, in sample order (none: nothing waits there). */
   candidates(batchId: string, options?: Fresh): Promise<LaunchRef[]>;
   /** The launch was tried (claimed, or found no longer waiting): not offered again by this view. */
@@ -58,11 +65,16 @@ export interface Fresh {
 }
 
 const NO_TEAM = '';
+
+interface PassView {
+  passes: Map<string, number>;
+  virtualPass: number;
+}
 /** A launch this view tried is not offered by it again for this long (the index catches up well within it). */
 const TRIED_MS = 30_000;
 
 export function makeLaunchScheduler(deps: LaunchSchedulerDeps): LaunchScheduler {
-  let open: { at: number; batches: Batch[] } | undefined;
+  let open: { at: number; batches: QueuedBatch[] } | undefined;
   let teams: { at: number; shares: Map<string, TeamShare> } | undefined;
   const candidates = new Map<string, { at: number; ids: string[] }>();
   const inFlight = new Map<string, { at: number; ids: Set<string>; started: number }>();
@@ -70,14 +82,35 @@ export function makeLaunchScheduler(deps: LaunchSchedulerDeps): LaunchScheduler 
   /** Slots held by claims in progress in this process, per team. */
   const held = new Map<string, number>();
   const tried = new Map<string, number>();
+  let passView: (PassView & { at: number; read: Set<string> }) | undefined;
+  /** The latest read of the whole queue for `anyWaiting`, numbered in the order reads started. */
+  let freshRead: { number: number; result: Promise<boolean> } | undefined;
+  let readsStarted = 0;
 
   const now = () => deps.now().getTime();
   const refOf = (batchId: string, launchId: string) => `${batchId}\n${launchId}`;
 
-  async function openBatches(fresh = false): Promise<Batch[]> {
+  async function openBatches(fresh = false): Promise<QueuedBatch[]> {
     if (fresh || !open || now() - open.at > deps.refreshMs)
       open = { at: now(), batches: await deps.queue.openBatches() };
     return open.batches;
+  }
+
+  /**
+   * The flows' passes, read with the view and moved on by this process's own starts in between
+   * (another launcher's starts are seen at the next read): a guide for the order, as the rest.
+   */
+  async function passesOf(flows: string[], fresh: boolean): Promise<PassView> {
+    if (
+      fresh ||
+      !passView ||
+      now() - passView.at > deps.refreshMs ||
+      flows.some((flow) => !passView?.read.has(flow))
+    ) {
+      const read = await deps.queue.passes(flows);
+      passView = { at: now(), read: new Set(flows), ...read };
+    }
+    return passView;
   }
 
   async function shares(): Promise<Map<string, TeamShare>> {
@@ -144,8 +177,25 @@ export function makeLaunchScheduler(deps: LaunchSchedulerDeps): LaunchScheduler 
       const eligible = waiting.filter((batch) => !atLimit(view, batch.team));
       const flows = [...new Set(eligible.map((batch) => `${batch.team}#${batch.priority}`))];
       if (flows.length === 0) return [];
-      const { passes, virtualPass } = await deps.queue.passes(flows);
+      const { passes, virtualPass } = await passesOf(flows, fresh);
       return rankTurns({ ...view, batches: eligible, passes, virtualPass });
+    },
+
+    anyWaiting({ after }) {
+      if (freshRead && freshRead.number > after) return freshRead.result;
+      readsStarted += 1;
+      const read = async () => {
+        for (const batch of await openBatches(true)) {
+          if ((await this.candidates(batch.batchId, { fresh: true })).length > 0) return true;
+        }
+        return false;
+      };
+      freshRead = { number: readsStarted, result: read() };
+      return freshRead.result;
+    },
+
+    mark() {
+      return readsStarted;
     },
 
     async candidates(batchId, options = {}) {
@@ -187,6 +237,13 @@ export function makeLaunchScheduler(deps: LaunchSchedulerDeps): LaunchScheduler 
       this.release(turn.team);
       const known = inFlight.get(turn.team);
       if (known) known.started++;
+      if (passView) {
+        passView.passes.set(
+          turn.flow,
+          Math.max(passView.passes.get(turn.flow) ?? 0, turn.pass) + turn.stride,
+        );
+        passView.virtualPass = Math.max(passView.virtualPass, turn.pass);
+      }
       await deps.queue.served(turn.flow, turn.stride, turn.pass);
     },
 

@@ -1,5 +1,5 @@
-import type { Batch } from '../../domain/batch.js';
-import type { BatchRepository, LaunchQueueStore } from '../../domain/ports.js';
+import { OPEN_BATCH_STATUSES } from '../../domain/batch.js';
+import type { BatchRepository, LaunchQueueStore, QueuedBatch } from '../../domain/ports.js';
 import { inFlightPart, waitingPart } from '../../domain/scheduling/launch-queue.js';
 import { isConditionFailure } from './dynamo-errors.js';
 import type { Entities } from './entities.js';
@@ -11,9 +11,9 @@ const VIRTUAL_PASS = '$virtual';
 /** The launch queue over the `queue` index and the flows' pass items. */
 export function makeLaunchQueueStore(
   entities: Entities,
-  batches: Pick<BatchRepository, 'listOpen' | 'listUnfinishedRegistrations'>,
+  batches: Pick<BatchRepository, 'listUnfinishedRegistrations'>,
 ): LaunchQueueStore {
-  const { launch, sharePass } = entities;
+  const { batch, launch, sharePass } = entities;
   /** Sets the pass to `pass` unless it is already there or beyond (another launcher got there first). */
   const raise = async (flow: string, pass: number) => {
     try {
@@ -27,13 +27,25 @@ export function makeLaunchQueueStore(
   };
   return {
     async openBatches() {
-      const open: Batch[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await batches.listOpen({ limit: 100, cursor });
-        open.push(...page.items);
-        cursor = page.cursor;
-      } while (cursor);
+      const open: QueuedBatch[] = [];
+      for (const status of OPEN_BATCH_STATUSES) {
+        let cursor: string | null = null;
+        do {
+          const page: { data: Partial<QueuedBatch>[]; cursor: string | null } = await batch.query
+            .open({ status })
+            .go({ cursor, limit: 100, attributes: ['batchId', 'team', 'priority', 'createdAt'] });
+          for (const item of page.data) {
+            if (item.batchId === undefined || item.createdAt === undefined) continue;
+            open.push({
+              batchId: item.batchId,
+              team: item.team,
+              priority: item.priority,
+              createdAt: item.createdAt,
+            });
+          }
+          cursor = page.cursor;
+        } while (cursor);
+      }
       return open;
     },
     async registeringBatches() {
@@ -74,9 +86,21 @@ export function makeLaunchQueueStore(
       return { passes, virtualPass };
     },
     async served(flow, stride, pass) {
-      await raise(flow, pass);
-      await sharePass.update({ flow }).add({ pass: stride }).go();
-      await raise(VIRTUAL_PASS, pass);
+      const grow = async () => {
+        // One request when the flow was not lifted (its stored pass is at `pass` or beyond already).
+        try {
+          await sharePass
+            .update({ flow })
+            .add({ pass: stride })
+            .where((attr, op) => op.gte(attr.pass, pass))
+            .go();
+        } catch (error) {
+          if (!isConditionFailure(error)) throw error;
+          await raise(flow, pass);
+          await sharePass.update({ flow }).add({ pass: stride }).go();
+        }
+      };
+      await Promise.all([grow(), raise(VIRTUAL_PASS, pass)]);
     },
   };
 }
