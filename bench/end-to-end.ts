@@ -9,14 +9,13 @@
  * Usage: npm run bench [-- --samples 1000 --hours 6 --compression 720 --rate 20 --json]
  * See docs/benchmark.md for what each figure means.
  */
-import { type ChildProcess, fork } from 'node:child_process';
-import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { GwmFigures } from './end-to-end/figures.js';
 import { judge } from './end-to-end/judge.js';
-import { measureGwm, now, progress } from './end-to-end/measure-gwm.js';
+import { measureGwm } from './end-to-end/measure-gwm.js';
 import { printRound, type Round } from './end-to-end/report.js';
 import { readSettings, type Settings, values } from './end-to-end/settings.js';
+import { loadAverage, now, progress, replyToParent, runBench, runInChild } from './harness.js';
 import { type BaselineFigures, runPollingBaseline } from './polling-baseline.js';
 import { fmt, fmtSeconds, table } from './stats.js';
 
@@ -27,36 +26,12 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 type ChildResult = { kind: 'gwm'; figures: GwmFigures } | { kind: 'baseline'; figures: BaselineFigures };
 
-function inChild(kind: 'gwm' | 'baseline', settings: Settings): Promise<ChildResult> {
-  return new Promise((resolve, reject) => {
-    const child: ChildProcess = fork(
-      fileURLToPath(import.meta.url),
-      [...process.argv.slice(2), '--child', kind],
-      {
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      },
-    );
-    let result: ChildResult | undefined;
-    // The child has its own deadline and stops its stack; this one is for a child that hangs.
-    const guard = setTimeout(() => {
-      progress(`${kind}: no answer ${fmtSeconds(settings.timeoutMs + 60_000)} after it started; stopping it`);
-      child.kill('SIGTERM');
-    }, settings.timeoutMs + 60_000);
-    child.once('message', (message) => {
-      result = message as ChildResult;
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      clearTimeout(guard);
-      if (code === 0 && result) resolve(result);
-      else reject(new Error(`the ${kind} run failed (exit code ${code})`));
-    });
-  });
-}
+const inChild = (kind: 'gwm' | 'baseline', settings: Settings) =>
+  runInChild<ChildResult>(fileURLToPath(import.meta.url), kind, settings.timeoutMs + 60_000);
 
 async function child(kind: string) {
   const settings = readSettings();
-  const result: ChildResult =
+  await replyToParent(
     kind === 'gwm'
       ? { kind: 'gwm', figures: await measureGwm(settings) }
       : {
@@ -68,25 +43,16 @@ async function child(kind: string) {
             timeoutMs: settings.timeoutMs,
             progress,
           }),
-        };
-  const send = process.send?.bind(process);
-  // Run by hand (to profile one contender), the figures go to stdout.
-  if (!send) return console.log(JSON.stringify(result, null, 2));
-  await new Promise<void>((resolve, reject) =>
-    send(result, undefined, undefined, (error: Error | null) => (error ? reject(error) : resolve())),
+        },
   );
 }
 
 async function main() {
   const settings = readSettings();
-  const load = () =>
-    loadavg()
-      .map((value) => value.toFixed(2))
-      .join(' ');
   console.log(
     `${fmt(settings.samples)} samples, ${settings.hours} h runs (\u00b110 %, ${fmt(100 * settings.failRate, 1)} % FAILED, seed ${settings.seed}), compression ${settings.compression}x (a run \u2248 ${fmtSeconds((settings.hours * 3600 * 1000) / settings.compression)}), StartRun ${settings.rate}/s burst ${settings.burst} (engine quota ${settings.engineRate}/s), ${settings.rounds} round(s), timeout ${fmtSeconds(settings.timeoutMs)} per run`,
   );
-  console.log(`machine load average (1, 5, 15 min) at start: ${load()}`);
+  console.log(`machine load average (1, 5, 15 min) at start: ${loadAverage()}`);
   const rounds: Round[] = [];
   for (let index = 1; index <= settings.rounds; index++) {
     let started = now();
@@ -123,21 +89,10 @@ async function main() {
   console.log(
     table(targets.map((target) => [target.name, target.value, target.target, target.pass ? 'PASS' : 'FAIL'])),
   );
-  console.log(`machine load average (1, 5, 15 min) at the end: ${load()}`);
+  console.log(`machine load average (1, 5, 15 min) at the end: ${loadAverage()}`);
   const pass = targets.every((target) => target.pass);
   if (values.json) console.log(JSON.stringify({ settings, rounds, targets, pass }));
   process.exitCode = pass ? 0 : 1;
 }
 
-if (values.child) {
-  child(values.child).catch((error) => {
-    console.error(error);
-    process.exit(1);
-  });
-} else {
-  // 1: a target missed; 2: the bench itself failed (a timeout, a crash).
-  main().catch((error) => {
-    console.error(error);
-    process.exit(2);
-  });
-}
+runBench(values.child, child, main);

@@ -9,70 +9,36 @@
  * Usage: npm run bench:fairness [-- --samples-a 2000 --samples-b 12 --samples-c 200 --rate 10 --json]
  * See docs/benchmark.md (Fairness) for what each figure means.
  */
-import { type ChildProcess, fork } from 'node:child_process';
-import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { LaunchOrder } from '../domain/scheduling/fair-share.js';
 import { computeFigures, type ModeFigures } from './fairness/figures.js';
 import { judge } from './fairness/judge.js';
-import { measureMode, progress } from './fairness/measure.js';
+import { measureMode } from './fairness/measure.js';
 import { printComparison, printMode } from './fairness/report.js';
-import { readSettings, type Settings, values } from './fairness/settings.js';
+import { readSettings, values } from './fairness/settings.js';
+import { loadAverage, replyToParent, runBench, runInChild } from './harness.js';
 import { fmt, fmtSeconds, table } from './stats.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-function inChild(mode: LaunchOrder, settings: Settings): Promise<ModeFigures> {
-  return new Promise((resolve, reject) => {
-    const child: ChildProcess = fork(
-      fileURLToPath(import.meta.url),
-      [...process.argv.slice(2), '--child', mode],
-      {
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      },
-    );
-    let result: ModeFigures | undefined;
-    // The child has its own deadline and stops its stack; this one is for a child that hangs.
-    const guard = setTimeout(() => {
-      progress(`${mode}: no answer ${fmtSeconds(settings.timeoutMs + 60_000)} after it started; stopping it`);
-      child.kill('SIGTERM');
-    }, settings.timeoutMs + 60_000);
-    child.once('message', (message) => {
-      result = message as ModeFigures;
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      clearTimeout(guard);
-      if (code === 0 && result) resolve(result);
-      else reject(new Error(`the ${mode} run failed (exit code ${code})`));
-    });
-  });
-}
-
-async function child(mode: LaunchOrder) {
-  const figures = computeFigures(await measureMode(readSettings(), mode));
-  const send = process.send?.bind(process);
-  // Run by hand (to look at one launch order), the figures go to stdout.
-  if (!send) return console.log(JSON.stringify(figures, null, 2));
-  await new Promise<void>((resolve, reject) =>
-    send(figures, undefined, undefined, (error: Error | null) => (error ? reject(error) : resolve())),
-  );
+async function child(mode: string) {
+  await replyToParent(computeFigures(await measureMode(readSettings(), mode as LaunchOrder)));
 }
 
 async function main() {
   const settings = readSettings();
-  const load = () =>
-    loadavg()
-      .map((value) => value.toFixed(2))
-      .join(' ');
   const { a, b, c } = settings.samples;
   console.log(
     `A ${fmt(a)} samples (normal), B ${fmt(b)} (urgent) ${fmtSeconds(settings.gapMs)} later, C ${fmt(c)} (normal) ${fmtSeconds(settings.gapMs)} after B; weights 1/1/1; StartRun ${settings.rate}/s burst ${settings.burst} (engine quota ${settings.engineRate}/s); runs ${settings.hours} h at ${settings.compression}x; timeout ${fmtSeconds(settings.timeoutMs)} per launch order`,
   );
-  console.log(`machine load average (1, 5, 15 min) at start: ${load()}`);
+  console.log(`machine load average (1, 5, 15 min) at start: ${loadAverage()}`);
   const modes: ModeFigures[] = [];
   for (const mode of settings.modes) {
-    const figures = await inChild(mode, settings);
+    const figures = await runInChild<ModeFigures>(
+      fileURLToPath(import.meta.url),
+      mode,
+      settings.timeoutMs + 60_000,
+    );
     modes.push(figures);
     printMode(figures);
   }
@@ -88,21 +54,10 @@ async function main() {
       ),
     );
   }
-  console.log(`machine load average (1, 5, 15 min) at the end: ${load()}`);
+  console.log(`machine load average (1, 5, 15 min) at the end: ${loadAverage()}`);
   const pass = targets.every((target) => target.pass);
   if (values.json) console.log(JSON.stringify({ settings, modes, targets, pass }));
   process.exitCode = pass ? 0 : 1;
 }
 
-if (values.child) {
-  child(values.child as LaunchOrder).catch((error) => {
-    console.error(error);
-    process.exit(1);
-  });
-} else {
-  // 1: a target missed; 2: the bench itself failed (a timeout, a crash).
-  main().catch((error) => {
-    console.error(error);
-    process.exit(2);
-  });
-}
+runBench(values.child, child, main);

@@ -1,9 +1,10 @@
-import type { LocalStack } from '../../infra/local/stack.js';
-import { fmt, fmtMs, table } from '../stats.js';
+import type { LocalStack } from '../infra/local/stack.js';
+import { fmt, fmtMs, table } from './stats.js';
 
-// --diagnose: the launcher's calls on its ports and on the launch queue, timed where it reads them.
+// --diagnose in the benches: the launcher's calls on its ports and on the launch queue, timed
+// where it reads them, with the claims that lost to another writer ('conflict').
 
-export type Timings = Record<string, { calls: number; ms: number }>;
+export type Timings = Record<string, { calls: number; ms: number; conflicts: number }>;
 
 /**
  * Wraps the launcher's ports (read from `deps.launcher` at each record) with proxies and the
@@ -12,11 +13,12 @@ export type Timings = Record<string, { calls: number; ms: number }>;
  */
 export function instrumentLauncher(stack: LocalStack, clock: () => number): Timings {
   const timings: Timings = {};
-  const record = (name: string, startedAt: number) => {
-    const entry = timings[name] ?? { calls: 0, ms: 0 };
+  const record = (name: string, startedAt: number, result?: unknown) => {
+    const entry = timings[name] ?? { calls: 0, ms: 0, conflicts: 0 };
     timings[name] = entry;
     entry.calls += 1;
     entry.ms += clock() - startedAt;
+    if (result === 'conflict') entry.conflicts += 1;
   };
   // Synchronous methods stay synchronous (the scheduler's reserve and release).
   const timed =
@@ -28,7 +30,16 @@ export function instrumentLauncher(stack: LocalStack, clock: () => number): Timi
         record(name, startedAt);
         return result;
       }
-      return result.finally(() => record(name, startedAt));
+      return result.then(
+        (value) => {
+          record(name, startedAt, value);
+          return value;
+        },
+        (error) => {
+          record(name, startedAt);
+          throw error;
+        },
+      );
     };
   const launcher = stack.deps.launcher as unknown as Record<string, unknown>;
   for (const port of ['launches', 'engine', 'pacer', 'registration']) {
@@ -51,17 +62,21 @@ export function instrumentLauncher(stack: LocalStack, clock: () => number): Timi
   return timings;
 }
 
-export function printTimings(timings: Timings, starts: number): void {
-  const rows: string[][] = [['call', 'per StartRun', 'mean', 'ms per StartRun']];
+/** The timings per StartRun (`per` names the unit in the header), with a total. */
+export function timingsTable(timings: Timings, starts: number, per = 'StartRun', indent = ''): string {
+  const rows: string[][] = [['call', `per ${per}`, 'mean', `ms per ${per}`, 'conflicts']];
   let total = 0;
   for (const [name, entry] of Object.entries(timings).sort(([a], [b]) => a.localeCompare(b))) {
     const perStart = entry.ms / starts;
     total += perStart;
-    rows.push([name, fmt(entry.calls / starts, 2), fmtMs(entry.ms / entry.calls), fmt(perStart, 1)]);
+    rows.push([
+      name,
+      fmt(entry.calls / starts, 2),
+      fmtMs(entry.ms / entry.calls),
+      fmt(perStart, 1),
+      fmt(entry.conflicts),
+    ]);
   }
-  rows.push(['total', '', '', fmt(total, 1)]);
-  console.log(
-    '  launcher, per StartRun (--diagnose; calls overlap: up to LAUNCHER_PARALLEL_LAUNCHES at once)',
-  );
-  console.log(table(rows, '    '));
+  rows.push(['total', '', '', fmt(total, 1), '']);
+  return table(rows, indent);
 }

@@ -32,11 +32,13 @@ import { parseArgs } from 'node:util';
 import { GetRunCommand, OmicsClient, StartRunCommand } from '@aws-sdk/client-omics';
 import {
   type EngineOperation,
+  engineCallCounts,
   localOmicsClientConfig,
   type SimulatedOutcome,
   type SimulatedWorkflow,
   startLocalEngine,
 } from '../infra/local/engine/index.js';
+import { now } from './harness.js';
 import { fmt, type Summary, seededUniform, summarize } from './stats.js';
 
 /** The numeric workflow id StartRun names; the engine runs the simulated workflow under it. */
@@ -206,24 +208,12 @@ function isStaleConnection(error: unknown): boolean {
   return code === 'ECONNRESET' || code === 'EPIPE';
 }
 
-/** Epoch milliseconds with sub-millisecond precision, on the same clock in every process. */
-function now(): number {
-  return performance.timeOrigin + performance.now();
-}
-
 /** Runs the baseline against a fresh local engine and returns what it measured. */
 export async function runPollingBaseline(options: BaselineOptions): Promise<BaselineFigures> {
   const waitMs = ((options.waitSeconds ?? 300) / options.compression) * 1000;
   const ids = sampleIds(options.samples);
   const plans = new Map(ids.map((id) => [id, planFor(options, id)]));
-  const calls: Record<EngineOperation, number> = {
-    StartRun: 0,
-    GetRun: 0,
-    ListRuns: 0,
-    CancelRun: 0,
-    ListRunTasks: 0,
-    GetRunTask: 0,
-  };
+  const calls = engineCallCounts();
   const terminalAt = new Map<string, number>();
   const runsDir = await mkdtemp(join(tmpdir(), 'gwm-bench-baseline-'));
   const engine = await startLocalEngine({

@@ -1,5 +1,6 @@
 import type { Batch } from '../../domain/batch.js';
 import type { EngineOperation } from '../../infra/local/engine/index.js';
+import type { Timings } from '../launcher-timings.js';
 import type { Summary } from '../stats.js';
 
 // What gwm's contender measures (bench/end-to-end/measure-gwm.ts) and the report prints.
@@ -72,6 +73,6 @@ export interface GwmFigures {
    */
   gwmProcess: { eventLoopUtilization: number; cpuSeconds: number };
   /** With --diagnose: the launcher's calls on its ports, by method (calls, total ms, conflicts). */
-  launcherTimings?: Record<string, { calls: number; ms: number; conflicts: number }>;
+  launcherTimings?: Timings;
   wallMs: number;
 }

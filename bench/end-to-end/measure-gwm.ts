@@ -1,21 +1,15 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { type Batch, batchIdFor, sha256Hex } from '../../domain/batch.js';
 import { forEachConcurrently } from '../../domain/concurrency.js';
 import { RUN_TAGS } from '../../domain/run-request.js';
-import { makeBatchRepository } from '../../functions/adapters/batch-repository.js';
 import { loadConfig } from '../../functions/adapters/config.js';
-import { makeDocumentClient } from '../../functions/adapters/dependencies.js';
-import { makeEntities } from '../../functions/adapters/entities.js';
-import { makeLaunchRepository } from '../../functions/adapters/launch-repository.js';
-import type { EngineOperation } from '../../infra/local/engine/index.js';
+import { type EngineOperation, engineCallCounts } from '../../infra/local/engine/index.js';
 import { readOutbox } from '../../infra/local/outbox-notifier.js';
-import { type LocalStack, startLocalStack } from '../../infra/local/stack.js';
+import type { LocalStackOptions } from '../../infra/local/stack.js';
 import { finishedAndNotified, waitForBatch } from '../../infra/local/wait.js';
+import { now, observeTable, progress, withBenchStack } from '../harness.js';
+import { instrumentLauncher } from '../launcher-timings.js';
 import {
   BENCH_ROLE_ARN,
   BENCH_WORKFLOW_ID,
@@ -32,23 +26,10 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 // gwm's contender: a batch through the embedded runtime, with every figure the report prints.
 
-/** Epoch milliseconds with sub-millisecond precision (comparable with the engine's Date times). */
-export const now = () => performance.timeOrigin + performance.now();
-export const progress = (line: string) => process.stderr.write(`${line}\n`);
-
-/** The gwm half: one fresh local stack, one batch. */
 export async function measureGwm(settings: Settings): Promise<GwmFigures> {
-  const stateDir = await mkdtemp(join(tmpdir(), 'gwm-bench-'));
   const ids = sampleIds(settings.samples);
   const plans = new Map(ids.map((id) => [id, planFor(settings, id)]));
-  const engineCalls: Record<EngineOperation, number> = {
-    StartRun: 0,
-    GetRun: 0,
-    ListRuns: 0,
-    CancelRun: 0,
-    ListRunTasks: 0,
-    GetRunTask: 0,
-  };
+  const engineCalls = engineCallCounts();
   const dynamoCalls: Record<string, number> = {};
   const itemsWritten: Record<string, number> = {};
   const dynamoLatency: Record<string, number[]> = {};
@@ -63,63 +44,38 @@ export async function measureGwm(settings: Settings): Promise<GwmFigures> {
   let terminalEmitted = 0;
   let lastTerminalAt = 0;
 
-  let stack: LocalStack | undefined;
-  // Stopped from outside (Ctrl-C, the parent's guard): no DynamoDB Local or state folder left behind.
-  const stopOnSignal = () => {
-    void (stack?.stop() ?? Promise.resolve())
-      .then(() => rm(stateDir, { recursive: true, force: true }))
-      .finally(() => process.exit(130));
-  };
-  process.once('SIGTERM', stopOnSignal);
-  process.once('SIGINT', stopOnSignal);
   const startedAt = now();
-  try {
-    stack = await startLocalStack({
-      stateDir,
-      persist: false,
-      writeEndpointsFile: false,
-      dynamoTuning: 'throughput',
-      workflows: () => ({ [BENCH_WORKFLOW_ID]: simulatedWorkflow(settings) }),
-      profiles: [],
-      reconcileEveryMs: 0,
-      settings: {
-        STARTRUN_RATE_PER_SECOND: String(settings.rate),
-        STARTRUN_BURST: String(settings.burst),
-      },
-      engineStartRunRatePerSecond: settings.engineRate,
-      log: (level, message, details) => {
-        if (level !== 'info')
-          progress(`stack ${level}: ${message} ${details ? JSON.stringify(details) : ''}`);
-      },
-      onEngineRequest: (operation) => {
-        engineCalls[operation] += 1;
-        if (operation === 'StartRun') startRunCalls.push(now());
-      },
-      onDynamoRequest: (command) => increment(dynamoCalls, command.replace(/Command$/, '')),
-      onRunEvent: (event) => {
-        emitted += 1;
-        if (event.detail.status === 'PENDING') accepted += 1;
-        if (TERMINAL_STATUSES.has(event.detail.status)) {
-          terminalEmitted += 1;
-          lastTerminalAt = now();
-        }
-        emittedAt.set(event.id, { at: now(), status: event.detail.status });
-      },
-      onRunEventHandled: (event, outcome) => {
-        const handledAt = now();
-        handled += 1;
-        increment(outcomes, outcome.kind === 'ignored' ? `ignored:${outcome.reason}` : outcome.kind);
-        const start = emittedAt.get(event.id);
-        if (!start) return;
-        const ms = handledAt - start.at;
-        latencies.push(ms);
-        const list = latencyByStatus[start.status] ?? [];
-        list.push(ms);
-        latencyByStatus[start.status] = list;
-      },
-    });
-    const running = stack;
-    const launcherTimings = settings.diagnose ? instrumentLauncher(running) : undefined;
+  const options: Omit<LocalStackOptions, 'stateDir'> = {
+    workflows: () => ({ [BENCH_WORKFLOW_ID]: simulatedWorkflow(settings) }),
+    onEngineRequest: (operation) => {
+      engineCalls[operation] += 1;
+      if (operation === 'StartRun') startRunCalls.push(now());
+    },
+    onDynamoRequest: (command) => increment(dynamoCalls, command.replace(/Command$/, '')),
+    onRunEvent: (event) => {
+      emitted += 1;
+      if (event.detail.status === 'PENDING') accepted += 1;
+      if (TERMINAL_STATUSES.has(event.detail.status)) {
+        terminalEmitted += 1;
+        lastTerminalAt = now();
+      }
+      emittedAt.set(event.id, { at: now(), status: event.detail.status });
+    },
+    onRunEventHandled: (event, outcome) => {
+      const handledAt = now();
+      handled += 1;
+      increment(outcomes, outcome.kind === 'ignored' ? `ignored:${outcome.reason}` : outcome.kind);
+      const start = emittedAt.get(event.id);
+      if (!start) return;
+      const ms = handledAt - start.at;
+      latencies.push(ms);
+      const list = latencyByStatus[start.status] ?? [];
+      list.push(ms);
+      latencyByStatus[start.status] = list;
+    },
+  };
+  return withBenchStack('gwm-bench', settings, options, async (running) => {
+    const launcherTimings = settings.diagnose ? instrumentLauncher(running, now) : undefined;
     // Items per batch write, beside the stack's own count of requests by command.
     running.dynamo.middlewareStack.add(
       (next, context) => async (args) => {
@@ -147,15 +103,7 @@ export async function measureGwm(settings: Settings): Promise<GwmFigures> {
       { step: 'initialize', name: 'benchItemCounter' },
     );
 
-    // The bench reads the table through a client of its own, so its polling is not counted as gwm's.
-    const observerClient = new DynamoDBClient({
-      endpoint: running.endpoints.dynamodbEndpoint,
-      region: running.endpoints.region,
-      credentials: { accessKeyId: 'gwmlocal', secretAccessKey: 'gwmlocal' },
-    });
-    const entities = makeEntities(makeDocumentClient(observerClient), running.endpoints.tableName);
-    const observer = { batches: makeBatchRepository(entities), launches: makeLaunchRepository(entities) };
-
+    const observer = observeTable(running);
     try {
       const { manifestBucket, inputBucket, outputBucket } = running.endpoints;
       const text = manifest(ids, inputBucket, outputBucket);
@@ -332,50 +280,9 @@ export async function measureGwm(settings: Settings): Promise<GwmFigures> {
         wallMs,
       };
     } finally {
-      observerClient.destroy();
+      observer.close();
     }
-  } finally {
-    await stack?.stop();
-    await rm(stateDir, { recursive: true, force: true });
-    process.off('SIGTERM', stopOnSignal);
-    process.off('SIGINT', stopOnSignal);
-  }
-}
-
-/**
- * Times the launcher's calls on its ports (repository, engine, pacer) by wrapping them where the
- * launcher reads them: the tracker and the aggregator keep their own, unwrapped references.
- */
-function instrumentLauncher(
-  stack: LocalStack,
-): Record<string, { calls: number; ms: number; conflicts: number }> {
-  const timings: Record<string, { calls: number; ms: number; conflicts: number }> = {};
-  const launcher = stack.deps.launcher as unknown as Record<string, unknown>;
-  for (const port of ['launches', 'engine', 'pacer']) {
-    const target = launcher[port] as Record<string, unknown>;
-    launcher[port] = new Proxy(target, {
-      get(object, property, receiver) {
-        const value: unknown = Reflect.get(object, property, receiver);
-        if (typeof value !== 'function') return value;
-        return async (...args: unknown[]) => {
-          const startedAt = now();
-          let result: unknown;
-          try {
-            result = await value.apply(object, args);
-            return result;
-          } finally {
-            const key = `${port}.${String(property)}`;
-            const entry = timings[key] ?? { calls: 0, ms: 0, conflicts: 0 };
-            timings[key] = entry;
-            entry.calls += 1;
-            entry.ms += now() - startedAt;
-            if (result === 'conflict') entry.conflicts += 1;
-          }
-        };
-      },
-    });
-  }
-  return timings;
+  });
 }
 
 function hasWrite(item: unknown): boolean {

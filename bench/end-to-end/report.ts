@@ -1,3 +1,4 @@
+import { timingsTable } from '../launcher-timings.js';
 import type { BaselineFigures } from '../polling-baseline.js';
 import { fmt, fmtMs, fmtSeconds, type Summary, sumValues, table } from '../stats.js';
 import { type GwmFigures, READ_COMMANDS, WRITE_COMMANDS } from './figures.js';
@@ -100,21 +101,10 @@ export function printRound(index: number, round: Round, settings: Settings) {
   );
   if (gwm.launcherTimings) {
     out.push('');
-    out.push('launcher, per launch (--diagnose): time in each call on its ports, sequential per record');
-    const rows: string[][] = [['call', 'per launch', 'mean', 'ms per launch', 'conflicts']];
-    let totalMs = 0;
-    for (const [name, entry] of Object.entries(gwm.launcherTimings)) {
-      totalMs += entry.ms;
-      rows.push([
-        name,
-        fmt(entry.calls / gwm.startRun.accepted, 2),
-        fmtMs(entry.ms / entry.calls),
-        fmt(entry.ms / gwm.startRun.accepted, 1),
-        fmt(entry.conflicts),
-      ]);
-    }
-    rows.push(['total', '', '', fmt(totalMs / gwm.startRun.accepted, 1), '']);
-    out.push(table(rows));
+    out.push(
+      'launcher, per launch (--diagnose): time in each call on its ports (calls overlap: up to LAUNCHER_PARALLEL_LAUNCHES at once)',
+    );
+    out.push(timingsTable(gwm.launcherTimings, gwm.startRun.accepted, 'launch'));
   }
   out.push('');
   out.push('status latency: engine event emitted -> tracker handled it (and wrote the launch)');

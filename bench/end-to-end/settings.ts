@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { count, numberOption, positive, readPacing } from '../harness.js';
 import type { SimulationSettings } from '../polling-baseline.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -38,30 +39,14 @@ export interface Settings extends SimulationSettings {
 }
 
 export function readSettings(): Settings {
-  const number = (name: string, text: string | undefined, check: (n: number) => boolean) => {
-    const value = Number(text);
-    if (text === undefined || !Number.isFinite(value) || !check(value)) {
-      throw new Error(`--${name} ${text} is not valid`);
-    }
-    return value;
-  };
-  const positive = (n: number) => n > 0;
-  const samples = number('samples', values.samples, (n) => Number.isInteger(n) && n > 0);
-  const hours = number('hours', values.hours, positive);
-  const compression = number('compression', values.compression, positive);
-  const rate = number('rate', values.rate, positive);
-  const burst = number('burst', values.burst, (n) => Number.isInteger(n) && n > 0);
-  // Above gwm's pace by the bucket's burst and a margin: a token bucket lets through at most
-  // rate + burst calls in any second, and the engine counts a rolling second.
-  const engineRate = number(
-    'engine-rate',
-    values['engine-rate'] ?? String(Math.ceil(rate * 1.1) + burst + 1),
-    positive,
-  );
+  const { rate, burst, engineRate } = readPacing(values);
+  const samples = numberOption('samples', values.samples, count);
+  const hours = numberOption('hours', values.hours, positive);
+  const compression = numberOption('compression', values.compression, positive);
   // Launching at the paced rate, then the longest run (STARTING up to 15 min, RUNNING + 10 %), three times over.
   const expectedS = samples / rate + (hours * 3600 * 1.1 + 900) / compression;
   const timeoutMs =
-    number('timeout-s', values['timeout-s'] ?? String(Math.ceil(60 + 3 * expectedS)), positive) * 1000;
+    numberOption('timeout-s', values['timeout-s'] ?? String(Math.ceil(60 + 3 * expectedS)), positive) * 1000;
   return {
     samples,
     hours,
@@ -69,15 +54,11 @@ export function readSettings(): Settings {
     rate,
     burst,
     engineRate,
-    failRate: number('fail-rate', values['fail-rate'], (n) => n >= 0 && n <= 1),
+    failRate: numberOption('fail-rate', values['fail-rate'], (n) => n >= 0 && n <= 1),
     seed: values.seed ?? 'gwm-bench',
-    rounds: number('rounds', values.rounds, (n) => Number.isInteger(n) && n > 0),
+    rounds: numberOption('rounds', values.rounds, count),
     timeoutMs,
-    baselineWorkers: number(
-      'baseline-workers',
-      values['baseline-workers'],
-      (n) => Number.isInteger(n) && n > 0,
-    ),
+    baselineWorkers: numberOption('baseline-workers', values['baseline-workers'], count),
     skipBaseline: values['skip-baseline'] ?? false,
     diagnose: values.diagnose ?? false,
   };

@@ -1,6 +1,6 @@
 import type { LaunchOrder } from '../../domain/scheduling/fair-share.js';
+import type { Timings } from '../launcher-timings.js';
 import { type Checks, checkLaunches } from './checks.js';
-import type { Timings } from './diagnose.js';
 import type { TeamKey } from './scenario.js';
 
 // What one launch order measured (raw records in, figures out): no I/O here.

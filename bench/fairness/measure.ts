@@ -1,19 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { RUN_TAGS } from '../../domain/run-request.js';
 import type { LaunchOrder } from '../../domain/scheduling/fair-share.js';
-import { makeBatchRepository } from '../../functions/adapters/batch-repository.js';
-import { makeDocumentClient } from '../../functions/adapters/dependencies.js';
-import { makeEntities } from '../../functions/adapters/entities.js';
-import { makeLaunchRepository } from '../../functions/adapters/launch-repository.js';
-import { type LocalStack, startLocalStack } from '../../infra/local/stack.js';
+import type { LocalStack } from '../../infra/local/stack.js';
 import { finishedAndNotified, listBatchLaunches } from '../../infra/local/wait.js';
+import { now, observeTable, progress, withBenchStack } from '../harness.js';
+import { instrumentLauncher } from '../launcher-timings.js';
 import { BENCH_WORKFLOW_ID, simulatedWorkflow } from '../polling-baseline.js';
 import { fmt } from '../stats.js';
-import { instrumentLauncher } from './diagnose.js';
 import type { BatchRecord, LaunchRecord, ModeRecord, RunRecord } from './figures.js';
 import { type PlannedBatch, planBatches, prepare, uploadOnSchedule } from './scenario.js';
 import type { Settings } from './settings.js';
@@ -23,60 +16,23 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 // One launch order on a fresh embedded runtime: the three uploads, every launch started and its
 // run finished, then the engine's runs and the table's launch and batch items, as they are.
 
-/** Epoch milliseconds with sub-millisecond precision (comparable with the engine's Date times). */
-export const now = () => performance.timeOrigin + performance.now();
-export const progress = (line: string) => process.stderr.write(`${line}\n`);
-
-export async function measureMode(settings: Settings, mode: LaunchOrder): Promise<ModeRecord> {
-  const stateDir = await mkdtemp(join(tmpdir(), 'gwm-fairness-'));
+export function measureMode(settings: Settings, mode: LaunchOrder): Promise<ModeRecord> {
   let startRunCalls = 0;
-  let stack: LocalStack | undefined;
-  // Stopped from outside (Ctrl-C, the parent's guard): no DynamoDB Local or state folder left behind.
-  const stopOnSignal = () => {
-    void (stack?.stop() ?? Promise.resolve())
-      .then(() => rm(stateDir, { recursive: true, force: true }))
-      .finally(() => process.exit(130));
-  };
-  process.once('SIGTERM', stopOnSignal);
-  process.once('SIGINT', stopOnSignal);
   const startedAt = now();
-  try {
-    stack = await startLocalStack({
-      stateDir,
-      persist: false,
-      writeEndpointsFile: false,
-      dynamoTuning: 'throughput',
-      workflows: () => ({ [BENCH_WORKFLOW_ID]: simulatedWorkflow(settings) }),
-      profiles: [],
-      reconcileEveryMs: 0,
-      settings: {
-        STARTRUN_RATE_PER_SECOND: String(settings.rate),
-        STARTRUN_BURST: String(settings.burst),
-        LAUNCH_ORDER: mode,
-      },
-      engineStartRunRatePerSecond: settings.engineRate,
-      log: (level, message, details) => {
-        if (level !== 'info')
-          progress(`stack ${level}: ${message} ${details ? JSON.stringify(details) : ''}`);
-      },
-      onEngineRequest: (operation) => {
-        if (operation === 'StartRun') startRunCalls += 1;
-      },
-    });
-    const running = stack;
+  const options = {
+    workflows: () => ({ [BENCH_WORKFLOW_ID]: simulatedWorkflow(settings) }),
+    settings: { LAUNCH_ORDER: mode },
+    onEngineRequest: (operation: string) => {
+      if (operation === 'StartRun') startRunCalls += 1;
+    },
+  };
+  return withBenchStack('gwm-fairness', settings, options, async (running) => {
     const launcherTimings = settings.diagnose ? instrumentLauncher(running, now) : undefined;
     const batches = planBatches(settings, running.endpoints);
     await prepare(running, batches);
     startRunCalls = 0;
 
-    // The bench reads the table through a client of its own, so its reads are not gwm's.
-    const observerClient = new DynamoDBClient({
-      endpoint: running.endpoints.dynamodbEndpoint,
-      region: running.endpoints.region,
-      credentials: { accessKeyId: 'gwmlocal', secretAccessKey: 'gwmlocal' },
-    });
-    const entities = makeEntities(makeDocumentClient(observerClient), running.endpoints.tableName);
-    const observer = { batches: makeBatchRepository(entities), launches: makeLaunchRepository(entities) };
+    const observer = observeTable(running);
     try {
       const deadline = Date.now() + settings.timeoutMs;
       const uploads = uploadOnSchedule(running, batches, now, (batch) =>
@@ -148,14 +104,9 @@ export async function measureMode(settings: Settings, mode: LaunchOrder): Promis
         launcherTimings,
       };
     } finally {
-      observerClient.destroy();
+      observer.close();
     }
-  } finally {
-    await stack?.stop();
-    await rm(stateDir, { recursive: true, force: true });
-    process.off('SIGTERM', stopOnSignal);
-    process.off('SIGINT', stopOnSignal);
-  }
+  });
 }
 
 /**

@@ -1,5 +1,5 @@
+import { timingsTable } from '../launcher-timings.js';
 import { fmt, fmtSeconds, table } from '../stats.js';
-import { printTimings } from './diagnose.js';
 import { type ModeFigures, preciseSeconds, SLICE_MS } from './figures.js';
 import { lastWaitTargetMs, SHARE_TOLERANCE } from './judge.js';
 import type { Settings } from './settings.js';
@@ -79,7 +79,10 @@ export function printMode(figures: ModeFigures): void {
   console.log(out.join('\n'));
   if (figures.launcherTimings) {
     console.log('');
-    printTimings(figures.launcherTimings, pacing.starts);
+    console.log(
+      '  launcher, per StartRun (--diagnose; calls overlap: up to LAUNCHER_PARALLEL_LAUNCHES at once)',
+    );
+    console.log(timingsTable(figures.launcherTimings, pacing.starts, 'StartRun', '    '));
     console.log('');
     printSlices(figures);
     console.log(

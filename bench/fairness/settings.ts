@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { LAUNCH_ORDERS, type LaunchOrder } from '../../domain/scheduling/fair-share.js';
+import { count, numberOption, positive, readPacing } from '../harness.js';
 import type { SimulationSettings } from '../polling-baseline.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -41,32 +42,15 @@ export interface Settings extends SimulationSettings {
 }
 
 export function readSettings(): Settings {
-  const number = (name: string, text: string | undefined, check: (n: number) => boolean) => {
-    const value = Number(text);
-    if (text === undefined || !Number.isFinite(value) || !check(value)) {
-      throw new Error(`--${name} ${text} is not valid`);
-    }
-    return value;
-  };
-  const positive = (n: number) => n > 0;
-  const count = (n: number) => Number.isInteger(n) && n > 0;
+  const { rate, burst, engineRate } = readPacing(values);
   const samples = {
-    a: number('samples-a', values['samples-a'], count),
-    b: number('samples-b', values['samples-b'], count),
-    c: number('samples-c', values['samples-c'], count),
+    a: numberOption('samples-a', values['samples-a'], count),
+    b: numberOption('samples-b', values['samples-b'], count),
+    c: numberOption('samples-c', values['samples-c'], count),
   };
-  const rate = number('rate', values.rate, positive);
-  const burst = number('burst', values.burst, count);
-  // Above gwm's pace by the bucket's burst and a margin, as in bench/end-to-end: the engine counts
-  // a rolling second and a token bucket lets through at most rate + burst calls in one.
-  const engineRate = number(
-    'engine-rate',
-    values['engine-rate'] ?? String(Math.ceil(rate * 1.1) + burst + 1),
-    (n) => n > rate,
-  );
-  const gapMs = number('gap-s', values['gap-s'], (n) => n >= 0) * 1000;
-  const hours = number('hours', values.hours, positive);
-  const compression = number('compression', values.compression, positive);
+  const gapMs = numberOption('gap-s', values['gap-s'], (n) => n >= 0) * 1000;
+  const hours = numberOption('hours', values.hours, positive);
+  const compression = numberOption('compression', values.compression, positive);
   const modes = (values.modes ?? '').split(',').map((mode) => mode.trim());
   for (const mode of modes) {
     if (!(LAUNCH_ORDERS as readonly string[]).includes(mode))
@@ -76,7 +60,7 @@ export function readSettings(): Settings {
   const total = samples.a + samples.b + samples.c;
   const expectedS = total / rate + (hours * 3600 * 1.1 + 900) / compression;
   const timeoutMs =
-    number('timeout-s', values['timeout-s'] ?? String(Math.ceil(120 + 2 * expectedS)), positive) * 1000;
+    numberOption('timeout-s', values['timeout-s'] ?? String(Math.ceil(120 + 2 * expectedS)), positive) * 1000;
   return {
     samples,
     gapMs,

@@ -1,10 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { manifestPrefixOf, type Team } from '../../domain/teams/team.js';
 import { parseTeam } from '../../domain/teams/team-schema.js';
 import type { CliContext } from '../context.js';
-import { EXIT, notFoundError, usageError } from '../exit-codes.js';
-import { json, makeTable, problemLines, truncate } from '../format.js';
+import { readDocumentFile, rejectDocument } from '../document-file.js';
+import { EXIT, notFoundError } from '../exit-codes.js';
+import { json, makeTable, truncate } from '../format.js';
 
 interface JsonOption {
   json?: boolean;
@@ -80,25 +80,14 @@ export function registerTeams(program: Command, ctx: CliContext): void {
     .argument('<team.json>', 'the team document (see docs/teams.md)')
     .action(
       ctx.action(async (file: string, _options: unknown, command: Command) => {
-        let text: string;
-        try {
-          text = await readFile(file, 'utf8');
-        } catch (error) {
-          throw usageError(`cannot read ${file}: ${(error as Error).message}`);
-        }
+        const text = await readDocumentFile(file);
         const target = await ctx.target(command);
         const deployment = target.allowedPrefixes && {
           readPrefixes: target.allowedPrefixes.read,
           writePrefixes: target.allowedPrefixes.write,
         };
-        const parsed = parseTeam(text.startsWith('\uFEFF') ? text.slice(1) : text, deployment);
-        if (!parsed.ok) {
-          ctx.err(`${file} is not a valid team (${parsed.problems.length} problem(s)):`);
-          const problems = parsed.problems.map((problem) => ({ ...problem, where: problem.path }));
-          for (const line of problemLines(problems)) ctx.err(line);
-          ctx.err('Nothing was saved.');
-          return EXIT.usage;
-        }
+        const parsed = parseTeam(text, deployment);
+        if (!parsed.ok) return rejectDocument(ctx, file, 'team', parsed.problems);
         const { team } = parsed;
         const existing = await target.teams.get(team.name);
         await target.teams.put(team);

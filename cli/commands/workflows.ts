@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { parseWorkflowProfile } from '../../domain/manifest/index.js';
 import type { CliContext } from '../context.js';
-import { EXIT, notFoundError, usageError } from '../exit-codes.js';
-import { json, makeTable, problemLines, truncate } from '../format.js';
+import { readDocumentFile, rejectDocument } from '../document-file.js';
+import { EXIT, notFoundError } from '../exit-codes.js';
+import { json, makeTable, truncate } from '../format.js';
 
 interface JsonOption {
   json?: boolean;
@@ -69,20 +69,8 @@ export function registerWorkflows(program: Command, ctx: CliContext): void {
     .argument('<profile.json>', 'the profile document (see docs/manifest.md, "Example profile")')
     .action(
       ctx.action(async (file: string, _options: unknown, command: Command) => {
-        let text: string;
-        try {
-          text = await readFile(file, 'utf8');
-        } catch (error) {
-          throw usageError(`cannot read ${file}: ${(error as Error).message}`);
-        }
-        const parsed = parseWorkflowProfile(text.startsWith('\uFEFF') ? text.slice(1) : text);
-        if (!parsed.ok) {
-          ctx.err(`${file} is not a valid workflow profile (${parsed.problems.length} problem(s)):`);
-          const problems = parsed.problems.map((problem) => ({ ...problem, where: problem.path }));
-          for (const line of problemLines(problems)) ctx.err(line);
-          ctx.err('Nothing was saved.');
-          return EXIT.usage;
-        }
+        const parsed = parseWorkflowProfile(await readDocumentFile(file));
+        if (!parsed.ok) return rejectDocument(ctx, file, 'workflow profile', parsed.problems);
         const target = await ctx.target(command);
         const existing = await target.profiles.get(parsed.profile.name);
         await target.profiles.put(parsed.profile);

@@ -50,3 +50,19 @@ export class ProblemList {
     for (const item of problems) this.items.push(item);
   }
 }
+
+/**
+ * A document given as JSON text or already parsed (a workflow profile, a team): parsed, with a
+ * byte order mark from a Windows editor dropped, or the one problem that it is not JSON.
+ */
+export function jsonDocument(
+  input: unknown,
+): { ok: true; document: unknown } | { ok: false; problems: ManifestProblem[] } {
+  if (typeof input !== 'string') return { ok: true, document: input };
+  try {
+    return { ok: true, document: JSON.parse(input.startsWith('\uFEFF') ? input.slice(1) : input) };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { ok: false, problems: [{ path: '$', code: 'NOT_JSON', message: `not valid JSON: ${message}` }] };
+  }
+}

@@ -9,6 +9,7 @@ import {
   storageTypeSchema,
   workflowRefSchema,
 } from './native-schema.js';
+import { jsonDocument } from './problem-list.js';
 import { runCacheSchema } from './run-cache-schema.js';
 import { classifyTemplateField, type TemplateReference, templateReferences } from './template.js';
 import type { ManifestProblem } from './types.js';
@@ -57,17 +58,9 @@ export type ProfileParseResult =
  * so it may not mix sample fields with QC-only fields.
  */
 export function parseWorkflowProfile(json: unknown): ProfileParseResult {
-  let document = json;
-  if (typeof json === 'string') {
-    try {
-      document = JSON.parse(json);
-    } catch (error) {
-      return {
-        ok: false,
-        problems: [{ path: '$', code: 'NOT_JSON', message: `not valid JSON: ${errorText(error)}` }],
-      };
-    }
-  }
+  const read = jsonDocument(json);
+  if (!read.ok) return read;
+  const { document } = read;
 
   const parsed = workflowProfileSchema.safeParse(document, REPORT_INPUT);
   const problems: ManifestProblem[] = parsed.success
@@ -118,8 +111,4 @@ function templateProblems(references: readonly TemplateReference[]): ManifestPro
     });
   }
   return problems;
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,4 +1,4 @@
-import type { Launch, LaunchStatus } from '../launch.js';
+import { IN_FLIGHT_STATUSES, type Launch, type LaunchStatus } from '../launch.js';
 
 /**
  * Where a launch stands in the launch queue, kept on the item itself (the `queue` index) by every
@@ -16,14 +16,9 @@ export interface QueueSlot {
 export const WAITING_STATUSES: ReadonlySet<LaunchStatus> = new Set(['QUEUED', 'THROTTLED']);
 
 /** From the claim until the run ends: what a team's `maxInFlight` counts. */
-export const RUN_IN_FLIGHT_STATUSES: ReadonlySet<LaunchStatus> = new Set([
-  'SUBMITTING',
-  'SUBMITTED',
-  'PENDING',
-  'STARTING',
-  'RUNNING',
-  'STOPPING',
-]);
+export const RUN_IN_FLIGHT_STATUSES: ReadonlySet<LaunchStatus> = new Set(
+  IN_FLIGHT_STATUSES.filter((status) => status !== 'REGISTERED' && status !== 'WAITING_FOR_INPUTS'),
+);
 
 const ORDER_DIGITS = 7;
 

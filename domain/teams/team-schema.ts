@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { issuesToProblems, REPORT_INPUT } from '../manifest/native-schema.js';
+import { jsonDocument } from '../manifest/problem-list.js';
 import type { ManifestProblem } from '../manifest/types.js';
 import { s3UriError } from '../s3-uri.js';
 import { DEFAULT_TEAM_WEIGHT, prefixesOutside, TEAM_NAME_PATTERN, type Team } from './team.js';
@@ -57,17 +58,9 @@ export function parseTeam(
   json: unknown,
   deployment?: { readPrefixes: readonly string[]; writePrefixes: readonly string[] },
 ): TeamParseResult {
-  let document = json;
-  if (typeof json === 'string') {
-    try {
-      document = JSON.parse(json);
-    } catch (error) {
-      return {
-        ok: false,
-        problems: [{ path: '$', code: 'NOT_JSON', message: `not valid JSON: ${(error as Error).message}` }],
-      };
-    }
-  }
+  const read = jsonDocument(json);
+  if (!read.ok) return read;
+  const { document } = read;
   const parsed = teamSchema.safeParse(document, REPORT_INPUT);
   if (!parsed.success) return { ok: false, problems: issuesToProblems(parsed.error.issues, '$', TEAM_KEYS) };
   const team = parsed.data as Team;

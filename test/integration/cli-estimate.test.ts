@@ -6,8 +6,6 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import S3rver from 's3rver';
 import { DUMMY_ACCOUNT } from 's3rver/lib/models/account.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { CliIo } from '../../cli/io.js';
-import { runCli } from '../../cli/main.js';
 import type { RunCost } from '../../domain/cost/types.js';
 import { parseWorkflowProfile } from '../../domain/manifest/index.js';
 import { makeBatchRepository } from '../../functions/adapters/batch-repository.js';
@@ -15,6 +13,7 @@ import { type Entities, makeEntities } from '../../functions/adapters/entities.j
 import { makeLaunchRepository } from '../../functions/adapters/launch-repository.js';
 import { makeProfileRepository } from '../../functions/adapters/profile-repository.js';
 import { writeEndpoints } from '../../infra/local/endpoints.js';
+import { runGwm } from '../support/cli-runner.js';
 import { aBatch, aLaunch } from '../support/launch-factory.js';
 import { makeTestTable, type TestTable } from '../support/local-aws.js';
 
@@ -35,30 +34,9 @@ let batches: ReturnType<typeof makeBatchRepository>;
 let launches: ReturnType<typeof makeLaunchRepository>;
 let profiles: ReturnType<typeof makeProfileRepository>;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** `gwm <args>` in this process, against the local stack described in the test's state folder. */
-async function gwm(args: string[], options: { sleep?: (ms: number) => Promise<void>; dir?: string } = {}) {
-  const run: Run = { code: -1, stdout: '', stderr: '' };
-  const io: CliIo = {
-    stdout: (text) => {
-      run.stdout += text;
-    },
-    stderr: (text) => {
-      run.stderr += text;
-    },
-    env: {},
-    isTTY: false,
-    now: () => new Date(),
-    sleep: options.sleep ?? (() => new Promise((done) => setTimeout(done, 5))),
-  };
-  run.code = await runCli(['--state-dir', options.dir ?? stateDir, ...args], io);
-  return run;
-}
+const gwm = (args: string[], options: { sleep?: (ms: number) => Promise<void>; dir?: string } = {}) =>
+  runGwm(options.dir ?? stateDir, args, options);
 
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'gwm-cli-'));

@@ -2,9 +2,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { CliIo } from '../../cli/io.js';
-import { runCli } from '../../cli/main.js';
 import { writeEndpoints } from '../../infra/local/endpoints.js';
+import { runGwm } from '../support/cli-runner.js';
 import { makeTestTable, type TestTable } from '../support/local-aws.js';
 
 let tmp: string;
@@ -12,23 +11,7 @@ let stateDir: string;
 let table: TestTable;
 
 /** `gwm <args>` in this process, against the local stack described in the test's state folder. */
-async function gwm(args: string[]) {
-  const run = { code: -1, stdout: '', stderr: '' };
-  const io: CliIo = {
-    stdout: (text) => {
-      run.stdout += text;
-    },
-    stderr: (text) => {
-      run.stderr += text;
-    },
-    env: {},
-    isTTY: false,
-    now: () => new Date(),
-    sleep: () => new Promise((done) => setTimeout(done, 5)),
-  };
-  run.code = await runCli(['--state-dir', stateDir, ...args], io);
-  return run;
-}
+const gwm = (args: string[]) => runGwm(stateDir, args);
 
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'gwm-cli-teams-'));

@@ -11,6 +11,7 @@ import { LAUNCHER_EVENT_SOURCE } from '../../functions/event-sources.js';
 import { makeLauncherHandler } from '../../functions/launcher.js';
 import { dispatchStreamRecords } from '../../infra/local/stream-dispatch.js';
 import { nativeManifest, sampleIds } from '../support/manifests.js';
+import { movableClock } from '../support/movable-clock.js';
 import { makeTestApp, s3Put, type TestApp } from '../support/test-app.js';
 
 const MINUTE = 60_000;
@@ -22,17 +23,6 @@ function team(name: string, extra: Partial<Team> = {}): Team {
     writePrefixes: [`s3://lab-results/${name}/`],
     weight: 1,
     ...extra,
-  };
-}
-
-/** A clock the test moves forward (claim leases and the reconciler's thresholds). */
-function movableClock() {
-  let offsetMs = 0;
-  return {
-    now: () => new Date(Date.now() + offsetMs),
-    advance(ms: number) {
-      offsetMs += ms;
-    },
   };
 }
 

@@ -1,25 +1,11 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  GetRunCommand,
-  OmicsClient,
-  StartRunCommand,
-  type StartRunCommandInput,
-} from '@aws-sdk/client-omics';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { WorkflowEngine } from '../../domain/ports.js';
-import { LOCAL_WORKFLOW_IDS, localWorkflows } from '../../examples/workflows/catalog.js';
+import { GetRunCommand, StartRunCommand, type StartRunCommandInput } from '@aws-sdk/client-omics';
+import { describe, expect, it } from 'vitest';
+import { LOCAL_WORKFLOW_IDS } from '../../examples/workflows/catalog.js';
 import { corruptFastq, syntheticFastq } from '../../examples/workflows/synthetic-fastq.js';
-import { makeHealthOmicsEngine } from '../../functions/adapters/healthomics-engine.js';
-import {
-  type LocalEngine,
-  type LocalRun,
-  localOmicsClientConfig,
-  startLocalEngine,
-} from '../../infra/local/engine/index.js';
-import { type LocalS3, startLocalS3 } from '../../infra/local/s3.js';
+import type { LocalRun } from '../../infra/local/engine/index.js';
+import { useLocalEngines } from '../support/local-engines.js';
 
 const INPUT_BUCKET = 'gwm-cache-input';
 const OUTPUT_BUCKET = 'gwm-cache-output';
@@ -27,44 +13,19 @@ const READS = 1_500;
 /** Every StartRun its own requestId: an engine restarted on the same folder still knows the old ones. */
 let requests = 0;
 
-let root: string;
-let s3: LocalS3;
-const open: Array<{ engine: LocalEngine; client: OmicsClient }> = [];
-
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'gwm-engine-cache-'));
-  s3 = await startLocalS3({ directory: join(root, 's3'), buckets: [INPUT_BUCKET, OUTPUT_BUCKET] });
+const engines = useLocalEngines({
+  name: 'gwm-engine-cache',
+  inputBucket: INPUT_BUCKET,
+  outputBucket: OUTPUT_BUCKET,
 });
-
-afterEach(async () => {
-  for (const { engine, client } of open.splice(0)) {
-    client.destroy();
-    await engine.stop();
-  }
-});
-
-afterAll(async () => {
-  await s3?.stop();
-  await rm(root, { recursive: true, force: true });
-});
-
-async function put(key: string, body: Buffer) {
-  await s3.client.send(new PutObjectCommand({ Bucket: INPUT_BUCKET, Key: key, Body: body }));
-}
+const put = engines.put;
 
 const goodR1 = () => syntheticFastq({ seed: 11, reads: READS, readLength: 100, gzip: true });
 const goodR2 = () => syntheticFastq({ seed: 12, reads: READS, readLength: 100, gzip: true });
 const badR2 = () => corruptFastq({ seed: 12, reads: READS, readLength: 100, gzip: true });
 
 async function start(runsDir: string) {
-  const engine = await startLocalEngine({
-    workflows: localWorkflows({ s3Endpoint: s3.endpoint }),
-    runsDir,
-    emit: () => {},
-  });
-  const client = new OmicsClient(localOmicsClientConfig(engine.endpoint));
-  open.push({ engine, client });
-  const adapter: WorkflowEngine = makeHealthOmicsEngine({ client });
+  const { engine, client, adapter } = await engines.start(runsDir);
 
   /** Starts a fastq-stats run of the pair under `prefix` and waits for its end. */
   async function run(
@@ -120,7 +81,7 @@ describe('local engine run cache', () => {
     // Prepare: R2 is corrupt, so the run measures R1 and fails on R2
     await put('resume/R1.fastq.gz', goodR1());
     await put('resume/R2.fastq.gz', badR2());
-    const { client, run, tasks } = await start(join(root, 'runs-resume'));
+    const { client, run, tasks } = await start(engines.path('runs-resume'));
     const failed = await run('resume', { cacheId: '1111' });
     expect(failed.status).toBe('FAILED');
     expect(await tasks(failed.id)).toEqual([
@@ -169,7 +130,7 @@ describe('local engine run cache', () => {
     // Prepare: one failed run (R1 cached), then a completed one with the same cache
     await put('onfail/R1.fastq.gz', goodR1());
     await put('onfail/R2.fastq.gz', badR2());
-    const { run, tasks } = await start(join(root, 'runs-onfail'));
+    const { run, tasks } = await start(engines.path('runs-onfail'));
     await run('onfail', { cacheId: '3333', cacheBehavior: 'CACHE_ON_FAILURE' });
     await put('onfail/R2.fastq.gz', goodR2());
     await run('onfail', { cacheId: '3333', cacheBehavior: 'CACHE_ON_FAILURE' });
@@ -197,7 +158,7 @@ describe('local engine run cache', () => {
     // Prepare
     await put('always/R1.fastq.gz', goodR1());
     await put('always/R2.fastq.gz', goodR2());
-    const runsDir = join(root, 'runs-always');
+    const runsDir = engines.path('runs-always');
     const first = await start(runsDir);
     const computed = await first.run('always', { cacheId: '4444', cacheBehavior: 'CACHE_ALWAYS' });
     expect(computed.status).toBe('COMPLETED');
@@ -222,7 +183,7 @@ describe('local engine run cache', () => {
   });
 
   it('refuses a malformed cache id, an unknown behavior and a behavior without a cache', async () => {
-    const { client } = await start(join(root, 'runs-refused'));
+    const { client } = await start(engines.path('runs-refused'));
     const base: StartRunCommandInput = {
       workflowId: LOCAL_WORKFLOW_IDS.fastqStats,
       roleArn: 'arn:aws:iam::123456789012:role/gwm-local',

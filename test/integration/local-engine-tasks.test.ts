@@ -1,29 +1,20 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   CancelRunCommand,
   GetRunTaskCommand,
   ListRunTasksCommand,
-  OmicsClient,
   StartRunCommand,
   type StartRunCommandInput,
 } from '@aws-sdk/client-omics';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunTask } from '../../domain/cost/types.js';
 import type { WorkflowEngine } from '../../domain/ports.js';
-import { LOCAL_WORKFLOW_IDS, localWorkflows } from '../../examples/workflows/catalog.js';
+import { LOCAL_WORKFLOW_IDS } from '../../examples/workflows/catalog.js';
 import { corruptFastq, syntheticFastq } from '../../examples/workflows/synthetic-fastq.js';
-import { makeHealthOmicsEngine } from '../../functions/adapters/healthomics-engine.js';
-import {
-  type LocalEngine,
-  type LocalRun,
-  type LocalWorkflow,
-  localOmicsClientConfig,
-  startLocalEngine,
-} from '../../infra/local/engine/index.js';
-import { type LocalS3, startLocalS3 } from '../../infra/local/s3.js';
+import type { LocalEngine, LocalRun, LocalWorkflow } from '../../infra/local/engine/index.js';
+import { useLocalEngines } from '../support/local-engines.js';
 
 const INPUT_BUCKET = 'gwm-tasks-input';
 const OUTPUT_BUCKET = 'gwm-tasks-output';
@@ -83,49 +74,24 @@ const simulatedWorkflows: Record<string, LocalWorkflow> = {
   },
 };
 
-let root: string;
-let s3: LocalS3;
-const open: Array<{ engine: LocalEngine; client: OmicsClient }> = [];
+const engines = useLocalEngines({
+  name: 'gwm-engine-tasks',
+  inputBucket: INPUT_BUCKET,
+  outputBucket: OUTPUT_BUCKET,
+  extra: simulatedWorkflows,
+});
+const start = engines.start;
 
 beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'gwm-engine-tasks-'));
-  s3 = await startLocalS3({ directory: join(root, 's3'), buckets: [INPUT_BUCKET, OUTPUT_BUCKET] });
-  const put = (key: string, body: Buffer) =>
-    s3.client.send(new PutObjectCommand({ Bucket: INPUT_BUCKET, Key: key, Body: body }));
-  await put('S1_R1.fastq.gz', syntheticFastq({ seed: 1, reads: 2_000, readLength: 100, gzip: true }));
-  await put('S1_R2.fastq.gz', syntheticFastq({ seed: 2, reads: 2_000, readLength: 100, gzip: true }));
-  await put('BAD_R1.fastq', corruptFastq({ seed: 3, reads: 9, readLength: 36 }));
+  await engines.put('S1_R1.fastq.gz', syntheticFastq({ seed: 1, reads: 2_000, readLength: 100, gzip: true }));
+  await engines.put('S1_R2.fastq.gz', syntheticFastq({ seed: 2, reads: 2_000, readLength: 100, gzip: true }));
+  await engines.put('BAD_R1.fastq', corruptFastq({ seed: 3, reads: 9, readLength: 36 }));
 });
-
-afterEach(async () => {
-  for (const { engine, client } of open.splice(0)) {
-    client.destroy();
-    await engine.stop();
-  }
-});
-
-afterAll(async () => {
-  await s3?.stop();
-  await rm(root, { recursive: true, force: true });
-});
-
-async function start(
-  runsDir: string,
-): Promise<{ engine: LocalEngine; client: OmicsClient; adapter: WorkflowEngine }> {
-  const engine = await startLocalEngine({
-    workflows: { ...localWorkflows({ s3Endpoint: s3.endpoint }), ...simulatedWorkflows },
-    runsDir,
-    emit: () => {},
-  });
-  const client = new OmicsClient(localOmicsClientConfig(engine.endpoint));
-  open.push({ engine, client });
-  return { engine, client, adapter: makeHealthOmicsEngine({ client }) };
-}
 
 let folders = 0;
 function runsFolder(): string {
   folders += 1;
-  return join(root, `runs-${folders}`);
+  return engines.path(`runs-${folders}`);
 }
 
 function request(workflowId: string, parameters: Record<string, string> = {}): StartRunCommandInput {
@@ -265,7 +231,7 @@ describe('local engine run tasks (ListRunTasks, GetRunTask)', () => {
       ),
     );
     const sampleRun = await waitFor(ended(engine, sample.id ?? ''), 'the sample run to end');
-    await s3.client.send(
+    await engines.s3().client.send(
       new PutObjectCommand({
         Bucket: OUTPUT_BUCKET,
         Key: `runs/${sampleRun.id}/out/stats.json`,

@@ -4,23 +4,13 @@ import { decideLaunch } from '../../domain/launch-transitions.js';
 import { METRICS } from '../../domain/metrics.js';
 import { buildRunRequest } from '../../domain/run-request.js';
 import { nativeManifest, sampleIds } from '../support/manifests.js';
+import { movableClock } from '../support/movable-clock.js';
 import { makeTestApp, ROLE_ARN, s3Put, type TestApp } from '../support/test-app.js';
 
 const MINUTE = 60_000;
 
 function manifest(count: number, name: string) {
   return nativeManifest({ name, folder: 'reconcile', sampleIds: sampleIds(count) });
-}
-
-/** A clock the test moves forward: the reconciler only looks at launches older than its thresholds. */
-function movableClock() {
-  let offsetMs = 0;
-  return {
-    now: () => new Date(Date.now() + offsetMs),
-    advance(ms: number) {
-      offsetMs += ms;
-    },
-  };
 }
 
 async function register(app: TestApp, count: number, name = 'FC-RECONCILE') {

@@ -5,21 +5,11 @@ import { METRICS } from '../../domain/metrics.js';
 import type { LaunchRepository } from '../../domain/ports.js';
 import { registerManifest } from '../../domain/use-cases/register-manifest.js';
 import { nativeManifest, sampleIds } from '../support/manifests.js';
+import { movableClock } from '../support/movable-clock.js';
 import { makeTestApp, s3Put, type TestApp } from '../support/test-app.js';
 
 const MINUTE = 60_000;
 const BUCKET = 'lab-manifests';
-
-/** A clock the test moves forward: the reconciler resumes only registrations quiet for a while. */
-function movableClock() {
-  let offsetMs = 0;
-  return {
-    now: () => new Date(Date.now() + offsetMs),
-    advance(ms: number) {
-      offsetMs += ms;
-    },
-  };
-}
 
 function manifestText(count: number, name: string): string {
   const ids = sampleIds(count, (i) => `S${String(i).padStart(4, '0')}`);

@@ -5,6 +5,7 @@ import { METRICS } from '../../domain/metrics.js';
 import { launchItemKey } from '../../functions/adapters/console-edit.js';
 import { consoleEdit } from '../support/console-edit.js';
 import { nativeManifest, sampleIds } from '../support/manifests.js';
+import { movableClock } from '../support/movable-clock.js';
 import { makeTestApp, s3Put, type TestApp } from '../support/test-app.js';
 
 const MINUTE = 60_000;
@@ -45,16 +46,6 @@ async function rawNote(app: TestApp, launch: Launch): Promise<string | undefined
     }),
   );
   return Item?.note?.S;
-}
-
-function movableClock() {
-  let offsetMs = 0;
-  return {
-    now: () => new Date(Date.now() + offsetMs),
-    advance(ms: number) {
-      offsetMs += ms;
-    },
-  };
 }
 
 describe('an item a console edit made unreadable', () => {

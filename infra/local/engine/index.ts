@@ -6,6 +6,7 @@ export { TASKS_FILE, TASKS_FILE_VARIABLE } from './run-tasks.js';
 export {
   ENGINE_RESTARTED,
   type EngineOperation,
+  engineCallCounts,
   type LocalEngine,
   type LocalEngineOptions,
   type LocalRun,

@@ -162,13 +162,23 @@ export interface LocalRun {
   outputDir: string;
 }
 
-export type EngineOperation =
-  | 'StartRun'
-  | 'GetRun'
-  | 'ListRuns'
-  | 'CancelRun'
-  | 'ListRunTasks'
-  | 'GetRunTask';
+export const ENGINE_OPERATIONS = [
+  'StartRun',
+  'GetRun',
+  'ListRuns',
+  'CancelRun',
+  'ListRunTasks',
+  'GetRunTask',
+] as const;
+export type EngineOperation = (typeof ENGINE_OPERATIONS)[number];
+
+/** A count per engine operation, all at 0. */
+export function engineCallCounts(): Record<EngineOperation, number> {
+  return Object.fromEntries(ENGINE_OPERATIONS.map((operation) => [operation, 0])) as Record<
+    EngineOperation,
+    number
+  >;
+}
 
 export interface LocalEngineOptions {
   /** 0 or absent: a free port. */
