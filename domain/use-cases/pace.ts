@@ -1,5 +1,5 @@
 import type { RateLimitStore } from '../ports.js';
-import { type TokenBucketSettings, takeToken } from '../rate-limit.js';
+import { type TokenBucketSettings, takeTokens } from '../rate-limit.js';
 
 export interface Pacer {
   /** Resolves when the caller may make one call. */
@@ -16,29 +16,42 @@ export interface PacerDeps {
 
 /**
  * A token bucket shared through the table, so concurrent launchers together keep the rate.
- * Callers of one pacer take turns: only one of them reads and writes the bucket at a time, so
- * the launches a process runs in parallel do not spend round trips overwriting each other's
- * take (other processes still can; the conditional write settles that).
+ * Callers of one pacer are served by one loop: it reads the bucket, takes as many tokens as there
+ * are callers waiting (and the bucket holds) in one conditional write, and lets that many go, so
+ * the launches a process runs in parallel neither overwrite each other's take nor queue for a
+ * round trip each. Other processes still can race it; the conditional write settles that.
  */
 export function makePacer(deps: PacerDeps): Pacer {
-  let turn: Promise<void> = Promise.resolve();
-  const take = async () => {
-    for (;;) {
-      const stored = await deps.store.get(deps.name);
-      const decision = takeToken(stored?.state, deps.now().getTime(), deps.settings);
-      if (!decision.granted) {
-        await deps.sleep(decision.waitMs);
-        continue;
+  const waiting: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
+  let draining = false;
+  const drain = async () => {
+    draining = true;
+    try {
+      while (waiting.length > 0) {
+        try {
+          const stored = await deps.store.get(deps.name);
+          const decision = takeTokens(stored?.state, deps.now().getTime(), deps.settings, waiting.length);
+          if (!decision.granted) {
+            await deps.sleep(decision.waitMs);
+            continue;
+          }
+          if ((await deps.store.put(deps.name, decision.next, stored?.revision)) !== 'written') continue;
+          for (const caller of waiting.splice(0, decision.count)) caller.resolve();
+        } catch (error) {
+          // The store failed: the first caller gets the error (its record is retried); the rest wait on.
+          waiting.shift()?.reject(error);
+        }
       }
-      if ((await deps.store.put(deps.name, decision.next, stored?.revision)) === 'written') return;
+    } finally {
+      draining = false;
     }
   };
   return {
     acquire() {
-      const mine = turn.then(take);
-      // The next caller waits for this one to finish, whether it got its token or failed.
-      turn = mine.catch(() => {});
-      return mine;
+      return new Promise<void>((resolve, reject) => {
+        waiting.push({ resolve, reject });
+        if (!draining) void drain();
+      });
     },
   };
 }

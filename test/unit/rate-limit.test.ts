@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RateLimitStore } from '../../domain/ports.js';
-import { type TokenBucketState, takeToken } from '../../domain/rate-limit.js';
+import { type TokenBucketState, takeToken, takeTokens } from '../../domain/rate-limit.js';
 import { makePacer } from '../../domain/use-cases/pace.js';
 
 const settings = { ratePerSecond: 0.5, burst: 2 };
@@ -39,6 +39,17 @@ describe('token bucket', () => {
       }
     }
     expect(granted).toBe(61);
+  });
+});
+
+describe('token bucket, several tokens at once', () => {
+  it('takes as many whole tokens as it holds, up to those wanted, as if taken one by one', () => {
+    const full = takeTokens(undefined, 0, settings, 5);
+    expect(full).toEqual({ granted: true, count: 2, next: { tokens: 0, refilledAt: 0 } });
+    expect(takeTokens({ tokens: 0.5, refilledAt: 0 }, 0, settings, 3)).toEqual({
+      granted: false,
+      waitMs: 1000,
+    });
   });
 });
 
@@ -112,5 +123,26 @@ describe('pacer', () => {
     const results = await Promise.allSettled([pacer.acquire(), pacer.acquire()]);
     // Assess
     expect(results.map((result) => result.status)).toEqual(['rejected', 'fulfilled']);
+  });
+
+  it('gives the callers waiting at once as many tokens as the bucket holds in one write, and the rest at the rate', async () => {
+    // Prepare: a bucket of burst 5 at 10/s, the clock moved on by sleeping
+    let now = 0;
+    const { store, calls } = memoryStore();
+    const pacer = makePacer({
+      store,
+      name: 'startRun',
+      settings: { ratePerSecond: 10, burst: 5 },
+      now: () => new Date(now),
+      sleep: async (ms) => {
+        now += ms;
+      },
+    });
+    const grantedAt: number[] = [];
+    // Act: 8 launches asking at once
+    await Promise.all(Array.from({ length: 8 }, () => pacer.acquire().then(() => grantedAt.push(now))));
+    // Assess: the burst's 5 in one write, then one per 100 ms; never more than the bucket allows
+    expect(grantedAt).toEqual([0, 0, 0, 0, 0, 100, 200, 300]);
+    expect(calls).toEqual({ puts: 4, conflicts: 0 });
   });
 });
