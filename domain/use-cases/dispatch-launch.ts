@@ -86,7 +86,13 @@ async function spare(deps: DispatchDeps, trigger: DispatchTrigger): Promise<Laun
       return startedElsewhere(trigger);
   }
   await deps.pacer.acquire();
-  return (await serveQueue(deps, trigger, { fresh: false })) ?? startedElsewhere(trigger);
+  // The view may not offer what the fresh read saw (a launch it tried that waits again after a
+  // deferral, say): then the queue is served from the table, so the token is not spent on nothing.
+  return (
+    (await serveQueue(deps, trigger, { fresh: false })) ??
+    (await serveQueue(deps, trigger, { fresh: true })) ??
+    startedElsewhere(trigger)
+  );
 }
 
 /**

@@ -245,4 +245,44 @@ describe('the launch queue', () => {
     // Assess 2: every launch started, once
     await expectEachStartedOnce(app, [a.batchId, b.batchId], 23);
   });
+  it('starts a launch deferred by throttling, from the wake-up of the last launch started in its place', async () => {
+    // Prepare: one batch of three, its records read; every StartRun is throttled at first
+    app = await makeTestApp();
+    await app.teams.put(team('lab-a'));
+    const a = await upload(app, 'lab-a', 'FC-A', 3);
+    const queued = (await app.readStream()).filter(
+      (record) => record.dynamodb?.NewImage?.status?.S === 'QUEUED',
+    );
+    expect(queued).toHaveLength(3);
+    const engine = app.launcher.engine;
+    app.launcher.engine = {
+      ...engine,
+      startRun: async () => ({
+        ok: false,
+        retryable: true,
+        throttled: true,
+        code: 'ThrottlingException',
+        message: 'Rate exceeded',
+      }),
+    };
+    const deliver = (records: typeof queued) =>
+      dispatchStreamRecords(records, (event) => app.launcherHandler(event as never), LAUNCHER_EVENT_SOURCE);
+
+    // Act: the first wake-up claims a launch and gives up on it (THROTTLED, waiting again); then
+    // StartRun works, and the deferred launch's own wake-up and the two others come one by one
+    const [first, ...rest] = queued;
+    if (!first) throw new Error('no records');
+    await deliver([first]);
+    const deferred = (await app.launches.listByBatch(a.batchId)).items.filter(
+      (launch) => launch.status === 'THROTTLED',
+    );
+    expect(deferred).toHaveLength(1);
+    app.launcher.engine = engine;
+    for (const record of [...(await app.readStream()), ...rest]) await deliver([record]);
+
+    // Assess: every launch started once, the deferred one included (one of its runs, not lost)
+    await expectEachStartedOnce(app, [a.batchId], 3);
+    const again = await app.launches.get(a.batchId, deferred[0]?.launchId ?? '');
+    expect(again).toMatchObject({ status: 'SUBMITTED', attempt: 1 });
+  });
 });
