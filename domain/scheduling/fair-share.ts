@@ -43,6 +43,12 @@ export interface ShareView {
   passes: ReadonlyMap<string, number>;
   /** The pass at which the latest turn was served (0: none yet). */
   virtualPass: number;
+  /**
+   * Starts of each flow being made now by the process that ranks (chosen, not yet served): each
+   * counts as one stride already taken, so launches chosen at the same time share the turns as
+   * launches chosen one after another would.
+   */
+  pending?: ReadonlyMap<string, number>;
 }
 
 /** One flow's turn: the batches to try in order, and how its pass moves once one launch starts. */
@@ -104,9 +110,10 @@ export function rankTurns(view: ShareView): Turn[] {
       stride,
     };
   });
+  const ahead = (turn: Turn) => turn.pass + (view.pending?.get(turn.flow) ?? 0) * turn.stride;
   return turns.sort(
     (a, b) =>
-      a.pass - b.pass ||
+      ahead(a) - ahead(b) ||
       a.stored - b.stored ||
       TIER_RANK[a.priority] - TIER_RANK[b.priority] ||
       byAge(a.batches[0] as WaitingBatch, b.batches[0] as WaitingBatch),

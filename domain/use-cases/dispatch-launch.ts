@@ -106,11 +106,17 @@ async function serveQueue(
 ): Promise<LaunchOutcome | undefined> {
   const ended = trigger.ended ? trigger : undefined;
   let tries = 0;
-  for (const turn of await deps.scheduler.turns(ended, options)) {
-    // Checked with the slots this process holds for the claims it is making.
-    if (await deps.scheduler.atLimit(turn.team, ended)) continue;
-    deps.scheduler.reserve(turn.team);
+  const turns = await deps.scheduler.turns(ended, { ...options, choose: true });
+  for (const [index, turn] of turns.entries()) {
+    // The first turn was held as it was ranked; the others are held when they are tried.
+    if (index > 0) deps.scheduler.hold(turn);
     let served = false;
+    // Checked with the slots this process holds for the claims it is making.
+    if (await deps.scheduler.atLimit(turn.team, ended)) {
+      deps.scheduler.unhold(turn);
+      continue;
+    }
+    deps.scheduler.reserve(turn.team);
     try {
       for (const batch of turn.batches) {
         for (const ref of await deps.scheduler.candidates(batch.batchId, options)) {
@@ -128,7 +134,10 @@ async function serveQueue(
         }
       }
     } finally {
-      if (!served) deps.scheduler.release(turn.team);
+      if (!served) {
+        deps.scheduler.release(turn.team);
+        deps.scheduler.unhold(turn);
+      }
     }
   }
   return undefined;

@@ -28,8 +28,19 @@ export interface LaunchSchedulerDeps {
  * launchers (each with its own view) never start one twice, and a crash loses nothing but the view.
  */
 export interface LaunchScheduler {
-  /** The flows that may start a launch now, best first (see rankTurns). `ended`: a run that just ended (not in flight, whatever the index says). */
-  turns(ended?: { team?: string; launchId: string }, options?: Fresh): Promise<Turn[]>;
+  /**
+   * The flows that may start a launch now, best first (see rankTurns). `ended`: a run that just
+   * ended (not in flight, whatever the index says). With `choose`, the first turn is held for the
+   * caller as it is ranked (see `hold`).
+   */
+  turns(ended?: { team?: string; launchId: string }, options?: Fresh & { choose?: boolean }): Promise<Turn[]>;
+  /**
+   * Counts a start of the turn's flow as being made by this process until `served` or `unhold`:
+   * the launches a process starts at once then share the turns as if chosen one after another
+   * (eight wake-ups ranking the same view would otherwise all pick the same flow).
+   */
+  hold(turn: Turn): void;
+  unhold(turn: Turn): void;
   /**
    * True when some open batch has a launch waiting that this view has not tried. With `after`
    * (a `mark`), read afresh by a read that started after the mark was taken: one read is shared
@@ -81,6 +92,8 @@ export function makeLaunchScheduler(deps: LaunchSchedulerDeps): LaunchScheduler 
   let registeringView: { at: number; ids: string[] } | undefined;
   /** Slots held by claims in progress in this process, per team. */
   const held = new Map<string, number>();
+  /** Starts chosen and not yet served in this process, per flow. */
+  const pending = new Map<string, number>();
   const tried = new Map<string, number>();
   let passView: (PassView & { at: number; read: Set<string> }) | undefined;
   /** The latest read of the whole queue for `anyWaiting`, numbered in the order reads started. */
@@ -178,7 +191,21 @@ export function makeLaunchScheduler(deps: LaunchSchedulerDeps): LaunchScheduler 
       const flows = [...new Set(eligible.map((batch) => `${batch.team}#${batch.priority}`))];
       if (flows.length === 0) return [];
       const { passes, virtualPass } = await passesOf(flows, fresh);
-      return rankTurns({ ...view, batches: eligible, passes, virtualPass });
+      const ranked = rankTurns({ ...view, batches: eligible, passes, virtualPass, pending });
+      // Held in the same step as the ranking: no other wake-up of this process ranks in between.
+      const [first] = ranked;
+      if (options.choose && first) this.hold(first);
+      return ranked;
+    },
+
+    hold(turn) {
+      pending.set(turn.flow, (pending.get(turn.flow) ?? 0) + 1);
+    },
+
+    unhold(turn) {
+      const count = (pending.get(turn.flow) ?? 0) - 1;
+      if (count > 0) pending.set(turn.flow, count);
+      else pending.delete(turn.flow);
     },
 
     anyWaiting({ after }) {
@@ -235,6 +262,7 @@ export function makeLaunchScheduler(deps: LaunchSchedulerDeps): LaunchScheduler 
 
     async served(turn) {
       this.release(turn.team);
+      this.unhold(turn);
       const known = inFlight.get(turn.team);
       if (known) known.started++;
       if (passView) {

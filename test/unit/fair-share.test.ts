@@ -144,4 +144,30 @@ describe('fair share of the StartRun rate', () => {
     );
     expect(share(served, 'd')).toBeCloseTo(0.5, 5);
   });
+  it('shares the turns among launches chosen at the same time as if chosen one after another', () => {
+    // Prepare: eight wake-ups of one launcher rank the same view before any start is recorded
+    const batches = [
+      batch('a', 'lab-a', 'normal', '2026-12-01T10:00:00Z'),
+      batch('c', 'lab-c', 'normal', '2026-12-01T10:05:00Z'),
+    ];
+    const pending = new Map<string, number>();
+    const chosen: string[] = [];
+    // Act: each takes the best turn and holds it (its start counted ahead) for the next to see
+    for (let lane = 0; lane < 8; lane++) {
+      const [turn] = rankTurns({
+        batches,
+        teams: new Map(),
+        inFlight: new Map(),
+        passes: new Map(),
+        virtualPass: 0,
+        pending,
+      });
+      if (!turn) throw new Error('no turn');
+      chosen.push(turn.batches[0]?.batchId ?? '');
+      pending.set(turn.flow, (pending.get(turn.flow) ?? 0) + 1);
+    }
+    // Assess: alternating, not eight of the first flow
+    expect(chosen).toEqual(['a', 'c', 'a', 'c', 'a', 'c', 'a', 'c']);
+    expect(pending.get(flowOf('lab-a', 'normal'))).toBe(4);
+  });
 });
