@@ -6,6 +6,10 @@ export default defineConfig({
     // Most test time is spent waiting on DynamoDB Local, the local services and workflow processes,
     // not on the test's own CPU: three files at a time keep two cores busy (the default is one).
     maxWorkers: 3,
+    // Files share a worker's module cache: importing the SDKs, CDK and the stack once per worker, not per
+    // file, saves most of the import time. Spies are restored before each test.
+    isolate: false,
+    restoreMocks: true,
     projects: [
       {
         extends: true,
