@@ -34,3 +34,13 @@ export function colorsFor(io: CliIo): Colors {
   const enabled = io.isTTY && !io.env.NO_COLOR && io.env.TERM !== 'dumb';
   return pc.createColors(enabled);
 }
+
+/** The colours of this process's own stdout (for commands that write to it directly). */
+export function stdoutColors(): Colors {
+  return colorsFor(processIo());
+}
+
+/** The same, for lines written to stderr (a terminal or not on its own). */
+export function stderrColors(): Colors {
+  return colorsFor({ ...processIo(), isTTY: process.stderr.isTTY === true });
+}

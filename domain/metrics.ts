@@ -47,6 +47,7 @@ export const METRICS = {
   notificationsResent: 'NotificationsResent',
   reconcilerChecked: 'ReconcilerLaunchesChecked',
   reconcilerRepairs: 'ReconcilerRepairs',
+  reconcilerRequeued: 'ReconcilerRequeued',
   /** Stale launches beyond one run's bound: they wait for the next run. */
   reconcilerLeft: 'ReconcilerLaunchesLeft',
   /** Stale launches a run could not reconcile (an engine or table fault). */

@@ -72,6 +72,7 @@ export function makeReconcilerHandler(deps: ReconcilerHandlerDeps) {
       const batches = await recountBatches(deps);
       count(METRICS.reconcilerChecked, report.checked);
       count(METRICS.reconcilerRepairs, report.repairs);
+      count(METRICS.reconcilerRequeued, report.requeued);
       // Sent every run, zero included, so each run is one data point of the stuck-launch alarm.
       count(METRICS.reconcilerLeft, report.leftForNextRun);
       // A notification that could not be sent is one more thing this run could not reconcile.

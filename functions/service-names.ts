@@ -58,6 +58,7 @@ export const METRIC_EMITTERS: Record<keyof typeof METRICS, readonly ServiceKey[]
   notificationsResent: ['reconciler'],
   reconcilerChecked: ['reconciler'],
   reconcilerRepairs: ['reconciler'],
+  reconcilerRequeued: ['reconciler'],
   reconcilerLeft: ['reconciler'],
   reconcilerErrors: ['reconciler'],
   batchesRecounted: ['reconciler'],

@@ -87,7 +87,11 @@ const settingsSchema = z
       .object({ maxSamples: positiveInt.optional(), maxManifestBytes: positiveInt.optional() })
       .strict()
       .default({}),
-    runRetentionMode: z.enum(['RETAIN', 'REMOVE']).optional(),
+    /**
+     * StartRun's retentionMode. REMOVE: HealthOmics removes the oldest runs when the account's run
+     * count is full (gwm keeps every launch's history in its table); RETAIN: new runs are refused then.
+     */
+    runRetentionMode: z.enum(['RETAIN', 'REMOVE']).default('REMOVE'),
     /** The cost estimate and the budget guard: a default budget per batch (US dollars), none when absent. */
     budget: z.object({ defaultMaxUsd: positive.optional() }).strict().default({}),
     /** Archived inputs: the S3 restore tier (a manifest may ask for another) and days a copy is kept. */
@@ -128,6 +132,8 @@ const settingsSchema = z
     priceListFile: z.string().min(1).optional(),
     /** Addresses subscribed to the notification topic (each confirms by e-mail). */
     notificationEmails: z.array(z.email()).default([]),
+    /** Addresses subscribed to the operators' topic: the alarms (each confirms by e-mail). */
+    operatorEmails: z.array(z.email()).default([]),
     /** What happens to the table and the manifest bucket when the stack is deleted. */
     removalPolicy: z.enum(['retain', 'destroy']).default('retain'),
     /** Table deletion protection; defaults to on when the data is retained. */

@@ -7,6 +7,7 @@ export const STACK_OUTPUTS = {
   tableName: 'TableName',
   manifestBucket: 'ManifestBucketName',
   notificationTopicArn: 'NotificationTopicArn',
+  operatorTopicArn: 'OperatorTopicArn',
   eventBusName: 'EventBusName',
   dashboardUrl: 'DashboardUrl',
   teamMemberPolicyArn: 'TeamMemberPolicyArn',

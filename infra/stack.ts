@@ -78,7 +78,10 @@ export class GwmStack extends Stack {
       OMICS_ROLE_ARN: this.serviceRole.roleArn,
     };
 
-    this.notifications = new Notifications(this, 'Notifications', { emails: settings.notificationEmails });
+    this.notifications = new Notifications(this, 'Notifications', {
+      emails: settings.notificationEmails,
+      operatorEmails: settings.operatorEmails,
+    });
     this.intake = new Intake(this, 'Intake', {
       table,
       environment,
@@ -163,11 +166,12 @@ export class GwmStack extends Stack {
         tracker: this.tracking.trackerFailures,
         runStatusEvents: this.tracking.undeliveredRunEvents,
         reconcilerSchedule: this.tracking.undeliveredSchedules,
+        reconciler: this.tracking.reconcilerFailures,
         costCollector: this.cost.failures,
         restoreTracker: this.restores.failures,
         restoreEvents: this.restores.undeliveredEvents,
       },
-      alarmTopic: this.notifications.topic,
+      alarmTopic: this.notifications.operatorTopic,
       logGroups: Object.values(functions).map((fn) => fn.logGroup),
       reconcilerSchedule: { everyMinutes: settings.reconcile.everyMinutes },
     });
@@ -182,7 +186,11 @@ export class GwmStack extends Stack {
     });
     new CfnOutput(this, STACK_OUTPUTS.notificationTopicArn, {
       value: this.notifications.topic.topicArn,
-      description: 'Batch notices and alarms; subscribe to it',
+      description: 'Batch notices for the lab; subscribe to it (filter on the team attribute for one team)',
+    });
+    new CfnOutput(this, STACK_OUTPUTS.operatorTopicArn, {
+      value: this.notifications.operatorTopic.topicArn,
+      description: 'Alarms for operators (the gwm-healthy composite alarm and each alarm under it)',
     });
     new CfnOutput(this, STACK_OUTPUTS.eventBusName, {
       value: this.notifications.bus.eventBusName,

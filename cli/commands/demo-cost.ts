@@ -1,5 +1,4 @@
 import Table from 'cli-table3';
-import pc from 'picocolors';
 import type { Batch } from '../../domain/batch.js';
 import type { Launch } from '../../domain/launch.js';
 import { batchCostView, launchCost } from '../../domain/launch-cost.js';
@@ -7,6 +6,10 @@ import { formatUsd } from '../../domain/money.js';
 import type { BatchRepository, LaunchRepository } from '../../domain/ports.js';
 import { type BatchSnapshot, BatchWaitTimeout, waitForBatch } from '../../infra/local/wait.js';
 import { batchCostText, batchEstimateText, costCell, missingPriceNote } from '../cost-format.js';
+import { stdoutColors } from '../io.js';
+
+/** Colour only when stdout is a terminal and NO_COLOR is not set. */
+const colors = stdoutColors();
 
 /** How long the demo waits for the runs to be priced after the batch has finished. */
 export const PRICING_WAIT_MS = 30_000;
@@ -82,17 +85,18 @@ export function demoCostLines(
   const view = batchCostView(batch, launches);
   const lines: string[] = [];
   const priceList = view.priceLists.length > 0 ? ` (price list ${view.priceLists.join(', ')})` : '';
-  lines.push(pc.bold(`What the runs cost${priceList}:`));
+  lines.push(colors.bold(`What the runs cost${priceList}:`));
   if (!state.complete) {
     lines.push(
-      pc.yellow(
+      colors.yellow(
         `Pricing did not finish within ${Math.round(state.waitedMs / 1000)} s: ${view.cost.runsPriced} of ${view.runs} runs priced. Below is what is known; \`gwm status ${batch.batchId}\` shows the rest once it is priced.`,
       ),
     );
   }
   const table = new Table({
-    head: ['sample', 'status', 'runs', 'compute', 'storage', 'cost'],
-    style: { head: ['cyan'] },
+    head: ['sample', 'status', 'runs', 'compute', 'storage', 'cost'].map((title) => colors.cyan(title)),
+    // cli-table3 colours on its own (even into a pipe): the colours are ours, by the terminal.
+    style: { head: [], border: [] },
     colAligns: ['left', 'left', 'right', 'right', 'right', 'right'],
   });
   const ordered = [...launches].sort((a, b) =>

@@ -4,7 +4,6 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
-import pc from 'picocolors';
 import { batchIdFor, sha256Hex } from '../../domain/batch.js';
 import type { Launch } from '../../domain/launch.js';
 import type { BatchRepository, LaunchRepository } from '../../domain/ports.js';
@@ -21,7 +20,11 @@ import { type LocalStack, startLocalStack } from '../../infra/local/stack.js';
 import { type BatchSnapshot, BatchWaitTimeout, waitForBatch } from '../../infra/local/wait.js';
 import { EXIT } from '../exit-codes.js';
 import { colorStatus, formatRunTime, truncate } from '../format.js';
+import { stdoutColors } from '../io.js';
 import { showDemoCost } from './demo-cost.js';
+
+/** Colour only when stdout is a terminal and NO_COLOR is not set. */
+const colors = stdoutColors();
 
 interface DemoOptions {
   samples: string;
@@ -76,7 +79,7 @@ export async function runDemo(options: RunDemoOptions): Promise<number> {
     try {
       stack = await startLocalStack({ stateDir: options.stateDir, reconcileEveryMs: 30_000 });
     } catch (error) {
-      out(pc.red(`Could not start the local stack: ${(error as Error).message}`));
+      out(colors.red(`Could not start the local stack: ${(error as Error).message}`));
       return EXIT.unreachable;
     }
     endpoints = stack.endpoints;
@@ -132,7 +135,9 @@ async function runFlowcell(
     }),
   );
   const batchId = batchIdFor(endpoints.manifestBucket, manifestKey, sha256Hex(manifestText));
-  out(`Uploaded the manifest to s3://${endpoints.manifestBucket}/${manifestKey}: batch ${pc.bold(batchId)}`);
+  out(
+    `Uploaded the manifest to s3://${endpoints.manifestBucket}/${manifestKey}: batch ${colors.bold(batchId)}`,
+  );
   out();
 
   const progress = makeProgress(options);
@@ -145,7 +150,7 @@ async function runFlowcell(
     });
   } catch (error) {
     if (error instanceof BatchWaitTimeout) {
-      out(pc.red(error.message));
+      out(colors.red(error.message));
       return EXIT.unexpected;
     }
     throw error;
@@ -169,14 +174,14 @@ async function report(
 ): Promise<number> {
   const { out } = options;
   if (!batch) return EXIT.unexpected;
-  out(pc.bold(`Batch ${batch.name} (${batchId}): ${batch.status}`));
+  out(colors.bold(`Batch ${batch.name} (${batchId}): ${batch.status}`));
   out(historyTable(launches));
 
   const failed = launches.filter((launch) => launch.kind === 'SAMPLE' && launch.status !== 'COMPLETED');
   for (const launch of failed) {
     out();
     out(
-      pc.red(
+      colors.red(
         `${launch.sampleId} ${launch.status}: ${launch.failureReason ?? launch.note ?? 'no reason given'}`,
       ),
     );
@@ -203,7 +208,7 @@ async function report(
     if (summary) out(`  ${summary}`);
   } else {
     out();
-    out(pc.yellow(`QC: ${batch.qcState}${batch.qcReason ? ` (${batch.qcReason})` : ''}`));
+    out(colors.yellow(`QC: ${batch.qcState}${batch.qcReason ? ` (${batch.qcReason})` : ''}`));
   }
 
   const notices = await readNotices(endpoints.outboxDir, batchId);
@@ -236,14 +241,21 @@ async function report(
     reportPath !== undefined &&
     notices.length >= 1;
   if (!expected)
-    out(pc.red('The flowcell did not end as the demo expects (one failed sample, QC report, notification).'));
+    out(
+      colors.red(
+        'The flowcell did not end as the demo expects (one failed sample, QC report, notification).',
+      ),
+    );
   return expected ? EXIT.ok : EXIT.unexpected;
 }
 
 function historyTable(launches: Launch[]): string {
   const table = new Table({
-    head: ['sample', 'status', 'attempt', 'run', 'started', 'took', 'reason'],
-    style: { head: ['cyan'] },
+    head: ['sample', 'status', 'attempt', 'run', 'started', 'took', 'reason'].map((title) =>
+      colors.cyan(title),
+    ),
+    // cli-table3 colours on its own (even into a pipe): the colours are ours, by the terminal.
+    style: { head: [], border: [] },
   });
   const ordered = [...launches].sort((a, b) =>
     a.kind === b.kind ? a.sampleId.localeCompare(b.sampleId) : a.kind === 'QC' ? 1 : -1,
@@ -252,7 +264,7 @@ function historyTable(launches: Launch[]): string {
     const took = formatRunTime(launch.submittedAt, launch.finishedAt);
     table.push([
       launch.kind === 'QC' ? 'QC' : launch.sampleId,
-      colorStatus(launch.status, pc),
+      colorStatus(launch.status, colors),
       String(launch.attempt),
       launch.runId ?? '',
       launch.submittedAt?.slice(11, 19) ?? '',
@@ -279,7 +291,7 @@ function makeProgress(options: RunDemoOptions): (snapshot: BatchSnapshot) => voi
           .sort((a, b) => a.launchId.localeCompare(b.launchId))
           .map(
             (launch) =>
-              `  ${(launch.kind === 'QC' ? 'QC' : launch.sampleId).padEnd(14)} ${colorStatus(launch.status, pc)}`,
+              `  ${(launch.kind === 'QC' ? 'QC' : launch.sampleId).padEnd(14)} ${colorStatus(launch.status, colors)}`,
           ),
       ];
       if (drawn > 0) process.stdout.write(`\u001b[${drawn}A\u001b[0J`);

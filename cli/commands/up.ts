@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import pc from 'picocolors';
 import { uploadExampleInputs } from '../../examples/example-inputs.js';
 import { readEndpoints, stateDirFrom } from '../../infra/local/endpoints.js';
 import { LOCAL_NAMES, type LocalStack, type StackLog, startLocalStack } from '../../infra/local/stack.js';
 import { EXIT } from '../exit-codes.js';
+import { type Colors, stderrColors, stdoutColors } from '../io.js';
 
 interface UpOptions {
   dynamodbPort?: string;
@@ -37,6 +37,7 @@ export function registerUp(program: Command): void {
         return;
       }
       const out = (line = '') => process.stdout.write(`${line}\n`);
+      const colors = stdoutColors();
       out(`Starting the local stack in ${stateDir} ...`);
       let stack: LocalStack;
       try {
@@ -54,7 +55,7 @@ export function registerUp(program: Command): void {
               : { STARTRUN_RATE_PER_SECOND: options.startRunRate },
           log: printLog,
           onNotice: (notice, rendered) => {
-            out(pc.bold(`notification (${notice.kind}): ${rendered.subject}`));
+            out(colors.bold(`notification (${notice.kind}): ${rendered.subject}`));
             out(indent(rendered.text));
           },
         });
@@ -68,7 +69,7 @@ export function registerUp(program: Command): void {
         out(
           `Added ${added} example FASTQ files to s3://${LOCAL_NAMES.inputBucket}/ for the example manifests.`,
         );
-      out(upBanner(stack));
+      out(upBanner(stack, colors));
       await waitForSignal();
       out('Stopping the local stack ...');
       await stack.stop();
@@ -77,11 +78,10 @@ export function registerUp(program: Command): void {
 }
 
 /** Endpoints and commands a person can paste into another terminal. */
-export function upBanner(stack: LocalStack): string {
+export function upBanner(stack: LocalStack, colors: Colors): string {
   const e = stack.endpoints;
-  const aws = 'AWS_ACCESS_KEY_ID=gwmlocal AWS_SECRET_ACCESS_KEY=gwmlocal AWS_DEFAULT_REGION=us-east-1';
   const lines = [
-    pc.green('The local stack is up.'),
+    colors.green('The local stack is up.'),
     '',
     `  S3                 ${e.s3Endpoint}   buckets: ${e.manifestBucket} (manifests), ${e.inputBucket}, ${e.outputBucket}`,
     `  DynamoDB           ${e.dynamodbEndpoint}   table: ${e.tableName}`,
@@ -91,11 +91,14 @@ export function upBanner(stack: LocalStack): string {
     `  endpoints file     ${stack.stateDir}/endpoints.json`,
     '',
     'Try it with the AWS CLI (in another terminal):',
-    `  export ${aws}`,
+    `  export ${LOCAL_AWS_CLI_ENV}`,
     '  # upload a manifest: the seed format and the native format are both accepted',
     `  aws --endpoint-url ${e.s3Endpoint} s3 cp examples/manifests/flowcell-seed.json s3://${e.manifestBucket}/manifests/flowcell-seed.json`,
     '  # list the launches and their status',
     `  aws --endpoint-url ${e.dynamodbEndpoint} dynamodb scan --table-name ${e.tableName} --filter-expression '#e = :l' --expression-attribute-names '{"#e":"__edb_e__","#s":"status"}' --expression-attribute-values '{":l":{"S":"launch"}}' --projection-expression 'pk, sk, launchId, #s, attempt, failureReason' --output table`,
+    '  # the runs in the local HealthOmics engine (the export above keeps the CLI from putting workflows- before the host)',
+    `  aws --endpoint-url ${e.omicsEndpoint} omics list-runs --query 'items[].[id,name,status]' --output table`,
+    `  aws --endpoint-url ${e.omicsEndpoint} omics get-run --id <run id>`,
     '  # retry a failed sample: set its status to RETRY (use the pk and sk from the scan)',
     `  aws --endpoint-url ${e.dynamodbEndpoint} dynamodb update-item --table-name ${e.tableName} --key '{"pk":{"S":"<pk>"},"sk":{"S":"<sk>"}}' --update-expression 'SET #s = :r' --expression-attribute-names '{"#s":"status"}' --expression-attribute-values '{":r":{"S":"RETRY"}}'`,
     '',
@@ -106,11 +109,20 @@ export function upBanner(stack: LocalStack): string {
   return lines.join('\n');
 }
 
+/**
+ * What the AWS CLI needs to reach the local stack. Without AWS_DISABLE_HOST_PREFIX_INJECTION,
+ * botocore sends HealthOmics calls to workflows-<host> (the service's host prefix), which does
+ * not resolve for 127.0.0.1.
+ */
+export const LOCAL_AWS_CLI_ENV =
+  'AWS_ACCESS_KEY_ID=gwmlocal AWS_SECRET_ACCESS_KEY=gwmlocal AWS_DEFAULT_REGION=us-east-1 AWS_DISABLE_HOST_PREFIX_INJECTION=true';
+
 const printLog: StackLog = (level, message, details) => {
   if (level === 'info') return;
   const suffix = details && Object.keys(details).length > 0 ? ` ${JSON.stringify(details)}` : '';
   const text = `${level}: ${message}${suffix}`;
-  process.stderr.write(`${level === 'error' ? pc.red(text) : pc.yellow(text)}\n`);
+  const colors = stderrColors();
+  process.stderr.write(`${level === 'error' ? colors.red(text) : colors.yellow(text)}\n`);
 };
 
 function portOption(value: string | undefined, name: string): number | undefined {

@@ -53,8 +53,12 @@ export interface ReconcileChange {
 export interface ReconcileReport {
   /** Stale launches looked at. */
   checked: number;
-  /** Launches the reconciler changed: each one is an event, a stream record or a write that was lost. */
+  /** Launches the reconciler repaired: each one is an event, a stream record or a write that was lost. */
   repairs: number;
+  /**
+   * Waiting launches rewritten so the launcher is told again. Counted apart from repairs: behind a
+   * large batch paced at the StartRun rate, a launch waits for hours without anything being lost.
+   */
   requeued: number;
   /** Runs the engine no longer knows (retention removed them): their launches end DELETED. */
   unknownRuns: number;
@@ -128,8 +132,8 @@ export async function reconcile(deps: ReconcilerDeps): Promise<ReconcileReport> 
 
 function record(report: ReconcileReport, change: ReconcileChange): void {
   report.changes.push(change);
-  report.repairs++;
   if (change.action === 'requeued') report.requeued++;
+  else report.repairs++;
   if (change.action === 'unknown-run') report.unknownRuns++;
   if (change.action === 'resubmitted') report.resubmitted++;
 }

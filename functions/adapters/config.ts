@@ -41,7 +41,9 @@ const schema = z.object({
   REGISTRATION_WAIT_SECONDS: positive.max(300).default(20),
   MAX_SAMPLES: positiveInt.default(DEFAULT_MANIFEST_LIMITS.maxSamples),
   MAX_MANIFEST_BYTES: positiveInt.default(DEFAULT_MANIFEST_LIMITS.maxBytes),
-  RUN_RETENTION_MODE: z.enum(['RETAIN', 'REMOVE']).optional(),
+  // REMOVE: gwm keeps the history, and HealthOmics' RETAIN stops new runs once the account's
+  // retained runs are at their quota.
+  RUN_RETENTION_MODE: z.enum(['RETAIN', 'REMOVE']).default('REMOVE'),
   /** The budget (US dollars) of a batch whose manifest sets none; unset: no budget. */
   BUDGET_DEFAULT_MAX_USD: positive.optional(),
   /**

@@ -25,7 +25,6 @@ const PERMANENT = new Set([
   'ValidationException',
   'AccessDeniedException',
   'ResourceNotFoundException',
-  'ServiceQuotaExceededException',
   'ConflictException',
   'NotSupportedOperationException',
 ]);
@@ -211,5 +210,7 @@ function classify(error: unknown): Extract<StartRunResult, { ok: false }> {
   }
   if (PERMANENT.has(code)) return { ok: false, retryable: false, throttled: false, code, message };
   // 5xx, timeouts, network faults: the requestId makes sending the same request again safe.
+  // ServiceQuotaExceededException too: the account's runs are full (retained runs, active runs)
+  // until some end or are removed; the launch waits THROTTLED and is tried again, not failed.
   return { ok: false, retryable: true, throttled: false, code, message };
 }

@@ -17,6 +17,8 @@ import { streamEventSourceProps } from './stream-source.js';
 
 export interface NotificationsProps {
   emails: readonly string[];
+  /** Addresses subscribed to the operators' topic (alarms). */
+  operatorEmails?: readonly string[];
 }
 
 /**
@@ -25,7 +27,10 @@ export interface NotificationsProps {
  */
 export class Notifications extends Construct {
   readonly key: Key;
+  /** Batch notices, for the lab (and, filtered on the `team` attribute, for each team). */
   readonly topic: Topic;
+  /** Alarms, for whoever runs the deployment: kept apart so neither gets the other's mail. */
+  readonly operatorTopic: Topic;
   readonly bus: EventBus;
 
   constructor(scope: Construct, id: string, props: NotificationsProps) {
@@ -52,16 +57,23 @@ export class Notifications extends Construct {
       masterKey: this.key,
       enforceSSL: true,
     });
+    for (const email of props.emails) this.topic.addSubscription(new EmailSubscription(email));
+    this.operatorTopic = new Topic(this, 'OperatorTopic', {
+      displayName: 'gwm alarms',
+      masterKey: this.key,
+      enforceSSL: true,
+    });
     // The topic's policy (TLS only) replaces SNS's default one: CloudWatch alarms of this account are let in by name.
-    this.topic.addToResourcePolicy(
+    this.operatorTopic.addToResourcePolicy(
       new PolicyStatement({
         principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['sns:Publish'],
-        resources: [this.topic.topicArn],
+        resources: [this.operatorTopic.topicArn],
         conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
       }),
     );
-    for (const email of props.emails) this.topic.addSubscription(new EmailSubscription(email));
+    for (const email of props.operatorEmails ?? [])
+      this.operatorTopic.addSubscription(new EmailSubscription(email));
     this.bus = new EventBus(this, 'Bus', {
       description: "gwm's own events: Batch Completed, Launch Failed, Manifest Rejected",
     });

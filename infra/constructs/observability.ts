@@ -1,8 +1,10 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import {
   Alarm,
+  AlarmRule,
   AlarmStatusWidget,
   ComparisonOperator,
+  CompositeAlarm,
   Dashboard,
   GraphWidget,
   type IMetric,
@@ -10,7 +12,6 @@ import {
   LogQueryVisualizationType,
   LogQueryWidget,
   MathExpression,
-  Metric,
   Stats,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
@@ -22,12 +23,8 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ConfigError } from '../../domain/errors.js';
 import { COST_DIMENSIONS, METRIC_NAMESPACE, METRICS } from '../../domain/metrics.js';
-import {
-  METRIC_EMITTERS,
-  SERVICE_DIMENSION,
-  SERVICE_NAMES,
-  type ServiceKey,
-} from '../../functions/service-names.js';
+import { SERVICE_DIMENSION, SERVICE_NAMES, type ServiceKey } from '../../functions/service-names.js';
+import { failureRateExpression, gwmMetric, iteratorAge } from './gwm-metrics.js';
 
 export interface ObservabilityProps {
   functions: Record<ServiceKey, IFunction>;
@@ -42,8 +39,6 @@ export interface ObservabilityProps {
   /** Share of finished launch attempts that failed, above which the failure-rate alarm fires. */
   failureRateThreshold?: number;
 }
-
-type MetricKey = keyof typeof METRICS;
 
 export const DEFAULT_FAILURE_RATE_THRESHOLD = 0.2;
 /** Records older than this when a stream consumer reads them mean it is falling behind. */
@@ -69,6 +64,8 @@ export class Observability extends Construct {
   readonly dashboard: Dashboard;
   readonly dashboardUrl: string;
   readonly alarms: Alarm[] = [];
+  /** In ALARM when any of `alarms` is: the one alarm to page on. */
+  readonly healthy: CompositeAlarm;
   private readonly notify: SnsAction;
 
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
@@ -111,7 +108,7 @@ export class Observability extends Construct {
 
     for (const { name, fn } of props.streamConsumers) {
       this.alarm(`IteratorAge-${name}`, {
-        metric: iteratorAge(fn),
+        metric: iteratorAge(fn, GRAPH_PERIOD),
         threshold: ITERATOR_AGE_LIMIT.toMilliseconds(),
         evaluationPeriods: 1,
         description:
@@ -122,7 +119,7 @@ export class Observability extends Construct {
       });
     }
 
-    const failureRate = failureRateExpression();
+    const failureRate = failureRateExpression(FAILURE_RATE_PERIOD);
     this.alarm('FailureRate', {
       metric: failureRate,
       threshold,
@@ -167,19 +164,66 @@ export class Observability extends Construct {
         'with a higher limit or a shorter schedule.',
     });
 
+    for (const [key, fn] of Object.entries(props.functions) as Array<[ServiceKey, IFunction]>) {
+      const name = SERVICE_NAMES[key];
+      this.alarm(`Errors-${key}`, {
+        metric: fn.metricErrors({ statistic: Stats.SUM, period: GRAPH_PERIOD }),
+        threshold: 0,
+        evaluationPeriods: 1,
+        description:
+          `The ${name} function failed (an unhandled error or a timeout), not a refusal it reported. ` +
+          "Its log group has the error (the dashboard's recent-failures table lists it). A stream or " +
+          'SQS batch it failed comes again and, after its retries, goes to its failure queue (see ' +
+          'docs/runbooks.md); a scheduled run of the reconciler goes to its own.',
+      });
+      this.alarm(`Throttles-${key}`, {
+        metric: fn.metricThrottles({ statistic: Stats.SUM, period: GRAPH_PERIOD }),
+        threshold: 0,
+        evaluationPeriods: 1,
+        description:
+          `Lambda refused invocations of the ${name} function: it is at its reserved concurrency ` +
+          "or the account's. Work waits (stream records and queued messages are tried again) but " +
+          'falls behind. Compare its concurrency with its limit on the dashboard, and raise the ' +
+          "limit or the account's quota.",
+      });
+    }
+
+    // The reconciler sends its count of launches left on every run, zero included: no data for
+    // three periods means it is not running (disabled schedule, failing before it counts).
+    this.alarm('ReconcilerHeartbeat', {
+      metric: gwmMetric('reconcilerLeft', { statistic: Stats.SAMPLE_COUNT, period: reconcilerPeriod }),
+      threshold: 1,
+      comparison: ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: SUSTAINED_RECONCILER_RUNS,
+      missingData: TreatMissingData.BREACHING,
+      description:
+        `The reconciler has not reported for ${SUSTAINED_RECONCILER_RUNS} of its schedule periods: ` +
+        'lost events and stream records are not being repaired, nor notices resent. Check that its ' +
+        'EventBridge schedule rule is enabled, its Errors alarm and its failure queue, and its log group.',
+    });
+
+    this.healthy = new CompositeAlarm(this, 'Healthy', {
+      compositeAlarmName: `${Stack.of(this).stackName}-gwm-healthy`,
+      alarmRule: AlarmRule.anyOf(...this.alarms),
+      alarmDescription:
+        'gwm healthy: in ALARM when any gwm alarm is. Its description and docs/runbooks.md say what to do.',
+    });
+    this.healthy.addAlarmAction(this.notify);
+    this.healthy.addOkAction(this.notify);
+
     this.dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(24) });
     this.dashboard.addWidgets(
       new AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24, height: 3 }),
     );
     this.dashboard.addWidgets(
       graph('Launches', 12, [
-        gwmMetric('launchesRegistered', { label: 'registered' }),
-        gwmMetric('runsStarted', { label: 'runs started' }),
-        gwmMetric('runsCompleted', { label: 'runs completed' }),
-        gwmMetric('runsFailed', { label: 'runs failed' }),
-        gwmMetric('launchFailed', { label: 'StartRun refused' }),
-        gwmMetric('retriesStarted', { label: 'retries started' }),
-        gwmMetric('retriesRefused', { label: 'retries refused' }),
+        gwmMetric('launchesRegistered', { label: 'registered', period: GRAPH_PERIOD }),
+        gwmMetric('runsStarted', { label: 'runs started', period: GRAPH_PERIOD }),
+        gwmMetric('runsCompleted', { label: 'runs completed', period: GRAPH_PERIOD }),
+        gwmMetric('runsFailed', { label: 'runs failed', period: GRAPH_PERIOD }),
+        gwmMetric('launchFailed', { label: 'StartRun refused', period: GRAPH_PERIOD }),
+        gwmMetric('retriesStarted', { label: 'retries started', period: GRAPH_PERIOD }),
+        gwmMetric('retriesRefused', { label: 'retries refused', period: GRAPH_PERIOD }),
       ]),
       new GraphWidget({
         title: `Failure rate (per ${FAILURE_RATE_PERIOD.toHumanString()})`,
@@ -191,48 +235,49 @@ export class Observability extends Construct {
     );
     this.dashboard.addWidgets(
       graph('Console edits', 24, [
-        gwmMetric('editsRefused', { label: 'edits put back' }),
-        gwmMetric('cancelsApplied', { label: 'cancels carried out' }),
-        gwmMetric('cancelsRefused', { label: 'cancels refused' }),
-        gwmMetric('itemsUnreadable', { label: 'unreadable items skipped' }),
+        gwmMetric('editsRefused', { label: 'edits put back', period: GRAPH_PERIOD }),
+        gwmMetric('cancelsApplied', { label: 'cancels carried out', period: GRAPH_PERIOD }),
+        gwmMetric('cancelsRefused', { label: 'cancels refused', period: GRAPH_PERIOD }),
+        gwmMetric('itemsUnreadable', { label: 'unreadable items skipped', period: GRAPH_PERIOD }),
       ]),
     );
     this.dashboard.addWidgets(
       graph('StartRun', 8, [
-        gwmMetric('startRunThrottled', { label: 'throttled' }),
-        gwmMetric('launchesDeferred', { label: 'deferred (queued again)' }),
+        gwmMetric('startRunThrottled', { label: 'throttled', period: GRAPH_PERIOD }),
+        gwmMetric('launchesDeferred', { label: 'deferred (queued again)', period: GRAPH_PERIOD }),
       ]),
       graph('Run status events', 8, [
-        gwmMetric('statusApplied', { label: 'applied' }),
-        gwmMetric('statusIgnored', { label: 'ignored' }),
-        gwmMetric('eventsNotOurs', { label: 'not ours' }),
+        gwmMetric('statusApplied', { label: 'applied', period: GRAPH_PERIOD }),
+        gwmMetric('statusIgnored', { label: 'ignored', period: GRAPH_PERIOD }),
+        gwmMetric('eventsNotOurs', { label: 'not ours', period: GRAPH_PERIOD }),
       ]),
       graph('Status latency (event time to applied)', 8, [
-        gwmMetric('statusLatency', { statistic: Stats.p(50), label: 'p50' }),
-        gwmMetric('statusLatency', { statistic: Stats.p(99), label: 'p99' }),
-        gwmMetric('statusLatency', { statistic: Stats.MAXIMUM, label: 'max' }),
+        gwmMetric('statusLatency', { statistic: Stats.p(50), label: 'p50', period: GRAPH_PERIOD }),
+        gwmMetric('statusLatency', { statistic: Stats.p(99), label: 'p99', period: GRAPH_PERIOD }),
+        gwmMetric('statusLatency', { statistic: Stats.MAXIMUM, label: 'max', period: GRAPH_PERIOD }),
       ]),
     );
     this.dashboard.addWidgets(
       graph('Reconciler', 12, [
-        gwmMetric('reconcilerChecked', { label: 'stale launches checked' }),
-        gwmMetric('reconcilerRepairs', { label: 'repairs' }),
-        gwmMetric('reconcilerLeft', { label: 'left for the next run' }),
-        gwmMetric('reconcilerErrors', { label: 'not reconciled' }),
-        gwmMetric('notificationsResent', { label: 'batch notifications sent again' }),
-        gwmMetric('batchesRecounted', { label: 'batches recounted' }),
-        gwmMetric('registrationsResumed', { label: 'registrations resumed' }),
+        gwmMetric('reconcilerChecked', { label: 'stale launches checked', period: GRAPH_PERIOD }),
+        gwmMetric('reconcilerRepairs', { label: 'repairs', period: GRAPH_PERIOD }),
+        gwmMetric('reconcilerRequeued', { label: 'waiting launches told again', period: GRAPH_PERIOD }),
+        gwmMetric('reconcilerLeft', { label: 'left for the next run', period: GRAPH_PERIOD }),
+        gwmMetric('reconcilerErrors', { label: 'not reconciled', period: GRAPH_PERIOD }),
+        gwmMetric('notificationsResent', { label: 'batch notifications sent again', period: GRAPH_PERIOD }),
+        gwmMetric('batchesRecounted', { label: 'batches recounted', period: GRAPH_PERIOD }),
+        gwmMetric('registrationsResumed', { label: 'registrations resumed', period: GRAPH_PERIOD }),
       ]),
       graph('Manifests and batches', 12, [
-        gwmMetric('manifestsAccepted', { label: 'manifests accepted' }),
-        gwmMetric('manifestsRejected', { label: 'manifests rejected' }),
-        gwmMetric('manifestsDuplicate', { label: 'manifests already handled' }),
-        gwmMetric('outcomesCounted', { label: 'outcomes counted' }),
-        gwmMetric('batchesCompleted', { label: 'batches completed' }),
-        gwmMetric('batchesReopened', { label: 'batches reopened' }),
-        gwmMetric('qcStarted', { label: 'QC started' }),
-        gwmMetric('qcSkipped', { label: 'QC skipped' }),
-        gwmMetric('notificationsSent', { label: 'notifications sent' }),
+        gwmMetric('manifestsAccepted', { label: 'manifests accepted', period: GRAPH_PERIOD }),
+        gwmMetric('manifestsRejected', { label: 'manifests rejected', period: GRAPH_PERIOD }),
+        gwmMetric('manifestsDuplicate', { label: 'manifests already handled', period: GRAPH_PERIOD }),
+        gwmMetric('outcomesCounted', { label: 'outcomes counted', period: GRAPH_PERIOD }),
+        gwmMetric('batchesCompleted', { label: 'batches completed', period: GRAPH_PERIOD }),
+        gwmMetric('batchesReopened', { label: 'batches reopened', period: GRAPH_PERIOD }),
+        gwmMetric('qcStarted', { label: 'QC started', period: GRAPH_PERIOD }),
+        gwmMetric('qcSkipped', { label: 'QC skipped', period: GRAPH_PERIOD }),
+        gwmMetric('notificationsSent', { label: 'notifications sent', period: GRAPH_PERIOD }),
       ]),
     );
     this.dashboard.addWidgets(
@@ -254,16 +299,19 @@ export class Observability extends Construct {
         ],
       }),
       graph('Cost collection', 12, [
-        gwmMetric('runsPriced', { label: 'run attempts priced' }),
-        gwmMetric('runsNotPriced', { label: 'not priced (no run, or removed)' }),
-        gwmMetric('costCollectionErrors', { label: 'collection errors (retried)' }),
+        gwmMetric('runsPriced', { label: 'run attempts priced', period: GRAPH_PERIOD }),
+        gwmMetric('runsNotPriced', { label: 'not priced (no run, or removed)', period: GRAPH_PERIOD }),
+        gwmMetric('costCollectionErrors', { label: 'collection errors (retried)', period: GRAPH_PERIOD }),
       ]),
     );
     this.dashboard.addWidgets(
       graph('Archived inputs being restored', 24, [
-        gwmMetric('restoresRequested', { label: 'restores asked of S3' }),
-        gwmMetric('restoresCompleted', { label: 'restored' }),
-        gwmMetric('restoresFailed', { label: 'could not be restored (launches failed)' }),
+        gwmMetric('restoresRequested', { label: 'restores asked of S3', period: GRAPH_PERIOD }),
+        gwmMetric('restoresCompleted', { label: 'restored', period: GRAPH_PERIOD }),
+        gwmMetric('restoresFailed', {
+          label: 'could not be restored (launches failed)',
+          period: GRAPH_PERIOD,
+        }),
       ]),
     );
     const functions = Object.entries(props.functions) as Array<[ServiceKey, IFunction]>;
@@ -290,7 +338,9 @@ export class Observability extends Construct {
       new GraphWidget({
         title: 'Stream iterator age (max)',
         width: 12,
-        left: props.streamConsumers.map(({ name, fn }) => iteratorAge(fn).with({ label: name })),
+        left: props.streamConsumers.map(({ name, fn }) =>
+          iteratorAge(fn, GRAPH_PERIOD).with({ label: name }),
+        ),
         leftAnnotations: [{ value: ITERATOR_AGE_LIMIT.toMilliseconds(), label: 'alarm' }],
       }),
       graph(
@@ -324,16 +374,24 @@ export class Observability extends Construct {
 
   private alarm(
     id: string,
-    options: { metric: IMetric; threshold: number; evaluationPeriods: number; description: string },
+    options: {
+      metric: IMetric;
+      threshold: number;
+      evaluationPeriods: number;
+      description: string;
+      comparison?: ComparisonOperator;
+      missingData?: TreatMissingData;
+    },
   ): Alarm {
     const alarm = new Alarm(this, id, {
       metric: options.metric,
       threshold: options.threshold,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      comparisonOperator: options.comparison ?? ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: options.evaluationPeriods,
       datapointsToAlarm: options.evaluationPeriods,
-      // No data means nothing happened: no failed work, no stream traffic, no finished launches.
-      treatMissingData: TreatMissingData.NOT_BREACHING,
+      // No data means nothing happened (no failed work, no stream traffic, no finished launches),
+      // except for a heartbeat.
+      treatMissingData: options.missingData ?? TreatMissingData.NOT_BREACHING,
       alarmDescription: options.description,
     });
     alarm.addAlarmAction(this.notify);
@@ -358,70 +416,6 @@ const RECENT_FAILURES_QUERY = [
   'sort @timestamp desc',
   'limit 100',
 ];
-
-/**
- * One gwm metric as one series: the function that sends it, or the sum over every function that
- * does (missing points count as zero, so one quiet function does not blank the sum).
- */
-export function gwmMetric(
-  key: MetricKey,
-  options: { label?: string; statistic?: string; period?: Duration } = {},
-): IMetric {
-  const statistic = options.statistic ?? Stats.SUM;
-  const period = options.period ?? GRAPH_PERIOD;
-  const metricOf = (service: ServiceKey, label: string | undefined) =>
-    new Metric({
-      namespace: METRIC_NAMESPACE,
-      metricName: METRICS[key],
-      dimensionsMap: { [SERVICE_DIMENSION]: SERVICE_NAMES[service] },
-      statistic,
-      period,
-      label,
-    });
-  const [only, ...others] = METRIC_EMITTERS[key];
-  if (only && others.length === 0) return metricOf(only, options.label);
-  if (statistic !== Stats.SUM) {
-    // A percentile or maximum of two functions' series is not the sum of theirs.
-    throw new ConfigError(`${METRICS[key]} is sent by several functions: only its Sum can be combined`);
-  }
-  const label = options.label ?? METRICS[key];
-  const series = METRIC_EMITTERS[key].map((service) => ({
-    id: `${key}_${service}`,
-    metric: metricOf(service, `${label} (${service})`),
-  }));
-  return new MathExpression({
-    expression: series.map(({ id }) => `FILL(${id}, 0)`).join(' + '),
-    usingMetrics: Object.fromEntries(series.map(({ id, metric }) => [id, metric])),
-    period,
-    label,
-  });
-}
-
-/**
- * Failed launch attempts (the run FAILED, or StartRun refused it) over all that finished. When
- * nothing finished the division has no value: missing data, never an alarm.
- */
-function failureRateExpression(): MathExpression {
-  const period = FAILURE_RATE_PERIOD;
-  const failed = new MathExpression({
-    expression: 'FILL(runsFailed, 0) + FILL(startRunRefused, 0)',
-    usingMetrics: {
-      runsFailed: gwmMetric('runsFailed', { period }),
-      startRunRefused: gwmMetric('launchFailed', { period }),
-    },
-    period,
-  });
-  return new MathExpression({
-    expression: 'failed / (failed + FILL(completed, 0))',
-    usingMetrics: { failed, completed: gwmMetric('runsCompleted', { period }) },
-    period,
-    label: 'failed / finished',
-  });
-}
-
-function iteratorAge(fn: IFunction): Metric {
-  return fn.metric('IteratorAge', { statistic: Stats.MAXIMUM, period: GRAPH_PERIOD });
-}
 
 function graph(title: string, width: number, metrics: IMetric[]): IWidget {
   return new GraphWidget({ title, width, left: metrics });

@@ -58,6 +58,8 @@ export class Tracking extends Construct {
   readonly trackerFailures: Queue;
   /** Schedule ticks the rule could not deliver to the reconciler. */
   readonly undeliveredSchedules: Queue;
+  /** Reconciler runs that failed (an error or a timeout), and ticks that waited too long to run. */
+  readonly reconcilerFailures: Queue;
 
   constructor(scope: Construct, id: string, props: TrackingProps) {
     super(scope, id);
@@ -134,8 +136,15 @@ export class Tracking extends Construct {
       [manifests],
       "A stopped registration's manifest may be under any key of gwm's own manifest bucket; the reconciler only reads it.",
     );
-    // A failed run is not retried: the next scheduled run does the same work.
-    this.reconciler.fn.configureAsyncInvoke({ retryAttempts: 0 });
+    // A failed run is not retried: the next scheduled run does the same work. A tick that waited
+    // longer than one period is dropped (the next is due), so ticks do not pile up behind a slow
+    // run; both are recorded in the reconciler's failure queue, which an alarm watches.
+    this.reconcilerFailures = failureQueue(this, 'ReconcilerFailures');
+    this.reconciler.fn.configureAsyncInvoke({
+      retryAttempts: 0,
+      maxEventAge: Duration.minutes(Math.max(1, props.reconcileEveryMinutes)),
+      onFailure: new SqsDestination(this.reconcilerFailures),
+    });
 
     this.undeliveredSchedules = failureQueue(this, 'UndeliveredSchedules');
     this.reconcilerSchedule = new Rule(this, 'ReconcilerSchedule', {

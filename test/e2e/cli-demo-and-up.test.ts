@@ -1,8 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -17,6 +18,53 @@ import { localS3ClientConfig } from '../../infra/local/s3.js';
 import { waitForBatch } from '../../infra/local/wait.js';
 
 const GWM = new URL('../../cli/gwm.mjs', import.meta.url).pathname;
+const REPO = new URL('../..', import.meta.url).pathname;
+const execFileAsync = promisify(execFile);
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the terminal escape is what is looked for
+const ESCAPE = /\u001b\[/;
+
+/** The `export` line and the `aws ...` commands of `gwm up`'s banner, placeholders filled in; none with a placeholder left. */
+function awsCliCommands(banner: string, fill: Record<string, string>) {
+  const lines = banner.split('\n').map((line) => line.trim());
+  const filled = (line: string) =>
+    Object.entries(fill).reduce((text, [placeholder, value]) => text.replaceAll(placeholder, value), line);
+  return {
+    exports: lines.find((line) => line.startsWith('export ')) ?? '',
+    commands: lines
+      .filter((line) => line.startsWith('aws '))
+      .map(filled)
+      .filter((line) => !/<[a-z ]+>/.test(line)),
+  };
+}
+
+function awsCliAvailable(): boolean {
+  try {
+    execFileSync('aws', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * One pasted command in a shell from the repository's folder, after the banner's export; its
+ * output. Not execFileSync: this process must keep reading `gwm up`'s output meanwhile (a pipe
+ * left full blocks the stack).
+ */
+async function runPasted(exports: string, command: string): Promise<string> {
+  try {
+    const { stdout } = await execFileAsync('bash', ['-c', `${exports}\n${command}`], {
+      cwd: REPO,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, HOME: process.env.HOME },
+      timeout: 60_000,
+    });
+    return stdout;
+  } catch (error) {
+    const failed = error as { stderr?: string; stdout?: string; message: string };
+    throw new Error(`${command}\nfailed: ${failed.message}\n${failed.stdout ?? ''}${failed.stderr ?? ''}`);
+  }
+}
 const folders: string[] = [];
 
 async function stateFolder(): Promise<string> {
@@ -57,6 +105,7 @@ describe('gwm demo', () => {
     const text = lines.join('\n');
     expect(code).toBe(0);
     expect(text).toMatch(/: COMPLETED_WITH_FAILURES/);
+    expect(text).not.toMatch(ESCAPE);
     expect(text).toMatch(
       /NA19239 FAILED: fastq-stats: NA19239 reads2 line \d+: quality line length 99 differs from sequence length 100/,
     );
@@ -85,8 +134,10 @@ describe('gwm up', () => {
   it('serves the local stack to other clients until Ctrl-C, then stops everything and removes its endpoints file', async () => {
     // Prepare: `gwm up` in its own process, as a person runs it
     const stateDir = await stateFolder();
+    // CI=true: picocolors would colour a pipe then; gwm colours a terminal only
     child = spawn(process.execPath, [GWM, '--state-dir', stateDir, 'up', '--reconcile-every', '5'], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, CI: 'true' },
     });
     let output = '';
     child.stdout?.on('data', (chunk: Buffer) => {
@@ -139,6 +190,12 @@ describe('gwm up', () => {
     );
     s3.destroy();
     dynamo.destroy();
+    // The banner's AWS CLI commands, as pasted into another terminal (the run id filled in)
+    const pasted = awsCliCommands(output, { '<run id>': done.launches[0]?.runId ?? '' });
+    const cli = awsCliAvailable();
+    const printed: string[] = [];
+    if (cli) for (const command of pasted.commands) printed.push(await runPasted(pasted.exports, command));
+    else if (process.env.CI) throw new Error('the AWS CLI is not installed: .ci/run installs it');
     child.kill('SIGINT');
     const code = await exited;
 
@@ -147,6 +204,22 @@ describe('gwm up', () => {
     expect(output).toMatch(/Added 20 example FASTQ files/);
     expect(code).toBe(0);
     expect(output).toContain('Stopped.');
+    expect(output).not.toMatch(ESCAPE);
+    expect(pasted.commands.map((command) => command.split(' ').slice(3, 5).join(' '))).toEqual([
+      's3 cp',
+      'dynamodb scan',
+      'omics list-runs',
+      'omics get-run',
+    ]);
+    if (cli) {
+      const [, scan, runs, run] = printed;
+      expect(runs).toContain(done.launches[0]?.runId);
+      expect(runs).toContain('COMPLETED');
+      // GetRun, in whatever output format the person's AWS CLI is set to
+      expect(run).toContain(`${done.launches[0]?.runId}`);
+      expect(run).toContain('COMPLETED');
+      expect(scan).toContain('NA12878');
+    }
     expect(existsSync(join(stateDir, 'endpoints.json'))).toBe(false);
     expect(dynamodbPid !== undefined && isRunning(dynamodbPid)).toBe(false);
   });

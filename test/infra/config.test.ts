@@ -49,6 +49,8 @@ describe('deploy settings', () => {
     expect(settingsEnvironment(settings)).toEqual({
       ALLOWED_READ_PREFIXES: 's3://lab-inputs/fastq/,s3://lab-references',
       ALLOWED_WRITE_PREFIXES: 's3://lab-results/gwm/',
+      // Not HealthOmics' default (RETAIN): that refuses new runs once the account's run count is full
+      RUN_RETENTION_MODE: 'REMOVE',
     });
   });
 

@@ -97,6 +97,13 @@ describe("the deployed functions' environment", () => {
     });
   });
 
+  it('has the launcher start runs with retention mode REMOVE when the settings name none', () => {
+    const { stack, template } = synthesize();
+    const launcher = logicalIdsOf(stack).launcher;
+    if (!launcher) throw new Error('no launcher');
+    expect(variablesOf(template, launcher.function).RUN_RETENTION_MODE).toBe('REMOVE');
+  });
+
   it('tells only the functions that send notices where they go: intake, aggregator, reconciler', () => {
     // Prepare
     const { stack, template } = synthesize();

@@ -85,6 +85,8 @@ const EXPECTED_ACTIONS: Record<FunctionKey, string[]> = {
   ],
   reconciler: [
     ...LOGS,
+    // Its on-failure destination: a failed run, or a tick that waited too long.
+    ...FAILURE_QUEUE,
     ...RUN_READS,
     ...START_RUN,
     ...NOTIFY,

@@ -178,7 +178,13 @@ describe('the dashboard', () => {
       Launches: ['launchesRegistered', 'runsStarted', 'runsCompleted', 'runsFailed', 'launchFailed'],
       StartRun: ['startRunThrottled'],
       'Run status events': ['statusApplied', 'statusIgnored'],
-      Reconciler: ['reconcilerRepairs', 'reconcilerLeft', 'reconcilerErrors', 'notificationsResent'],
+      Reconciler: [
+        'reconcilerRepairs',
+        'reconcilerRequeued',
+        'reconcilerLeft',
+        'reconcilerErrors',
+        'notificationsResent',
+      ],
       'Manifests and batches': ['batchesCompleted'],
       'Status latency (event time to applied)': ['statusLatency'],
     };
@@ -270,14 +276,67 @@ describe('the alarms', () => {
 
   it('tell the alarm topic when they fire and when they clear, and say what to do', () => {
     const all = alarms(template);
-    expect(all).toHaveLength(QUEUES.length + CONSUMERS.length + 3);
+    // Each failure queue, each stream consumer's age, failure rate, repairs, stuck launches, the
+    // reconciler's heartbeat, and Errors and Throttles of each function
+    expect(all).toHaveLength(QUEUES.length + CONSUMERS.length + 4 + 2 * FUNCTION_KEYS.length);
     expect(observability.alarms).toHaveLength(all.length);
     for (const alarm of all) {
       expect(alarm.AlarmActions).toEqual([topicRef]);
       expect(alarm.OKActions).toEqual([topicRef]);
       expect(String(alarm.AlarmDescription).length).toBeGreaterThan(100);
-      expect(alarm.TreatMissingData).toBe('notBreaching');
+      // Only the heartbeat counts silence as trouble
+      expect(alarm.TreatMissingData).toBe(
+        alarm.MetricName === METRICS.reconcilerLeft ? 'breaching' : 'notBreaching',
+      );
     }
+  });
+
+  it('fire when any function fails or is throttled, each on its own alarm', () => {
+    for (const key of FUNCTION_KEYS) {
+      for (const metricName of ['Errors', 'Throttles']) {
+        template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          Namespace: 'AWS/Lambda',
+          MetricName: metricName,
+          Dimensions: [{ Name: 'FunctionName', Value: { Ref: id(functions[key]) } }],
+          Statistic: 'Sum',
+          Period: 300,
+          ComparisonOperator: 'GreaterThanThreshold',
+          Threshold: 0,
+          EvaluationPeriods: 1,
+          AlarmDescription: Match.stringLikeRegexp(SERVICE_NAMES[key]),
+        });
+      }
+    }
+  });
+
+  it('fire when the reconciler has not reported for 3 of its periods (no data is breaching)', () => {
+    const [heartbeat] = alarms(template).filter(
+      (alarm) => alarm.MetricName === METRICS.reconcilerLeft && alarm.Statistic === 'SampleCount',
+    );
+    expect(heartbeat).toMatchObject({
+      Namespace: METRIC_NAMESPACE,
+      Dimensions: [{ Name: SERVICE_DIMENSION, Value: SERVICE_NAMES.reconciler }],
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 3,
+      TreatMissingData: 'breaching',
+    });
+  });
+
+  it('roll up into one composite "gwm healthy" alarm over every alarm, told to the alarm topic', () => {
+    const composites = Object.values(template.findResources('AWS::CloudWatch::CompositeAlarm'));
+    expect(composites).toHaveLength(1);
+    const composite = composites[0]?.Properties as Record<string, unknown>;
+    expect(composite.AlarmActions).toEqual([topicRef]);
+    expect(composite.OKActions).toEqual([topicRef]);
+    const rule = JSON.stringify(built.stack.resolve(composite.AlarmRule));
+    for (const alarm of observability.alarms) {
+      const logicalId = built.stack.getLogicalId(alarm.node.defaultChild as CfnElement);
+      expect(rule).toContain(logicalId);
+    }
+    expect(rule.match(/ALARM\(/g)).toHaveLength(observability.alarms.length);
   });
 
   it('fire on any message in each dead-letter queue', () => {

@@ -149,6 +149,45 @@ describe('the deployed stack', () => {
     hourly.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 hour)' });
   });
 
+  it('sends a failed reconciler run, or a tick older than its period, to its failure queue, without retrying it', () => {
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: ids.reconciler.function },
+      MaximumRetryAttempts: 0,
+      MaximumEventAgeInSeconds: 300,
+      DestinationConfig: {
+        OnFailure: {
+          Destination: { 'Fn::GetAtt': [logicalIdOf(stack, stack.tracking.reconcilerFailures), 'Arn'] },
+        },
+      },
+    });
+  });
+
+  it("sends alarms to the operators' topic and batch notices to the lab's: neither gets the other's mail", () => {
+    const labTopic = { Ref: logicalIdOf(stack, stack.notifications.topic) };
+    const operatorTopic = { Ref: logicalIdOf(stack, stack.notifications.operatorTopic) };
+    const alarms = [
+      ...Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm')),
+      ...Object.values(resourcesOf(template, 'AWS::CloudWatch::CompositeAlarm')),
+    ];
+    expect(alarms.length).toBeGreaterThan(20);
+    for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([operatorTopic]);
+    // The functions that send notices are told the lab's topic
+    expect(variablesOf(template, ids.completion.function).NOTIFY_TOPIC_ARN).toEqual(labTopic);
+    template.hasOutput(STACK_OUTPUTS.operatorTopicArn, { Value: operatorTopic });
+    template.hasOutput(STACK_OUTPUTS.notificationTopicArn, { Value: labTopic });
+    // Each topic has its own subscribers
+    const { template: both } = synthesize({ operatorEmails: ['oncall@example.org'] });
+    const subscriptions = Object.values(resourcesOf(both, 'AWS::SNS::Subscription')).map(
+      (subscription) => subscription.Properties,
+    );
+    expect(subscriptions).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Endpoint: 'ops@example.org', TopicArn: labTopic }),
+        expect.objectContaining({ Endpoint: 'oncall@example.org', TopicArn: operatorTopic }),
+      ]),
+    );
+  });
+
   it('sends failed asynchronous invocations of the intake and the tracker to a queue after two retries', () => {
     // Assess
     for (const key of ['intake', 'tracker'] as const) {
@@ -167,7 +206,9 @@ describe('the deployed stack', () => {
     const costQueueId = logicalIdOf(stack, stack.cost.queue);
     expect(all[costQueueId]?.Properties.SqsManagedSseEnabled).toBe(true);
     const queues = Object.fromEntries(Object.entries(all).filter(([id]) => id !== costQueueId));
-    expect(Object.keys(queues)).toHaveLength(9);
+    // intake, launcher, completion, tracker, run events, schedule ticks, reconciler, cost collector,
+    // restore tracker, restore events
+    expect(Object.keys(queues)).toHaveLength(10);
     for (const queue of Object.values(queues)) {
       expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
       expect(queue.Properties.MessageRetentionPeriod).toBe(14 * 24 * 60 * 60);
@@ -180,7 +221,7 @@ describe('the deployed stack', () => {
             JSON.stringify({ Bool: { 'aws:SecureTransport': 'false' } }),
       ),
     );
-    expect(tlsOnly).toHaveLength(10);
+    expect(tlsOnly).toHaveLength(11);
   });
 
   it('keeps the table and the buckets when the stack is deleted, and only them; nothing in a throwaway stack', () => {

@@ -239,7 +239,10 @@ describe('reconciler', () => {
     const report = await app.reconcile();
     await app.pump({ times: 2 });
     // Assess
-    expect(report).toMatchObject({ checked: 2, repairs: 2, requeued: 2, byStatus: { QUEUED: 2 } });
+    // Re-queued, not repairs: a launch waiting its turn is not lost (the repairs alarm must not fire)
+    expect(report).toMatchObject({ checked: 2, repairs: 0, requeued: 2, byStatus: { QUEUED: 2 } });
+    expect(app.telemetry.get(METRICS.reconcilerRepairs)).toBe(0);
+    expect(app.telemetry.get(METRICS.reconcilerRequeued)).toBe(2);
     const [batch] = (await app.batches.listRecent({})).items;
     const launches = (await app.launches.listByBatch(batch?.batchId ?? '')).items;
     expect(launches.map((launch) => launch.status)).toEqual(['SUBMITTED', 'SUBMITTED']);

@@ -18,6 +18,8 @@ describe('configuration', () => {
     expect(config.STARTRUN_RATE_PER_SECOND).toBe(1);
     expect(config.MAX_SAMPLES).toBe(10_000);
     expect(config.MAX_MANIFEST_BYTES).toBe(10 * 1024 * 1024);
+    // HealthOmics' own default (RETAIN) refuses new runs once the account's run count is full
+    expect(config.RUN_RETENTION_MODE).toBe('REMOVE');
   });
 
   it('names every missing or malformed variable at once', () => {

@@ -90,8 +90,9 @@ describe('HealthOmics engine adapter', () => {
       { retryable: false, throttled: false },
     ],
     [
+      // Retryable later: the account's run quota frees up as runs end or are removed
       new ServiceQuotaExceededException({ message: 'quota', $metadata: {} }),
-      { retryable: false, throttled: false },
+      { retryable: true, throttled: false },
     ],
   ])('classifies %s', async (error, expected) => {
     omics.on(StartRunCommand).rejects(error);
