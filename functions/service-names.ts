@@ -21,6 +21,12 @@ export type ServiceKey = keyof typeof SERVICE_NAMES;
 export const SERVICE_DIMENSION = 'service';
 
 /**
+ * The dimension every gwm metric carries besides `service`: the stack's name, so two stacks in one
+ * account and region keep their own series, dashboards and alarms.
+ */
+export const STACK_DIMENSION = 'stack';
+
+/**
  * Which functions count each metric. A metric counted by several (a run's terminal status is
  * applied by the tracker or by the reconciler, whichever learns it first) is the sum of their
  * series. A unit test checks this against what each handler counts.

@@ -20,6 +20,8 @@ const positiveInt = z.coerce.number().int().positive();
 /** Every environment variable a gwm function reads, with its default. */
 const schema = z.object({
   TABLE_NAME: z.string().min(1),
+  /** The stack's name: a dimension of every metric (two stacks in one account keep their own series). */
+  STACK_NAME: z.string().min(1).default('gwm'),
   AWS_REGION: z.string().min(1).default('us-east-1'),
   ALLOWED_READ_PREFIXES: s3Prefixes,
   ALLOWED_WRITE_PREFIXES: s3Prefixes,

@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { METRIC_NAMESPACE, type MetricName } from '../../domain/metrics.js';
+import { STACK_DIMENSION } from '../service-names.js';
 
 /** Structured logs, counters and timings. Handlers talk to this, not to Powertools directly. */
 export interface Telemetry {
@@ -18,9 +19,13 @@ export interface Telemetry {
   flush(): void;
 }
 
-export function makePowertoolsTelemetry(serviceName: string): Telemetry {
+export function makePowertoolsTelemetry(serviceName: string, stackName: string): Telemetry {
   const logger = new Logger({ serviceName });
-  const metrics = new Metrics({ namespace: METRIC_NAMESPACE, serviceName });
+  const metrics = new Metrics({
+    namespace: METRIC_NAMESPACE,
+    serviceName,
+    defaultDimensions: { [STACK_DIMENSION]: stackName },
+  });
   return {
     logger,
     count(name, value = 1) {

@@ -4,8 +4,9 @@ import { makePowertoolsTelemetry } from '../adapters/telemetry.js';
 import { makeCompletionHandler } from '../completion-aggregator.js';
 import { SERVICE_NAMES } from '../service-names.js';
 
-const deps = buildDependencies(loadConfig(process.env));
+const config = loadConfig(process.env);
+const deps = buildDependencies(config);
 export const handler = makeCompletionHandler({
   completion: deps.completion,
-  telemetry: makePowertoolsTelemetry(SERVICE_NAMES.completion),
+  telemetry: makePowertoolsTelemetry(SERVICE_NAMES.completion, config.STACK_NAME),
 });

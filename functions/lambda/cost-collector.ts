@@ -5,11 +5,12 @@ import { makePowertoolsTelemetry } from '../adapters/telemetry.js';
 import { makeCostCollectorHandler } from '../cost-collector.js';
 import { SERVICE_NAMES } from '../service-names.js';
 
-const deps = buildDependencies(loadConfig(process.env));
+const config = loadConfig(process.env);
+const deps = buildDependencies(config);
 if (!deps.costQueue)
   throw new ConfigError('gwm configuration is invalid: COST_QUEUE_URL: required by the cost collector');
 export const handler = makeCostCollectorHandler({
   collector: deps.costCollector(),
   queue: deps.costQueue,
-  telemetry: makePowertoolsTelemetry(SERVICE_NAMES.costCollector),
+  telemetry: makePowertoolsTelemetry(SERVICE_NAMES.costCollector, config.STACK_NAME),
 });

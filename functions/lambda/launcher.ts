@@ -10,5 +10,5 @@ export const handler = makeLauncherHandler({
   launcher: deps.launcher,
   scheduler: deps.scheduler,
   parallelLaunches: config.LAUNCHER_PARALLEL_LAUNCHES,
-  telemetry: makePowertoolsTelemetry(SERVICE_NAMES.launcher),
+  telemetry: makePowertoolsTelemetry(SERVICE_NAMES.launcher, config.STACK_NAME),
 });

@@ -10,7 +10,7 @@ const deps = buildDependencies(config);
 export const handler = makeManifestUploadedHandler({
   intake: deps.intake,
   objects: deps.manifests,
-  telemetry: makePowertoolsTelemetry(SERVICE_NAMES.intake),
+  telemetry: makePowertoolsTelemetry(SERVICE_NAMES.intake, config.STACK_NAME),
   newOwner: randomUUID,
   notifier: deps.notifier,
   tableName: config.TABLE_NAME,

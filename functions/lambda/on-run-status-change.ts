@@ -4,8 +4,9 @@ import { makePowertoolsTelemetry } from '../adapters/telemetry.js';
 import { makeRunStatusHandler } from '../on-run-status-change.js';
 import { SERVICE_NAMES } from '../service-names.js';
 
-const deps = buildDependencies(loadConfig(process.env));
+const config = loadConfig(process.env);
+const deps = buildDependencies(config);
 export const handler = makeRunStatusHandler({
   tracker: deps.tracker,
-  telemetry: makePowertoolsTelemetry(SERVICE_NAMES.tracker),
+  telemetry: makePowertoolsTelemetry(SERVICE_NAMES.tracker, config.STACK_NAME),
 });

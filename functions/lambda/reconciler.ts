@@ -5,7 +5,8 @@ import { makePowertoolsTelemetry } from '../adapters/telemetry.js';
 import { makeReconcilerHandler } from '../reconciler.js';
 import { SERVICE_NAMES } from '../service-names.js';
 
-const deps = buildDependencies(loadConfig(process.env));
+const config = loadConfig(process.env);
+const deps = buildDependencies(config);
 export const handler = makeReconcilerHandler({
   reconciler: deps.reconciler,
   completion: deps.completion,
@@ -18,5 +19,5 @@ export const handler = makeReconcilerHandler({
     options: deps.registrationResume,
   },
   restores: deps.restoreSweep,
-  telemetry: makePowertoolsTelemetry(SERVICE_NAMES.reconciler),
+  telemetry: makePowertoolsTelemetry(SERVICE_NAMES.reconciler, config.STACK_NAME),
 });

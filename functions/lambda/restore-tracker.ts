@@ -4,8 +4,9 @@ import { makePowertoolsTelemetry } from '../adapters/telemetry.js';
 import { makeRestoreTrackerHandler } from '../restore-tracker.js';
 import { SERVICE_NAMES } from '../service-names.js';
 
-const deps = buildDependencies(loadConfig(process.env));
+const config = loadConfig(process.env);
+const deps = buildDependencies(config);
 export const handler = makeRestoreTrackerHandler({
   restoreTracker: deps.restoreTracker,
-  telemetry: makePowertoolsTelemetry(SERVICE_NAMES.restoreTracker),
+  telemetry: makePowertoolsTelemetry(SERVICE_NAMES.restoreTracker, config.STACK_NAME),
 });

@@ -8,6 +8,7 @@ import {
   SERVICE_DIMENSION,
   SERVICE_NAMES,
   type ServiceKey,
+  STACK_DIMENSION,
 } from '../../functions/service-names.js';
 
 type MetricKey = keyof typeof METRICS;
@@ -18,7 +19,7 @@ type MetricKey = keyof typeof METRICS;
  */
 export function gwmMetric(
   key: MetricKey,
-  options: { label?: string; statistic?: string; period: Duration },
+  options: { label?: string; statistic?: string; period: Duration; stack: string },
 ): IMetric {
   const statistic = options.statistic ?? Stats.SUM;
   const { period } = options;
@@ -26,7 +27,7 @@ export function gwmMetric(
     new Metric({
       namespace: METRIC_NAMESPACE,
       metricName: METRICS[key],
-      dimensionsMap: { [SERVICE_DIMENSION]: SERVICE_NAMES[service] },
+      dimensionsMap: { [SERVICE_DIMENSION]: SERVICE_NAMES[service], [STACK_DIMENSION]: options.stack },
       statistic,
       period,
       label,
@@ -54,18 +55,18 @@ export function gwmMetric(
  * Failed launch attempts (the run FAILED, or StartRun refused it) over all that finished. When
  * nothing finished the division has no value: missing data, never an alarm.
  */
-export function failureRateExpression(period: Duration): MathExpression {
+export function failureRateExpression(period: Duration, stack: string): MathExpression {
   const failed = new MathExpression({
     expression: 'FILL(runsFailed, 0) + FILL(startRunRefused, 0)',
     usingMetrics: {
-      runsFailed: gwmMetric('runsFailed', { period }),
-      startRunRefused: gwmMetric('launchFailed', { period }),
+      runsFailed: gwmMetric('runsFailed', { period, stack }),
+      startRunRefused: gwmMetric('launchFailed', { period, stack }),
     },
     period,
   });
   return new MathExpression({
     expression: 'failed / (failed + FILL(completed, 0))',
-    usingMetrics: { failed, completed: gwmMetric('runsCompleted', { period }) },
+    usingMetrics: { failed, completed: gwmMetric('runsCompleted', { period, stack }) },
     period,
     label: 'failed / finished',
   });

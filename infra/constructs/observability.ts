@@ -23,7 +23,12 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ConfigError } from '../../domain/errors.js';
 import { COST_DIMENSIONS, METRIC_NAMESPACE, METRICS } from '../../domain/metrics.js';
-import { SERVICE_DIMENSION, SERVICE_NAMES, type ServiceKey } from '../../functions/service-names.js';
+import {
+  SERVICE_DIMENSION,
+  SERVICE_NAMES,
+  type ServiceKey,
+  STACK_DIMENSION,
+} from '../../functions/service-names.js';
 import { failureRateExpression, gwmMetric, iteratorAge } from './gwm-metrics.js';
 
 export interface ObservabilityProps {
@@ -70,6 +75,8 @@ export class Observability extends Construct {
 
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
+    // Every gwm metric carries the stack's name (STACK_DIMENSION), as the functions send it.
+    const stack = Stack.of(this).stackName;
     this.notify = new SnsAction(props.alarmTopic);
     const threshold = props.failureRateThreshold ?? DEFAULT_FAILURE_RATE_THRESHOLD;
     if (!(threshold > 0 && threshold < 1)) {
@@ -119,7 +126,7 @@ export class Observability extends Construct {
       });
     }
 
-    const failureRate = failureRateExpression(FAILURE_RATE_PERIOD);
+    const failureRate = failureRateExpression(FAILURE_RATE_PERIOD, stack);
     this.alarm('FailureRate', {
       metric: failureRate,
       threshold,
@@ -132,7 +139,7 @@ export class Observability extends Construct {
     });
 
     this.alarm('ReconcilerRepairs', {
-      metric: gwmMetric('reconcilerRepairs', { period: reconcilerPeriod }),
+      metric: gwmMetric('reconcilerRepairs', { stack, period: reconcilerPeriod }),
       threshold: 0,
       evaluationPeriods: SUSTAINED_RECONCILER_RUNS,
       description:
@@ -146,8 +153,8 @@ export class Observability extends Construct {
     const stuck = new MathExpression({
       expression: 'FILL(left, 0) + FILL(unreconciled, 0)',
       usingMetrics: {
-        left: gwmMetric('reconcilerLeft', { period: reconcilerPeriod }),
-        unreconciled: gwmMetric('reconcilerErrors', { period: reconcilerPeriod }),
+        left: gwmMetric('reconcilerLeft', { stack, period: reconcilerPeriod }),
+        unreconciled: gwmMetric('reconcilerErrors', { stack, period: reconcilerPeriod }),
       },
       period: reconcilerPeriod,
       label: 'stale launches left or not reconciled',
@@ -191,7 +198,7 @@ export class Observability extends Construct {
     // The reconciler sends its count of launches left on every run, zero included: no data for
     // three periods means it is not running (disabled schedule, failing before it counts).
     this.alarm('ReconcilerHeartbeat', {
-      metric: gwmMetric('reconcilerLeft', { statistic: Stats.SAMPLE_COUNT, period: reconcilerPeriod }),
+      metric: gwmMetric('reconcilerLeft', { stack, statistic: Stats.SAMPLE_COUNT, period: reconcilerPeriod }),
       threshold: 1,
       comparison: ComparisonOperator.LESS_THAN_THRESHOLD,
       evaluationPeriods: SUSTAINED_RECONCILER_RUNS,
@@ -217,13 +224,13 @@ export class Observability extends Construct {
     );
     this.dashboard.addWidgets(
       graph('Launches', 12, [
-        gwmMetric('launchesRegistered', { label: 'registered', period: GRAPH_PERIOD }),
-        gwmMetric('runsStarted', { label: 'runs started', period: GRAPH_PERIOD }),
-        gwmMetric('runsCompleted', { label: 'runs completed', period: GRAPH_PERIOD }),
-        gwmMetric('runsFailed', { label: 'runs failed', period: GRAPH_PERIOD }),
-        gwmMetric('launchFailed', { label: 'StartRun refused', period: GRAPH_PERIOD }),
-        gwmMetric('retriesStarted', { label: 'retries started', period: GRAPH_PERIOD }),
-        gwmMetric('retriesRefused', { label: 'retries refused', period: GRAPH_PERIOD }),
+        gwmMetric('launchesRegistered', { stack, label: 'registered', period: GRAPH_PERIOD }),
+        gwmMetric('runsStarted', { stack, label: 'runs started', period: GRAPH_PERIOD }),
+        gwmMetric('runsCompleted', { stack, label: 'runs completed', period: GRAPH_PERIOD }),
+        gwmMetric('runsFailed', { stack, label: 'runs failed', period: GRAPH_PERIOD }),
+        gwmMetric('launchFailed', { stack, label: 'StartRun refused', period: GRAPH_PERIOD }),
+        gwmMetric('retriesStarted', { stack, label: 'retries started', period: GRAPH_PERIOD }),
+        gwmMetric('retriesRefused', { stack, label: 'retries refused', period: GRAPH_PERIOD }),
       ]),
       new GraphWidget({
         title: `Failure rate (per ${FAILURE_RATE_PERIOD.toHumanString()})`,
@@ -235,49 +242,57 @@ export class Observability extends Construct {
     );
     this.dashboard.addWidgets(
       graph('Console edits', 24, [
-        gwmMetric('editsRefused', { label: 'edits put back', period: GRAPH_PERIOD }),
-        gwmMetric('cancelsApplied', { label: 'cancels carried out', period: GRAPH_PERIOD }),
-        gwmMetric('cancelsRefused', { label: 'cancels refused', period: GRAPH_PERIOD }),
-        gwmMetric('itemsUnreadable', { label: 'unreadable items skipped', period: GRAPH_PERIOD }),
+        gwmMetric('editsRefused', { stack, label: 'edits put back', period: GRAPH_PERIOD }),
+        gwmMetric('cancelsApplied', { stack, label: 'cancels carried out', period: GRAPH_PERIOD }),
+        gwmMetric('cancelsRefused', { stack, label: 'cancels refused', period: GRAPH_PERIOD }),
+        gwmMetric('itemsUnreadable', { stack, label: 'unreadable items skipped', period: GRAPH_PERIOD }),
       ]),
     );
     this.dashboard.addWidgets(
       graph('StartRun', 8, [
-        gwmMetric('startRunThrottled', { label: 'throttled', period: GRAPH_PERIOD }),
-        gwmMetric('launchesDeferred', { label: 'deferred (queued again)', period: GRAPH_PERIOD }),
+        gwmMetric('startRunThrottled', { stack, label: 'throttled', period: GRAPH_PERIOD }),
+        gwmMetric('launchesDeferred', { stack, label: 'deferred (queued again)', period: GRAPH_PERIOD }),
       ]),
       graph('Run status events', 8, [
-        gwmMetric('statusApplied', { label: 'applied', period: GRAPH_PERIOD }),
-        gwmMetric('statusIgnored', { label: 'ignored', period: GRAPH_PERIOD }),
-        gwmMetric('eventsNotOurs', { label: 'not ours', period: GRAPH_PERIOD }),
+        gwmMetric('statusApplied', { stack, label: 'applied', period: GRAPH_PERIOD }),
+        gwmMetric('statusIgnored', { stack, label: 'ignored', period: GRAPH_PERIOD }),
+        gwmMetric('eventsNotOurs', { stack, label: 'not ours', period: GRAPH_PERIOD }),
       ]),
       graph('Status latency (event time to applied)', 8, [
-        gwmMetric('statusLatency', { statistic: Stats.p(50), label: 'p50', period: GRAPH_PERIOD }),
-        gwmMetric('statusLatency', { statistic: Stats.p(99), label: 'p99', period: GRAPH_PERIOD }),
-        gwmMetric('statusLatency', { statistic: Stats.MAXIMUM, label: 'max', period: GRAPH_PERIOD }),
+        gwmMetric('statusLatency', { stack, statistic: Stats.p(50), label: 'p50', period: GRAPH_PERIOD }),
+        gwmMetric('statusLatency', { stack, statistic: Stats.p(99), label: 'p99', period: GRAPH_PERIOD }),
+        gwmMetric('statusLatency', { stack, statistic: Stats.MAXIMUM, label: 'max', period: GRAPH_PERIOD }),
       ]),
     );
     this.dashboard.addWidgets(
       graph('Reconciler', 12, [
-        gwmMetric('reconcilerChecked', { label: 'stale launches checked', period: GRAPH_PERIOD }),
-        gwmMetric('reconcilerRepairs', { label: 'repairs', period: GRAPH_PERIOD }),
-        gwmMetric('reconcilerRequeued', { label: 'waiting launches told again', period: GRAPH_PERIOD }),
-        gwmMetric('reconcilerLeft', { label: 'left for the next run', period: GRAPH_PERIOD }),
-        gwmMetric('reconcilerErrors', { label: 'not reconciled', period: GRAPH_PERIOD }),
-        gwmMetric('notificationsResent', { label: 'batch notifications sent again', period: GRAPH_PERIOD }),
-        gwmMetric('batchesRecounted', { label: 'batches recounted', period: GRAPH_PERIOD }),
-        gwmMetric('registrationsResumed', { label: 'registrations resumed', period: GRAPH_PERIOD }),
+        gwmMetric('reconcilerChecked', { stack, label: 'stale launches checked', period: GRAPH_PERIOD }),
+        gwmMetric('reconcilerRepairs', { stack, label: 'repairs', period: GRAPH_PERIOD }),
+        gwmMetric('reconcilerRequeued', {
+          stack,
+          label: 'waiting launches told again',
+          period: GRAPH_PERIOD,
+        }),
+        gwmMetric('reconcilerLeft', { stack, label: 'left for the next run', period: GRAPH_PERIOD }),
+        gwmMetric('reconcilerErrors', { stack, label: 'not reconciled', period: GRAPH_PERIOD }),
+        gwmMetric('notificationsResent', {
+          stack,
+          label: 'batch notifications sent again',
+          period: GRAPH_PERIOD,
+        }),
+        gwmMetric('batchesRecounted', { stack, label: 'batches recounted', period: GRAPH_PERIOD }),
+        gwmMetric('registrationsResumed', { stack, label: 'registrations resumed', period: GRAPH_PERIOD }),
       ]),
       graph('Manifests and batches', 12, [
-        gwmMetric('manifestsAccepted', { label: 'manifests accepted', period: GRAPH_PERIOD }),
-        gwmMetric('manifestsRejected', { label: 'manifests rejected', period: GRAPH_PERIOD }),
-        gwmMetric('manifestsDuplicate', { label: 'manifests already handled', period: GRAPH_PERIOD }),
-        gwmMetric('outcomesCounted', { label: 'outcomes counted', period: GRAPH_PERIOD }),
-        gwmMetric('batchesCompleted', { label: 'batches completed', period: GRAPH_PERIOD }),
-        gwmMetric('batchesReopened', { label: 'batches reopened', period: GRAPH_PERIOD }),
-        gwmMetric('qcStarted', { label: 'QC started', period: GRAPH_PERIOD }),
-        gwmMetric('qcSkipped', { label: 'QC skipped', period: GRAPH_PERIOD }),
-        gwmMetric('notificationsSent', { label: 'notifications sent', period: GRAPH_PERIOD }),
+        gwmMetric('manifestsAccepted', { stack, label: 'manifests accepted', period: GRAPH_PERIOD }),
+        gwmMetric('manifestsRejected', { stack, label: 'manifests rejected', period: GRAPH_PERIOD }),
+        gwmMetric('manifestsDuplicate', { stack, label: 'manifests already handled', period: GRAPH_PERIOD }),
+        gwmMetric('outcomesCounted', { stack, label: 'outcomes counted', period: GRAPH_PERIOD }),
+        gwmMetric('batchesCompleted', { stack, label: 'batches completed', period: GRAPH_PERIOD }),
+        gwmMetric('batchesReopened', { stack, label: 'batches reopened', period: GRAPH_PERIOD }),
+        gwmMetric('qcStarted', { stack, label: 'QC started', period: GRAPH_PERIOD }),
+        gwmMetric('qcSkipped', { stack, label: 'QC skipped', period: GRAPH_PERIOD }),
+        gwmMetric('notificationsSent', { stack, label: 'notifications sent', period: GRAPH_PERIOD }),
       ]),
     );
     this.dashboard.addWidgets(
@@ -289,26 +304,31 @@ export class Observability extends Construct {
           new MathExpression({
             // One line per workflow id that has been priced: RunCostUsd carries it as a dimension.
             expression:
-              `SEARCH('{${METRIC_NAMESPACE},${SERVICE_DIMENSION},${COST_DIMENSIONS.workflow}} ` +
-              `MetricName="${METRICS.runCostUsd}"', 'Sum', ${COST_PERIOD.toSeconds()})`,
+              `SEARCH('{${METRIC_NAMESPACE},${SERVICE_DIMENSION},${STACK_DIMENSION},${COST_DIMENSIONS.workflow}} ` +
+              `MetricName="${METRICS.runCostUsd}" ${STACK_DIMENSION}="${stack}"', 'Sum', ${COST_PERIOD.toSeconds()})`,
             usingMetrics: {},
             period: COST_PERIOD,
             label: '',
           }),
-          gwmMetric('runCostUsd', { period: COST_PERIOD, label: 'all workflows' }),
+          gwmMetric('runCostUsd', { stack, period: COST_PERIOD, label: 'all workflows' }),
         ],
       }),
       graph('Cost collection', 12, [
-        gwmMetric('runsPriced', { label: 'run attempts priced', period: GRAPH_PERIOD }),
-        gwmMetric('runsNotPriced', { label: 'not priced (no run, or removed)', period: GRAPH_PERIOD }),
-        gwmMetric('costCollectionErrors', { label: 'collection errors (retried)', period: GRAPH_PERIOD }),
+        gwmMetric('runsPriced', { stack, label: 'run attempts priced', period: GRAPH_PERIOD }),
+        gwmMetric('runsNotPriced', { stack, label: 'not priced (no run, or removed)', period: GRAPH_PERIOD }),
+        gwmMetric('costCollectionErrors', {
+          stack,
+          label: 'collection errors (retried)',
+          period: GRAPH_PERIOD,
+        }),
       ]),
     );
     this.dashboard.addWidgets(
       graph('Archived inputs being restored', 24, [
-        gwmMetric('restoresRequested', { label: 'restores asked of S3', period: GRAPH_PERIOD }),
-        gwmMetric('restoresCompleted', { label: 'restored', period: GRAPH_PERIOD }),
+        gwmMetric('restoresRequested', { stack, label: 'restores asked of S3', period: GRAPH_PERIOD }),
+        gwmMetric('restoresCompleted', { stack, label: 'restored', period: GRAPH_PERIOD }),
         gwmMetric('restoresFailed', {
+          stack,
           label: 'could not be restored (launches failed)',
           period: GRAPH_PERIOD,
         }),

@@ -14,6 +14,7 @@ import {
   SERVICE_DIMENSION,
   SERVICE_NAMES,
   type ServiceKey,
+  STACK_DIMENSION,
 } from '../../functions/service-names.js';
 import { Observability, type ObservabilityProps } from '../../infra/constructs/observability.js';
 
@@ -118,6 +119,8 @@ function gwmSeries(series: Series[], key: MetricKey, service: ServiceKey, widget
       line.namespace === METRIC_NAMESPACE &&
       line.name === METRICS[key] &&
       line.dimensions[SERVICE_DIMENSION] === SERVICE_NAMES[service] &&
+      // The stack's own series only (the construct's stack is named Test)
+      line.dimensions[STACK_DIMENSION] === 'Test' &&
       (widget === undefined || line.widget === widget),
   );
 }
@@ -261,6 +264,15 @@ describe('the dashboard', () => {
     expect(query).toContain('sort @timestamp desc');
   });
 
+  it("finds each workflow's cost among this stack's series only", () => {
+    const searches = series.filter((line) => line.options.expression?.startsWith('SEARCH('));
+    expect(searches).toHaveLength(1);
+    expect(searches[0]?.options.expression).toContain(
+      `{${METRIC_NAMESPACE},${SERVICE_DIMENSION},${STACK_DIMENSION},workflow}`,
+    );
+    expect(searches[0]?.options.expression).toContain(`${STACK_DIMENSION}="Test"`);
+  });
+
   it("shows every alarm's state and the failure-rate threshold", () => {
     const [status] = body.widgets.filter((widget) => widget.type === 'alarm');
     expect(status?.properties.alarms).toHaveLength(alarms(template).length);
@@ -291,6 +303,21 @@ describe('the alarms', () => {
     }
   });
 
+  it("read gwm's metrics of this stack only: every one carries the stack's name", () => {
+    const gwmMetrics = alarms(template).flatMap((alarm) =>
+      (alarm.Metrics
+        ? alarm.Metrics.flatMap((query) => {
+            const metric = (query.MetricStat as { Metric?: Record<string, unknown> } | undefined)?.Metric;
+            return metric ? [metric] : [];
+          })
+        : [alarm]
+      ).filter((metric) => metric.Namespace === METRIC_NAMESPACE),
+    );
+    expect(gwmMetrics.length).toBeGreaterThan(5);
+    for (const metric of gwmMetrics)
+      expect(metric.Dimensions).toContainEqual({ Name: STACK_DIMENSION, Value: 'Test' });
+  });
+
   it('fire when any function fails or is throttled, each on its own alarm', () => {
     for (const key of FUNCTION_KEYS) {
       for (const metricName of ['Errors', 'Throttles']) {
@@ -315,7 +342,10 @@ describe('the alarms', () => {
     );
     expect(heartbeat).toMatchObject({
       Namespace: METRIC_NAMESPACE,
-      Dimensions: [{ Name: SERVICE_DIMENSION, Value: SERVICE_NAMES.reconciler }],
+      Dimensions: [
+        { Name: SERVICE_DIMENSION, Value: SERVICE_NAMES.reconciler },
+        { Name: STACK_DIMENSION, Value: 'Test' },
+      ],
       Period: 300,
       Threshold: 1,
       ComparisonOperator: 'LessThanThreshold',
@@ -397,7 +427,10 @@ describe('the alarms', () => {
     expect(alarm).toMatchObject({
       Namespace: METRIC_NAMESPACE,
       MetricName: METRICS.reconcilerRepairs,
-      Dimensions: [{ Name: SERVICE_DIMENSION, Value: SERVICE_NAMES.reconciler }],
+      Dimensions: [
+        { Name: SERVICE_DIMENSION, Value: SERVICE_NAMES.reconciler },
+        { Name: STACK_DIMENSION, Value: 'Test' },
+      ],
       Statistic: 'Sum',
       Period: 300,
       Threshold: 0,

@@ -52,9 +52,11 @@ describe('which function sends which metric', () => {
     }
   });
 
-  it("each Lambda entry point publishes under its own function's service name", () => {
+  it("each Lambda entry point publishes under its own function's service name and its stack's name", () => {
     for (const [service, { entry }] of Object.entries(FUNCTIONS)) {
-      expect(source(entry), entry).toContain(`makePowertoolsTelemetry(SERVICE_NAMES.${service})`);
+      expect(source(entry), entry).toContain(
+        `makePowertoolsTelemetry(SERVICE_NAMES.${service}, config.STACK_NAME)`,
+      );
     }
     expect(new Set(Object.values(SERVICE_NAMES)).size).toBe(Object.keys(SERVICE_NAMES).length);
   });
