@@ -132,6 +132,11 @@ const settingsSchema = z
     priceListFile: z.string().min(1).optional(),
     /** Addresses subscribed to the notification topic (each confirms by e-mail). */
     notificationEmails: z.array(z.email()).default([]),
+    /**
+     * Cost-allocation tags put on every resource, beside `application=gwm` and `gwm:stack=<stack
+     * name>` (activate them in Billing to see gwm's costs by team, project or cost centre).
+     */
+    tags: z.record(z.string().min(1).max(128), z.string().max(256)).default({}),
     /** Addresses subscribed to the operators' topic: the alarms (each confirms by e-mail). */
     operatorEmails: z.array(z.email()).default([]),
     /** What happens to the table and the manifest bucket when the stack is deleted. */

@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import { type IRole, Role } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { LAUNCHER_EVENT_SOURCE } from '../functions/event-sources.js';
@@ -55,6 +55,10 @@ export class GwmStack extends Stack {
       concurrentLaunchers: settings.launcherConcurrency,
     });
     const retain = settings.removalPolicy === 'retain';
+    // Cost allocation: every resource says it is gwm's, which stack's, and whatever the settings add.
+    Tags.of(this).add('application', 'gwm');
+    Tags.of(this).add('gwm:stack', this.stackName);
+    for (const [key, value] of Object.entries(settings.tags)) Tags.of(this).add(key, value);
     const logRetention = settings.logRetentionDays;
 
     this.launchTable = new LaunchTable(this, 'Launches', {
@@ -145,6 +149,9 @@ export class GwmStack extends Stack {
       costCollector: this.cost.function,
       restoreTracker: this.restores.tracker,
     };
+    // The functions' logs say what happened to the launches the table keeps: kept with it.
+    for (const fn of Object.values(functions))
+      fn.logGroup.applyRemovalPolicy(retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY);
     this.observability = new Observability(this, 'Observability', {
       functions: {
         intake: functions.intake.fn,

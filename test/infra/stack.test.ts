@@ -238,8 +238,14 @@ describe('the deployed stack', () => {
         `AWS::DynamoDB::GlobalTable ${logicalIdOf(stack, stack.launchTable.table)}`,
         `AWS::S3::Bucket ${logicalIdOf(stack, stack.intake.bucket)}`,
         `AWS::S3::Bucket ${logicalIdOf(stack, stack.intake.accessLogs)}`,
+        // Each function's log group: what happened to the launches the table keeps
+        ...Object.values(resourcesOf(template, 'AWS::Lambda::Function')).flatMap((fn) => {
+          const group = (fn.Properties.LoggingConfig as { LogGroup?: { Ref: string } } | undefined)?.LogGroup;
+          return group ? [`AWS::Logs::LogGroup ${group.Ref}`] : [];
+        }),
       ].sort(),
     );
+    expect(retained(template.toJSON().Resources).filter((id) => id.includes('LogGroup'))).toHaveLength(7);
     expect(retained(throwaway.toJSON().Resources)).toEqual([]);
   });
 
@@ -263,5 +269,47 @@ describe('the deployed stack', () => {
         ],
       },
     });
+  });
+  it('tags every resource that takes tags for cost allocation: gwm, the stack, and the tags of the settings', () => {
+    // Prepare
+    const { template: tagged } = synthesize({ tags: { 'cost-centre': 'genomics-core' } });
+    const resources = Object.values(
+      tagged.toJSON().Resources as Record<string, { Type: string; Properties?: Record<string, unknown> }>,
+    );
+    const tagsOf = (properties: Record<string, unknown> = {}): unknown => {
+      // A global table's tags are its replicas'
+      const replicas = properties.Replicas as Array<{ Tags?: unknown }> | undefined;
+      return replicas ? replicas[0]?.Tags : properties.Tags;
+    };
+    const asPairs = (tags: unknown): Record<string, string> =>
+      Array.isArray(tags)
+        ? Object.fromEntries(
+            (tags as Array<{ Key: string; Value: string }>).map((tag) => [tag.Key, tag.Value]),
+          )
+        : ((tags ?? {}) as Record<string, string>);
+    const taggable = [
+      'AWS::DynamoDB::GlobalTable',
+      'AWS::Lambda::Function',
+      'AWS::Logs::LogGroup',
+      'AWS::S3::Bucket',
+      'AWS::SQS::Queue',
+      'AWS::SNS::Topic',
+      'AWS::KMS::Key',
+      'AWS::IAM::Role',
+      'AWS::Events::EventBus',
+      'AWS::Events::Rule',
+      'AWS::CloudWatch::Alarm',
+    ];
+    // Assess
+    for (const type of taggable) {
+      const ofType = resources.filter((resource) => resource.Type === type);
+      expect(ofType.length, type).toBeGreaterThan(0);
+      for (const resource of ofType)
+        expect(asPairs(tagsOf(resource.Properties)), type).toMatchObject({
+          application: 'gwm',
+          'gwm:stack': 'Test',
+          'cost-centre': 'genomics-core',
+        });
+    }
   });
 });
