@@ -77,6 +77,9 @@ export class Observability extends Construct {
     super(scope, id);
     // Every gwm metric carries the stack's name (STACK_DIMENSION), as the functions send it.
     const stack = Stack.of(this).stackName;
+    /** A dashboard line: a gwm metric of this stack over the graphs' period. */
+    const series = (key: keyof typeof METRICS, label: string, options: { statistic?: string } = {}) =>
+      gwmMetric(key, { stack, period: GRAPH_PERIOD, label, ...options });
     this.notify = new SnsAction(props.alarmTopic);
     const threshold = props.failureRateThreshold ?? DEFAULT_FAILURE_RATE_THRESHOLD;
     if (!(threshold > 0 && threshold < 1)) {
@@ -224,13 +227,13 @@ export class Observability extends Construct {
     );
     this.dashboard.addWidgets(
       graph('Launches', 12, [
-        gwmMetric('launchesRegistered', { stack, label: 'registered', period: GRAPH_PERIOD }),
-        gwmMetric('runsStarted', { stack, label: 'runs started', period: GRAPH_PERIOD }),
-        gwmMetric('runsCompleted', { stack, label: 'runs completed', period: GRAPH_PERIOD }),
-        gwmMetric('runsFailed', { stack, label: 'runs failed', period: GRAPH_PERIOD }),
-        gwmMetric('launchFailed', { stack, label: 'StartRun refused', period: GRAPH_PERIOD }),
-        gwmMetric('retriesStarted', { stack, label: 'retries started', period: GRAPH_PERIOD }),
-        gwmMetric('retriesRefused', { stack, label: 'retries refused', period: GRAPH_PERIOD }),
+        series('launchesRegistered', 'registered'),
+        series('runsStarted', 'runs started'),
+        series('runsCompleted', 'runs completed'),
+        series('runsFailed', 'runs failed'),
+        series('launchFailed', 'StartRun refused'),
+        series('retriesStarted', 'retries started'),
+        series('retriesRefused', 'retries refused'),
       ]),
       new GraphWidget({
         title: `Failure rate (per ${FAILURE_RATE_PERIOD.toHumanString()})`,
@@ -242,57 +245,49 @@ export class Observability extends Construct {
     );
     this.dashboard.addWidgets(
       graph('Console edits', 24, [
-        gwmMetric('editsRefused', { stack, label: 'edits put back', period: GRAPH_PERIOD }),
-        gwmMetric('cancelsApplied', { stack, label: 'cancels carried out', period: GRAPH_PERIOD }),
-        gwmMetric('cancelsRefused', { stack, label: 'cancels refused', period: GRAPH_PERIOD }),
-        gwmMetric('itemsUnreadable', { stack, label: 'unreadable items skipped', period: GRAPH_PERIOD }),
+        series('editsRefused', 'edits put back'),
+        series('cancelsApplied', 'cancels carried out'),
+        series('cancelsRefused', 'cancels refused'),
+        series('itemsUnreadable', 'unreadable items skipped'),
       ]),
     );
     this.dashboard.addWidgets(
       graph('StartRun', 8, [
-        gwmMetric('startRunThrottled', { stack, label: 'throttled', period: GRAPH_PERIOD }),
-        gwmMetric('launchesDeferred', { stack, label: 'deferred (queued again)', period: GRAPH_PERIOD }),
+        series('startRunThrottled', 'throttled'),
+        series('launchesDeferred', 'deferred (queued again)'),
       ]),
       graph('Run status events', 8, [
-        gwmMetric('statusApplied', { stack, label: 'applied', period: GRAPH_PERIOD }),
-        gwmMetric('statusIgnored', { stack, label: 'ignored', period: GRAPH_PERIOD }),
-        gwmMetric('eventsNotOurs', { stack, label: 'not ours', period: GRAPH_PERIOD }),
+        series('statusApplied', 'applied'),
+        series('statusIgnored', 'ignored'),
+        series('eventsNotOurs', 'not ours'),
       ]),
       graph('Status latency (event time to applied)', 8, [
-        gwmMetric('statusLatency', { stack, statistic: Stats.p(50), label: 'p50', period: GRAPH_PERIOD }),
-        gwmMetric('statusLatency', { stack, statistic: Stats.p(99), label: 'p99', period: GRAPH_PERIOD }),
-        gwmMetric('statusLatency', { stack, statistic: Stats.MAXIMUM, label: 'max', period: GRAPH_PERIOD }),
+        series('statusLatency', 'p50', { statistic: Stats.p(50) }),
+        series('statusLatency', 'p99', { statistic: Stats.p(99) }),
+        series('statusLatency', 'max', { statistic: Stats.MAXIMUM }),
       ]),
     );
     this.dashboard.addWidgets(
       graph('Reconciler', 12, [
-        gwmMetric('reconcilerChecked', { stack, label: 'stale launches checked', period: GRAPH_PERIOD }),
-        gwmMetric('reconcilerRepairs', { stack, label: 'repairs', period: GRAPH_PERIOD }),
-        gwmMetric('reconcilerRequeued', {
-          stack,
-          label: 'waiting launches told again',
-          period: GRAPH_PERIOD,
-        }),
-        gwmMetric('reconcilerLeft', { stack, label: 'left for the next run', period: GRAPH_PERIOD }),
-        gwmMetric('reconcilerErrors', { stack, label: 'not reconciled', period: GRAPH_PERIOD }),
-        gwmMetric('notificationsResent', {
-          stack,
-          label: 'batch notifications sent again',
-          period: GRAPH_PERIOD,
-        }),
-        gwmMetric('batchesRecounted', { stack, label: 'batches recounted', period: GRAPH_PERIOD }),
-        gwmMetric('registrationsResumed', { stack, label: 'registrations resumed', period: GRAPH_PERIOD }),
+        series('reconcilerChecked', 'stale launches checked'),
+        series('reconcilerRepairs', 'repairs'),
+        series('reconcilerRequeued', 'waiting launches told again'),
+        series('reconcilerLeft', 'left for the next run'),
+        series('reconcilerErrors', 'not reconciled'),
+        series('notificationsResent', 'batch notifications sent again'),
+        series('batchesRecounted', 'batches recounted'),
+        series('registrationsResumed', 'registrations resumed'),
       ]),
       graph('Manifests and batches', 12, [
-        gwmMetric('manifestsAccepted', { stack, label: 'manifests accepted', period: GRAPH_PERIOD }),
-        gwmMetric('manifestsRejected', { stack, label: 'manifests rejected', period: GRAPH_PERIOD }),
-        gwmMetric('manifestsDuplicate', { stack, label: 'manifests already handled', period: GRAPH_PERIOD }),
-        gwmMetric('outcomesCounted', { stack, label: 'outcomes counted', period: GRAPH_PERIOD }),
-        gwmMetric('batchesCompleted', { stack, label: 'batches completed', period: GRAPH_PERIOD }),
-        gwmMetric('batchesReopened', { stack, label: 'batches reopened', period: GRAPH_PERIOD }),
-        gwmMetric('qcStarted', { stack, label: 'QC started', period: GRAPH_PERIOD }),
-        gwmMetric('qcSkipped', { stack, label: 'QC skipped', period: GRAPH_PERIOD }),
-        gwmMetric('notificationsSent', { stack, label: 'notifications sent', period: GRAPH_PERIOD }),
+        series('manifestsAccepted', 'manifests accepted'),
+        series('manifestsRejected', 'manifests rejected'),
+        series('manifestsDuplicate', 'manifests already handled'),
+        series('outcomesCounted', 'outcomes counted'),
+        series('batchesCompleted', 'batches completed'),
+        series('batchesReopened', 'batches reopened'),
+        series('qcStarted', 'QC started'),
+        series('qcSkipped', 'QC skipped'),
+        series('notificationsSent', 'notifications sent'),
       ]),
     );
     this.dashboard.addWidgets(
@@ -314,24 +309,16 @@ export class Observability extends Construct {
         ],
       }),
       graph('Cost collection', 12, [
-        gwmMetric('runsPriced', { stack, label: 'run attempts priced', period: GRAPH_PERIOD }),
-        gwmMetric('runsNotPriced', { stack, label: 'not priced (no run, or removed)', period: GRAPH_PERIOD }),
-        gwmMetric('costCollectionErrors', {
-          stack,
-          label: 'collection errors (retried)',
-          period: GRAPH_PERIOD,
-        }),
+        series('runsPriced', 'run attempts priced'),
+        series('runsNotPriced', 'not priced (no run, or removed)'),
+        series('costCollectionErrors', 'collection errors (retried)'),
       ]),
     );
     this.dashboard.addWidgets(
       graph('Archived inputs being restored', 24, [
-        gwmMetric('restoresRequested', { stack, label: 'restores asked of S3', period: GRAPH_PERIOD }),
-        gwmMetric('restoresCompleted', { stack, label: 'restored', period: GRAPH_PERIOD }),
-        gwmMetric('restoresFailed', {
-          stack,
-          label: 'could not be restored (launches failed)',
-          period: GRAPH_PERIOD,
-        }),
+        series('restoresRequested', 'restores asked of S3'),
+        series('restoresCompleted', 'restored'),
+        series('restoresFailed', 'could not be restored (launches failed)'),
       ]),
     );
     const functions = Object.entries(props.functions) as Array<[ServiceKey, IFunction]>;
