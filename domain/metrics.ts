@@ -64,7 +64,16 @@ export const METRICS = {
   runsNotPriced: 'RunsNotPriced',
   /** Cost requests that failed (an engine or table fault): the queue delivers them again, then dead-letters them. */
   costCollectionErrors: 'CostCollectionErrors',
+  /** Launches waiting to start, per waiting status (dimension `status`, WAITING_DIMENSIONS): the reconciler counts them each run. */
+  launchesWaiting: 'LaunchesWaiting',
+  /** Age in seconds of the oldest launch waiting in each waiting status (dimension `status`). */
+  oldestWaitingAge: 'OldestWaitingAgeSeconds',
+  /** Seconds from a batch's registration to its completion, emitted once when the batch completes. */
+  batchDuration: 'BatchDurationSeconds',
 } as const;
+
+/** The dimension LaunchesWaiting and OldestWaitingAgeSeconds carry besides `service` and `stack`. */
+export const WAITING_DIMENSIONS = { status: 'status' } as const;
 
 /** The dimension RunCostUsd carries besides `service`: the engine workflow id. */
 export const COST_DIMENSIONS = { workflow: 'workflow' } as const;

@@ -73,4 +73,7 @@ export const METRIC_EMITTERS: Record<keyof typeof METRICS, readonly ServiceKey[]
   runsPriced: ['costCollector'],
   runsNotPriced: ['costCollector'],
   costCollectionErrors: ['costCollector'],
+  launchesWaiting: ['reconciler'],
+  oldestWaitingAge: ['reconciler'],
+  batchDuration: ['completion'],
 };
