@@ -5,6 +5,7 @@ import { registerEstimate } from './commands/estimate.js';
 import { registerHistory } from './commands/history.js';
 import { registerLogs } from './commands/logs.js';
 import { registerPrices } from './commands/prices.js';
+import { registerRedrive } from './commands/redrive.js';
 import { registerRelease } from './commands/release.js';
 import { registerRetry } from './commands/retry.js';
 import { registerStatus } from './commands/status.js';
@@ -94,6 +95,7 @@ Examples:
   registerHistory(program, ctx);
   registerRetry(program, ctx);
   registerCancel(program, ctx);
+  registerRedrive(program, ctx);
   registerEstimate(program, ctx);
   registerRelease(program, ctx);
   registerLogs(program, ctx);

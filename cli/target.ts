@@ -1,7 +1,9 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type {
   BatchRepository,
@@ -17,6 +19,7 @@ import { makeLaunchRepository } from '../functions/adapters/launch-repository.js
 import { makeProfileRepository } from '../functions/adapters/profile-repository.js';
 import { makeTeamRepository } from '../functions/adapters/team-repository.js';
 import {
+  deadLetterDirOf,
   ENDPOINTS_FILE,
   type LocalEndpoints,
   readEndpoints,
@@ -26,6 +29,12 @@ import { makeLocalLogReader } from '../infra/local/engine/log-reader.js';
 import { STACK_OUTPUTS } from '../infra/stack-outputs.js';
 import { CliError, EXIT, usageError } from './exit-codes.js';
 import type { CliIo } from './io.js';
+import {
+  deadLetterFailures,
+  queueFailures,
+  type StreamConsumer,
+  type StreamFailureSource,
+} from './stream-failures.js';
 
 /** The options every command takes (before or after the command name). */
 export interface GlobalOptions {
@@ -55,6 +64,8 @@ export interface Target {
   /** Where sample-sheet runs write when no --output is given (the local stack's output bucket). */
   defaultOutputPrefix?: string;
   dashboardUrl?: string;
+  /** A stream consumer's failure records: the local dead-letter files, or the stack's failure queues. */
+  streamFailures(consumer: StreamConsumer): StreamFailureSource;
   close(): void;
 }
 
@@ -118,6 +129,7 @@ export function localTarget(endpoints: LocalEndpoints, stateDir: string): Target
     // As `gwm up` configures its intake: inputs from both buckets (QC reads sample outputs).
     allowedPrefixes: { read: [input, output], write: [output] },
     defaultOutputPrefix: output,
+    streamFailures: (consumer) => deadLetterFailures(deadLetterDirOf(stateDir), consumer),
     close() {
       dynamo.destroy();
       s3.destroy();
@@ -162,6 +174,8 @@ async function openStack(stackName: string, options: GlobalOptions): Promise<Tar
   const dynamo = new DynamoDBClient(common);
   const s3 = new S3Client(common);
   const logsClient = new CloudWatchLogsClient(common);
+  let sqs: SQSClient | undefined;
+  let streams: DynamoDBStreamsClient | undefined;
   return {
     kind: 'aws',
     description: `stack ${stackName}`,
@@ -172,10 +186,22 @@ async function openStack(stackName: string, options: GlobalOptions): Promise<Tar
     ...repositories(dynamo, tableName),
     logs: makeCloudWatchLogReader({ client: logsClient }),
     dashboardUrl: outputs.get(STACK_OUTPUTS.dashboardUrl),
+    streamFailures(consumer) {
+      const queueUrl = output(
+        consumer === 'launcher'
+          ? STACK_OUTPUTS.launcherFailureQueueUrl
+          : STACK_OUTPUTS.completionFailureQueueUrl,
+      );
+      sqs ??= new SQSClient(common);
+      streams ??= new DynamoDBStreamsClient(common);
+      return queueFailures({ sqs, streams, queueUrl });
+    },
     close() {
       dynamo.destroy();
       s3.destroy();
       logsClient.destroy();
+      sqs?.destroy();
+      streams?.destroy();
     },
   };
 }

@@ -358,6 +358,23 @@ export function requeue(launch: Launch, reason: string, now: Date): Transition |
 }
 
 /**
+ * A launch whose stream record a consumer gave up on (it is in a failure queue): rewriting it, same
+ * status and next revision, makes the stream deliver it to both consumers again. A waiting launch or
+ * a request (RETRY, CANCEL) reaches the launcher; a finished one reaches the completion aggregator,
+ * which counts each attempt once and moves the batch on. A launch on its way to a run or running is
+ * left alone: the status tracker and the reconciler follow it.
+ */
+export function redrive(launch: Launch, reason: string, now: Date): Transition | Ignored {
+  const current = effectiveStatus(launch);
+  const waiting = current === 'QUEUED' || current === 'THROTTLED';
+  if (!waiting && !isTerminal(current) && consoleEditOf(launch).kind !== 'request') {
+    return ignored('conflict', `launch is ${current}`);
+  }
+  const note = `Re-driven at ${now.toISOString()}: ${reason}`.slice(0, FAILURE_REASON_MAX);
+  return { kind: 'changed', next: touch(launch, now, { note }) };
+}
+
+/**
  * The engine confirmed the launch's status: record that it was looked at (updatedAt moves), so
  * the reconciler's next sweep reaches launches it has not checked yet instead of the same ones.
  */

@@ -50,7 +50,7 @@ export function makeLaunchStreamConsumer<T>(
     : parallelConsumer(telemetry, handle, parallel);
 }
 
-function launchOf(record: DynamoDBRecord): LaunchRef | undefined {
+export function launchRefOf(record: DynamoDBRecord): LaunchRef | undefined {
   const image = record.dynamodb?.NewImage;
   const batchId = image?.batchId?.S;
   const launchId = image?.launchId?.S;
@@ -94,7 +94,7 @@ function sequentialConsumer<T>(telemetry: Telemetry, handleLaunch: LaunchRecordH
   const processor = new BatchProcessor(EventType.DynamoDBStreams);
 
   const handleRecord = async (record: DynamoDBRecord): Promise<T | undefined> => {
-    const ref = launchOf(record);
+    const ref = launchRefOf(record);
     if (!ref) {
       logger.warn('stream record without a launch', { eventID: record.eventID });
       return undefined;
@@ -130,7 +130,7 @@ function parallelConsumer<T>(telemetry: Telemetry, handleLaunch: LaunchRecordHan
     const records = event.Records;
     const lanes = new Map<string, number[]>();
     records.forEach((record, index) => {
-      const ref = launchOf(record);
+      const ref = launchRefOf(record);
       const lane = ref ? `${ref.batchId}\n${ref.launchId}` : `record\n${index}`;
       const indexes = lanes.get(lane) ?? [];
       indexes.push(index);
@@ -142,7 +142,7 @@ function parallelConsumer<T>(telemetry: Telemetry, handleLaunch: LaunchRecordHan
     const runLane = async (indexes: number[]) => {
       for (const [position, index] of indexes.entries()) {
         const record = records[index] as DynamoDBRecord;
-        const ref = launchOf(record);
+        const ref = launchRefOf(record);
         if (!ref) {
           telemetry.logger.warn('stream record without a launch', { eventID: record.eventID });
           continue;

@@ -11,6 +11,9 @@ export const STACK_OUTPUTS = {
   eventBusName: 'EventBusName',
   dashboardUrl: 'DashboardUrl',
   teamMemberPolicyArn: 'TeamMemberPolicyArn',
+  /** The stream consumers' failure queues, which `gwm redrive <consumer>` reads. */
+  launcherFailureQueueUrl: 'LauncherFailureQueueUrl',
+  completionFailureQueueUrl: 'CompletionFailureQueueUrl',
 } as const;
 
 export type StackOutputName = keyof typeof STACK_OUTPUTS;

@@ -208,6 +208,15 @@ export class GwmStack extends Stack {
       description:
         'Attach to a role tagged gwm-team=<team>: uploads under teams/<team>/, reads its own launches',
     });
+    new CfnOutput(this, STACK_OUTPUTS.launcherFailureQueueUrl, {
+      value: this.launch.failures.queueUrl,
+      description: 'Stream records the launcher gave up on; `gwm redrive launcher` re-drives their launches',
+    });
+    new CfnOutput(this, STACK_OUTPUTS.completionFailureQueueUrl, {
+      value: this.completion.failures.queueUrl,
+      description:
+        'Stream records the completion aggregator gave up on; `gwm redrive completion` re-drives them',
+    });
     new CfnOutput(this, STACK_OUTPUTS.dashboardUrl, {
       value: this.observability.dashboardUrl,
       description: 'The gwm dashboard',

@@ -6,6 +6,11 @@ import { z } from 'zod';
 export const DEFAULT_STATE_DIR = '.gwm';
 export const ENDPOINTS_FILE = 'endpoints.json';
 
+/** Where the stream pump writes the records a consumer gave up on (`<consumer>.jsonl`), and `gwm redrive` reads them. */
+export function deadLetterDirOf(stateDir: string): string {
+  return join(stateDir, 'dead-letters');
+}
+
 /** What `gwm up` writes for other tools (the CLI, the AWS CLI, scripts) to find the local stack. */
 export const localEndpointsSchema = z.object({
   region: z.string(),

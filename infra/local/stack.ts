@@ -24,7 +24,7 @@ import { makeReconcilerHandler } from '../../functions/reconciler.js';
 import { makeRestoreTrackerHandler } from '../../functions/restore-tracker.js';
 import { createLocalCostQueue } from './cost-queue.js';
 import { startDynamoDbLocal } from './dynamodb-local.js';
-import { type LocalEndpoints, removeEndpoints, writeEndpoints } from './endpoints.js';
+import { deadLetterDirOf, type LocalEndpoints, removeEndpoints, writeEndpoints } from './endpoints.js';
 import {
   localOmicsClientConfig,
   makeLocalLogReader,
@@ -63,7 +63,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     s3: join(stateDir, 's3'),
     runs: join(stateDir, 'runs'),
     outbox: join(stateDir, 'outbox'),
-    deadLetters: join(stateDir, 'dead-letters'),
+    deadLetters: deadLetterDirOf(stateDir),
   };
   for (const dir of Object.values(dirs)) await mkdir(dir, { recursive: true });
 

@@ -258,6 +258,13 @@ describe('the deployed stack', () => {
     template.hasOutput(STACK_OUTPUTS.manifestBucket, {
       Value: { Ref: logicalIdOf(stack, stack.intake.bucket) },
     });
+    // The failure queues `gwm redrive <consumer>` reads: the stream mappings' on-failure destinations
+    template.hasOutput(STACK_OUTPUTS.launcherFailureQueueUrl, {
+      Value: { Ref: logicalIdOf(stack, stack.launch.failures) },
+    });
+    template.hasOutput(STACK_OUTPUTS.completionFailureQueueUrl, {
+      Value: { Ref: logicalIdOf(stack, stack.completion.failures) },
+    });
     template.hasOutput(STACK_OUTPUTS.dashboardUrl, {
       Value: {
         'Fn::Join': [

@@ -14,6 +14,7 @@ import {
   recordDeferral,
   recordLaunchFailure,
   recordSubmission,
+  redrive,
   requeue,
 } from '../../domain/launch-transitions.js';
 import { aLaunch } from '../support/launch-factory.js';
@@ -381,5 +382,45 @@ describe('reconciler answers', () => {
     const decision = decideLaunch(aLaunch(), claim);
     if (decision.kind !== 'claim') throw new Error('expected a claim');
     expect(requeue(decision.next, 'lost', now)).toMatchObject({ kind: 'ignored', reason: 'conflict' });
+  });
+
+  it('re-drives a waiting launch, a finished one and a request as a new revision with the same status', () => {
+    // Prepare
+    const finished = applyAll(submitted(), [observe('RUNNING', 2), observe('COMPLETED', 9)]);
+    const launches = [
+      aLaunch({ status: 'QUEUED', revision: 4 }),
+      finished,
+      { ...finished, status: 'RETRY' as const },
+    ];
+    for (const launch of launches) {
+      // Act
+      const result = redrive(launch, 'its stream record reached a failure queue', now);
+      // Assess
+      expect(result).toMatchObject({
+        kind: 'changed',
+        next: { status: launch.status, revision: launch.revision + 1, updatedAt: now.toISOString() },
+      });
+      if (result.kind === 'changed') {
+        expect(result.next.note).toBe(
+          'Re-driven at 2026-11-20T12:00:00.000Z: its stream record reached a failure queue',
+        );
+        expect(result.next.statusHistory).toEqual(launch.statusHistory);
+      }
+    }
+  });
+
+  it('puts back a status typed over a finished launch when it re-drives it', () => {
+    const finished = applyAll(submitted(), [observe('RUNNING', 2), observe('COMPLETED', 9)]);
+    const result = redrive({ ...finished, status: 'RUNNING' }, 'lost', now);
+    expect(result).toMatchObject({ kind: 'changed', next: { status: 'COMPLETED' } });
+  });
+
+  it('leaves a launch on its way to a run or running to the tracker and the reconciler', () => {
+    const decision = decideLaunch(aLaunch(), claim);
+    if (decision.kind !== 'claim') throw new Error('expected a claim');
+    const running = applyAll(submitted(), [observe('RUNNING', 2)]);
+    for (const launch of [decision.next, submitted(), running]) {
+      expect(redrive(launch, 'lost', now)).toMatchObject({ kind: 'ignored', reason: 'conflict' });
+    }
   });
 });
