@@ -9,6 +9,8 @@ export interface Telemetry {
   count(name: MetricName, value?: number): void;
   /** A duration in milliseconds (the dashboard reads its percentiles). */
   timing(name: MetricName, ms: number): void;
+  /** A duration in seconds (a batch's, from registration to finish). */
+  seconds(name: MetricName, seconds: number): void;
   /**
    * A value (no unit) published twice: under `service` alone, with the invocation's other metrics
    * (the sum over everything), and at once as its own EMF record with `dimensions` added
@@ -34,6 +36,9 @@ export function makePowertoolsTelemetry(serviceName: string, stackName: string):
     timing(name, ms) {
       metrics.addMetric(name, MetricUnit.Milliseconds, ms);
     },
+    seconds(name, seconds) {
+      metrics.addMetric(name, MetricUnit.Seconds, seconds);
+    },
     measure(name, value, dimensions) {
       metrics.addMetric(name, MetricUnit.NoUnit, value);
       const single = metrics.singleMetric();
@@ -55,6 +60,7 @@ export function makeMemoryTelemetry(
   options: { logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT' } = {},
 ) {
   const counters = new Map<MetricName, number>();
+  /** Durations as sent: milliseconds (timing) or seconds (seconds), as the metric's name says. */
   const timings = new Map<MetricName, number[]>();
   const measures: { name: MetricName; value: number; dimensions: Record<string, string> }[] = [];
   const logger = new Logger({ serviceName: 'gwm', logLevel: options.logLevel ?? 'SILENT' });
@@ -73,6 +79,9 @@ export function makeMemoryTelemetry(
     },
     timing(name, ms) {
       timings.set(name, [...(timings.get(name) ?? []), ms]);
+    },
+    seconds(name, seconds) {
+      timings.set(name, [...(timings.get(name) ?? []), seconds]);
     },
     measure(name, value, dimensions) {
       measures.push({ name, value, dimensions });
