@@ -21,13 +21,29 @@ export interface Telemetry {
   flush(): void;
 }
 
-export function makePowertoolsTelemetry(serviceName: string, stackName: string): Telemetry {
-  const logger = new Logger({ serviceName });
-  const metrics = new Metrics({
-    namespace: METRIC_NAMESPACE,
-    serviceName,
-    defaultDimensions: { [STACK_DIMENSION]: stackName },
-  });
+export interface PowertoolsTelemetryOptions {
+  /**
+   * Where each EMF record goes, as one line of JSON (the embedded runtime keeps them in its state
+   * folder). Absent: standard output, where Lambda hands them to CloudWatch.
+   */
+  writeEmf?: (record: string) => void;
+  logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+}
+
+export function makePowertoolsTelemetry(
+  serviceName: string,
+  stackName: string,
+  options: PowertoolsTelemetryOptions = {},
+): Telemetry {
+  const logger = new Logger({ serviceName, ...(options.logLevel && { logLevel: options.logLevel }) });
+  const metricsWith = (dimensions: Record<string, string>) =>
+    new Metrics({
+      namespace: METRIC_NAMESPACE,
+      serviceName,
+      defaultDimensions: { [STACK_DIMENSION]: stackName, ...dimensions },
+    });
+  const metrics = metricsWith({});
+  const { writeEmf } = options;
   return {
     logger,
     count(name, value = 1) {
@@ -41,13 +57,25 @@ export function makePowertoolsTelemetry(serviceName: string, stackName: string):
     },
     measure(name, value, dimensions) {
       metrics.addMetric(name, MetricUnit.NoUnit, value);
+      if (writeEmf) {
+        const single = metricsWith(dimensions);
+        single.addMetric(name, MetricUnit.NoUnit, value);
+        writeEmf(JSON.stringify(single.serializeMetrics()));
+        return;
+      }
       const single = metrics.singleMetric();
       for (const [dimension, dimensionValue] of Object.entries(dimensions))
         single.addDimension(dimension, dimensionValue);
       single.addMetric(name, MetricUnit.NoUnit, value);
     },
     flush() {
-      metrics.publishStoredMetrics();
+      if (!writeEmf) {
+        metrics.publishStoredMetrics();
+        return;
+      }
+      if (!metrics.hasStoredMetrics()) return;
+      writeEmf(JSON.stringify(metrics.serializeMetrics()));
+      metrics.clearMetrics();
     },
   };
 }
