@@ -44,19 +44,32 @@ export function makePowertoolsTelemetry(
     });
   const metrics = metricsWith({});
   const { writeEmf } = options;
+  // Powertools publishes to standard output by itself when a record reaches 100 metrics or 100
+  // values of one: with writeEmf, the record is written there first.
+  let valuesStored = 0;
+  const writeStored = (write: (record: string) => void) => {
+    if (metrics.hasStoredMetrics()) write(JSON.stringify(metrics.serializeMetrics()));
+    metrics.clearMetrics();
+    valuesStored = 0;
+  };
+  const add = (name: MetricName, unit: (typeof MetricUnit)[keyof typeof MetricUnit], value: number) => {
+    if (writeEmf && valuesStored >= EMF_VALUES_PER_RECORD) writeStored(writeEmf);
+    metrics.addMetric(name, unit, value);
+    valuesStored += 1;
+  };
   return {
     logger,
     count(name, value = 1) {
-      metrics.addMetric(name, MetricUnit.Count, value);
+      add(name, MetricUnit.Count, value);
     },
     timing(name, ms) {
-      metrics.addMetric(name, MetricUnit.Milliseconds, ms);
+      add(name, MetricUnit.Milliseconds, ms);
     },
     seconds(name, seconds) {
-      metrics.addMetric(name, MetricUnit.Seconds, seconds);
+      add(name, MetricUnit.Seconds, seconds);
     },
     measure(name, value, dimensions) {
-      metrics.addMetric(name, MetricUnit.NoUnit, value);
+      add(name, MetricUnit.NoUnit, value);
       if (writeEmf) {
         const single = metricsWith(dimensions);
         single.addMetric(name, MetricUnit.NoUnit, value);
@@ -69,16 +82,14 @@ export function makePowertoolsTelemetry(
       single.addMetric(name, MetricUnit.NoUnit, value);
     },
     flush() {
-      if (!writeEmf) {
-        metrics.publishStoredMetrics();
-        return;
-      }
-      if (!metrics.hasStoredMetrics()) return;
-      writeEmf(JSON.stringify(metrics.serializeMetrics()));
-      metrics.clearMetrics();
+      if (writeEmf) writeStored(writeEmf);
+      else metrics.publishStoredMetrics();
     },
   };
 }
+
+/** Fewer values than either of Powertools' limits per record (100 metrics, 100 values of one). */
+const EMF_VALUES_PER_RECORD = 99;
 
 /**
  * Counters and timings kept in memory (tests, and the embedded runtime's summaries); logs silenced
