@@ -123,7 +123,7 @@ function renderStatuses(rows: StatusRow[]): string {
         `<tr data-status="${row.status}"><th>${row.status}</th><td class="bar"><svg viewBox="0 0 200 12" preserveAspectRatio="none"><rect width="${((row.count / top) * 200).toFixed(1)}" height="12" fill="${row.oldestAgeSeconds === undefined ? '#1f77b4' : '#ff7f0e'}"/></svg></td><td class="count">${row.count}</td><td class="age">${row.oldestAgeSeconds === undefined ? '' : `oldest waiting ${formatSeconds(row.oldestAgeSeconds)}`}</td></tr>`,
     )
     .join('');
-  return `<table class="statuses"><tbody>${body}</tbody></table>`;
+  return `<table class="statuses"><tbody>${body}</tbody></table><p class="note">from the table: the launches of this week's batches by status; waiting ones in orange, with the oldest one's age</p>`;
 }
 
 function renderBatches(rows: BatchRow[]): string {
