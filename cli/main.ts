@@ -2,14 +2,15 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { dropOutputOnClosedPipe } from './closed-pipe.js';
+import { registerDashboard } from './commands/dashboard.js';
 import { registerDemo } from './commands/demo.js';
 import { registerUp } from './commands/up.js';
 import type { CliIo } from './io.js';
 import { buildCliProgram, runProgram } from './program.js';
 
-/** The whole `gwm` program: the local stack (`up`, `demo`) and every command that talks to gwm. */
+/** The whole `gwm` program: the local stack (`up`, `demo`, `dashboard`) and every command that talks to gwm. */
 export function buildProgram(io?: CliIo): Command {
-  return buildCliProgram(io, [registerUp, registerDemo]);
+  return buildCliProgram(io, [registerUp, registerDemo, registerDashboard]);
 }
 
 /** Parses and runs one command line; resolves to its exit code. */

@@ -173,6 +173,18 @@ export function sha256Hex(content: string | Uint8Array): string {
   return createHash('sha256').update(content).digest('hex');
 }
 
+/**
+ * Seconds from the batch's registration to its finish (the manifest accepted to the last sample,
+ * or its QC, done); none before it finishes.
+ */
+export function batchDurationSeconds(batch: Pick<Batch, 'createdAt' | 'registeredAt' | 'finishedAt'>) {
+  if (batch.finishedAt === undefined) return undefined;
+  const from = Date.parse(batch.registeredAt ?? batch.createdAt);
+  const to = Date.parse(batch.finishedAt);
+  if (Number.isNaN(from) || Number.isNaN(to)) return undefined;
+  return Math.max(0, (to - from) / 1000);
+}
+
 /** A readable name for a manifest without one: its file name without the extension. */
 export function defaultBatchName(key: string): string {
   const file = key.split('/').pop() ?? key;

@@ -44,6 +44,9 @@ export function makeCompletionHandler(deps: CompletionHandlerDeps) {
       if (step === 'reopen') deps.telemetry.count(METRICS.batchesReopened);
       if (step === 'finish') deps.telemetry.count(METRICS.batchesCompleted);
     }
+    if (outcome.batchDurationSeconds !== undefined) {
+      deps.telemetry.seconds(METRICS.batchDuration, outcome.batchDurationSeconds);
+    }
     if (outcome.notified) deps.telemetry.count(METRICS.notificationsSent);
     if (outcome.qcSkipped) {
       deps.telemetry.count(METRICS.qcSkipped);

@@ -179,6 +179,9 @@ export class GwmStack extends Stack {
         restoreEvents: this.restores.undeliveredEvents,
       },
       alarmTopic: this.notifications.operatorTopic,
+      notificationTopic: this.notifications.topic,
+      table,
+      launcherConcurrency: settings.launcherConcurrency,
       logGroups: Object.values(functions).map((fn) => fn.logGroup),
       reconcilerSchedule: { everyMinutes: settings.reconcile.everyMinutes },
     });

@@ -12,6 +12,7 @@ import { makeBatchRepository } from '../../functions/adapters/batch-repository.j
 import { makeDocumentClient } from '../../functions/adapters/dependencies.js';
 import { makeEntities } from '../../functions/adapters/entities.js';
 import { makeLaunchRepository } from '../../functions/adapters/launch-repository.js';
+import { DEFAULT_DASHBOARD_PORT } from '../../infra/local/dashboard/dashboard-server.js';
 import { type LocalEndpoints, readEndpoints, stateDirFrom } from '../../infra/local/endpoints.js';
 import { makeLocalLogReader } from '../../infra/local/engine/index.js';
 import { readOutbox } from '../../infra/local/outbox-notifier.js';
@@ -22,6 +23,8 @@ import { EXIT } from '../exit-codes.js';
 import { colorStatus, formatRunTime, truncate } from '../format.js';
 import { stdoutColors } from '../io.js';
 import { showDemoCost } from './demo-cost.js';
+
+const DEFAULT_DASHBOARD_URL = `http://127.0.0.1:${DEFAULT_DASHBOARD_PORT}/`;
 
 /** Colour only when stdout is a terminal and NO_COLOR is not set. */
 const colors = stdoutColors();
@@ -159,6 +162,12 @@ async function runFlowcell(
   const code = await report(options, endpoints, clients.s3, demo, batchId, finished, startedHere);
   out();
   await showDemoCost(clients, batchId, { out, live: options.live });
+  out();
+  out(
+    startedHere
+      ? `The dashboard of this batch (its metrics and the table): npx gwm up, then open ${DEFAULT_DASHBOARD_URL} (or npx gwm dashboard)`
+      : `The dashboard of this batch: the address \`gwm up\` printed (usually ${DEFAULT_DASHBOARD_URL}), or npx gwm dashboard`,
+  );
   return code;
 }
 

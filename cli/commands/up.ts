@@ -1,5 +1,11 @@
 import type { Command } from 'commander';
 import { uploadExampleInputs } from '../../examples/example-inputs.js';
+import {
+  DashboardPortError,
+  type DashboardServer,
+  DEFAULT_DASHBOARD_PORT,
+  startDashboardServer,
+} from '../../infra/local/dashboard/dashboard-server.js';
 import { readEndpoints, stateDirFrom } from '../../infra/local/endpoints.js';
 import { LOCAL_NAMES, type LocalStack, type StackLog, startLocalStack } from '../../infra/local/stack.js';
 import { EXIT } from '../exit-codes.js';
@@ -11,6 +17,7 @@ interface UpOptions {
   enginePort?: string;
   reconcileEvery: string;
   startRunRate?: string;
+  dashboardPort?: string;
 }
 
 export function registerUp(program: Command): void {
@@ -24,6 +31,10 @@ export function registerUp(program: Command): void {
     .option('--engine-port <port>', 'local HealthOmics engine port (default: a free port)')
     .option('--reconcile-every <seconds>', 'how often the reconciler runs', '5')
     .option('--start-run-rate <perSecond>', 'StartRun calls per second gwm paces to (the engine allows 10)')
+    .option(
+      '--dashboard-port <port>',
+      `port of the dashboard on 127.0.0.1 (default: ${DEFAULT_DASHBOARD_PORT}, or a free one if that is taken)`,
+    )
     .action(async (options: UpOptions, command: Command) => {
       const globals = command.optsWithGlobals<{ stateDir?: string }>();
       const stateDir = stateDirFrom(globals.stateDir);
@@ -69,16 +80,26 @@ export function registerUp(program: Command): void {
         out(
           `Added ${added} example FASTQ files to s3://${LOCAL_NAMES.inputBucket}/ for the example manifests.`,
         );
-      out(upBanner(stack, colors));
+      let dashboard: DashboardServer;
+      try {
+        dashboard = await serveDashboard(stack, options.dashboardPort);
+      } catch (error) {
+        process.stderr.write(`Could not serve the dashboard: ${(error as Error).message}\n`);
+        await stack.stop();
+        process.exitCode = EXIT.unreachable;
+        return;
+      }
+      out(upBanner(stack, colors, dashboard.url));
       await waitForSignal();
       out('Stopping the local stack ...');
+      await dashboard.stop();
       await stack.stop();
       out('Stopped. Data is kept in the state folder; `gwm up` picks it up again.');
     });
 }
 
 /** Endpoints and commands a person can paste into another terminal. */
-export function upBanner(stack: LocalStack, colors: Colors): string {
+export function upBanner(stack: LocalStack, colors: Colors, dashboardUrl: string): string {
   const e = stack.endpoints;
   const lines = [
     colors.green('The local stack is up.'),
@@ -89,6 +110,7 @@ export function upBanner(stack: LocalStack, colors: Colors): string {
     `  runs and logs      ${e.runsDir}`,
     `  notifications      ${e.outboxDir}/sns.jsonl, events.jsonl`,
     `  endpoints file     ${stack.stateDir}/endpoints.json`,
+    `  dashboard          ${dashboardUrl}`,
     '',
     'Try it with the AWS CLI (in another terminal):',
     `  export ${LOCAL_AWS_CLI_ENV}`,
@@ -117,6 +139,23 @@ export function upBanner(stack: LocalStack, colors: Colors): string {
 export const LOCAL_AWS_CLI_ENV =
   'AWS_ACCESS_KEY_ID=gwmlocal AWS_SECRET_ACCESS_KEY=gwmlocal AWS_DEFAULT_REGION=us-east-1 AWS_DISABLE_HOST_PREFIX_INJECTION=true';
 
+/** The dashboard on its usual port, or (unless the port was asked for) a free one when that is taken. */
+async function serveDashboard(stack: LocalStack, port: string | undefined): Promise<DashboardServer> {
+  const serve = (on: number) =>
+    startDashboardServer({
+      stateDir: stack.stateDir,
+      table: { batches: stack.deps.batches, launches: stack.deps.launches },
+      port: on,
+    });
+  if (port !== undefined) return serve(portOption(port, '--dashboard-port') ?? 0);
+  try {
+    return await serve(DEFAULT_DASHBOARD_PORT);
+  } catch (error) {
+    if (error instanceof DashboardPortError) return serve(0);
+    throw error;
+  }
+}
+
 const printLog: StackLog = (level, message, details) => {
   if (level === 'info') return;
   const suffix = details && Object.keys(details).length > 0 ? ` ${JSON.stringify(details)}` : '';
@@ -141,7 +180,8 @@ function indent(text: string): string {
     .join('\n');
 }
 
-function waitForSignal(): Promise<void> {
+/** Resolves on Ctrl-C (SIGINT), SIGTERM or a closed terminal (SIGHUP). */
+export function waitForSignal(): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       process.off('SIGINT', done);

@@ -1,4 +1,4 @@
-import type { Batch } from '../batch.js';
+import { type Batch, batchDurationSeconds } from '../batch.js';
 import {
   type BatchStep,
   countOutcome,
@@ -33,6 +33,8 @@ export type CompletionOutcome = {
   steps: BatchStep['kind'][];
   notified: boolean;
   batchStatus?: Batch['status'];
+  /** Seconds from registration to finish, when this call finished the batch (once per round). */
+  batchDurationSeconds?: number;
 };
 
 const ROUNDS = 8;
@@ -114,6 +116,7 @@ export async function advanceBatch(
     outcome.steps.push(step.kind);
     outcome.batchStatus = step.next.status;
     if (step.kind === 'finish' && step.next.qcState === 'SKIPPED') outcome.qcSkipped = step.next.qcReason;
+    if (step.kind === 'finish') outcome.batchDurationSeconds = batchDurationSeconds(step.next);
     if (step.kind === 'start-qc') await ensureQcLaunch(deps, step.next, qcLaunch);
     if (step.kind === 'notify') {
       if (step.next.notificationState !== 'SENDING') return;

@@ -9,6 +9,8 @@ export interface Telemetry {
   count(name: MetricName, value?: number): void;
   /** A duration in milliseconds (the dashboard reads its percentiles). */
   timing(name: MetricName, ms: number): void;
+  /** A duration in seconds (a batch's, from registration to finish). */
+  seconds(name: MetricName, seconds: number): void;
   /**
    * A value (no unit) published twice: under `service` alone, with the invocation's other metrics
    * (the sum over everything), and at once as its own EMF record with `dimensions` added
@@ -19,33 +21,75 @@ export interface Telemetry {
   flush(): void;
 }
 
-export function makePowertoolsTelemetry(serviceName: string, stackName: string): Telemetry {
-  const logger = new Logger({ serviceName });
-  const metrics = new Metrics({
-    namespace: METRIC_NAMESPACE,
-    serviceName,
-    defaultDimensions: { [STACK_DIMENSION]: stackName },
-  });
+export interface PowertoolsTelemetryOptions {
+  /**
+   * Where each EMF record goes, as one line of JSON (the embedded runtime keeps them in its state
+   * folder). Absent: standard output, where Lambda hands them to CloudWatch.
+   */
+  writeEmf?: (record: string) => void;
+  logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+}
+
+export function makePowertoolsTelemetry(
+  serviceName: string,
+  stackName: string,
+  options: PowertoolsTelemetryOptions = {},
+): Telemetry {
+  const logger = new Logger({ serviceName, ...(options.logLevel && { logLevel: options.logLevel }) });
+  const metricsWith = (dimensions: Record<string, string>) =>
+    new Metrics({
+      namespace: METRIC_NAMESPACE,
+      serviceName,
+      defaultDimensions: { [STACK_DIMENSION]: stackName, ...dimensions },
+    });
+  const metrics = metricsWith({});
+  const { writeEmf } = options;
+  // Powertools publishes to standard output by itself when a record reaches 100 metrics or 100
+  // values of one: with writeEmf, the record is written there first.
+  let valuesStored = 0;
+  const writeStored = (write: (record: string) => void) => {
+    if (metrics.hasStoredMetrics()) write(JSON.stringify(metrics.serializeMetrics()));
+    metrics.clearMetrics();
+    valuesStored = 0;
+  };
+  const add = (name: MetricName, unit: (typeof MetricUnit)[keyof typeof MetricUnit], value: number) => {
+    if (writeEmf && valuesStored >= EMF_VALUES_PER_RECORD) writeStored(writeEmf);
+    metrics.addMetric(name, unit, value);
+    valuesStored += 1;
+  };
   return {
     logger,
     count(name, value = 1) {
-      metrics.addMetric(name, MetricUnit.Count, value);
+      add(name, MetricUnit.Count, value);
     },
     timing(name, ms) {
-      metrics.addMetric(name, MetricUnit.Milliseconds, ms);
+      add(name, MetricUnit.Milliseconds, ms);
+    },
+    seconds(name, seconds) {
+      add(name, MetricUnit.Seconds, seconds);
     },
     measure(name, value, dimensions) {
-      metrics.addMetric(name, MetricUnit.NoUnit, value);
+      add(name, MetricUnit.NoUnit, value);
+      if (writeEmf) {
+        const single = metricsWith(dimensions);
+        single.addMetric(name, MetricUnit.NoUnit, value);
+        writeEmf(JSON.stringify(single.serializeMetrics()));
+        return;
+      }
       const single = metrics.singleMetric();
       for (const [dimension, dimensionValue] of Object.entries(dimensions))
         single.addDimension(dimension, dimensionValue);
       single.addMetric(name, MetricUnit.NoUnit, value);
     },
     flush() {
-      metrics.publishStoredMetrics();
+      if (writeEmf) writeStored(writeEmf);
+      else metrics.publishStoredMetrics();
     },
   };
 }
+
+/** Fewer values than either of Powertools' limits per record (100 metrics, 100 values of one). */
+const EMF_VALUES_PER_RECORD = 99;
 
 /**
  * Counters and timings kept in memory (tests, and the embedded runtime's summaries); logs silenced
@@ -55,6 +99,7 @@ export function makeMemoryTelemetry(
   options: { logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT' } = {},
 ) {
   const counters = new Map<MetricName, number>();
+  /** Durations as sent: milliseconds (timing) or seconds (seconds), as the metric's name says. */
   const timings = new Map<MetricName, number[]>();
   const measures: { name: MetricName; value: number; dimensions: Record<string, string> }[] = [];
   const logger = new Logger({ serviceName: 'gwm', logLevel: options.logLevel ?? 'SILENT' });
@@ -73,6 +118,9 @@ export function makeMemoryTelemetry(
     },
     timing(name, ms) {
       timings.set(name, [...(timings.get(name) ?? []), ms]);
+    },
+    seconds(name, seconds) {
+      timings.set(name, [...(timings.get(name) ?? []), seconds]);
     },
     measure(name, value, dimensions) {
       measures.push({ name, value, dimensions });

@@ -2,33 +2,26 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import {
   Alarm,
   AlarmRule,
-  AlarmStatusWidget,
   ComparisonOperator,
   CompositeAlarm,
   Dashboard,
-  GraphWidget,
   type IMetric,
-  type IWidget,
-  LogQueryVisualizationType,
-  LogQueryWidget,
   MathExpression,
   Stats,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ConfigError } from '../../domain/errors.js';
-import { COST_DIMENSIONS, METRIC_NAMESPACE, METRICS } from '../../domain/metrics.js';
-import {
-  SERVICE_DIMENSION,
-  SERVICE_NAMES,
-  type ServiceKey,
-  STACK_DIMENSION,
-} from '../../functions/service-names.js';
+
+import { SERVICE_NAMES, type ServiceKey } from '../../functions/service-names.js';
+import { DASHBOARD_WIDGETS } from '../dashboard-widgets.js';
+import { dashboardRows } from './dashboard.js';
 import { failureRateExpression, gwmMetric, iteratorAge } from './gwm-metrics.js';
 
 export interface ObservabilityProps {
@@ -38,6 +31,12 @@ export interface ObservabilityProps {
   /** Every dead-letter queue and on-failure destination, by name. */
   deadLetterQueues: Record<string, IQueue>;
   alarmTopic: ITopic;
+  /** The table: its throttled requests are graphed. */
+  table: ITableV2;
+  /** The topic of the lab's notices: its failed deliveries are graphed (with the alarm topic's). */
+  notificationTopic: ITopic;
+  /** The launcher's reserved concurrency, drawn on its concurrency graph. */
+  launcherConcurrency: number;
   /** The functions' log groups: the recent-failures table reads them. */
   logGroups: ILogGroup[];
   reconcilerSchedule: { everyMinutes: number };
@@ -77,9 +76,6 @@ export class Observability extends Construct {
     super(scope, id);
     // Every gwm metric carries the stack's name (STACK_DIMENSION), as the functions send it.
     const stack = Stack.of(this).stackName;
-    /** A dashboard line: a gwm metric of this stack over the graphs' period. */
-    const series = (key: keyof typeof METRICS, label: string, options: { statistic?: string } = {}) =>
-      gwmMetric(key, { stack, period: GRAPH_PERIOD, label, ...options });
     this.notify = new SnsAction(props.alarmTopic);
     const threshold = props.failureRateThreshold ?? DEFAULT_FAILURE_RATE_THRESHOLD;
     if (!(threshold > 0 && threshold < 1)) {
@@ -222,156 +218,22 @@ export class Observability extends Construct {
     this.healthy.addOkAction(this.notify);
 
     this.dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(24) });
-    this.dashboard.addWidgets(
-      new AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24, height: 3 }),
-    );
-    this.dashboard.addWidgets(
-      graph('Launches', 12, [
-        series('launchesRegistered', 'registered'),
-        series('runsStarted', 'runs started'),
-        series('runsCompleted', 'runs completed'),
-        series('runsFailed', 'runs failed'),
-        series('launchFailed', 'StartRun refused'),
-        series('retriesStarted', 'retries started'),
-        series('retriesRefused', 'retries refused'),
-      ]),
-      new GraphWidget({
-        title: `Failure rate (per ${FAILURE_RATE_PERIOD.toHumanString()})`,
-        width: 12,
-        left: [failureRate],
-        leftYAxis: { min: 0, max: 1, showUnits: false },
-        leftAnnotations: [{ value: threshold, label: 'alarm' }],
-      }),
-    );
-    this.dashboard.addWidgets(
-      graph('Console edits', 24, [
-        series('editsRefused', 'edits put back'),
-        series('cancelsApplied', 'cancels carried out'),
-        series('cancelsRefused', 'cancels refused'),
-        series('itemsUnreadable', 'unreadable items skipped'),
-      ]),
-    );
-    this.dashboard.addWidgets(
-      graph('StartRun', 8, [
-        series('startRunThrottled', 'throttled'),
-        series('launchesDeferred', 'deferred (queued again)'),
-      ]),
-      graph('Run status events', 8, [
-        series('statusApplied', 'applied'),
-        series('statusIgnored', 'ignored'),
-        series('eventsNotOurs', 'not ours'),
-      ]),
-      graph('Status latency (event time to applied)', 8, [
-        series('statusLatency', 'p50', { statistic: Stats.p(50) }),
-        series('statusLatency', 'p99', { statistic: Stats.p(99) }),
-        series('statusLatency', 'max', { statistic: Stats.MAXIMUM }),
-      ]),
-    );
-    this.dashboard.addWidgets(
-      graph('Reconciler', 12, [
-        series('reconcilerChecked', 'stale launches checked'),
-        series('reconcilerRepairs', 'repairs'),
-        series('reconcilerRequeued', 'waiting launches told again'),
-        series('reconcilerLeft', 'left for the next run'),
-        series('reconcilerErrors', 'not reconciled'),
-        series('notificationsResent', 'batch notifications sent again'),
-        series('batchesRecounted', 'batches recounted'),
-        series('registrationsResumed', 'registrations resumed'),
-      ]),
-      graph('Manifests and batches', 12, [
-        series('manifestsAccepted', 'manifests accepted'),
-        series('manifestsRejected', 'manifests rejected'),
-        series('manifestsDuplicate', 'manifests already handled'),
-        series('outcomesCounted', 'outcomes counted'),
-        series('batchesCompleted', 'batches completed'),
-        series('batchesReopened', 'batches reopened'),
-        series('qcStarted', 'QC started'),
-        series('qcSkipped', 'QC skipped'),
-        series('notificationsSent', 'notifications sent'),
-      ]),
-    );
-    this.dashboard.addWidgets(
-      new GraphWidget({
-        title: 'Cost per workflow per day (USD)',
-        width: 12,
-        period: COST_PERIOD,
-        left: [
-          new MathExpression({
-            // One line per workflow id that has been priced: RunCostUsd carries it as a dimension.
-            expression:
-              `SEARCH('{${METRIC_NAMESPACE},${SERVICE_DIMENSION},${STACK_DIMENSION},${COST_DIMENSIONS.workflow}} ` +
-              `MetricName="${METRICS.runCostUsd}" ${STACK_DIMENSION}="${stack}"', 'Sum', ${COST_PERIOD.toSeconds()})`,
-            usingMetrics: {},
-            period: COST_PERIOD,
-            label: '',
-          }),
-          gwmMetric('runCostUsd', { stack, period: COST_PERIOD, label: 'all workflows' }),
-        ],
-      }),
-      graph('Cost collection', 12, [
-        series('runsPriced', 'run attempts priced'),
-        series('runsNotPriced', 'not priced (no run, or removed)'),
-        series('costCollectionErrors', 'collection errors (retried)'),
-      ]),
-    );
-    this.dashboard.addWidgets(
-      graph('Archived inputs being restored', 24, [
-        series('restoresRequested', 'restores asked of S3'),
-        series('restoresCompleted', 'restored'),
-        series('restoresFailed', 'could not be restored (launches failed)'),
-      ]),
-    );
-    const functions = Object.entries(props.functions) as Array<[ServiceKey, IFunction]>;
-    this.dashboard.addWidgets(
-      graph(
-        'Lambda errors',
-        8,
-        functions.map(([name, fn]) => fn.metricErrors({ label: name, period: GRAPH_PERIOD })),
-      ),
-      graph(
-        'Lambda duration (p99)',
-        8,
-        functions.map(([name, fn]) =>
-          fn.metricDuration({ label: name, statistic: Stats.p(99), period: GRAPH_PERIOD }),
-        ),
-      ),
-      graph(
-        'Lambda throttles',
-        8,
-        functions.map(([name, fn]) => fn.metricThrottles({ label: name, period: GRAPH_PERIOD })),
-      ),
-    );
-    this.dashboard.addWidgets(
-      new GraphWidget({
-        title: 'Stream iterator age (max)',
-        width: 12,
-        left: props.streamConsumers.map(({ name, fn }) =>
-          iteratorAge(fn, GRAPH_PERIOD).with({ label: name }),
-        ),
-        leftAnnotations: [{ value: ITERATOR_AGE_LIMIT.toMilliseconds(), label: 'alarm' }],
-      }),
-      graph(
-        'Dead-letter queue depth',
-        12,
-        Object.entries(props.deadLetterQueues).map(([name, queue]) =>
-          queue.metricApproximateNumberOfMessagesVisible({
-            label: name,
-            statistic: Stats.MAXIMUM,
-            period: GRAPH_PERIOD,
-          }),
-        ),
-      ),
-    );
-    this.dashboard.addWidgets(
-      new LogQueryWidget({
-        title: 'Recent failures and their reasons',
-        logGroupNames: props.logGroups.map((group) => group.logGroupName),
-        view: LogQueryVisualizationType.TABLE,
-        width: 24,
-        height: 8,
-        queryLines: RECENT_FAILURES_QUERY,
-      }),
-    );
+    const rows = dashboardRows(DASHBOARD_WIDGETS, {
+      stack,
+      functions: props.functions,
+      streamConsumers: props.streamConsumers,
+      deadLetterQueues: props.deadLetterQueues,
+      table: props.table,
+      topics: { notifications: props.notificationTopic, alarms: props.alarmTopic },
+      alarms: this.alarms,
+      logGroups: props.logGroups,
+      launcherConcurrency: props.launcherConcurrency,
+      failureRate: { metric: failureRate, threshold },
+      iteratorAgeLimit: ITERATOR_AGE_LIMIT,
+      graphPeriod: GRAPH_PERIOD,
+      costPeriod: COST_PERIOD,
+    });
+    for (const row of rows) this.dashboard.addWidgets(...row);
 
     const region = Stack.of(this).region;
     this.dashboardUrl =
@@ -406,24 +268,4 @@ export class Observability extends Construct {
     this.alarms.push(alarm);
     return alarm;
   }
-}
-
-/**
- * Powertools logs are JSON: failures are the WARN and ERROR lines (refusals, deferrals, rejected
- * manifests, launches not reconciled, errors with their `error.message`), the status changes to a
- * failed state (with the run's `failureReason` and `statusMessage`), and the runtime's own errors
- * (an unhandled exception, a timeout).
- */
-const RECENT_FAILURES_QUERY = [
-  'filter level in ["ERROR", "WARN"] or to in ["FAILED", "CANCELLED", "DELETED", "LAUNCH_FAILED"]' +
-    ' or ispresent(errorMessage) or @message like /Task timed out/',
-  'fields @timestamp, service, message, to,' +
-    ' coalesce(failureReason, statusMessage, reason, error.message, errorMessage, note, @message) as why,' +
-    ' batchId, launchId, runId',
-  'sort @timestamp desc',
-  'limit 100',
-];
-
-function graph(title: string, width: number, metrics: IMetric[]): IWidget {
-  return new GraphWidget({ title, width, left: metrics });
 }

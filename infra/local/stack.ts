@@ -7,7 +7,6 @@ import { OmicsClient } from '@aws-sdk/client-omics';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { loadConfig } from '../../functions/adapters/config.js';
 import { buildDependencies } from '../../functions/adapters/dependencies.js';
-import { makeMemoryTelemetry } from '../../functions/adapters/telemetry.js';
 import { makeCompletionHandler } from '../../functions/completion-aggregator.js';
 import { makeCostCollectorHandler } from '../../functions/cost-collector.js';
 import {
@@ -33,6 +32,7 @@ import {
   startLocalEngine,
 } from './engine/index.js';
 import { createEventRouter } from './event-router.js';
+import { makeLocalTelemetry } from './metrics-journal.js';
 import { makeOutboxNotifier } from './outbox-notifier.js';
 import { claimStateDir } from './process-file.js';
 import { commandLineOf } from './process-ownership.js';
@@ -205,9 +205,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       runManifests: makeLocalRunManifestReader(dirs.runs),
     });
     const deps = faults ? faults.dependencies(built) : built;
-    const telemetry = makeMemoryTelemetry({ logLevel: 'SILENT' });
+    const telemetry = makeLocalTelemetry(stateDir, config.STACK_NAME);
     costs.consumeWith(
-      makeCostCollectorHandler({ collector: deps.costCollector(), queue: costs.queue, telemetry }),
+      makeCostCollectorHandler({
+        collector: deps.costCollector(),
+        queue: costs.queue,
+        telemetry: telemetry('costCollector'),
+      }),
     );
     const unpriced = await costs.resume();
     if (unpriced > 0) log('info', `pricing ${unpriced} finished runs the last stack had not priced`);
@@ -248,7 +252,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       log,
     });
     cleanups.push(() => router.stop());
-    const onRunStatus = makeRunStatusHandler({ tracker: deps.tracker, telemetry });
+    const onRunStatus = makeRunStatusHandler({ tracker: deps.tracker, telemetry: telemetry('tracker') });
     // The input buckets' restore-completed events, as the stack's EventBridge rule sends them.
     const restoreRouter = createEventRouter({
       rules: [
@@ -263,7 +267,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       log,
     });
     cleanups.push(() => restoreRouter.stop());
-    const onRestoreCompleted = makeRestoreTrackerHandler({ restoreTracker: deps.restoreTracker, telemetry });
+    const onRestoreCompleted = makeRestoreTrackerHandler({
+      restoreTracker: deps.restoreTracker,
+      telemetry: telemetry('restoreTracker'),
+    });
     deliverRestoreEvent = (event) => restoreRouter.put(event);
     for (const event of earlyRestoreEvents.splice(0)) restoreRouter.put(event);
     deliverRunEvent = (event) => router.put(event);
@@ -285,7 +292,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
             makeLauncherHandler({
               launcher: deps.launcher,
               scheduler: deps.scheduler,
-              telemetry,
+              telemetry: telemetry('launcher'),
               parallelLaunches: config.LAUNCHER_PARALLEL_LAUNCHES,
             }) as never,
           ),
@@ -295,7 +302,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           name: 'completion',
           handler: withFaults(
             faults && ((handler) => faults.stream('completion', handler)),
-            makeCompletionHandler({ completion: deps.completion, telemetry, costs: costs.queue }) as never,
+            makeCompletionHandler({
+              completion: deps.completion,
+              telemetry: telemetry('completion'),
+              costs: costs.queue,
+            }) as never,
           ),
           source: COMPLETION_EVENT_SOURCE,
         },
@@ -309,7 +320,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     onManifestUploaded = makeManifestUploadedHandler({
       intake: deps.intake,
       objects: deps.manifests,
-      telemetry,
+      telemetry: telemetry('intake'),
       newOwner: randomUUID,
       notifier,
       tableName: LOCAL_NAMES.tableName,
@@ -330,7 +341,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         options: deps.registrationResume,
       },
       restores: deps.restoreSweep,
-      telemetry,
+      telemetry: telemetry('reconciler'),
     });
     const reconcile = withFaults(faults?.reconcile, async () => {
       const report = await reconcilerHandler(scheduledEvent());

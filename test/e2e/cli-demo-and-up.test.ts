@@ -190,6 +190,12 @@ describe('gwm up', () => {
     );
     s3.destroy();
     dynamo.destroy();
+    // The dashboard the banner names counts the run
+    const dashboardUrl = /dashboard +(http:\/\/127\.0\.0\.1:\d+\/)/.exec(output)?.[1];
+    const dashboard = (await (await fetch(`${dashboardUrl}data.json`)).json()) as {
+      widgets: Array<{ id: string; series?: Array<{ label: string; value: number | null }> }>;
+    };
+    const launchesWidget = dashboard.widgets.find((widget) => widget.id === 'launches');
     // The banner's AWS CLI commands, as pasted into another terminal (the run id filled in)
     const pasted = awsCliCommands(output, { '<run id>': done.launches[0]?.runId ?? '' });
     const cli = awsCliAvailable();
@@ -202,6 +208,7 @@ describe('gwm up', () => {
     // Assess: the example inputs `gwm up` added made the run succeed; Ctrl-C stopped it all
     expect(done.batch?.status).toBe('COMPLETED');
     expect(output).toMatch(/Added 20 example FASTQ files/);
+    expect(launchesWidget?.series?.find((line) => line.label === 'runs completed')?.value).toBe(1);
     expect(code).toBe(0);
     expect(output).toContain('Stopped.');
     expect(output).not.toMatch(ESCAPE);

@@ -1,5 +1,6 @@
 import { App, type CfnElement, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { AttributeType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -17,6 +18,7 @@ import {
   STACK_DIMENSION,
 } from '../../functions/service-names.js';
 import { Observability, type ObservabilityProps } from '../../infra/constructs/observability.js';
+import { DASHBOARD_WIDGETS } from '../../infra/dashboard-widgets.js';
 
 type MetricKey = keyof typeof METRICS;
 
@@ -49,18 +51,40 @@ function build(
   );
   standIns.push(...Object.values(queues));
   const topic = new Topic(stack, 'alarms', { enforceSSL: true });
+  const notices = new Topic(stack, 'notices', { enforceSSL: true });
+  const table = new TableV2(stack, 'table', {
+    partitionKey: { name: 'pk', type: AttributeType.STRING },
+    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+  });
+  standIns.push(notices, table);
   const observability = new Observability(stack, 'Observability', {
     functions,
     streamConsumers: CONSUMERS.map((name) => ({ name, fn: functions[name] })),
     deadLetterQueues: queues,
     alarmTopic: topic,
+    notificationTopic: notices,
+    table,
+    launcherConcurrency: 3,
     logGroups,
     reconcilerSchedule: { everyMinutes: 5 },
     ...overrides,
   });
   const template = Template.fromStack(stack);
   const id = (construct: IConstruct) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
-  return { app, stack, functions, queues, topic, logGroups, observability, template, id, standIns };
+  return {
+    app,
+    stack,
+    functions,
+    queues,
+    topic,
+    notices,
+    table,
+    logGroups,
+    observability,
+    template,
+    id,
+    standIns,
+  };
 }
 
 /** The dashboard body with each CloudFormation reference written as `ref:<logical id>`. */
@@ -87,7 +111,8 @@ interface Widget {
     metrics?: unknown[][];
     query?: string;
     alarms?: string[];
-    annotations?: { horizontal?: Array<{ value: number }> };
+    annotations?: { horizontal?: Array<{ value: number; label?: string }> };
+    view?: string;
   };
 }
 
@@ -164,22 +189,79 @@ function gwmAlarm(template: Template, ...keys: MetricKey[]): AlarmProperties {
 }
 
 describe('the dashboard', () => {
-  const { template, functions, queues, logGroups, id } = build();
+  const built = build();
+  const { template, functions, queues, logGroups, id } = built;
   const body = dashboardBody(template);
   const series = seriesOf(body);
 
   it('graphs every gwm metric under the service dimension of each function that sends it', () => {
+    const searched = (key: MetricKey) =>
+      series.some((line) => line.options.expression?.includes(`MetricName="${METRICS[key]}"`));
     for (const key of Object.keys(METRICS) as MetricKey[]) {
+      // A metric kept per status is found by SEARCH, whichever function sends it.
+      if (searched(key)) continue;
       for (const service of METRIC_EMITTERS[key]) {
         expect(gwmSeries(series, key, service).length, `${METRICS[key]} from ${service}`).toBeGreaterThan(0);
       }
     }
   });
 
+  it('holds every widget of the shared list, in its order', () => {
+    expect(body.widgets.map((widget) => widget.properties.title)).toEqual(
+      DASHBOARD_WIDGETS.map((widget) => widget.title),
+    );
+  });
+
+  it("shows the launches waiting by status with the oldest's age, and each batch's completion time", () => {
+    const waiting = body.widgets.find((widget) => widget.properties.title?.startsWith('Launches waiting'));
+    expect(waiting?.properties.view).toBe('bar');
+    const searches = seriesOf({ widgets: waiting ? [waiting] : [] }).map((line) => line.options.expression);
+    expect(searches).toEqual([
+      `SEARCH('{gwm,service,stack,status} MetricName="LaunchesWaiting" stack="Test"', 'Maximum', 300)`,
+      `SEARCH('{gwm,service,stack,status} MetricName="OldestWaitingAgeSeconds" stack="Test"', 'Maximum', 300)`,
+    ]);
+    const completionTime = body.widgets.find((widget) =>
+      widget.properties.title?.startsWith('Batch completion'),
+    );
+    const durations = gwmSeries(series, 'batchDuration', 'completion', completionTime?.properties.title);
+    // Average is the widget's default statistic: not written out.
+    expect(durations.map((line) => line.options.stat)).toEqual(['Maximum', undefined, 'SampleCount']);
+  });
+
+  it("shows the launcher's concurrency against its reserved limit, the table's throttles and failed SNS deliveries", () => {
+    const { functions: fns, notices, topic, table } = built;
+    const concurrency = body.widgets.find((widget) =>
+      widget.properties.title?.startsWith('Launcher concurrency'),
+    );
+    expect(concurrency?.properties.annotations?.horizontal?.[0]).toMatchObject({ value: 3 });
+    const running = series.filter((line) => line.widget === concurrency?.properties.title);
+    expect(
+      running.map((line) => [line.namespace, line.name, line.dimensions.FunctionName, line.options.stat]),
+    ).toEqual([['AWS/Lambda', 'ConcurrentExecutions', `ref:${id(fns.launcher)}`, 'Maximum']]);
+    const throttled = series.filter((line) => line.widget === 'DynamoDB throttles' && line.name);
+    expect(throttled.length).toBeGreaterThan(3);
+    for (const line of throttled) {
+      expect([line.namespace, line.name, line.dimensions.TableName]).toEqual([
+        'AWS/DynamoDB',
+        'ThrottledRequests',
+        `ref:${id(table)}`,
+      ]);
+    }
+    expect(new Set(throttled.map((line) => line.dimensions.Operation))).toContain('UpdateItem');
+    const failed = series.filter((line) => line.widget === 'Notification delivery failures (SNS)');
+    expect(
+      failed.map((line) => [line.namespace, line.name, line.dimensions.TopicName, line.options.stat]),
+    ).toEqual([
+      ['AWS/SNS', 'NumberOfNotificationsFailed', `getatt:${id(notices)}.TopicName`, 'Sum'],
+      ['AWS/SNS', 'NumberOfNotificationsFailed', `getatt:${id(topic)}.TopicName`, 'Sum'],
+    ]);
+  });
+
   it('shows what the issue lists in its own graphs', () => {
     const wanted: Record<string, MetricKey[]> = {
       Launches: ['launchesRegistered', 'runsStarted', 'runsCompleted', 'runsFailed', 'launchFailed'],
-      StartRun: ['startRunThrottled'],
+      'StartRun throttles and pacing': ['runsStarted', 'startRunThrottled', 'launchesDeferred'],
+      'Reconciler backlog': ['reconcilerChecked', 'reconcilerLeft', 'reconcilerErrors'],
       'Run status events': ['statusApplied', 'statusIgnored'],
       Reconciler: [
         'reconcilerRepairs',
@@ -189,7 +271,7 @@ describe('the dashboard', () => {
         'notificationsResent',
       ],
       'Manifests and batches': ['batchesCompleted'],
-      'Status latency (event time to applied)': ['statusLatency'],
+      'Status latency (event time to applied, ms)': ['statusLatency'],
     };
     for (const [widget, keys] of Object.entries(wanted)) {
       for (const key of keys) {
@@ -266,11 +348,13 @@ describe('the dashboard', () => {
 
   it("finds each workflow's cost among this stack's series only", () => {
     const searches = series.filter((line) => line.options.expression?.startsWith('SEARCH('));
-    expect(searches).toHaveLength(1);
-    expect(searches[0]?.options.expression).toContain(
+    for (const search of searches) expect(search.options.expression).toContain(`${STACK_DIMENSION}="Test"`);
+    const costs = searches.filter((line) => line.widget === 'Cost per workflow per day (USD)');
+    expect(costs).toHaveLength(1);
+    expect(costs[0]?.options.expression).toContain(
       `{${METRIC_NAMESPACE},${SERVICE_DIMENSION},${STACK_DIMENSION},workflow}`,
     );
-    expect(searches[0]?.options.expression).toContain(`${STACK_DIMENSION}="Test"`);
+    expect(costs[0]?.options.expression).toContain(`MetricName="RunCostUsd"`);
   });
 
   it("shows every alarm's state and the failure-rate threshold", () => {

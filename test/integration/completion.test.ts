@@ -112,6 +112,10 @@ describe('completion path', () => {
       counts: { total: 20, succeeded: 20 },
       qc: { state: 'COMPLETED' },
     });
+    // Its duration, registration to finish, sent once
+    const seconds = (Date.parse(batch?.finishedAt ?? '') - Date.parse(batch?.registeredAt ?? '')) / 1000;
+    expect(seconds).toBeGreaterThan(0);
+    expect(app.telemetry.timings.get(METRICS.batchDuration)).toEqual([seconds]);
   });
 
   it('skips QC under all-succeeded with 3 failures, notifies once, then re-aggregates after RETRY of the 3', async () => {
