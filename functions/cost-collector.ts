@@ -1,6 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { COST_DIMENSIONS, METRICS } from '../domain/metrics.js';
 import type { CostQueue, CostRequest } from '../domain/ports.js';
 import {
