@@ -1,12 +1,12 @@
 import { loadConfig } from '../adapters/config.js';
-import { buildDependencies } from '../adapters/dependencies.js';
 import { makePowertoolsTelemetry } from '../adapters/telemetry.js';
 import { makeCompletionHandler } from '../completion-aggregator.js';
+import { makeBase } from '../dependencies/base.js';
+import { completionDependencies } from '../dependencies/completion.js';
 import { SERVICE_NAMES } from '../service-names.js';
 
 const config = loadConfig(process.env);
-const deps = buildDependencies(config);
 export const handler = makeCompletionHandler({
-  completion: deps.completion,
+  ...completionDependencies(makeBase(config)),
   telemetry: makePowertoolsTelemetry(SERVICE_NAMES.completion, config.STACK_NAME),
 });
