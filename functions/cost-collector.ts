@@ -75,20 +75,10 @@ export function makeCostCollectorHandler(deps: CostCollectorHandlerDeps) {
     }
   };
 
-  return async (event: SQSEvent, context?: Context) => {
-    try {
-      return await processPartialResponse(
-        event,
-        (record: SQSRecord) => handleRecord(record, context),
-        processor,
-        {
-          context,
-        },
-      );
-    } finally {
-      telemetry.flush();
-    }
-  };
+  return (event: SQSEvent, context?: Context) =>
+    processPartialResponse(event, (record: SQSRecord) => handleRecord(record, context), processor, {
+      context,
+    });
 }
 
 function parseRequest(body: string): CostRequest {

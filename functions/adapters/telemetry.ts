@@ -1,9 +1,16 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
 import { METRIC_NAMESPACE, type MetricName } from '../../domain/metrics.js';
 import { STACK_DIMENSION } from '../service-names.js';
 
-/** Structured logs, counters and timings. Handlers talk to this, not to Powertools directly. */
+/**
+ * Structured logs, counters and timings. Handlers talk to this, not to Powertools directly; the
+ * metrics are written at the end of each invocation by `withPowertools`, not by the handlers.
+ */
 export interface Telemetry {
   logger: Logger;
   count(name: MetricName, value?: number): void;
@@ -15,11 +22,14 @@ export interface Telemetry {
    * (RunCostUsd by `workflow`), so those dimensions never mix with the other metrics.
    */
   measure(name: MetricName, value: number, dimensions: Record<string, string>): void;
-  /** Writes the metrics (EMF) at the end of an invocation. */
-  flush(): void;
 }
 
-export function makePowertoolsTelemetry(serviceName: string, stackName: string): Telemetry {
+/** Telemetry published by Powertools: logs as JSON lines, metrics as EMF records on stdout. */
+export interface PowertoolsTelemetry extends Telemetry {
+  metrics: Metrics;
+}
+
+export function makePowertoolsTelemetry(serviceName: string, stackName: string): PowertoolsTelemetry {
   const logger = new Logger({ serviceName });
   const metrics = new Metrics({
     namespace: METRIC_NAMESPACE,
@@ -28,6 +38,7 @@ export function makePowertoolsTelemetry(serviceName: string, stackName: string):
   });
   return {
     logger,
+    metrics,
     count(name, value = 1) {
       metrics.addMetric(name, MetricUnit.Count, value);
     },
@@ -41,10 +52,22 @@ export function makePowertoolsTelemetry(serviceName: string, stackName: string):
         single.addDimension(dimension, dimensionValue);
       single.addMetric(name, MetricUnit.NoUnit, value);
     },
-    flush() {
-      metrics.publishStoredMetrics();
-    },
   };
+}
+
+/**
+ * A Lambda entry point's handler, wrapped as Powertools' users expect (middy with its
+ * middlewares): the Lambda context (request id, function name, cold start) on every log line, the
+ * ColdStart metric on the first invocation of an execution environment, and the invocation's
+ * metrics written after it, whether the handler returned or threw.
+ */
+export function withPowertools<Event, Result>(
+  telemetry: PowertoolsTelemetry,
+  handler: (event: Event, context: Context) => Promise<Result>,
+) {
+  return middy(handler)
+    .use(injectLambdaContext(telemetry.logger))
+    .use(logMetrics(telemetry.metrics, { captureColdStartMetric: true }));
 }
 
 /**
@@ -77,7 +100,6 @@ export function makeMemoryTelemetry(
     measure(name, value, dimensions) {
       measures.push({ name, value, dimensions });
     },
-    flush() {},
     get(name) {
       return counters.get(name) ?? 0;
     },
