@@ -75,7 +75,7 @@ export function makeCostCollectorHandler(deps: CostCollectorHandlerDeps) {
     }
   };
 
-  return (event: SQSEvent, context?: Context) =>
+  return async (event: SQSEvent, context?: Context) =>
     processPartialResponse(event, (record: SQSRecord) => handleRecord(record, context), processor, {
       context,
     });

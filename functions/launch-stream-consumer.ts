@@ -107,7 +107,7 @@ function sequentialConsumer<T>(telemetry: Telemetry, handleLaunch: LaunchRecordH
     }
   };
 
-  return (event: DynamoDBStreamEvent, context?: Context) =>
+  return async (event: DynamoDBStreamEvent, context?: Context) =>
     processPartialResponse(event, handleRecord, processor, { context, processInParallel: false });
 }
 
