@@ -4,9 +4,9 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { makeBatchRepository } from '../functions/adapters/batch-repository.js';
-import { makeDocumentClient } from '../functions/adapters/dependencies.js';
 import { makeEntities } from '../functions/adapters/entities.js';
 import { makeLaunchRepository } from '../functions/adapters/launch-repository.js';
+import { makeDocumentClient } from '../functions/dependencies/base.js';
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '../infra/local/stack.js';
 import { fmtSeconds } from './stats.js';
 

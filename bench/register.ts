@@ -21,7 +21,6 @@ import { parseManifest } from '../domain/manifest/index.js';
 import { registeredLaunch } from '../domain/registration.js';
 import { type IntakeDeps, registerManifest } from '../domain/use-cases/register-manifest.js';
 import { makeBatchRepository } from '../functions/adapters/batch-repository.js';
-import { makeDocumentClient } from '../functions/adapters/dependencies.js';
 import { makeEntities } from '../functions/adapters/entities.js';
 import { makeLaunchRepository } from '../functions/adapters/launch-repository.js';
 import { makeProfileRepository } from '../functions/adapters/profile-repository.js';
@@ -30,6 +29,7 @@ import { makeS3InputInspector } from '../functions/adapters/s3-input-inspector.j
 import { makeS3ObjectRestorer } from '../functions/adapters/s3-object-restorer.js';
 import { createTableInput } from '../functions/adapters/table.js';
 import { makeTeamRepository } from '../functions/adapters/team-repository.js';
+import { makeDocumentClient } from '../functions/dependencies/base.js';
 import { startDynamoDbLocal } from '../infra/local/dynamodb-local.js';
 import { localS3ClientConfig, startLocalS3 } from '../infra/local/s3.js';
 

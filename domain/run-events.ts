@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { RUN_STATUSES, type RunStatus } from './launch.js';
 
 /** The EventBridge pattern of the status tracker's rule (CDK) and of the local router. */

@@ -1,6 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { COST_DIMENSIONS, METRICS } from '../domain/metrics.js';
 import type { CostQueue, CostRequest } from '../domain/ports.js';
 import {
@@ -75,20 +75,10 @@ export function makeCostCollectorHandler(deps: CostCollectorHandlerDeps) {
     }
   };
 
-  return async (event: SQSEvent, context?: Context) => {
-    try {
-      return await processPartialResponse(
-        event,
-        (record: SQSRecord) => handleRecord(record, context),
-        processor,
-        {
-          context,
-        },
-      );
-    } finally {
-      telemetry.flush();
-    }
-  };
+  return async (event: SQSEvent, context?: Context) =>
+    processPartialResponse(event, (record: SQSRecord) => handleRecord(record, context), processor, {
+      context,
+    });
 }
 
 function parseRequest(body: string): CostRequest {

@@ -107,16 +107,8 @@ function sequentialConsumer<T>(telemetry: Telemetry, handleLaunch: LaunchRecordH
     }
   };
 
-  return async (event: DynamoDBStreamEvent, context?: Context) => {
-    try {
-      return await processPartialResponse(event, handleRecord, processor, {
-        context,
-        processInParallel: false,
-      });
-    } finally {
-      telemetry.flush();
-    }
-  };
+  return async (event: DynamoDBStreamEvent, context?: Context) =>
+    processPartialResponse(event, handleRecord, processor, { context, processInParallel: false });
 }
 
 /**
@@ -165,11 +157,7 @@ function parallelConsumer<T>(telemetry: Telemetry, handleLaunch: LaunchRecordHan
     const worker = async () => {
       for (let lane = queue.shift(); lane; lane = queue.shift()) await runLane(lane);
     };
-    try {
-      await Promise.all(Array.from({ length: Math.min(parallel, queue.length) }, worker));
-    } finally {
-      telemetry.flush();
-    }
+    await Promise.all(Array.from({ length: Math.min(parallel, queue.length) }, worker));
     return {
       batchItemFailures: [...failed]
         .sort((a, b) => a - b)

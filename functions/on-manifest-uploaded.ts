@@ -112,7 +112,6 @@ export function makeManifestUploadedHandler(deps: ManifestUploadedDeps) {
         failures.push(error);
       } finally {
         logger.removeKeys(['manifest', 'batchId']);
-        deps.telemetry.flush();
       }
     }
     // S3 invokes asynchronously: a thrown error makes Lambda retry the whole event, which is

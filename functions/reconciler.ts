@@ -63,53 +63,49 @@ export interface ReconcilerResult extends ReconcileReport {
 export function makeReconcilerHandler(deps: ReconcilerHandlerDeps) {
   const { logger, count } = deps.telemetry;
   return async (_event: ScheduledEvent): Promise<ReconcilerResult> => {
-    try {
-      const notifications = await resumeNotifications(deps);
-      const report = await reconcile(deps.reconciler);
-      const registrations = await resumeStalledRegistrations(deps);
-      const held = await settleHeldBatches(deps);
-      const restores = await sweepRestores(deps);
-      const batches = await recountBatches(deps);
-      count(METRICS.reconcilerChecked, report.checked);
-      count(METRICS.reconcilerRepairs, report.repairs);
-      count(METRICS.reconcilerRequeued, report.requeued);
-      // Sent every run, zero included, so each run is one data point of the stuck-launch alarm.
-      count(METRICS.reconcilerLeft, report.leftForNextRun);
-      // A notification that could not be sent is one more thing this run could not reconcile.
-      count(
-        METRICS.reconcilerErrors,
-        report.errors.length +
-          notifications.errors.length +
-          batches.errors.length +
-          registrations.errors.length +
-          registrations.unresumable.length +
-          held.errors.length +
-          restores.errors.length,
-      );
-      for (const change of report.changes) {
-        if (change.to === 'COMPLETED') count(METRICS.runsCompleted);
-        if (change.to === 'FAILED') count(METRICS.runsFailed);
-        logger.info('launch repaired', { ...change });
-      }
-      for (const problem of report.errors) logger.warn('launch not reconciled', { ...problem });
-      // Skipped, never blocking the sweep; each carries a note saying how to fix it.
-      count(METRICS.itemsUnreadable, report.unreadable.length);
-      for (const item of report.unreadable) logger.warn('unreadable launch skipped', { ...item });
-      const { changes: _changes, errors, unreadable, ...summary } = report;
-      logger.info('reconciled', {
-        ...summary,
-        errors: errors.length,
-        unreadable: unreadable.length,
-        notificationsResent: notifications.resent.length,
-        registrationsResumed: registrations.resumed.length,
-      });
-      if (report.leftForNextRun > 0) {
-        logger.warn('stale launches left for the next run', { leftForNextRun: report.leftForNextRun });
-      }
-      return { ...report, notifications, batches, registrations, held, restores };
-    } finally {
-      deps.telemetry.flush();
+    const notifications = await resumeNotifications(deps);
+    const report = await reconcile(deps.reconciler);
+    const registrations = await resumeStalledRegistrations(deps);
+    const held = await settleHeldBatches(deps);
+    const restores = await sweepRestores(deps);
+    const batches = await recountBatches(deps);
+    count(METRICS.reconcilerChecked, report.checked);
+    count(METRICS.reconcilerRepairs, report.repairs);
+    count(METRICS.reconcilerRequeued, report.requeued);
+    // Sent every run, zero included, so each run is one data point of the stuck-launch alarm.
+    count(METRICS.reconcilerLeft, report.leftForNextRun);
+    // A notification that could not be sent is one more thing this run could not reconcile.
+    count(
+      METRICS.reconcilerErrors,
+      report.errors.length +
+        notifications.errors.length +
+        batches.errors.length +
+        registrations.errors.length +
+        registrations.unresumable.length +
+        held.errors.length +
+        restores.errors.length,
+    );
+    for (const change of report.changes) {
+      if (change.to === 'COMPLETED') count(METRICS.runsCompleted);
+      if (change.to === 'FAILED') count(METRICS.runsFailed);
+      logger.info('launch repaired', { ...change });
     }
+    for (const problem of report.errors) logger.warn('launch not reconciled', { ...problem });
+    // Skipped, never blocking the sweep; each carries a note saying how to fix it.
+    count(METRICS.itemsUnreadable, report.unreadable.length);
+    for (const item of report.unreadable) logger.warn('unreadable launch skipped', { ...item });
+    const { changes: _changes, errors, unreadable, ...summary } = report;
+    logger.info('reconciled', {
+      ...summary,
+      errors: errors.length,
+      unreadable: unreadable.length,
+      notificationsResent: notifications.resent.length,
+      registrationsResumed: registrations.resumed.length,
+    });
+    if (report.leftForNextRun > 0) {
+      logger.warn('stale launches left for the next run', { leftForNextRun: report.leftForNextRun });
+    }
+    return { ...report, notifications, batches, registrations, held, restores };
   };
 }
 

@@ -12,25 +12,21 @@ export interface RestoreTrackerHandlerDeps {
 export function makeRestoreTrackerHandler(deps: RestoreTrackerHandlerDeps) {
   const { logger, count } = deps.telemetry;
   return async (event: unknown): Promise<void> => {
-    try {
-      const objects = restoredObjectsOf(event);
-      if (objects.length === 0) logger.info('not a restore-completed event');
-      for (const object of objects) {
-        const outcome = await trackRestore(deps.restoreTracker, object);
-        if (outcome.kind === 'not-tracked') {
-          logger.info('restore of an object no launch waits for', { uri: object.uri });
-          continue;
-        }
-        count(METRICS.restoresCompleted);
-        logger.info('input restored', {
-          uri: object.uri,
-          expiresAt: outcome.restore.expiresAt,
-          launchesQueued: outcome.queued,
-          launchesNoted: outcome.noted,
-        });
+    const objects = restoredObjectsOf(event);
+    if (objects.length === 0) logger.info('not a restore-completed event');
+    for (const object of objects) {
+      const outcome = await trackRestore(deps.restoreTracker, object);
+      if (outcome.kind === 'not-tracked') {
+        logger.info('restore of an object no launch waits for', { uri: object.uri });
+        continue;
       }
-    } finally {
-      deps.telemetry.flush();
+      count(METRICS.restoresCompleted);
+      logger.info('input restored', {
+        uri: object.uri,
+        expiresAt: outcome.restore.expiresAt,
+        launchesQueued: outcome.queued,
+        launchesNoted: outcome.noted,
+      });
     }
   };
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { GwmError } from '../domain/errors.js';
 import { s3UriError } from '../domain/s3-uri.js';
 import { LAUNCH_ORDERS } from '../domain/scheduling/fair-share.js';

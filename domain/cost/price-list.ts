@@ -6,7 +6,7 @@
  * its own file (functions/adapters/price-list-file.ts). A price that is not in the list is missing:
  * lookups return undefined and the run's cost says what was left out (../../docs/cost.md).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { GwmError } from '../errors.js';
 
 /** The units of every number in a price list; fixed, so a file cannot mean something else. */

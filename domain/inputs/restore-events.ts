@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * S3's word that a restore finished: the EventBridge event (`Object Restore Completed`, sent when

@@ -1,7 +1,7 @@
 // The shape both manifest formats are read into before resolution: each run's fields, which of them
 // failed the schema, and where each sits in the uploaded document (so problems point at the lab's own text).
 
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { S3Location } from '../s3-uri.js';
 import type { BatchPriority } from '../teams/team.js';
 import type { RunCacheRef, StorageType, WorkflowRef } from '../workflow.js';

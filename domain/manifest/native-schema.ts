@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { BATCH_PRIORITIES } from '../teams/team.js';
 import { runCacheSchema } from './run-cache-schema.js';
 import { INPUT_NAME_PATTERN, jsonPathOf } from './template.js';

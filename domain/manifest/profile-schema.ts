@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { s3UriError } from '../s3-uri.js';
 import type { WorkflowProfile } from '../workflow.js';
 import {

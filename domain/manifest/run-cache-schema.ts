@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CACHE_BEHAVIORS } from '../workflow.js';
 
 /** HealthOmics run cache ids: [0-9]+, 1 to 18 characters (API_RunCacheListItem). */

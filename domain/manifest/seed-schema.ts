@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { normalizeWorkflowId, SAMPLE_ID_PATTERN } from './native-schema.js';
 
 /**

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { batchCostDetail, batchCostDetailV1, costLines } from './batch-cost.js';
 import {
   count,

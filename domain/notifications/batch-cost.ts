@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { BatchEstimate } from '../cost/types.js';
 import type { BatchCostView } from '../launch-cost.js';
 import { formatUsd, formatUsdRange, MISSING_PRICE_MARK, usdNumber } from '../money.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Batch } from '../batch.js';
 import type { BatchEstimate } from '../cost/types.js';
 import { formatUsd } from '../money.js';

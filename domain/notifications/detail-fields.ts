@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { LAUNCH_STATUSES } from '../launch.js';
 import type { SampleOutcome } from './notice.js';
 import { clip, clipStart, nonNegativeInt } from './text.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { count, id, MAX_ID_CHARS, MAX_TEXT_CHARS, text } from './detail-fields.js';
 import { fitPrefix, fitWithNotes } from './fit.js';
 import type { ManifestRejectedNotice, RenderedNotice } from './notice.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { issuesToProblems, REPORT_INPUT } from '../manifest/native-schema.js';
 import { jsonDocument } from '../manifest/problem-list.js';
 import type { ManifestProblem } from '../manifest/types.js';

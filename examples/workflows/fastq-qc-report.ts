@@ -14,7 +14,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { FastqStatsDocument } from './fastq-stats.js';
 import { formatCount, formatNumber, formatPercent, renderHtml } from './qc-report-html.js';
 import {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from '../../domain/errors.js';
 import { RESTORE_TIERS } from '../../domain/inputs/restore.js';
 import { DEFAULT_MANIFEST_LIMITS } from '../../domain/manifest/types.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { BATCH_STATUSES, type Batch, type BatchStatus, NO_COUNTS } from '../../domain/batch.js';
 import { GwmError } from '../../domain/errors.js';
 import { LAUNCH_STATUSES, type Launch } from '../../domain/launch.js';

@@ -1,5 +1,5 @@
 import type { CreateEntityItem } from 'electrodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { RESTORE_TIERS, type Restore } from '../../domain/inputs/restore.js';
 import type { RestoreRepository, WriteResult } from '../../domain/ports.js';
 import { isConditionFailure } from './dynamo-errors.js';

@@ -1,9 +1,16 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
 import { METRIC_NAMESPACE, type MetricName } from '../../domain/metrics.js';
 import { STACK_DIMENSION } from '../service-names.js';
 
-/** Structured logs, counters and timings. Handlers talk to this, not to Powertools directly. */
+/**
+ * Structured logs, counters and timings. Handlers talk to this, not to Powertools directly; the
+ * metrics are written at the end of each invocation by `withPowertools`, not by the handlers.
+ */
 export interface Telemetry {
   logger: Logger;
   count(name: MetricName, value?: number): void;
@@ -17,8 +24,6 @@ export interface Telemetry {
    * (RunCostUsd by `workflow`), so those dimensions never mix with the other metrics.
    */
   measure(name: MetricName, value: number, dimensions: Record<string, string>): void;
-  /** Writes the metrics (EMF) at the end of an invocation. */
-  flush(): void;
 }
 
 export interface PowertoolsTelemetryOptions {
@@ -30,11 +35,21 @@ export interface PowertoolsTelemetryOptions {
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
 }
 
+/** Telemetry published by Powertools: logs as JSON lines, metrics as EMF records on stdout. */
+export interface PowertoolsTelemetry extends Telemetry {
+  metrics: Metrics;
+  /**
+   * Writes the metrics stored so far as one EMF record, to `writeEmf` when given: the embedded
+   * runtime calls it after each invocation, as `withPowertools` publishes them on Lambda.
+   */
+  writeStoredMetrics(): void;
+}
+
 export function makePowertoolsTelemetry(
   serviceName: string,
   stackName: string,
   options: PowertoolsTelemetryOptions = {},
-): Telemetry {
+): PowertoolsTelemetry {
   const logger = new Logger({ serviceName, ...(options.logLevel && { logLevel: options.logLevel }) });
   const metricsWith = (dimensions: Record<string, string>) =>
     new Metrics({
@@ -59,6 +74,7 @@ export function makePowertoolsTelemetry(
   };
   return {
     logger,
+    metrics,
     count(name, value = 1) {
       add(name, MetricUnit.Count, value);
     },
@@ -81,7 +97,7 @@ export function makePowertoolsTelemetry(
         single.addDimension(dimension, dimensionValue);
       single.addMetric(name, MetricUnit.NoUnit, value);
     },
-    flush() {
+    writeStoredMetrics() {
       if (writeEmf) writeStored(writeEmf);
       else metrics.publishStoredMetrics();
     },
@@ -90,6 +106,21 @@ export function makePowertoolsTelemetry(
 
 /** Fewer values than either of Powertools' limits per record (100 metrics, 100 values of one). */
 const EMF_VALUES_PER_RECORD = 99;
+
+/**
+ * A Lambda entry point's handler, wrapped as Powertools' users expect (middy with its
+ * middlewares): the Lambda context (request id, function name, cold start) on every log line, the
+ * ColdStart metric on the first invocation of an execution environment, and the invocation's
+ * metrics written after it, whether the handler returned or threw.
+ */
+export function withPowertools<Event, Result>(
+  telemetry: PowertoolsTelemetry,
+  handler: (event: Event, context: Context) => Promise<Result>,
+) {
+  return middy(handler)
+    .use(injectLambdaContext(telemetry.logger))
+    .use(logMetrics(telemetry.metrics, { captureColdStartMetric: true }));
+}
 
 /**
  * Counters and timings kept in memory (tests, and the embedded runtime's summaries); logs silenced
@@ -125,7 +156,6 @@ export function makeMemoryTelemetry(
     measure(name, value, dimensions) {
       measures.push({ name, value, dimensions });
     },
-    flush() {},
     get(name) {
       return counters.get(name) ?? 0;
     },

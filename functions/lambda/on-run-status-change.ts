@@ -1,12 +1,13 @@
 import { loadConfig } from '../adapters/config.js';
-import { buildDependencies } from '../adapters/dependencies.js';
-import { makePowertoolsTelemetry } from '../adapters/telemetry.js';
+import { makePowertoolsTelemetry, withPowertools } from '../adapters/telemetry.js';
+import { makeBase } from '../dependencies/base.js';
+import { trackerDependencies } from '../dependencies/tracker.js';
 import { makeRunStatusHandler } from '../on-run-status-change.js';
 import { SERVICE_NAMES } from '../service-names.js';
 
 const config = loadConfig(process.env);
-const deps = buildDependencies(config);
-export const handler = makeRunStatusHandler({
-  tracker: deps.tracker,
-  telemetry: makePowertoolsTelemetry(SERVICE_NAMES.tracker, config.STACK_NAME),
-});
+const telemetry = makePowertoolsTelemetry(SERVICE_NAMES.tracker, config.STACK_NAME);
+export const handler = withPowertools(
+  telemetry,
+  makeRunStatusHandler({ ...trackerDependencies(makeBase(config)), telemetry }),
+);

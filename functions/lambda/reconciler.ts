@@ -1,23 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../adapters/config.js';
-import { buildDependencies } from '../adapters/dependencies.js';
-import { makePowertoolsTelemetry } from '../adapters/telemetry.js';
+import { makePowertoolsTelemetry, withPowertools } from '../adapters/telemetry.js';
+import { makeBase } from '../dependencies/base.js';
+import { reconcilerDependencies } from '../dependencies/reconciler.js';
 import { makeReconcilerHandler } from '../reconciler.js';
 import { SERVICE_NAMES } from '../service-names.js';
 
 const config = loadConfig(process.env);
-const deps = buildDependencies(config);
-export const handler = makeReconcilerHandler({
-  reconciler: deps.reconciler,
-  completion: deps.completion,
-  notificationResume: deps.notificationResume,
-  batchRecount: deps.batchRecount,
-  registrations: {
-    intake: deps.intake,
-    manifests: deps.manifests,
-    newOwner: randomUUID,
-    options: deps.registrationResume,
-  },
-  restores: deps.restoreSweep,
-  telemetry: makePowertoolsTelemetry(SERVICE_NAMES.reconciler, config.STACK_NAME),
-});
+const telemetry = makePowertoolsTelemetry(SERVICE_NAMES.reconciler, config.STACK_NAME);
+export const handler = withPowertools(
+  telemetry,
+  makeReconcilerHandler({ ...reconcilerDependencies(makeBase(config)), telemetry }),
+);

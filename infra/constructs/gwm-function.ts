@@ -1,5 +1,4 @@
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -8,11 +7,13 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { IndexName } from '../../functions/adapters/table.js';
+import { FUNCTION_BUNDLING, FUNCTION_ENTRIES_DIR, PROJECT_ROOT } from '../function-bundling.js';
 
-/** The Lambda runtime every gwm function runs on; pinned so an upgrade is a reviewed change. */
+/**
+ * The Lambda runtime every gwm function runs on; pinned so an upgrade is a reviewed change (with
+ * FUNCTION_BUNDLING's target).
+ */
 export const FUNCTION_RUNTIME = Runtime.NODEJS_24_X;
-
-const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** DynamoDB actions a function may use on the gwm table, and the indexes it queries. */
 export interface TableAccess {
@@ -69,7 +70,7 @@ export class GwmFunction extends Construct {
     grantTableAccess(this.role, props.table, props.tableAccess);
 
     this.fn = new NodejsFunction(this, 'Function', {
-      entry: `${PROJECT_ROOT}functions/lambda/${props.entry}`,
+      entry: `${PROJECT_ROOT}${FUNCTION_ENTRIES_DIR}/${props.entry}`,
       handler: 'handler',
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
@@ -90,12 +91,15 @@ export class GwmFunction extends Construct {
       bundling: {
         // The local esbuild (a devDependency): no Docker, no network.
         forceDockerBundling: false,
-        format: OutputFormat.CJS,
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
+        target: FUNCTION_BUNDLING.target,
+        format: FUNCTION_BUNDLING.format === 'cjs' ? OutputFormat.CJS : OutputFormat.ESM,
+        minify: FUNCTION_BUNDLING.minify,
+        sourceMap: FUNCTION_BUNDLING.sourceMap,
+        sourcesContent: FUNCTION_BUNDLING.sourcesContent,
+        mainFields: [...FUNCTION_BUNDLING.mainFields],
         // The SDK versions tested here ship with the function instead of the runtime's own.
         bundleAwsSDK: true,
+        externalModules: [...FUNCTION_BUNDLING.externalModules],
         ...(props.files?.length ? { commandHooks: copyFiles(props.files) } : {}),
       },
     });

@@ -1,6 +1,6 @@
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The state folder of the embedded runtime (data, runs, outbox, endpoints), relative to the working directory. */
 export const DEFAULT_STATE_DIR = '.gwm';

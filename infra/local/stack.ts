@@ -205,13 +205,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       runManifests: makeLocalRunManifestReader(dirs.runs),
     });
     const deps = faults ? faults.dependencies(built) : built;
-    const telemetry = makeLocalTelemetry(stateDir, config.STACK_NAME);
+    const journaled = makeLocalTelemetry(stateDir, config.STACK_NAME);
     costs.consumeWith(
-      makeCostCollectorHandler({
-        collector: deps.costCollector(),
-        queue: costs.queue,
-        telemetry: telemetry('costCollector'),
-      }),
+      journaled('costCollector', (telemetry) =>
+        makeCostCollectorHandler({ collector: deps.costCollector(), queue: costs.queue, telemetry }),
+      ),
     );
     const unpriced = await costs.resume();
     if (unpriced > 0) log('info', `pricing ${unpriced} finished runs the last stack had not priced`);
@@ -252,7 +250,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       log,
     });
     cleanups.push(() => router.stop());
-    const onRunStatus = makeRunStatusHandler({ tracker: deps.tracker, telemetry: telemetry('tracker') });
+    const onRunStatus = journaled('tracker', (telemetry) =>
+      makeRunStatusHandler({ tracker: deps.tracker, telemetry }),
+    );
     // The input buckets' restore-completed events, as the stack's EventBridge rule sends them.
     const restoreRouter = createEventRouter({
       rules: [
@@ -267,10 +267,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       log,
     });
     cleanups.push(() => restoreRouter.stop());
-    const onRestoreCompleted = makeRestoreTrackerHandler({
-      restoreTracker: deps.restoreTracker,
-      telemetry: telemetry('restoreTracker'),
-    });
+    const onRestoreCompleted = journaled('restoreTracker', (telemetry) =>
+      makeRestoreTrackerHandler({ restoreTracker: deps.restoreTracker, telemetry }),
+    );
     deliverRestoreEvent = (event) => restoreRouter.put(event);
     for (const event of earlyRestoreEvents.splice(0)) restoreRouter.put(event);
     deliverRunEvent = (event) => router.put(event);
@@ -289,12 +288,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           name: 'launcher',
           handler: withFaults(
             faults && ((handler) => faults.stream('launcher', handler)),
-            makeLauncherHandler({
-              launcher: deps.launcher,
-              scheduler: deps.scheduler,
-              telemetry: telemetry('launcher'),
-              parallelLaunches: config.LAUNCHER_PARALLEL_LAUNCHES,
-            }) as never,
+            journaled('launcher', (telemetry) =>
+              makeLauncherHandler({
+                launcher: deps.launcher,
+                scheduler: deps.scheduler,
+                telemetry,
+                parallelLaunches: config.LAUNCHER_PARALLEL_LAUNCHES,
+              }),
+            ) as never,
           ),
           source: LAUNCHER_EVENT_SOURCE,
         },
@@ -302,11 +303,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           name: 'completion',
           handler: withFaults(
             faults && ((handler) => faults.stream('completion', handler)),
-            makeCompletionHandler({
-              completion: deps.completion,
-              telemetry: telemetry('completion'),
-              costs: costs.queue,
-            }) as never,
+            journaled('completion', (telemetry) =>
+              makeCompletionHandler({ completion: deps.completion, telemetry, costs: costs.queue }),
+            ) as never,
           ),
           source: COMPLETION_EVENT_SOURCE,
         },
@@ -317,32 +316,36 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     cleanups.push(() => pump.stop());
 
-    onManifestUploaded = makeManifestUploadedHandler({
-      intake: deps.intake,
-      objects: deps.manifests,
-      telemetry: telemetry('intake'),
-      newOwner: randomUUID,
-      notifier,
-      tableName: LOCAL_NAMES.tableName,
-    });
+    onManifestUploaded = journaled('intake', (telemetry) =>
+      makeManifestUploadedHandler({
+        intake: deps.intake,
+        objects: deps.manifests,
+        telemetry,
+        newOwner: randomUUID,
+        notifier,
+        tableName: LOCAL_NAMES.tableName,
+      }),
+    );
     // Uploads a killed stack had not finished handling (a manifest registered halfway).
     const redelivered = localS3.redeliverPending();
     if (redelivered > 0) log('info', 'delivering S3 events an earlier stack did not finish', { redelivered });
 
-    const reconcilerHandler = makeReconcilerHandler({
-      reconciler: deps.reconciler,
-      completion: deps.completion,
-      notificationResume: deps.notificationResume,
-      batchRecount: deps.batchRecount,
-      registrations: {
-        intake: deps.intake,
-        manifests: deps.manifests,
-        newOwner: randomUUID,
-        options: deps.registrationResume,
-      },
-      restores: deps.restoreSweep,
-      telemetry: telemetry('reconciler'),
-    });
+    const reconcilerHandler = journaled('reconciler', (telemetry) =>
+      makeReconcilerHandler({
+        reconciler: deps.reconciler,
+        completion: deps.completion,
+        notificationResume: deps.notificationResume,
+        batchRecount: deps.batchRecount,
+        registrations: {
+          intake: deps.intake,
+          manifests: deps.manifests,
+          newOwner: randomUUID,
+          options: deps.registrationResume,
+        },
+        restores: deps.restoreSweep,
+        telemetry,
+      }),
+    );
     const reconcile = withFaults(faults?.reconcile, async () => {
       const report = await reconcilerHandler(scheduledEvent());
       if (report.repairs > 0) log('info', 'reconciler repaired launches', { repairs: report.repairs });

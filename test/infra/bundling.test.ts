@@ -3,15 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
-import { GwmFunction } from '../../infra/constructs/gwm-function.js';
+import { FUNCTION_RUNTIME, GwmFunction } from '../../infra/constructs/gwm-function.js';
 import { LaunchTable } from '../../infra/constructs/launch-table.js';
+import { esbuildOptions, FUNCTION_BUNDLING } from '../../infra/function-bundling.js';
 
 describe('function bundling', () => {
   const outdir = mkdtempSync(join(tmpdir(), 'gwm-bundling-'));
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
-  it('builds a function with the local esbuild, offline, into one file with its source map', () => {
+  it('builds a function with the local esbuild, offline, into one file with its source map', async () => {
     // Prepare: bundling on (no `aws:cdk:bundling-stacks` context), one function
     const app = new App({ outdir });
     const stack = new Stack(app, 'Bundling');
@@ -41,14 +43,26 @@ describe('function bundling', () => {
     expect(existsSync(join(outdir, assetPath, 'index.js.map'))).toBe(true);
     const code = readFileSync(bundle, 'utf8');
     const required = new Set(
-      [...code.matchAll(/require\(["']([^"']+)["']\)/g)]
+      [...code.matchAll(/(?:require|import)\(["']([^"']+)["']\)/g)]
         .map((match) => match[1] ?? '')
         .filter((module) => !module.startsWith('node:')),
     );
-    // Everything is inside but Node's own modules and the SDK's optional signers, which it
-    // loads only if present (in a try block).
-    expect([...required].sort()).toEqual(['@aws-sdk/signature-v4-crt', '@aws-sdk/signature-v4a']);
+    // Everything is inside but Node's own modules, the SDK's optional signers, which it loads only
+    // if present (in a try block), and the credential providers a Lambda function never reaches.
+    expect([...required].sort()).toEqual(
+      [...FUNCTION_BUNDLING.externalModules, '@aws-sdk/signature-v4-crt', '@aws-sdk/signature-v4a'].sort(),
+    );
     expect(code).toContain('sourceMappingURL=index.js.map');
+    // What the bundle-size test and the cold-start benchmark build is what the stack deploys.
+    const direct = await build({
+      ...esbuildOptions('launcher.ts', join(outdir, 'direct', 'index.js')),
+      write: false,
+    });
+    const directCode = direct.outputFiles.find((file) => file.path.endsWith('index.js'))?.text;
+    expect(directCode === code, 'esbuild with FUNCTION_BUNDLING builds the bundle the stack deploys').toBe(
+      true,
+    );
+    expect(FUNCTION_RUNTIME.name).toBe(`nodejs${FUNCTION_BUNDLING.target.slice('node'.length)}.x`);
   });
 
   it("copies the files a function reads beside its bundle (a deployment's price list)", () => {

@@ -22,7 +22,7 @@ function recordsOf(write: (telemetry: ReturnType<typeof makePowertoolsTelemetry>
       logLevel: 'SILENT',
     });
     write(telemetry, service);
-    telemetry.flush();
+    telemetry.writeStoredMetrics();
   }
   return lines.map((line) => JSON.parse(line) as unknown);
 }

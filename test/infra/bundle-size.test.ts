@@ -1,0 +1,84 @@
+import { build, type Metafile } from 'esbuild';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { bundleSizeLimit, esbuildOptions, functionEntries } from '../../infra/function-bundling.js';
+
+interface Bundle {
+  entry: string;
+  bytes: number;
+  inputs: string[];
+}
+
+/** Each function bundled as GwmFunction bundles it, in memory. */
+async function bundleAll(): Promise<Bundle[]> {
+  return Promise.all(
+    functionEntries().map(async (entry) => {
+      const result = await build({
+        ...esbuildOptions(entry, `/tmp/gwm-bundle-size/${entry}/index.js`),
+        write: false,
+        metafile: true,
+      });
+      const code = result.outputFiles.find((file) => file.path.endsWith('index.js'));
+      return { entry, bytes: code?.contents.length ?? 0, inputs: inputsOf(result.metafile) };
+    }),
+  );
+}
+
+function inputsOf(metafile: Metafile): string[] {
+  const output = Object.values(metafile.outputs).find((out) => out.entryPoint !== undefined);
+  return Object.keys(output?.inputs ?? {});
+}
+
+/** The AWS SDK clients a bundle holds (`dynamodb`, `s3`...). */
+function clientsIn(bundle: Bundle): string[] {
+  const clients = bundle.inputs
+    .map((input) => /@aws-sdk\/client-([a-z0-9-]+)\//.exec(input)?.[1])
+    .filter((client): client is string => client !== undefined);
+  return [...new Set(clients)].sort();
+}
+
+describe('function bundles', () => {
+  let bundles: Bundle[];
+  beforeAll(async () => {
+    bundles = await bundleAll();
+  }, 120_000);
+
+  it('stay under their size limit (1 MB, 1,000,000 bytes; the reconciler 1.15 MB)', () => {
+    // Prepare: the sizes, for the message
+    const table = bundles
+      .map(
+        ({ entry, bytes }) =>
+          `${entry}: ${bytes.toLocaleString('en')} B (limit ${bundleSizeLimit(entry).toLocaleString('en')})`,
+      )
+      .join('\n');
+    // Assess
+    expect(bundles).toHaveLength(7);
+    const over = bundles
+      .filter(({ entry, bytes }) => bytes >= bundleSizeLimit(entry))
+      .map(({ entry }) => entry);
+    expect(over, `bundles over their limit:\n${table}`).toEqual([]);
+  });
+
+  it('hold only the AWS SDK clients their handler uses', () => {
+    // Assess
+    const clients = Object.fromEntries(bundles.map((bundle) => [bundle.entry, clientsIn(bundle)]));
+    expect(clients).toEqual({
+      'completion-aggregator.ts': ['dynamodb', 'eventbridge', 's3', 'sns', 'sqs'],
+      'cost-collector.ts': ['cloudwatch-logs', 'dynamodb', 'omics', 'sqs'],
+      'launcher.ts': ['dynamodb', 'omics', 's3'],
+      'on-manifest-uploaded.ts': ['dynamodb', 'eventbridge', 's3', 'sns'],
+      'on-run-status-change.ts': ['cloudwatch-logs', 'dynamodb', 'omics'],
+      'reconciler.ts': ['cloudwatch-logs', 'dynamodb', 'eventbridge', 'omics', 's3', 'sns'],
+      'restore-tracker.ts': ['dynamodb'],
+    });
+  });
+
+  it('hold no code of the embedded runtime, the CLI or the CDK', () => {
+    // Assess
+    for (const bundle of bundles) {
+      const foreign = bundle.inputs.filter((input) =>
+        /(^|\/)(infra|cli)\/|aws-cdk-lib|constructs\//.test(input),
+      );
+      expect(foreign, bundle.entry).toEqual([]);
+    }
+  });
+});
