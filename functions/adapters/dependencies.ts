@@ -35,6 +35,7 @@ import type { RegistrationResumeOptions } from '../../domain/use-cases/resume-re
 import type { LauncherDeps } from '../../domain/use-cases/start-launch.js';
 import type { TrackRestoreDeps } from '../../domain/use-cases/track-restore.js';
 import type { TrackerDeps } from '../../domain/use-cases/track-run-status.js';
+import type { WaitingLaunchesDeps } from '../../domain/use-cases/waiting-launches.js';
 import { makeBatchRepository } from './batch-repository.js';
 import { makeCloudWatchLogReader } from './cloudwatch-log-reader.js';
 import { makeCloudWatchRunManifestReader } from './cloudwatch-run-manifest.js';
@@ -57,6 +58,7 @@ import { makeS3ObjectRestorer } from './s3-object-restorer.js';
 import { makeS3ObjectStore } from './s3-object-store.js';
 import { makeSnsNotifier } from './sns-notifier.js';
 import { makeSqsCostQueue } from './sqs-cost-queue.js';
+import { makeWaitingLaunchReader } from './status-index.js';
 import { makeTeamRepository } from './team-repository.js';
 
 export const STARTRUN_BUCKET = 'startRun';
@@ -71,6 +73,14 @@ const SCHEDULER_REFRESH_MS = 250;
 const SCHEDULER_TEAMS_REFRESH_MS = 5_000;
 /** Waiting launch ids read per batch at a time. */
 const SCHEDULER_CANDIDATES_PER_READ = 16;
+/**
+ * Slack on top of the time the StartRun rate needs to start every waiting launch before they
+ * count as overdue: the launcher's scheduling rounds, StartRun retries, and the reconciler's own
+ * period (in RECONCILE_TIME_UNIT_SECONDS units, so the embedded runtime shortens it).
+ */
+const LAUNCH_OVERDUE_MARGIN_MINUTES = 15;
+/** Waiting launches the reconciler reads from the status index per run: 10,000 fit several times over. */
+const WAITING_READ_MAX = 50_000;
 
 export function makeDocumentClient(client: DynamoDBClient): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
@@ -291,6 +301,18 @@ export function buildDependencies(config: Config, overrides: Overrides = {}) {
     };
   };
 
+  // Launches waiting to start, measured by each reconciler run against the StartRun pace.
+  const waiting: WaitingLaunchesDeps = {
+    launches: makeWaitingLaunchReader(entities),
+    teams,
+    queue: makeLaunchQueueStore(entities, batches),
+    // Teams are held at their maxInFlight only in fair-share order.
+    teamLimits: config.LAUNCH_ORDER === 'fair-share',
+    startRatePerSecond: config.STARTRUN_RATE_PER_SECOND,
+    marginMs: minutes(LAUNCH_OVERDUE_MARGIN_MINUTES),
+    maxRead: WAITING_READ_MAX,
+    now,
+  };
   const restoreTracker: TrackRestoreDeps = { restores, launches, now, concurrency: 16 };
   const restoreSweep: RestoreSweepDeps = {
     tracker: restoreTracker,
@@ -327,6 +349,7 @@ export function buildDependencies(config: Config, overrides: Overrides = {}) {
     restores: restoreDeps,
     restoreTracker,
     restoreSweep,
+    waiting,
   };
 }
 

@@ -19,5 +19,6 @@ export const handler = makeReconcilerHandler({
     options: deps.registrationResume,
   },
   restores: deps.restoreSweep,
+  waiting: deps.waiting,
   telemetry: makePowertoolsTelemetry(SERVICE_NAMES.reconciler, config.STACK_NAME),
 });

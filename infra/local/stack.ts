@@ -330,6 +330,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         options: deps.registrationResume,
       },
       restores: deps.restoreSweep,
+      waiting: deps.waiting,
       telemetry,
     });
     const reconcile = withFaults(faults?.reconcile, async () => {
