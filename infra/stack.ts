@@ -163,7 +163,7 @@ export class GwmStack extends Stack {
         restoreTracker: functions.restoreTracker.fn,
       },
       streamConsumers: [
-        { name: 'launcher', fn: functions.launcher.fn },
+        { name: 'launcher', fn: functions.launcher.fn, launchQueue: true },
         { name: 'completion', fn: functions.completion.fn },
       ],
       deadLetterQueues: {
@@ -181,6 +181,7 @@ export class GwmStack extends Stack {
       alarmTopic: this.notifications.operatorTopic,
       logGroups: Object.values(functions).map((fn) => fn.logGroup),
       reconcilerSchedule: { everyMinutes: settings.reconcile.everyMinutes },
+      tableName: table.tableName,
     });
 
     new CfnOutput(this, STACK_OUTPUTS.tableName, {

@@ -12,6 +12,7 @@ import {
   LogQueryVisualizationType,
   LogQueryWidget,
   MathExpression,
+  Metric,
   Stats,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
@@ -23,6 +24,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ConfigError } from '../../domain/errors.js';
 import { COST_DIMENSIONS, METRIC_NAMESPACE, METRICS } from '../../domain/metrics.js';
+import { TABLE } from '../../functions/adapters/table.js';
 import {
   SERVICE_DIMENSION,
   SERVICE_NAMES,
@@ -33,8 +35,14 @@ import { failureRateExpression, gwmMetric, iteratorAge } from './gwm-metrics.js'
 
 export interface ObservabilityProps {
   functions: Record<ServiceKey, IFunction>;
-  /** The DynamoDB stream consumers (launcher, completion aggregator): their iterator age is watched. */
-  streamConsumers: Array<{ name: string; fn: IFunction }>;
+  /**
+   * The DynamoDB stream consumers (launcher, completion aggregator): their iterator age is watched,
+   * except the launch queue's consumer (`launchQueue`): its records wait their turn at the StartRun
+   * pace by design, so the launches-overdue alarm watches it instead.
+   */
+  streamConsumers: Array<{ name: string; fn: IFunction; launchQueue?: boolean }>;
+  /** gwm's table: throttling on it or any of its indexes is watched. */
+  tableName: string;
   /** Every dead-letter queue and on-failure destination, by name. */
   deadLetterQueues: Record<string, IQueue>;
   alarmTopic: ITopic;
@@ -50,6 +58,10 @@ export const DEFAULT_FAILURE_RATE_THRESHOLD = 0.2;
 export const ITERATOR_AGE_LIMIT = Duration.minutes(5);
 /** Reconciler runs in a row with repairs (or stuck launches) before anyone is told. */
 export const SUSTAINED_RECONCILER_RUNS = 3;
+/** Reconciler runs in a row that find launches overdue before anyone is told. */
+export const OVERDUE_RECONCILER_RUNS = 2;
+/** Five-minute periods in a row with DynamoDB throttling before anyone is told (the SDK retries a few). */
+export const SUSTAINED_THROTTLE_PERIODS = 3;
 /** The failure rate is judged over this much finished work. */
 export const FAILURE_RATE_PERIOD = Duration.hours(1);
 
@@ -116,7 +128,8 @@ export class Observability extends Construct {
       });
     }
 
-    for (const { name, fn } of props.streamConsumers) {
+    for (const { name, fn, launchQueue } of props.streamConsumers) {
+      if (launchQueue) continue;
       this.alarm(`IteratorAge-${name}`, {
         metric: iteratorAge(fn, GRAPH_PERIOD),
         threshold: ITERATOR_AGE_LIMIT.toMilliseconds(),
@@ -128,6 +141,22 @@ export class Observability extends Construct {
           'throttles (raise its reserved concurrency) and its duration (a slow engine or table).',
       });
     }
+
+    this.alarm('LaunchesOverdue', {
+      metric: gwmMetric('launchesOverdue', { stack, period: reconcilerPeriod, statistic: Stats.MAXIMUM }),
+      threshold: 0,
+      evaluationPeriods: OVERDUE_RECONCILER_RUNS,
+      description:
+        `In ${OVERDUE_RECONCILER_RUNS} reconciler runs in a row, the oldest launch the launcher could ` +
+        'start (QUEUED or THROTTLED, its team not at its maxInFlight) had waited longer than starting ' +
+        'every such launch at STARTRUN_RATE_PER_SECOND takes, plus a margin: the launch queue is not ' +
+        'draining. Check the launcher: its errors, throttles and failure queue, StartRunThrottled ' +
+        '(the HealthOmics StartRun quota is lower than the configured rate) and its "launch deferred" ' +
+        "log lines. The reconciler's log line 'launches wait longer than the launch rate explains' " +
+        'gives the figures. See docs/runbooks.md.',
+    });
+
+    this.tableThrottleAlarms(props.tableName);
 
     const failureRate = failureRateExpression(FAILURE_RATE_PERIOD, stack);
     this.alarm('FailureRate', {
@@ -377,6 +406,51 @@ export class Observability extends Construct {
     this.dashboardUrl =
       `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}` +
       `#dashboards/dashboard/${this.dashboard.dashboardName}`;
+  }
+
+  /**
+   * DynamoDB throttling of the table or any index, reads and writes apart (an alarm's expression
+   * reads at most 10 metrics; the table and its indexes are 7 for each). A throttled index write
+   * throttles the table write that caused it: a hot partition key shows here first.
+   */
+  private tableThrottleAlarms(tableName: string): void {
+    const kinds = [
+      ['reads', 'ReadThrottleEvents'],
+      ['writes', 'WriteThrottleEvents'],
+    ] as const;
+    for (const [kind, metricName] of kinds) {
+      const dynamo = (dimensionsMap: Record<string, string>) =>
+        new Metric({
+          namespace: 'AWS/DynamoDB',
+          metricName,
+          dimensionsMap: { TableName: tableName, ...dimensionsMap },
+          statistic: Stats.SUM,
+          period: GRAPH_PERIOD,
+        });
+      const usingMetrics: Record<string, IMetric> = { table: dynamo({}) };
+      for (const index of TABLE.globalIndexes) {
+        usingMetrics[`index_${index.indexName}`] = dynamo({ GlobalSecondaryIndexName: index.indexName });
+      }
+      this.alarm(`TableThrottles-${kind}`, {
+        metric: new MathExpression({
+          expression: Object.keys(usingMetrics)
+            .map((key) => `FILL(${key}, 0)`)
+            .join(' + '),
+          usingMetrics,
+          period: GRAPH_PERIOD,
+          label: `${metricName}, table and indexes`,
+        }),
+        threshold: 0,
+        evaluationPeriods: SUSTAINED_THROTTLE_PERIODS,
+        description:
+          `DynamoDB throttled ${kind} on gwm's table or its indexes in ${SUSTAINED_THROTTLE_PERIODS} ` +
+          'five-minute periods in a row. The SDK retries, so work slows before it fails. In the ' +
+          'DynamoDB console, CloudWatch Contributor Insights or the per-index ' +
+          `${metricName} metric show which index and key: a hot partition (one key taking more than ` +
+          "about 1,000 writes or 3,000 reads a second) or the table's on-demand maximum. See " +
+          'docs/runbooks.md.',
+      });
+    }
   }
 
   private alarm(
