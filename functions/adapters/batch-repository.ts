@@ -60,8 +60,9 @@ export function makeBatchRepository(entities: Entities): BatchRepository {
       const result = await batch.query
         .open({ status: current })
         .go({ cursor, limit: limit - items.length, order: 'desc', attributes: ['batchId'] });
-      // As a consistent index would list them: a batch that moved on since the index saw it is not here.
-      items.push(...(await readWhole(result.data)).filter((found) => found.status === current));
+      // Read whole, as they are now: a batch a person edited (status REJECTED on a held batch) is
+      // still under its old status here, and its reader looks at what it holds now.
+      items.push(...(await readWhole(result.data)));
       cursor = null;
       if (result.cursor) return { items, cursor: encodeCursor(current, result.cursor) };
       const next = remaining[index + 1];
@@ -126,8 +127,7 @@ export function makeBatchRepository(entities: Entities): BatchRepository {
       const result = await batch.query
         .sending({ notificationState: 'SENDING' })
         .go({ cursor: request.cursor ?? null, limit: request.limit ?? 50, attributes: ['batchId'] });
-      const items = (await readWhole(result.data)).filter((found) => found.notificationState === 'SENDING');
-      return { items, cursor: result.cursor ?? undefined };
+      return { items: await readWhole(result.data), cursor: result.cursor ?? undefined };
     },
   };
 }
