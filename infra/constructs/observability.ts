@@ -12,7 +12,6 @@ import {
   LogQueryVisualizationType,
   LogQueryWidget,
   MathExpression,
-  Metric,
   Stats,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
@@ -24,14 +23,13 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ConfigError } from '../../domain/errors.js';
 import { COST_DIMENSIONS, METRIC_NAMESPACE, METRICS } from '../../domain/metrics.js';
-import { TABLE } from '../../functions/adapters/table.js';
 import {
   SERVICE_DIMENSION,
   SERVICE_NAMES,
   type ServiceKey,
   STACK_DIMENSION,
 } from '../../functions/service-names.js';
-import { failureRateExpression, gwmMetric, iteratorAge } from './gwm-metrics.js';
+import { failureRateExpression, gwmMetric, iteratorAge, tableThrottleExpression } from './gwm-metrics.js';
 
 export interface ObservabilityProps {
   functions: Record<ServiceKey, IFunction>;
@@ -408,47 +406,23 @@ export class Observability extends Construct {
       `#dashboards/dashboard/${this.dashboard.dashboardName}`;
   }
 
-  /**
-   * DynamoDB throttling of the table or any index, reads and writes apart (an alarm's expression
-   * reads at most 10 metrics; the table and its indexes are 7 for each). A throttled index write
-   * throttles the table write that caused it: a hot partition key shows here first.
-   */
+  /** DynamoDB throttling of the table or any index; a throttled index write throttles the table write. */
   private tableThrottleAlarms(tableName: string): void {
     const kinds = [
       ['reads', 'ReadThrottleEvents'],
       ['writes', 'WriteThrottleEvents'],
     ] as const;
     for (const [kind, metricName] of kinds) {
-      const dynamo = (dimensionsMap: Record<string, string>) =>
-        new Metric({
-          namespace: 'AWS/DynamoDB',
-          metricName,
-          dimensionsMap: { TableName: tableName, ...dimensionsMap },
-          statistic: Stats.SUM,
-          period: GRAPH_PERIOD,
-        });
-      const usingMetrics: Record<string, IMetric> = { table: dynamo({}) };
-      for (const index of TABLE.globalIndexes) {
-        usingMetrics[`index_${index.indexName}`] = dynamo({ GlobalSecondaryIndexName: index.indexName });
-      }
       this.alarm(`TableThrottles-${kind}`, {
-        metric: new MathExpression({
-          expression: Object.keys(usingMetrics)
-            .map((key) => `FILL(${key}, 0)`)
-            .join(' + '),
-          usingMetrics,
-          period: GRAPH_PERIOD,
-          label: `${metricName}, table and indexes`,
-        }),
+        metric: tableThrottleExpression(tableName, metricName, GRAPH_PERIOD),
         threshold: 0,
         evaluationPeriods: SUSTAINED_THROTTLE_PERIODS,
         description:
           `DynamoDB throttled ${kind} on gwm's table or its indexes in ${SUSTAINED_THROTTLE_PERIODS} ` +
-          'five-minute periods in a row. The SDK retries, so work slows before it fails. In the ' +
-          'DynamoDB console, CloudWatch Contributor Insights or the per-index ' +
-          `${metricName} metric show which index and key: a hot partition (one key taking more than ` +
-          "about 1,000 writes or 3,000 reads a second) or the table's on-demand maximum. See " +
-          'docs/runbooks.md.',
+          'five-minute periods in a row. The SDK retries, so work slows before it fails. The per-index ' +
+          `${metricName} metric and CloudWatch Contributor Insights show which index and key: a hot ` +
+          "partition (one key over about 1,000 writes or 3,000 reads a second) or the table's " +
+          'throughput quota. See docs/runbooks.md.',
       });
     }
   }
