@@ -27,6 +27,7 @@ import { makeProfileRepository } from '../functions/adapters/profile-repository.
 import { makeRestoreRepository } from '../functions/adapters/restore-repository.js';
 import { makeS3InputInspector } from '../functions/adapters/s3-input-inspector.js';
 import { makeS3ObjectRestorer } from '../functions/adapters/s3-object-restorer.js';
+import { STATUS_SHARD_IDS } from '../functions/adapters/status-shards.js';
 import { createTableInput } from '../functions/adapters/table.js';
 import { makeTeamRepository } from '../functions/adapters/team-repository.js';
 import { makeDocumentClient } from '../functions/dependencies/base.js';
@@ -123,6 +124,19 @@ async function count(doc: ReturnType<typeof makeDocumentClient>, params: QueryCo
   return total;
 }
 
+/** Launches in a status: its partitions in the status index, all of them. */
+async function countInStatus(
+  doc: ReturnType<typeof makeDocumentClient>,
+  entities: ReturnType<typeof makeEntities>,
+  status: string,
+): Promise<number> {
+  let total = 0;
+  for (const statusShard of STATUS_SHARD_IDS) {
+    total += await count(doc, entities.launch.query.byStatus({ status, statusShard }).params());
+  }
+  return total;
+}
+
 /**
  * The figures count only if registration was complete: every launch written once, ready to
  * launch (QUEUED, none left REGISTERED), the batch ACTIVE, and the same upload delivered again a
@@ -140,8 +154,8 @@ async function checkComplete(
   if (again.kind !== 'duplicate')
     problems.push(`the upload delivered again ended ${again.kind}, not duplicate`);
   const inBatch = await count(doc, entities.launch.query.byBatch({ batchId }).params());
-  const queued = await count(doc, entities.launch.query.byStatus({ status: 'QUEUED' }).params());
-  const registered = await count(doc, entities.launch.query.byStatus({ status: 'REGISTERED' }).params());
+  const queued = await countInStatus(doc, entities, 'QUEUED');
+  const registered = await countInStatus(doc, entities, 'REGISTERED');
   const batch = await deps.batches.get(batchId);
   if (inBatch !== samples) problems.push(`${inBatch} launch items, not ${samples}`);
   if (queued !== samples) problems.push(`${queued} launches QUEUED, not ${samples}`);

@@ -68,6 +68,12 @@ export const METRICS = {
   launchesWaiting: 'LaunchesWaiting',
   /** Age in seconds of the oldest launch waiting in each waiting status (dimension `status`). */
   oldestWaitingAge: 'OldestWaitingAgeSeconds',
+  /**
+   * Seconds the oldest launch the launcher could start now (its team not held at its
+   * `maxInFlight`) has waited beyond the time the configured StartRun rate needs to start every
+   * such launch, plus a margin (domain/scheduling/waiting.ts). 0 while the queue drains at its pace.
+   */
+  launchesOverdue: 'LaunchesOverdueSeconds',
   /** Seconds from a batch's registration to its completion, emitted once when the batch completes. */
   batchDuration: 'BatchDurationSeconds',
 } as const;

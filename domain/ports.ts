@@ -7,6 +7,7 @@ import type { Restore, RestoreTier, RestoreWaiter } from './inputs/restore.js';
 import type { Launch, LaunchStatus, RunStatus } from './launch.js';
 import type { TokenBucketState } from './rate-limit.js';
 import type { RunRequest } from './run-request.js';
+import type { WaitingLaunch, WaitingStatus } from './scheduling/waiting.js';
 import type { Team } from './teams/team.js';
 import type { WorkflowProfile } from './workflow.js';
 
@@ -64,6 +65,14 @@ export interface LaunchRepository {
   listByStatus(status: LaunchStatus, range: TimeRange, page?: PageRequest): Promise<Page<Launch>>;
   /** A team's launches by creation time, newest first (the team index). */
   listByTeam(team: string, range: TimeRange, page?: PageRequest): Promise<Page<Launch>>;
+}
+
+/**
+ * Launches waiting to start, as the status index holds them: no whole item is read, so counting
+ * thousands costs index reads only. Unordered; the cursor goes on where the last page stopped.
+ */
+export interface WaitingLaunchReader {
+  listWaiting(status: WaitingStatus, page?: PageRequest): Promise<Page<WaitingLaunch>>;
 }
 
 export interface BatchRepository {

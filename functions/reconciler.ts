@@ -1,5 +1,5 @@
 import type { ScheduledEvent } from 'aws-lambda';
-import { METRICS } from '../domain/metrics.js';
+import { METRICS, WAITING_DIMENSIONS } from '../domain/metrics.js';
 import type { ManifestObjectReader } from '../domain/ports.js';
 import type { CompletionDeps } from '../domain/use-cases/aggregate-completion.js';
 import {
@@ -25,6 +25,11 @@ import {
   type RegistrationResumeReport,
   resumeRegistrations,
 } from '../domain/use-cases/resume-registrations.js';
+import {
+  measureWaitingLaunches,
+  type WaitingLaunchesDeps,
+  type WaitingReport,
+} from '../domain/use-cases/waiting-launches.js';
 import type { Telemetry } from './adapters/telemetry.js';
 
 export interface ReconcilerHandlerDeps {
@@ -44,6 +49,8 @@ export interface ReconcilerHandlerDeps {
   };
   /** Restores of archived inputs past their due time, and launches still waiting for them. */
   restores: RestoreSweepDeps;
+  /** Launches waiting to start are counted, and the oldest measured against the launch rate. */
+  waiting: WaitingLaunchesDeps;
   telemetry: Telemetry;
 }
 
@@ -53,6 +60,8 @@ export interface ReconcilerResult extends ReconcileReport {
   registrations: RegistrationResumeReport;
   held: HeldBatchReport;
   restores: RestoreSweepReport;
+  /** Undefined when the waiting launches could not be read this run. */
+  waiting?: WaitingReport;
 }
 
 /**
@@ -65,6 +74,8 @@ export function makeReconcilerHandler(deps: ReconcilerHandlerDeps) {
   return async (_event: ScheduledEvent): Promise<ReconcilerResult> => {
     const notifications = await resumeNotifications(deps);
     const report = await reconcile(deps.reconciler);
+    // After the sweep: what it re-queued is waiting again.
+    const waiting = await measureWaiting(deps);
     const registrations = await resumeStalledRegistrations(deps);
     const held = await settleHeldBatches(deps);
     const restores = await sweepRestores(deps);
@@ -83,7 +94,8 @@ export function makeReconcilerHandler(deps: ReconcilerHandlerDeps) {
         registrations.errors.length +
         registrations.unresumable.length +
         held.errors.length +
-        restores.errors.length,
+        restores.errors.length +
+        (waiting ? 0 : 1),
     );
     for (const change of report.changes) {
       if (change.to === 'COMPLETED') count(METRICS.runsCompleted);
@@ -105,8 +117,45 @@ export function makeReconcilerHandler(deps: ReconcilerHandlerDeps) {
     if (report.leftForNextRun > 0) {
       logger.warn('stale launches left for the next run', { leftForNextRun: report.leftForNextRun });
     }
-    return { ...report, notifications, batches, registrations, held, restores };
+    return { ...report, notifications, batches, registrations, held, restores, waiting };
   };
+}
+
+/**
+ * Per waiting status, how many launches wait and how long the oldest has; and how far the oldest
+ * startable one is past the time the launch rate explains (the launches-overdue alarm). Sent every
+ * run, zeros included. Beyond the read bound the counts are floors and the overdue measure is not
+ * sent: a backlog that large is the StuckLaunches and dashboard's business, not a guess here.
+ */
+async function measureWaiting(deps: ReconcilerHandlerDeps): Promise<WaitingReport | undefined> {
+  const { logger, count, measure } = deps.telemetry;
+  let report: WaitingReport;
+  try {
+    report = await measureWaitingLaunches(deps.waiting);
+  } catch (error) {
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    logger.warn('waiting launches not measured', { message });
+    return undefined;
+  }
+  for (const [status, { count: waiting, oldestAgeSeconds }] of Object.entries(report.byStatus)) {
+    measure(METRICS.launchesWaiting, waiting, { [WAITING_DIMENSIONS.status]: status });
+    measure(METRICS.oldestWaitingAge, Math.round(oldestAgeSeconds), { [WAITING_DIMENSIONS.status]: status });
+  }
+  if (report.complete) count(METRICS.launchesOverdue, Math.round(report.overdueSeconds));
+  else
+    logger.warn('more launches wait than one run reads: counts are floors, overdue not measured', {
+      read: report.byStatus.QUEUED.count + report.byStatus.THROTTLED.count,
+    });
+  if (report.overdueSeconds > 0) {
+    logger.warn('launches wait longer than the launch rate explains', {
+      overdueSeconds: Math.round(report.overdueSeconds),
+      startable: report.startable,
+      oldestStartableAgeSeconds: Math.round(report.oldestStartableAgeSeconds),
+      expectedDrainSeconds: Math.round(report.expectedDrainSeconds),
+      heldTeams: report.heldTeams,
+    });
+  }
+  return report;
 }
 
 /**

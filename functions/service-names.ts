@@ -75,5 +75,6 @@ export const METRIC_EMITTERS: Record<keyof typeof METRICS, readonly ServiceKey[]
   costCollectionErrors: ['costCollector'],
   launchesWaiting: ['reconciler'],
   oldestWaitingAge: ['reconciler'],
+  launchesOverdue: ['reconciler'],
   batchDuration: ['completion'],
 };

@@ -163,7 +163,7 @@ export class GwmStack extends Stack {
         restoreTracker: functions.restoreTracker.fn,
       },
       streamConsumers: [
-        { name: 'launcher', fn: functions.launcher.fn },
+        { name: 'launcher', fn: functions.launcher.fn, launchQueue: true },
         { name: 'completion', fn: functions.completion.fn },
       ],
       deadLetterQueues: {

@@ -20,8 +20,34 @@ const toItem = (batch: Batch) =>
   }) as unknown as Stored;
 const toBatch = (item: unknown): Batch => readRecord(batchRecord, 'batch', item);
 
+const BATCH_GET_MAX = 100;
+const BATCH_GET_ROUNDS = 8;
+
 export function makeBatchRepository(entities: Entities): BatchRepository {
   const { batch } = entities;
+
+  /**
+   * The batches at `ids` as the table holds them (consistent BatchGetItem), in the order of `ids`:
+   * the indexes hold a batch's id and a few attributes, not the batch. A batch gone is left out.
+   */
+  async function readWhole(items: readonly { batchId: string }[]): Promise<Batch[]> {
+    const found = new Map<string, unknown>();
+    for (let i = 0; i < items.length; i += BATCH_GET_MAX) {
+      let pending = items.slice(i, i + BATCH_GET_MAX).map(({ batchId }) => ({ batchId }));
+      for (let round = 0; pending.length > 0; round++) {
+        if (round >= BATCH_GET_ROUNDS) {
+          throw new Error(
+            `${pending.length} batch items stayed unprocessed after ${BATCH_GET_ROUNDS} rounds`,
+          );
+        }
+        if (round > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 50 * 2 ** round)));
+        const result = await batch.get(pending).go({ consistent: true });
+        for (const item of result.data) found.set(item.batchId, item);
+        pending = result.unprocessed.map(({ batchId }) => ({ batchId }));
+      }
+    }
+    return items.flatMap(({ batchId }) => (found.has(batchId) ? [toBatch(found.get(batchId))] : []));
+  }
 
   /** Batches in `statuses`, newest first within each; one index partition per status, the cursor names the one it continues. */
   async function listIndexed(statuses: readonly IndexedStatus[], request: PageRequest): Promise<Page<Batch>> {
@@ -33,8 +59,10 @@ export function makeBatchRepository(entities: Entities): BatchRepository {
     for (const [index, current] of remaining.entries()) {
       const result = await batch.query
         .open({ status: current })
-        .go({ cursor, limit: limit - items.length, order: 'desc' });
-      items.push(...result.data.map(toBatch));
+        .go({ cursor, limit: limit - items.length, order: 'desc', attributes: ['batchId'] });
+      // Read whole, as they are now: a batch a person edited (status REJECTED on a held batch) is
+      // still under its old status here, and its reader looks at what it holds now.
+      items.push(...(await readWhole(result.data)));
       cursor = null;
       if (result.cursor) return { items, cursor: encodeCursor(current, result.cursor) };
       const next = remaining[index + 1];
@@ -79,8 +107,13 @@ export function makeBatchRepository(entities: Entities): BatchRepository {
       const result = await batch.query
         .recent({})
         .between({ createdAt: range.from ?? '0000' }, { createdAt: range.to ?? '9999' })
-        .go({ cursor: request.cursor ?? null, limit: request.limit ?? 50, order: 'desc' });
-      return { items: result.data.map(toBatch), cursor: result.cursor ?? undefined };
+        .go({
+          cursor: request.cursor ?? null,
+          limit: request.limit ?? 50,
+          order: 'desc',
+          attributes: ['batchId'],
+        });
+      return { items: await readWhole(result.data), cursor: result.cursor ?? undefined };
     },
 
     listOpen: (request: PageRequest = {}) => listIndexed(OPEN_BATCH_STATUSES, request),
@@ -93,8 +126,8 @@ export function makeBatchRepository(entities: Entities): BatchRepository {
     async listSending(request: PageRequest = {}) {
       const result = await batch.query
         .sending({ notificationState: 'SENDING' })
-        .go({ cursor: request.cursor ?? null, limit: request.limit ?? 50 });
-      return { items: result.data.map(toBatch), cursor: result.cursor ?? undefined };
+        .go({ cursor: request.cursor ?? null, limit: request.limit ?? 50, attributes: ['batchId'] });
+      return { items: await readWhole(result.data), cursor: result.cursor ?? undefined };
     },
   };
 }

@@ -10,6 +10,7 @@ import {
   reconcilerOf,
   registrationResumeOf,
   restoreSweepOf,
+  waitingOf,
 } from '../dependencies/reconciler.js';
 import { restoreTrackerOf } from '../dependencies/restore-tracker.js';
 import { trackerOf } from '../dependencies/tracker.js';
@@ -46,5 +47,6 @@ export function buildDependencies(config: Config, overrides: Overrides = {}) {
     restores: restoresOf(base),
     restoreTracker: restoreTrackerOf(base),
     restoreSweep: restoreSweepOf(base),
+    waiting: waitingOf(base),
   };
 }

@@ -54,6 +54,10 @@ export function makeEntities(client: DynamoDBDocumentClient, table: string) {
         /** Derived on every write (domain/scheduling/launch-queue.ts): the launch's slot in the queue. */
         queuePart: { type: 'string' },
         queueOrder: { type: 'string' },
+        /** Derived on every write (functions/adapters/status-shards.ts): the launch's partition in the status index. */
+        statusShard: { type: 'string' },
+        /** Derived on every write while QUEUED or THROTTLED (domain/scheduling/waiting.ts): since when it waits to start. */
+        waitingSince: { type: 'string' },
         status: { type: 'string', required: true },
         attempt: { type: 'number', required: true },
         requestId: { type: 'string' },
@@ -105,9 +109,10 @@ export function makeEntities(client: DynamoDBDocumentClient, table: string) {
           pk: key(gsi3.partitionKey, ['workflowId']),
           sk: key(gsi3.sortKey, ['createdAt', 'launchId']),
         },
+        // One status is spread over STATUS_SHARDS partitions (functions/adapters/status-shards.ts).
         byStatus: {
           index: gsi4.indexName,
-          pk: key(gsi4.partitionKey, ['status']),
+          pk: key(gsi4.partitionKey, ['status', 'statusShard']),
           sk: key(gsi4.sortKey, ['updatedAt', 'launchId']),
         },
         // Sparse: launches of a team, newest first (`gwm history --team`, a team's own reads).

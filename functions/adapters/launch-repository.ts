@@ -10,9 +10,12 @@ import type {
   WriteResult,
 } from '../../domain/ports.js';
 import { queueSlotOf } from '../../domain/scheduling/launch-queue.js';
+import { waitingSinceOf } from '../../domain/scheduling/waiting.js';
 import { isConditionFailure } from './dynamo-errors.js';
 import type { Entities } from './entities.js';
 import { CorruptItemError, launchRecord, readRecord } from './records.js';
+import { type LaunchKey, makeStatusIndex } from './status-index.js';
+import { statusShardOf } from './status-shards.js';
 
 const DEFAULT_PAGE = 100;
 const NOTE_MAX = 2_000;
@@ -33,6 +36,8 @@ function toItem(launch: Launch): Stored {
     teamOrder: launch.team === undefined ? undefined : `${launch.createdAt}#${launch.launchId}`,
     queuePart: slot?.part,
     queueOrder: slot?.order,
+    statusShard: statusShardOf(launch.launchId),
+    waitingSince: waitingSinceOf(launch),
   } as unknown as Stored;
 }
 
@@ -119,6 +124,29 @@ export function makeLaunchRepository(
       return pending.filter((item) => unprocessed.has(keyOf(item)));
     });
   }
+
+  /**
+   * The launches at `keys` as the table holds them now (one consistent BatchGetItem per 100), in
+   * the order of `keys`: the indexes hold keys and a few attributes, not whole launches. A key
+   * whose item is gone is left out.
+   */
+  async function readWhole(keys: readonly LaunchKey[]): Promise<unknown[]> {
+    const found = new Map<string, unknown>();
+    for (let i = 0; i < keys.length; i += BATCH_GET_MAX) {
+      await inRounds(keys.slice(i, i + BATCH_GET_MAX), async (pending) => {
+        const result = await launch
+          .get(pending.map(({ batchId, launchId }) => ({ batchId, launchId })))
+          .go({ consistent: true });
+        for (const item of result.data) found.set(keyOf(item), item);
+        const unprocessed = new Set(result.unprocessed.map(keyOf));
+        return pending.filter((key) => unprocessed.has(keyOf(key)));
+      });
+    }
+    return keys.flatMap((key) => (found.has(keyOf(key)) ? [found.get(keyOf(key))] : []));
+  }
+
+  const statusIndex = makeStatusIndex(entities);
+  const IDENTITY = ['batchId', 'launchId'] as const;
 
   const annotate = async (raw: Record<string, unknown>, problem: InvalidItem) => {
     const { batchId, launchId, updatedAt, revision } = raw;
@@ -236,10 +264,12 @@ export function makeLaunchRepository(
     },
 
     async findByRunId(runId) {
-      const result = await launch.query.byRun({ runId }).go({ pages: 'all' });
-      return (await readPage(result.data, null)).items.sort((a, b) =>
-        (b.submittedAt ?? '').localeCompare(a.submittedAt ?? ''),
-      );
+      const result = await launch.query.byRun({ runId }).go({ pages: 'all', attributes: [...IDENTITY] });
+      // Read whole from the table, which also drops a launch whose run changed since the index saw it.
+      const page = await readPage(await readWhole(result.data), null);
+      return page.items
+        .filter((item) => item.runId === runId)
+        .sort((a, b) => (b.submittedAt ?? '').localeCompare(a.submittedAt ?? ''));
     },
 
     async listByBatch(batchId, request: PageRequest & { status?: LaunchStatus } = {}) {
@@ -255,18 +285,26 @@ export function makeLaunchRepository(
     },
 
     async listBySample(sampleId, request: PageRequest = {}) {
-      const result = await launch.query
-        .bySample({ sampleId })
-        .go({ cursor: request.cursor ?? null, limit: request.limit ?? DEFAULT_PAGE, order: 'desc' });
-      return readPage(result.data, result.cursor);
+      const result = await launch.query.bySample({ sampleId }).go({
+        cursor: request.cursor ?? null,
+        limit: request.limit ?? DEFAULT_PAGE,
+        order: 'desc',
+        attributes: [...IDENTITY],
+      });
+      return readPage(await readWhole(result.data), result.cursor);
     },
 
     async listByWorkflow(workflowId, range: TimeRange, request: PageRequest = {}) {
       const result = await launch.query
         .byWorkflow({ workflowId })
         .between({ createdAt: range.from ?? MIN_TIME }, { createdAt: range.to ?? MAX_TIME })
-        .go({ cursor: request.cursor ?? null, limit: request.limit ?? DEFAULT_PAGE, order: 'desc' });
-      return readPage(result.data, result.cursor);
+        .go({
+          cursor: request.cursor ?? null,
+          limit: request.limit ?? DEFAULT_PAGE,
+          order: 'desc',
+          attributes: [...IDENTITY],
+        });
+      return readPage(await readWhole(result.data), result.cursor);
     },
 
     async listByTeam(team, range: TimeRange, request: PageRequest = {}) {
@@ -279,11 +317,15 @@ export function makeLaunchRepository(
     },
 
     async listByStatus(status, range: TimeRange, request: PageRequest = {}) {
-      const result = await launch.query
-        .byStatus({ status: status as string })
-        .between({ updatedAt: range.from ?? MIN_TIME }, { updatedAt: range.to ?? MAX_TIME })
-        .go({ cursor: request.cursor ?? null, limit: request.limit ?? DEFAULT_PAGE, order: 'desc' });
-      return readPage(result.data, result.cursor);
+      const { keys, cursor } = await statusIndex.page(status, range, request);
+      const page = await readPage(await readWhole(keys), cursor ?? null);
+      // As a consistent index would list them: a launch that moved on since the index saw it is not here.
+      const from = range.from ?? MIN_TIME;
+      const to = range.to ?? MAX_TIME;
+      const items = page.items.filter(
+        (item) => effectiveStatus(item) === status && item.updatedAt >= from && item.updatedAt <= to,
+      );
+      return { ...page, items };
     },
   };
 }

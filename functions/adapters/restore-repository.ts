@@ -36,11 +36,12 @@ const BATCH_WRITE_MAX = 25;
 /** Restore items by object URI, and their waiters (one item per object and launch, in the object's partition). */
 export function makeRestoreRepository(entities: Entities): RestoreRepository {
   const { restore, restoreWaiter } = entities;
+  const get = async (uri: string): Promise<Restore | undefined> => {
+    const result = await restore.get({ uri }).go({ consistent: true });
+    return result.data ? toRestore(result.data) : undefined;
+  };
   return {
-    async get(uri) {
-      const result = await restore.get({ uri }).go({ consistent: true });
-      return result.data ? toRestore(result.data) : undefined;
-    },
+    get,
 
     async create(next): Promise<WriteResult> {
       try {
@@ -97,8 +98,14 @@ export function makeRestoreRepository(entities: Entities): RestoreRepository {
       const result = await restore.query
         .due({ state: 'REQUESTED' })
         .lte({ dueAt: dueBy })
-        .go({ cursor: request.cursor ?? null, limit: request.limit ?? 100 });
-      return { items: result.data.map(toRestore), cursor: result.cursor ?? undefined };
+        .go({ cursor: request.cursor ?? null, limit: request.limit ?? 100, attributes: ['uri'] });
+      // The index holds the key only: each restore is read whole, and kept only if it is still due.
+      const items: Restore[] = [];
+      for (const { uri } of result.data) {
+        const found = await get(uri);
+        if (found?.state === 'REQUESTED' && found.dueAt <= dueBy) items.push(found);
+      }
+      return { items, cursor: result.cursor ?? undefined };
     },
   };
 }

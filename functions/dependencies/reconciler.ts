@@ -4,6 +4,9 @@ import type { ReconcilerDeps } from '../../domain/use-cases/reconcile.js';
 import type { RestoreSweepDeps } from '../../domain/use-cases/reconcile-restores.js';
 import type { QuietBatchOptions } from '../../domain/use-cases/recount-batch.js';
 import type { RegistrationResumeOptions } from '../../domain/use-cases/resume-registrations.js';
+import type { WaitingLaunchesDeps } from '../../domain/use-cases/waiting-launches.js';
+import { makeLaunchQueueStore } from '../adapters/launch-queue-store.js';
+import { makeWaitingLaunchReader } from '../adapters/status-index.js';
 import type { ReconcilerHandlerDeps } from '../reconciler.js';
 import type { Base } from './base.js';
 import { completionOf } from './completion.js';
@@ -65,6 +68,31 @@ export function restoreSweepOf(base: Base): RestoreSweepDeps {
 }
 
 /**
+ * Slack on top of the time the StartRun rate needs to start every waiting launch before they
+ * count as overdue: the launcher's scheduling rounds, StartRun retries, and the reconciler's own
+ * period (in RECONCILE_TIME_UNIT_SECONDS units, so the embedded runtime shortens it).
+ */
+const LAUNCH_OVERDUE_MARGIN_MINUTES = 15;
+/** Waiting launches the reconciler reads from the status index per run: 10,000 fit several times over. */
+const WAITING_READ_MAX = 50_000;
+
+/** Launches waiting to start, measured by each reconciler run against the StartRun pace. */
+export function waitingOf(base: Base): WaitingLaunchesDeps {
+  const { config } = base;
+  return base.share(waitingOf, () => ({
+    launches: makeWaitingLaunchReader(base.entities),
+    teams: base.teams,
+    queue: makeLaunchQueueStore(base.entities, base.batches),
+    // Teams are held at their maxInFlight only in fair-share order.
+    teamLimits: config.LAUNCH_ORDER === 'fair-share',
+    startRatePerSecond: config.STARTRUN_RATE_PER_SECOND,
+    marginMs: base.minutes(LAUNCH_OVERDUE_MARGIN_MINUTES),
+    maxRead: WAITING_READ_MAX,
+    now: base.now,
+  }));
+}
+
+/**
  * The reconciler function: the table, HealthOmics, CloudWatch Logs, S3 and the notifier (it
  * repairs what every other function does).
  */
@@ -81,5 +109,6 @@ export function reconcilerDependencies(base: Base): Omit<ReconcilerHandlerDeps, 
       options: registrationResumeOf(base),
     },
     restores: restoreSweepOf(base),
+    waiting: waitingOf(base),
   };
 }

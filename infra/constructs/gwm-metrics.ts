@@ -3,6 +3,7 @@ import { type IMetric, MathExpression, Metric, Stats } from 'aws-cdk-lib/aws-clo
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { ConfigError } from '../../domain/errors.js';
 import { METRIC_NAMESPACE, METRICS } from '../../domain/metrics.js';
+import { TABLE } from '../../functions/adapters/table.js';
 import {
   METRIC_EMITTERS,
   SERVICE_DIMENSION,
@@ -74,4 +75,35 @@ export function failureRateExpression(period: Duration, stack: string): MathExpr
 
 export function iteratorAge(fn: IFunction, period: Duration): Metric {
   return fn.metric('IteratorAge', { statistic: Stats.MAXIMUM, period });
+}
+
+/**
+ * DynamoDB throttle events of gwm's table and every one of its indexes, summed (missing points as
+ * zero). Seven metrics: an alarm's expression reads at most 10, so reads and writes are apart.
+ */
+export function tableThrottleExpression(
+  tableName: string,
+  metricName: 'ReadThrottleEvents' | 'WriteThrottleEvents',
+  period: Duration,
+): MathExpression {
+  const dynamo = (dimensionsMap: Record<string, string>) =>
+    new Metric({
+      namespace: 'AWS/DynamoDB',
+      metricName,
+      dimensionsMap: { TableName: tableName, ...dimensionsMap },
+      statistic: Stats.SUM,
+      period,
+    });
+  const usingMetrics: Record<string, IMetric> = { table: dynamo({}) };
+  for (const index of TABLE.globalIndexes) {
+    usingMetrics[`index_${index.indexName}`] = dynamo({ GlobalSecondaryIndexName: index.indexName });
+  }
+  return new MathExpression({
+    expression: Object.keys(usingMetrics)
+      .map((key) => `FILL(${key}, 0)`)
+      .join(' + '),
+    usingMetrics,
+    period,
+    label: `${metricName}, table and indexes`,
+  });
 }

@@ -1,7 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, Billing, StreamViewType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, Billing, ProjectionType, StreamViewType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { TABLE } from '../../functions/adapters/table.js';
+import { type IndexProjection, TABLE } from '../../functions/adapters/table.js';
 
 export interface LaunchTableProps {
   /** Keep the table when the stack is deleted (default), or delete it with the stack. */
@@ -30,7 +30,14 @@ export class LaunchTable extends Construct {
         indexName: index.indexName,
         partitionKey: key(index.partitionKey),
         sortKey: key(index.sortKey),
+        ...projectionOf(index.projection),
       })),
     });
   }
+}
+
+function projectionOf(projection: IndexProjection) {
+  return projection.type === 'INCLUDE'
+    ? { projectionType: ProjectionType.INCLUDE, nonKeyAttributes: [...projection.attributes] }
+    : { projectionType: ProjectionType[projection.type] };
 }

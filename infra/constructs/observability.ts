@@ -18,20 +18,23 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ConfigError } from '../../domain/errors.js';
-
 import { SERVICE_NAMES, type ServiceKey } from '../../functions/service-names.js';
 import { DASHBOARD_WIDGETS } from '../dashboard-widgets.js';
 import { dashboardRows } from './dashboard.js';
-import { failureRateExpression, gwmMetric, iteratorAge } from './gwm-metrics.js';
+import { failureRateExpression, gwmMetric, iteratorAge, tableThrottleExpression } from './gwm-metrics.js';
 
 export interface ObservabilityProps {
   functions: Record<ServiceKey, IFunction>;
-  /** The DynamoDB stream consumers (launcher, completion aggregator): their iterator age is watched. */
-  streamConsumers: Array<{ name: string; fn: IFunction }>;
+  /**
+   * The DynamoDB stream consumers (launcher, completion aggregator): their iterator age is watched,
+   * except the launch queue's consumer (`launchQueue`): its records wait their turn at the StartRun
+   * pace by design, so the launches-overdue alarm watches it instead.
+   */
+  streamConsumers: Array<{ name: string; fn: IFunction; launchQueue?: boolean }>;
   /** Every dead-letter queue and on-failure destination, by name. */
   deadLetterQueues: Record<string, IQueue>;
   alarmTopic: ITopic;
-  /** The table: its throttled requests are graphed. */
+  /** gwm's table: its throttled requests are graphed, and throttling on it or any index is watched. */
   table: ITableV2;
   /** The topic of the lab's notices: its failed deliveries are graphed (with the alarm topic's). */
   notificationTopic: ITopic;
@@ -49,6 +52,10 @@ export const DEFAULT_FAILURE_RATE_THRESHOLD = 0.2;
 export const ITERATOR_AGE_LIMIT = Duration.minutes(5);
 /** Reconciler runs in a row with repairs (or stuck launches) before anyone is told. */
 export const SUSTAINED_RECONCILER_RUNS = 3;
+/** Reconciler runs in a row that find launches overdue before anyone is told. */
+export const OVERDUE_RECONCILER_RUNS = 2;
+/** Five-minute periods in a row with DynamoDB throttling before anyone is told (the SDK retries a few). */
+export const SUSTAINED_THROTTLE_PERIODS = 3;
 /** The failure rate is judged over this much finished work. */
 export const FAILURE_RATE_PERIOD = Duration.hours(1);
 
@@ -112,7 +119,8 @@ export class Observability extends Construct {
       });
     }
 
-    for (const { name, fn } of props.streamConsumers) {
+    for (const { name, fn, launchQueue } of props.streamConsumers) {
+      if (launchQueue) continue;
       this.alarm(`IteratorAge-${name}`, {
         metric: iteratorAge(fn, GRAPH_PERIOD),
         threshold: ITERATOR_AGE_LIMIT.toMilliseconds(),
@@ -124,6 +132,22 @@ export class Observability extends Construct {
           'throttles (raise its reserved concurrency) and its duration (a slow engine or table).',
       });
     }
+
+    this.alarm('LaunchesOverdue', {
+      metric: gwmMetric('launchesOverdue', { stack, period: reconcilerPeriod, statistic: Stats.MAXIMUM }),
+      threshold: 0,
+      evaluationPeriods: OVERDUE_RECONCILER_RUNS,
+      description:
+        `In ${OVERDUE_RECONCILER_RUNS} reconciler runs in a row, the oldest launch the launcher could ` +
+        'start (QUEUED or THROTTLED, its team not at its maxInFlight) had waited longer than starting ' +
+        'every such launch at STARTRUN_RATE_PER_SECOND takes, plus a margin: the launch queue is not ' +
+        'draining. Check the launcher: its errors, throttles and failure queue, StartRunThrottled ' +
+        '(the HealthOmics StartRun quota is lower than the configured rate) and its "launch deferred" ' +
+        "log lines. The reconciler's log line 'launches wait longer than the launch rate explains' " +
+        'gives the figures. See docs/runbooks.md.',
+    });
+
+    this.tableThrottleAlarms(props.table.tableName);
 
     const failureRate = failureRateExpression(FAILURE_RATE_PERIOD, stack);
     this.alarm('FailureRate', {
@@ -239,6 +263,27 @@ export class Observability extends Construct {
     this.dashboardUrl =
       `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}` +
       `#dashboards/dashboard/${this.dashboard.dashboardName}`;
+  }
+
+  /** DynamoDB throttling of the table or any index; a throttled index write throttles the table write. */
+  private tableThrottleAlarms(tableName: string): void {
+    const kinds = [
+      ['reads', 'ReadThrottleEvents'],
+      ['writes', 'WriteThrottleEvents'],
+    ] as const;
+    for (const [kind, metricName] of kinds) {
+      this.alarm(`TableThrottles-${kind}`, {
+        metric: tableThrottleExpression(tableName, metricName, GRAPH_PERIOD),
+        threshold: 0,
+        evaluationPeriods: SUSTAINED_THROTTLE_PERIODS,
+        description:
+          `DynamoDB throttled ${kind} on gwm's table or its indexes in ${SUSTAINED_THROTTLE_PERIODS} ` +
+          'five-minute periods in a row. The SDK retries, so work slows before it fails. The per-index ' +
+          `${metricName} metric and CloudWatch Contributor Insights show which index and key: a hot ` +
+          "partition (one key over about 1,000 writes or 3,000 reads a second) or the table's " +
+          'throughput quota. See docs/runbooks.md.',
+      });
+    }
   }
 
   private alarm(

@@ -343,6 +343,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           options: deps.registrationResume,
         },
         restores: deps.restoreSweep,
+        waiting: deps.waiting,
         telemetry,
       }),
     );

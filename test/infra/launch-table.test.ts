@@ -25,6 +25,39 @@ describe('the deployed table', () => {
     expect(new Set(properties.AttributeDefinitions)).toEqual(new Set(local.AttributeDefinitions));
   });
 
+  it('copies into each index only what its queries read, as DynamoDB Local creates it', () => {
+    // Prepare
+    const [table] = Object.values(template.findResources('AWS::DynamoDB::GlobalTable'));
+    // Act
+    const projections = Object.fromEntries(
+      table?.Properties.GlobalSecondaryIndexes.map(
+        (index: {
+          IndexName: string;
+          Projection: { ProjectionType: string; NonKeyAttributes?: string[] };
+        }) => [index.IndexName, index.Projection],
+      ),
+    );
+    // Assess
+    const include = (...attributes: string[]) => ({
+      ProjectionType: 'INCLUDE',
+      NonKeyAttributes: ['__edb_e__', '__edb_v__', ...attributes],
+    });
+    expect(projections).toEqual({
+      gsi1: include('batchId', 'launchId'),
+      gsi2: include('batchId', 'launchId', 'team', 'priority', 'createdAt'),
+      gsi3: include('batchId', 'launchId'),
+      gsi4: include('batchId', 'launchId', 'uri', 'updatedAt', 'team', 'waitingSince'),
+      // A team's credentials may read this index only: it keeps whole items.
+      team: { ProjectionType: 'ALL' },
+      queue: include('launchId'),
+    });
+    expect(
+      Object.fromEntries(
+        local.GlobalSecondaryIndexes?.map((index) => [index.IndexName, index.Projection]) ?? [],
+      ),
+    ).toEqual(projections);
+  });
+
   it('is on-demand, recoverable and protected from deletion', () => {
     template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
       BillingMode: 'PAY_PER_REQUEST',

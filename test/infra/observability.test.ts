@@ -10,6 +10,7 @@ import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../domain/errors.js';
 import { METRIC_NAMESPACE, METRICS } from '../../domain/metrics.js';
+import { TABLE } from '../../functions/adapters/table.js';
 import {
   METRIC_EMITTERS,
   SERVICE_DIMENSION,
@@ -53,13 +54,19 @@ function build(
   const topic = new Topic(stack, 'alarms', { enforceSSL: true });
   const notices = new Topic(stack, 'notices', { enforceSSL: true });
   const table = new TableV2(stack, 'table', {
+    tableName: 'gwm-test-table',
     partitionKey: { name: 'pk', type: AttributeType.STRING },
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
   });
   standIns.push(notices, table);
   const observability = new Observability(stack, 'Observability', {
     functions,
-    streamConsumers: CONSUMERS.map((name) => ({ name, fn: functions[name] })),
+    // The launcher's stream is the launch queue.
+    streamConsumers: CONSUMERS.map((name) => ({
+      name,
+      fn: functions[name],
+      launchQueue: name === 'launcher',
+    })),
     deadLetterQueues: queues,
     alarmTopic: topic,
     notificationTopic: notices,
@@ -372,9 +379,10 @@ describe('the alarms', () => {
 
   it('tell the alarm topic when they fire and when they clear, and say what to do', () => {
     const all = alarms(template);
-    // Each failure queue, each stream consumer's age, failure rate, repairs, stuck launches, the
-    // reconciler's heartbeat, and Errors and Throttles of each function
-    expect(all).toHaveLength(QUEUES.length + CONSUMERS.length + 4 + 2 * FUNCTION_KEYS.length);
+    // Each failure queue, the age of each stream consumer but the launch queue's, launches overdue,
+    // table throttles (reads, writes), failure rate, repairs, stuck launches, the reconciler's
+    // heartbeat, and Errors and Throttles of each function
+    expect(all).toHaveLength(QUEUES.length + (CONSUMERS.length - 1) + 1 + 2 + 4 + 2 * FUNCTION_KEYS.length);
     expect(observability.alarms).toHaveLength(all.length);
     for (const alarm of all) {
       expect(alarm.AlarmActions).toEqual([topicRef]);
@@ -470,11 +478,12 @@ describe('the alarms', () => {
     }
   });
 
-  it('fire when a stream consumer reads records older than 5 minutes', () => {
+  it("fire when a stream consumer reads records older than 5 minutes, but not on the launch queue's", () => {
     const ages = alarms(template).filter((alarm) => alarm.MetricName === 'IteratorAge');
-    expect(ages.map((alarm) => alarm.Dimensions)).toEqual(
-      CONSUMERS.map((name) => [{ Name: 'FunctionName', Value: { Ref: id(functions[name]) } }]),
-    );
+    // The launcher's records wait for their turn at the StartRun pace: LaunchesOverdue watches it.
+    expect(ages.map((alarm) => alarm.Dimensions)).toEqual([
+      [{ Name: 'FunctionName', Value: { Ref: id(functions.completion) } }],
+    ]);
     for (const alarm of ages) {
       expect(alarm).toMatchObject({
         Namespace: 'AWS/Lambda',
@@ -504,6 +513,61 @@ describe('the alarms', () => {
 
     const custom = build({ failureRateThreshold: 0.35 });
     expect(gwmAlarm(custom.template, 'runsFailed', 'launchFailed', 'runsCompleted').Threshold).toBe(0.35);
+  });
+
+  it('fire when the oldest startable launch is overdue in 2 reconciler runs in a row', () => {
+    const alarm = gwmAlarm(template, 'launchesOverdue');
+    expect(alarm).toMatchObject({
+      Namespace: METRIC_NAMESPACE,
+      MetricName: 'LaunchesOverdueSeconds',
+      Dimensions: [
+        { Name: SERVICE_DIMENSION, Value: SERVICE_NAMES.reconciler },
+        { Name: STACK_DIMENSION, Value: 'Test' },
+      ],
+      Statistic: 'Maximum',
+      Period: 300,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 2,
+      TreatMissingData: 'notBreaching',
+    });
+    expect(String(alarm.AlarmDescription)).toContain('STARTRUN_RATE_PER_SECOND');
+  });
+
+  it('fire on DynamoDB throttling of the table or any index, reads and writes, in 3 periods in a row', () => {
+    for (const metricName of ['ReadThrottleEvents', 'WriteThrottleEvents']) {
+      const [alarm] = alarms(template).filter((candidate) =>
+        candidate.Metrics?.some(
+          (query) =>
+            (query.MetricStat as { Metric?: { MetricName?: string } } | undefined)?.Metric?.MetricName ===
+            metricName,
+        ),
+      );
+      expect(alarm).toMatchObject({
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 3,
+      });
+      const read = (alarm?.Metrics ?? []).flatMap((query) => {
+        const stat = query.MetricStat as
+          | {
+              Metric: { Namespace: string; Dimensions: Array<{ Name: string; Value: string }> };
+              Stat: string;
+            }
+          | undefined;
+        if (!stat) return [];
+        expect(stat.Metric.Namespace).toBe('AWS/DynamoDB');
+        expect(stat.Stat).toBe('Sum');
+        const dimensions = Object.fromEntries(stat.Metric.Dimensions.map(({ Name, Value }) => [Name, Value]));
+        expect(dimensions.TableName).toBe('gwm-test-table');
+        return [dimensions.GlobalSecondaryIndexName ?? '(table)'];
+      });
+      expect(read.sort()).toEqual(['(table)', ...TABLE.globalIndexes.map((index) => index.indexName)].sort());
+      const [sum] = (alarm?.Metrics ?? []).filter((query) => query.ReturnData !== false);
+      expect(String(sum?.Expression).split(' + ')).toHaveLength(read.length);
+    }
   });
 
   it('fire when the reconciler repairs launches in 3 schedule periods in a row', () => {

@@ -294,4 +294,34 @@ describe('reconciler', () => {
     expect(all).toHaveLength(5);
     expect(new Set(all).size).toBe(5);
   });
+
+  it('counts the launches waiting from the status index and sends how overdue the oldest is', async () => {
+    // Prepare: 20 launches queued, their stream records lost, an hour ago (before the re-queue threshold)
+    const clock = movableClock();
+    app = await makeTestApp({ now: clock.now });
+    await register(app, 20);
+    await app.readStream();
+    clock.advance(60 * MINUTE);
+    // Act
+    const report = await app.reconcile();
+    // Assess: at 1,000 StartRun a second, 20 launches need 0.02 s, plus the 15-minute margin
+    expect(report.waiting).toMatchObject({ complete: true, startable: 20, heldTeams: [] });
+    const sent = (name: string) =>
+      app.telemetry.measures
+        .filter((measure) => measure.name === name)
+        .map(({ value, dimensions }) => ({ value, dimensions }));
+    expect(sent(METRICS.launchesWaiting)).toEqual([
+      { value: 20, dimensions: { status: 'QUEUED' } },
+      { value: 0, dimensions: { status: 'THROTTLED' } },
+    ]);
+    // The clock runs on from the registration: an hour and the seconds the test took.
+    const [queuedAge, throttledAge] = sent(METRICS.oldestWaitingAge);
+    expect(queuedAge?.dimensions).toEqual({ status: 'QUEUED' });
+    expect(queuedAge?.value).toBeGreaterThanOrEqual(3_600);
+    expect(queuedAge?.value).toBeLessThan(3_660);
+    expect(throttledAge).toEqual({ value: 0, dimensions: { status: 'THROTTLED' } });
+    const overdue = app.telemetry.get(METRICS.launchesOverdue);
+    expect(overdue).toBeGreaterThanOrEqual(3_600 - 900);
+    expect(overdue).toBeLessThan(3_660 - 900);
+  });
 });

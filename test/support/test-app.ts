@@ -235,6 +235,7 @@ export async function makeTestApp(options: TestAppOptions = {}) {
           options: { ...deps.registrationResume, ...registrationResume },
         },
         restores: deps.restoreSweep,
+        waiting: deps.waiting,
         telemetry,
       });
       return handler(scheduledEvent());

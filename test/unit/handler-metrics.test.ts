@@ -3,10 +3,13 @@ import type { EventBridgeEvent, ScheduledEvent } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
 import type { Batch } from '../../domain/batch.js';
 import { ManifestGoneError } from '../../domain/errors.js';
-import type { Launch } from '../../domain/launch.js';
+import { effectiveStatus, type Launch } from '../../domain/launch.js';
 import { METRICS } from '../../domain/metrics.js';
 import type { Notice } from '../../domain/notifications.js';
 import type { BatchRepository, LaunchRepository, RunDetails, WorkflowEngine } from '../../domain/ports.js';
+import { RUN_IN_FLIGHT_STATUSES } from '../../domain/scheduling/launch-queue.js';
+import { waitingSinceOf } from '../../domain/scheduling/waiting.js';
+import type { Team } from '../../domain/teams/team.js';
 import type { CompletionDeps } from '../../domain/use-cases/aggregate-completion.js';
 import { RECONCILED_STATUSES, type ReconcilerDeps } from '../../domain/use-cases/reconcile.js';
 import { makeMemoryTelemetry } from '../../functions/adapters/telemetry.js';
@@ -215,6 +218,7 @@ describe('the reconciler', () => {
     getRun: (runId: string) => Promise<RunDetails | undefined>,
     batches: Batch[] = [],
     send: (notice: Notice) => Promise<void> = async () => {},
+    teams: Team[] = [],
   ) {
     const telemetry = makeMemoryTelemetry();
     const repository = memoryLaunches(launches);
@@ -272,9 +276,38 @@ describe('the reconciler', () => {
       objects: { putText: async () => {} },
       now: () => now,
     };
+    const launchesNow = () => [...repository.items.values()];
     const handler = makeReconcilerHandler({
       telemetry,
       reconciler: deps,
+      // The status index and the launch queue, as the launches in the map would fill them.
+      waiting: {
+        launches: {
+          async listWaiting(status) {
+            const items = launchesNow()
+              .filter((launch) => effectiveStatus(launch) === status)
+              .map((launch) => ({
+                status,
+                ...(launch.team !== undefined && { team: launch.team }),
+                waitingSince: waitingSinceOf(launch) ?? launch.updatedAt,
+              }));
+            return { items };
+          },
+        },
+        teams: { list: async () => teams },
+        queue: {
+          inFlight: async (team, limit) =>
+            launchesNow()
+              .filter((launch) => launch.team === team && RUN_IN_FLIGHT_STATUSES.has(launch.status))
+              .map((launch) => launch.launchId)
+              .slice(0, limit),
+        },
+        teamLimits: true,
+        startRatePerSecond: 1,
+        marginMs: 15 * 60_000,
+        maxRead: 1_000,
+        now: () => now,
+      },
       restores: {
         tracker: { restores: restoreDeps.restores, launches: repository, now: () => now, concurrency: 1 },
         request: restoreDeps,
@@ -434,5 +467,71 @@ describe('the reconciler', () => {
     expect(telemetry.counters.get(METRICS.reconcilerErrors)).toBe(0);
     expect(telemetry.counters.get(METRICS.reconcilerChecked)).toBe(0);
     expect(telemetry.counters.get(METRICS.notificationsResent)).toBe(0);
+  });
+
+  it('sends the launches waiting per status and the oldest age of each, and how overdue the oldest startable one is', async () => {
+    // Prepare: lab-a runs its one allowed run and has a launch waiting an hour (re-queued since,
+    // which does not reset its wait); lab-b has no limit and two launches waiting
+    const at = (time: string) => `2026-11-20T${time}:00.000Z`;
+    const waiting = (
+      sample: string,
+      team: string,
+      status: 'QUEUED' | 'THROTTLED',
+      since: string,
+      updatedAt = since,
+    ) =>
+      aLaunch({
+        launchId: `b1/${sample}`,
+        sampleId: sample,
+        team,
+        status,
+        updatedAt: at(updatedAt),
+        statusHistory: [
+          { status: 'REGISTERED', at: at('18:00'), source: 'gwm' },
+          { status: 'QUEUED', at: at(since), source: 'gwm' },
+          ...(status === 'THROTTLED' ? [{ status, at: at(since), source: 'gwm' as const }] : []),
+        ],
+      });
+    const team = (name: string, maxInFlight?: number): Team => ({
+      name,
+      readPrefixes: [],
+      writePrefixes: [],
+      weight: 1,
+      ...(maxInFlight !== undefined && { maxInFlight }),
+    });
+    const { telemetry, run } = reconciler(
+      [
+        { ...running('A0', '2001', at('19:58')), team: 'lab-a' },
+        waiting('A1', 'lab-a', 'QUEUED', '19:00', '19:30'),
+        waiting('B1', 'lab-b', 'QUEUED', '19:40'),
+        waiting('B2', 'lab-b', 'THROTTLED', '19:50'),
+      ],
+      async () => {
+        throw new Error('nothing here is stale');
+      },
+      [],
+      async () => {},
+      [team('lab-a', 1), team('lab-b')],
+    );
+    // Act
+    const result = await run();
+    // Assess
+    const sent = (name: string) =>
+      telemetry.measures
+        .filter((measure) => measure.name === name)
+        .map(({ value, dimensions }) => ({ value, dimensions }));
+    expect(sent(METRICS.launchesWaiting)).toEqual([
+      { value: 2, dimensions: { status: 'QUEUED' } },
+      { value: 1, dimensions: { status: 'THROTTLED' } },
+    ]);
+    expect(sent(METRICS.oldestWaitingAge)).toEqual([
+      { value: 3_600, dimensions: { status: 'QUEUED' } },
+      { value: 600, dimensions: { status: 'THROTTLED' } },
+    ]);
+    // lab-a's launch waits for its own run, not for the launcher: the oldest startable is B1,
+    // 1,200 s against 2 launches at 1/s plus the 900 s margin.
+    expect(telemetry.get(METRICS.launchesOverdue)).toBe(1_200 - (2 + 900));
+    expect(result.waiting?.heldTeams).toEqual(['lab-a']);
+    expect(telemetry.get(METRICS.reconcilerErrors)).toBe(0);
   });
 });
