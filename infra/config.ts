@@ -7,6 +7,7 @@ import { s3UriError } from '../domain/s3-uri.js';
 import { LAUNCH_ORDERS } from '../domain/scheduling/fair-share.js';
 import { TEAM_NAME_PATTERN } from '../domain/teams/team.js';
 import { readPriceListFile } from '../functions/adapters/price-list-file.js';
+import { LAUNCHER_EVENT_SOURCE } from '../functions/event-sources.js';
 
 /** A deploy setting is missing or malformed; raised before anything is synthesized. */
 export class DeployConfigError extends GwmError {
@@ -82,6 +83,17 @@ const settingsSchema = z
       .default({}),
     /** Launchers that may run at once (reserved concurrency): they share the StartRun token bucket. */
     launcherConcurrency: positiveInt.max(50).default(2),
+    /**
+     * Launches of one stream batch a launcher starts at the same time (its lanes; at most the
+     * batch size). More lanes finish a batch sooner, but every lane shares the StartRun rate: the
+     * launcher's timeout and the claim lease check count both (infra/function-settings.ts).
+     */
+    launcherParallelLaunches: positiveInt
+      .max(
+        LAUNCHER_EVENT_SOURCE.batchSize,
+        `at most the launcher's stream batch size, ${LAUNCHER_EVENT_SOURCE.batchSize}`,
+      )
+      .optional(),
     claimLeaseSeconds: positiveInt.optional(),
     limits: z
       .object({ maxSamples: positiveInt.optional(), maxManifestBytes: positiveInt.optional() })
@@ -293,6 +305,7 @@ export function settingsEnvironment(settings: DeploySettings): Record<string, st
     STARTRUN_CALLS_PER_CLAIM: settings.startRun.callsPerClaim,
     STARTRUN_BACKOFF_BASE_MS: settings.startRun.backoffBaseMs,
     STARTRUN_BACKOFF_MAX_MS: settings.startRun.backoffMaxMs,
+    LAUNCHER_PARALLEL_LAUNCHES: settings.launcherParallelLaunches,
     CLAIM_LEASE_SECONDS: settings.claimLeaseSeconds,
     MAX_SAMPLES: settings.limits.maxSamples,
     MAX_MANIFEST_BYTES: settings.limits.maxManifestBytes,

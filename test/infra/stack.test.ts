@@ -101,7 +101,7 @@ describe('the deployed stack', () => {
     });
   });
 
-  it('gives the launcher a timeout covering a stream batch of launches, each with its whole StartRun budget', () => {
+  it('gives the launcher a timeout covering a stream batch of launches in its lanes, each with its whole StartRun budget', () => {
     // Prepare
     const config = effectiveFunctionConfig(parseDeploySettings(SETTINGS));
     // Act
@@ -109,11 +109,12 @@ describe('the deployed stack', () => {
       batchSize: LAUNCHER_EVENT_SOURCE.batchSize,
       concurrentLaunchers: 2,
     });
-    // Assess: 5 calls x (3 s for a token among 3 contenders + 10 s per call) + 15 s of backoff + 5 s
-    expect(budget.perLaunchMs).toBe(85_000);
+    // Assess: 5 calls x (17 s for a token among 2 launchers x 8 lanes and the reconciler + 10 s
+    // per call) + 15 s of backoff + 5 s
+    expect(budget.perLaunchMs).toBe(155_000);
     expect(functions[ids.launcher.function]?.Properties.Timeout).toBe(budget.timeoutSeconds);
-    // 10 launches, 20 s of waiting for a registration to finish, 10 s of cold start
-    expect(budget.timeoutSeconds).toBe(880);
+    // 2 launches a lane, 20 s of waiting for a registration to finish, 10 s of cold start
+    expect(budget.timeoutSeconds).toBe(340);
   });
 
   it('has an encrypted notification topic with the configured e-mail subscriptions, and its own event bus', () => {
