@@ -14,4 +14,5 @@ export const handler = makeManifestUploadedHandler({
   newOwner: randomUUID,
   notifier: deps.notifier,
   tableName: config.TABLE_NAME,
+  manifestPrefix: config.MANIFEST_PREFIX,
 });
