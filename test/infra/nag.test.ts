@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Validations } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks, HIPAASecurityChecks } from 'cdk-nag';
@@ -20,6 +22,11 @@ function acknowledgments(root: IConstruct): Array<{ id: string; reason: string; 
   visit(root);
   return found;
 }
+
+/** The example of a deployment under its own keys, boundary and role names, with a LIMS bucket. */
+const REGULATED = JSON.parse(
+  readFileSync(join(import.meta.dirname, '../../examples/deploy/gwm.config.regulated.json'), 'utf8'),
+);
 
 const key = (id: string) => `arn:aws:kms:eu-west-1:123456789012:key/${id}aaaaaa-1111-2222-3333-444455556666`;
 
@@ -48,6 +55,7 @@ describe('cdk-nag AwsSolutions and HIPAA Security checks', () => {
       { allowedInputPrefixes: ['s3://lab-inputs'], allowedOutputPrefixes: ['s3://lab-results/'] },
     ],
     ['customer-managed keys, a permissions boundary and role names', EVERYTHING],
+    ['the regulated example (examples/deploy/gwm.config.regulated.json)', REGULATED],
     [
       'an existing manifest bucket under its own key',
       {
