@@ -5,6 +5,8 @@ import type { DeploySettings } from './config.js';
 
 /** IAM's longest role name. */
 export const ROLE_NAME_MAX_LENGTH = 64;
+/** The longest region name (`ap-southeast-4`, `us-gov-west-1`), with the dash before it. */
+const REGION_SUFFIX_MAX_LENGTH = 15;
 
 /**
  * What the deployment asks of every IAM role the stack creates, CDK's own included: a permissions
@@ -24,10 +26,10 @@ export function applyRoleSettings(
 }
 
 /**
- * Names each role `<prefix><stack and construct path, shortened><hash>`: unique within the account
- * (two stacks of one app, or two deployments of different names, never collide: the stack's name
- * is part of the path the hash is taken from) and within IAM's 64 characters. A role given a name
- * elsewhere keeps it.
+ * Names each role `<prefix><stack and construct path, shortened>-<hash>-<region>`: unique within the
+ * account, where IAM names are global (two stacks, or two deployments of different names, differ in
+ * the path the hash is taken from; one stack deployed to two regions differs in the region), and
+ * within IAM's 64 characters. A role given a name elsewhere keeps it.
  */
 export class RoleNamePrefix implements IAspect {
   constructor(private readonly prefix: string) {}
@@ -35,9 +37,10 @@ export class RoleNamePrefix implements IAspect {
   visit(node: IConstruct): void {
     // An L2 role without a name holds a token that resolves to nothing.
     if (!(node instanceof CfnRole) || Stack.of(node).resolve(node.roleName) !== undefined) return;
-    node.roleName = `${this.prefix}${Names.uniqueResourceName(node, {
-      maxLength: ROLE_NAME_MAX_LENGTH - this.prefix.length,
+    const unique = Names.uniqueResourceName(node, {
+      maxLength: ROLE_NAME_MAX_LENGTH - this.prefix.length - REGION_SUFFIX_MAX_LENGTH,
       separator: '-',
-    })}`;
+    });
+    node.roleName = `${this.prefix}${unique}-${Stack.of(node).region}`;
   }
 }

@@ -179,32 +179,48 @@ describe('IAM roles the stack creates', () => {
 
   it('all carry the permissions boundary and a name starting with the prefix, unique and within 64 characters', () => {
     // Prepare
-    const { template } = synthesize({ permissionsBoundaryArn: BOUNDARY, roleNamePrefix: 'lab-gwm-' });
+    const { template } = synthesize({
+      region: 'eu-west-1',
+      permissionsBoundaryArn: BOUNDARY,
+      roleNamePrefix: 'lab-gwm-',
+    });
     // Assess: the functions', the run role, and CDK's own bucket-notifications handler
     const roles = Object.values(resourcesOf(template, 'AWS::IAM::Role'));
     expect(roles.length).toBeGreaterThanOrEqual(9);
     const names = roles.map((role) => role.Properties.RoleName as string);
     for (const role of roles) expect(role.Properties.PermissionsBoundary).toBe(BOUNDARY);
     for (const name of names) {
-      expect(name).toMatch(/^lab-gwm-[A-Za-z0-9+=,.@_-]+$/);
+      expect(name).toMatch(/^lab-gwm-[A-Za-z0-9+=,.@_-]+-eu-west-1$/);
       expect(name.length).toBeLessThanOrEqual(ROLE_NAME_MAX_LENGTH);
     }
     expect(new Set(names).size).toBe(names.length);
   });
 
-  it('keeps names unique and short with the longest prefix and a long stack name', () => {
+  it('keeps names unique and short with the longest prefix, a long stack path and the longest region', () => {
     // Prepare
     const prefix = 'p'.repeat(32);
-    const { template } = synthesize({ roleNamePrefix: prefix, stackName: `Gwm${'x'.repeat(100)}` });
+    const { template } = synthesize({ roleNamePrefix: prefix, region: 'ap-southeast-4' });
     // Assess
     const names = Object.values(resourcesOf(template, 'AWS::IAM::Role')).map(
       (role) => role.Properties.RoleName as string,
     );
     for (const name of names) {
       expect(name.startsWith(prefix)).toBe(true);
+      expect(name.endsWith('-ap-southeast-4')).toBe(true);
       expect(name.length).toBeLessThanOrEqual(ROLE_NAME_MAX_LENGTH);
     }
     expect(new Set(names).size).toBe(names.length);
+  });
+
+  it('name a region-agnostic stack’s roles after the region it is deployed to', () => {
+    // Prepare
+    const { template } = synthesize({ roleNamePrefix: 'lab-gwm-' });
+    // Assess
+    for (const role of Object.values(resourcesOf(template, 'AWS::IAM::Role'))) {
+      expect(role.Properties.RoleName).toEqual({
+        'Fn::Join': ['', [expect.stringMatching(/^lab-gwm-.*-$/), { Ref: 'AWS::Region' }]],
+      });
+    }
   });
 
   it('are left unnamed and unbounded when the settings say nothing', () => {
