@@ -1,5 +1,5 @@
 import { Aws, Stack } from 'aws-cdk-lib';
-import { type IGrantable, type IRole, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import { Construct, type IConstruct } from 'constructs';
 import type { DeploySettings } from '../config.js';
@@ -47,7 +47,7 @@ export class StackEncryption extends Construct {
  * an SSE-KMS object), never directly.
  */
 export function allowKeysThroughS3(
-  grantee: IRole | IGrantable,
+  grantee: IGrantable,
   keys: readonly IKey[],
   actions: ReadonlyArray<'kms:Decrypt' | 'kms:GenerateDataKey'>,
 ): void {
