@@ -86,7 +86,35 @@ export const RESTORE_COMPLETED_RULE = {
   maxEventAgeSeconds: 24 * 60 * 60,
 } as const;
 
-export const MANIFEST_SUFFIXES = ['.json', '.csv'] as const;
+/** Keys the intake takes as manifests end in one of these, in any case (`run/FLOWCELL.CSV` too). */
+export const MANIFEST_SUFFIXES = ['.json', '.csv', '.tsv'] as const;
+
+/**
+ * The object-key test of manifest events, in EventBridge's pattern syntax: a manifest suffix in any
+ * case. The stack's rule for an existing manifest bucket and the embedded runtime's local S3 use it.
+ */
+export const MANIFEST_KEY_MATCHERS = MANIFEST_SUFFIXES.map((suffix) => ({
+  suffix: { 'equals-ignore-case': suffix },
+}));
+
+/**
+ * S3's `Object Created` events (EventBridge notifications) of manifests in `bucket`: how an existing
+ * bucket's uploads reach the intake. A pattern cannot test one field twice, so the key prefix is
+ * left to `isManifestKey`, which the intake applies to every event whatever delivered it.
+ */
+export function manifestCreatedPattern(bucket: string) {
+  return {
+    source: ['aws.s3'],
+    'detail-type': ['Object Created'],
+    detail: { bucket: { name: [bucket] }, object: { key: MANIFEST_KEY_MATCHERS } },
+  } as const;
+}
+
+/** Whether the intake takes the object at `key` (decoded): under `prefix`, named like a manifest in any case. */
+export function isManifestKey(key: string, prefix = ''): boolean {
+  const lower = key.toLowerCase();
+  return key.startsWith(prefix) && MANIFEST_SUFFIXES.some((suffix) => lower.endsWith(suffix));
+}
 
 /**
  * The cost queue and its consumer, the cost collector (SQS on AWS, the embedded runtime's local

@@ -8,6 +8,7 @@ import type { ManifestObjectReader } from '../domain/ports.js';
 import { type IntakeDeps, registerManifest } from '../domain/use-cases/register-manifest.js';
 import { decodeS3Key } from './adapters/s3-manifest-reader.js';
 import type { Telemetry } from './adapters/telemetry.js';
+import { isManifestKey } from './event-sources.js';
 
 export interface ManifestUploadedDeps {
   intake: Omit<IntakeDeps, 'owner'>;
@@ -18,10 +19,60 @@ export interface ManifestUploadedDeps {
   notifier: Notifier;
   /** Named in notices, for the console edits they describe. */
   tableName?: string;
+  /** Manifests are taken under this key prefix only (MANIFEST_PREFIX; default: anywhere). */
+  manifestPrefix?: string;
 }
 
 /** The configuration test message S3 sends when a notification is set up has no Records. */
 type S3Notification = S3Event | { Event?: string; Records?: undefined };
+
+/** S3's `Object Created` event on EventBridge: how an existing manifest bucket's uploads arrive. */
+export interface S3ObjectCreatedEvent {
+  source: 'aws.s3';
+  'detail-type': 'Object Created';
+  detail: {
+    bucket: { name: string };
+    object: { key: string; etag?: string; 'version-id'?: string };
+    requester?: string;
+  };
+}
+
+/** One new object, whichever way S3 told about it; `key` decoded. */
+interface Upload {
+  bucket: string;
+  key: string;
+  versionId?: string;
+  eTag?: string;
+  submittedBy?: string;
+}
+
+/**
+ * The new objects an event tells about. Both S3 notifications and EventBridge events carry the key
+ * form-URL-encoded (a space is `+`).
+ */
+function uploadsOf(event: S3Notification | S3ObjectCreatedEvent): Upload[] | undefined {
+  if ('detail' in event) {
+    if (event['detail-type'] !== 'Object Created') return [];
+    const { bucket, object, requester } = event.detail;
+    return [
+      {
+        bucket: bucket.name,
+        key: decodeS3Key(object.key),
+        versionId: object['version-id'],
+        eTag: object.etag,
+        submittedBy: requester,
+      },
+    ];
+  }
+  if (!event.Records) return undefined;
+  return event.Records.filter((record) => record.eventName.startsWith('ObjectCreated')).map((record) => ({
+    bucket: record.s3.bucket.name,
+    key: decodeS3Key(record.s3.object.key),
+    versionId: record.s3.object.versionId,
+    eTag: record.s3.object.eTag,
+    submittedBy: record.userIdentity?.principalId,
+  }));
+}
 
 /** S3 ObjectCreated -> register the manifest (or record why it was rejected). */
 export function makeManifestUploadedHandler(deps: ManifestUploadedDeps) {
@@ -34,22 +85,26 @@ export function makeManifestUploadedHandler(deps: ManifestUploadedDeps) {
       logger.warn('archived input cannot be restored; the launches that need it fail', { uri, reason });
     },
   };
-  return async (event: S3Notification): Promise<void> => {
-    if (!event.Records) {
+  const prefix = deps.manifestPrefix ?? '';
+  return async (event: S3Notification | S3ObjectCreatedEvent): Promise<void> => {
+    const uploads = uploadsOf(event);
+    if (!uploads) {
       logger.info('ignored an S3 notification without records', {
         s3Event: (event as { Event?: string }).Event,
       });
       return;
     }
     const failures: unknown[] = [];
-    for (const record of event.Records) {
-      if (!record.eventName.startsWith('ObjectCreated')) continue;
-      const bucket = record.s3.bucket.name;
-      const key = decodeS3Key(record.s3.object.key);
+    for (const { bucket, key, versionId, eTag, submittedBy } of uploads) {
+      if (!isManifestKey(key, prefix)) {
+        // The bucket's notifications cannot test both the prefix and the name's case.
+        logger.info('ignored an object that is not a manifest', { object: `s3://${bucket}/${key}`, prefix });
+        continue;
+      }
       logger.appendKeys({ manifest: `s3://${bucket}/${key}` });
       try {
         const object = await deps.objects.read(bucket, key, {
-          versionId: record.s3.object.versionId,
+          versionId,
           maxBytes: deps.intake.limits.maxBytes,
         });
         const outcome = await registerManifest(
@@ -58,8 +113,8 @@ export function makeManifestUploadedHandler(deps: ManifestUploadedDeps) {
             bucket,
             key,
             ...object,
-            eTag: object.eTag ?? record.s3.object.eTag,
-            submittedBy: record.userIdentity?.principalId,
+            eTag: object.eTag ?? eTag,
+            submittedBy,
           },
         );
         logger.appendKeys({ batchId: outcome.batch.batchId });

@@ -1,5 +1,5 @@
 import { App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, HIPAASecurityChecks } from 'cdk-nag';
 import { readDeploySettings } from './config.js';
 import { GwmStack } from './stack.js';
 
@@ -11,5 +11,6 @@ new GwmStack(app, stackName, {
   env: { account: settings.account, region: settings.region },
   description: 'gwm: genomics workflow launches on AWS HealthOmics',
 });
-// Every synth is checked against the AWS Solutions rules; an unacknowledged finding fails it.
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+// Every synth is checked against the AWS Solutions and HIPAA Security rules; an unacknowledged
+// finding fails it.
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new HIPAASecurityChecks(app));

@@ -7,6 +7,7 @@ import { s3UriError } from '../domain/s3-uri.js';
 import { LAUNCH_ORDERS } from '../domain/scheduling/fair-share.js';
 import { TEAM_NAME_PATTERN } from '../domain/teams/team.js';
 import { readPriceListFile } from '../functions/adapters/price-list-file.js';
+import { LAUNCHER_EVENT_SOURCE } from '../functions/event-sources.js';
 
 /** A deploy setting is missing or malformed; raised before anything is synthesized. */
 export class DeployConfigError extends GwmError {
@@ -21,6 +22,15 @@ const s3Prefix = z.string().superRefine((value, context) => {
   if (problem) context.addIssue({ code: 'custom', message: `${problem} (got ${JSON.stringify(value)})` });
 });
 const roleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'an IAM role ARN');
+const kmsKeyArn = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/,
+    'a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>; not an alias)',
+  );
+const bucketName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name (not a URI, no prefix)');
 const positive = z.number().positive();
 const positiveInt = z.number().int().positive();
 const retentionDays = new Set(Object.values(RetentionDays).filter((days) => typeof days === 'number'));
@@ -51,6 +61,61 @@ const settingsSchema = z
     allowedOutputPrefixes: z.array(s3Prefix).min(1, 'at least one s3://bucket/prefix/'),
     /** The HealthOmics service role runs get. Absent: the stack creates one limited to the prefixes. */
     omicsServiceRoleArn: roleArn.optional(),
+    /**
+     * Customer-managed KMS keys (imported by ARN, never created or changed by the stack; each key's
+     * own policy must let the account use it, and, for queues and log groups, the services that
+     * write there: docs/deploy.md). Absent: AWS-owned or AWS-managed encryption.
+     */
+    encryption: z
+      .object({
+        /** The table (and its stream). */
+        tableKeyArn: kmsKeyArn.optional(),
+        /** The manifest bucket's default encryption; or the key an existing `manifests.bucketName` uses. */
+        manifestBucketKeyArn: kmsKeyArn.optional(),
+        /** The failure queues and the cost queue. */
+        queueKeyArn: kmsKeyArn.optional(),
+        /** The functions' log groups. */
+        logGroupKeyArn: kmsKeyArn.optional(),
+        /**
+         * Keys of the SSE-KMS buckets under allowedInputPrefixes and allowedOutputPrefixes: the created
+         * service role, and the functions writing QC sample lists, may use them through S3 only.
+         */
+        dataBucketKeyArns: z.array(kmsKeyArn).default([]),
+      })
+      .strict()
+      .default({ dataBucketKeyArns: [] }),
+    /**
+     * Where manifests are uploaded: an existing bucket (a LIMS drop bucket; its EventBridge
+     * notifications must be on) instead of the stack's own, and the key prefix manifests are taken
+     * under (keys ending in .json, .csv or .tsv, in any case).
+     */
+    manifests: z
+      .object({
+        bucketName: bucketName.optional(),
+        prefix: z
+          .string()
+          .max(512)
+          .refine((prefix) => !prefix.startsWith('/'), 'a key prefix, without a leading /')
+          .default(''),
+      })
+      .strict()
+      .default({ prefix: '' }),
+    /** A managed policy (ARN) set as the permissions boundary of every IAM role the stack creates. */
+    permissionsBoundaryArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:iam::(\d{12}|aws):policy\/.+$/, 'an IAM managed policy ARN')
+      .optional(),
+    /**
+     * The start of every IAM role name the stack creates (for accounts whose policies allow only
+     * such names); the rest is made unique from the stack and the role's place in it, within IAM's 64.
+     */
+    roleNamePrefix: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9+=,.@_-]{1,32}$/,
+        'up to 32 of the characters IAM allows in a role name (A-Z a-z 0-9 +=,.@_-)',
+      )
+      .optional(),
     /** ECR repositories (names) the created service role may pull from; absent: every one in the account and region. */
     containerRepositories: z
       .array(z.string().regex(/^[a-z0-9][a-z0-9._/-]*$/, 'an ECR repository name'))
@@ -82,6 +147,17 @@ const settingsSchema = z
       .default({}),
     /** Launchers that may run at once (reserved concurrency): they share the StartRun token bucket. */
     launcherConcurrency: positiveInt.max(50).default(2),
+    /**
+     * Launches of one stream batch a launcher starts at the same time (its lanes; at most the
+     * batch size). More lanes finish a batch sooner, but every lane shares the StartRun rate: the
+     * launcher's timeout and the claim lease check count both (infra/function-settings.ts).
+     */
+    launcherParallelLaunches: positiveInt
+      .max(
+        LAUNCHER_EVENT_SOURCE.batchSize,
+        `at most the launcher's stream batch size, ${LAUNCHER_EVENT_SOURCE.batchSize}`,
+      )
+      .optional(),
     claimLeaseSeconds: positiveInt.optional(),
     limits: z
       .object({ maxSamples: positiveInt.optional(), maxManifestBytes: positiveInt.optional() })
@@ -150,7 +226,33 @@ const settingsSchema = z
       })
       .default(RetentionDays.THREE_MONTHS),
   })
-  .strict();
+  .strict()
+  .superRefine((settings, context) => {
+    const { dataBucketKeyArns, ...keys } = settings.encryption;
+    const named = [
+      ...Object.entries(keys).map(([name, arn]) => [`encryption.${name}`, arn] as const),
+      ...dataBucketKeyArns.map((arn, index) => [`encryption.dataBucketKeyArns[${index}]`, arn] as const),
+    ];
+    if (keys.tableKeyArn !== undefined && settings.region === undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['region'],
+        message:
+          'required with encryption.tableKeyArn: a table under a key of your own is bound to the key’s region',
+      });
+    }
+    // KMS keys serve their own region only.
+    for (const [name, arn] of named) {
+      const keyRegion = arn?.split(':')[3];
+      if (settings.region !== undefined && keyRegion !== settings.region) {
+        context.addIssue({
+          code: 'custom',
+          path: name.split('.'),
+          message: `a key in ${keyRegion}, not in the deployment's region ${settings.region}`,
+        });
+      }
+    }
+  });
 
 export type DeploySettings = z.infer<typeof settingsSchema>;
 export type DeploySettingsInput = z.input<typeof settingsSchema>;
@@ -293,7 +395,9 @@ export function settingsEnvironment(settings: DeploySettings): Record<string, st
     STARTRUN_CALLS_PER_CLAIM: settings.startRun.callsPerClaim,
     STARTRUN_BACKOFF_BASE_MS: settings.startRun.backoffBaseMs,
     STARTRUN_BACKOFF_MAX_MS: settings.startRun.backoffMaxMs,
+    LAUNCHER_PARALLEL_LAUNCHES: settings.launcherParallelLaunches,
     CLAIM_LEASE_SECONDS: settings.claimLeaseSeconds,
+    MANIFEST_PREFIX: settings.manifests.prefix === '' ? undefined : settings.manifests.prefix,
     MAX_SAMPLES: settings.limits.maxSamples,
     MAX_MANIFEST_BYTES: settings.limits.maxManifestBytes,
     RUN_RETENTION_MODE: settings.runRetentionMode,

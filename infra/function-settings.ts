@@ -46,57 +46,73 @@ export function effectiveFunctionConfig(settings: DeploySettings): Config {
 export interface LauncherBudget {
   /** Longest time one launch can take: every StartRun call, its pacing wait and backoff. */
   perLaunchMs: number;
-  /** Lambda timeout covering a whole batch of launches handled one after another. */
+  /** Launches one lane of a launcher handles one after another in a stream batch. */
+  launchesPerLane: number;
+  /** Lanes of every launcher and the reconciler: each may take a StartRun token before any given call. */
+  contenders: number;
+  /** Lambda timeout covering a whole stream batch of launches. */
   timeoutSeconds: number;
 }
 
+export interface LauncherBudgetOptions {
+  /** Launches in one stream batch (LAUNCHER_EVENT_SOURCE.batchSize). */
+  batchSize: number;
+  /** Launchers that may run at once (the reserved concurrency). */
+  concurrentLaunchers: number;
+}
+
 /**
- * The launcher handles a batch's launches in order, and each may use its whole StartRun budget:
- * `callsPerClaim` calls, each after a wait for a token (every launcher and the reconciler share
- * the bucket, so in the worst case each of them takes a token first), with backoff between calls.
+ * The launcher handles a stream batch in `LAUNCHER_PARALLEL_LAUNCHES` lanes: the batch's launches
+ * are shared out between them and each lane starts its share one after another, so the batch
+ * takes as long as its busiest lane, ceil(batch / lanes) launches. Each launch may use its whole
+ * StartRun budget: `callsPerClaim` calls with backoff between them, each after a wait for a
+ * token. The token bucket is shared by every lane of every launcher and by the reconciler, so in
+ * the worst case all of those take a token before a given call: more lanes make a batch shorter
+ * but each call's wait longer.
  */
-export function launcherBudget(
-  config: Config,
-  options: { batchSize: number; concurrentLaunchers: number },
-): LauncherBudget {
+export function launcherBudget(config: Config, options: LauncherBudgetOptions): LauncherBudget {
   const retry = {
     attempts: config.STARTRUN_CALLS_PER_CLAIM,
     baseDelayMs: config.STARTRUN_BACKOFF_BASE_MS,
     maxDelayMs: config.STARTRUN_BACKOFF_MAX_MS,
   };
+  // Lanes beyond the batch size would have nothing to do.
+  const lanes = Math.min(config.LAUNCHER_PARALLEL_LAUNCHES, options.batchSize);
   // The reconciler also sends StartRun (a launch a crash left in SUBMITTING).
-  const contenders = options.concurrentLaunchers + 1;
+  const contenders = options.concurrentLaunchers * lanes + 1;
   const pacingWaitMs = Math.ceil((contenders / config.STARTRUN_RATE_PER_SECOND) * 1000);
   let backoffMs = 0;
   for (let call = 1; call < retry.attempts; call++) backoffMs += backoffCeilingMs(retry, call);
   const perLaunchMs =
     retry.attempts * (pacingWaitMs + STARTRUN_CALL_ALLOWANCE_MS) + backoffMs + TABLE_WORK_PER_LAUNCH_MS;
+  const launchesPerLane = Math.ceil(options.batchSize / lanes);
   // Launches of a batch still being registered wait for it once per stream batch.
   const registrationWaitMs = config.REGISTRATION_WAIT_SECONDS * 1000;
   const timeoutSeconds = Math.ceil(
-    (options.batchSize * perLaunchMs + registrationWaitMs + COLD_START_MS) / 1000,
+    (launchesPerLane * perLaunchMs + registrationWaitMs + COLD_START_MS) / 1000,
   );
-  return { perLaunchMs, timeoutSeconds };
+  return { perLaunchMs, launchesPerLane, contenders, timeoutSeconds };
 }
 
 /** The launcher's budget, refused when Lambda cannot give it or the claim lease would not cover a launch. */
-export function checkedLauncherBudget(
-  config: Config,
-  options: { batchSize: number; concurrentLaunchers: number },
-): LauncherBudget {
+export function checkedLauncherBudget(config: Config, options: LauncherBudgetOptions): LauncherBudget {
   const budget = launcherBudget(config, options);
   const perLaunchSeconds = Math.ceil(budget.perLaunchMs / 1000);
   if (budget.timeoutSeconds > LAMBDA_MAX_TIMEOUT_SECONDS) {
     throw new DeployConfigError(
       `the launcher would need ${budget.timeoutSeconds} s for a batch of ${options.batchSize} launches ` +
-        `(${perLaunchSeconds} s each at most), above Lambda's ${LAMBDA_MAX_TIMEOUT_SECONDS} s: lower ` +
-        'startRun.callsPerClaim or startRun.backoffMaxMs, raise startRun.ratePerSecond, or lower launcherConcurrency',
+        `(${budget.launchesPerLane} per lane, ${perLaunchSeconds} s each at most among ${budget.contenders} ` +
+        `lanes sharing the StartRun rate), above Lambda's ${LAMBDA_MAX_TIMEOUT_SECONDS} s: lower ` +
+        'startRun.callsPerClaim or startRun.backoffMaxMs, raise startRun.ratePerSecond, or lower ' +
+        'launcherConcurrency or launcherParallelLaunches',
     );
   }
   if (budget.perLaunchMs > config.CLAIM_LEASE_SECONDS * 1000) {
     throw new DeployConfigError(
       `claimLeaseSeconds (${config.CLAIM_LEASE_SECONDS}) is shorter than one launch's StartRun budget ` +
-        `(${perLaunchSeconds} s): another launcher could take over a launch that is still being started`,
+        `(${perLaunchSeconds} s among ${budget.contenders} lanes sharing the StartRun rate): another ` +
+        'launcher could take over a launch that is still being started; raise it, or lower ' +
+        'launcherConcurrency or launcherParallelLaunches',
     );
   }
   return budget;

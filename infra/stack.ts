@@ -6,6 +6,7 @@ import type { DeploySettings } from './config.js';
 import { settingsEnvironment } from './config.js';
 import { Completion, Notifications } from './constructs/completion.js';
 import { Cost } from './constructs/cost.js';
+import { StackEncryption } from './constructs/encryption.js';
 import { Intake } from './constructs/intake.js';
 import { Launch } from './constructs/launch.js';
 import { LaunchTable } from './constructs/launch-table.js';
@@ -19,6 +20,7 @@ import {
   effectiveFunctionConfig,
   reconcilerTimeoutSeconds,
 } from './function-settings.js';
+import { applyRoleSettings } from './role-settings.js';
 import { STACK_OUTPUTS } from './stack-outputs.js';
 
 export interface GwmStackProps extends StackProps {
@@ -31,6 +33,7 @@ export interface GwmStackProps extends StackProps {
  * the dashboard and alarms. Its outputs are what `gwm --stack <name>` reads.
  */
 export class GwmStack extends Stack {
+  readonly encryption: StackEncryption;
   readonly launchTable: LaunchTable;
   readonly serviceRole: IRole;
   readonly notifications: Notifications;
@@ -44,7 +47,8 @@ export class GwmStack extends Stack {
   readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: GwmStackProps) {
-    super(scope, id, props);
+    // Where the settings say, unless the caller says otherwise (infra/app.ts passes the same).
+    super(scope, id, { env: { account: props.settings.account, region: props.settings.region }, ...props });
     // S3 server access logs are let into their bucket by a bucket policy, not the legacy ACL.
     this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
     const { settings } = props;
@@ -60,6 +64,9 @@ export class GwmStack extends Stack {
     Tags.of(this).add('gwm:stack', this.stackName);
     for (const [key, value] of Object.entries(settings.tags)) Tags.of(this).add(key, value);
     const logRetention = settings.logRetentionDays;
+    // Before anything that encrypts: the constructs find the deployment's keys here.
+    this.encryption = new StackEncryption(this, settings.encryption);
+    applyRoleSettings(this, settings);
 
     this.launchTable = new LaunchTable(this, 'Launches', {
       retain,
@@ -93,6 +100,8 @@ export class GwmStack extends Stack {
       logRetention,
       retain,
       inputPrefixes: settings.allowedInputPrefixes,
+      existingBucketName: settings.manifests.bucketName,
+      prefix: settings.manifests.prefix,
     });
     this.launch = new Launch(this, 'Launch', {
       table,
@@ -113,6 +122,7 @@ export class GwmStack extends Stack {
       notifications: this.notifications,
       outputPrefixes: settings.allowedOutputPrefixes,
       manifestBucket: this.intake.bucket,
+      manifestPrefix: settings.manifests.prefix,
       inputPrefixes: settings.allowedInputPrefixes,
     });
     this.completion = new Completion(this, 'Completion', {
@@ -190,9 +200,14 @@ export class GwmStack extends Stack {
       value: table.tableName,
       description: 'The gwm table (batches, launches, workflow profiles)',
     });
+    const prefix = settings.manifests.prefix;
     new CfnOutput(this, STACK_OUTPUTS.manifestBucket, {
       value: this.intake.bucket.bucketName,
-      description: 'Upload manifests (.json, .csv) here',
+      description:
+        `Upload manifests (.json, .csv, .tsv) here${prefix === '' ? '' : `, under ${prefix}`}` +
+        (settings.manifests.bucketName === undefined
+          ? ''
+          : ' (an existing bucket: its EventBridge notifications must be on)'),
     });
     new CfnOutput(this, STACK_OUTPUTS.notificationTopicArn, {
       value: this.notifications.topic.topicArn,

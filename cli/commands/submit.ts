@@ -13,7 +13,7 @@ import {
 } from '../../domain/manifest/samplesheet.js';
 import { manifestPrefixOf, TEAM_NAME_PATTERN, teamNameOfKey } from '../../domain/teams/team.js';
 import { type ManifestTeam, manifestTeam, teamProblems } from '../../domain/use-cases/manifest-team.js';
-import { MANIFEST_SUFFIXES } from '../../functions/event-sources.js';
+import { isManifestKey, MANIFEST_SUFFIXES } from '../../functions/event-sources.js';
 import type { CliContext } from '../context.js';
 import { EXIT, usageError } from '../exit-codes.js';
 import { json, parsePositiveInt, problemLines } from '../format.js';
@@ -204,9 +204,9 @@ function keyFor(options: SubmitOptions, name: string): string {
 function checkKey(key: string): string {
   if (key === '' || key.startsWith('/'))
     throw usageError(`--key ${JSON.stringify(key)}: expected a key such as manifests/run-42.json`);
-  if (!MANIFEST_SUFFIXES.some((suffix) => key.endsWith(suffix))) {
+  if (!isManifestKey(key)) {
     throw usageError(
-      `--key ${JSON.stringify(key)}: the intake only reads keys ending in ${MANIFEST_SUFFIXES.join(' or ')}`,
+      `--key ${JSON.stringify(key)}: the intake only reads keys ending in ${MANIFEST_SUFFIXES.join(', ')} (any case)`,
     );
   }
   return key;

@@ -34,6 +34,11 @@ const schema = z.object({
   /** Launches of one stream batch the launcher handles at the same time; the token bucket sets the pace. */
   LAUNCHER_PARALLEL_LAUNCHES: positiveInt.max(10, 'at most the stream batch size, 10').default(8),
   CLAIM_LEASE_SECONDS: positiveInt.default(300),
+  /**
+   * The key prefix manifests are taken under in the manifest bucket (empty: anywhere). Objects
+   * outside it, or not named like a manifest, are ignored by the intake (functions/event-sources.ts).
+   */
+  MANIFEST_PREFIX: z.string().default(''),
   REGISTRATION_LEASE_SECONDS: positiveInt.default(60),
   REGISTRATION_CHUNK_SIZE: positiveInt.default(2_000),
   /**

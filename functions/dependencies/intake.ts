@@ -36,5 +36,6 @@ export function intakeDependencies(base: Base): Omit<ManifestUploadedDeps, 'tele
     newOwner: randomUUID,
     notifier: notifierOf(base),
     tableName: base.config.TABLE_NAME,
+    manifestPrefix: base.config.MANIFEST_PREFIX,
   };
 }

@@ -2,10 +2,10 @@ import { Duration } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { COST_EVENT_SOURCE } from '../../functions/event-sources.js';
-import { failureQueue } from './failure-queue.js';
+import { failureQueue, queueEncryption } from './failure-queue.js';
 import { bundledFilePath, GwmFunction } from './gwm-function.js';
 import { allowRunTaskReads } from './omics.js';
 
@@ -44,7 +44,7 @@ export class Cost extends Construct {
     super(scope, id);
     this.failures = failureQueue(this, 'Failures');
     this.queue = new Queue(this, 'Queue', {
-      encryption: QueueEncryption.SQS_MANAGED,
+      ...queueEncryption(this),
       enforceSSL: true,
       // Longer than one invocation, so a request is never handed to a second collector while the first works on it.
       visibilityTimeout: COST_COLLECTOR_TIMEOUT.plus(Duration.minutes(1)),

@@ -1,19 +1,29 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { BlockPublicAccess, Bucket, BucketEncryption, EventType, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import {
+  BlockPublicAccess,
+  Bucket,
+  BucketEncryption,
+  EventType,
+  type IBucket,
+  ObjectOwnership,
+} from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { MANIFEST_SUFFIXES } from '../../functions/event-sources.js';
+import { manifestCreatedPattern } from '../../functions/event-sources.js';
 import { INTAKE_TIMEOUT_SECONDS } from '../function-settings.js';
-import { acknowledgeWildcardResources } from '../nag.js';
 import type { Notifications } from './completion.js';
+import { StackEncryption } from './encryption.js';
 import { failureQueue } from './failure-queue.js';
 import { GwmFunction } from './gwm-function.js';
+import { allowManifestReads } from './manifest-access.js';
 import { allowInputRestores, allowInputSizing } from './omics.js';
+import { eventPatternOf } from './tracking.js';
 
 export interface IntakeProps {
   table: ITableV2;
@@ -24,6 +34,10 @@ export interface IntakeProps {
   retain: boolean;
   /** The allowed input prefixes: the intake sizes a batch's inputs there for its cost estimate. */
   inputPrefixes: readonly string[];
+  /** An existing bucket manifests are uploaded to (its EventBridge notifications on); absent: the stack makes one. */
+  existingBucketName?: string;
+  /** Manifests are taken under this key prefix only ('' for anywhere). */
+  prefix: string;
 }
 
 /** S3 invokes the intake asynchronously: a failed registration is retried, then kept here. */
@@ -31,42 +45,29 @@ const ASYNC_RETRY_ATTEMPTS = 2;
 const ASYNC_MAX_EVENT_AGE = Duration.hours(6);
 
 /**
- * The manifest bucket and the intake that registers what is uploaded to it: `.json` and `.csv`
- * keys notify the intake, which reads the object (the version that was uploaded) and writes the
- * batch and its launches, or a REJECTED batch and its notice.
+ * The manifest bucket and the intake that registers what is uploaded to it: manifest keys (.json,
+ * .csv, .tsv in any case, under the configured prefix) reach the intake, which reads the object (the
+ * version that was uploaded) and writes the batch and its launches, or a REJECTED batch and its notice.
+ * The stack's own bucket notifies the intake directly; an existing bucket's uploads come through
+ * EventBridge (S3's `Object Created` events), which must be turned on for that bucket.
  */
 export class Intake extends Construct {
-  readonly bucket: Bucket;
-  readonly accessLogs: Bucket;
+  readonly bucket: IBucket;
+  /** The stack's own manifest bucket's access logs; none with an existing bucket. */
+  readonly accessLogs?: Bucket;
   readonly function: GwmFunction;
   readonly failures: Queue;
+  /** The rule taking an existing bucket's `Object Created` events to the intake. */
+  readonly uploadsRule?: Rule;
 
   constructor(scope: Construct, id: string, props: IntakeProps) {
     super(scope, id);
-    const removalPolicy = props.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
-    this.accessLogs = new Bucket(this, 'AccessLogs', {
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      encryption: BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      lifecycleRules: [{ expiration: Duration.days(365) }],
-      removalPolicy,
-    });
-    Validations.of(this.accessLogs).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason:
-        "This bucket receives the manifest bucket's server access logs; logging it too would only log the logging.",
-    });
-    this.bucket = new Bucket(this, 'Manifests', {
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      encryption: BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      versioned: true,
-      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      serverAccessLogsBucket: this.accessLogs,
-      serverAccessLogsPrefix: 'manifests/',
-      removalPolicy,
-    });
+    const own =
+      props.existingBucketName === undefined
+        ? this.ownBucket(props.retain, StackEncryption.of(this).manifestBucket)
+        : undefined;
+    this.bucket = own?.bucket ?? Bucket.fromBucketName(this, 'Manifests', props.existingBucketName ?? '');
+    this.accessLogs = own?.accessLogs;
 
     this.failures = failureQueue(this, 'Failures');
     this.function = new GwmFunction(this, 'Intake', {
@@ -83,15 +84,7 @@ export class Intake extends Construct {
         actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchGetItem', 'BatchWriteItem'],
       },
     });
-    const manifests = this.bucket.arnForObjects('*');
-    this.function.role.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [manifests] }),
-    );
-    acknowledgeWildcardResources(
-      this.function.role,
-      [manifests],
-      "Manifests are uploaded under any key of gwm's own manifest bucket; the intake only reads them.",
-    );
+    allowManifestReads(this.function.role, this.bucket, props.prefix, 'the intake');
     allowInputSizing(this.function.role, props.inputPrefixes);
     allowInputRestores(this.function.role, props.inputPrefixes);
     props.notifications.grantSend(this.function.role);
@@ -101,12 +94,97 @@ export class Intake extends Construct {
       onFailure: new SqsDestination(this.failures),
     });
 
-    const destination = new LambdaDestination(this.function.fn);
-    for (const suffix of MANIFEST_SUFFIXES) {
-      this.bucket.addEventNotification(EventType.OBJECT_CREATED, destination, { suffix });
+    if (own !== undefined) {
+      // S3's filters are case-sensitive and take one suffix each: the intake itself keeps manifest
+      // names in any case (functions/event-sources.ts isManifestKey); the prefix narrows here too.
+      own.bucket.addEventNotification(
+        EventType.OBJECT_CREATED,
+        new LambdaDestination(this.function.fn),
+        ...(props.prefix === '' ? [] : [{ prefix: props.prefix }]),
+      );
+      acknowledgeNotificationsHandler(this);
+      const notifications = own.bucket.node.tryFindChild('Notifications');
+      if (notifications !== undefined) {
+        Validations.of(notifications).acknowledge({
+          id: 'HIPAA.Security-IAMNoInlinePolicy',
+          reason:
+            "CDK's policy for its deployment-time bucket notifications handler: s3:PutBucketNotification on the manifest bucket only, attached to that handler's role alone.",
+        });
+      }
+    } else {
+      this.uploadsRule = new Rule(this, 'ManifestUploads', {
+        description: `S3 Object Created events of manifests in ${this.bucket.bucketName} to the gwm intake`,
+        eventPattern: eventPatternOf(manifestCreatedPattern(this.bucket.bucketName)),
+      });
+      // Events EventBridge could not deliver wait with the invocations the intake gave up on.
+      this.uploadsRule.addTarget(
+        new LambdaFunction(this.function.fn, {
+          retryAttempts: 8,
+          maxEventAge: Duration.hours(24),
+          deadLetterQueue: this.failures,
+        }),
+      );
+      Annotations.of(this).addWarningV2(
+        'gwm:manifest-bucket-eventbridge',
+        `Manifests in the existing bucket ${this.bucket.bucketName} reach the intake only if the bucket sends its events to EventBridge (docs/deploy.md, "An existing manifest bucket").`,
+      );
     }
-    acknowledgeNotificationsHandler(this);
   }
+
+  private ownBucket(
+    retain: boolean,
+    key: StackEncryption['manifestBucket'],
+  ): { bucket: Bucket; accessLogs: Bucket } {
+    const removalPolicy = retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const accessLogs = new Bucket(this, 'AccessLogs', {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ expiration: Duration.days(365) }],
+      removalPolicy,
+    });
+    Validations.of(accessLogs).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        "This bucket receives the manifest bucket's server access logs; logging it too would only log the logging.",
+    });
+    acknowledgeHipaa(accessLogs, {
+      'HIPAA.Security-S3DefaultEncryptionKMS':
+        'S3 server access logs can only be delivered to a bucket encrypted with S3-managed keys (SSE-S3); SSE-KMS is not supported for a log destination.',
+      'HIPAA.Security-S3BucketVersioningEnabled':
+        'Access log objects are written once by S3 logging and never overwritten; they expire after a year, and versions would only keep deleted logs longer.',
+      'HIPAA.Security-S3BucketReplicationEnabled':
+        "The access logs of the manifest bucket are an audit trail within this region; replicating them is a choice for the account's logging setup, not for gwm.",
+    });
+    const bucket = new Bucket(this, 'Manifests', {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      ...(key === undefined
+        ? { encryption: BucketEncryption.S3_MANAGED }
+        : { encryption: BucketEncryption.KMS, encryptionKey: key, bucketKeyEnabled: true }),
+      enforceSSL: true,
+      versioned: true,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'manifests/',
+      removalPolicy,
+    });
+    acknowledgeHipaa(bucket, {
+      'HIPAA.Security-S3BucketReplicationEnabled':
+        'A manifest is registered into the table (point-in-time recovery on) within seconds of its upload, and the bucket keeps every version; a replica in another region would need a bucket outside this stack.',
+      ...(key === undefined
+        ? {
+            'HIPAA.Security-S3DefaultEncryptionKMS':
+              'Encrypted with S3-managed keys unless the deployment names a key of its own (encryption.manifestBucketKeyArn), which this bucket then uses.',
+          }
+        : {}),
+    });
+    return { bucket, accessLogs };
+  }
+}
+
+function acknowledgeHipaa(scope: Construct, reasons: Record<string, string>): void {
+  for (const [id, reason] of Object.entries(reasons)) Validations.of(scope).acknowledge({ id, reason });
 }
 
 /**

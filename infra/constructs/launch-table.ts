@@ -1,7 +1,8 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, Billing, ProjectionType, StreamViewType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, Billing, ProjectionType, StreamViewType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { type IndexProjection, TABLE } from '../../functions/adapters/table.js';
+import { StackEncryption } from './encryption.js';
 
 export interface LaunchTableProps {
   /** Keep the table when the stack is deleted (default), or delete it with the stack. */
@@ -18,10 +19,13 @@ export class LaunchTable extends Construct {
     super(scope, id);
     const retain = props.retain ?? true;
     const key = (name: string) => ({ name, type: AttributeType.STRING });
+    const tableKey = StackEncryption.of(this).table;
     this.table = new TableV2(this, 'Table', {
       partitionKey: key(TABLE.partitionKey),
       sortKey: key(TABLE.sortKey),
       billing: Billing.onDemand(),
+      // DynamoDB's own key unless the deployment names one.
+      ...(tableKey === undefined ? {} : { encryption: TableEncryptionV2.customerManagedKey(tableKey) }),
       dynamoStream: StreamViewType[TABLE.streamViewType],
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: props.deletionProtection ?? retain,

@@ -1,9 +1,10 @@
-import { ArnFormat, Aws, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Stack, Validations } from 'aws-cdk-lib';
 import { type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { parseS3Uri } from '../../domain/s3-uri.js';
 import { OMICS_LOG_GROUP } from '../../functions/adapters/cloudwatch-log-reader.js';
 import { acknowledgeWildcardResources } from '../nag.js';
+import { allowKeysThroughS3, StackEncryption } from './encryption.js';
 
 /**
  * HealthOmics resources gwm acts on. Run ids, workflows and run groups come from manifests and
@@ -182,6 +183,17 @@ export class OmicsServiceRole extends Construct {
       unique([...readObjects, ...writeObjects]),
       'Objects under the S3 prefixes this deployment allows (allowedInputPrefixes, allowedOutputPrefixes): manifests name the objects, the deployment names the prefixes.',
     );
+    // Inputs and outputs in SSE-KMS buckets: S3 decrypts what runs read and encrypts what they
+    // write with the bucket's key, as the run's role; the keys serve nothing else through this role.
+    allowKeysThroughS3(this.role, StackEncryption.of(this).dataBuckets, [
+      'kms:Decrypt',
+      'kms:GenerateDataKey',
+    ]);
+    Validations.of(this.role).acknowledge({
+      id: 'HIPAA.Security-IAMNoInlinePolicy',
+      reason:
+        "The run role's permissions are a policy of its own, created and deleted with it, narrowed to this deployment's prefixes; a managed policy would be one more object others could attach.",
+    });
 
     const logGroup = OMICS_LOG_GROUP;
     const logStreams = stack.formatArn({
@@ -241,7 +253,6 @@ interface PrefixLocation {
   folder: string;
 }
 
-/** The same folder rule the intake applies to allowed prefixes (domain/s3-uri.ts): `s3://b/p` means `p/`. */
 /**
  * The QC run's list of sample outputs: written by the aggregator (and by the reconciler's recount)
  * under the QC output location, at `<qc output>gwm/<batch>/qc-<n>/sample-outputs.txt`, inside the
@@ -255,6 +266,8 @@ export function allowSampleOutputLists(role: IRole, outputPrefixes: readonly str
   );
   role.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:PutObject'], resources }));
   acknowledgeWildcardResources(role, resources, REASONS.sampleOutputLists);
+  // An output bucket under SSE-KMS encrypts the list with its key.
+  allowKeysThroughS3(role, StackEncryption.of(role).dataBuckets, ['kms:GenerateDataKey']);
 }
 
 /**
@@ -303,6 +316,7 @@ export function inputBuckets(inputPrefixes: readonly string[]): string[] {
   return unique(inputPrefixes.map((uri) => prefixLocation(uri).bucket));
 }
 
+/** The same folder rule the intake applies to allowed prefixes (domain/s3-uri.ts): `s3://b/p` means `p/`. */
 function prefixLocation(uri: string): PrefixLocation {
   const parsed = parseS3Uri(uri);
   if (parsed === undefined) throw new Error(`not an S3 prefix: ${uri}`);

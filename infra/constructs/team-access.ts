@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { TEAM_MANIFEST_ROOT } from '../../domain/teams/team.js';
 import { TABLE } from '../../functions/adapters/table.js';
 import { acknowledgeWildcardResources } from '../nag.js';
+import { allowKeysThroughS3, StackEncryption } from './encryption.js';
 
 /** The principal tag that names a person's (or a pipeline's) team: `gwm-team=<name>`. */
 export const TEAM_TAG = 'gwm-team';
@@ -46,6 +47,20 @@ export class TeamAccess extends Construct {
         }),
       ],
     });
+    // Keys of the deployment's: an upload is encrypted with the bucket's key (a multipart one reads
+    // it back), and reading the table decrypts with its key.
+    const keys = StackEncryption.of(this);
+    if (keys.manifestBucket !== undefined)
+      allowKeysThroughS3(this.policy, [keys.manifestBucket], ['kms:GenerateDataKey', 'kms:Decrypt']);
+    if (keys.table !== undefined) {
+      this.policy.addStatements(
+        new PolicyStatement({
+          sid: 'DecryptTheTable',
+          actions: ['kms:Decrypt', 'kms:DescribeKey'],
+          resources: [keys.table.keyArn],
+        }),
+      );
+    }
     acknowledgeWildcardResources(
       this.policy,
       [uploads],

@@ -2,17 +2,17 @@ import { Duration } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { type EventPattern, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { type IRole, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IRole } from 'aws-cdk-lib/aws-iam';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { RUN_STATUS_RULE } from '../../functions/event-sources.js';
-import { acknowledgeWildcardResources } from '../nag.js';
 import type { Notifications } from './completion.js';
 import { failureQueue } from './failure-queue.js';
 import { GwmFunction } from './gwm-function.js';
+import { allowManifestReads } from './manifest-access.js';
 import {
   allowInputRestores,
   allowInputSizing,
@@ -35,6 +35,8 @@ export interface TrackingProps {
   outputPrefixes: readonly string[];
   /** A registration whose intake stopped for good is resumed from its manifest, read from here. */
   manifestBucket: IBucket;
+  /** The key prefix manifests are taken under in that bucket. */
+  manifestPrefix: string;
   /** The allowed input prefixes: a resumed registration sizes its inputs as the intake does. */
   inputPrefixes: readonly string[];
 }
@@ -127,15 +129,7 @@ export class Tracking extends Construct {
     // A launch a crash left in SUBMITTING is sent again with the same requestId.
     allowStartRun(this.reconciler.role, this, props.serviceRole);
     // A registration every delivery of its upload event failed on is resumed from its manifest.
-    const manifests = props.manifestBucket.arnForObjects('*');
-    this.reconciler.role.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [manifests] }),
-    );
-    acknowledgeWildcardResources(
-      this.reconciler.role,
-      [manifests],
-      "A stopped registration's manifest may be under any key of gwm's own manifest bucket; the reconciler only reads it.",
-    );
+    allowManifestReads(this.reconciler.role, props.manifestBucket, props.manifestPrefix, 'the reconciler');
     // A failed run is not retried: the next scheduled run does the same work. A tick that waited
     // longer than one period is dropped (the next is due), so ticks do not pile up behind a slow
     // run; both are recorded in the reconciler's failure queue, which an alarm watches.

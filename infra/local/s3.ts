@@ -19,8 +19,11 @@ export const LOCAL_S3_CREDENTIALS = { accessKeyId: 'gwmlocal', secretAccessKey: 
 export interface LocalS3Notifications {
   /** Buckets whose new objects are notified. */
   buckets: string[];
-  /** Only keys ending with one of these are notified (an S3 suffix filter), e.g. MANIFEST_SUFFIXES. */
-  suffixes: readonly string[];
+  /**
+   * Only keys matching one of these EventBridge matchers are notified (e.g. MANIFEST_KEY_MATCHERS);
+   * they test the key as events carry it, form-URL-encoded. Absent or empty: every key.
+   */
+  keys?: ReadonlyArray<Readonly<Record<string, unknown>>>;
   /** Called with one S3 event per new object, as S3 invokes a Lambda function asynchronously. */
   handler: (event: S3Event) => Promise<void>;
   /** JSON lines `{ deadLetteredAt, rule, attempts, error, event }` for events that failed every attempt. */
@@ -257,12 +260,10 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   };
 }
 
-/** The notification configuration's bucket and suffix filters as an event pattern (s3rver has none). */
+/** The notification's bucket and key filters as an event pattern (s3rver has none). */
 function notificationPattern(notifications: LocalS3Notifications): object {
-  const object =
-    notifications.suffixes.length > 0
-      ? { key: notifications.suffixes.map((suffix) => ({ suffix: encodeS3EventKey(suffix) })) }
-      : undefined;
+  const keys = notifications.keys ?? [];
+  const object = keys.length > 0 ? { key: [...keys] } : undefined;
   return {
     Records: {
       eventName: [{ prefix: 'ObjectCreated:' }],

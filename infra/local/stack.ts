@@ -12,7 +12,7 @@ import { makeCostCollectorHandler } from '../../functions/cost-collector.js';
 import {
   COMPLETION_EVENT_SOURCE,
   LAUNCHER_EVENT_SOURCE,
-  MANIFEST_SUFFIXES,
+  MANIFEST_KEY_MATCHERS,
   RESTORE_COMPLETED_RULE,
   RUN_STATUS_RULE,
 } from '../../functions/event-sources.js';
@@ -128,7 +128,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       buckets: [LOCAL_NAMES.manifestBucket, LOCAL_NAMES.inputBucket, LOCAL_NAMES.outputBucket],
       notifications: {
         buckets: [LOCAL_NAMES.manifestBucket],
-        suffixes: MANIFEST_SUFFIXES,
+        keys: MANIFEST_KEY_MATCHERS,
         handler: async (event) => {
           if (!onManifestUploaded) throw new Error('gwm is still starting');
           await (faults ? faults.intake(onManifestUploaded) : onManifestUploaded)(event);
@@ -324,6 +324,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         newOwner: randomUUID,
         notifier,
         tableName: LOCAL_NAMES.tableName,
+        manifestPrefix: config.MANIFEST_PREFIX,
       }),
     );
     // Uploads a killed stack had not finished handling (a manifest registered halfway).

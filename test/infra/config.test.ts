@@ -201,15 +201,16 @@ describe('function timeouts from the settings', () => {
 
   it('grows the launcher timeout with the StartRun retry budget', () => {
     // Prepare
-    const defaults = effectiveFunctionConfig(parseDeploySettings(SETTINGS));
+    const oneLane = { launcherParallelLaunches: 1 };
+    const defaults = effectiveFunctionConfig(parseDeploySettings({ ...SETTINGS, ...oneLane }));
     const fewerCalls = effectiveFunctionConfig(
-      parseDeploySettings({ ...SETTINGS, startRun: { callsPerClaim: 3 } }),
+      parseDeploySettings({ ...SETTINGS, ...oneLane, startRun: { callsPerClaim: 3 } }),
     );
     // Act
     const base = launcherBudget(defaults, batch);
     const shorter = launcherBudget(fewerCalls, batch);
-    // Assess: 3 calls x 13 s + 3 s of backoff (1 s, 2 s) + 5 s = 47 s a launch; 10 of them, plus
-    // 20 s of waiting for a registration to finish and 10 s of cold start
+    // Assess: 3 calls x 13 s + 3 s of backoff (1 s, 2 s) + 5 s = 47 s a launch; 10 of them in one
+    // lane, plus 20 s of waiting for a registration to finish and 10 s of cold start
     expect(shorter.perLaunchMs).toBe(47_000);
     expect(shorter.timeoutSeconds).toBe(500);
     expect(base.timeoutSeconds).toBeGreaterThan(shorter.timeoutSeconds);
@@ -218,7 +219,11 @@ describe('function timeouts from the settings', () => {
   it('counts the token wait of every launcher and the reconciler sharing the bucket', () => {
     // Prepare
     const config = effectiveFunctionConfig(
-      parseDeploySettings({ ...SETTINGS, startRun: { ratePerSecond: 4, callsPerClaim: 1 } }),
+      parseDeploySettings({
+        ...SETTINGS,
+        launcherParallelLaunches: 1,
+        startRun: { ratePerSecond: 4, callsPerClaim: 1 },
+      }),
     );
     // Act
     const one = launcherBudget(config, { batchSize: 10, concurrentLaunchers: 1 });
@@ -228,10 +233,54 @@ describe('function timeouts from the settings', () => {
     expect(seven.perLaunchMs).toBe(2_000 + 10_000 + 5_000);
   });
 
+  it('times a stream batch by its busiest lane, each call waiting behind every lane of every launcher', () => {
+    // Prepare
+    const lanes = (launcherParallelLaunches: number) =>
+      effectiveFunctionConfig(
+        parseDeploySettings({
+          ...SETTINGS,
+          launcherParallelLaunches,
+          startRun: { ratePerSecond: 4, callsPerClaim: 1 },
+        }),
+      );
+    // Act
+    const one = launcherBudget(lanes(1), batch);
+    const four = launcherBudget(lanes(4), batch);
+    const ten = launcherBudget(lanes(10), batch);
+    // Assess: 2 launchers x lanes + the reconciler contend for 4 tokens a second; a lane starts
+    // ceil(10 / lanes) launches one after another, each 1 call (10 s) + 5 s of table work after
+    // its token; plus 20 s of registration wait and 10 s of cold start
+    expect(one).toEqual({ contenders: 3, launchesPerLane: 10, perLaunchMs: 15_750, timeoutSeconds: 188 });
+    expect(four).toEqual({ contenders: 9, launchesPerLane: 3, perLaunchMs: 17_250, timeoutSeconds: 82 });
+    expect(ten).toEqual({ contenders: 21, launchesPerLane: 1, perLaunchMs: 20_250, timeoutSeconds: 51 });
+  });
+
+  it('gives the default eight lanes two rounds of a stream batch, each call behind 17 lanes at 1 StartRun a second', () => {
+    // Prepare
+    const config = effectiveFunctionConfig(parseDeploySettings(SETTINGS));
+    // Act
+    const budget = launcherBudget(config, batch);
+    // Assess: 5 calls x (17 s for a token + 10 s a call) + 15 s of backoff + 5 s = 155 s a launch;
+    // 2 launches a lane, 20 s of registration wait, 10 s of cold start
+    expect(config.LAUNCHER_PARALLEL_LAUNCHES).toBe(8);
+    expect(budget).toEqual({ contenders: 17, launchesPerLane: 2, perLaunchMs: 155_000, timeoutSeconds: 340 });
+  });
+
+  it('refuses more lanes than a stream batch has launches', () => {
+    // Act
+    const error = errorOf(() => parseDeploySettings({ ...SETTINGS, launcherParallelLaunches: 11 }));
+    // Assess
+    expect(error.message).toContain("launcherParallelLaunches: at most the launcher's stream batch size, 10");
+  });
+
   it('refuses a StartRun budget Lambda cannot give, naming the settings to change', () => {
     // Prepare
     const config = effectiveFunctionConfig(
-      parseDeploySettings({ ...SETTINGS, startRun: { callsPerClaim: 8, backoffMaxMs: 60_000 } }),
+      parseDeploySettings({
+        ...SETTINGS,
+        launcherParallelLaunches: 1,
+        startRun: { callsPerClaim: 8, backoffMaxMs: 60_000 },
+      }),
     );
     // Act
     const error = errorOf(() => checkedLauncherBudget(config, batch));
@@ -240,6 +289,7 @@ describe('function timeouts from the settings', () => {
     expect(error.message).toMatch(/above Lambda's 900 s/);
     expect(error.message).toContain('startRun.callsPerClaim');
     expect(error.message).toContain('launcherConcurrency');
+    expect(error.message).toContain('launcherParallelLaunches');
   });
 
   it('refuses a claim lease shorter than one launch’s StartRun budget', () => {
@@ -249,7 +299,7 @@ describe('function timeouts from the settings', () => {
     const error = errorOf(() => checkedLauncherBudget(config, batch));
     // Assess
     expect(error.message).toMatch(
-      /claimLeaseSeconds \(60\) is shorter than one launch's StartRun budget \(85 s\)/,
+      /claimLeaseSeconds \(60\) is shorter than one launch's StartRun budget \(155 s among 17 lanes/,
     );
   });
 

@@ -32,7 +32,7 @@ describe('local S3 notifications across a restart', () => {
         buckets: ['manifests'],
         notifications: {
           buckets: ['manifests'],
-          suffixes: ['.json'],
+          keys: [{ suffix: '.json' }],
           handler,
           deadLetterFile: join(root, 'intake.jsonl'),
           journalFile: join(root, 's3-notifications.jsonl'),

@@ -16,7 +16,7 @@ import {
 import type { S3Event, S3EventRecord } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
 import { decodeS3Key } from '../../functions/adapters/s3-manifest-reader.js';
-import { MANIFEST_SUFFIXES } from '../../functions/event-sources.js';
+import { MANIFEST_KEY_MATCHERS } from '../../functions/event-sources.js';
 import type { LocalLog } from '../../infra/local/event-router.js';
 import {
   encodeS3EventKey,
@@ -58,7 +58,7 @@ async function start(
     buckets: [MANIFESTS, INPUTS],
     notifications: {
       buckets: [MANIFESTS],
-      suffixes: MANIFEST_SUFFIXES,
+      keys: MANIFEST_KEY_MATCHERS,
       deadLetterFile,
       retryDelayMs: () => 10,
       handler: async (event) => {
@@ -247,7 +247,7 @@ describe('local S3', () => {
     expect(await getBytes(s3.client, MANIFESTS, target)).toEqual(body);
   });
 
-  it('notifies only .json and .csv keys, and only in the notifying buckets', async () => {
+  it('notifies only .json, .csv and .tsv keys, in any case, and only in the notifying buckets', async () => {
     // Prepare
     const { s3, events } = await start();
     const puts: [string, string][] = [
@@ -256,6 +256,8 @@ describe('local S3', () => {
       [MANIFESTS, 'incoming/c.txt'],
       [MANIFESTS, 'incoming/d.json.bak'],
       [MANIFESTS, 'incoming/E.JSON'],
+      [MANIFESTS, 'run/FLOWCELL.CSV'],
+      [MANIFESTS, 'incoming/h.Tsv'],
       [INPUTS, 'incoming/f.json'],
       [INPUTS, 'incoming/g.csv'],
     ];
@@ -271,7 +273,13 @@ describe('local S3', () => {
       const record = onlyRecord(event);
       return `${record.s3.bucket.name}/${decodeS3Key(record.s3.object.key)}`;
     });
-    expect(notified.sort()).toEqual([`${MANIFESTS}/incoming/a.json`, `${MANIFESTS}/incoming/b.csv`]);
+    expect(notified.sort()).toEqual([
+      `${MANIFESTS}/incoming/E.JSON`,
+      `${MANIFESTS}/incoming/a.json`,
+      `${MANIFESTS}/incoming/b.csv`,
+      `${MANIFESTS}/incoming/h.Tsv`,
+      `${MANIFESTS}/run/FLOWCELL.CSV`,
+    ]);
   });
 
   it('answers the upload before the handler has finished, and settles only when it has', async () => {

@@ -158,6 +158,7 @@ export async function makeTestApp(options: TestAppOptions = {}) {
     objects: reader,
     telemetry,
     newOwner: randomUUID,
+    manifestPrefix: config.MANIFEST_PREFIX,
   });
   const launcherHandler = makeLauncherHandler({
     launcher,
