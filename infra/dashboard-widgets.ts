@@ -128,6 +128,14 @@ export const DASHBOARD_WIDGETS: readonly DashboardWidget[] = [
     local: [{ from: 'table', view: 'launches by status' }],
   },
   {
+    id: 'launches-overdue',
+    title: 'Launches overdue (oldest wait beyond the launch rate, seconds)',
+    kind: 'line',
+    width: 12,
+    series: [gwm('launchesOverdue', 'overdue (s)', { stat: 'Maximum' })],
+    local: fromMetrics,
+  },
+  {
     id: 'batch-completion',
     title: 'Batch completion time (seconds, registration to finish)',
     kind: 'line',

@@ -374,7 +374,7 @@ describe('the dashboard', () => {
 
 describe('the alarms', () => {
   const built = build();
-  const { template, functions, queues, topic, observability, id } = built;
+  const { template, functions, queues, topic, observability, id, table } = built;
   const topicRef = { Ref: id(topic) };
 
   it('tell the alarm topic when they fire and when they clear, and say what to do', () => {
@@ -561,7 +561,7 @@ describe('the alarms', () => {
         expect(stat.Metric.Namespace).toBe('AWS/DynamoDB');
         expect(stat.Stat).toBe('Sum');
         const dimensions = Object.fromEntries(stat.Metric.Dimensions.map(({ Name, Value }) => [Name, Value]));
-        expect(dimensions.TableName).toBe('gwm-test-table');
+        expect(dimensions.TableName).toEqual({ Ref: id(table) });
         return [dimensions.GlobalSecondaryIndexName ?? '(table)'];
       });
       expect(read.sort()).toEqual(['(table)', ...TABLE.globalIndexes.map((index) => index.indexName)].sort());

@@ -8,14 +8,16 @@ const RUNBOOKS = readFileSync(resolve(import.meta.dirname, '../../docs/runbooks.
 
 /** The names the runbook's alarm sections cover: `DeadLetters-<queue>` covers every DeadLetters-… alarm. */
 function runbookPatterns(): RegExp[] {
-  return [...RUNBOOKS.matchAll(/^### `([^`]+)`/gm)].map((match) => {
-    const name = match[1] ?? '';
-    const pattern = name
-      .split(/<[^>]+>/)
-      .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-      .join('.+');
-    return new RegExp(`^${pattern}$`);
-  });
+  const headings = [...RUNBOOKS.matchAll(/^### (.+?):/gm)].map((match) => match[1] ?? '');
+  return headings.flatMap((heading) =>
+    [...heading.matchAll(/`([^`]+)`/g)].map((name) => {
+      const pattern = (name[1] ?? '')
+        .split(/<[^>]+>/)
+        .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.+');
+      return new RegExp(`^${pattern}$`);
+    }),
+  );
 }
 
 describe('runbooks', () => {
