@@ -20,6 +20,7 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
   try {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
     if (Table?.LatestStreamArn) {
+      refuseChangedIndexes(tableName, Table.GlobalSecondaryIndexes ?? []);
       await addMissingIndexes(client, tableName, Table.GlobalSecondaryIndexes ?? []);
       return Table.LatestStreamArn;
     }
@@ -30,6 +31,42 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
   const streamArn = created.TableDescription?.LatestStreamArn;
   if (!streamArn) throw new Error(`Table ${tableName} was created without a stream.`);
   return streamArn;
+}
+
+/**
+ * An index whose keys or projection changed since the table was created cannot be changed in place,
+ * and its items would not be found the new way: a state folder that old is refused, not half used.
+ */
+function refuseChangedIndexes(
+  tableName: string,
+  existing: readonly {
+    IndexName?: string;
+    KeySchema?: { AttributeName?: string; KeyType?: string }[];
+    Projection?: { ProjectionType?: string; NonKeyAttributes?: string[] };
+  }[],
+): void {
+  const shape = (index: (typeof existing)[number]) =>
+    JSON.stringify({
+      keys: (index.KeySchema ?? []).map((key) => `${key.KeyType}:${key.AttributeName}`).sort(),
+      projection: index.Projection?.ProjectionType,
+      attributes: [...(index.Projection?.NonKeyAttributes ?? [])].sort(),
+    });
+  const wanted = new Map(
+    (createTableInput(tableName).GlobalSecondaryIndexes ?? []).map((index) => [
+      index.IndexName,
+      shape(index),
+    ]),
+  );
+  const changed = existing
+    .filter((index) => wanted.has(index.IndexName) && wanted.get(index.IndexName) !== shape(index))
+    .map((index) => index.IndexName);
+  if (changed.length > 0) {
+    throw new Error(
+      `the table in this state folder was made by an earlier version of gwm: its indexes ${changed.join(', ')} ` +
+        'are built differently now. Finish its batches with that version, then start this one on a new state ' +
+        'folder (--state-dir <dir>, or remove the old one); see "Upgrading" in docs/deploy.md.',
+    );
+  }
 }
 
 /** A table kept from an earlier version of gwm gets the indexes added since (one at a time, as DynamoDB allows). */
