@@ -118,9 +118,16 @@ describe('the local dashboard in a browser', () => {
     // Assess: the page refreshed itself to the new totals
     await expect.poll(() => legendValue(page, 'launches', 'runs completed'), { timeout: 10_000 }).toBe('4');
     expect(await page.locator('.grid').getAttribute('data-generated-at')).not.toBe(before);
-    expect(await legendValue(page, 'batch-completion', 'batches finished')).toBe('2');
-    expect(await page.locator(`tr[data-batch="${second.batchId}"] .succeeded`).textContent()).toBe('1');
-    expect(await completed.textContent()).toBe('4');
+    // The aggregator's record is journaled when its call returns, which may be a refresh later
+    await expect
+      .poll(() => legendValue(page, 'batch-completion', 'batches finished'), { timeout: 10_000 })
+      .toBe('2');
+    await expect
+      .poll(() => page.locator(`tr[data-batch="${second.batchId}"] .succeeded`).textContent(), {
+        timeout: 10_000,
+      })
+      .toBe('1');
+    await expect.poll(() => completed.textContent(), { timeout: 10_000 }).toBe('4');
     await mkdir(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true });
     expect(existsSync(join(ARTIFACTS, 'dashboard.png'))).toBe(true);
