@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { appendFile, readFile, rename, rm } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   type _Record,
@@ -57,12 +57,14 @@ function launchKeysOf(records: readonly Parameters<typeof launchRefOf>[0][]): La
 /**
  * The embedded runtime's dead-letter file `<dir>/<consumer>.jsonl` (one line per record, the record
  * inside). Taking it renames it, so the stream pump starts a new file for anything it gives up on
- * meanwhile; settled lines go to `<consumer>.redriven.jsonl`, the rest back to the live file.
+ * meanwhile; settled lines go to `redriven/<consumer>.jsonl`, the rest back to the live file.
  */
 export function deadLetterFailures(dir: string, consumer: StreamConsumer): StreamFailureSource {
   const live = join(dir, `${consumer}.jsonl`);
-  const taken = join(dir, `${consumer}.taken-${randomUUID()}.jsonl`);
-  let lines: string[] = [];
+  // Neither ends in .jsonl: they are not failure queues (the dashboard counts `<dir>/*.jsonl`).
+  const taken = join(dir, `${consumer}.jsonl.taken-${randomUUID()}`);
+  /** Each taken line by its failure's id (`line <n>`), and those settled. */
+  let lines = new Map<string, string>();
   const settled = new Set<string>();
   return {
     description: live,
@@ -73,9 +75,9 @@ export function deadLetterFailures(dir: string, consumer: StreamConsumer): Strea
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
         throw error;
       }
-      lines = (await readFile(taken, 'utf8')).split('\n').filter((line) => line.trim() !== '');
-      return lines.map((line, index) => {
-        const id = `line ${index + 1}`;
+      const read = (await readFile(taken, 'utf8')).split('\n').filter((line) => line.trim() !== '');
+      lines = new Map(read.map((line, index) => [`line ${index + 1}`, line]));
+      return [...lines].map(([id, line]) => {
         try {
           const letter = JSON.parse(line) as DeadLetter;
           return {
@@ -90,22 +92,21 @@ export function deadLetterFailures(dir: string, consumer: StreamConsumer): Strea
       });
     },
     async settle(failures) {
-      const redriven: string[] = [];
-      for (const failure of failures) {
-        const index = Number(failure.id.replace('line ', '')) - 1;
-        const line = lines[index];
-        if (line === undefined || settled.has(failure.id)) continue;
+      const redriven = failures.flatMap((failure) => {
+        const line = lines.get(failure.id);
+        if (line === undefined || settled.has(failure.id)) return [];
         settled.add(failure.id);
-        redriven.push(line);
-      }
-      if (redriven.length > 0)
-        await appendFile(join(dir, `${consumer}.redriven.jsonl`), `${redriven.join('\n')}\n`);
+        return [line];
+      });
+      if (redriven.length === 0) return;
+      await mkdir(join(dir, 'redriven'), { recursive: true });
+      await appendFile(join(dir, 'redriven', `${consumer}.jsonl`), `${redriven.join('\n')}\n`);
     },
     async release() {
-      const kept = lines.filter((_, index) => !settled.has(`line ${index + 1}`));
+      const kept = [...lines].flatMap(([id, line]) => (settled.has(id) ? [] : [line]));
       if (kept.length > 0) await appendFile(live, `${kept.join('\n')}\n`);
       await rm(taken, { force: true });
-      lines = [];
+      lines = new Map();
     },
   };
 }

@@ -16,6 +16,7 @@ import {
   touchLaunch as touch,
   withHistory,
 } from './launch.js';
+import { WAITING_STATUSES } from './scheduling/launch-queue.js';
 
 /** What a status observation or a launcher step decided. Nothing here writes: callers persist `next`. */
 export type Transition = { kind: 'changed'; next: Launch };
@@ -366,8 +367,7 @@ export function requeue(launch: Launch, reason: string, now: Date): Transition |
  */
 export function redrive(launch: Launch, reason: string, now: Date): Transition | Ignored {
   const current = effectiveStatus(launch);
-  const waiting = current === 'QUEUED' || current === 'THROTTLED';
-  if (!waiting && !isTerminal(current) && consoleEditOf(launch).kind !== 'request') {
+  if (!WAITING_STATUSES.has(current) && !isTerminal(current) && consoleEditOf(launch).kind !== 'request') {
     return ignored('conflict', `launch is ${current}`);
   }
   const note = `Re-driven at ${now.toISOString()}: ${reason}`.slice(0, FAILURE_REASON_MAX);

@@ -84,4 +84,6 @@ export const WAITING_DIMENSIONS = { status: 'status' } as const;
 /** The dimension RunCostUsd carries besides `service`: the engine workflow id. */
 export const COST_DIMENSIONS = { workflow: 'workflow' } as const;
 
-export type MetricName = (typeof METRICS)[keyof typeof METRICS];
+/** A metric by its key in METRICS (`runsStarted`), as the dashboards and alarms name it. */
+export type MetricKey = keyof typeof METRICS;
+export type MetricName = (typeof METRICS)[MetricKey];

@@ -1,4 +1,4 @@
-import { COST_DIMENSIONS, type METRICS, WAITING_DIMENSIONS } from '../domain/metrics.js';
+import { COST_DIMENSIONS, type MetricKey, WAITING_DIMENSIONS } from '../domain/metrics.js';
 
 /**
  * The widgets an operator looks at, once: the CloudWatch dashboard of a deployed stack
@@ -6,8 +6,6 @@ import { COST_DIMENSIONS, type METRICS, WAITING_DIMENSIONS } from '../domain/met
  * (infra/local/dashboard/) are both built from this list, in this order. Plain data: no CDK, no
  * clock, nothing read.
  */
-
-export type MetricKey = keyof typeof METRICS;
 
 /** line: over time; bar: one bar per line's value; number: the latest values; table: rows. */
 export type WidgetKind = 'line' | 'bar' | 'number' | 'table' | 'alarms' | 'log-table';
@@ -409,8 +407,3 @@ export const DASHBOARD_WIDGETS: readonly DashboardWidget[] = [
     ],
   },
 ];
-
-/** The gwm metrics a widget reads, with their statistic (Sum unless it says). */
-export function gwmSeriesOf(widget: DashboardWidget): GwmSeries[] {
-  return widget.series.filter((series): series is GwmSeries => series.source === 'gwm');
-}

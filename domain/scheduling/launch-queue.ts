@@ -13,7 +13,10 @@ export interface QueueSlot {
 }
 
 /** Launches the queue starts: written ready by registration or release, or handed back after throttling. */
-export const WAITING_STATUSES: ReadonlySet<LaunchStatus> = new Set(['QUEUED', 'THROTTLED']);
+/** The statuses a launch waits in for the launcher (the launch queue's). */
+export const WAITING_STATUS_LIST = ['QUEUED', 'THROTTLED'] as const satisfies readonly LaunchStatus[];
+export type WaitingStatus = (typeof WAITING_STATUS_LIST)[number];
+export const WAITING_STATUSES: ReadonlySet<LaunchStatus> = new Set(WAITING_STATUS_LIST);
 
 /** From the claim until the run ends: what a team's `maxInFlight` counts. */
 export const RUN_IN_FLIGHT_STATUSES: ReadonlySet<LaunchStatus> = new Set(

@@ -1,9 +1,7 @@
-import { effectiveStatus, isRequest, type Launch, type LaunchStatus } from '../launch.js';
-import { WAITING_STATUSES } from './launch-queue.js';
+import { effectiveStatus, isRequest, type Launch } from '../launch.js';
+import { WAITING_STATUS_LIST, WAITING_STATUSES, type WaitingStatus } from './launch-queue.js';
 
-/** The statuses a launch waits in for the launcher (the launch queue's). */
-export const WAITING_STATUS_LIST = ['QUEUED', 'THROTTLED'] as const satisfies readonly LaunchStatus[];
-export type WaitingStatus = (typeof WAITING_STATUS_LIST)[number];
+export { WAITING_STATUS_LIST, type WaitingStatus };
 
 /**
  * Since when a waiting launch has been waiting to start: the first of the last unbroken run of

@@ -111,8 +111,16 @@ async function serveQueue(
     // The first turn was held as it was ranked; the others are held when they are tried.
     if (index > 0) deps.scheduler.hold(turn);
     let served = false;
-    // Checked with the slots this process holds for the claims it is making.
-    if (await deps.scheduler.atLimit(turn.team, ended)) {
+    // Checked with the slots this process holds for the claims it is making; a turn held is given
+    // back when it is not taken, the check's failure included.
+    let atLimit: boolean;
+    try {
+      atLimit = await deps.scheduler.atLimit(turn.team, ended);
+    } catch (error) {
+      deps.scheduler.unhold(turn);
+      throw error;
+    }
+    if (atLimit) {
       deps.scheduler.unhold(turn);
       continue;
     }

@@ -1,5 +1,5 @@
 import { OPEN_BATCH_STATUSES } from '../../domain/batch.js';
-import type { BatchRepository, LaunchQueueStore, QueuedBatch } from '../../domain/ports.js';
+import type { LaunchQueueStore, QueuedBatch } from '../../domain/ports.js';
 import { inFlightPart, waitingPart } from '../../domain/scheduling/launch-queue.js';
 import { isConditionFailure } from './dynamo-errors.js';
 import type { Entities } from './entities.js';
@@ -9,10 +9,7 @@ const BATCH_GET_MAX = 100;
 const VIRTUAL_PASS = '$virtual';
 
 /** The launch queue over the `queue` index and the flows' pass items. */
-export function makeLaunchQueueStore(
-  entities: Entities,
-  batches: Pick<BatchRepository, 'listUnfinishedRegistrations'>,
-): LaunchQueueStore {
+export function makeLaunchQueueStore(entities: Entities): LaunchQueueStore {
   const { batch, launch, sharePass } = entities;
   /** Sets the pass to `pass` unless it is already there or beyond (another launcher got there first). */
   const raise = async (flow: string, pass: number) => {
@@ -49,17 +46,18 @@ export function makeLaunchQueueStore(
       return open;
     },
     async registeringBatches() {
+      // Their ids from the index alone (read at every refresh of the queue view), oldest first:
+      // the oldest registration is the one most likely to finish first.
       const ids: string[] = [];
-      let cursor: string | undefined;
+      let cursor: string | null = null;
       do {
-        const page = await batches.listUnfinishedRegistrations({ limit: 100, cursor });
-        ids.push(
-          ...page.items.filter((batch) => batch.status === 'REGISTERING').map((batch) => batch.batchId),
-        );
+        const page: { data: { batchId?: string }[]; cursor: string | null } = await batch.query
+          .open({ status: 'REGISTERING' })
+          .go({ cursor, limit: 100, attributes: ['batchId'] });
+        for (const item of page.data) if (item.batchId !== undefined) ids.push(item.batchId);
         cursor = page.cursor;
       } while (cursor);
-      // Listed newest first: the oldest registration is the one most likely to finish first.
-      return ids.reverse();
+      return ids;
     },
     async waiting(batchId, limit) {
       const result = await launch.query

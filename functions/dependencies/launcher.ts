@@ -60,7 +60,7 @@ export function schedulerOf(base: Base): LaunchScheduler | undefined {
   if (base.config.LAUNCH_ORDER !== 'fair-share') return undefined;
   return base.share(schedulerOf, () =>
     makeLaunchScheduler({
-      queue: makeLaunchQueueStore(base.entities, base.batches),
+      queue: makeLaunchQueueStore(base.entities),
       teams: base.teams,
       now: base.now,
       refreshMs: SCHEDULER_REFRESH_MS,

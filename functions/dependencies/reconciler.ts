@@ -82,7 +82,7 @@ export function waitingOf(base: Base): WaitingLaunchesDeps {
   return base.share(waitingOf, () => ({
     launches: makeWaitingLaunchReader(base.entities),
     teams: base.teams,
-    queue: makeLaunchQueueStore(base.entities, base.batches),
+    queue: makeLaunchQueueStore(base.entities),
     // Teams are held at their maxInFlight only in fair-share order.
     teamLimits: config.LAUNCH_ORDER === 'fair-share',
     startRatePerSecond: config.STARTRUN_RATE_PER_SECOND,

@@ -2,7 +2,7 @@ import type { Duration } from 'aws-cdk-lib';
 import { type IMetric, MathExpression, Metric, Stats } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { ConfigError } from '../../domain/errors.js';
-import { METRIC_NAMESPACE, METRICS } from '../../domain/metrics.js';
+import { METRIC_NAMESPACE, METRICS, type MetricKey } from '../../domain/metrics.js';
 import { TABLE } from '../../functions/adapters/table.js';
 import {
   METRIC_EMITTERS,
@@ -11,8 +11,6 @@ import {
   type ServiceKey,
   STACK_DIMENSION,
 } from '../../functions/service-names.js';
-
-type MetricKey = keyof typeof METRICS;
 
 /**
  * One gwm metric as one series: the function that sends it, or the sum over every function that

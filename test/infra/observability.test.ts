@@ -9,7 +9,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../domain/errors.js';
-import { METRIC_NAMESPACE, METRICS } from '../../domain/metrics.js';
+import { METRIC_NAMESPACE, METRICS, type MetricKey } from '../../domain/metrics.js';
 import { TABLE } from '../../functions/adapters/table.js';
 import {
   METRIC_EMITTERS,
@@ -20,8 +20,6 @@ import {
 } from '../../functions/service-names.js';
 import { Observability, type ObservabilityProps } from '../../infra/constructs/observability.js';
 import { DASHBOARD_WIDGETS } from '../../infra/dashboard-widgets.js';
-
-type MetricKey = keyof typeof METRICS;
 
 const FUNCTION_KEYS = Object.keys(SERVICE_NAMES) as ServiceKey[];
 const CONSUMERS = ['launcher', 'completion'] as const satisfies readonly ServiceKey[];

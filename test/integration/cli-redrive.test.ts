@@ -8,10 +8,10 @@ import type { Launch } from '../../domain/launch.js';
 import { makeBatchRepository } from '../../functions/adapters/batch-repository.js';
 import { makeEntities } from '../../functions/adapters/entities.js';
 import { makeLaunchRepository } from '../../functions/adapters/launch-repository.js';
-import { deadLetterDirOf, writeEndpoints } from '../../infra/local/endpoints.js';
+import { deadLetterDirOf } from '../../infra/local/endpoints.js';
 import { createDeadLetterSink } from '../../infra/local/stream-dead-letters.js';
 import { createStreamReader } from '../../infra/local/stream-reader.js';
-import { runGwm } from '../support/cli-runner.js';
+import { runGwm, writeLocalEndpoints } from '../support/cli-runner.js';
 import { aBatch, aLaunch } from '../support/launch-factory.js';
 import { makeTestTable, type TestTable } from '../support/local-aws.js';
 
@@ -55,20 +55,7 @@ beforeAll(async () => {
   );
   launches = makeLaunchRepository(entities);
   batches = makeBatchRepository(entities);
-  await writeEndpoints(stateDir, {
-    region: 'us-east-1',
-    s3Endpoint: 'http://127.0.0.1:9',
-    dynamodbEndpoint,
-    omicsEndpoint: 'http://127.0.0.1:9',
-    tableName: table.tableName,
-    manifestBucket: 'gwm-manifests',
-    inputBucket: 'gwm-inputs',
-    outputBucket: 'gwm-results',
-    runsDir: join(stateDir, 'runs'),
-    outboxDir: join(stateDir, 'outbox'),
-    pid: process.pid,
-    startedAt: new Date().toISOString(),
-  });
+  await writeLocalEndpoints(stateDir, { dynamodbEndpoint, tableName: table.tableName });
 });
 
 afterAll(async () => {
@@ -133,7 +120,7 @@ describe('gwm redrive', () => {
     expect(run.stderr).toMatch(/1 failure record\(s\) could not be read and were kept/);
     // the damaged line stays for a person; the handled ones are kept aside
     expect(await lines('launcher.jsonl')).toEqual(['{"consumer": "launcher", cut off']);
-    expect(await lines('launcher.redriven.jsonl')).toHaveLength(2);
+    expect(await lines('redriven/launcher.jsonl')).toHaveLength(2);
 
     // Act 3: the completion aggregator has none
     const none = await gwm(['redrive', 'completion']);

@@ -2,8 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { writeEndpoints } from '../../infra/local/endpoints.js';
-import { runGwm } from '../support/cli-runner.js';
+import { runGwm, writeLocalEndpoints } from '../support/cli-runner.js';
 import { makeTestTable, type TestTable } from '../support/local-aws.js';
 
 let tmp: string;
@@ -19,20 +18,7 @@ beforeAll(async () => {
   await mkdir(join(stateDir, 'runs'), { recursive: true });
   const dynamodbEndpoint = inject('dynamodbEndpoint');
   table = await makeTestTable(dynamodbEndpoint, 'gwm-cli-teams');
-  await writeEndpoints(stateDir, {
-    region: 'us-east-1',
-    s3Endpoint: 'http://127.0.0.1:9',
-    dynamodbEndpoint,
-    omicsEndpoint: 'http://127.0.0.1:9',
-    tableName: table.tableName,
-    manifestBucket: 'gwm-manifests',
-    inputBucket: 'gwm-lab-inputs',
-    outputBucket: 'gwm-lab-results',
-    runsDir: join(stateDir, 'runs'),
-    outboxDir: join(stateDir, 'outbox'),
-    pid: process.pid,
-    startedAt: new Date().toISOString(),
-  });
+  await writeLocalEndpoints(stateDir, { dynamodbEndpoint, tableName: table.tableName });
 });
 
 afterAll(async () => {

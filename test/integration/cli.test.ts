@@ -15,8 +15,7 @@ import { launchItemKey } from '../../functions/adapters/console-edit.js';
 import { type Entities, makeEntities } from '../../functions/adapters/entities.js';
 import { makeLaunchRepository } from '../../functions/adapters/launch-repository.js';
 import { makeProfileRepository } from '../../functions/adapters/profile-repository.js';
-import { writeEndpoints } from '../../infra/local/endpoints.js';
-import { runGwm } from '../support/cli-runner.js';
+import { runGwm, writeLocalEndpoints } from '../support/cli-runner.js';
 import { aBatch as aBatchOf, aLaunch } from '../support/launch-factory.js';
 import { makeTestTable, type TestTable } from '../support/local-aws.js';
 
@@ -114,19 +113,14 @@ beforeAll(async () => {
   profiles = makeProfileRepository(entities);
 
   // What `gwm up` writes; this process stands in for it, so the file counts as live.
-  await writeEndpoints(stateDir, {
-    region: 'us-east-1',
+  await writeLocalEndpoints(stateDir, {
     s3Endpoint,
     dynamodbEndpoint,
-    omicsEndpoint: 'http://127.0.0.1:9',
     tableName: table.tableName,
     manifestBucket: MANIFESTS,
     inputBucket: INPUTS,
     outputBucket: RESULTS,
     runsDir,
-    outboxDir: join(stateDir, 'outbox'),
-    pid: process.pid,
-    startedAt: new Date().toISOString(),
   });
 
   for (const name of ['fastq-stats', 'fastq-qc-report']) {

@@ -88,7 +88,7 @@ describe('the launch queue', () => {
     const second = makeLauncherHandler({
       launcher: { ...app.launcher, engine: crashing },
       scheduler: makeLaunchScheduler({
-        queue: makeLaunchQueueStore(app.entities, app.batches),
+        queue: makeLaunchQueueStore(app.entities),
         teams: app.teams,
         now: clock.now,
         refreshMs: 250,

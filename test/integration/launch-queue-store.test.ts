@@ -14,7 +14,7 @@ describe('launch queue store', () => {
     return {
       launches: makeLaunchRepository(entities),
       batches,
-      queue: makeLaunchQueueStore(entities, batches),
+      queue: makeLaunchQueueStore(entities),
     };
   };
 

@@ -1,5 +1,7 @@
+import { join } from 'node:path';
 import type { CliIo } from '../../cli/io.js';
 import { runCli } from '../../cli/main.js';
+import { type LocalEndpoints, writeEndpoints } from '../../infra/local/endpoints.js';
 
 export interface CliRun {
   code: number;
@@ -31,4 +33,27 @@ export async function runGwm(
   };
   run.code = await runCli(['--state-dir', stateDir, ...args], io);
   return run;
+}
+
+/**
+ * What `gwm up` writes in its state folder, for a table on the tests' DynamoDB Local; this process
+ * stands in for the stack, so the file counts as live. Endpoints nothing answers on by default.
+ */
+export async function writeLocalEndpoints(
+  stateDir: string,
+  endpoints: Pick<LocalEndpoints, 'dynamodbEndpoint' | 'tableName'> & Partial<LocalEndpoints>,
+): Promise<void> {
+  await writeEndpoints(stateDir, {
+    region: 'us-east-1',
+    s3Endpoint: 'http://127.0.0.1:9',
+    omicsEndpoint: 'http://127.0.0.1:9',
+    manifestBucket: 'gwm-manifests',
+    inputBucket: 'gwm-lab-inputs',
+    outputBucket: 'gwm-lab-results',
+    runsDir: join(stateDir, 'runs'),
+    outboxDir: join(stateDir, 'outbox'),
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    ...endpoints,
+  });
 }

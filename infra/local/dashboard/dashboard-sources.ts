@@ -3,8 +3,10 @@ import { basename, join } from 'node:path';
 import type { Batch } from '../../../domain/batch.js';
 import type { Launch } from '../../../domain/launch.js';
 import type { BatchRepository, LaunchRepository } from '../../../domain/ports.js';
+import { deadLetterDirOf } from '../endpoints.js';
 import { readJsonLines } from '../json-lines.js';
 import { METRICS_JOURNAL } from '../metrics-journal.js';
+import { listBatchLaunches } from '../wait.js';
 import { COST_WINDOW, type DashboardSources, metricPointsOf } from './dashboard-data.js';
 
 /** The table as the dashboard reads it. */
@@ -28,12 +30,12 @@ export async function readDashboardSources(
   const points = metricPointsOf(records).filter((point) => point.time >= since);
   const batches = await recentBatches(table.batches, new Date(since).toISOString());
   const launches: Launch[] = [];
-  for (const batch of batches) launches.push(...(await launchesOf(table.launches, batch.batchId)));
+  for (const batch of batches) launches.push(...(await listBatchLaunches(table.launches, batch.batchId)));
   return {
     points,
     batches,
     launches,
-    deadLetters: await deadLetterCounts(join(stateDir, 'dead-letters')),
+    deadLetters: await deadLetterCounts(deadLetterDirOf(stateDir)),
     now,
   };
 }
@@ -47,17 +49,6 @@ async function recentBatches(batches: BatchRepository, from: string): Promise<Ba
     cursor = page.cursor;
   } while (cursor && found.length < MAX_BATCHES);
   return found.slice(0, MAX_BATCHES);
-}
-
-async function launchesOf(launches: LaunchRepository, batchId: string): Promise<Launch[]> {
-  const found: Launch[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await launches.listByBatch(batchId, { cursor, limit: 500 });
-    found.push(...page.items);
-    cursor = page.cursor;
-  } while (cursor);
-  return found;
 }
 
 /** Messages in each local failure queue: the lines of its dead-letter file. */
