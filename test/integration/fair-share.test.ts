@@ -127,12 +127,15 @@ describe('the launch queue', () => {
     // lab-b's urgent batch went first, though its records came after lab-a's 30: its 4 among the
     // first launches chosen (a launcher starts up to 8 at once; stride order is B, A, C, B, B, B)
     expect(order.slice(0, 8).filter((label) => label === 'B')).toHaveLength(4);
-    // lab-a and lab-c then shared the rate: lab-c's 10 all started within the next ~20 StartRuns
+    // lab-a and lab-c then shared the rate: lab-c's 10 all started within the next ~20 StartRuns,
+    // about as many of lab-a's between them. Two launchers rank their own views, so both can serve
+    // the same flow's turn at once: the split is even to within about 5 either way (stream order
+    // would start all 30 of lab-a's first, lab-c first none).
     const lastC = order.lastIndexOf('C');
     expect(lastC).toBeLessThan(30);
     const aBeforeLastC = order.slice(0, lastC).filter((label) => label === 'A').length;
-    expect(aBeforeLastC).toBeGreaterThanOrEqual(6);
-    expect(aBeforeLastC).toBeLessThanOrEqual(15);
+    expect(aBeforeLastC).toBeGreaterThanOrEqual(4);
+    expect(aBeforeLastC).toBeLessThanOrEqual(16);
   });
 
   it('keeps a team to its maxInFlight without holding other teams back, and starts its next one when a run ends', async () => {
