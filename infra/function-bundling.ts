@@ -36,23 +36,17 @@ export const FUNCTION_BUNDLING = {
     '@aws-sdk/credential-provider-process',
     '@aws-sdk/credential-provider-sso',
     '@aws-sdk/credential-provider-web-identity',
+    // Container and instance metadata credentials: imported only when the environment holds none.
+    '@aws-sdk/credential-provider-http',
+    '@smithy/credential-provider-imds',
   ],
 } as const;
 
 /**
  * The most a function's bundle (index.js) may weigh: 1 MB, 1,000,000 bytes; the smaller the
- * bundle, the less Node.js reads and compiles at a cold start. The reconciler repairs what every
- * other function does and holds all their clients (DynamoDB, HealthOmics, CloudWatch Logs, S3, SNS,
- * EventBridge): it has more.
+ * bundle, the less Node.js reads and compiles at a cold start.
  */
 export const BUNDLE_SIZE_LIMIT_BYTES = 1_000_000;
-export const BUNDLE_SIZE_LIMITS_BY_ENTRY: Readonly<Record<string, number>> = {
-  'reconciler.ts': 1_150_000,
-};
-
-export function bundleSizeLimit(entry: string): number {
-  return BUNDLE_SIZE_LIMITS_BY_ENTRY[entry] ?? BUNDLE_SIZE_LIMIT_BYTES;
-}
 
 /** The file names of the Lambda entry points (`launcher.ts`...). */
 export function functionEntries(): string[] {

@@ -120,15 +120,14 @@ export function checkedLauncherBudget(config: Config, options: LauncherBudgetOpt
 
 /**
  * The reconciler's timeout: its engine reads are paced, so a full run of `RECONCILE_MAX_LAUNCHES`
- * takes about that many reads at the configured rate; a registration it resumes gets what the
- * intake gets for one. A run cut short loses nothing: every repair is a conditional write, a
- * registration is resumed again from its lease, and the next run starts over.
+ * takes about that many reads at the configured rate. A run cut short loses nothing: every repair
+ * is a conditional write, and the next run starts over.
  */
 export function reconcilerTimeoutSeconds(config: Config): number {
   const readsMs =
     ((config.RECONCILE_MAX_LAUNCHES * ENGINE_READS_PER_RECONCILED_LAUNCH) /
       config.RECONCILE_ENGINE_READS_PER_SECOND) *
     1000;
-  const workMs = readsMs + RECONCILER_TABLE_WORK_MS + INTAKE_TIMEOUT_SECONDS * 1000;
+  const workMs = readsMs + RECONCILER_TABLE_WORK_MS;
   return Math.min(LAMBDA_MAX_TIMEOUT_SECONDS, Math.ceil(workMs / 1000));
 }

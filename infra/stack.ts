@@ -119,10 +119,6 @@ export class GwmStack extends Stack {
       logRetention,
       reconcileEveryMinutes: settings.reconcile.everyMinutes,
       reconcilerTimeoutSeconds: reconcilerTimeoutSeconds(functionConfig),
-      notifications: this.notifications,
-      outputPrefixes: settings.allowedOutputPrefixes,
-      manifestBucket: this.intake.bucket,
-      manifestPrefix: settings.manifests.prefix,
       inputPrefixes: settings.allowedInputPrefixes,
     });
     this.completion = new Completion(this, 'Completion', {
@@ -147,6 +143,13 @@ export class GwmStack extends Stack {
       logRetention,
       inputPrefixes: settings.allowedInputPrefixes,
     });
+
+    // The schedule's ticks also run the sweeps of the functions that own what they repair:
+    // registrations (intake), restores (restore tracker), notifications and quiet batches (completion).
+    this.tracking.runOnSchedule(this.intake.function.fn);
+    this.tracking.runOnSchedule(this.restores.tracker.fn);
+    this.tracking.runOnSchedule(this.completion.function.fn);
+    this.tracking.scheduledOnly(this.completion.function.fn);
 
     this.teamAccess = new TeamAccess(this, 'TeamAccess', { table, manifestBucket: this.intake.bucket });
 

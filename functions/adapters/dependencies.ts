@@ -1,18 +1,11 @@
 import { type Base, makeBase, type Overrides } from '../dependencies/base.js';
-import { completionOf } from '../dependencies/completion.js';
+import { batchRecountOf, completionOf, notificationResumeOf } from '../dependencies/completion.js';
 import { costCollectorOf } from '../dependencies/cost-collector.js';
-import { intakeOf } from '../dependencies/intake.js';
+import { intakeOf, registrationResumeOf } from '../dependencies/intake.js';
 import { launcherOf, schedulerOf } from '../dependencies/launcher.js';
 import { manifestsOf, restoresOf } from '../dependencies/objects.js';
-import {
-  batchRecountOf,
-  notificationResumeOf,
-  reconcilerOf,
-  registrationResumeOf,
-  restoreSweepOf,
-  waitingOf,
-} from '../dependencies/reconciler.js';
-import { restoreTrackerOf } from '../dependencies/restore-tracker.js';
+import { reconcilerOf, waitingOf } from '../dependencies/reconciler.js';
+import { restoreSweepOf, restoreTrackerOf } from '../dependencies/restore-tracker.js';
 import { trackerOf } from '../dependencies/tracker.js';
 import type { Config } from './config.js';
 

@@ -1,12 +1,15 @@
 import type { CompletionDeps } from '../../domain/use-cases/aggregate-completion.js';
+import type { ResumeOptions } from '../../domain/use-cases/batch-notification.js';
+import type { QuietBatchOptions } from '../../domain/use-cases/recount-batch.js';
 import { makeOutcomeLedger } from '../adapters/outcome-ledger.js';
 import type { CompletionHandlerDeps } from '../completion-aggregator.js';
+import type { CompletionSweepDeps } from '../completion-sweep.js';
 import type { Base } from './base.js';
 import { costQueueOf } from './cost-queue.js';
 import { notifierOf } from './notifier.js';
 import { objectStoreOf } from './objects.js';
 
-/** Counting outcomes, QC and the batch notification (the aggregator, and the reconciler's recount). */
+/** Counting outcomes, QC and the batch notification (the aggregator, and its sweep's recount). */
 export function completionOf(base: Base): CompletionDeps {
   return base.share(completionOf, () => ({
     launches: base.launches,
@@ -19,7 +22,27 @@ export function completionOf(base: Base): CompletionDeps {
   }));
 }
 
+export function notificationResumeOf({ config, minutes }: Base): ResumeOptions {
+  return {
+    staleAfterMs: minutes(config.RECONCILE_AFTER_MINUTES_SENDING),
+    max: config.RECONCILE_MAX_LAUNCHES,
+  };
+}
+
+export function batchRecountOf({ config, minutes }: Base): QuietBatchOptions {
+  return { quietForMs: minutes(config.RECONCILE_AFTER_MINUTES_BATCH), max: config.RECONCILE_MAX_BATCHES };
+}
+
 /** The completion aggregator function: the table, the notifier, S3 (the QC list), the cost queue. */
 export function completionDependencies(base: Base): Omit<CompletionHandlerDeps, 'telemetry'> {
   return { completion: completionOf(base), costs: costQueueOf(base) };
+}
+
+/** Its scheduled sweep: interrupted notifications and quiet batches, with the same clients. */
+export function completionSweepDependencies(base: Base): Omit<CompletionSweepDeps, 'telemetry'> {
+  return {
+    completion: completionOf(base),
+    notificationResume: notificationResumeOf(base),
+    batchRecount: batchRecountOf(base),
+  };
 }

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { IntakeDeps } from '../../domain/use-cases/register-manifest.js';
+import type { RegistrationResumeOptions } from '../../domain/use-cases/resume-registrations.js';
 import type { ManifestUploadedDeps } from '../on-manifest-uploaded.js';
+import type { RegistrationSweepDeps } from '../registration-sweep.js';
 import type { Base } from './base.js';
 import { notifierOf } from './notifier.js';
 import { inputsOf, manifestsOf, restoresOf } from './objects.js';
 
-/** Registration of a manifest's batch and launches (the intake, and the reconciler resuming one). */
+/** Registration of a manifest's batch and launches (the intake, and its sweep resuming one). */
 export function intakeOf(base: Base): Omit<IntakeDeps, 'owner'> {
   const { config } = base;
   return base.share(intakeOf, () => ({
@@ -37,5 +39,24 @@ export function intakeDependencies(base: Base): Omit<ManifestUploadedDeps, 'tele
     notifier: notifierOf(base),
     tableName: base.config.TABLE_NAME,
     manifestPrefix: base.config.MANIFEST_PREFIX,
+  };
+}
+
+export function registrationResumeOf({ config, minutes }: Base): RegistrationResumeOptions {
+  return {
+    quietForMs: minutes(config.RECONCILE_AFTER_MINUTES_REGISTRATION),
+    max: config.RECONCILE_MAX_BATCHES,
+  };
+}
+
+/** Its scheduled sweep: stopped registrations and settled held batches, with the same clients. */
+export function registrationSweepDependencies(base: Base): Omit<RegistrationSweepDeps, 'telemetry'> {
+  return {
+    registrations: {
+      intake: intakeOf(base),
+      manifests: manifestsOf(base),
+      newOwner: randomUUID,
+      options: registrationResumeOf(base),
+    },
   };
 }

@@ -1,8 +1,11 @@
+import type { RestoreSweepDeps } from '../../domain/use-cases/reconcile-restores.js';
 import type { TrackRestoreDeps } from '../../domain/use-cases/track-restore.js';
+import type { RestoreSweepHandlerDeps } from '../restore-sweep.js';
 import type { RestoreTrackerHandlerDeps } from '../restore-tracker.js';
 import type { Base } from './base.js';
+import { inputsOf, restoresOf } from './objects.js';
 
-/** A restored input: its restore item, and the launches waiting for it (the tracker, the reconciler). */
+/** A restored input: its restore item, and the launches waiting for it (the tracker and its sweep). */
 export function restoreTrackerOf(base: Base): TrackRestoreDeps {
   return base.share(restoreTrackerOf, () => ({
     restores: base.restores,
@@ -15,4 +18,20 @@ export function restoreTrackerOf(base: Base): TrackRestoreDeps {
 /** The restore tracker function: the table only. */
 export function restoreTrackerDependencies(base: Base): Omit<RestoreTrackerHandlerDeps, 'telemetry'> {
   return { restoreTracker: restoreTrackerOf(base) };
+}
+
+/** Restores past their due time, and launches that missed their wake-up. */
+export function restoreSweepOf(base: Base): RestoreSweepDeps {
+  return base.share(restoreSweepOf, () => ({
+    tracker: restoreTrackerOf(base),
+    request: restoresOf(base),
+    inputs: inputsOf(base),
+    waitingQuietMs: base.minutes(base.config.RECONCILE_AFTER_MINUTES_WAITING),
+    max: base.config.RECONCILE_MAX_LAUNCHES,
+  }));
+}
+
+/** Its scheduled sweep: the table, and S3 (what became of each restore, asking again). */
+export function restoreSweepDependencies(base: Base): Omit<RestoreSweepHandlerDeps, 'telemetry'> {
+  return { restores: restoreSweepOf(base) };
 }

@@ -1,13 +1,19 @@
 import { loadConfig } from '../adapters/config.js';
 import { makePowertoolsTelemetry, withPowertools } from '../adapters/telemetry.js';
 import { makeBase } from '../dependencies/base.js';
-import { restoreTrackerDependencies } from '../dependencies/restore-tracker.js';
+import { restoreSweepDependencies, restoreTrackerDependencies } from '../dependencies/restore-tracker.js';
+import { makeRestoreSweep } from '../restore-sweep.js';
 import { makeRestoreTrackerHandler } from '../restore-tracker.js';
+import { withScheduledSweep } from '../scheduled-event.js';
 import { SERVICE_NAMES } from '../service-names.js';
 
 const config = loadConfig(process.env);
 const telemetry = makePowertoolsTelemetry(SERVICE_NAMES.restoreTracker, config.STACK_NAME);
+const base = makeBase(config);
 export const handler = withPowertools(
   telemetry,
-  makeRestoreTrackerHandler({ ...restoreTrackerDependencies(makeBase(config)), telemetry }),
+  withScheduledSweep(
+    makeRestoreTrackerHandler({ ...restoreTrackerDependencies(base), telemetry }),
+    makeRestoreSweep({ ...restoreSweepDependencies(base), telemetry }),
+  ),
 );

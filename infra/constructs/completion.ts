@@ -119,15 +119,18 @@ export class Completion extends Construct {
     super(scope, id);
     this.function = new GwmFunction(this, 'Aggregator', {
       entry: 'completion-aggregator.ts',
-      description: 'Counts launch outcomes on batches, starts QC once, notifies once per round',
+      description:
+        'Counts launch outcomes on batches, starts QC once, notifies once per round; on schedule, resends interrupted notices and recounts quiet batches',
       environment: { ...props.environment, ...props.notifications.environment },
       timeout: Duration.minutes(3),
       logRetention: props.logRetention,
       table: props.table,
       // Outcome marks and batch counters (one transaction), the QC launch, batch reads by key.
       // The QC launch goes through putMany: a BatchGetItem first, so it never overwrites one that moved on.
+      // Its scheduled sweep: batches mid-send (gsi4) and quiet open batches (gsi2).
       tableAccess: {
         actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchGetItem', 'BatchWriteItem'],
+        indexes: ['gsi2', 'gsi4'],
       },
     });
     props.notifications.grantSend(this.function.role);

@@ -80,8 +80,10 @@ export class Intake extends Construct {
       table: props.table,
       // Batch and launch items (BatchWriteItem), their release (UpdateItem), profiles and launches by batch (Query).
       // Launch items are written by putMany: a BatchGetItem of each group, then BatchWriteItem.
+      // Its scheduled sweep: stopped registrations and held batches by status (gsi2).
       tableAccess: {
         actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchGetItem', 'BatchWriteItem'],
+        indexes: ['gsi2'],
       },
     });
     allowManifestReads(this.function.role, this.bucket, props.prefix, 'the intake');

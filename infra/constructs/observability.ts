@@ -190,8 +190,11 @@ export class Observability extends Construct {
         `For ${SUSTAINED_RECONCILER_RUNS} reconciler runs in a row, launches past their ` +
         'RECONCILE_AFTER_MINUTES_* threshold were left for a later run or could not be reconciled: ' +
         'they are not moving. The reconciler\'s "launch not reconciled" log lines give the engine ' +
-        'or table error for each. A backlog larger than RECONCILE_MAX_LAUNCHES per run drains faster ' +
-        'with a higher limit or a shorter schedule.',
+        "or table error for each. The sweeps on the same schedule count here too: the intake's " +
+        '("registration not resumed", "held batch not settled"), the restore tracker\'s ("restore not ' +
+        'reconciled") and the aggregator\'s ("batch notification not sent", "batch not recounted"). ' +
+        'A backlog larger than RECONCILE_MAX_LAUNCHES per run drains faster with a higher limit or a ' +
+        'shorter schedule.',
     });
 
     for (const [key, fn] of Object.entries(props.functions) as Array<[ServiceKey, IFunction]>) {

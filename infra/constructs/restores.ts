@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
 import { RESTORE_COMPLETED_RULE } from '../../functions/event-sources.js';
 import { failureQueue } from './failure-queue.js';
 import { GwmFunction } from './gwm-function.js';
-import { inputBuckets } from './omics.js';
+import { allowInputRestores, allowInputSizing, inputBuckets } from './omics.js';
 import { eventPatternOf } from './tracking.js';
 
 export interface RestoresProps {
@@ -37,15 +37,23 @@ export class Restores extends Construct {
     super(scope, id);
     this.tracker = new GwmFunction(this, 'RestoreTracker', {
       entry: 'restore-tracker.ts',
-      description: 'Marks archived inputs restored and queues the launches that waited for them',
+      description:
+        'Marks archived inputs restored and queues the launches that waited for them; on schedule, checks restores past due',
       environment: props.environment,
       timeout: Duration.minutes(5),
       logRetention: props.logRetention,
       table: props.table,
       // The restore item and its waiters (by key), each waiting launch and its conditional rewrite;
-      // UpdateItem: the note on a launch a console edit made unreadable.
-      tableAccess: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem'] },
+      // UpdateItem: the note on a launch a console edit made unreadable. Its scheduled sweep:
+      // restores past due (gsi4), launches waiting for inputs (gsi4, whole items by BatchGetItem).
+      tableAccess: {
+        actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchGetItem'],
+        indexes: ['gsi4'],
+      },
     });
+    // Its sweep asks S3 what became of a restore past due, and asks again for one that lapsed.
+    allowInputSizing(this.tracker.role, props.inputPrefixes);
+    allowInputRestores(this.tracker.role, props.inputPrefixes);
     this.failures = failureQueue(this, 'RestoreTrackerFailures');
     this.tracker.fn.configureAsyncInvoke({
       retryAttempts: 2,

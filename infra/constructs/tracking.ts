@@ -3,24 +3,15 @@ import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { type EventPattern, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { RUN_STATUS_RULE } from '../../functions/event-sources.js';
-import type { Notifications } from './completion.js';
 import { failureQueue } from './failure-queue.js';
 import { GwmFunction } from './gwm-function.js';
-import { allowManifestReads } from './manifest-access.js';
-import {
-  allowInputRestores,
-  allowInputSizing,
-  allowListRuns,
-  allowRunReads,
-  allowSampleOutputLists,
-  allowStartRun,
-} from './omics.js';
+import { allowInputRestores, allowListRuns, allowRunReads, allowStartRun } from './omics.js';
 
 export interface TrackingProps {
   table: ITableV2;
@@ -29,15 +20,7 @@ export interface TrackingProps {
   logRetention: RetentionDays;
   reconcileEveryMinutes: number;
   reconcilerTimeoutSeconds: number;
-  /** The reconciler sends the batch notifications a stopped aggregator left marked SENDING. */
-  notifications: Notifications;
-  /** Where QC runs write: a recount that starts QC writes its list of sample outputs there. */
-  outputPrefixes: readonly string[];
-  /** A registration whose intake stopped for good is resumed from its manifest, read from here. */
-  manifestBucket: IBucket;
-  /** The key prefix manifests are taken under in that bucket. */
-  manifestPrefix: string;
-  /** The allowed input prefixes: a resumed registration sizes its inputs as the intake does. */
+  /** The allowed input prefixes: a launch the reconciler starts again may restore its inputs. */
   inputPrefixes: readonly string[];
 }
 
@@ -46,8 +29,9 @@ const ASYNC_RETRY_ATTEMPTS = 2;
 const ASYNC_MAX_EVENT_AGE = Duration.hours(6);
 
 /**
- * The status tracker (HealthOmics `Run Status Change` events on the default bus) and the
- * reconciler that repairs what events, stream records or crashed writes left behind.
+ * The status tracker (HealthOmics `Run Status Change` events on the default bus), the reconciler
+ * that repairs launches events, stream records or crashed writes left behind, and the schedule
+ * that runs it and the other functions' sweeps (`runOnSchedule`).
  */
 export class Tracking extends Construct {
   readonly tracker: GwmFunction;
@@ -58,10 +42,14 @@ export class Tracking extends Construct {
   readonly undeliveredRunEvents: Queue;
   /** Events the tracker failed on, after its retries. */
   readonly trackerFailures: Queue;
-  /** Schedule ticks the rule could not deliver to the reconciler. */
+  /** Schedule ticks the rule could not deliver to the reconciler or a sweep. */
   readonly undeliveredSchedules: Queue;
-  /** Reconciler runs that failed (an error or a timeout), and ticks that waited too long to run. */
+  /**
+   * Reconciler runs (and completion sweeps) that failed, an error or a timeout, and ticks that
+   * waited too long to run.
+   */
   readonly reconcilerFailures: Queue;
+  private readonly everyMinutes: number;
 
   constructor(scope: Construct, id: string, props: TrackingProps) {
     super(scope, id);
@@ -100,36 +88,27 @@ export class Tracking extends Construct {
 
     this.reconciler = new GwmFunction(this, 'Reconciler', {
       entry: 'reconciler.ts',
-      description:
-        'Repairs launches that stopped moving, sends interrupted batch notifications, resumes stopped registrations',
-      environment: { ...props.environment, ...props.notifications.environment },
+      description: 'Repairs launches that stopped moving, measures the launches waiting to start',
+      environment: props.environment,
       timeout: Duration.seconds(props.reconcilerTimeoutSeconds),
-      // A resumed registration parses its manifest, as the intake does with the same memory.
-      memorySize: 1024,
       // One at a time: its engine reads are paced, and a second run would only check the same launches.
       reservedConcurrentExecutions: 1,
       logRetention: props.logRetention,
       table: props.table,
-      // Stale launches and batches mid-send (gsi4), their repair (conditional puts), the token
-      // buckets, a resent notice's failed samples (the batch's launches by key), the note on an
-      // unreadable item (UpdateItem); the recount of
-      // quiet open batches (gsi2) and its outcome marks with the batch counters (one transaction).
-      // A recount that starts QC writes the QC launch through putMany (BatchGetItem, BatchWriteItem).
+      // Stale launches (gsi4, whole items by BatchGetItem), their repair (conditional puts), the
+      // token buckets and the note on an unreadable item (UpdateItem); launches waiting to start
+      // (gsi4) and the teams' runs in flight (queue).
       tableAccess: {
-        actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchGetItem', 'BatchWriteItem'],
-        indexes: ['gsi2', 'gsi4'],
+        actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchGetItem'],
+        indexes: ['gsi4', 'queue'],
       },
     });
-    props.notifications.grantSend(this.reconciler.role);
-    allowSampleOutputLists(this.reconciler.role, props.outputPrefixes);
-    allowInputSizing(this.reconciler.role, props.inputPrefixes);
+    // A launch it starts again whose archived input's copy expired is restored again first.
     allowInputRestores(this.reconciler.role, props.inputPrefixes);
     allowRunReads(this.reconciler.role, this);
     allowListRuns(this.reconciler.role);
     // A launch a crash left in SUBMITTING is sent again with the same requestId.
     allowStartRun(this.reconciler.role, this, props.serviceRole);
-    // A registration every delivery of its upload event failed on is resumed from its manifest.
-    allowManifestReads(this.reconciler.role, props.manifestBucket, props.manifestPrefix, 'the reconciler');
     // A failed run is not retried: the next scheduled run does the same work. A tick that waited
     // longer than one period is dropped (the next is due), so ticks do not pile up behind a slow
     // run; both are recorded in the reconciler's failure queue, which an alarm watches.
@@ -141,17 +120,40 @@ export class Tracking extends Construct {
     });
 
     this.undeliveredSchedules = failureQueue(this, 'UndeliveredSchedules');
+    this.everyMinutes = props.reconcileEveryMinutes;
     this.reconcilerSchedule = new Rule(this, 'ReconcilerSchedule', {
-      description: 'Runs the gwm reconciler',
+      description:
+        'Runs the gwm reconciler and the sweeps of the intake, restore tracker and completion aggregator',
       schedule: Schedule.rate(Duration.minutes(props.reconcileEveryMinutes)),
     });
+    this.runOnSchedule(this.reconciler.fn);
+  }
+
+  /**
+   * Sends the schedule's ticks to a function too: its handler runs its sweep on them
+   * (functions/scheduled-event.ts). A tick it cannot take within one period is dropped: the next
+   * one is due.
+   */
+  runOnSchedule(fn: IFunction): void {
     this.reconcilerSchedule.addTarget(
-      new LambdaFunction(this.reconciler.fn, {
+      new LambdaFunction(fn, {
         retryAttempts: 2,
-        maxEventAge: Duration.minutes(props.reconcileEveryMinutes),
+        maxEventAge: Duration.minutes(this.everyMinutes),
         deadLetterQueue: this.undeliveredSchedules,
       }),
     );
+  }
+
+  /**
+   * Async invocation settings for a function that takes only the schedule's ticks that way (the
+   * completion aggregator's other events come from its stream): as the reconciler's.
+   */
+  scheduledOnly(fn: IFunction): void {
+    fn.configureAsyncInvoke({
+      retryAttempts: 0,
+      maxEventAge: Duration.minutes(Math.max(1, this.everyMinutes)),
+      onFailure: new SqsDestination(this.reconcilerFailures),
+    });
   }
 }
 

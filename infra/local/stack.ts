@@ -8,6 +8,7 @@ import type { EventBridgeEvent } from 'aws-lambda';
 import { loadConfig } from '../../functions/adapters/config.js';
 import { buildDependencies } from '../../functions/adapters/dependencies.js';
 import { makeCompletionHandler } from '../../functions/completion-aggregator.js';
+import { makeCompletionSweep } from '../../functions/completion-sweep.js';
 import { makeCostCollectorHandler } from '../../functions/cost-collector.js';
 import {
   COMPLETION_EVENT_SOURCE,
@@ -20,7 +21,10 @@ import { makeLauncherHandler } from '../../functions/launcher.js';
 import { makeManifestUploadedHandler } from '../../functions/on-manifest-uploaded.js';
 import { makeRunStatusHandler } from '../../functions/on-run-status-change.js';
 import { makeReconcilerHandler } from '../../functions/reconciler.js';
+import { makeRegistrationSweep } from '../../functions/registration-sweep.js';
+import { makeRestoreSweep } from '../../functions/restore-sweep.js';
 import { makeRestoreTrackerHandler } from '../../functions/restore-tracker.js';
+import { runScheduledRepairs, type ScheduledRepairs } from '../../functions/scheduled-repairs.js';
 import { createLocalCostQueue } from './cost-queue.js';
 import { startDynamoDbLocal } from './dynamodb-local.js';
 import { deadLetterDirOf, type LocalEndpoints, removeEndpoints, writeEndpoints } from './endpoints.js';
@@ -331,31 +335,43 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const redelivered = localS3.redeliverPending();
     if (redelivered > 0) log('info', 'delivering S3 events an earlier stack did not finish', { redelivered });
 
-    const reconcilerHandler = journaled('reconciler', (telemetry) =>
-      makeReconcilerHandler({
-        reconciler: deps.reconciler,
-        completion: deps.completion,
-        notificationResume: deps.notificationResume,
-        batchRecount: deps.batchRecount,
-        registrations: {
-          intake: deps.intake,
-          manifests: deps.manifests,
-          newOwner: randomUUID,
-          options: deps.registrationResume,
-        },
-        restores: deps.restoreSweep,
-        waiting: deps.waiting,
-        telemetry,
-      }),
-    );
+    // The schedule's tick goes to the reconciler and to the sweeps of the intake, the restore
+    // tracker and the completion aggregator, each journaled as its function.
+    const repairs: ScheduledRepairs = {
+      reconciler: journaled('reconciler', (telemetry) =>
+        makeReconcilerHandler({ reconciler: deps.reconciler, waiting: deps.waiting, telemetry }),
+      ),
+      registrationSweep: journaled('intake', (telemetry) =>
+        makeRegistrationSweep({
+          registrations: {
+            intake: deps.intake,
+            manifests: deps.manifests,
+            newOwner: randomUUID,
+            options: deps.registrationResume,
+          },
+          telemetry,
+        }),
+      ),
+      restoreSweep: journaled('restoreTracker', (telemetry) =>
+        makeRestoreSweep({ restores: deps.restoreSweep, telemetry }),
+      ),
+      completionSweep: journaled('completion', (telemetry) =>
+        makeCompletionSweep({
+          completion: deps.completion,
+          notificationResume: deps.notificationResume,
+          batchRecount: deps.batchRecount,
+          telemetry,
+        }),
+      ),
+    };
     const reconcile = withFaults(faults?.reconcile, async () => {
-      const report = await reconcilerHandler(scheduledEvent());
+      const report = await runScheduledRepairs(repairs, scheduledEvent());
       if (report.repairs > 0) log('info', 'reconciler repaired launches', { repairs: report.repairs });
       const { resent } = report.notifications;
-      if (resent.length > 0) log('info', 'reconciler sent batch notifications again', { batches: resent });
+      if (resent.length > 0) log('info', 'batch notifications sent again', { batches: resent });
       const { resumed, unresumable } = report.registrations;
       if (resumed.length > 0) {
-        log('info', 'reconciler finished registrations the intake left', {
+        log('info', 'registrations the intake left were finished', {
           batches: resumed.map((registration) => registration.batchId),
         });
       }

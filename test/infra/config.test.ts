@@ -309,8 +309,8 @@ describe('function timeouts from the settings', () => {
     const huge = effectiveFunctionConfig(
       parseDeploySettings({ ...SETTINGS, reconcile: { maxLaunches: 100_000 } }),
     );
-    // Act & Assess: 500 launches x 2 reads at 5 per second, a minute for the table, one intake timeout for a resumed registration
-    expect(reconcilerTimeoutSeconds(defaults)).toBe(560);
+    // Act & Assess: 500 launches x 2 reads at 5 per second, a minute for the table
+    expect(reconcilerTimeoutSeconds(defaults)).toBe(260);
     expect(reconcilerTimeoutSeconds(huge)).toBe(LAMBDA_MAX_TIMEOUT_SECONDS);
   });
 });

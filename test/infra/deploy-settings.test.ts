@@ -100,7 +100,7 @@ describe('customer-managed keys', () => {
       const tableKey = statements.filter(onKey(KEYS.tableKeyArn)).flatMap(actionsOf);
       expect(tableKey, name).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:DescribeKey']));
       const dataKeys = statements.filter(onKey(KEYS.dataBucketKeyArns[0] ?? ''));
-      if (name === 'completion' || name === 'reconciler') {
+      if (name === 'completion') {
         expect(dataKeys, name).toEqual([
           {
             Effect: 'Allow',
@@ -120,11 +120,11 @@ describe('customer-managed keys', () => {
     expect(intakeTableKey).toEqual(expect.arrayContaining(['kms:Encrypt', 'kms:GenerateDataKey']));
   });
 
-  it('lets the intake and the reconciler decrypt manifests through S3, and no other function', () => {
+  it('lets the intake decrypt manifests through S3, and no other function', () => {
     // Assess
     for (const [name, { role }] of Object.entries(ids)) {
       const manifestKey = statementsOfRole(template, role).filter(onKey(KEYS.manifestBucketKeyArn));
-      if (name === 'intake' || name === 'reconciler') {
+      if (name === 'intake') {
         expect(manifestKey, name).toEqual([
           {
             Effect: 'Allow',
@@ -266,10 +266,10 @@ describe('an existing manifest bucket', () => {
     });
   });
 
-  it('tells the intake the prefix, and lets it and the reconciler read manifests under it only', () => {
+  it('tells the intake the prefix, and lets it (and no other function) read manifests under it only', () => {
     // Assess
     expect(variablesOf(template, ids.intake.function).MANIFEST_PREFIX).toBe('run/');
-    for (const role of [ids.intake.role, ids.reconciler.role]) {
+    for (const role of [ids.intake.role]) {
       const reads = statementsOfRole(template, role).filter((statement) =>
         actionsOf(statement).includes('s3:GetObjectVersion'),
       );

@@ -104,7 +104,7 @@ describe("the deployed functions' environment", () => {
     expect(variablesOf(template, launcher.function).RUN_RETENTION_MODE).toBe('REMOVE');
   });
 
-  it('tells only the functions that send notices where they go: intake, aggregator, reconciler', () => {
+  it('tells only the functions that send notices where they go: intake, aggregator', () => {
     // Prepare
     const { stack, template } = synthesize();
     // Act
@@ -115,7 +115,7 @@ describe("the deployed functions' environment", () => {
       })
       .map(([key]) => key);
     // Assess
-    expect(notifying.sort()).toEqual(['completion', 'intake', 'reconciler']);
+    expect(notifying.sort()).toEqual(['completion', 'intake']);
   });
 
   it('would fail a function missing a required variable (the check has teeth)', () => {

@@ -89,19 +89,13 @@ const EXPECTED_ACTIONS: Record<FunctionKey, string[]> = {
     ...FAILURE_QUEUE,
     ...RUN_READS,
     ...START_RUN,
-    ...NOTIFY,
     'dynamodb:BatchGetItem',
-    'dynamodb:BatchWriteItem',
     'dynamodb:GetItem',
     'dynamodb:PutItem',
     'dynamodb:Query',
     'dynamodb:UpdateItem',
     'omics:ListRuns',
-    's3:GetObject',
-    's3:GetObjectVersion',
-    's3:ListBucket',
-    's3:PutObject',
-    // An archived input whose restore was lost is asked for again.
+    // A launch it starts again whose archived input's copy expired is restored again first.
     's3:RestoreObject',
   ],
   costCollector: [
@@ -123,10 +117,16 @@ const EXPECTED_ACTIONS: Record<FunctionKey, string[]> = {
   restoreTracker: [
     ...LOGS,
     ...FAILURE_QUEUE,
+    // Its sweep: launches waiting for inputs, read whole
+    'dynamodb:BatchGetItem',
     'dynamodb:GetItem',
     'dynamodb:PutItem',
     'dynamodb:Query',
     'dynamodb:UpdateItem',
+    // Its sweep: what became of a restore past due (HeadObject), and asking again for one that lapsed
+    's3:GetObject',
+    's3:ListBucket',
+    's3:RestoreObject',
   ],
 };
 
@@ -216,26 +216,26 @@ describe('least privilege in the deployed stack', () => {
     const key = `<${logicalIdOf(stack, stack.notifications.key)}.Arn>`;
     const bus = `<${logicalIdOf(stack, stack.notifications.bus)}.Arn>`;
     // Assess
-    for (const fn of ['intake', 'completion', 'reconciler'] as const) {
+    for (const fn of ['intake', 'completion'] as const) {
       expect(withAction(fn, 'sns:Publish').flatMap(resourcesOfStatement)).toEqual([topic]);
       expect(withAction(fn, 'kms:GenerateDataKey').flatMap(resourcesOfStatement)).toEqual([key]);
       expect(withAction(fn, 'events:PutEvents').flatMap(resourcesOfStatement)).toEqual([bus]);
     }
   });
 
-  it('lets the intake and the reconciler (resuming a registration) read manifests, and size inputs under the input prefixes only', () => {
+  it('lets the intake read manifests, and the intake and the restore tracker size inputs under the input prefixes only', () => {
     // Prepare
     const manifests = `<${logicalIdOf(stack, stack.intake.bucket)}.Arn>/*`;
+    const inputs = [
+      'arn:<AWS::Partition>:s3:::lab-inputs/fastq/*',
+      'arn:<AWS::Partition>:s3:::lab-references/*',
+    ];
     // Assess
-    for (const fn of ['intake', 'reconciler'] as const) {
-      expect(withAction(fn, 's3:GetObjectVersion').flatMap(resourcesOfStatement), fn).toEqual([manifests]);
-      // HeadObject, for the cost estimate, is s3:GetObject: on objects under the input prefixes.
+    expect(withAction('intake', 's3:GetObjectVersion').flatMap(resourcesOfStatement)).toEqual([manifests]);
+    for (const fn of ['intake', 'restoreTracker'] as const) {
+      // HeadObject (the cost estimate, a restore's progress) is s3:GetObject: on objects under the input prefixes.
       expect(withAction(fn, 's3:GetObject').flatMap(resourcesOfStatement).sort(), fn).toEqual(
-        [
-          manifests,
-          'arn:<AWS::Partition>:s3:::lab-inputs/fastq/*',
-          'arn:<AWS::Partition>:s3:::lab-references/*',
-        ].sort(),
+        (fn === 'intake' ? [manifests, ...inputs] : inputs).sort(),
       );
       // A prefix input is summed with ListObjectsV2: listing the input prefixes only.
       expect(
@@ -249,14 +249,25 @@ describe('least privilege in the deployed stack', () => {
         [['arn:<AWS::Partition>:s3:::lab-references'], undefined],
       ]);
     }
+    for (const fn of ['launcher', 'tracker', 'completion', 'reconciler', 'costCollector'] as const) {
+      expect(withAction(fn, 's3:GetObject'), fn).toEqual([]);
+    }
   });
 
-  it('lets the aggregator and the reconciler write QC sample-output lists under the output prefixes only', () => {
+  it('lets the aggregator (and its sweep) write QC sample-output lists under the output prefixes only', () => {
     // Assess
-    for (const fn of ['completion', 'reconciler'] as const) {
-      expect(withAction(fn, 's3:PutObject').flatMap(resourcesOfStatement), fn).toEqual([
-        'arn:<AWS::Partition>:s3:::lab-results/gwm/*gwm/*/sample-outputs.txt',
-      ]);
+    expect(withAction('completion', 's3:PutObject').flatMap(resourcesOfStatement)).toEqual([
+      'arn:<AWS::Partition>:s3:::lab-results/gwm/*gwm/*/sample-outputs.txt',
+    ]);
+    for (const fn of [
+      'intake',
+      'launcher',
+      'tracker',
+      'reconciler',
+      'costCollector',
+      'restoreTracker',
+    ] as const) {
+      expect(withAction(fn, 's3:PutObject'), fn).toEqual([]);
     }
   });
 
@@ -264,13 +275,13 @@ describe('least privilege in the deployed stack', () => {
     // Prepare
     const table = `<${logicalIdOf(stack, stack.launchTable.table)}.Arn>`;
     const expectedIndexes: Record<FunctionKey, string[]> = {
-      intake: [],
+      intake: [`${table}/index/gsi2`],
       launcher: [`${table}/index/gsi2`, `${table}/index/queue`],
       tracker: [`${table}/index/gsi1`],
-      completion: [],
-      reconciler: [`${table}/index/gsi2`, `${table}/index/gsi4`],
+      completion: [`${table}/index/gsi2`, `${table}/index/gsi4`],
+      reconciler: [`${table}/index/gsi4`, `${table}/index/queue`],
       costCollector: [],
-      restoreTracker: [],
+      restoreTracker: [`${table}/index/gsi4`],
     };
     // Assess
     for (const key of Object.keys(expectedIndexes) as FunctionKey[]) {

@@ -599,7 +599,8 @@ describe('the alarms', () => {
     const periods = alarm.Metrics?.flatMap((query) =>
       query.MetricStat ? [(query.MetricStat as { Period: number }).Period] : [],
     );
-    expect(periods).toEqual([300, 300]);
+    // The launches left, and what the reconciler and the three sweeps could not reconcile
+    expect(periods).toEqual([300, 300, 300, 300, 300]);
     expect(String(alarm.AlarmDescription)).toContain('RECONCILE_AFTER_MINUTES_');
   });
 

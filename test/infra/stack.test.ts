@@ -135,33 +135,42 @@ describe('the deployed stack', () => {
     quiet.resourceCountIs('AWS::SNS::Subscription', 0);
   });
 
-  it('runs the reconciler on a schedule, with retries and a dead-letter queue', () => {
+  it('runs the reconciler and the sweeps of the intake, restore tracker and aggregator on one schedule, with retries and a dead-letter queue', () => {
     // Assess
+    const target = (fn: string) =>
+      Match.objectLike({
+        Arn: { 'Fn::GetAtt': [fn, 'Arn'] },
+        RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 300 },
+        DeadLetterConfig: {
+          Arn: { 'Fn::GetAtt': [logicalIdOf(stack, stack.tracking.undeliveredSchedules), 'Arn'] },
+        },
+      });
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(5 minutes)',
       Targets: [
-        Match.objectLike({
-          Arn: { 'Fn::GetAtt': [ids.reconciler.function, 'Arn'] },
-          RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 300 },
-          DeadLetterConfig: { Arn: Match.anyValue() },
-        }),
+        target(ids.reconciler.function),
+        target(ids.intake.function),
+        target(ids.restoreTracker.function),
+        target(ids.completion.function),
       ],
     });
     const { template: hourly } = synthesize({ reconcile: { everyMinutes: 60 } });
     hourly.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 hour)' });
   });
 
-  it('sends a failed reconciler run, or a tick older than its period, to its failure queue, without retrying it', () => {
-    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
-      FunctionName: { Ref: ids.reconciler.function },
-      MaximumRetryAttempts: 0,
-      MaximumEventAgeInSeconds: 300,
-      DestinationConfig: {
-        OnFailure: {
-          Destination: { 'Fn::GetAtt': [logicalIdOf(stack, stack.tracking.reconcilerFailures), 'Arn'] },
+  it('sends a failed reconciler run or completion sweep, or a tick older than its period, to the failure queue, without retrying it', () => {
+    for (const fn of [ids.reconciler.function, ids.completion.function]) {
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: fn },
+        MaximumRetryAttempts: 0,
+        MaximumEventAgeInSeconds: 300,
+        DestinationConfig: {
+          OnFailure: {
+            Destination: { 'Fn::GetAtt': [logicalIdOf(stack, stack.tracking.reconcilerFailures), 'Arn'] },
+          },
         },
-      },
-    });
+      });
+    }
   });
 
   it("sends alarms to the operators' topic and batch notices to the lab's: neither gets the other's mail", () => {

@@ -19,13 +19,17 @@ import { loadConfig } from '../../functions/adapters/config.js';
 import { buildDependencies } from '../../functions/adapters/dependencies.js';
 import { makeMemoryTelemetry } from '../../functions/adapters/telemetry.js';
 import { makeCompletionHandler } from '../../functions/completion-aggregator.js';
+import { makeCompletionSweep } from '../../functions/completion-sweep.js';
 import { makeCostCollectorHandler } from '../../functions/cost-collector.js';
 import { COMPLETION_EVENT_SOURCE, LAUNCHER_EVENT_SOURCE } from '../../functions/event-sources.js';
 import { makeLauncherHandler } from '../../functions/launcher.js';
 import { makeManifestUploadedHandler } from '../../functions/on-manifest-uploaded.js';
 import { makeRunStatusHandler } from '../../functions/on-run-status-change.js';
 import { makeReconcilerHandler } from '../../functions/reconciler.js';
+import { makeRegistrationSweep } from '../../functions/registration-sweep.js';
+import { makeRestoreSweep } from '../../functions/restore-sweep.js';
 import { makeRestoreTrackerHandler } from '../../functions/restore-tracker.js';
+import { runScheduledRepairs } from '../../functions/scheduled-repairs.js';
 import { dispatchStreamRecords } from '../../infra/local/stream-dispatch.js';
 import { createStreamReader } from '../../infra/local/stream-reader.js';
 import { type FakeOmicsOptions, makeFakeOmics } from './fake-omics.js';
@@ -219,27 +223,40 @@ export async function makeTestApp(options: TestAppOptions = {}) {
     restoreCalls,
     restoreAnswers,
     reconciler,
-    /** Runs the scheduled reconciler once, as its schedule would, with settings changed for the case. */
+    /**
+     * Runs one tick of the schedule, as the embedded runtime does: the reconciler, then the
+     * registration, restore and completion sweeps; with settings changed for the case.
+     */
     reconcile(
       overrides: Partial<ReconcilerDeps> = {},
       registrationResume: Partial<RegistrationResumeOptions> = {},
     ) {
-      const handler = makeReconcilerHandler({
-        reconciler: { ...reconciler, ...overrides },
-        completion: deps.completion,
-        notificationResume: deps.notificationResume,
-        batchRecount: deps.batchRecount,
-        registrations: {
-          intake,
-          manifests: reader,
-          newOwner: randomUUID,
-          options: { ...deps.registrationResume, ...registrationResume },
+      return runScheduledRepairs(
+        {
+          reconciler: makeReconcilerHandler({
+            reconciler: { ...reconciler, ...overrides },
+            waiting: deps.waiting,
+            telemetry,
+          }),
+          registrationSweep: makeRegistrationSweep({
+            registrations: {
+              intake,
+              manifests: reader,
+              newOwner: randomUUID,
+              options: { ...deps.registrationResume, ...registrationResume },
+            },
+            telemetry,
+          }),
+          restoreSweep: makeRestoreSweep({ restores: deps.restoreSweep, telemetry }),
+          completionSweep: makeCompletionSweep({
+            completion: deps.completion,
+            notificationResume: deps.notificationResume,
+            batchRecount: deps.batchRecount,
+            telemetry,
+          }),
         },
-        restores: deps.restoreSweep,
-        waiting: deps.waiting,
-        telemetry,
-      });
-      return handler(scheduledEvent());
+        scheduledEvent(),
+      );
     },
     /**
      * Replaces how notices are sent (a failing topic, a sender that stops mid-send); with no

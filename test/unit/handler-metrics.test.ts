@@ -13,8 +13,12 @@ import type { Team } from '../../domain/teams/team.js';
 import type { CompletionDeps } from '../../domain/use-cases/aggregate-completion.js';
 import { RECONCILED_STATUSES, type ReconcilerDeps } from '../../domain/use-cases/reconcile.js';
 import { makeMemoryTelemetry } from '../../functions/adapters/telemetry.js';
+import { makeCompletionSweep } from '../../functions/completion-sweep.js';
 import { makeRunStatusHandler } from '../../functions/on-run-status-change.js';
 import { makeReconcilerHandler } from '../../functions/reconciler.js';
+import { makeRegistrationSweep } from '../../functions/registration-sweep.js';
+import { makeRestoreSweep } from '../../functions/restore-sweep.js';
+import { runScheduledRepairs } from '../../functions/scheduled-repairs.js';
 import { aBatch, aLaunch } from '../support/launch-factory.js';
 import { memoryRestores } from '../support/memory-restores.js';
 
@@ -308,16 +312,9 @@ describe('the reconciler', () => {
         maxRead: 1_000,
         now: () => now,
       },
-      restores: {
-        tracker: { restores: restoreDeps.restores, launches: repository, now: () => now, concurrency: 1 },
-        request: restoreDeps,
-        inputs: { inspect: async () => new Map() },
-        waitingQuietMs: 60_000,
-        max: 10,
-      },
-      completion,
-      notificationResume: { staleAfterMs: 15 * 60_000, max: 10 },
-      batchRecount: { quietForMs: 60 * 60_000, max: 10 },
+    });
+    const registrationSweep = makeRegistrationSweep({
+      telemetry,
       registrations: {
         intake: {
           batches: completion.batches,
@@ -350,7 +347,28 @@ describe('the reconciler', () => {
         options: { quietForMs: 10 * 60_000, max: 10 },
       },
     });
-    return { telemetry, run: () => handler({} as ScheduledEvent), batches: batchRepository };
+    const restoreSweep = makeRestoreSweep({
+      telemetry,
+      restores: {
+        tracker: { restores: restoreDeps.restores, launches: repository, now: () => now, concurrency: 1 },
+        request: restoreDeps,
+        inputs: { inspect: async () => new Map() },
+        waitingQuietMs: 60_000,
+        max: 10,
+      },
+    });
+    const completionSweep = makeCompletionSweep({
+      telemetry,
+      completion,
+      notificationResume: { staleAfterMs: 15 * 60_000, max: 10 },
+      batchRecount: { quietForMs: 60 * 60_000, max: 10 },
+    });
+    const run = () =>
+      runScheduledRepairs(
+        { reconciler: handler, registrationSweep, restoreSweep, completionSweep },
+        {} as ScheduledEvent,
+      );
+    return { telemetry, run, batches: batchRepository };
   }
 
   it('reports stale launches left for the next run and those it could not reconcile', async () => {

@@ -7,21 +7,30 @@ import { METRIC_EMITTERS, SERVICE_NAMES, type ServiceKey } from '../../functions
 const root = resolve(import.meta.dirname, '../..');
 const source = (path: string) => readFileSync(resolve(root, path), 'utf8');
 
-/** Each function's handler (what it counts) and its Lambda entry point (which service it is). */
-const FUNCTIONS: Record<ServiceKey, { handler: string; entry: string }> = {
-  intake: { handler: 'functions/on-manifest-uploaded.ts', entry: 'functions/lambda/on-manifest-uploaded.ts' },
-  launcher: { handler: 'functions/launcher.ts', entry: 'functions/lambda/launcher.ts' },
+/**
+ * Each function's handlers (what it counts: its event handler and its scheduled sweep) and its
+ * Lambda entry point (which service it is).
+ */
+const FUNCTIONS: Record<ServiceKey, { handlers: string[]; entry: string }> = {
+  intake: {
+    handlers: ['functions/on-manifest-uploaded.ts', 'functions/registration-sweep.ts'],
+    entry: 'functions/lambda/on-manifest-uploaded.ts',
+  },
+  launcher: { handlers: ['functions/launcher.ts'], entry: 'functions/lambda/launcher.ts' },
   tracker: {
-    handler: 'functions/on-run-status-change.ts',
+    handlers: ['functions/on-run-status-change.ts'],
     entry: 'functions/lambda/on-run-status-change.ts',
   },
   completion: {
-    handler: 'functions/completion-aggregator.ts',
+    handlers: ['functions/completion-aggregator.ts', 'functions/completion-sweep.ts'],
     entry: 'functions/lambda/completion-aggregator.ts',
   },
-  reconciler: { handler: 'functions/reconciler.ts', entry: 'functions/lambda/reconciler.ts' },
-  costCollector: { handler: 'functions/cost-collector.ts', entry: 'functions/lambda/cost-collector.ts' },
-  restoreTracker: { handler: 'functions/restore-tracker.ts', entry: 'functions/lambda/restore-tracker.ts' },
+  reconciler: { handlers: ['functions/reconciler.ts'], entry: 'functions/lambda/reconciler.ts' },
+  costCollector: { handlers: ['functions/cost-collector.ts'], entry: 'functions/lambda/cost-collector.ts' },
+  restoreTracker: {
+    handlers: ['functions/restore-tracker.ts', 'functions/restore-sweep.ts'],
+    entry: 'functions/lambda/restore-tracker.ts',
+  },
 };
 // Both stream consumers run through it: whatever it counts, they both send.
 const SHARED_BY_STREAM_CONSUMERS = 'functions/launch-stream-consumer.ts';
@@ -32,10 +41,10 @@ function metricsCountedIn(text: string): Set<string> {
 
 describe('which function sends which metric', () => {
   it('METRIC_EMITTERS names exactly the metrics each handler counts', () => {
-    for (const [service, { handler }] of Object.entries(FUNCTIONS) as Array<
-      [ServiceKey, { handler: string }]
+    for (const [service, { handlers }] of Object.entries(FUNCTIONS) as Array<
+      [ServiceKey, { handlers: string[] }]
     >) {
-      const counted = metricsCountedIn(source(handler));
+      const counted = new Set(handlers.flatMap((handler) => [...metricsCountedIn(source(handler))]));
       if (service === 'launcher' || service === 'completion') {
         for (const key of metricsCountedIn(source(SHARED_BY_STREAM_CONSUMERS))) counted.add(key);
       }
@@ -61,5 +70,19 @@ describe('which function sends which metric', () => {
       expect(source(entry), entry).toMatch(/withPowertools\(\s*telemetry,/);
     }
     expect(new Set(Object.values(SERVICE_NAMES)).size).toBe(Object.keys(SERVICE_NAMES).length);
+  });
+
+  it("has each function that owns a sweep hand the schedule's ticks to it", () => {
+    const sweeps: Partial<Record<ServiceKey, string>> = {
+      intake: 'makeRegistrationSweep',
+      restoreTracker: 'makeRestoreSweep',
+      completion: 'makeCompletionSweep',
+    };
+    for (const [service, factory] of Object.entries(sweeps)) {
+      const entry = source(FUNCTIONS[service as ServiceKey].entry);
+      expect(entry, service).toMatch(
+        new RegExp(`withScheduledSweep\\(\\s*make\\w+Handler\\([^]*?\\),\\s*${factory}\\(`),
+      );
+    }
   });
 });
