@@ -47,9 +47,8 @@ export function makeRegistrationSweep(deps: RegistrationSweepDeps) {
 }
 
 /**
- * A registration that
- * cannot be resumed (its manifest gone or overwritten) counts as not reconciled, and its log line
- * says to upload the manifest again.
+ * A registration that cannot be resumed (its manifest gone or overwritten) counts as not
+ * reconciled, and its log line says to upload the manifest again.
  */
 async function resumeStalledRegistrations(deps: RegistrationSweepDeps): Promise<RegistrationResumeReport> {
   const { logger, count } = deps.telemetry;
@@ -58,8 +57,8 @@ async function resumeStalledRegistrations(deps: RegistrationSweepDeps): Promise<
   try {
     report = await resumeRegistrations({ intake: { ...intake, owner: newOwner() }, manifests }, options);
   } catch (error) {
-    // The listing itself failed (a batch item a console edit broke, a table fault): the recount
-    // after this step still runs.
+    // The listing itself failed (a batch item a console edit broke, a table fault): the held
+    // batches after this step are still settled.
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     report = { checked: 0, resumed: [], unresumable: [], busy: [], errors: [{ batchId: '?', message }] };
   }

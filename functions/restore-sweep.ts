@@ -1,6 +1,7 @@
 import type { ScheduledEvent } from 'aws-lambda';
 import { METRICS } from '../domain/metrics.js';
 import {
+  emptyRestoreSweepReport,
   type RestoreSweepDeps,
   type RestoreSweepReport,
   reconcileRestores,
@@ -38,15 +39,7 @@ async function sweepRestores(deps: RestoreSweepHandlerDeps): Promise<RestoreSwee
     report = await reconcileRestores(deps.restores);
   } catch (error) {
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    report = {
-      checked: 0,
-      restored: [],
-      requestedAgain: [],
-      stillRestoring: [],
-      failed: [],
-      launchesRepaired: 0,
-      errors: [{ uri: '?', message }],
-    };
+    report = emptyRestoreSweepReport([{ uri: '?', message }]);
   }
   count(METRICS.restoresCompleted, report.restored.length);
   count(METRICS.restoresRequested, report.requestedAgain.length);

@@ -35,6 +35,19 @@ export interface RestoreSweepReport {
   errors: { uri: string; message: string }[];
 }
 
+/** A sweep that looked at nothing (yet): what it found is added as it goes. */
+export function emptyRestoreSweepReport(errors: RestoreSweepReport['errors'] = []): RestoreSweepReport {
+  return {
+    checked: 0,
+    restored: [],
+    requestedAgain: [],
+    stillRestoring: [],
+    failed: [],
+    launchesRepaired: 0,
+    errors,
+  };
+}
+
 /**
  * The reconciler's part for archived inputs. S3's events can be late or lost: a restore past its
  * due time is looked at with HeadObject (restored: as if the event came; restoring: due again
@@ -42,15 +55,7 @@ export interface RestoreSweepReport {
  * WAITING_FOR_INPUTS is compared with its restore items, which catches a wake-up it missed.
  */
 export async function reconcileRestores(deps: RestoreSweepDeps): Promise<RestoreSweepReport> {
-  const report: RestoreSweepReport = {
-    checked: 0,
-    restored: [],
-    requestedAgain: [],
-    stillRestoring: [],
-    failed: [],
-    launchesRepaired: 0,
-    errors: [],
-  };
+  const report = emptyRestoreSweepReport();
   const now = deps.tracker.now();
   const due = (await deps.tracker.restores.listDue(now.toISOString(), { limit: deps.max })).items;
   const states = due.length > 0 ? await deps.inputs.inspect(due.map((restore) => restore.uri)) : new Map();
