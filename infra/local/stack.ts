@@ -8,7 +8,6 @@ import type { EventBridgeEvent } from 'aws-lambda';
 import { loadConfig } from '../../functions/adapters/config.js';
 import { buildDependencies } from '../../functions/adapters/dependencies.js';
 import { makeCompletionHandler } from '../../functions/completion-aggregator.js';
-import { makeCompletionSweep } from '../../functions/completion-sweep.js';
 import { makeCostCollectorHandler } from '../../functions/cost-collector.js';
 import {
   COMPLETION_EVENT_SOURCE,
@@ -20,11 +19,7 @@ import {
 import { makeLauncherHandler } from '../../functions/launcher.js';
 import { makeManifestUploadedHandler } from '../../functions/on-manifest-uploaded.js';
 import { makeRunStatusHandler } from '../../functions/on-run-status-change.js';
-import { makeReconcilerHandler } from '../../functions/reconciler.js';
-import { makeRegistrationSweep } from '../../functions/registration-sweep.js';
-import { makeRestoreSweep } from '../../functions/restore-sweep.js';
 import { makeRestoreTrackerHandler } from '../../functions/restore-tracker.js';
-import { runScheduledRepairs, type ScheduledRepairs } from '../../functions/scheduled-repairs.js';
 import { createLocalCostQueue } from './cost-queue.js';
 import { startDynamoDbLocal } from './dynamodb-local.js';
 import { deadLetterDirOf, type LocalEndpoints, removeEndpoints, writeEndpoints } from './endpoints.js';
@@ -41,13 +36,13 @@ import { makeOutboxNotifier } from './outbox-notifier.js';
 import { claimStateDir } from './process-file.js';
 import { commandLineOf } from './process-ownership.js';
 import { localS3ClientConfig, startLocalS3 } from './s3.js';
+import { makeLocalScheduledRepairs, startSchedule } from './schedule.js';
 import {
   defaultProfiles,
   defaultWorkflows,
   ensureTable,
   exportOutputs,
   profileText,
-  scheduledEvent,
 } from './stack-resources.js';
 import { LOCAL_DEFAULT_SETTINGS, LOCAL_NAMES, registrationLeaseMs } from './stack-settings.js';
 import type { LocalStack, LocalStackOptions, StackLog } from './stack-types.js';
@@ -335,65 +330,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const redelivered = localS3.redeliverPending();
     if (redelivered > 0) log('info', 'delivering S3 events an earlier stack did not finish', { redelivered });
 
-    // The schedule's tick goes to the reconciler and to the sweeps of the intake, the restore
-    // tracker and the completion aggregator, each journaled as its function.
-    const repairs: ScheduledRepairs = {
-      reconciler: journaled('reconciler', (telemetry) =>
-        makeReconcilerHandler({ reconciler: deps.reconciler, waiting: deps.waiting, telemetry }),
-      ),
-      registrationSweep: journaled('intake', (telemetry) =>
-        makeRegistrationSweep({
-          registrations: {
-            intake: deps.intake,
-            manifests: deps.manifests,
-            newOwner: randomUUID,
-            options: deps.registrationResume,
-          },
-          telemetry,
-        }),
-      ),
-      restoreSweep: journaled('restoreTracker', (telemetry) =>
-        makeRestoreSweep({ restores: deps.restoreSweep, telemetry }),
-      ),
-      completionSweep: journaled('completion', (telemetry) =>
-        makeCompletionSweep({
-          completion: deps.completion,
-          notificationResume: deps.notificationResume,
-          batchRecount: deps.batchRecount,
-          telemetry,
-        }),
-      ),
-    };
-    const reconcile = withFaults(faults?.reconcile, async () => {
-      const report = await runScheduledRepairs(repairs, scheduledEvent());
-      if (report.repairs > 0) log('info', 'reconciler repaired launches', { repairs: report.repairs });
-      const { resent } = report.notifications;
-      if (resent.length > 0) log('info', 'batch notifications sent again', { batches: resent });
-      const { resumed, unresumable } = report.registrations;
-      if (resumed.length > 0) {
-        log('info', 'registrations the intake left were finished', {
-          batches: resumed.map((registration) => registration.batchId),
-        });
-      }
-      for (const stuck of unresumable) {
-        log('warn', `registration of ${stuck.sourceUri} cannot be resumed; upload it again`, { ...stuck });
-      }
-    });
-    const every = options.reconcileEveryMs ?? 60_000;
-    if (every > 0) {
-      let running = false;
-      const timer = setInterval(() => {
-        if (running) return;
-        running = true;
-        reconcile()
-          .catch((error: Error) => log('warn', 'reconciler run failed', { error: error.message }))
-          .finally(() => {
-            running = false;
-          });
-      }, every);
-      timer.unref();
-      cleanups.push(async () => clearInterval(timer));
-    }
+    const reconcile = withFaults(faults?.reconcile, makeLocalScheduledRepairs(deps, journaled, log));
+    cleanups.push(startSchedule(reconcile, options.reconcileEveryMs ?? 60_000, log));
 
     const endpoints: LocalEndpoints = {
       region: LOCAL_NAMES.region,

@@ -1,0 +1,90 @@
+import { randomUUID } from 'node:crypto';
+import type { buildDependencies } from '../../functions/adapters/dependencies.js';
+import { makeCompletionSweep } from '../../functions/completion-sweep.js';
+import { makeReconcilerHandler } from '../../functions/reconciler.js';
+import { makeRegistrationSweep } from '../../functions/registration-sweep.js';
+import { makeRestoreSweep } from '../../functions/restore-sweep.js';
+import { runScheduledRepairs, type ScheduledRepairs } from '../../functions/scheduled-repairs.js';
+import type { JournaledHandler } from './metrics-journal.js';
+import { scheduledEvent } from './stack-resources.js';
+import type { StackLog } from './stack-types.js';
+
+type Dependencies = ReturnType<typeof buildDependencies>;
+
+/**
+ * The schedule's tick on the embedded runtime: the reconciler, then the sweeps of the intake, the
+ * restore tracker and the completion aggregator, each journaled as its function. What a tick
+ * repaired is logged.
+ */
+export function makeLocalScheduledRepairs(
+  deps: Dependencies,
+  journaled: JournaledHandler,
+  log: StackLog,
+): () => Promise<void> {
+  const repairs: ScheduledRepairs = {
+    reconciler: journaled('reconciler', (telemetry) =>
+      makeReconcilerHandler({ reconciler: deps.reconciler, waiting: deps.waiting, telemetry }),
+    ),
+    registrationSweep: journaled('intake', (telemetry) =>
+      makeRegistrationSweep({
+        registrations: {
+          intake: deps.intake,
+          manifests: deps.manifests,
+          newOwner: randomUUID,
+          options: deps.registrationResume,
+        },
+        telemetry,
+      }),
+    ),
+    restoreSweep: journaled('restoreTracker', (telemetry) =>
+      makeRestoreSweep({ restores: deps.restoreSweep, telemetry }),
+    ),
+    completionSweep: journaled('completion', (telemetry) =>
+      makeCompletionSweep({
+        completion: deps.completion,
+        notificationResume: deps.notificationResume,
+        batchRecount: deps.batchRecount,
+        telemetry,
+      }),
+    ),
+  };
+  return async () => {
+    const report = await runScheduledRepairs(repairs, scheduledEvent());
+    if (report.repairs > 0) log('info', 'reconciler repaired launches', { repairs: report.repairs });
+    const { resent } = report.notifications;
+    if (resent.length > 0) log('info', 'batch notifications sent again', { batches: resent });
+    const { resumed, unresumable } = report.registrations;
+    if (resumed.length > 0) {
+      log('info', 'registrations the intake left were finished', {
+        batches: resumed.map((registration) => registration.batchId),
+      });
+    }
+    for (const stuck of unresumable) {
+      log('warn', `registration of ${stuck.sourceUri} cannot be resumed; upload it again`, { ...stuck });
+    }
+  };
+}
+
+/**
+ * Runs the tick every `everyMs` (0: never), one at a time: a tick due while the last still runs is
+ * skipped, as the reconciler's reserved concurrency of 1 does on AWS. Returns what stops it.
+ */
+export function startSchedule(
+  tick: () => Promise<void>,
+  everyMs: number,
+  log: StackLog,
+): () => Promise<void> {
+  if (everyMs <= 0) return async () => {};
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    tick()
+      .catch((error: Error) => log('warn', 'reconciler run failed', { error: error.message }))
+      .finally(() => {
+        running = false;
+      });
+  }, everyMs);
+  timer.unref();
+  return async () => clearInterval(timer);
+}
