@@ -1,6 +1,6 @@
 /**
- * The polling baseline the end-to-end benchmark compares gwm with, and the simulated workflow both
- * of them run.
+ * The polling baseline the end-to-end benchmark compares gwm with (the simulated workflow both of
+ * them run is bench/simulated-workflow.ts).
  *
  * The baseline is the public AWS HealthOmics orchestration sample
  * (aws-samples/aws-healthomics-modular-scalable-serverless-orchestration): one Step Functions
@@ -23,88 +23,22 @@
 
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { GetRunCommand, OmicsClient, StartRunCommand } from '@aws-sdk/client-omics';
-import {
-  type EngineOperation,
-  engineCallCounts,
-  localOmicsClientConfig,
-  type SimulatedOutcome,
-  type SimulatedWorkflow,
-  startLocalEngine,
-} from '../infra/local/engine/index.js';
+import { type EngineOperation, engineCallCounts, startLocalEngine } from '../infra/local/engine/index.js';
 import { now } from './harness.js';
-import { fmt, type Summary, seededUniform, summarize } from './stats.js';
-
-/** The numeric workflow id StartRun names; the engine runs the simulated workflow under it. */
-export const BENCH_WORKFLOW_ID = '4200001';
-export const BENCH_ROLE_ARN = 'arn:aws:iam::123456789012:role/gwm-bench-omics';
-
-export interface SimulationSettings {
-  /** Simulated length of a run's RUNNING phase, hours (before jitter). */
-  hours: number;
-  /** Simulated seconds per real second. */
-  compression: number;
-  /** Same seed, same run lengths and outcomes per sample, in every process. */
-  seed: string;
-  /** Fraction of samples whose run ends FAILED (seeded per sample). */
-  failRate: number;
-}
-
-/** RUNNING lasts hours × (1 ± RUN_JITTER); STARTING lasts STARTING_MINUTES × (0.5 .. 1.5), simulated. */
-export const RUN_JITTER = 0.1;
-export const STARTING_MINUTES = 10;
-
-export interface SamplePlan extends SimulatedOutcome {
-  sampleId: string;
-  /** Simulated seconds from StartRun to the terminal status. */
-  simulatedSeconds: number;
-}
-
-export function planFor(settings: SimulationSettings, sampleId: string): SamplePlan {
-  const runningSeconds =
-    settings.hours * 3600 * (1 + RUN_JITTER * (2 * seededUniform(settings.seed, `run:${sampleId}`) - 1));
-  const startingSeconds =
-    STARTING_MINUTES * 60 * (0.5 + seededUniform(settings.seed, `starting:${sampleId}`));
-  const failed = seededUniform(settings.seed, `outcome:${sampleId}`) < settings.failRate;
-  return {
-    sampleId,
-    startingMs: (startingSeconds / settings.compression) * 1000,
-    runningMs: (runningSeconds / settings.compression) * 1000,
-    status: failed ? 'FAILED' : 'COMPLETED',
-    ...(failed ? { failureReason: `Simulated failure of ${sampleId} (seeded)` } : {}),
-    simulatedSeconds: startingSeconds + runningSeconds,
-  };
-}
-
-/** The run's `sample` parameter says which sample it is, so both contenders get the same plan. */
-export function simulatedWorkflow(settings: SimulationSettings): SimulatedWorkflow {
-  return {
-    name: 'bench-simulated',
-    simulate: ({ parameters }) => {
-      const sampleId = parameters.sample;
-      if (typeof sampleId !== 'string') throw new Error('the run has no "sample" parameter');
-      const { sampleId: _id, simulatedSeconds: _seconds, ...outcome } = planFor(settings, sampleId);
-      return outcome;
-    },
-  };
-}
-
-export function sampleIds(count: number): string[] {
-  return Array.from({ length: count }, (_, index) => `S${String(index + 1).padStart(5, '0')}`);
-}
-
-export const TERMINAL_STATUSES: ReadonlySet<string> = new Set([
-  'COMPLETED',
-  'FAILED',
-  'CANCELLED',
-  'DELETED',
-]);
+import type { WorkerInput, WorkerMessage } from './polling-baseline-worker.js';
+import {
+  BENCH_WORKFLOW_ID,
+  planFor,
+  type SimulationSettings,
+  sampleIds,
+  simulatedWorkflow,
+  TERMINAL_STATUSES,
+} from './simulated-workflow.js';
+import { fmt, type Summary, summarize } from './stats.js';
 
 export interface BaselineOptions extends SimulationSettings {
   samples: number;
@@ -164,49 +98,8 @@ export interface BaselineFigures {
   startRunRate: number;
 }
 
-const THROTTLE_BACKOFF_BASE_MS = 1_000;
-const THROTTLE_BACKOFF_MAX_MS = 20_000;
-const WORKER_FLAG = '--poller-worker';
-
-/** What the main thread gives each worker. */
-interface WorkerInput {
-  endpoint: string;
-  sampleIds: string[];
-  waitMs: number;
-  compression: number;
-  /** Epoch milliseconds. */
-  deadline: number;
-}
-
-/** Messages from a worker: one per sample whose loop ended, then its totals. */
-type WorkerMessage =
-  | { type: 'started'; sampleId: string }
-  | { type: 'throttled' }
-  | { type: 'connectionRetry' }
-  | {
-      type: 'finished';
-      sampleId: string;
-      runId: string;
-      status: string;
-      /** Epoch milliseconds (sub-millisecond), comparable across processes. */
-      seenAt: number;
-      /** The answer came this long after the poll's place on the timetable (this machine's lag). */
-      lagMs: number;
-      stopTime?: number;
-    }
-  | { type: 'unfinished'; sampleId: string; reason: string }
-  | {
-      type: 'done';
-      intervalsSimSeconds: number[];
-      getRunMs: number[];
-      lateMs: number[];
-      skippedPolls: number;
-    };
-
-function isStaleConnection(error: unknown): boolean {
-  const code = (error as { code?: string }).code;
-  return code === 'ECONNRESET' || code === 'EPIPE';
-}
+/** The poller processes' module: each runs one loop per sample it is given. */
+const WORKER_MODULE = fileURLToPath(new URL('./polling-baseline-worker.ts', import.meta.url));
 
 /** Runs the baseline against a fresh local engine and returns what it measured. */
 export async function runPollingBaseline(options: BaselineOptions): Promise<BaselineFigures> {
@@ -274,7 +167,7 @@ export async function runPollingBaseline(options: BaselineOptions): Promise<Base
           compression: options.compression,
           deadline,
         };
-        const worker = fork(fileURLToPath(import.meta.url), [WORKER_FLAG], {
+        const worker = fork(WORKER_MODULE, [], {
           stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
         });
         workers.push(worker);
@@ -360,133 +253,6 @@ export async function runPollingBaseline(options: BaselineOptions): Promise<Base
   }
 }
 
-/** A poller process: one SFNB execution per sample it was given, all at once. */
-async function pollerWorker(input: WorkerInput): Promise<void> {
-  const post = (message: WorkerMessage) => process.send?.(message);
-  // One connection per execution would be closer to Lambda; the SDK's default of 50 sockets
-  // would queue hundreds of pollers behind each other and inflate their detection delay.
-  const agent = new Agent({ keepAlive: true, maxSockets: 512 });
-  const omics = new OmicsClient({
-    ...localOmicsClientConfig(input.endpoint),
-    requestHandler: { httpAgent: agent },
-  });
-  const intervals: number[] = [];
-  const getRunMs: number[] = [];
-  const lateMs: number[] = [];
-  let skippedPolls = 0;
-
-  async function startRun(sampleId: string): Promise<string> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const answer = await omics.send(
-          new StartRunCommand({
-            workflowId: BENCH_WORKFLOW_ID,
-            roleArn: BENCH_ROLE_ARN,
-            name: `baseline-${sampleId}`,
-            outputUri: 's3://bench-results/baseline/',
-            storageType: 'DYNAMIC',
-            parameters: { sample: sampleId, fastq: `s3://bench-inputs/fc/${sampleId}.fastq.gz` },
-            tags: { 'bench:sample': sampleId },
-          }),
-        );
-        if (!answer.id) throw new Error('StartRun answered without a run id');
-        post({ type: 'started', sampleId });
-        return answer.id;
-      } catch (error) {
-        if (isStaleConnection(error)) {
-          post({ type: 'connectionRetry' });
-          continue;
-        }
-        if ((error as Error).name !== 'ThrottlingException') throw error;
-        post({ type: 'throttled' });
-        if (Date.now() > input.deadline)
-          throw new Error(`still throttled at the deadline (${attempt} calls)`);
-        const ceiling = Math.min(THROTTLE_BACKOFF_MAX_MS, THROTTLE_BACKOFF_BASE_MS * 2 ** (attempt - 1));
-        await sleep(Math.random() * ceiling);
-      }
-    }
-  }
-
-  async function getRun(runId: string) {
-    for (;;) {
-      try {
-        return await omics.send(new GetRunCommand({ id: runId }));
-      } catch (error) {
-        if (!isStaleConnection(error)) throw error;
-        post({ type: 'connectionRetry' });
-      }
-    }
-  }
-
-  async function execute(sampleId: string): Promise<void> {
-    let runId: string;
-    try {
-      runId = await startRun(sampleId);
-    } catch (error) {
-      post({ type: 'unfinished', sampleId, reason: `StartRun: ${(error as Error).message}` });
-      return;
-    }
-    // Each Wait is counted from the previous poll's place on the timetable, not from when this
-    // machine got round to it: compressed 720 times, a GetRun that takes 30 ms here would add
-    // 22 s to every 300 s loop, where on AWS it adds a fraction of a second. A poll that is more
-    // than a whole Wait late is skipped (never more polls than the timetable).
-    let scheduled = now() + input.waitMs;
-    let lastPoll: number | undefined;
-    for (;;) {
-      if (Date.now() > input.deadline) {
-        post({ type: 'unfinished', sampleId, reason: 'still polling at the deadline' });
-        return;
-      }
-      const ahead = scheduled - now();
-      if (ahead > 0) await sleep(ahead);
-      const asked = now();
-      lateMs.push(asked - scheduled);
-      const run = await getRun(runId);
-      const seenAt = now();
-      getRunMs.push(seenAt - asked);
-      if (lastPoll !== undefined) intervals.push(((seenAt - lastPoll) / 1000) * input.compression);
-      lastPoll = seenAt;
-      const status = run.status ?? 'UNKNOWN';
-      if (TERMINAL_STATUSES.has(status)) {
-        post({
-          type: 'finished',
-          sampleId,
-          runId,
-          status,
-          seenAt,
-          lagMs: seenAt - scheduled,
-          stopTime: run.stopTime?.getTime(),
-        });
-        return;
-      }
-      scheduled += input.waitMs;
-      while (scheduled < now()) {
-        scheduled += input.waitMs;
-        skippedPolls += 1;
-      }
-    }
-  }
-
-  try {
-    await Promise.all(input.sampleIds.map(execute));
-  } finally {
-    omics.destroy();
-    agent.destroy();
-  }
-  // The figures are large (one number per GetRun): disconnect only once they are on their way.
-  const done: WorkerMessage = {
-    type: 'done',
-    intervalsSimSeconds: intervals,
-    getRunMs,
-    lateMs,
-    skippedPolls,
-  };
-  await new Promise<void>((resolve, reject) =>
-    process.send?.(done, (error: Error | null) => (error ? reject(error) : resolve())),
-  );
-  process.disconnect?.();
-}
-
 async function standalone() {
   const { values } = parseArgs({
     options: {
@@ -514,14 +280,7 @@ async function standalone() {
   console.log(JSON.stringify(figures, null, 2));
 }
 
-if (process.argv.includes(WORKER_FLAG)) {
-  process.once('message', (input: WorkerInput) => {
-    pollerWorker(input).catch((error) => {
-      console.error(error);
-      process.exit(1);
-    });
-  });
-} else if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   standalone().catch((error) => {
     console.error(error);
     process.exit(1);

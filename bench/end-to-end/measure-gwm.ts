@@ -17,7 +17,7 @@ import {
   sampleIds,
   simulatedWorkflow,
   TERMINAL_STATUSES,
-} from '../polling-baseline.js';
+} from '../simulated-workflow.js';
 import { fmt, fmtSeconds, increment, type Summary, summarize } from '../stats.js';
 import type { GwmFigures } from './figures.js';
 import type { Settings } from './settings.js';

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { count, numberOption, positive, readPacing } from '../harness.js';
-import type { SimulationSettings } from '../polling-baseline.js';
+import type { SimulationSettings } from '../simulated-workflow.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 

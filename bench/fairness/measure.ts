@@ -5,7 +5,7 @@ import type { LocalStack } from '../../infra/local/stack.js';
 import { finishedAndNotified, listBatchLaunches } from '../../infra/local/wait.js';
 import { now, observeTable, progress, withBenchStack } from '../harness.js';
 import { instrumentLauncher } from '../launcher-timings.js';
-import { BENCH_WORKFLOW_ID, simulatedWorkflow } from '../polling-baseline.js';
+import { BENCH_WORKFLOW_ID, simulatedWorkflow } from '../simulated-workflow.js';
 import { fmt } from '../stats.js';
 import type { BatchRecord, LaunchRecord, ModeRecord, RunRecord } from './figures.js';
 import { type PlannedBatch, planBatches, prepare, uploadOnSchedule } from './scenario.js';

@@ -5,7 +5,7 @@ import { forEachConcurrently } from '../../domain/concurrency.js';
 import { launchIdFor } from '../../domain/launch.js';
 import { type BatchPriority, manifestPrefixOf, type Team } from '../../domain/teams/team.js';
 import type { LocalStack } from '../../infra/local/stack.js';
-import { BENCH_WORKFLOW_ID } from '../polling-baseline.js';
+import { BENCH_WORKFLOW_ID } from '../simulated-workflow.js';
 import type { Settings } from './settings.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

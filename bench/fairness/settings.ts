@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { LAUNCH_ORDERS, type LaunchOrder } from '../../domain/scheduling/fair-share.js';
 import { count, numberOption, positive, readPacing } from '../harness.js';
-import type { SimulationSettings } from '../polling-baseline.js';
+import type { SimulationSettings } from '../simulated-workflow.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
