@@ -121,7 +121,7 @@ async function main(): Promise<void> {
     `${'function'.padEnd(22)} ${'bundle'.padStart(8)} ${'limit'.padStart(8)}   ${'elapsed'.padEnd(17)}   cpu`,
   );
   for (const row of rows) {
-    const name = row.entry.replace(/\.ts$/, '').padEnd(22);
+    const name = row.entry.replace(/(\.entry)?\.ts$/, '').padEnd(22);
     console.log(
       `${name} ${kb(row.bytes).padStart(8)} ${kb(row.limit).padStart(8)}   ${spread(row.wall)}   ${spread(row.cpu)}`,
     );

@@ -19,7 +19,7 @@ import type { DeadLetter } from '../infra/local/stream-dead-letters.js';
 import { toLambdaRecord } from '../infra/local/stream-reader.js';
 
 /** The table stream's consumers, whose failure records name launches. */
-export const STREAM_CONSUMERS = ['launcher', 'completion'] as const;
+export const STREAM_CONSUMERS = ['launcher', 'aggregator'] as const;
 export type StreamConsumer = (typeof STREAM_CONSUMERS)[number];
 
 /** One failure record: the launches of the stream records a consumer gave up on. */

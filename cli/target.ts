@@ -190,7 +190,7 @@ async function openStack(stackName: string, options: GlobalOptions): Promise<Tar
       const queueUrl = output(
         consumer === 'launcher'
           ? STACK_OUTPUTS.launcherFailureQueueUrl
-          : STACK_OUTPUTS.completionFailureQueueUrl,
+          : STACK_OUTPUTS.aggregatorFailureQueueUrl,
       );
       sqs ??= new SQSClient(common);
       streams ??= new DynamoDBStreamsClient(common);

@@ -361,9 +361,9 @@ export function requeue(launch: Launch, reason: string, now: Date): Transition |
 /**
  * A launch whose stream record a consumer gave up on (it is in a failure queue): rewriting it, same
  * status and next revision, makes the stream deliver it to both consumers again. A waiting launch or
- * a request (RETRY, CANCEL) reaches the launcher; a finished one reaches the completion aggregator,
+ * a request (RETRY, CANCEL) reaches the launcher; a finished one reaches the aggregator,
  * which counts each attempt once and moves the batch on. A launch on its way to a run or running is
- * left alone: the status tracker and the reconciler follow it.
+ * left alone: the tracker and the reconciler follow it.
  */
 export function redrive(launch: Launch, reason: string, now: Date): Transition | Ignored {
   const current = effectiveStatus(launch);

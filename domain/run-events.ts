@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { RUN_STATUSES, type RunStatus } from './launch.js';
 
-/** The EventBridge pattern of the status tracker's rule (CDK) and of the local router. */
+/** The EventBridge pattern of the tracker's rule (CDK) and of the local router. */
 export const RUN_STATUS_CHANGE_PATTERN = {
   source: ['aws.omics'],
   'detail-type': ['Run Status Change'],

@@ -51,10 +51,10 @@ export const LAUNCHER_EVENT_SOURCE = {
 } as const;
 
 /**
- * The completion aggregator: launches that reached a terminal status (counted), and launches
+ * The aggregator: launches that reached a terminal status (counted), and launches
  * being claimed (a retried sample is in progress again; first claims are a quick no-op).
  */
-export const COMPLETION_EVENT_SOURCE = {
+export const AGGREGATOR_EVENT_SOURCE = {
   filterPatterns: [
     {
       dynamodb: {

@@ -24,7 +24,7 @@ export interface ReconcilerResult extends ReconcileReport {
  * Scheduled -> repair launches whose events, stream records or writes were lost (by how long each
  * status may last), then measure the launches waiting to start. The batch-level repairs run on the
  * same schedule in the functions that own them: the registration sweep (intake), the restore sweep
- * (restore tracker) and the completion sweep (completion aggregator).
+ * (restore tracker) and the completion sweep (aggregator).
  */
 export function makeReconcilerHandler(deps: ReconcilerHandlerDeps) {
   const { logger, count } = deps.telemetry;

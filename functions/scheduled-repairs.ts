@@ -1,8 +1,8 @@
 import type { ScheduledEvent } from 'aws-lambda';
-import type { CompletionSweepResult } from './completion-sweep.js';
+import type { AggregatorSweepResult } from './aggregator-sweep.js';
+import type { IntakeSweepResult } from './intake-sweep.js';
 import type { ReconcilerResult } from './reconciler.js';
-import type { RegistrationSweepResult } from './registration-sweep.js';
-import type { RestoreSweepResult } from './restore-sweep.js';
+import type { RestoreTrackerSweepResult } from './restore-tracker-sweep.js';
 
 type Sweep<R> = (event: ScheduledEvent) => Promise<R>;
 
@@ -11,17 +11,17 @@ export interface ScheduledRepairs {
   /** The reconciler function: launches that stopped moving, and launches waiting. */
   reconciler: Sweep<ReconcilerResult>;
   /** The intake function: stopped registrations, held batches a person settled. */
-  registrationSweep: Sweep<RegistrationSweepResult>;
+  intakeSweep: Sweep<IntakeSweepResult>;
   /** The restore tracker function: restores whose events were lost or late. */
-  restoreSweep: Sweep<RestoreSweepResult>;
-  /** The completion aggregator function: interrupted notifications, quiet batches. */
-  completionSweep: Sweep<CompletionSweepResult>;
+  restoreSweep: Sweep<RestoreTrackerSweepResult>;
+  /** The aggregator function: interrupted notifications, quiet batches. */
+  aggregatorSweep: Sweep<AggregatorSweepResult>;
 }
 
 export type ScheduledRepairsReport = ReconcilerResult &
-  RegistrationSweepResult &
-  RestoreSweepResult &
-  CompletionSweepResult;
+  IntakeSweepResult &
+  RestoreTrackerSweepResult &
+  AggregatorSweepResult;
 
 /**
  * One tick of the schedule, as the embedded runtime runs it: every sweep, one after another. On
@@ -34,8 +34,8 @@ export async function runScheduledRepairs(
   event: ScheduledEvent,
 ): Promise<ScheduledRepairsReport> {
   const launches = await repairs.reconciler(event);
-  const registrations = await repairs.registrationSweep(event);
+  const registrations = await repairs.intakeSweep(event);
   const restores = await repairs.restoreSweep(event);
-  const completion = await repairs.completionSweep(event);
+  const completion = await repairs.aggregatorSweep(event);
   return { ...launches, ...registrations, ...restores, ...completion };
 }

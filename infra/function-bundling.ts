@@ -5,8 +5,12 @@ import type { BuildOptions } from 'esbuild';
 /** The project's root folder (where functions/ and package-lock.json are). */
 export const PROJECT_ROOT = fileURLToPath(new URL('../', import.meta.url));
 
-/** Where the Lambda entry points are, one file per function. */
+/**
+ * Where the Lambda entry points are, one file per function: `<function>.entry.ts` (the handler it
+ * builds is `functions/<function>.ts`).
+ */
 export const FUNCTION_ENTRIES_DIR = 'functions/lambda';
+export const ENTRY_SUFFIX = '.entry.ts';
 
 /**
  * How every gwm function is bundled. GwmFunction gives these to the CDK's esbuild; the bundle-size
@@ -51,7 +55,7 @@ export const BUNDLE_SIZE_LIMIT_BYTES = 1_000_000;
 /** The file names of the Lambda entry points (`launcher.ts`...). */
 export function functionEntries(): string[] {
   return readdirSync(`${PROJECT_ROOT}${FUNCTION_ENTRIES_DIR}`)
-    .filter((name) => name.endsWith('.ts'))
+    .filter((name) => name.endsWith(ENTRY_SUFFIX))
     .sort();
 }
 

@@ -13,7 +13,7 @@ export const STACK_OUTPUTS = {
   teamMemberPolicyArn: 'TeamMemberPolicyArn',
   /** The stream consumers' failure queues, which `gwm redrive <consumer>` reads. */
   launcherFailureQueueUrl: 'LauncherFailureQueueUrl',
-  completionFailureQueueUrl: 'CompletionFailureQueueUrl',
+  aggregatorFailureQueueUrl: 'AggregatorFailureQueueUrl',
 } as const;
 
 export type StackOutputName = keyof typeof STACK_OUTPUTS;

@@ -28,8 +28,8 @@ export interface GwmStackProps extends StackProps {
 }
 
 /**
- * The deployed gwm: the table and its stream consumers (launcher, completion aggregator), the
- * manifest bucket and its intake, the run status tracker and the reconciler, notifications, and
+ * The deployed gwm: the table and its stream consumers (launcher, aggregator), the
+ * manifest bucket and its intake, the run tracker and the reconciler, notifications, and
  * the dashboard and alarms. Its outputs are what `gwm --stack <name>` reads.
  */
 export class GwmStack extends Stack {
@@ -157,7 +157,7 @@ export class GwmStack extends Stack {
       intake: this.intake.function,
       launcher: this.launch.function,
       tracker: this.tracking.tracker,
-      completion: this.completion.function,
+      aggregator: this.completion.function,
       reconciler: this.tracking.reconciler,
       costCollector: this.cost.function,
       restoreTracker: this.restores.tracker,
@@ -170,19 +170,19 @@ export class GwmStack extends Stack {
         intake: functions.intake.fn,
         launcher: functions.launcher.fn,
         tracker: functions.tracker.fn,
-        completion: functions.completion.fn,
+        aggregator: functions.aggregator.fn,
         reconciler: functions.reconciler.fn,
         costCollector: functions.costCollector.fn,
         restoreTracker: functions.restoreTracker.fn,
       },
       streamConsumers: [
         { name: 'launcher', fn: functions.launcher.fn, launchQueue: true },
-        { name: 'completion', fn: functions.completion.fn },
+        { name: 'aggregator', fn: functions.aggregator.fn },
       ],
       deadLetterQueues: {
         intake: this.intake.failures,
         launcher: this.launch.failures,
-        completion: this.completion.failures,
+        aggregator: this.completion.failures,
         tracker: this.tracking.trackerFailures,
         runStatusEvents: this.tracking.undeliveredRunEvents,
         reconcilerSchedule: this.tracking.undeliveredSchedules,
@@ -233,10 +233,9 @@ export class GwmStack extends Stack {
       value: this.launch.failures.queueUrl,
       description: 'Stream records the launcher gave up on; `gwm redrive launcher` re-drives their launches',
     });
-    new CfnOutput(this, STACK_OUTPUTS.completionFailureQueueUrl, {
+    new CfnOutput(this, STACK_OUTPUTS.aggregatorFailureQueueUrl, {
       value: this.completion.failures.queueUrl,
-      description:
-        'Stream records the completion aggregator gave up on; `gwm redrive completion` re-drives them',
+      description: 'Stream records the aggregator gave up on; `gwm redrive aggregator` re-drives them',
     });
     new CfnOutput(this, STACK_OUTPUTS.dashboardUrl, {
       value: this.observability.dashboardUrl,

@@ -40,9 +40,9 @@ again, and removes the failure records it handled. Every consumer handles a laun
 once, so a launch that had in fact been handled is left as it was.
 
   waiting (QUEUED, THROTTLED) or a request (RETRY, CANCEL)  the launcher takes it again
-  finished (COMPLETED, FAILED, ...)                         the completion aggregator counts it
+  finished (COMPLETED, FAILED, ...)                         the aggregator counts it
                                                              (once) and moves its batch on: QC, notice
-  on its way to a run, or running                           left to the status tracker and reconciler
+  on its way to a run, or running                           left to the tracker and reconciler
 
 On AWS the records are read back from the table's stream, which keeps them 24 hours: older failure
 records are kept in the queue and reported; recount their batches with \`gwm redrive --batch <id>\`.
@@ -129,9 +129,7 @@ async function redriveBatch(
   ctx.out(`Batch ${batch.name} (${batch.batchId}): ${summary(results)}.`);
   ctx.out('');
   ctx.out('What happens next:');
-  ctx.out(
-    '  - the completion aggregator counts each finished launch not counted yet, then moves the batch on',
-  );
+  ctx.out('  - the aggregator counts each finished launch not counted yet, then moves the batch on');
   ctx.out('    (QC, finish, notice), each once; waiting launches go to the launcher again');
   ctx.out(`  - follow it with: gwm status ${batch.batchId} --watch`);
   return EXIT.ok;

@@ -81,7 +81,7 @@ const LEFT_COUNT_LIMIT = 10_000;
 /**
  * Finds launches that stopped moving (no update for longer than their status' threshold) through
  * the status index, asks the engine about each and applies the answer through the same code as
- * the status tracker. Safe to run concurrently with itself, the launcher and the tracker: every
+ * the tracker. Safe to run concurrently with itself, the launcher and the tracker: every
  * write is conditional and StartRun is idempotent per attempt.
  */
 export async function reconcile(deps: ReconcilerDeps): Promise<ReconcileReport> {

@@ -77,7 +77,7 @@ const schema = z.object({
   RESTORE_DAYS: positiveInt.max(30).default(7),
   LOG_EXCERPT_LINES: positiveInt.default(50),
   OMICS_LOG_GROUP: z.string().default('/aws/omics/WorkflowLog'),
-  /** The reconciler shares HealthOmics' 10 TPS GetRun/ListRuns quota with the status tracker. */
+  /** The reconciler shares HealthOmics' 10 TPS GetRun/ListRuns quota with the tracker. */
   RECONCILE_ENGINE_READS_PER_SECOND: positive.lt(10, 'below the 10 TPS HealthOmics quota').default(5),
   RECONCILE_MAX_LAUNCHES: positiveInt.default(500),
   /**
@@ -113,7 +113,7 @@ const schema = z.object({
   RECONCILE_AFTER_MINUTES_REGISTRATION: positiveInt.default(10),
   /**
    * Minutes (time units) a batch notification may stay marked SENDING before the reconciler sends it again:
-   * longer than the completion aggregator can run (its timeout is 3 minutes; Lambda's limit, 15).
+   * longer than the aggregator can run (its timeout is 3 minutes; Lambda's limit, 15).
    */
   RECONCILE_AFTER_MINUTES_SENDING: positiveInt
     .min(4, 'more than the aggregator timeout of 3 minutes')
@@ -130,7 +130,7 @@ const schema = z.object({
     .optional(),
   NOTIFY_EVENT_BUS_NAME: z.string().min(1).optional(),
   /**
-   * The cost queue: the completion aggregator sends each finished run attempt there, the cost
+   * The cost queue: the aggregator sends each finished run attempt there, the cost
    * collector prices it (and sends it again to go on after its time box). Without it, runs are not priced.
    */
   COST_QUEUE_URL: z.string().url().optional(),

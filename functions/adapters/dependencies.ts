@@ -1,5 +1,5 @@
+import { batchRecountOf, completionOf, notificationResumeOf } from '../dependencies/aggregator.js';
 import { type Base, makeBase, type Overrides } from '../dependencies/base.js';
-import { batchRecountOf, completionOf, notificationResumeOf } from '../dependencies/completion.js';
 import { costCollectorOf } from '../dependencies/cost-collector.js';
 import { intakeOf, registrationResumeOf } from '../dependencies/intake.js';
 import { launcherOf, schedulerOf } from '../dependencies/launcher.js';

@@ -31,7 +31,7 @@ export const TABLE = {
   globalIndexes: [
     /**
      * Launch by engine run id (+ uuid); recent batches. Both read the whole item by key after the
-     * index query: the status tracker to apply an event, the command line to list batches.
+     * index query: the tracker to apply an event, the command line to list batches.
      */
     {
       indexName: 'gsi1',

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IntakeDeps } from '../../domain/use-cases/register-manifest.js';
 import type { RegistrationResumeOptions } from '../../domain/use-cases/resume-registrations.js';
-import type { ManifestUploadedDeps } from '../on-manifest-uploaded.js';
-import type { RegistrationSweepDeps } from '../registration-sweep.js';
+import type { IntakeHandlerDeps } from '../intake.js';
+import type { IntakeSweepDeps } from '../intake-sweep.js';
 import type { Base } from './base.js';
 import { notifierOf } from './notifier.js';
 import { inputsOf, manifestsOf, restoresOf } from './objects.js';
@@ -31,7 +31,7 @@ export function intakeOf(base: Base): Omit<IntakeDeps, 'owner'> {
 }
 
 /** The intake function: the table, S3 (manifests, inputs, restores), the notifier. */
-export function intakeDependencies(base: Base): Omit<ManifestUploadedDeps, 'telemetry'> {
+export function intakeDependencies(base: Base): Omit<IntakeHandlerDeps, 'telemetry'> {
   return {
     intake: intakeOf(base),
     objects: manifestsOf(base),
@@ -50,7 +50,7 @@ export function registrationResumeOf({ config, minutes }: Base): RegistrationRes
 }
 
 /** Its scheduled sweep: stopped registrations and settled held batches, with the same clients. */
-export function registrationSweepDependencies(base: Base): Omit<RegistrationSweepDeps, 'telemetry'> {
+export function intakeSweepDependencies(base: Base): Omit<IntakeSweepDeps, 'telemetry'> {
   return {
     registrations: {
       intake: intakeOf(base),

@@ -1,7 +1,7 @@
 import type { RestoreSweepDeps } from '../../domain/use-cases/reconcile-restores.js';
 import type { TrackRestoreDeps } from '../../domain/use-cases/track-restore.js';
-import type { RestoreSweepHandlerDeps } from '../restore-sweep.js';
 import type { RestoreTrackerHandlerDeps } from '../restore-tracker.js';
+import type { RestoreTrackerSweepDeps } from '../restore-tracker-sweep.js';
 import type { Base } from './base.js';
 import { inputsOf, restoresOf } from './objects.js';
 
@@ -32,6 +32,6 @@ export function restoreSweepOf(base: Base): RestoreSweepDeps {
 }
 
 /** Its scheduled sweep: the table, and S3 (what became of each restore, asking again). */
-export function restoreSweepDependencies(base: Base): Omit<RestoreSweepHandlerDeps, 'telemetry'> {
+export function restoreTrackerSweepDependencies(base: Base): Omit<RestoreTrackerSweepDeps, 'telemetry'> {
   return { restores: restoreSweepOf(base) };
 }

@@ -1,10 +1,10 @@
 import type { TrackerDeps } from '../../domain/use-cases/track-run-status.js';
-import type { RunStatusHandlerDeps } from '../on-run-status-change.js';
+import type { TrackerHandlerDeps } from '../tracker.js';
 import type { Base } from './base.js';
 import { engineOf } from './engine.js';
 import { runLogsOf } from './run-logs.js';
 
-/** Applying a run's status to its launch (the status tracker, and the reconciler). */
+/** Applying a run's status to its launch (the tracker, and the reconciler). */
 export function trackerOf(base: Base): TrackerDeps {
   return base.share(trackerOf, () => ({
     launches: base.launches,
@@ -15,7 +15,7 @@ export function trackerOf(base: Base): TrackerDeps {
   }));
 }
 
-/** The status tracker function: the table, HealthOmics, CloudWatch Logs (a failed run's log excerpt). */
-export function trackerDependencies(base: Base): Omit<RunStatusHandlerDeps, 'telemetry'> {
+/** The tracker function: the table, HealthOmics, CloudWatch Logs (a failed run's log excerpt). */
+export function trackerDependencies(base: Base): Omit<TrackerHandlerDeps, 'telemetry'> {
   return { tracker: trackerOf(base) };
 }

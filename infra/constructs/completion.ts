@@ -9,7 +9,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { COMPLETION_EVENT_SOURCE } from '../../functions/event-sources.js';
+import { AGGREGATOR_EVENT_SOURCE } from '../../functions/event-sources.js';
 import { failureQueue } from './failure-queue.js';
 import { GwmFunction } from './gwm-function.js';
 import { allowSampleOutputLists } from './omics.js';
@@ -108,7 +108,7 @@ export interface CompletionProps {
 }
 
 /**
- * The completion aggregator: a second consumer of the table's stream that counts outcomes on
+ * The aggregator: a second consumer of the table's stream that counts outcomes on
  * batches, writes the QC launch once and sends one notification per batch round.
  */
 export class Completion extends Construct {
@@ -118,7 +118,7 @@ export class Completion extends Construct {
   constructor(scope: Construct, id: string, props: CompletionProps) {
     super(scope, id);
     this.function = new GwmFunction(this, 'Aggregator', {
-      entry: 'completion-aggregator.ts',
+      entry: 'aggregator.entry.ts',
       description:
         'Counts launch outcomes on batches, starts QC once, notifies once per round; on schedule, resends interrupted notices and recounts quiet batches',
       environment: { ...props.environment, ...props.notifications.environment },
@@ -139,7 +139,7 @@ export class Completion extends Construct {
     this.function.fn.addEventSource(
       new DynamoEventSource(
         props.table,
-        streamEventSourceProps(COMPLETION_EVENT_SOURCE, new SqsDlq(this.failures)),
+        streamEventSourceProps(AGGREGATOR_EVENT_SOURCE, new SqsDlq(this.failures)),
       ),
     );
   }

@@ -13,7 +13,7 @@ export interface CostProps {
   table: ITableV2;
   environment: Record<string, string>;
   logRetention: RetentionDays;
-  /** The completion aggregator: it sends every finished run attempt to the cost queue. */
+  /** The aggregator: it sends every finished run attempt to the cost queue. */
   aggregator: GwmFunction;
   /** The deployment's own price list (deploy setting `priceListFile`), bundled with the collector. */
   priceListFile?: string;
@@ -30,7 +30,7 @@ export const COST_MAX_RECEIVES = COST_EVENT_SOURCE.maxReceiveCount;
 export const COST_COLLECTOR_CONCURRENCY = COST_EVENT_SOURCE.maxConcurrency;
 
 /**
- * The cost collector: a queue of finished run attempts (fed by the completion aggregator, after
+ * The cost collector: a queue of finished run attempts (fed by the aggregator, after
  * the status is stored) and the function that prices each one from its run's tasks, adds it to
  * its batch once and stores it on the launch. Off the status path: a slow or failing collection
  * delays nothing but the cost.
@@ -56,7 +56,7 @@ export class Cost extends Construct {
       ? { PRICE_LIST_FILE: bundledFilePath(PRICE_LIST_BUNDLED) }
       : ({} as Record<string, string>);
     this.function = new GwmFunction(this, 'Collector', {
-      entry: 'cost-collector.ts',
+      entry: 'cost-collector.entry.ts',
       description: 'Prices each finished run attempt from its tasks; adds it to its batch once',
       environment: { ...props.environment, ...environment, ...priceList },
       files: props.priceListFile ? [{ source: props.priceListFile, name: PRICE_LIST_BUNDLED }] : [],

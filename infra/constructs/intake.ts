@@ -71,7 +71,7 @@ export class Intake extends Construct {
 
     this.failures = failureQueue(this, 'Failures');
     this.function = new GwmFunction(this, 'Intake', {
-      entry: 'on-manifest-uploaded.ts',
+      entry: 'intake.entry.ts',
       description: 'Registers an uploaded manifest: a batch and its launches, or a rejected batch',
       environment: { ...props.environment, ...props.notifications.environment },
       timeout: Duration.seconds(INTAKE_TIMEOUT_SECONDS),

@@ -36,7 +36,7 @@ export class Launch extends Construct {
   constructor(scope: Construct, id: string, props: LaunchProps) {
     super(scope, id);
     this.function = new GwmFunction(this, 'Launcher', {
-      entry: 'launcher.ts',
+      entry: 'launcher.entry.ts',
       description: 'Claims launchable launches and starts their HealthOmics runs, paced',
       environment: props.environment,
       timeout: Duration.seconds(props.timeoutSeconds),

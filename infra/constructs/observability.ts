@@ -26,7 +26,7 @@ import { failureRateExpression, gwmMetric, iteratorAge, tableThrottleExpression 
 export interface ObservabilityProps {
   functions: Record<ServiceKey, IFunction>;
   /**
-   * The DynamoDB stream consumers (launcher, completion aggregator): their iterator age is watched,
+   * The DynamoDB stream consumers (launcher, aggregator): their iterator age is watched,
    * except the launch queue's consumer (`launchQueue`): its records wait their turn at the StartRun
    * pace by design, so the launches-overdue alarm watches it instead.
    */
@@ -113,7 +113,7 @@ export class Observability extends Construct {
           `gwm gave up on work: ${name} holds messages (a stream batch or an event that failed all ` +
           'its retries); each message says which records or which event. Find the error in the ' +
           "dashboard's recent-failures table or the function's log and fix the cause. The reconciler " +
-          'picks up launches the launcher or the status tracker missed, and finishes a registration the ' +
+          'picks up launches the launcher or the tracker missed, and finishes a registration the ' +
           'intake gave up on while its manifest is still there (otherwise upload it again). Then purge ' +
           'the queue so the alarm clears.',
       });

@@ -36,7 +36,7 @@ export class Restores extends Construct {
   constructor(scope: Construct, id: string, props: RestoresProps) {
     super(scope, id);
     this.tracker = new GwmFunction(this, 'RestoreTracker', {
-      entry: 'restore-tracker.ts',
+      entry: 'restore-tracker.entry.ts',
       description:
         'Marks archived inputs restored and queues the launches that waited for them; on schedule, checks restores past due',
       environment: props.environment,

@@ -29,7 +29,7 @@ const ASYNC_RETRY_ATTEMPTS = 2;
 const ASYNC_MAX_EVENT_AGE = Duration.hours(6);
 
 /**
- * The status tracker (HealthOmics `Run Status Change` events on the default bus), the reconciler
+ * The tracker (HealthOmics `Run Status Change` events on the default bus), the reconciler
  * that repairs launches events, stream records or crashed writes left behind, and the schedule
  * that runs it and the other functions' sweeps (`runOnSchedule`).
  */
@@ -54,7 +54,7 @@ export class Tracking extends Construct {
   constructor(scope: Construct, id: string, props: TrackingProps) {
     super(scope, id);
     this.tracker = new GwmFunction(this, 'Tracker', {
-      entry: 'on-run-status-change.ts',
+      entry: 'tracker.entry.ts',
       description: 'Applies HealthOmics run status changes to launches, forward only',
       environment: props.environment,
       timeout: Duration.seconds(30),
@@ -75,7 +75,7 @@ export class Tracking extends Construct {
 
     this.undeliveredRunEvents = failureQueue(this, 'UndeliveredRunEvents');
     this.runStatusRule = new Rule(this, 'RunStatusChanges', {
-      description: 'HealthOmics Run Status Change events to the gwm status tracker',
+      description: 'HealthOmics Run Status Change events to the gwm tracker',
       eventPattern: eventPatternOf(RUN_STATUS_RULE.eventPattern),
     });
     this.runStatusRule.addTarget(
@@ -87,7 +87,7 @@ export class Tracking extends Construct {
     );
 
     this.reconciler = new GwmFunction(this, 'Reconciler', {
-      entry: 'reconciler.ts',
+      entry: 'reconciler.entry.ts',
       description: 'Repairs launches that stopped moving, measures the launches waiting to start',
       environment: props.environment,
       timeout: Duration.seconds(props.reconcilerTimeoutSeconds),
@@ -122,8 +122,7 @@ export class Tracking extends Construct {
     this.undeliveredSchedules = failureQueue(this, 'UndeliveredSchedules');
     this.everyMinutes = props.reconcileEveryMinutes;
     this.reconcilerSchedule = new Rule(this, 'ReconcilerSchedule', {
-      description:
-        'Runs the gwm reconciler and the sweeps of the intake, restore tracker and completion aggregator',
+      description: 'Runs the gwm reconciler and the sweeps of the intake, restore tracker and aggregator',
       schedule: Schedule.rate(Duration.minutes(props.reconcileEveryMinutes)),
     });
     this.runOnSchedule(this.reconciler.fn);
@@ -146,7 +145,7 @@ export class Tracking extends Construct {
 
   /**
    * Async invocation settings for a function that takes only the schedule's ticks that way (the
-   * completion aggregator's other events come from its stream): as the reconciler's.
+   * aggregator's other events come from its stream): as the reconciler's.
    */
   scheduledOnly(fn: IFunction): void {
     fn.configureAsyncInvoke({

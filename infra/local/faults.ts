@@ -146,7 +146,7 @@ const PORT_FIELDS = new Set([
   'logs',
   'pacer',
 ]);
-const USE_CASES = ['intake', 'launcher', 'tracker', 'reconciler', 'completion'] as const;
+const USE_CASES = ['intake', 'launcher', 'tracker', 'reconciler', 'aggregator'] as const;
 
 interface Invocation {
   handler: string;

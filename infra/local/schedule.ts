@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { buildDependencies } from '../../functions/adapters/dependencies.js';
-import { makeCompletionSweep } from '../../functions/completion-sweep.js';
+import { makeAggregatorSweep } from '../../functions/aggregator-sweep.js';
+import { makeIntakeSweep } from '../../functions/intake-sweep.js';
 import { makeReconcilerHandler } from '../../functions/reconciler.js';
-import { makeRegistrationSweep } from '../../functions/registration-sweep.js';
-import { makeRestoreSweep } from '../../functions/restore-sweep.js';
+import { makeRestoreTrackerSweep } from '../../functions/restore-tracker-sweep.js';
 import { runScheduledRepairs, type ScheduledRepairs } from '../../functions/scheduled-repairs.js';
 import type { JournaledHandler } from './metrics-journal.js';
 import { scheduledEvent } from './stack-resources.js';
@@ -13,7 +13,7 @@ type Dependencies = ReturnType<typeof buildDependencies>;
 
 /**
  * The schedule's tick on the embedded runtime: the reconciler, then the sweeps of the intake, the
- * restore tracker and the completion aggregator, each journaled as its function. What a tick
+ * restore tracker and the aggregator, each journaled as its function. What a tick
  * repaired is logged.
  */
 export function makeLocalScheduledRepairs(
@@ -25,8 +25,8 @@ export function makeLocalScheduledRepairs(
     reconciler: journaled('reconciler', (telemetry) =>
       makeReconcilerHandler({ reconciler: deps.reconciler, waiting: deps.waiting, telemetry }),
     ),
-    registrationSweep: journaled('intake', (telemetry) =>
-      makeRegistrationSweep({
+    intakeSweep: journaled('intake', (telemetry) =>
+      makeIntakeSweep({
         registrations: {
           intake: deps.intake,
           manifests: deps.manifests,
@@ -37,10 +37,10 @@ export function makeLocalScheduledRepairs(
       }),
     ),
     restoreSweep: journaled('restoreTracker', (telemetry) =>
-      makeRestoreSweep({ restores: deps.restoreSweep, telemetry }),
+      makeRestoreTrackerSweep({ restores: deps.restoreSweep, telemetry }),
     ),
-    completionSweep: journaled('completion', (telemetry) =>
-      makeCompletionSweep({
+    aggregatorSweep: journaled('aggregator', (telemetry) =>
+      makeAggregatorSweep({
         completion: deps.completion,
         notificationResume: deps.notificationResume,
         batchRecount: deps.batchRecount,

@@ -49,7 +49,7 @@ export interface LocalStackOptions {
   onDynamoRequest?: (command: string) => void;
   /** A run status event as the engine emits it (before routing). */
   onRunEvent?: (event: RunStatusChangeEvent) => void;
-  /** A run status event after the status tracker handled it (and wrote the launch, if it applied). */
+  /** A run status event after the tracker handled it (and wrote the launch, if it applied). */
   onRunEventHandled?: (event: RunStatusChangeEvent, outcome: TrackOutcome) => void;
   /** Fault injection at every boundary (the chaos harness): see infra/local/faults.ts. */
   faults?: StackFaults;

@@ -7,19 +7,19 @@ import { OmicsClient } from '@aws-sdk/client-omics';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { loadConfig } from '../../functions/adapters/config.js';
 import { buildDependencies } from '../../functions/adapters/dependencies.js';
-import { makeCompletionHandler } from '../../functions/completion-aggregator.js';
+import { makeAggregatorHandler } from '../../functions/aggregator.js';
 import { makeCostCollectorHandler } from '../../functions/cost-collector.js';
 import {
-  COMPLETION_EVENT_SOURCE,
+  AGGREGATOR_EVENT_SOURCE,
   LAUNCHER_EVENT_SOURCE,
   MANIFEST_KEY_MATCHERS,
   RESTORE_COMPLETED_RULE,
   RUN_STATUS_RULE,
 } from '../../functions/event-sources.js';
+import { makeIntakeHandler } from '../../functions/intake.js';
 import { makeLauncherHandler } from '../../functions/launcher.js';
-import { makeManifestUploadedHandler } from '../../functions/on-manifest-uploaded.js';
-import { makeRunStatusHandler } from '../../functions/on-run-status-change.js';
 import { makeRestoreTrackerHandler } from '../../functions/restore-tracker.js';
+import { makeTrackerHandler } from '../../functions/tracker.js';
 import { createLocalCostQueue } from './cost-queue.js';
 import { startDynamoDbLocal } from './dynamodb-local.js';
 import { deadLetterDirOf, type LocalEndpoints, removeEndpoints, writeEndpoints } from './endpoints.js';
@@ -250,7 +250,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     cleanups.push(() => router.stop());
     const onRunStatus = journaled('tracker', (telemetry) =>
-      makeRunStatusHandler({ tracker: deps.tracker, telemetry }),
+      makeTrackerHandler({ tracker: deps.tracker, telemetry }),
     );
     // The input buckets' restore-completed events, as the stack's EventBridge rule sends them.
     const restoreRouter = createEventRouter({
@@ -299,14 +299,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           source: LAUNCHER_EVENT_SOURCE,
         },
         {
-          name: 'completion',
+          name: 'aggregator',
           handler: withFaults(
-            faults && ((handler) => faults.stream('completion', handler)),
-            journaled('completion', (telemetry) =>
-              makeCompletionHandler({ completion: deps.completion, telemetry, costs: costs.queue }),
+            faults && ((handler) => faults.stream('aggregator', handler)),
+            journaled('aggregator', (telemetry) =>
+              makeAggregatorHandler({ completion: deps.completion, telemetry, costs: costs.queue }),
             ) as never,
           ),
-          source: COMPLETION_EVENT_SOURCE,
+          source: AGGREGATOR_EVENT_SOURCE,
         },
       ],
       deadLetterDir: dirs.deadLetters,
@@ -316,7 +316,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     cleanups.push(() => pump.stop());
 
     onManifestUploaded = journaled('intake', (telemetry) =>
-      makeManifestUploadedHandler({
+      makeIntakeHandler({
         intake: deps.intake,
         objects: deps.manifests,
         telemetry,

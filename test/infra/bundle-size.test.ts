@@ -55,14 +55,14 @@ describe('function bundles', () => {
     // Assess
     const clients = Object.fromEntries(bundles.map((bundle) => [bundle.entry, clientsIn(bundle)]));
     expect(clients).toEqual({
-      'completion-aggregator.ts': ['dynamodb', 'eventbridge', 's3', 'sns', 'sqs'],
-      'cost-collector.ts': ['cloudwatch-logs', 'dynamodb', 'omics', 'sqs'],
-      'launcher.ts': ['dynamodb', 'omics', 's3'],
-      'on-manifest-uploaded.ts': ['dynamodb', 'eventbridge', 's3', 'sns'],
-      'on-run-status-change.ts': ['cloudwatch-logs', 'dynamodb', 'omics'],
+      'aggregator.entry.ts': ['dynamodb', 'eventbridge', 's3', 'sns', 'sqs'],
+      'cost-collector.entry.ts': ['cloudwatch-logs', 'dynamodb', 'omics', 'sqs'],
+      'launcher.entry.ts': ['dynamodb', 'omics', 's3'],
+      'intake.entry.ts': ['dynamodb', 'eventbridge', 's3', 'sns'],
+      'tracker.entry.ts': ['cloudwatch-logs', 'dynamodb', 'omics'],
       // S3: a launch it starts again may need an archived input restored first
-      'reconciler.ts': ['cloudwatch-logs', 'dynamodb', 'omics', 's3'],
-      'restore-tracker.ts': ['dynamodb', 's3'],
+      'reconciler.entry.ts': ['cloudwatch-logs', 'dynamodb', 'omics', 's3'],
+      'restore-tracker.entry.ts': ['dynamodb', 's3'],
     });
   });
 

@@ -19,7 +19,7 @@ describe('function bundling', () => {
     const stack = new Stack(app, 'Bundling');
     const table = new LaunchTable(stack, 'Launches').table;
     const fn = new GwmFunction(stack, 'Launcher', {
-      entry: 'launcher.ts',
+      entry: 'launcher.entry.ts',
       description: 'bundling check',
       environment: {},
       timeout: Duration.seconds(30),
@@ -55,7 +55,7 @@ describe('function bundling', () => {
     expect(code).toContain('sourceMappingURL=index.js.map');
     // What the bundle-size test and the cold-start benchmark build is what the stack deploys.
     const direct = await build({
-      ...esbuildOptions('launcher.ts', join(outdir, 'direct', 'index.js')),
+      ...esbuildOptions('launcher.entry.ts', join(outdir, 'direct', 'index.js')),
       write: false,
     });
     const directCode = direct.outputFiles.find((file) => file.path.endsWith('index.js'))?.text;
@@ -71,7 +71,7 @@ describe('function bundling', () => {
     const stack = new Stack(app, 'BundlingFiles');
     const table = new LaunchTable(stack, 'Launches').table;
     const fn = new GwmFunction(stack, 'Collector', {
-      entry: 'cost-collector.ts',
+      entry: 'cost-collector.entry.ts',
       description: 'bundling check',
       environment: {},
       timeout: Duration.seconds(30),

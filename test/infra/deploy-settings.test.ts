@@ -100,7 +100,7 @@ describe('customer-managed keys', () => {
       const tableKey = statements.filter(onKey(KEYS.tableKeyArn)).flatMap(actionsOf);
       expect(tableKey, name).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:DescribeKey']));
       const dataKeys = statements.filter(onKey(KEYS.dataBucketKeyArns[0] ?? ''));
-      if (name === 'completion') {
+      if (name === 'aggregator') {
         expect(dataKeys, name).toEqual([
           {
             Effect: 'Allow',

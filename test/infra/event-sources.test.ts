@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  COMPLETION_EVENT_SOURCE,
+  AGGREGATOR_EVENT_SOURCE,
   LAUNCHER_EVENT_SOURCE,
   RESTORE_COMPLETED_RULE,
   RUN_STATUS_RULE,
@@ -50,13 +50,13 @@ describe('how events reach the deployed functions', () => {
   it('filters the stream for each consumer with the shared module’s patterns', () => {
     // Act
     const launcher = mappingOf(ids.launcher.function);
-    const completion = mappingOf(ids.completion.function);
+    const completion = mappingOf(ids.aggregator.function);
     // Assess
     expect(launcher.FilterCriteria.Filters.map((filter) => JSON.parse(filter.Pattern))).toEqual(
       LAUNCHER_EVENT_SOURCE.filterPatterns,
     );
     expect(completion.FilterCriteria.Filters.map((filter) => JSON.parse(filter.Pattern))).toEqual(
-      COMPLETION_EVENT_SOURCE.filterPatterns,
+      AGGREGATOR_EVENT_SOURCE.filterPatterns,
     );
     expect(mappings).toHaveLength(2);
     expect(allMappings).toHaveLength(3);
@@ -66,7 +66,7 @@ describe('how events reach the deployed functions', () => {
     // Assess
     for (const [functionId, source] of [
       [ids.launcher.function, LAUNCHER_EVENT_SOURCE],
-      [ids.completion.function, COMPLETION_EVENT_SOURCE],
+      [ids.aggregator.function, AGGREGATOR_EVENT_SOURCE],
     ] as const) {
       const mapping = mappingOf(functionId);
       expect(mapping.EventSourceArn).toEqual({

@@ -115,7 +115,7 @@ describe("the deployed functions' environment", () => {
       })
       .map(([key]) => key);
     // Assess
-    expect(notifying.sort()).toEqual(['completion', 'intake']);
+    expect(notifying.sort()).toEqual(['aggregator', 'intake']);
   });
 
   it('would fail a function missing a required variable (the check has teeth)', () => {

@@ -70,7 +70,7 @@ const EXPECTED_ACTIONS: Record<FunctionKey, string[]> = {
     'dynamodb:Query',
     'dynamodb:UpdateItem',
   ],
-  completion: [
+  aggregator: [
     ...LOGS,
     ...FAILURE_QUEUE,
     ...STREAM,
@@ -216,7 +216,7 @@ describe('least privilege in the deployed stack', () => {
     const key = `<${logicalIdOf(stack, stack.notifications.key)}.Arn>`;
     const bus = `<${logicalIdOf(stack, stack.notifications.bus)}.Arn>`;
     // Assess
-    for (const fn of ['intake', 'completion'] as const) {
+    for (const fn of ['intake', 'aggregator'] as const) {
       expect(withAction(fn, 'sns:Publish').flatMap(resourcesOfStatement)).toEqual([topic]);
       expect(withAction(fn, 'kms:GenerateDataKey').flatMap(resourcesOfStatement)).toEqual([key]);
       expect(withAction(fn, 'events:PutEvents').flatMap(resourcesOfStatement)).toEqual([bus]);
@@ -249,14 +249,14 @@ describe('least privilege in the deployed stack', () => {
         [['arn:<AWS::Partition>:s3:::lab-references'], undefined],
       ]);
     }
-    for (const fn of ['launcher', 'tracker', 'completion', 'reconciler', 'costCollector'] as const) {
+    for (const fn of ['launcher', 'tracker', 'aggregator', 'reconciler', 'costCollector'] as const) {
       expect(withAction(fn, 's3:GetObject'), fn).toEqual([]);
     }
   });
 
   it('lets the aggregator (and its sweep) write QC sample-output lists under the output prefixes only', () => {
     // Assess
-    expect(withAction('completion', 's3:PutObject').flatMap(resourcesOfStatement)).toEqual([
+    expect(withAction('aggregator', 's3:PutObject').flatMap(resourcesOfStatement)).toEqual([
       'arn:<AWS::Partition>:s3:::lab-results/gwm/*gwm/*/sample-outputs.txt',
     ]);
     for (const fn of [
@@ -278,7 +278,7 @@ describe('least privilege in the deployed stack', () => {
       intake: [`${table}/index/gsi2`],
       launcher: [`${table}/index/gsi2`, `${table}/index/queue`],
       tracker: [`${table}/index/gsi1`],
-      completion: [`${table}/index/gsi2`, `${table}/index/gsi4`],
+      aggregator: [`${table}/index/gsi2`, `${table}/index/gsi4`],
       reconciler: [`${table}/index/gsi4`, `${table}/index/queue`],
       costCollector: [],
       restoreTracker: [`${table}/index/gsi4`],

@@ -22,7 +22,7 @@ import { Observability, type ObservabilityProps } from '../../infra/constructs/o
 import { DASHBOARD_WIDGETS } from '../../infra/dashboard-widgets.js';
 
 const FUNCTION_KEYS = Object.keys(SERVICE_NAMES) as ServiceKey[];
-const CONSUMERS = ['launcher', 'completion'] as const satisfies readonly ServiceKey[];
+const CONSUMERS = ['launcher', 'aggregator'] as const satisfies readonly ServiceKey[];
 const QUEUES = ['launcher-failures', 'completion-failures', 'status-rule-dlq', 'intake-failures'];
 
 /** A stack of real stand-ins (inline functions, their log groups, queues, a topic) around the construct. */
@@ -228,7 +228,7 @@ describe('the dashboard', () => {
     const completionTime = body.widgets.find((widget) =>
       widget.properties.title?.startsWith('Batch completion'),
     );
-    const durations = gwmSeries(series, 'batchDuration', 'completion', completionTime?.properties.title);
+    const durations = gwmSeries(series, 'batchDuration', 'aggregator', completionTime?.properties.title);
     // Average is the widget's default statistic: not written out.
     expect(durations.map((line) => line.options.stat)).toEqual(['Maximum', undefined, 'SampleCount']);
   });
@@ -480,7 +480,7 @@ describe('the alarms', () => {
     const ages = alarms(template).filter((alarm) => alarm.MetricName === 'IteratorAge');
     // The launcher's records wait for their turn at the StartRun pace: LaunchesOverdue watches it.
     expect(ages.map((alarm) => alarm.Dimensions)).toEqual([
-      [{ Name: 'FunctionName', Value: { Ref: id(functions.completion) } }],
+      [{ Name: 'FunctionName', Value: { Ref: id(functions.aggregator) } }],
     ]);
     for (const alarm of ages) {
       expect(alarm).toMatchObject({

@@ -31,7 +31,7 @@ export type FunctionKey =
   | 'intake'
   | 'launcher'
   | 'tracker'
-  | 'completion'
+  | 'aggregator'
   | 'reconciler'
   | 'costCollector'
   | 'restoreTracker';
@@ -41,7 +41,7 @@ export function functionsOf(stack: GwmStack) {
     intake: stack.intake.function,
     launcher: stack.launch.function,
     tracker: stack.tracking.tracker,
-    completion: stack.completion.function,
+    aggregator: stack.completion.function,
     reconciler: stack.tracking.reconciler,
     costCollector: stack.cost.function,
     restoreTracker: stack.restores.tracker,

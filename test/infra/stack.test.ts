@@ -151,7 +151,7 @@ describe('the deployed stack', () => {
         target(ids.reconciler.function),
         target(ids.intake.function),
         target(ids.restoreTracker.function),
-        target(ids.completion.function),
+        target(ids.aggregator.function),
       ],
     });
     const { template: hourly } = synthesize({ reconcile: { everyMinutes: 60 } });
@@ -159,7 +159,7 @@ describe('the deployed stack', () => {
   });
 
   it('sends a failed reconciler run or completion sweep, or a tick older than its period, to the failure queue, without retrying it', () => {
-    for (const fn of [ids.reconciler.function, ids.completion.function]) {
+    for (const fn of [ids.reconciler.function, ids.aggregator.function]) {
       template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
         FunctionName: { Ref: fn },
         MaximumRetryAttempts: 0,
@@ -183,7 +183,7 @@ describe('the deployed stack', () => {
     expect(alarms.length).toBeGreaterThan(20);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([operatorTopic]);
     // The functions that send notices are told the lab's topic
-    expect(variablesOf(template, ids.completion.function).NOTIFY_TOPIC_ARN).toEqual(labTopic);
+    expect(variablesOf(template, ids.aggregator.function).NOTIFY_TOPIC_ARN).toEqual(labTopic);
     template.hasOutput(STACK_OUTPUTS.operatorTopicArn, { Value: operatorTopic });
     template.hasOutput(STACK_OUTPUTS.notificationTopicArn, { Value: labTopic });
     // Each topic has its own subscribers
@@ -273,7 +273,7 @@ describe('the deployed stack', () => {
     template.hasOutput(STACK_OUTPUTS.launcherFailureQueueUrl, {
       Value: { Ref: logicalIdOf(stack, stack.launch.failures) },
     });
-    template.hasOutput(STACK_OUTPUTS.completionFailureQueueUrl, {
+    template.hasOutput(STACK_OUTPUTS.aggregatorFailureQueueUrl, {
       Value: { Ref: logicalIdOf(stack, stack.completion.failures) },
     });
     template.hasOutput(STACK_OUTPUTS.dashboardUrl, {

@@ -122,10 +122,10 @@ describe('gwm redrive', () => {
     expect(await lines('launcher.jsonl')).toEqual(['{"consumer": "launcher", cut off']);
     expect(await lines('redriven/launcher.jsonl')).toHaveLength(2);
 
-    // Act 3: the completion aggregator has none
-    const none = await gwm(['redrive', 'completion']);
+    // Act 3: the aggregator has none
+    const none = await gwm(['redrive', 'aggregator']);
     expect(none.code).toBe(0);
-    expect(none.stdout).toMatch(/No failure records for the completion/);
+    expect(none.stdout).toMatch(/No failure records for the aggregator/);
   });
 
   it('re-drives every launch of a batch, leaving a running one to the tracker', async () => {
@@ -151,9 +151,9 @@ describe('gwm redrive', () => {
   it('says what to name when the consumer is missing or unknown', async () => {
     const missing = await gwm(['redrive']);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/name a consumer \(launcher, completion\), or use --batch/);
+    expect(missing.stderr).toMatch(/name a consumer \(launcher, aggregator\), or use --batch/);
     const unknown = await gwm(['redrive', 'tracker']);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/unknown consumer tracker: use launcher or completion/);
+    expect(unknown.stderr).toMatch(/unknown consumer tracker: use launcher or aggregator/);
   });
 });

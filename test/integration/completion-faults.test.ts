@@ -172,7 +172,7 @@ describe('completion path under lost and late records', () => {
     });
     await endRuns(app, launches);
     // Act 1: the stream retries the record and gives up on it (it goes to the dead-letter queue)
-    await expect(app.pump({ times: 3 })).rejects.toThrow(/completion records failed/);
+    await expect(app.pump({ times: 3 })).rejects.toThrow(/aggregator records failed/);
     app.dropHeldCompletionRecords();
     // Assess 1: the round stays marked for sending, with the error
     const stuck = await app.batches.get(batchId);

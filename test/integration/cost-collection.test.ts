@@ -288,7 +288,7 @@ describe('cost collection', () => {
     });
     // Act: the aggregator's records fail on the send
     for (const launch of launches) await finish(app, launch, 'COMPLETED');
-    await expect(app.pump()).rejects.toThrow(/completion records failed/);
+    await expect(app.pump()).rejects.toThrow(/aggregator records failed/);
     // Assess: counted, finished and notified before the send
     const counted = await app.batches.get(batchId);
     expect(counted?.counts.succeeded).toBe(2);

@@ -9,7 +9,7 @@ import { aLaunch } from '../support/launch-factory.js';
 import { useTestTable } from '../support/local-aws.js';
 
 describe('the status index', () => {
-  const table = useTestTable('gwm-status-index');
+  const table = useTestTable('gwm-tracker-index');
   const setup = () => {
     const entities = makeEntities(table.doc, table.tableName);
     return {

@@ -18,18 +18,18 @@ import type { LauncherDeps } from '../../domain/use-cases/start-launch.js';
 import { loadConfig } from '../../functions/adapters/config.js';
 import { buildDependencies } from '../../functions/adapters/dependencies.js';
 import { makeMemoryTelemetry } from '../../functions/adapters/telemetry.js';
-import { makeCompletionHandler } from '../../functions/completion-aggregator.js';
-import { makeCompletionSweep } from '../../functions/completion-sweep.js';
+import { makeAggregatorHandler } from '../../functions/aggregator.js';
+import { makeAggregatorSweep } from '../../functions/aggregator-sweep.js';
 import { makeCostCollectorHandler } from '../../functions/cost-collector.js';
-import { COMPLETION_EVENT_SOURCE, LAUNCHER_EVENT_SOURCE } from '../../functions/event-sources.js';
+import { AGGREGATOR_EVENT_SOURCE, LAUNCHER_EVENT_SOURCE } from '../../functions/event-sources.js';
+import { makeIntakeHandler } from '../../functions/intake.js';
+import { makeIntakeSweep } from '../../functions/intake-sweep.js';
 import { makeLauncherHandler } from '../../functions/launcher.js';
-import { makeManifestUploadedHandler } from '../../functions/on-manifest-uploaded.js';
-import { makeRunStatusHandler } from '../../functions/on-run-status-change.js';
 import { makeReconcilerHandler } from '../../functions/reconciler.js';
-import { makeRegistrationSweep } from '../../functions/registration-sweep.js';
-import { makeRestoreSweep } from '../../functions/restore-sweep.js';
 import { makeRestoreTrackerHandler } from '../../functions/restore-tracker.js';
+import { makeRestoreTrackerSweep } from '../../functions/restore-tracker-sweep.js';
 import { runScheduledRepairs } from '../../functions/scheduled-repairs.js';
+import { makeTrackerHandler } from '../../functions/tracker.js';
 import { dispatchStreamRecords } from '../../infra/local/stream-dispatch.js';
 import { createStreamReader } from '../../infra/local/stream-reader.js';
 import { type FakeOmicsOptions, makeFakeOmics } from './fake-omics.js';
@@ -156,7 +156,7 @@ export async function makeTestApp(options: TestAppOptions = {}) {
   const intake: Omit<IntakeDeps, 'owner'> = { ...deps.intake, ...options.intake };
   const launcher: LauncherDeps = { ...deps.launcher, ...options.launcher };
 
-  const onManifest = makeManifestUploadedHandler({
+  const onManifest = makeIntakeHandler({
     notifier,
     intake,
     objects: reader,
@@ -171,17 +171,17 @@ export async function makeTestApp(options: TestAppOptions = {}) {
     parallelLaunches: config.LAUNCHER_PARALLEL_LAUNCHES,
   });
   const { completion } = deps;
-  const completionHandler = makeCompletionHandler({ completion, telemetry, costs: costQueue });
+  const completionHandler = makeAggregatorHandler({ completion, telemetry, costs: costQueue });
   const costCollector = deps.costCollector();
   const costHandler = makeCostCollectorHandler({ collector: costCollector, queue: costQueue, telemetry });
   let costMessageId = 0;
   const streamHistory: DynamoDBRecord[] = [];
-  /** Records the completion aggregator has not been given yet (it is behind, or they were lost). */
+  /** Records the aggregator has not been given yet (it is behind, or they were lost). */
   let heldForCompletion: DynamoDBRecord[] = [];
   /** Each stream record goes to every consumer, as two event source mappings on one stream. */
   const consumers = [
     { name: 'launcher', handler: launcherHandler, source: LAUNCHER_EVENT_SOURCE },
-    { name: 'completion', handler: completionHandler, source: COMPLETION_EVENT_SOURCE },
+    { name: 'aggregator', handler: completionHandler, source: AGGREGATOR_EVENT_SOURCE },
   ];
   const deliver = async (records: DynamoDBRecord[], only?: string) => {
     for (const consumer of consumers) {
@@ -195,7 +195,7 @@ export async function makeTestApp(options: TestAppOptions = {}) {
         throw new Error(`${result.failed.length} ${consumer.name} records failed`);
     }
   };
-  const onRunStatus = makeRunStatusHandler({ tracker: deps.tracker, telemetry });
+  const onRunStatus = makeTrackerHandler({ tracker: deps.tracker, telemetry });
   const onRestoreCompleted = makeRestoreTrackerHandler({ restoreTracker: deps.restoreTracker, telemetry });
   const reconciler: ReconcilerDeps = { ...deps.reconciler, launcher };
   const stream = createStreamReader({
@@ -238,7 +238,7 @@ export async function makeTestApp(options: TestAppOptions = {}) {
             waiting: deps.waiting,
             telemetry,
           }),
-          registrationSweep: makeRegistrationSweep({
+          intakeSweep: makeIntakeSweep({
             registrations: {
               intake,
               manifests: reader,
@@ -247,8 +247,8 @@ export async function makeTestApp(options: TestAppOptions = {}) {
             },
             telemetry,
           }),
-          restoreSweep: makeRestoreSweep({ restores: deps.restoreSweep, telemetry }),
-          completionSweep: makeCompletionSweep({
+          restoreSweep: makeRestoreTrackerSweep({ restores: deps.restoreSweep, telemetry }),
+          aggregatorSweep: makeAggregatorSweep({
             completion: deps.completion,
             notificationResume: deps.notificationResume,
             batchRecount: deps.batchRecount,
@@ -284,7 +284,7 @@ export async function makeTestApp(options: TestAppOptions = {}) {
       if (!options.holdCompletion && heldForCompletion.length > 0) {
         const held = heldForCompletion;
         heldForCompletion = [];
-        await deliver(held, 'completion');
+        await deliver(held, 'aggregator');
       }
       for (let round = 0; round < (options.maxRounds ?? 50); round++) {
         const records = await stream.drain({ idleMs: 120 });
@@ -300,15 +300,15 @@ export async function makeTestApp(options: TestAppOptions = {}) {
       }
       return delivered;
     },
-    /** Forgets the records held back from the completion aggregator, as a dead-lettered batch of records. */
+    /** Forgets the records held back from the aggregator, as a dead-lettered batch of records. */
     dropHeldCompletionRecords() {
       const dropped = heldForCompletion.length;
       heldForCompletion = [];
       return dropped;
     },
-    /** Delivers every stream record seen so far to the completion aggregator again. */
+    /** Delivers every stream record seen so far to the aggregator again. */
     async replayAllToCompletion() {
-      await deliver(streamHistory, 'completion');
+      await deliver(streamHistory, 'aggregator');
     },
     notices,
     written,

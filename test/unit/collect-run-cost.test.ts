@@ -19,7 +19,7 @@ import {
   placeCost,
 } from '../../domain/use-cases/collect-run-cost.js';
 import { makeMemoryTelemetry } from '../../functions/adapters/telemetry.js';
-import { costRequestOf } from '../../functions/completion-aggregator.js';
+import { costRequestOf } from '../../functions/aggregator.js';
 import { makeCostCollectorHandler } from '../../functions/cost-collector.js';
 import { aLaunch } from '../support/launch-factory.js';
 import { TEST_PRICES } from '../support/prices.js';

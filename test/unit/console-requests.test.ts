@@ -73,7 +73,7 @@ describe('a refused console edit', () => {
   it('puts a typed COMPLETED back on a RUNNING launch and the real COMPLETED still applies', () => {
     const running = inStatus('RUNNING');
     const edited = typed(running, 'COMPLETED');
-    // The completion aggregator counts what gwm recorded, not what was typed
+    // The aggregator counts what gwm recorded, not what was typed
     expect(countOutcome(undefined, edited)).toMatchObject({ kind: 'unchanged' });
     const decision = decideLaunch(edited, claim);
     expect(decision.kind).toBe('refuse-edit');

@@ -2,8 +2,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../domain/errors.js';
 import { loadConfig } from '../../functions/adapters/config.js';
+import { aggregatorDependencies } from '../../functions/dependencies/aggregator.js';
 import { makeBase } from '../../functions/dependencies/base.js';
-import { completionDependencies } from '../../functions/dependencies/completion.js';
 import { costCollectorDependencies } from '../../functions/dependencies/cost-collector.js';
 import { launcherDependencies } from '../../functions/dependencies/launcher.js';
 import { reconcilerDependencies } from '../../functions/dependencies/reconciler.js';
@@ -22,10 +22,10 @@ const baseFor = (env: Record<string, string> = {}) =>
   makeBase(loadConfig({ ...settings, ...env }), { dynamo: new DynamoDBClient({ region: 'eu-west-1' }) });
 
 describe("each function's dependencies", () => {
-  it('send finished runs to the cost queue from the completion aggregator when the stack has one', () => {
+  it('send finished runs to the cost queue from the aggregator when the stack has one', () => {
     // Act
-    const withQueue = completionDependencies(baseFor({ COST_QUEUE_URL }));
-    const withoutQueue = completionDependencies(baseFor());
+    const withQueue = aggregatorDependencies(baseFor({ COST_QUEUE_URL }));
+    const withoutQueue = aggregatorDependencies(baseFor());
     // Assess
     expect(withQueue.costs?.send).toBeTypeOf('function');
     expect(withoutQueue.costs).toBeUndefined();

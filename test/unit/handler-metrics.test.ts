@@ -13,12 +13,12 @@ import type { Team } from '../../domain/teams/team.js';
 import type { CompletionDeps } from '../../domain/use-cases/aggregate-completion.js';
 import { RECONCILED_STATUSES, type ReconcilerDeps } from '../../domain/use-cases/reconcile.js';
 import { makeMemoryTelemetry } from '../../functions/adapters/telemetry.js';
-import { makeCompletionSweep } from '../../functions/completion-sweep.js';
-import { makeRunStatusHandler } from '../../functions/on-run-status-change.js';
+import { makeAggregatorSweep } from '../../functions/aggregator-sweep.js';
+import { makeIntakeSweep } from '../../functions/intake-sweep.js';
 import { makeReconcilerHandler } from '../../functions/reconciler.js';
-import { makeRegistrationSweep } from '../../functions/registration-sweep.js';
-import { makeRestoreSweep } from '../../functions/restore-sweep.js';
+import { makeRestoreTrackerSweep } from '../../functions/restore-tracker-sweep.js';
 import { runScheduledRepairs } from '../../functions/scheduled-repairs.js';
+import { makeTrackerHandler } from '../../functions/tracker.js';
 import { aBatch, aLaunch } from '../support/launch-factory.js';
 import { memoryRestores } from '../support/memory-restores.js';
 
@@ -133,7 +133,7 @@ function engineAnswering(getRun: (runId: string) => Promise<RunDetails | undefin
 
 const logs = { tail: async (runId: string) => ({ location: `run/${runId}`, lines: ['exit 1'] }) };
 
-describe('the status tracker', () => {
+describe('the tracker', () => {
   const eventTime = Date.parse(completedEvent.time);
   const submitted = aLaunch({
     status: 'SUBMITTED',
@@ -144,7 +144,7 @@ describe('the status tracker', () => {
 
   function tracker(launch: Launch, details?: RunDetails) {
     const telemetry = makeMemoryTelemetry();
-    const handler = makeRunStatusHandler({
+    const handler = makeTrackerHandler({
       telemetry,
       tracker: {
         launches: memoryLaunches([launch]),
@@ -313,7 +313,7 @@ describe('the reconciler', () => {
         now: () => now,
       },
     });
-    const registrationSweep = makeRegistrationSweep({
+    const intakeSweep = makeIntakeSweep({
       telemetry,
       registrations: {
         intake: {
@@ -347,7 +347,7 @@ describe('the reconciler', () => {
         options: { quietForMs: 10 * 60_000, max: 10 },
       },
     });
-    const restoreSweep = makeRestoreSweep({
+    const restoreSweep = makeRestoreTrackerSweep({
       telemetry,
       restores: {
         tracker: { restores: restoreDeps.restores, launches: repository, now: () => now, concurrency: 1 },
@@ -357,7 +357,7 @@ describe('the reconciler', () => {
         max: 10,
       },
     });
-    const completionSweep = makeCompletionSweep({
+    const aggregatorSweep = makeAggregatorSweep({
       telemetry,
       completion,
       notificationResume: { staleAfterMs: 15 * 60_000, max: 10 },
@@ -365,7 +365,7 @@ describe('the reconciler', () => {
     });
     const run = () =>
       runScheduledRepairs(
-        { reconciler: handler, registrationSweep, restoreSweep, completionSweep },
+        { reconciler: handler, intakeSweep, restoreSweep, aggregatorSweep },
         {} as ScheduledEvent,
       );
     return { telemetry, run, batches: batchRepository };

@@ -4,10 +4,10 @@ import type { ManifestObjectReader } from '../../domain/ports.js';
 import { makeMemoryTelemetry } from '../../functions/adapters/telemetry.js';
 import { isManifestKey, manifestCreatedPattern } from '../../functions/event-sources.js';
 import {
-  type ManifestUploadedDeps,
-  makeManifestUploadedHandler,
+  type IntakeHandlerDeps,
+  makeIntakeHandler,
   type S3ObjectCreatedEvent,
-} from '../../functions/on-manifest-uploaded.js';
+} from '../../functions/intake.js';
 import { compilePattern } from '../../infra/local/event-pattern.js';
 
 /** S3's `Object Created` event on EventBridge, as an existing bucket with EventBridge notifications sends it. */
@@ -39,8 +39,8 @@ function recordingIntake(manifestPrefix: string) {
     newOwner: () => 'owner-1',
     notifier: { send: async () => undefined },
     manifestPrefix,
-  } as unknown as ManifestUploadedDeps;
-  return { handler: makeManifestUploadedHandler(deps), reads };
+  } as unknown as IntakeHandlerDeps;
+  return { handler: makeIntakeHandler(deps), reads };
 }
 
 describe('manifest keys', () => {

@@ -13,23 +13,26 @@ const source = (path: string) => readFileSync(resolve(root, path), 'utf8');
  */
 const FUNCTIONS: Record<ServiceKey, { handlers: string[]; entry: string }> = {
   intake: {
-    handlers: ['functions/on-manifest-uploaded.ts', 'functions/registration-sweep.ts'],
-    entry: 'functions/lambda/on-manifest-uploaded.ts',
+    handlers: ['functions/intake.ts', 'functions/intake-sweep.ts'],
+    entry: 'functions/lambda/intake.entry.ts',
   },
-  launcher: { handlers: ['functions/launcher.ts'], entry: 'functions/lambda/launcher.ts' },
+  launcher: { handlers: ['functions/launcher.ts'], entry: 'functions/lambda/launcher.entry.ts' },
   tracker: {
-    handlers: ['functions/on-run-status-change.ts'],
-    entry: 'functions/lambda/on-run-status-change.ts',
+    handlers: ['functions/tracker.ts'],
+    entry: 'functions/lambda/tracker.entry.ts',
   },
-  completion: {
-    handlers: ['functions/completion-aggregator.ts', 'functions/completion-sweep.ts'],
-    entry: 'functions/lambda/completion-aggregator.ts',
+  aggregator: {
+    handlers: ['functions/aggregator.ts', 'functions/aggregator-sweep.ts'],
+    entry: 'functions/lambda/aggregator.entry.ts',
   },
-  reconciler: { handlers: ['functions/reconciler.ts'], entry: 'functions/lambda/reconciler.ts' },
-  costCollector: { handlers: ['functions/cost-collector.ts'], entry: 'functions/lambda/cost-collector.ts' },
+  reconciler: { handlers: ['functions/reconciler.ts'], entry: 'functions/lambda/reconciler.entry.ts' },
+  costCollector: {
+    handlers: ['functions/cost-collector.ts'],
+    entry: 'functions/lambda/cost-collector.entry.ts',
+  },
   restoreTracker: {
-    handlers: ['functions/restore-tracker.ts', 'functions/restore-sweep.ts'],
-    entry: 'functions/lambda/restore-tracker.ts',
+    handlers: ['functions/restore-tracker.ts', 'functions/restore-tracker-sweep.ts'],
+    entry: 'functions/lambda/restore-tracker.entry.ts',
   },
 };
 // Both stream consumers run through it: whatever it counts, they both send.
@@ -45,7 +48,7 @@ describe('which function sends which metric', () => {
       [ServiceKey, { handlers: string[] }]
     >) {
       const counted = new Set(handlers.flatMap((handler) => [...metricsCountedIn(source(handler))]));
-      if (service === 'launcher' || service === 'completion') {
+      if (service === 'launcher' || service === 'aggregator') {
         for (const key of metricsCountedIn(source(SHARED_BY_STREAM_CONSUMERS))) counted.add(key);
       }
       const declared = (Object.keys(METRICS) as Array<keyof typeof METRICS>).filter((key) =>
@@ -74,9 +77,9 @@ describe('which function sends which metric', () => {
 
   it("has each function that owns a sweep hand the schedule's ticks to it", () => {
     const sweeps: Partial<Record<ServiceKey, string>> = {
-      intake: 'makeRegistrationSweep',
-      restoreTracker: 'makeRestoreSweep',
-      completion: 'makeCompletionSweep',
+      intake: 'makeIntakeSweep',
+      restoreTracker: 'makeRestoreTrackerSweep',
+      aggregator: 'makeAggregatorSweep',
     };
     for (const [service, factory] of Object.entries(sweeps)) {
       const entry = source(FUNCTIONS[service as ServiceKey].entry);

@@ -34,7 +34,7 @@ const OTHER_EVENTS: Record<string, unknown> = {
     resources: ['arn:aws:s3:::lab-inputs'],
     detail: { bucket: { name: 'lab-inputs' }, object: { key: 'fastq/S1_R1.fastq.gz' } },
   },
-  'a DynamoDB stream batch (completion aggregator)': {
+  'a DynamoDB stream batch (aggregator)': {
     Records: [{ eventID: '1', eventName: 'MODIFY', eventSource: 'aws:dynamodb', dynamodb: {} }],
   },
   'a HealthOmics run status change': fixture('omics-run-status-completed.json'),

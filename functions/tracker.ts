@@ -3,13 +3,13 @@ import { METRICS } from '../domain/metrics.js';
 import { type TrackerDeps, type TrackOutcome, trackRunStatus } from '../domain/use-cases/track-run-status.js';
 import type { Telemetry } from './adapters/telemetry.js';
 
-export interface RunStatusHandlerDeps {
+export interface TrackerHandlerDeps {
   tracker: TrackerDeps;
   telemetry: Telemetry;
 }
 
 /** EventBridge `Run Status Change` -> the launch's status, forward only. */
-export function makeRunStatusHandler(deps: RunStatusHandlerDeps) {
+export function makeTrackerHandler(deps: TrackerHandlerDeps) {
   const { logger, count, timing } = deps.telemetry;
   return async (event: EventBridgeEvent<string, unknown>): Promise<TrackOutcome> => {
     const outcome = await trackRunStatus(deps.tracker, event);

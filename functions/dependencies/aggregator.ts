@@ -2,8 +2,8 @@ import type { CompletionDeps } from '../../domain/use-cases/aggregate-completion
 import type { ResumeOptions } from '../../domain/use-cases/batch-notification.js';
 import type { QuietBatchOptions } from '../../domain/use-cases/recount-batch.js';
 import { makeOutcomeLedger } from '../adapters/outcome-ledger.js';
-import type { CompletionHandlerDeps } from '../completion-aggregator.js';
-import type { CompletionSweepDeps } from '../completion-sweep.js';
+import type { AggregatorHandlerDeps } from '../aggregator.js';
+import type { AggregatorSweepDeps } from '../aggregator-sweep.js';
 import type { Base } from './base.js';
 import { costQueueOf } from './cost-queue.js';
 import { notifierOf } from './notifier.js';
@@ -33,13 +33,13 @@ export function batchRecountOf({ config, minutes }: Base): QuietBatchOptions {
   return { quietForMs: minutes(config.RECONCILE_AFTER_MINUTES_BATCH), max: config.RECONCILE_MAX_BATCHES };
 }
 
-/** The completion aggregator function: the table, the notifier, S3 (the QC list), the cost queue. */
-export function completionDependencies(base: Base): Omit<CompletionHandlerDeps, 'telemetry'> {
+/** The aggregator function: the table, the notifier, S3 (the QC list), the cost queue. */
+export function aggregatorDependencies(base: Base): Omit<AggregatorHandlerDeps, 'telemetry'> {
   return { completion: completionOf(base), costs: costQueueOf(base) };
 }
 
 /** Its scheduled sweep: interrupted notifications and quiet batches, with the same clients. */
-export function completionSweepDependencies(base: Base): Omit<CompletionSweepDeps, 'telemetry'> {
+export function aggregatorSweepDependencies(base: Base): Omit<AggregatorSweepDeps, 'telemetry'> {
   return {
     completion: completionOf(base),
     notificationResume: notificationResumeOf(base),

@@ -1,9 +1,9 @@
 import { loadConfig } from '../adapters/config.js';
 import { makePowertoolsTelemetry, withPowertools } from '../adapters/telemetry.js';
 import { makeBase } from '../dependencies/base.js';
-import { intakeDependencies, registrationSweepDependencies } from '../dependencies/intake.js';
-import { makeManifestUploadedHandler } from '../on-manifest-uploaded.js';
-import { makeRegistrationSweep } from '../registration-sweep.js';
+import { intakeDependencies, intakeSweepDependencies } from '../dependencies/intake.js';
+import { makeIntakeHandler } from '../intake.js';
+import { makeIntakeSweep } from '../intake-sweep.js';
 import { withScheduledSweep } from '../scheduled-event.js';
 import { SERVICE_NAMES } from '../service-names.js';
 
@@ -13,7 +13,7 @@ const base = makeBase(config);
 export const handler = withPowertools(
   telemetry,
   withScheduledSweep(
-    makeManifestUploadedHandler({ ...intakeDependencies(base), telemetry }),
-    makeRegistrationSweep({ ...registrationSweepDependencies(base), telemetry }),
+    makeIntakeHandler({ ...intakeDependencies(base), telemetry }),
+    makeIntakeSweep({ ...intakeSweepDependencies(base), telemetry }),
   ),
 );

@@ -10,7 +10,7 @@ import { decodeS3Key } from './adapters/s3-manifest-reader.js';
 import type { Telemetry } from './adapters/telemetry.js';
 import { isManifestKey } from './event-sources.js';
 
-export interface ManifestUploadedDeps {
+export interface IntakeHandlerDeps {
   intake: Omit<IntakeDeps, 'owner'>;
   objects: ManifestObjectReader;
   telemetry: Telemetry;
@@ -75,7 +75,7 @@ function uploadsOf(event: S3Notification | S3ObjectCreatedEvent): Upload[] | und
 }
 
 /** S3 ObjectCreated -> register the manifest (or record why it was rejected). */
-export function makeManifestUploadedHandler(deps: ManifestUploadedDeps) {
+export function makeIntakeHandler(deps: IntakeHandlerDeps) {
   const { logger } = deps.telemetry;
   const restoresCounted = {
     ...deps.intake.restores,
@@ -180,7 +180,7 @@ export function makeManifestUploadedHandler(deps: ManifestUploadedDeps) {
  * Sent once: only the invocation that created the REJECTED batch gets here. A failed send is
  * logged, not retried (the rejected batch and its problems stay on the table for people to read).
  */
-async function notifyRejected(deps: ManifestUploadedDeps, batch: Batch): Promise<void> {
+async function notifyRejected(deps: IntakeHandlerDeps, batch: Batch): Promise<void> {
   try {
     await deps.notifier.send({
       kind: 'manifest-rejected',
@@ -201,7 +201,7 @@ async function notifyRejected(deps: ManifestUploadedDeps, batch: Batch): Promise
  * Sent by the invocation that held the batch. A failed send is logged, not retried: the batch
  * item holds the estimate and the budget, and `gwm status` shows it held.
  */
-async function notifyHeld(deps: ManifestUploadedDeps, batch: Batch): Promise<void> {
+async function notifyHeld(deps: IntakeHandlerDeps, batch: Batch): Promise<void> {
   try {
     await deps.notifier.send(batchHeldNotice(batch, deps.tableName));
     deps.telemetry.count(METRICS.notificationsSent);

@@ -1,9 +1,12 @@
 import { loadConfig } from '../adapters/config.js';
 import { makePowertoolsTelemetry, withPowertools } from '../adapters/telemetry.js';
 import { makeBase } from '../dependencies/base.js';
-import { restoreSweepDependencies, restoreTrackerDependencies } from '../dependencies/restore-tracker.js';
-import { makeRestoreSweep } from '../restore-sweep.js';
+import {
+  restoreTrackerDependencies,
+  restoreTrackerSweepDependencies,
+} from '../dependencies/restore-tracker.js';
 import { makeRestoreTrackerHandler } from '../restore-tracker.js';
+import { makeRestoreTrackerSweep } from '../restore-tracker-sweep.js';
 import { withScheduledSweep } from '../scheduled-event.js';
 import { SERVICE_NAMES } from '../service-names.js';
 
@@ -14,6 +17,6 @@ export const handler = withPowertools(
   telemetry,
   withScheduledSweep(
     makeRestoreTrackerHandler({ ...restoreTrackerDependencies(base), telemetry }),
-    makeRestoreSweep({ ...restoreSweepDependencies(base), telemetry }),
+    makeRestoreTrackerSweep({ ...restoreTrackerSweepDependencies(base), telemetry }),
   ),
 );

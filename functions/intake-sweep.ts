@@ -10,7 +10,7 @@ import {
 } from '../domain/use-cases/resume-registrations.js';
 import type { Telemetry } from './adapters/telemetry.js';
 
-export interface RegistrationSweepDeps {
+export interface IntakeSweepDeps {
   /** Registrations whose intake stopped for good are finished from their source manifest. */
   registrations: {
     intake: Omit<IntakeDeps, 'owner'>;
@@ -22,7 +22,7 @@ export interface RegistrationSweepDeps {
   telemetry: Telemetry;
 }
 
-export interface RegistrationSweepResult {
+export interface IntakeSweepResult {
   registrations: RegistrationResumeReport;
   held: HeldBatchReport;
 }
@@ -32,9 +32,9 @@ export interface RegistrationSweepResult {
  * delivery of the upload event failed), and settle batches held over their budget that a person
  * released or rejected.
  */
-export function makeRegistrationSweep(deps: RegistrationSweepDeps) {
+export function makeIntakeSweep(deps: IntakeSweepDeps) {
   const { count } = deps.telemetry;
-  return async (_event: ScheduledEvent): Promise<RegistrationSweepResult> => {
+  return async (_event: ScheduledEvent): Promise<IntakeSweepResult> => {
     const registrations = await resumeStalledRegistrations(deps);
     const held = await settleHeldBatches(deps);
     // A registration that cannot be resumed is one more thing this run could not reconcile.
@@ -50,7 +50,7 @@ export function makeRegistrationSweep(deps: RegistrationSweepDeps) {
  * A registration that cannot be resumed (its manifest gone or overwritten) counts as not
  * reconciled, and its log line says to upload the manifest again.
  */
-async function resumeStalledRegistrations(deps: RegistrationSweepDeps): Promise<RegistrationResumeReport> {
+async function resumeStalledRegistrations(deps: IntakeSweepDeps): Promise<RegistrationResumeReport> {
   const { logger, count } = deps.telemetry;
   const { intake, manifests, newOwner, options } = deps.registrations;
   let report: RegistrationResumeReport;
@@ -76,7 +76,7 @@ async function resumeStalledRegistrations(deps: RegistrationSweepDeps): Promise<
  * Batches held over their budget that a person released (raised `budgetMaxUsd`) or rejected
  * (`status` REJECTED): released as the intake releases a batch, or rewritten REJECTED.
  */
-async function settleHeldBatches(deps: RegistrationSweepDeps): Promise<HeldBatchReport> {
+async function settleHeldBatches(deps: IntakeSweepDeps): Promise<HeldBatchReport> {
   const { logger } = deps.telemetry;
   let report: HeldBatchReport;
   try {

@@ -2,12 +2,12 @@ import { loadConfig } from '../adapters/config.js';
 import { makePowertoolsTelemetry, withPowertools } from '../adapters/telemetry.js';
 import { makeBase } from '../dependencies/base.js';
 import { trackerDependencies } from '../dependencies/tracker.js';
-import { makeRunStatusHandler } from '../on-run-status-change.js';
 import { SERVICE_NAMES } from '../service-names.js';
+import { makeTrackerHandler } from '../tracker.js';
 
 const config = loadConfig(process.env);
 const telemetry = makePowertoolsTelemetry(SERVICE_NAMES.tracker, config.STACK_NAME);
 export const handler = withPowertools(
   telemetry,
-  makeRunStatusHandler({ ...trackerDependencies(makeBase(config)), telemetry }),
+  makeTrackerHandler({ ...trackerDependencies(makeBase(config)), telemetry }),
 );

@@ -8,13 +8,13 @@ import {
 } from '../domain/use-cases/reconcile-restores.js';
 import type { Telemetry } from './adapters/telemetry.js';
 
-export interface RestoreSweepHandlerDeps {
+export interface RestoreTrackerSweepDeps {
   /** Restores of archived inputs past their due time, and launches still waiting for them. */
   restores: RestoreSweepDeps;
   telemetry: Telemetry;
 }
 
-export interface RestoreSweepResult {
+export interface RestoreTrackerSweepResult {
   restores: RestoreSweepReport;
 }
 
@@ -23,16 +23,16 @@ export interface RestoreSweepResult {
  * late are read from S3, restores that lapsed are asked for again, and launches that missed their
  * wake-up are queued.
  */
-export function makeRestoreSweep(deps: RestoreSweepHandlerDeps) {
+export function makeRestoreTrackerSweep(deps: RestoreTrackerSweepDeps) {
   const { count } = deps.telemetry;
-  return async (_event: ScheduledEvent): Promise<RestoreSweepResult> => {
+  return async (_event: ScheduledEvent): Promise<RestoreTrackerSweepResult> => {
     const restores = await sweepRestores(deps);
     count(METRICS.reconcilerErrors, restores.errors.length);
     return { restores };
   };
 }
 
-async function sweepRestores(deps: RestoreSweepHandlerDeps): Promise<RestoreSweepReport> {
+async function sweepRestores(deps: RestoreTrackerSweepDeps): Promise<RestoreSweepReport> {
   const { logger, count } = deps.telemetry;
   let report: RestoreSweepReport;
   try {

@@ -13,7 +13,7 @@ import {
 } from '../domain/use-cases/recount-batch.js';
 import type { Telemetry } from './adapters/telemetry.js';
 
-export interface CompletionSweepDeps {
+export interface AggregatorSweepDeps {
   completion: CompletionDeps;
   /** Batch notifications a stopped sender left marked SENDING are sent from here. */
   notificationResume: ResumeOptions;
@@ -22,19 +22,19 @@ export interface CompletionSweepDeps {
   telemetry: Telemetry;
 }
 
-export interface CompletionSweepResult {
+export interface AggregatorSweepResult {
   notifications: ResumeReport;
   batches: Omit<QuietBatchReport, 'reports'>;
 }
 
 /**
- * Scheduled, in the completion aggregator function -> send the batch notifications a stopped
+ * Scheduled, in the aggregator function -> send the batch notifications a stopped
  * sender left marked SENDING, and recount open batches that went quiet (an outcome whose stream
  * record was lost).
  */
-export function makeCompletionSweep(deps: CompletionSweepDeps) {
+export function makeAggregatorSweep(deps: AggregatorSweepDeps) {
   const { count } = deps.telemetry;
-  return async (_event: ScheduledEvent): Promise<CompletionSweepResult> => {
+  return async (_event: ScheduledEvent): Promise<AggregatorSweepResult> => {
     const notifications = await resumeNotifications(deps);
     const batches = await recountBatches(deps);
     // A notification that could not be sent is one more thing this run could not reconcile.
@@ -43,7 +43,7 @@ export function makeCompletionSweep(deps: CompletionSweepDeps) {
   };
 }
 
-async function resumeNotifications(deps: CompletionSweepDeps): Promise<ResumeReport> {
+async function resumeNotifications(deps: AggregatorSweepDeps): Promise<ResumeReport> {
   const { logger, count } = deps.telemetry;
   const report = await resumeInterruptedNotifications(deps.completion, deps.notificationResume);
   count(METRICS.notificationsResent, report.resent.length);
@@ -53,7 +53,7 @@ async function resumeNotifications(deps: CompletionSweepDeps): Promise<ResumeRep
   return report;
 }
 
-async function recountBatches(deps: CompletionSweepDeps): Promise<CompletionSweepResult['batches']> {
+async function recountBatches(deps: AggregatorSweepDeps): Promise<AggregatorSweepResult['batches']> {
   const { logger, count } = deps.telemetry;
   const { reports, ...report } = await recountQuietBatches(deps.completion, deps.batchRecount);
   count(METRICS.batchesRecounted, report.recounted.length);

@@ -5,7 +5,7 @@ import { aggregateCompletion, type CompletionDeps } from '../domain/use-cases/ag
 import type { Telemetry } from './adapters/telemetry.js';
 import { type LaunchRef, makeLaunchStreamConsumer } from './launch-stream-consumer.js';
 
-export interface CompletionHandlerDeps {
+export interface AggregatorHandlerDeps {
   completion: CompletionDeps;
   telemetry: Telemetry;
   /**
@@ -33,7 +33,7 @@ export function costRequestOf(ref: LaunchRef): CostRequest | undefined {
  * DynamoDB Streams (launches that finished, or started a retry) -> batch counts, QC once, one
  * notification per batch round.
  */
-export function makeCompletionHandler(deps: CompletionHandlerDeps) {
+export function makeAggregatorHandler(deps: AggregatorHandlerDeps) {
   const { logger } = deps.telemetry;
   return makeLaunchStreamConsumer(deps.telemetry, async (ref) => {
     const { batchId, launchId } = ref;
