@@ -4,17 +4,19 @@ import type { Construct } from 'constructs';
 import { LAUNCHER_EVENT_SOURCE } from '../functions/event-sources.js';
 import type { DeploySettings } from './config.js';
 import { settingsEnvironment } from './config.js';
-import { Completion, Notifications } from './constructs/completion.js';
-import { Cost } from './constructs/cost.js';
+import { Aggregator } from './constructs/aggregator.js';
+import { CostCollector } from './constructs/cost-collector.js';
 import { StackEncryption } from './constructs/encryption.js';
 import { Intake } from './constructs/intake.js';
-import { Launch } from './constructs/launch.js';
 import { LaunchTable } from './constructs/launch-table.js';
+import { Launcher } from './constructs/launcher.js';
+import { Notifications } from './constructs/notifications.js';
 import { Observability } from './constructs/observability.js';
 import { OmicsServiceRole } from './constructs/omics.js';
-import { Restores } from './constructs/restores.js';
+import { Reconciler } from './constructs/reconciler.js';
+import { RestoreTracker } from './constructs/restore-tracker.js';
 import { TeamAccess } from './constructs/team-access.js';
-import { Tracking } from './constructs/tracking.js';
+import { Tracker } from './constructs/tracker.js';
 import {
   checkedLauncherBudget,
   effectiveFunctionConfig,
@@ -38,11 +40,12 @@ export class GwmStack extends Stack {
   readonly serviceRole: IRole;
   readonly notifications: Notifications;
   readonly intake: Intake;
-  readonly launch: Launch;
-  readonly tracking: Tracking;
-  readonly completion: Completion;
-  readonly cost: Cost;
-  readonly restores: Restores;
+  readonly launcher: Launcher;
+  readonly tracker: Tracker;
+  readonly reconciler: Reconciler;
+  readonly aggregator: Aggregator;
+  readonly costCollector: CostCollector;
+  readonly restoreTracker: RestoreTracker;
   readonly teamAccess: TeamAccess;
   readonly observability: Observability;
 
@@ -103,7 +106,7 @@ export class GwmStack extends Stack {
       existingBucketName: settings.manifests.bucketName,
       prefix: settings.manifests.prefix,
     });
-    this.launch = new Launch(this, 'Launch', {
+    this.launcher = new Launcher(this, 'Launcher', {
       table,
       environment,
       serviceRole: this.serviceRole,
@@ -112,7 +115,8 @@ export class GwmStack extends Stack {
       concurrency: settings.launcherConcurrency,
       inputPrefixes: settings.allowedInputPrefixes,
     });
-    this.tracking = new Tracking(this, 'Tracking', {
+    this.tracker = new Tracker(this, 'Tracker', { table, environment, logRetention });
+    this.reconciler = new Reconciler(this, 'Reconciler', {
       table,
       environment,
       serviceRole: this.serviceRole,
@@ -121,7 +125,7 @@ export class GwmStack extends Stack {
       reconcilerTimeoutSeconds: reconcilerTimeoutSeconds(functionConfig),
       inputPrefixes: settings.allowedInputPrefixes,
     });
-    this.completion = new Completion(this, 'Completion', {
+    this.aggregator = new Aggregator(this, 'Aggregator', {
       table,
       environment,
       notifications: this.notifications,
@@ -129,15 +133,15 @@ export class GwmStack extends Stack {
       logRetention,
     });
 
-    this.cost = new Cost(this, 'Cost', {
+    this.costCollector = new CostCollector(this, 'CostCollector', {
       table,
       environment,
       logRetention,
-      aggregator: this.completion.function,
+      aggregator: this.aggregator.function,
       priceListFile: settings.priceListFile,
     });
 
-    this.restores = new Restores(this, 'Restores', {
+    this.restoreTracker = new RestoreTracker(this, 'RestoreTracker', {
       table,
       environment,
       logRetention,
@@ -145,22 +149,22 @@ export class GwmStack extends Stack {
     });
 
     // The schedule's ticks also run the sweeps of the functions that own what they repair:
-    // registrations (intake), restores (restore tracker), notifications and quiet batches (completion).
-    this.tracking.runOnSchedule(this.intake.function.fn);
-    this.tracking.runOnSchedule(this.restores.tracker.fn);
-    this.tracking.runOnSchedule(this.completion.function.fn);
-    this.tracking.scheduledOnly(this.completion.function.fn);
+    // registrations (intake), restores (restore tracker), notifications and quiet batches (aggregator).
+    this.reconciler.runOnSchedule(this.intake.function.fn);
+    this.reconciler.runOnSchedule(this.restoreTracker.function.fn);
+    this.reconciler.runOnSchedule(this.aggregator.function.fn);
+    this.reconciler.scheduledOnly(this.aggregator.function.fn);
 
     this.teamAccess = new TeamAccess(this, 'TeamAccess', { table, manifestBucket: this.intake.bucket });
 
     const functions = {
       intake: this.intake.function,
-      launcher: this.launch.function,
-      tracker: this.tracking.tracker,
-      aggregator: this.completion.function,
-      reconciler: this.tracking.reconciler,
-      costCollector: this.cost.function,
-      restoreTracker: this.restores.tracker,
+      launcher: this.launcher.function,
+      tracker: this.tracker.function,
+      aggregator: this.aggregator.function,
+      reconciler: this.reconciler.function,
+      costCollector: this.costCollector.function,
+      restoreTracker: this.restoreTracker.function,
     };
     // The functions' logs say what happened to the launches the table keeps: kept with it.
     for (const fn of Object.values(functions))
@@ -181,15 +185,15 @@ export class GwmStack extends Stack {
       ],
       deadLetterQueues: {
         intake: this.intake.failures,
-        launcher: this.launch.failures,
-        aggregator: this.completion.failures,
-        tracker: this.tracking.trackerFailures,
-        runStatusEvents: this.tracking.undeliveredRunEvents,
-        reconcilerSchedule: this.tracking.undeliveredSchedules,
-        reconciler: this.tracking.reconcilerFailures,
-        costCollector: this.cost.failures,
-        restoreTracker: this.restores.failures,
-        restoreEvents: this.restores.undeliveredEvents,
+        launcher: this.launcher.failures,
+        aggregator: this.aggregator.failures,
+        tracker: this.tracker.failures,
+        runStatusEvents: this.tracker.undeliveredEvents,
+        reconcilerSchedule: this.reconciler.undeliveredSchedules,
+        reconciler: this.reconciler.failures,
+        costCollector: this.costCollector.failures,
+        restoreTracker: this.restoreTracker.failures,
+        restoreEvents: this.restoreTracker.undeliveredEvents,
       },
       alarmTopic: this.notifications.operatorTopic,
       notificationTopic: this.notifications.topic,
@@ -230,11 +234,11 @@ export class GwmStack extends Stack {
         'Attach to a role tagged gwm-team=<team>: uploads under teams/<team>/, reads its own launches',
     });
     new CfnOutput(this, STACK_OUTPUTS.launcherFailureQueueUrl, {
-      value: this.launch.failures.queueUrl,
+      value: this.launcher.failures.queueUrl,
       description: 'Stream records the launcher gave up on; `gwm redrive launcher` re-drives their launches',
     });
     new CfnOutput(this, STACK_OUTPUTS.aggregatorFailureQueueUrl, {
-      value: this.completion.failures.queueUrl,
+      value: this.aggregator.failures.queueUrl,
       description: 'Stream records the aggregator gave up on; `gwm redrive aggregator` re-drives them',
     });
     new CfnOutput(this, STACK_OUTPUTS.dashboardUrl, {

@@ -17,13 +17,13 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { manifestCreatedPattern } from '../../functions/event-sources.js';
 import { INTAKE_TIMEOUT_SECONDS } from '../function-settings.js';
-import type { Notifications } from './completion.js';
 import { StackEncryption } from './encryption.js';
 import { failureQueue } from './failure-queue.js';
 import { GwmFunction } from './gwm-function.js';
 import { allowManifestReads } from './manifest-access.js';
+import type { Notifications } from './notifications.js';
 import { allowInputRestores, allowInputSizing } from './omics.js';
-import { eventPatternOf } from './tracking.js';
+import { eventPatternOf } from './rule-pattern.js';
 
 export interface IntakeProps {
   table: ITableV2;

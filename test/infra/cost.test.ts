@@ -3,7 +3,7 @@ import {
   COST_COLLECTOR_CONCURRENCY,
   COST_COLLECTOR_TIMEOUT,
   COST_MAX_RECEIVES,
-} from '../../infra/constructs/cost.js';
+} from '../../infra/constructs/cost-collector.js';
 import {
   allIdentityStatements,
   asList,
@@ -16,11 +16,11 @@ import {
 
 describe('the cost collector', () => {
   const { stack, template } = synthesize();
-  const collector = stack.cost.function;
+  const collector = stack.costCollector.function;
   const roleId = logicalIdOf(stack, collector.role);
   const functionId = logicalIdOf(stack, collector.fn);
-  const queueId = logicalIdOf(stack, stack.cost.queue);
-  const failuresId = logicalIdOf(stack, stack.cost.failures);
+  const queueId = logicalIdOf(stack, stack.costCollector.queue);
+  const failuresId = logicalIdOf(stack, stack.costCollector.failures);
   const statements = statementsOfRole(template, roleId);
   const actions = statements.flatMap((statement) => asList(statement.Action));
 
@@ -78,13 +78,13 @@ describe('the cost collector', () => {
   });
 
   it('is named by the aggregator, which may send to the queue', () => {
-    const aggregatorId = logicalIdOf(stack, stack.completion.function.fn);
+    const aggregatorId = logicalIdOf(stack, stack.aggregator.function.fn);
     const queueUrl = { Ref: queueId };
     expect(variablesOf(template, aggregatorId).COST_QUEUE_URL).toEqual(queueUrl);
     expect(variablesOf(template, functionId).COST_QUEUE_URL).toEqual(queueUrl);
     const aggregatorStatements = statementsOfRole(
       template,
-      logicalIdOf(stack, stack.completion.function.role),
+      logicalIdOf(stack, stack.aggregator.function.role),
     );
     expect(aggregatorStatements).toContainEqual(
       expect.objectContaining({
@@ -97,9 +97,9 @@ describe('the cost collector', () => {
   it('reads the shipped prices unless the deployment names its own file, then that file in its bundle', () => {
     expect(variablesOf(template, functionId).PRICE_LIST_FILE).toBeUndefined();
     const own = synthesize({ priceListFile: 'domain/cost/healthomics-prices.json' });
-    const ownId = logicalIdOf(own.stack, own.stack.cost.function.fn);
+    const ownId = logicalIdOf(own.stack, own.stack.costCollector.function.fn);
     expect(variablesOf(own.template, ownId).PRICE_LIST_FILE).toBe('/var/task/price-list.json');
-    for (const other of [own.stack.completion.function, own.stack.launch.function]) {
+    for (const other of [own.stack.aggregator.function, own.stack.launcher.function]) {
       expect(variablesOf(own.template, logicalIdOf(own.stack, other.fn)).PRICE_LIST_FILE).toBeUndefined();
     }
   });

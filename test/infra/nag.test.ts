@@ -101,7 +101,7 @@ describe('cdk-nag AwsSolutions and HIPAA Security checks', () => {
   it('still reports a wildcard nobody acknowledged, beside the acknowledged ones on the same role', () => {
     // Prepare
     const { stack } = synthesize();
-    stack.tracking.tracker.role.addToPolicy(
+    stack.tracker.function.role.addToPolicy(
       new PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::somewhere/*'] }),
     );
     // Act

@@ -39,12 +39,12 @@ export type FunctionKey =
 export function functionsOf(stack: GwmStack) {
   return {
     intake: stack.intake.function,
-    launcher: stack.launch.function,
-    tracker: stack.tracking.tracker,
-    aggregator: stack.completion.function,
-    reconciler: stack.tracking.reconciler,
-    costCollector: stack.cost.function,
-    restoreTracker: stack.restores.tracker,
+    launcher: stack.launcher.function,
+    tracker: stack.tracker.function,
+    aggregator: stack.aggregator.function,
+    reconciler: stack.reconciler.function,
+    costCollector: stack.costCollector.function,
+    restoreTracker: stack.restoreTracker.function,
   } satisfies Record<FunctionKey, unknown>;
 }
 

@@ -142,7 +142,7 @@ describe('the deployed stack', () => {
         Arn: { 'Fn::GetAtt': [fn, 'Arn'] },
         RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 300 },
         DeadLetterConfig: {
-          Arn: { 'Fn::GetAtt': [logicalIdOf(stack, stack.tracking.undeliveredSchedules), 'Arn'] },
+          Arn: { 'Fn::GetAtt': [logicalIdOf(stack, stack.reconciler.undeliveredSchedules), 'Arn'] },
         },
       });
     template.hasResourceProperties('AWS::Events::Rule', {
@@ -166,7 +166,7 @@ describe('the deployed stack', () => {
         MaximumEventAgeInSeconds: 300,
         DestinationConfig: {
           OnFailure: {
-            Destination: { 'Fn::GetAtt': [logicalIdOf(stack, stack.tracking.reconcilerFailures), 'Arn'] },
+            Destination: { 'Fn::GetAtt': [logicalIdOf(stack, stack.reconciler.failures), 'Arn'] },
           },
         },
       });
@@ -214,7 +214,7 @@ describe('the deployed stack', () => {
     // Assess
     const all = resourcesOf(template, 'AWS::SQS::Queue');
     // The cost queue is work, not failures: kept 4 days, with its own dead-letter queue (test/infra/cost.test.ts).
-    const costQueueId = logicalIdOf(stack, stack.cost.queue);
+    const costQueueId = logicalIdOf(stack, stack.costCollector.queue);
     expect(all[costQueueId]?.Properties.SqsManagedSseEnabled).toBe(true);
     const queues = Object.fromEntries(Object.entries(all).filter(([id]) => id !== costQueueId));
     // intake, launcher, completion, tracker, run events, schedule ticks, reconciler, cost collector,
@@ -271,10 +271,10 @@ describe('the deployed stack', () => {
     });
     // The failure queues `gwm redrive <consumer>` reads: the stream mappings' on-failure destinations
     template.hasOutput(STACK_OUTPUTS.launcherFailureQueueUrl, {
-      Value: { Ref: logicalIdOf(stack, stack.launch.failures) },
+      Value: { Ref: logicalIdOf(stack, stack.launcher.failures) },
     });
     template.hasOutput(STACK_OUTPUTS.aggregatorFailureQueueUrl, {
-      Value: { Ref: logicalIdOf(stack, stack.completion.failures) },
+      Value: { Ref: logicalIdOf(stack, stack.aggregator.failures) },
     });
     template.hasOutput(STACK_OUTPUTS.dashboardUrl, {
       Value: {

@@ -9,7 +9,7 @@ import { failureQueue, queueEncryption } from './failure-queue.js';
 import { bundledFilePath, GwmFunction } from './gwm-function.js';
 import { allowRunTaskReads } from './omics.js';
 
-export interface CostProps {
+export interface CostCollectorProps {
   table: ITableV2;
   environment: Record<string, string>;
   logRetention: RetentionDays;
@@ -35,12 +35,12 @@ export const COST_COLLECTOR_CONCURRENCY = COST_EVENT_SOURCE.maxConcurrency;
  * its batch once and stores it on the launch. Off the status path: a slow or failing collection
  * delays nothing but the cost.
  */
-export class Cost extends Construct {
+export class CostCollector extends Construct {
   readonly queue: Queue;
   readonly failures: Queue;
   readonly function: GwmFunction;
 
-  constructor(scope: Construct, id: string, props: CostProps) {
+  constructor(scope: Construct, id: string, props: CostCollectorProps) {
     super(scope, id);
     this.failures = failureQueue(this, 'Failures');
     this.queue = new Queue(this, 'Queue', {

@@ -1,19 +1,10 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { type IRole, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
-import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
-import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { AGGREGATOR_EVENT_SOURCE } from '../../functions/event-sources.js';
-import { failureQueue } from './failure-queue.js';
-import { GwmFunction } from './gwm-function.js';
-import { allowSampleOutputLists } from './omics.js';
-import { streamEventSourceProps } from './stream-source.js';
 
 export interface NotificationsProps {
   emails: readonly string[];
@@ -94,53 +85,6 @@ export class Notifications extends Construct {
     );
     role.addToPrincipalPolicy(
       new PolicyStatement({ actions: ['events:PutEvents'], resources: [this.bus.eventBusArn] }),
-    );
-  }
-}
-
-export interface CompletionProps {
-  table: ITableV2;
-  environment: Record<string, string>;
-  notifications: Notifications;
-  logRetention: RetentionDays;
-  /** Where QC runs write: the QC run's list of sample outputs is written there. */
-  outputPrefixes: readonly string[];
-}
-
-/**
- * The aggregator: a second consumer of the table's stream that counts outcomes on
- * batches, writes the QC launch once and sends one notification per batch round.
- */
-export class Completion extends Construct {
-  readonly function: GwmFunction;
-  readonly failures: Queue;
-
-  constructor(scope: Construct, id: string, props: CompletionProps) {
-    super(scope, id);
-    this.function = new GwmFunction(this, 'Aggregator', {
-      entry: 'aggregator.entry.ts',
-      description:
-        'Counts launch outcomes on batches, starts QC once, notifies once per round; on schedule, resends interrupted notices and recounts quiet batches',
-      environment: { ...props.environment, ...props.notifications.environment },
-      timeout: Duration.minutes(3),
-      logRetention: props.logRetention,
-      table: props.table,
-      // Outcome marks and batch counters (one transaction), the QC launch, batch reads by key.
-      // The QC launch goes through putMany: a BatchGetItem first, so it never overwrites one that moved on.
-      // Its scheduled sweep: batches mid-send (gsi4) and quiet open batches (gsi2).
-      tableAccess: {
-        actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchGetItem', 'BatchWriteItem'],
-        indexes: ['gsi2', 'gsi4'],
-      },
-    });
-    props.notifications.grantSend(this.function.role);
-    allowSampleOutputLists(this.function.role, props.outputPrefixes);
-    this.failures = failureQueue(this, 'Failures');
-    this.function.fn.addEventSource(
-      new DynamoEventSource(
-        props.table,
-        streamEventSourceProps(AGGREGATOR_EVENT_SOURCE, new SqsDlq(this.failures)),
-      ),
     );
   }
 }

@@ -10,9 +10,9 @@ import { RESTORE_COMPLETED_RULE } from '../../functions/event-sources.js';
 import { failureQueue } from './failure-queue.js';
 import { GwmFunction } from './gwm-function.js';
 import { allowInputRestores, allowInputSizing, inputBuckets } from './omics.js';
-import { eventPatternOf } from './tracking.js';
+import { eventPatternOf } from './rule-pattern.js';
 
-export interface RestoresProps {
+export interface RestoreTrackerProps {
   table: ITableV2;
   environment: Record<string, string>;
   logRetention: RetentionDays;
@@ -25,17 +25,17 @@ export interface RestoresProps {
  * notifications must be on for each: docs/deploy.md) mark archived inputs restored and queue the
  * launches that waited for them.
  */
-export class Restores extends Construct {
-  readonly tracker: GwmFunction;
+export class RestoreTracker extends Construct {
+  readonly function: GwmFunction;
   readonly rule: Rule;
   /** Events the rule could not deliver to the restore tracker. */
   readonly undeliveredEvents: Queue;
   /** Events the restore tracker failed on, after its retries. */
   readonly failures: Queue;
 
-  constructor(scope: Construct, id: string, props: RestoresProps) {
+  constructor(scope: Construct, id: string, props: RestoreTrackerProps) {
     super(scope, id);
-    this.tracker = new GwmFunction(this, 'RestoreTracker', {
+    this.function = new GwmFunction(this, 'RestoreTracker', {
       entry: 'restore-tracker.entry.ts',
       description:
         'Marks archived inputs restored and queues the launches that waited for them; on schedule, checks restores past due',
@@ -52,10 +52,10 @@ export class Restores extends Construct {
       },
     });
     // Its sweep asks S3 what became of a restore past due, and asks again for one that lapsed.
-    allowInputSizing(this.tracker.role, props.inputPrefixes);
-    allowInputRestores(this.tracker.role, props.inputPrefixes);
+    allowInputSizing(this.function.role, props.inputPrefixes);
+    allowInputRestores(this.function.role, props.inputPrefixes);
     this.failures = failureQueue(this, 'RestoreTrackerFailures');
-    this.tracker.fn.configureAsyncInvoke({
+    this.function.fn.configureAsyncInvoke({
       retryAttempts: 2,
       maxEventAge: Duration.hours(6),
       onFailure: new SqsDestination(this.failures),
@@ -68,7 +68,7 @@ export class Restores extends Construct {
       eventPattern: { ...pattern, detail: { bucket: { name: inputBuckets(props.inputPrefixes) } } },
     });
     this.rule.addTarget(
-      new LambdaFunction(this.tracker.fn, {
+      new LambdaFunction(this.function.fn, {
         retryAttempts: RESTORE_COMPLETED_RULE.retryAttempts,
         maxEventAge: Duration.seconds(RESTORE_COMPLETED_RULE.maxEventAgeSeconds),
         deadLetterQueue: this.undeliveredEvents,

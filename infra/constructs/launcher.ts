@@ -11,7 +11,7 @@ import { GwmFunction } from './gwm-function.js';
 import { allowCancelRun, allowInputRestores, allowStartRun } from './omics.js';
 import { streamEventSourceProps } from './stream-source.js';
 
-export interface LaunchProps {
+export interface LauncherProps {
   table: ITableV2;
   environment: Record<string, string>;
   /** The service role runs get; the launcher may pass it to HealthOmics and nowhere else. */
@@ -29,11 +29,11 @@ export interface LaunchProps {
  * The launcher: a consumer of the table's stream (QUEUED, THROTTLED, RETRY launches) that
  * claims each launch and starts its run, paced by the token bucket in the table.
  */
-export class Launch extends Construct {
+export class Launcher extends Construct {
   readonly function: GwmFunction;
   readonly failures: Queue;
 
-  constructor(scope: Construct, id: string, props: LaunchProps) {
+  constructor(scope: Construct, id: string, props: LauncherProps) {
     super(scope, id);
     this.function = new GwmFunction(this, 'Launcher', {
       entry: 'launcher.entry.ts',
