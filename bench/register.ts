@@ -19,7 +19,7 @@ import { type Batch, batchIdFor, defaultBatchName, sha256Hex } from '../domain/b
 import { forEachConcurrently } from '../domain/concurrency.js';
 import { parseManifest } from '../domain/manifest/index.js';
 import { registeredLaunch } from '../domain/registration.js';
-import { type IntakeDeps, registerManifest } from '../domain/use-cases/register-manifest.js';
+import { type IntakeDeps, registerManifest } from '../domain/use-cases/intake.js';
 import { makeBatchRepository } from '../functions/adapters/batch-repository.js';
 import { makeEntities } from '../functions/adapters/entities.js';
 import { makeLaunchRepository } from '../functions/adapters/launch-repository.js';

@@ -1,6 +1,6 @@
 import type { ScheduledEvent } from 'aws-lambda';
 import { METRICS } from '../domain/metrics.js';
-import type { CompletionDeps } from '../domain/use-cases/aggregate-completion.js';
+import type { CompletionDeps } from '../domain/use-cases/aggregator.js';
 import {
   type ResumeOptions,
   type ResumeReport,

@@ -1,7 +1,7 @@
 import { isTerminal, LAUNCH_STATUSES, type LaunchStatus } from '../domain/launch.js';
 import { METRICS } from '../domain/metrics.js';
 import type { CostQueue, CostRequest } from '../domain/ports.js';
-import { aggregateCompletion, type CompletionDeps } from '../domain/use-cases/aggregate-completion.js';
+import { aggregateCompletion, type CompletionDeps } from '../domain/use-cases/aggregator.js';
 import type { Telemetry } from './adapters/telemetry.js';
 import { type LaunchRef, makeLaunchStreamConsumer } from './launch-stream-consumer.js';
 

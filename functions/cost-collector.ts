@@ -7,7 +7,7 @@ import {
   type CostCollection,
   type CostCollectorDeps,
   collectRunCost,
-} from '../domain/use-cases/collect-run-cost.js';
+} from '../domain/use-cases/cost-collector.js';
 import type { Telemetry } from './adapters/telemetry.js';
 
 export interface CostCollectorHandlerDeps {

@@ -1,7 +1,7 @@
 import type { ScheduledEvent } from 'aws-lambda';
 import { METRICS } from '../domain/metrics.js';
 import type { ManifestObjectReader } from '../domain/ports.js';
-import type { IntakeDeps } from '../domain/use-cases/register-manifest.js';
+import type { IntakeDeps } from '../domain/use-cases/intake.js';
 import { type HeldBatchReport, releaseHeldBatches } from '../domain/use-cases/release-held-batches.js';
 import {
   type RegistrationResumeOptions,

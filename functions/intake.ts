@@ -5,7 +5,7 @@ import { METRICS } from '../domain/metrics.js';
 import { batchHeldNotice } from '../domain/notifications/batch-held.js';
 import type { Notifier } from '../domain/notifications.js';
 import type { ManifestObjectReader } from '../domain/ports.js';
-import { type IntakeDeps, registerManifest } from '../domain/use-cases/register-manifest.js';
+import { type IntakeDeps, registerManifest } from '../domain/use-cases/intake.js';
 import { decodeS3Key } from './adapters/s3-manifest-reader.js';
 import type { Telemetry } from './adapters/telemetry.js';
 import { isManifestKey } from './event-sources.js';

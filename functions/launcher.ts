@@ -3,7 +3,7 @@ import { METRICS } from '../domain/metrics.js';
 import { WAITING_STATUSES } from '../domain/scheduling/launch-queue.js';
 import { dispatchLaunch } from '../domain/use-cases/dispatch-launch.js';
 import type { LaunchScheduler } from '../domain/use-cases/launch-scheduler.js';
-import { type LauncherDeps, type LaunchOutcome, startLaunch } from '../domain/use-cases/start-launch.js';
+import { type LauncherDeps, type LaunchOutcome, startLaunch } from '../domain/use-cases/launcher.js';
 import type { Telemetry } from './adapters/telemetry.js';
 import { makeLaunchStreamConsumer } from './launch-stream-consumer.js';
 

@@ -1,6 +1,6 @@
 import type { ScheduledEvent } from 'aws-lambda';
 import { METRICS, WAITING_DIMENSIONS } from '../domain/metrics.js';
-import { type ReconcileReport, type ReconcilerDeps, reconcile } from '../domain/use-cases/reconcile.js';
+import { type ReconcileReport, type ReconcilerDeps, reconcile } from '../domain/use-cases/reconciler.js';
 import {
   measureWaitingLaunches,
   type WaitingLaunchesDeps,

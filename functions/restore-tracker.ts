@@ -1,6 +1,6 @@
 import { restoredObjectsOf } from '../domain/inputs/restore-events.js';
 import { METRICS } from '../domain/metrics.js';
-import { type TrackRestoreDeps, trackRestore } from '../domain/use-cases/track-restore.js';
+import { type TrackRestoreDeps, trackRestore } from '../domain/use-cases/restore-tracker.js';
 import type { Telemetry } from './adapters/telemetry.js';
 
 export interface RestoreTrackerHandlerDeps {

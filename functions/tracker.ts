@@ -1,6 +1,6 @@
 import type { EventBridgeEvent } from 'aws-lambda';
 import { METRICS } from '../domain/metrics.js';
-import { type TrackerDeps, type TrackOutcome, trackRunStatus } from '../domain/use-cases/track-run-status.js';
+import { type TrackerDeps, type TrackOutcome, trackRunStatus } from '../domain/use-cases/tracker.js';
 import type { Telemetry } from './adapters/telemetry.js';
 
 export interface TrackerHandlerDeps {

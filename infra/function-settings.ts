@@ -1,4 +1,4 @@
-import { backoffCeilingMs } from '../domain/use-cases/start-launch.js';
+import { backoffCeilingMs } from '../domain/use-cases/launcher.js';
 import { type Config, loadConfig } from '../functions/adapters/config.js';
 import { OMICS_REQUEST_TIMEOUT_MS } from '../functions/adapters/healthomics-engine.js';
 import { DeployConfigError, type DeploySettings, settingsEnvironment } from './config.js';

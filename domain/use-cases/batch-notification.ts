@@ -10,7 +10,7 @@ import {
   WAITED_LISTED,
   type WaitedForInputs,
 } from '../notifications.js';
-import type { CompletionDeps } from './aggregate-completion.js';
+import type { CompletionDeps } from './aggregator.js';
 
 const PAGE = 500;
 const ROUNDS = 8;

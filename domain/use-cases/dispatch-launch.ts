@@ -9,7 +9,7 @@ import {
   type LaunchOutcome,
   type LaunchRef,
   submit,
-} from './start-launch.js';
+} from './launcher.js';
 
 /** What the record that woke the launcher said about its launch. */
 export interface DispatchTrigger extends LaunchRef {

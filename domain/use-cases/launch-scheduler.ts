@@ -7,7 +7,7 @@ import {
   type WaitingBatch,
 } from '../scheduling/fair-share.js';
 import { batchPriorityOf } from '../teams/team.js';
-import type { LaunchRef } from './start-launch.js';
+import type { LaunchRef } from './launcher.js';
 
 export interface LaunchSchedulerDeps {
   queue: LaunchQueueStore;

@@ -9,7 +9,7 @@ import {
 import type { InputInspector } from '../ports.js';
 import { persistTransition } from './persist.js';
 import { ask, type RestoreDeps } from './request-restores.js';
-import { failRestore, type TrackRestoreDeps, trackRestore } from './track-restore.js';
+import { failRestore, type TrackRestoreDeps, trackRestore } from './restore-tracker.js';
 
 export interface RestoreSweepDeps {
   tracker: TrackRestoreDeps;

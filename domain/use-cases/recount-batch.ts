@@ -1,11 +1,6 @@
 import type { Batch } from '../batch.js';
 import { isTerminal } from '../launch.js';
-import {
-  advanceBatch,
-  type CompletionDeps,
-  type CompletionOutcome,
-  countLaunch,
-} from './aggregate-completion.js';
+import { advanceBatch, type CompletionDeps, type CompletionOutcome, countLaunch } from './aggregator.js';
 
 const PAGE = 500;
 

@@ -1,7 +1,7 @@
 import type { Batch } from '../batch.js';
 import { overBudget } from '../cost/estimate.js';
 import { formatUsd } from '../money.js';
-import type { IntakeDeps } from './register-manifest.js';
+import type { IntakeDeps } from './intake.js';
 import { release } from './release-launches.js';
 
 export type HeldBatchDeps = Pick<IntakeDeps, 'batches' | 'launches' | 'now' | 'releaseConcurrency'>;

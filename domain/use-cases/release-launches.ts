@@ -3,8 +3,8 @@ import { forEachConcurrently } from '../concurrency.js';
 import { effectiveStatus } from '../launch.js';
 import { requeue } from '../launch-transitions.js';
 import { releasedLaunch } from '../registration.js';
+import type { IntakeDeps, IntakeOutcome } from './intake.js';
 import { persistTransition } from './persist.js';
-import type { IntakeDeps, IntakeOutcome } from './register-manifest.js';
 
 /**
  * Makes every REGISTERED launch of a fully registered batch launchable, then marks the batch

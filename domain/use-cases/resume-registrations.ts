@@ -8,7 +8,7 @@ import {
 import { ManifestGoneError, RetryableError } from '../errors.js';
 import type { ManifestObjectContent, ManifestObjectReader } from '../ports.js';
 import { parseS3Uri, type S3Location } from '../s3-uri.js';
-import { type IntakeDeps, registerManifest } from './register-manifest.js';
+import { type IntakeDeps, registerManifest } from './intake.js';
 
 export interface RegistrationResumeDeps {
   /** What the intake registers with, under this reconciler run's own lease owner. */

@@ -1,4 +1,4 @@
-import type { CompletionDeps } from '../../domain/use-cases/aggregate-completion.js';
+import type { CompletionDeps } from '../../domain/use-cases/aggregator.js';
 import type { ResumeOptions } from '../../domain/use-cases/batch-notification.js';
 import type { QuietBatchOptions } from '../../domain/use-cases/recount-batch.js';
 import { makeOutcomeLedger } from '../adapters/outcome-ledger.js';

@@ -1,5 +1,5 @@
 import { ConfigError } from '../../domain/errors.js';
-import type { CostCollectorDeps } from '../../domain/use-cases/collect-run-cost.js';
+import type { CostCollectorDeps } from '../../domain/use-cases/cost-collector.js';
 import { makeCostLedger } from '../adapters/cost-ledger.js';
 import { loadPriceList } from '../adapters/price-list-file.js';
 import type { CostCollectorHandlerDeps } from '../cost-collector.js';

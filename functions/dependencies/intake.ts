@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IntakeDeps } from '../../domain/use-cases/register-manifest.js';
+import type { IntakeDeps } from '../../domain/use-cases/intake.js';
 import type { RegistrationResumeOptions } from '../../domain/use-cases/resume-registrations.js';
 import type { IntakeHandlerDeps } from '../intake.js';
 import type { IntakeSweepDeps } from '../intake-sweep.js';

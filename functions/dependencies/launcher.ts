@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { type LaunchScheduler, makeLaunchScheduler } from '../../domain/use-cases/launch-scheduler.js';
+import type { LauncherDeps } from '../../domain/use-cases/launcher.js';
 import { makePacer } from '../../domain/use-cases/pace.js';
 import { makeRegistrationGate } from '../../domain/use-cases/registration-gate.js';
-import type { LauncherDeps } from '../../domain/use-cases/start-launch.js';
 import { makeLaunchQueueStore } from '../adapters/launch-queue-store.js';
 import { makeRateLimitStore } from '../adapters/rate-limit-store.js';
 import type { LauncherHandlerDeps } from '../launcher.js';

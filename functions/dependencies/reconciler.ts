@@ -1,4 +1,4 @@
-import type { ReconcilerDeps } from '../../domain/use-cases/reconcile.js';
+import type { ReconcilerDeps } from '../../domain/use-cases/reconciler.js';
 import type { WaitingLaunchesDeps } from '../../domain/use-cases/waiting-launches.js';
 import { makeLaunchQueueStore } from '../adapters/launch-queue-store.js';
 import { makeWaitingLaunchReader } from '../adapters/status-index.js';

@@ -1,5 +1,5 @@
 import type { RestoreSweepDeps } from '../../domain/use-cases/reconcile-restores.js';
-import type { TrackRestoreDeps } from '../../domain/use-cases/track-restore.js';
+import type { TrackRestoreDeps } from '../../domain/use-cases/restore-tracker.js';
 import type { RestoreTrackerHandlerDeps } from '../restore-tracker.js';
 import type { RestoreTrackerSweepDeps } from '../restore-tracker-sweep.js';
 import type { Base } from './base.js';

@@ -1,4 +1,4 @@
-import type { TrackerDeps } from '../../domain/use-cases/track-run-status.js';
+import type { TrackerDeps } from '../../domain/use-cases/tracker.js';
 import type { TrackerHandlerDeps } from '../tracker.js';
 import type { Base } from './base.js';
 import { engineOf } from './engine.js';

@@ -2,7 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Notice } from '../../domain/notifications.js';
 import type { Team } from '../../domain/teams/team.js';
-import type { TrackOutcome } from '../../domain/use-cases/track-run-status.js';
+import type { TrackOutcome } from '../../domain/use-cases/tracker.js';
 import type { WorkflowProfile } from '../../domain/workflow.js';
 import type { buildDependencies } from '../../functions/adapters/dependencies.js';
 import type { LocalEndpoints } from './endpoints.js';

@@ -5,7 +5,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Launch } from '../../domain/launch.js';
 import type { LaunchRepository } from '../../domain/ports.js';
-import { registerManifest } from '../../domain/use-cases/register-manifest.js';
+import { registerManifest } from '../../domain/use-cases/intake.js';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack.js';
 import { waitForBatch } from '../../infra/local/wait.js';
 

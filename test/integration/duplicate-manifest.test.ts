@@ -2,7 +2,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BatchStatus } from '../../domain/batch.js';
 import { METRICS } from '../../domain/metrics.js';
-import { registerManifest } from '../../domain/use-cases/register-manifest.js';
+import { registerManifest } from '../../domain/use-cases/intake.js';
 import { nativeManifest, sampleIds } from '../support/manifests.js';
 import { makeTestApp, s3Put, type TestApp } from '../support/test-app.js';
 

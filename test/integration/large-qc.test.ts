@@ -5,7 +5,7 @@ import { QC_PARAMETERS_MAX_BYTES } from '../../domain/completion.js';
 import type { Launch } from '../../domain/launch.js';
 import type { QcLaunchSpec } from '../../domain/manifest/types.js';
 import type { BatchCompletedNotice } from '../../domain/notifications.js';
-import { aggregateCompletion } from '../../domain/use-cases/aggregate-completion.js';
+import { aggregateCompletion } from '../../domain/use-cases/aggregator.js';
 import { aBatch, aLaunch } from '../support/launch-factory.js';
 import { makeTestApp, type TestApp } from '../support/test-app.js';
 

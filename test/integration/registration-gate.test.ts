@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Launch } from '../../domain/launch.js';
 import type { LaunchRepository } from '../../domain/ports.js';
-import { RECONCILED_STATUSES, type ReconcilerDeps } from '../../domain/use-cases/reconcile.js';
-import { registerManifest } from '../../domain/use-cases/register-manifest.js';
+import { registerManifest } from '../../domain/use-cases/intake.js';
+import { startLaunch } from '../../domain/use-cases/launcher.js';
+import { RECONCILED_STATUSES, type ReconcilerDeps } from '../../domain/use-cases/reconciler.js';
 import { makeRegistrationGate } from '../../domain/use-cases/registration-gate.js';
-import { startLaunch } from '../../domain/use-cases/start-launch.js';
 import { nativeManifest, sampleIds } from '../support/manifests.js';
 import { makeTestApp, s3Put, type TestApp } from '../support/test-app.js';
 

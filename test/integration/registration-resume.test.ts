@@ -3,7 +3,7 @@ import type { Batch } from '../../domain/batch.js';
 import type { Launch } from '../../domain/launch.js';
 import { METRICS } from '../../domain/metrics.js';
 import type { LaunchRepository } from '../../domain/ports.js';
-import { registerManifest } from '../../domain/use-cases/register-manifest.js';
+import { registerManifest } from '../../domain/use-cases/intake.js';
 import { nativeManifest, sampleIds } from '../support/manifests.js';
 import { movableClock } from '../support/movable-clock.js';
 import { makeTestApp, s3Put, type TestApp } from '../support/test-app.js';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Launch } from '../../domain/launch.js';
 import type { LaunchRepository } from '../../domain/ports.js';
-import { registerManifest } from '../../domain/use-cases/register-manifest.js';
+import { registerManifest } from '../../domain/use-cases/intake.js';
 import { consoleSetStatus } from '../support/console-edit.js';
 import { nativeManifest, sampleIds } from '../support/manifests.js';
 import { makeTestApp, s3Put, type TestApp } from '../support/test-app.js';

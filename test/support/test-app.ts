@@ -11,10 +11,10 @@ import type {
   ManifestObjectReader,
   ObjectRestorer,
 } from '../../domain/ports.js';
-import type { ReconcilerDeps } from '../../domain/use-cases/reconcile.js';
-import type { IntakeDeps } from '../../domain/use-cases/register-manifest.js';
+import type { IntakeDeps } from '../../domain/use-cases/intake.js';
+import type { LauncherDeps } from '../../domain/use-cases/launcher.js';
+import type { ReconcilerDeps } from '../../domain/use-cases/reconciler.js';
 import type { RegistrationResumeOptions } from '../../domain/use-cases/resume-registrations.js';
-import type { LauncherDeps } from '../../domain/use-cases/start-launch.js';
 import { loadConfig } from '../../functions/adapters/config.js';
 import { buildDependencies } from '../../functions/adapters/dependencies.js';
 import { makeMemoryTelemetry } from '../../functions/adapters/telemetry.js';

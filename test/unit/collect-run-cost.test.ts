@@ -17,7 +17,7 @@ import {
   collectRunCost,
   MANIFEST_WAIT_MS,
   placeCost,
-} from '../../domain/use-cases/collect-run-cost.js';
+} from '../../domain/use-cases/cost-collector.js';
 import { makeMemoryTelemetry } from '../../functions/adapters/telemetry.js';
 import { costRequestOf } from '../../functions/aggregator.js';
 import { makeCostCollectorHandler } from '../../functions/cost-collector.js';

@@ -10,8 +10,8 @@ import type { BatchRepository, LaunchRepository, RunDetails, WorkflowEngine } fr
 import { RUN_IN_FLIGHT_STATUSES } from '../../domain/scheduling/launch-queue.js';
 import { waitingSinceOf } from '../../domain/scheduling/waiting.js';
 import type { Team } from '../../domain/teams/team.js';
-import type { CompletionDeps } from '../../domain/use-cases/aggregate-completion.js';
-import { RECONCILED_STATUSES, type ReconcilerDeps } from '../../domain/use-cases/reconcile.js';
+import type { CompletionDeps } from '../../domain/use-cases/aggregator.js';
+import { RECONCILED_STATUSES, type ReconcilerDeps } from '../../domain/use-cases/reconciler.js';
 import { makeMemoryTelemetry } from '../../functions/adapters/telemetry.js';
 import { makeAggregatorSweep } from '../../functions/aggregator-sweep.js';
 import { makeIntakeSweep } from '../../functions/intake-sweep.js';

@@ -3,9 +3,9 @@ import { confirmStatus, type RunObservation, recordSubmission, requeue } from '.
 import type { InvalidItem, RunDetails } from '../ports.js';
 import { attemptFromTags, RUN_TAGS } from '../run-request.js';
 import { applyObservation, type ObservationDeps } from './apply-observation.js';
+import { type LauncherDeps, startLaunch } from './launcher.js';
 import type { Pacer } from './pace.js';
 import { type Persisted, persistTransition } from './persist.js';
-import { type LauncherDeps, startLaunch } from './start-launch.js';
 
 /**
  * The statuses the reconciler sweeps, in the order it sweeps them: what keeps a launch from ever
