@@ -13,8 +13,8 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import * as z from 'zod';
+import { parseOptions } from './arguments.js';
 import type { FastqStatsDocument } from './fastq-stats.js';
 import { formatCount, formatNumber, formatPercent, renderHtml } from './qc-report-html.js';
 import {
@@ -102,31 +102,18 @@ interface Arguments {
   out: string;
 }
 
+const OPTIONS = [
+  'batch',
+  'inputs',
+  'inputs-list',
+  'min-reads',
+  'min-mean-quality',
+  'max-n-rate',
+  'out',
+] as const;
+
 function parseArguments(argv: string[]): Arguments {
-  let values: Record<string, string | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        batch: { type: 'string' },
-        inputs: { type: 'string' },
-        'inputs-list': { type: 'string' },
-        'min-reads': { type: 'string' },
-        'min-mean-quality': { type: 'string' },
-        'max-n-rate': { type: 'string' },
-        out: { type: 'string' },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError(`${errorMessage(error)}; ${USAGE}`, { cause: error });
-  }
-  const required = (name: string) => {
-    const value = values[name];
-    if (value === undefined || value.trim() === '') throw new UsageError(`--${name} is required; ${USAGE}`);
-    return value;
-  };
+  const { values, required } = parseOptions(argv, OPTIONS, USAGE);
   const threshold = (name: string, valid: (value: number) => boolean, expected: string) => {
     const text = values[name];
     if (text === undefined) return null;

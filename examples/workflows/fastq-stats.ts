@@ -11,17 +11,10 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import * as z from 'zod';
+import { parseOptions } from './arguments.js';
 import { measureFile, type Place, Tally } from './fastq-reader.js';
-import {
-  errorMessage,
-  InputError,
-  makeUriReader,
-  runProgram,
-  s3SettingsFromEnv,
-  UsageError,
-} from './s3-io.js';
+import { InputError, makeUriReader, runProgram, s3SettingsFromEnv, UsageError } from './s3-io.js';
 import { runCacheOf, runStep, type StepCache, type StepResources } from './task-report.js';
 
 export const STATS_SCHEMA = 'gwm.fastq-stats/v1';
@@ -85,29 +78,10 @@ interface Arguments {
   out: string;
 }
 
+const OPTIONS = ['sample', 'reads1', 'reads2', 'min-quality', 'out'] as const;
+
 function parseArguments(argv: string[]): Arguments {
-  let values: Record<string, string | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        sample: { type: 'string' },
-        reads1: { type: 'string' },
-        reads2: { type: 'string' },
-        'min-quality': { type: 'string' },
-        out: { type: 'string' },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError(`${errorMessage(error)}; ${USAGE}`, { cause: error });
-  }
-  const required = (name: string) => {
-    const value = values[name];
-    if (value === undefined || value.trim() === '') throw new UsageError(`--${name} is required; ${USAGE}`);
-    return value;
-  };
+  const { values, required } = parseOptions(argv, OPTIONS, USAGE);
   const minQualityText = values['min-quality'];
   const minQuality = minQualityText === undefined ? DEFAULT_MIN_QUALITY : Number(minQualityText);
   if (!Number.isInteger(minQuality) || minQuality < 0 || minQuality > MAX_PHRED) {
