@@ -137,6 +137,32 @@ export interface OmicsServiceRoleProps {
   containerRepositories?: readonly string[];
 }
 
+/** The objects under each location (`arn:…:s3:::bucket/folder*`), each once. */
+function objectArns(locations: readonly PrefixLocation[]): string[] {
+  return unique(locations.map(({ bucket, folder }) => `arn:${Aws.PARTITION}:s3:::${bucket}/${folder}*`));
+}
+
+/**
+ * ListObjectsV2 of each location's bucket, limited to its folders (`s3:prefix`), or the whole
+ * bucket where a location is the bucket itself.
+ */
+function listingStatements(locations: readonly PrefixLocation[]): PolicyStatement[] {
+  return [...groupByBucket(locations)].map(
+    ([bucket, folders]) =>
+      new PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [`arn:${Aws.PARTITION}:s3:::${bucket}`],
+        ...(folders.includes('')
+          ? {}
+          : {
+              conditions: {
+                StringLike: { 's3:prefix': folders.flatMap((folder) => [folder, `${folder}*`]) },
+              },
+            }),
+      }),
+  );
+}
+
 /**
  * The service role HealthOmics runs take (StartRun `roleArn`), with the permissions of the
  * service role documented by HealthOmics narrowed to the deployment's prefixes: read the
@@ -156,28 +182,11 @@ export class OmicsServiceRole extends Construct {
 
     const readable = [...props.inputPrefixes, ...props.outputPrefixes].map(prefixLocation);
     const writable = props.outputPrefixes.map(prefixLocation);
-    const objects = (locations: PrefixLocation[]) =>
-      unique(locations.map((location) => `arn:${Aws.PARTITION}:s3:::${location.bucket}/${location.folder}*`));
-    const readObjects = objects(readable);
-    const writeObjects = objects(writable);
+    const readObjects = objectArns(readable);
+    const writeObjects = objectArns(writable);
     this.role.addToPolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: readObjects }));
     this.role.addToPolicy(new PolicyStatement({ actions: ['s3:PutObject'], resources: writeObjects }));
-    for (const [bucket, folders] of groupByBucket(readable)) {
-      const wholeBucket = folders.includes('');
-      this.role.addToPolicy(
-        new PolicyStatement({
-          actions: ['s3:ListBucket'],
-          resources: [`arn:${Aws.PARTITION}:s3:::${bucket}`],
-          ...(wholeBucket
-            ? {}
-            : {
-                conditions: {
-                  StringLike: { 's3:prefix': folders.flatMap((folder) => [folder, `${folder}*`]) },
-                },
-              }),
-        }),
-      );
-    }
+    for (const statement of listingStatements(readable)) this.role.addToPolicy(statement);
     acknowledgeWildcardResources(
       this.role,
       unique([...readObjects, ...writeObjects]),
@@ -254,7 +263,7 @@ interface PrefixLocation {
 }
 
 /**
- * The QC run's list of sample outputs: written by the aggregator (and by the reconciler's recount)
+ * The QC run's list of sample outputs: written by the aggregator (and by its sweep's recount)
  * under the QC output location, at `<qc output>gwm/<batch>/qc-<n>/sample-outputs.txt`, inside the
  * allowed output prefixes only.
  */
@@ -271,36 +280,23 @@ export function allowSampleOutputLists(role: IRole, outputPrefixes: readonly str
 }
 
 /**
- * Sizing a batch's inputs for its cost estimate (the intake, and the reconciler resuming a
- * registration): HeadObject (s3:GetObject) on objects under the allowed input prefixes, and
- * ListObjectsV2 (s3:ListBucket) of those prefixes for an input that names a folder.
+ * Sizing a batch's inputs for its cost estimate (the intake and its sweep), and a restore's
+ * progress (the restore tracker's sweep): HeadObject (s3:GetObject) on objects under the allowed
+ * input prefixes, and ListObjectsV2 (s3:ListBucket) of those prefixes for an input that names a
+ * folder.
  */
 export function allowInputSizing(role: IRole, inputPrefixes: readonly string[]): void {
   const locations = inputPrefixes.map(prefixLocation);
-  const objects = unique(
-    locations.map(({ bucket, folder }) => `arn:${Aws.PARTITION}:s3:::${bucket}/${folder}*`),
-  );
+  const objects = objectArns(locations);
   role.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: objects }));
-  for (const [bucket, folders] of groupByBucket(locations)) {
-    const wholeBucket = folders.includes('');
-    role.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: ['s3:ListBucket'],
-        resources: [`arn:${Aws.PARTITION}:s3:::${bucket}`],
-        ...(wholeBucket
-          ? {}
-          : {
-              conditions: {
-                StringLike: { 's3:prefix': folders.flatMap((folder) => [folder, `${folder}*`]) },
-              },
-            }),
-      }),
-    );
-  }
+  for (const statement of listingStatements(locations)) role.addToPrincipalPolicy(statement);
   acknowledgeWildcardResources(role, objects, REASONS.inputSizing);
 }
 
-/** Restoring archived inputs (the intake, and the reconciler asking again): RestoreObject under the allowed input prefixes only. */
+/**
+ * Restoring archived inputs (the intake, the launcher and the reconciler for a copy that expired,
+ * the restore tracker's sweep asking again): RestoreObject under the allowed input prefixes only.
+ */
 export function allowInputRestores(role: IRole, inputPrefixes: readonly string[]): void {
   const objects = unique(
     inputPrefixes
