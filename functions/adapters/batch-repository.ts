@@ -7,7 +7,7 @@ import {
   UNFINISHED_REGISTRATION_STATUSES,
 } from '../../domain/batch.js';
 import type { BatchRepository, Page, PageRequest, TimeRange, WriteResult } from '../../domain/ports.js';
-import { isConditionFailure } from './dynamo-errors.js';
+import { conditionalWrite } from './dynamo-errors.js';
 import type { Entities } from './entities.js';
 import { batchRecord, readRecord } from './records.js';
 
@@ -78,29 +78,19 @@ export function makeBatchRepository(entities: Entities): BatchRepository {
     },
 
     async create(next): Promise<WriteResult> {
-      try {
-        await batch.create(toItem(next)).go();
-        return 'written';
-      } catch (error) {
-        if (isConditionFailure(error)) return 'conflict';
-        throw error;
-      }
+      return conditionalWrite(() => batch.create(toItem(next)).go());
     },
 
     async replace(expected, next): Promise<WriteResult> {
-      try {
-        await batch
+      return conditionalWrite(() =>
+        batch
           .put(toItem(next))
           .where(
             (attr, op) =>
               `${op.eq(attr.revision, expected.revision)} AND ${op.eq(attr.status, expected.status as string)}`,
           )
-          .go();
-        return 'written';
-      } catch (error) {
-        if (isConditionFailure(error)) return 'conflict';
-        throw error;
-      }
+          .go(),
+      );
     },
 
     async listRecent(range: TimeRange, request: PageRequest = {}) {

@@ -3,7 +3,7 @@ import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { CreateEntityItem } from 'electrodb';
 import { NO_BATCH_COST } from '../../domain/cost/types.js';
 import type { CostLedger, CostMark, WriteResult } from '../../domain/ports.js';
-import { isConditionFailure } from './dynamo-errors.js';
+import { conditionalWrite, isConditionFailure } from './dynamo-errors.js';
 import type { Entities } from './entities.js';
 
 type StoredMark = CreateEntityItem<Entities['costMark']>;
@@ -66,26 +66,22 @@ export function makeCostLedger(entities: Entities, doc: DynamoDBDocumentClient, 
     },
 
     async saveProgress(expected, next, now): Promise<WriteResult> {
-      try {
-        await doc.send(
+      return conditionalWrite(() =>
+        doc.send(
           new TransactWriteCommand({
             TransactItems: [
               { Put: { TableName: table, Item: putMark(next, now), ...markCondition(expected) } },
             ],
           }),
-        );
-        return 'written';
-      } catch (error) {
-        if (isConditionFailure(error)) return 'conflict';
-        throw error;
-      }
+        ),
+      );
     },
 
     async settle(expected, next, now): Promise<WriteResult> {
       await ensureBatchCost(next.batchId);
       const { cost } = next;
-      try {
-        await doc.send(
+      return conditionalWrite(() =>
+        doc.send(
           new TransactWriteCommand({
             TransactItems: [
               { Put: { TableName: table, Item: putMark(next, now), ...markCondition(expected) } },
@@ -120,12 +116,8 @@ export function makeCostLedger(entities: Entities, doc: DynamoDBDocumentClient, 
               },
             ],
           }),
-        );
-        return 'written';
-      } catch (error) {
-        if (isConditionFailure(error)) return 'conflict';
-        throw error;
-      }
+        ),
+      );
     },
   };
 }

@@ -9,3 +9,17 @@ export function isConditionFailure(error: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * A conditional write's outcome: 'written', or 'conflict' when its condition did not hold (the
+ * item moved on, or is already there); any other error is thrown.
+ */
+export async function conditionalWrite(write: () => Promise<unknown>): Promise<'written' | 'conflict'> {
+  try {
+    await write();
+    return 'written';
+  } catch (error) {
+    if (isConditionFailure(error)) return 'conflict';
+    throw error;
+  }
+}

@@ -11,7 +11,7 @@ import type {
 } from '../../domain/ports.js';
 import { queueSlotOf } from '../../domain/scheduling/launch-queue.js';
 import { waitingSinceOf } from '../../domain/scheduling/waiting.js';
-import { isConditionFailure } from './dynamo-errors.js';
+import { conditionalWrite } from './dynamo-errors.js';
 import type { Entities } from './entities.js';
 import { CorruptItemError, launchRecord, readRecord } from './records.js';
 import { type LaunchKey, makeStatusIndex } from './status-index.js';
@@ -246,8 +246,8 @@ export function makeLaunchRepository(
     },
 
     async replace(expected, next): Promise<WriteResult> {
-      try {
-        await launch
+      return conditionalWrite(() =>
+        launch
           .put(toItem(next))
           .where((attr, op) => {
             const read = storedStatus.has(expected) ? storedStatus.get(expected) : expected.status;
@@ -255,12 +255,8 @@ export function makeLaunchRepository(
               read === undefined ? op.notExists(attr.status) : op.eq(attr.status, read as string);
             return `${op.eq(attr.revision, expected.revision)} AND ${status}`;
           })
-          .go();
-        return 'written';
-      } catch (error) {
-        if (isConditionFailure(error)) return 'conflict';
-        throw error;
-      }
+          .go(),
+      );
     },
 
     async findByRunId(runId) {

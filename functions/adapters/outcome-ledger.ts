@@ -3,7 +3,7 @@ import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { BatchCounts } from '../../domain/batch.js';
 import type { CountedOutcome } from '../../domain/completion.js';
 import type { OutcomeLedger, WriteResult } from '../../domain/ports.js';
-import { isConditionFailure } from './dynamo-errors.js';
+import { conditionalWrite } from './dynamo-errors.js';
 import type { Entities } from './entities.js';
 
 const COUNTERS: readonly (keyof BatchCounts)[] = [
@@ -52,8 +52,8 @@ export function makeOutcomeLedger(
         clauses.push('#retriesCounted :retries');
       }
       const addClause = clauses.join(', ');
-      try {
-        await doc.send(
+      return conditionalWrite(() =>
+        doc.send(
           new TransactWriteCommand({
             TransactItems: [
               {
@@ -84,12 +84,8 @@ export function makeOutcomeLedger(
               },
             ],
           }),
-        );
-        return 'written';
-      } catch (error) {
-        if (isConditionFailure(error)) return 'conflict';
-        throw error;
-      }
+        ),
+      );
     },
   };
 }

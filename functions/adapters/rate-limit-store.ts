@@ -1,5 +1,5 @@
 import type { RateLimitStore, WriteResult } from '../../domain/ports.js';
-import { isConditionFailure } from './dynamo-errors.js';
+import { conditionalWrite } from './dynamo-errors.js';
 import type { Entities } from './entities.js';
 
 /** The token bucket item shared by every launcher (one small item, written once per StartRun). */
@@ -13,19 +13,15 @@ export function makeRateLimitStore(entities: Entities): RateLimitStore {
       return { state: { tokens, refilledAt }, revision };
     },
     async put(name, state, revision): Promise<WriteResult> {
-      try {
-        const item = { name, ...state, revision: (revision ?? 0) + 1 };
-        if (revision === undefined) await rateLimit.create(item).go();
-        else
-          await rateLimit
-            .put(item)
-            .where((attr, op) => op.eq(attr.revision, revision))
-            .go();
-        return 'written';
-      } catch (error) {
-        if (isConditionFailure(error)) return 'conflict';
-        throw error;
-      }
+      const item = { name, ...state, revision: (revision ?? 0) + 1 };
+      return conditionalWrite(() =>
+        revision === undefined
+          ? rateLimit.create(item).go()
+          : rateLimit
+              .put(item)
+              .where((attr, op) => op.eq(attr.revision, revision))
+              .go(),
+      );
     },
   };
 }

@@ -2,7 +2,7 @@ import type { CreateEntityItem } from 'electrodb';
 import * as z from 'zod';
 import { RESTORE_TIERS, type Restore } from '../../domain/inputs/restore.js';
 import type { RestoreRepository, WriteResult } from '../../domain/ports.js';
-import { isConditionFailure } from './dynamo-errors.js';
+import { conditionalWrite } from './dynamo-errors.js';
 import type { Entities } from './entities.js';
 import { readRecord } from './records.js';
 
@@ -44,26 +44,16 @@ export function makeRestoreRepository(entities: Entities): RestoreRepository {
     get,
 
     async create(next): Promise<WriteResult> {
-      try {
-        await restore.create(toItem(next)).go();
-        return 'written';
-      } catch (error) {
-        if (isConditionFailure(error)) return 'conflict';
-        throw error;
-      }
+      return conditionalWrite(() => restore.create(toItem(next)).go());
     },
 
     async replace(expected, next): Promise<WriteResult> {
-      try {
-        await restore
+      return conditionalWrite(() =>
+        restore
           .put(toItem(next))
           .where((attr, op) => op.eq(attr.revision, expected.revision))
-          .go();
-        return 'written';
-      } catch (error) {
-        if (isConditionFailure(error)) return 'conflict';
-        throw error;
-      }
+          .go(),
+      );
     },
 
     async addWaiters(uri, waiters) {
