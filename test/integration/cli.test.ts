@@ -1,39 +1,30 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import S3rver from 's3rver';
-import { DUMMY_ACCOUNT } from 's3rver/lib/models/account.js';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type Batch, batchIdFor, NO_COUNTS, sha256Hex } from '../../domain/batch.js';
 import type { Launch } from '../../domain/launch.js';
-import { parseWorkflowProfile } from '../../domain/manifest/index.js';
-import { makeBatchRepository } from '../../functions/adapters/batch-repository.js';
+import type { makeBatchRepository } from '../../functions/adapters/batch-repository.js';
 import { launchItemKey } from '../../functions/adapters/console-edit.js';
-import { type Entities, makeEntities } from '../../functions/adapters/entities.js';
-import { makeLaunchRepository } from '../../functions/adapters/launch-repository.js';
-import { makeProfileRepository } from '../../functions/adapters/profile-repository.js';
-import { runGwm, writeLocalEndpoints } from '../support/cli-runner.js';
+import type { Entities } from '../../functions/adapters/entities.js';
+import type { makeLaunchRepository } from '../../functions/adapters/launch-repository.js';
+import { runGwm } from '../support/cli-runner.js';
+import { CLI_BUCKETS, type CliStack, startCliStack } from '../support/cli-stack.js';
 import { aBatch as aBatchOf, aLaunch } from '../support/launch-factory.js';
-import { makeTestTable, type TestTable } from '../support/local-aws.js';
+import type { TestTable } from '../support/local-aws.js';
 
-const MANIFESTS = 'gwm-manifests';
-const INPUTS = 'gwm-lab-inputs';
-const RESULTS = 'gwm-lab-results';
-const root = resolve(import.meta.dirname, '../..');
+const { manifests: MANIFESTS, inputs: INPUTS, results: RESULTS } = CLI_BUCKETS;
+const _root = resolve(import.meta.dirname, '../..');
 
 let tmp: string;
 let stateDir: string;
 let runsDir: string;
-let s3rver: S3rver;
 let s3: S3Client;
 let table: TestTable;
 let entities: Entities;
 let batches: ReturnType<typeof makeBatchRepository>;
 let launches: ReturnType<typeof makeLaunchRepository>;
-let profiles: ReturnType<typeof makeProfileRepository>;
 
 /** `gwm <args>` in this process, against the local stack described in the test's state folder. */
 const gwm = (args: string[], options: { sleep?: (ms: number) => Promise<void>; dir?: string } = {}) =>
@@ -76,66 +67,15 @@ async function objectKeys(prefix: string): Promise<string[]> {
   return (listed.Contents ?? []).map((object) => object.Key ?? '');
 }
 
+let stack: CliStack | undefined;
+
 beforeAll(async () => {
-  tmp = await mkdtemp(join(tmpdir(), 'gwm-cli-'));
-  stateDir = join(tmp, 'state');
-  runsDir = join(stateDir, 'runs');
-  await mkdir(runsDir, { recursive: true });
-
-  // A real local S3 with the local stack's buckets and key pair.
-  DUMMY_ACCOUNT.createKeyPair('gwmlocal', 'gwmlocal');
-  s3rver = new S3rver({
-    port: 0,
-    address: '127.0.0.1',
-    directory: join(tmp, 's3'),
-    silent: true,
-    configureBuckets: [{ name: MANIFESTS }, { name: INPUTS }, { name: RESULTS }],
-  });
-  const { port } = await s3rver.run();
-  const s3Endpoint = `http://127.0.0.1:${port}`;
-  s3 = new S3Client({
-    endpoint: s3Endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'gwmlocal', secretAccessKey: 'gwmlocal' },
-    forcePathStyle: true,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
-
-  const dynamodbEndpoint = inject('dynamodbEndpoint');
-  table = await makeTestTable(dynamodbEndpoint, 'gwm-cli');
-  entities = makeEntities(
-    DynamoDBDocumentClient.from(table.client, { marshallOptions: { removeUndefinedValues: true } }),
-    table.tableName,
-  );
-  batches = makeBatchRepository(entities);
-  launches = makeLaunchRepository(entities);
-  profiles = makeProfileRepository(entities);
-
-  // What `gwm up` writes; this process stands in for it, so the file counts as live.
-  await writeLocalEndpoints(stateDir, {
-    s3Endpoint,
-    dynamodbEndpoint,
-    tableName: table.tableName,
-    manifestBucket: MANIFESTS,
-    inputBucket: INPUTS,
-    outputBucket: RESULTS,
-    runsDir,
-  });
-
-  for (const name of ['fastq-stats', 'fastq-qc-report']) {
-    const text = await readFile(join(root, `examples/workflows/profiles/${name}.json`), 'utf8');
-    const parsed = parseWorkflowProfile(text);
-    if (!parsed.ok) throw new Error(`example profile ${name} is invalid`);
-    await profiles.put(parsed.profile);
-  }
+  stack = await startCliStack(inject('dynamodbEndpoint'));
+  ({ tmp, stateDir, runsDir, s3, table, entities, batches, launches } = stack);
 });
 
 afterAll(async () => {
-  s3?.destroy();
-  await s3rver?.close();
-  await table?.drop();
-  if (tmp) await rm(tmp, { recursive: true, force: true });
+  await stack?.stop();
 });
 
 describe('gwm without a local stack', () => {
