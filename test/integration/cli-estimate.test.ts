@@ -9,7 +9,7 @@ import { runGwm } from '../support/cli-runner.js';
 import { CLI_BUCKETS, type CliStack, startCliStack } from '../support/cli-stack.js';
 import { aBatch, aLaunch } from '../support/launch-factory.js';
 
-const { manifests: MANIFESTS, inputs: INPUTS } = CLI_BUCKETS;
+const { inputs: INPUTS } = CLI_BUCKETS;
 const root = resolve(import.meta.dirname, '../..');
 const MANIFEST = join(root, 'examples/manifests/flowcell-native.json');
 
