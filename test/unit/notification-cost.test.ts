@@ -11,6 +11,7 @@ import {
   utf8Length,
 } from '../../domain/notifications.js';
 import { aBatch, aLaunch } from '../support/launch-factory.js';
+import { aBatchCompletedNotice } from '../support/notices.js';
 
 function runCost(attempt: number, totalUsd: number, overrides: Partial<RunCost> = {}): RunCost {
   return {
@@ -30,12 +31,7 @@ function notice(
   cost: NoticeCost | undefined,
   overrides: Partial<BatchCompletedNotice> = {},
 ): BatchCompletedNotice {
-  return {
-    kind: 'batch-completed',
-    batchId: 'b-hk3',
-    batchName: 'HK3H3BBXY',
-    sourceUri: 's3://lab-manifests/incoming/HK3H3BBXY.json',
-    round: 1,
+  return aBatchCompletedNotice({
     outcome: 'COMPLETED',
     counts: { total: 6, succeeded: 6, failed: 0, cancelled: 0, launchFailed: 0, deleted: 0 },
     startedAt: '2026-11-20T10:00:00.000Z',
@@ -44,7 +40,7 @@ function notice(
     qc: { state: 'COMPLETED', launchId: 'b-hk3/_qc', runId: '7099', outputUri: 's3://lab-results/qc/' },
     ...(cost && { cost }),
     ...overrides,
-  };
+  });
 }
 
 /** Six samples with costs 1..6 dollars (S4 retried once: 1.50 + 2.50), and a QC run of $9. */

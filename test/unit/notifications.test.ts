@@ -6,9 +6,7 @@ import {
   EVENT_DETAIL_SCHEMAS,
   formatDuration,
   GWM_EVENT_SOURCE,
-  type LaunchFailedNotice,
   launchFailedDetailV1,
-  type ManifestRejectedNotice,
   manifestRejectedDetailV1,
   type Notice,
   renderNotice,
@@ -16,6 +14,7 @@ import {
   toEventDetail,
   utf8Length,
 } from '../../domain/notifications.js';
+import { aBatchCompletedNotice, aLaunchFailedNotice, aManifestRejectedNotice } from '../support/notices.js';
 
 const PRINTABLE_ASCII = /^[ -~]+$/;
 const EVENTBRIDGE_ENTRY_LIMIT = 256 * 1024;
@@ -35,13 +34,7 @@ function failure(sampleId: string, overrides: Partial<SampleOutcome> = {}): Samp
 }
 
 function batchNotice(overrides: Partial<BatchCompletedNotice> = {}): BatchCompletedNotice {
-  return {
-    kind: 'batch-completed',
-    batchId: 'b-hk3',
-    batchName: 'HK3H3BBXY',
-    sourceUri: 's3://lab-manifests/incoming/HK3H3BBXY.json',
-    round: 1,
-    outcome: 'COMPLETED_WITH_FAILURES',
+  return aBatchCompletedNotice({
     counts: { total: 48, succeeded: 45, failed: 2, cancelled: 0, launchFailed: 1, deleted: 0 },
     startedAt: '2024-05-01T10:00:00.000Z',
     finishedAt: '2024-05-01T12:14:30.000Z',
@@ -64,7 +57,7 @@ function batchNotice(overrides: Partial<BatchCompletedNotice> = {}): BatchComple
     },
     tableName: 'gwm-launches',
     ...overrides,
-  };
+  });
 }
 
 /** A batch of 5,000 failed samples, each with a long log excerpt and a long reason. */
@@ -84,11 +77,7 @@ function hugeBatch(): BatchCompletedNotice {
   });
 }
 
-const rejected: ManifestRejectedNotice = {
-  kind: 'manifest-rejected',
-  batchId: 'b-bad',
-  batchName: 'cohort-7',
-  sourceUri: 's3://lab-manifests/incoming/cohort-7.json',
+const rejected = aManifestRejectedNotice({
   problemCount: 2,
   problems: [
     { path: '$.samples[2].id', code: 'DUPLICATE_SAMPLE_ID', message: 'sample id S1 appears twice' },
@@ -98,12 +87,9 @@ const rejected: ManifestRejectedNotice = {
       message: 's3://elsewhere/x.fq is not under an allowed read prefix',
     },
   ],
-};
+});
 
-const launchFailed: LaunchFailedNotice = {
-  kind: 'launch-failed',
-  batchId: 'b-hk3',
-  batchName: 'HK3H3BBXY',
+const launchFailed = aLaunchFailedNotice({
   sample: {
     sampleId: 'S33',
     launchId: 'b-hk3/S33',
@@ -111,7 +97,7 @@ const launchFailed: LaunchFailedNotice = {
     attempt: 1,
     failureReason: 'ValidationException: parameter input_fastq is required',
   },
-};
+});
 
 describe('renderNotice: subject', () => {
   it('names the batch, the failures and the success count', () => {

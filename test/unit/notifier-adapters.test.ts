@@ -3,9 +3,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  type BatchCompletedNotice,
   batchCompletedDetailV1,
-  type ManifestRejectedNotice,
   type Notice,
   NotificationDeliveryError,
   type Notifier,
@@ -14,6 +12,7 @@ import {
 import { makeEventBridgeNotifier } from '../../functions/adapters/eventbridge-notifier.js';
 import { makeFanOutNotifier } from '../../functions/adapters/fan-out-notifier.js';
 import { makeSnsNotifier } from '../../functions/adapters/sns-notifier.js';
+import { aBatchCompletedNotice, aManifestRejectedNotice } from '../support/notices.js';
 
 const local = {
   region: 'us-east-1',
@@ -32,38 +31,9 @@ afterEach(() => {
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:gwm-notifications';
 const BUS = 'gwm-events';
 
-const completed: BatchCompletedNotice = {
-  kind: 'batch-completed',
-  batchId: 'b-hk3',
-  batchName: 'HK3H3BBXY',
-  sourceUri: 's3://lab-manifests/incoming/HK3H3BBXY.json',
-  round: 1,
-  outcome: 'COMPLETED_WITH_FAILURES',
-  counts: { total: 3, succeeded: 2, failed: 1, cancelled: 0, launchFailed: 0, deleted: 0 },
-  startedAt: '2024-05-01T10:00:00.000Z',
-  finishedAt: '2024-05-01T10:45:00.000Z',
-  failures: [
-    {
-      sampleId: 'S2',
-      launchId: 'b-hk3/S2',
-      status: 'FAILED',
-      attempt: 1,
-      runId: '7002',
-      failureReason: 'out of memory',
-      logLocation: '/aws/omics/WorkflowLog:run/7002',
-    },
-  ],
-  qc: { state: 'SKIPPED', reason: 'policy all-succeeded not met' },
-};
+const completed = aBatchCompletedNotice();
 
-const rejected: ManifestRejectedNotice = {
-  kind: 'manifest-rejected',
-  batchId: 'b-bad',
-  batchName: 'cohort-7',
-  sourceUri: 's3://lab-manifests/incoming/cohort-7.json',
-  problemCount: 1,
-  problems: [{ path: '$.samples', code: 'SCHEMA', message: 'must have at least 1 item' }],
-};
+const rejected = aManifestRejectedNotice();
 
 describe('SNS notifier', () => {
   it('publishes the rendered subject and message with kind, batchId and outcome attributes', async () => {

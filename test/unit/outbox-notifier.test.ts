@@ -3,17 +3,11 @@ import { appendFile, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  type BatchCompletedNotice,
-  EVENT_DETAIL_SCHEMAS,
-  type LaunchFailedNotice,
-  type ManifestRejectedNotice,
-  type Notice,
-  renderNotice,
-} from '../../domain/notifications.js';
+import { EVENT_DETAIL_SCHEMAS, type Notice, renderNotice } from '../../domain/notifications.js';
 import { eventBridgeEntry } from '../../functions/adapters/eventbridge-notifier.js';
 import { snsPublishInput } from '../../functions/adapters/sns-notifier.js';
 import { makeOutboxNotifier, readOutbox } from '../../infra/local/outbox-notifier.js';
+import { aBatchCompletedNotice, aLaunchFailedNotice, aManifestRejectedNotice } from '../support/notices.js';
 
 const workDir = mkdtempSync(join(tmpdir(), 'gwm-outbox-'));
 afterAll(() => rm(workDir, { recursive: true, force: true }));
@@ -23,13 +17,8 @@ const outboxDir = () => join(workDir, `outbox-${++dirs}`);
 const TOPIC = 'arn:aws:sns:us-east-1:000000000000:gwm-notifications';
 const BUS = 'gwm-local';
 
-const completed: BatchCompletedNotice = {
-  kind: 'batch-completed',
-  batchId: 'b-hk3',
-  batchName: 'HK3H3BBXY',
+const completed = aBatchCompletedNotice({
   sourceUri: 's3://gwm-manifests/incoming/HK3H3BBXY.json',
-  round: 1,
-  outcome: 'COMPLETED_WITH_FAILURES',
   counts: { total: 2, succeeded: 1, failed: 1, cancelled: 0, launchFailed: 0, deleted: 0 },
   startedAt: '2026-05-01T10:00:00.000Z',
   finishedAt: '2026-05-01T10:45:00.000Z',
@@ -44,30 +33,11 @@ const completed: BatchCompletedNotice = {
       logExcerpt: 'reading S2_R1.fastq.gz\nerror: unexpected end of file',
     },
   ],
-  qc: { state: 'SKIPPED', reason: 'policy all-succeeded not met' },
-};
+});
 
-const launchFailed: LaunchFailedNotice = {
-  kind: 'launch-failed',
-  batchId: 'b-hk3',
-  batchName: 'HK3H3BBXY',
-  sample: {
-    sampleId: 'S3',
-    launchId: 'b-hk3/S3',
-    status: 'LAUNCH_FAILED',
-    attempt: 1,
-    failureReason: 'no such workflow',
-  },
-};
+const launchFailed = aLaunchFailedNotice();
 
-const rejected: ManifestRejectedNotice = {
-  kind: 'manifest-rejected',
-  batchId: 'b-bad',
-  batchName: 'cohort-7',
-  sourceUri: 's3://gwm-manifests/incoming/cohort-7.json',
-  problemCount: 1,
-  problems: [{ path: '$.samples', code: 'SCHEMA', message: 'must have at least 1 item' }],
-};
+const rejected = aManifestRejectedNotice({ sourceUri: 's3://gwm-manifests/incoming/cohort-7.json' });
 
 describe('outbox notifier', () => {
   it('writes the SNS Publish input and the PutEvents entry the deployed notifiers would send', async () => {
