@@ -9,6 +9,8 @@ import {
   createEventRouter,
   DEFAULT_ROUTER_CONCURRENCY,
   defaultRetryDelayMs,
+  type EventRouter,
+  type EventRouterOptions,
   type RouterRule,
 } from '../../infra/local/event-router.js';
 
@@ -29,6 +31,16 @@ async function deadLetters(path: string): Promise<Record<string, unknown>[]> {
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
+/** A router with one rule, `run-status` on the shared HealthOmics pattern, to `target`. */
+function runStatusRouter(
+  options: Pick<RouterRule, 'retryAttempts' | 'target'> & Omit<EventRouterOptions, 'rules'>,
+): EventRouter {
+  const { retryAttempts, target, ...rest } = options;
+  return createEventRouter({
+    rules: [{ name: 'run-status', pattern: RUN_STATUS_RULE.eventPattern, retryAttempts, target }],
+    ...rest,
+  });
+}
 function recordingRule(name: string, pattern: object, retryAttempts = 0): RouterRule & { seen: unknown[] } {
   const seen: unknown[] = [];
   return {
@@ -91,18 +103,12 @@ describe('event router', () => {
     const file = deadLetterPath();
     const delays: number[] = [];
     let calls = 0;
-    const router = createEventRouter({
-      rules: [
-        {
-          name: 'run-status',
-          pattern: RUN_STATUS_RULE.eventPattern,
-          retryAttempts: 2,
-          async target() {
-            calls += 1;
-            throw Object.assign(new Error('table is gone'), { name: 'ResourceNotFoundException' });
-          },
-        },
-      ],
+    const router = runStatusRouter({
+      retryAttempts: 2,
+      async target() {
+        calls += 1;
+        throw Object.assign(new Error('table is gone'), { name: 'ResourceNotFoundException' });
+      },
       deadLetterFile: file,
       retryDelayMs: (attempt) => {
         delays.push(attempt);
@@ -134,18 +140,12 @@ describe('event router', () => {
     // Prepare
     const file = deadLetterPath();
     let calls = 0;
-    const router = createEventRouter({
-      rules: [
-        {
-          name: 'run-status',
-          pattern: RUN_STATUS_RULE.eventPattern,
-          retryAttempts: 8,
-          async target() {
-            calls += 1;
-            if (calls < 3) throw new Error('throttled');
-          },
-        },
-      ],
+    const router = runStatusRouter({
+      retryAttempts: 8,
+      async target() {
+        calls += 1;
+        if (calls < 3) throw new Error('throttled');
+      },
       deadLetterFile: file,
       retryDelayMs: () => 1,
     });
@@ -172,21 +172,15 @@ describe('event router', () => {
     let inFlight = 0;
     let mostInFlight = 0;
     let delivered = 0;
-    const router = createEventRouter({
-      rules: [
-        {
-          name: 'run-status',
-          pattern: RUN_STATUS_RULE.eventPattern,
-          retryAttempts: 0,
-          async target() {
-            inFlight += 1;
-            mostInFlight = Math.max(mostInFlight, inFlight);
-            await release.opened;
-            inFlight -= 1;
-            delivered += 1;
-          },
-        },
-      ],
+    const router = runStatusRouter({
+      retryAttempts: 0,
+      async target() {
+        inFlight += 1;
+        mostInFlight = Math.max(mostInFlight, inFlight);
+        await release.opened;
+        inFlight -= 1;
+        delivered += 1;
+      },
       deadLetterFile: deadLetterPath(),
     });
     const event = fixture('omics-run-status-completed.json');
@@ -209,22 +203,16 @@ describe('event router', () => {
     // Prepare: one slot; the first event fails once and waits 100 ms before its retry
     const order: string[] = [];
     let failedOnce = false;
-    const router = createEventRouter({
-      rules: [
-        {
-          name: 'run-status',
-          pattern: RUN_STATUS_RULE.eventPattern,
-          retryAttempts: 1,
-          async target(event) {
-            const id = (event as { id: string }).id;
-            if (id === 'first' && !failedOnce) {
-              failedOnce = true;
-              throw new Error('not yet');
-            }
-            order.push(id);
-          },
-        },
-      ],
+    const router = runStatusRouter({
+      retryAttempts: 1,
+      async target(event) {
+        const id = (event as { id: string }).id;
+        if (id === 'first' && !failedOnce) {
+          failedOnce = true;
+          throw new Error('not yet');
+        }
+        order.push(id);
+      },
       deadLetterFile: deadLetterPath(),
       maxConcurrency: 1,
       retryDelayMs: () => 100,
@@ -340,18 +328,12 @@ describe('event router', () => {
     // Prepare
     const file = deadLetterPath();
     let finished = 0;
-    const router = createEventRouter({
-      rules: [
-        {
-          name: 'run-status',
-          pattern: RUN_STATUS_RULE.eventPattern,
-          retryAttempts: 0,
-          async target() {
-            await new Promise((resolve) => setTimeout(resolve, 20));
-            finished += 1;
-          },
-        },
-      ],
+    const router = runStatusRouter({
+      retryAttempts: 0,
+      async target() {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        finished += 1;
+      },
       deadLetterFile: file,
     });
     const event = fixture('omics-run-status-completed.json');
