@@ -4,12 +4,11 @@ import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Batch, NO_COUNTS } from '../../domain/batch.js';
-import type { RunCost } from '../../domain/cost/types.js';
 import type { Notice } from '../../domain/notifications.js';
 import { editBatchItem, setBudgetEdit } from '../../functions/adapters/console-edit.js';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack.js';
 import { waitForBatch } from '../../infra/local/wait.js';
-import { aBatch, aLaunch } from '../support/launch-factory.js';
+import { aBatch, aPricedRun } from '../support/launch-factory.js';
 
 const SAMPLES = ['S1', 'S2', 'S3'];
 const HISTORY = 6;
@@ -30,31 +29,16 @@ async function seedHistory(stack: LocalStack): Promise<void> {
     notificationState: 'SENT',
   });
   await stack.deps.batches.create(earlier);
-  const launches = Array.from({ length: HISTORY }, (_, i) => {
-    const cost: RunCost = {
-      totalUsd: 1.8 + 0.1 * i,
-      computeUsd: 1.8 + 0.1 * i,
-      storageUsd: 0,
-      taskCount: 1,
-      instanceHours: { 'omics.c.large': 0.1 },
-      priceList: 'e2e',
-      attempt: 1,
-      pricedAt: '2026-11-01T12:00:00.000Z',
-    };
-    return aLaunch({
+  const launches = Array.from({ length: HISTORY }, (_, i) =>
+    aPricedRun(i, {
       batchId: earlier.batchId,
-      launchId: `${earlier.batchId}/H${i}`,
-      sampleId: `H${i}`,
-      batchName: 'EARLIER',
+      costUsd: 1.8 + 0.1 * i,
       workflowId: '4821093',
-      workflowVersion: '1.0.0',
-      status: 'COMPLETED',
-      cost,
-      createdAt: '2026-11-01T10:00:00.000Z',
-      submittedAt: '2026-11-01T10:00:00.000Z',
-      finishedAt: '2026-11-01T10:02:00.000Z',
-    });
-  });
+      minutes: 2,
+      cost: { priceList: 'e2e' },
+      overrides: { batchName: 'EARLIER', workflowVersion: '1.0.0' },
+    }),
+  );
   for (const launch of launches) {
     await stack.deps.entities.outcome
       .put({

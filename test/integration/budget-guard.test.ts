@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RunCost } from '../../domain/cost/types.js';
 import type { Launch } from '../../domain/launch.js';
 import { editBatchItem, setBudgetEdit, setStatusEdit } from '../../functions/adapters/console-edit.js';
-import { aLaunch } from '../support/launch-factory.js';
+import { aPricedRun } from '../support/launch-factory.js';
 import { nativeManifest, sampleIds } from '../support/manifests.js';
 import { makeTestApp, s3Put, type TestApp } from '../support/test-app.js';
 
@@ -14,27 +13,12 @@ function history(count: number): Launch[] {
   return Array.from({ length: count }, (_, i) => {
     const gb = 2 + i;
     const factor = 0.9 + (i % 3) * 0.1;
-    const cost: RunCost = {
-      totalUsd: gb * factor,
-      computeUsd: gb * factor,
-      storageUsd: 0,
-      taskCount: 4,
-      instanceHours: { 'omics.c.large': 1 },
-      priceList: 'test',
-      attempt: 1,
-      pricedAt: '2026-11-01T12:00:00.000Z',
-    };
-    return aLaunch({
-      batchId: 'earlier',
-      launchId: `earlier/H${i}`,
-      sampleId: `H${i}`,
+    return aPricedRun(i, {
+      costUsd: gb * factor,
       workflowId: WORKFLOW,
-      status: 'COMPLETED',
-      inputBytes: gb * GB,
-      cost,
-      createdAt: '2026-11-01T10:00:00.000Z',
-      submittedAt: '2026-11-01T10:00:00.000Z',
-      finishedAt: '2026-11-01T11:00:00.000Z',
+      minutes: 60,
+      cost: { taskCount: 4, instanceHours: { 'omics.c.large': 1 } },
+      overrides: { inputBytes: gb * GB },
     });
   });
 }

@@ -2,12 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { RunCost } from '../../domain/cost/types.js';
 import type { makeBatchRepository } from '../../functions/adapters/batch-repository.js';
 import type { makeLaunchRepository } from '../../functions/adapters/launch-repository.js';
 import { runGwm } from '../support/cli-runner.js';
 import { CLI_BUCKETS, type CliStack, startCliStack } from '../support/cli-stack.js';
-import { aBatch, aLaunch } from '../support/launch-factory.js';
+import { aBatch, aPricedRun } from '../support/launch-factory.js';
 
 const { inputs: INPUTS } = CLI_BUCKETS;
 const root = resolve(import.meta.dirname, '../..');
@@ -36,28 +35,12 @@ afterAll(async () => {
 /** A completed, priced run of fastq-stats 1.0.0 from an earlier batch: $0.40 per input MB, give or take 10%. */
 function pastRun(i: number) {
   const mb = 1 + i;
-  const cost: RunCost = {
-    totalUsd: 0.4 * mb * (0.9 + (i % 3) * 0.1),
-    computeUsd: 0.4 * mb,
-    storageUsd: 0,
-    taskCount: 1,
-    instanceHours: { 'omics.c.large': 0.1 },
-    priceList: 'test',
-    attempt: 1,
-    pricedAt: '2026-11-01T12:00:00.000Z',
-  };
-  return aLaunch({
-    batchId: 'earlier',
-    launchId: `earlier/H${i}`,
-    sampleId: `H${i}`,
+  return aPricedRun(i, {
+    costUsd: 0.4 * mb * (0.9 + (i % 3) * 0.1),
     workflowId: '4821093',
-    workflowVersion: '1.0.0',
-    status: 'COMPLETED',
-    inputBytes: mb * 1_000_000,
-    cost,
-    createdAt: '2026-11-01T10:00:00.000Z',
-    submittedAt: '2026-11-01T10:00:00.000Z',
-    finishedAt: '2026-11-01T10:05:00.000Z',
+    minutes: 5,
+    cost: { computeUsd: 0.4 * mb },
+    overrides: { workflowVersion: '1.0.0', inputBytes: mb * 1_000_000 },
   });
 }
 

@@ -1,4 +1,5 @@
 import { type Batch, NO_COUNTS } from '../../domain/batch.js';
+import type { RunCost } from '../../domain/cost/types.js';
 import type { Launch } from '../../domain/launch.js';
 
 /** A launch as registration writes it, with overrides for the case at hand. */
@@ -58,4 +59,45 @@ export function aBatch(overrides: Partial<Batch> = {}): Batch {
     revision: 1,
     ...overrides,
   };
+}
+
+/**
+ * Run H<i> of an earlier batch: COMPLETED at 10:00 on 2026-11-01 after `minutes`, priced at
+ * `costUsd` (compute only, unless `cost` says otherwise). Estimates read such runs as history.
+ */
+export function aPricedRun(
+  i: number,
+  options: {
+    costUsd: number;
+    workflowId: string;
+    minutes: number;
+    batchId?: string;
+    cost?: Partial<RunCost>;
+    overrides?: Partial<Launch>;
+  },
+): Launch {
+  const batchId = options.batchId ?? 'earlier';
+  const finishedAt = new Date(Date.parse('2026-11-01T10:00:00.000Z') + options.minutes * 60_000);
+  return aLaunch({
+    batchId,
+    launchId: `${batchId}/H${i}`,
+    sampleId: `H${i}`,
+    workflowId: options.workflowId,
+    status: 'COMPLETED',
+    cost: {
+      totalUsd: options.costUsd,
+      computeUsd: options.costUsd,
+      storageUsd: 0,
+      taskCount: 1,
+      instanceHours: { 'omics.c.large': 0.1 },
+      priceList: 'test',
+      attempt: 1,
+      pricedAt: '2026-11-01T12:00:00.000Z',
+      ...options.cost,
+    },
+    createdAt: '2026-11-01T10:00:00.000Z',
+    submittedAt: '2026-11-01T10:00:00.000Z',
+    finishedAt: finishedAt.toISOString(),
+    ...options.overrides,
+  });
 }

@@ -22,17 +22,11 @@ const completed = aBatchCompletedNotice({
   counts: { total: 2, succeeded: 1, failed: 1, cancelled: 0, launchFailed: 0, deleted: 0 },
   startedAt: '2026-05-01T10:00:00.000Z',
   finishedAt: '2026-05-01T10:45:00.000Z',
-  failures: [
-    {
-      sampleId: 'S2',
-      launchId: 'b-hk3/S2',
-      status: 'FAILED',
-      attempt: 1,
-      runId: '7002',
-      failureReason: 'truncated gzip input',
-      logExcerpt: 'reading S2_R1.fastq.gz\nerror: unexpected end of file',
-    },
-  ],
+  failures: aBatchCompletedNotice().failures.map(({ logLocation: _, ...failure }) => ({
+    ...failure,
+    failureReason: 'truncated gzip input',
+    logExcerpt: 'reading S2_R1.fastq.gz\nerror: unexpected end of file',
+  })),
 });
 
 const launchFailed = aLaunchFailedNotice();
