@@ -18,6 +18,7 @@ import {
   readRunStore,
   startLocalEngine,
 } from '../../infra/local/engine/index.js';
+import { processIsGone, waitFor } from '../support/wait-for.js';
 
 const workflows: Record<string, LocalWorkflow> = {
   // A simulated run of a second and a half in RUNNING
@@ -44,25 +45,6 @@ function request(overrides: Partial<StartRunCommandInput> = {}): StartRunCommand
     tags: { 'gwm:launch-id': 'launch-1', 'gwm:attempt': '1' },
     ...overrides,
   };
-}
-
-async function waitFor<T>(probe: () => T | undefined, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-function processIsGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
-  }
 }
 
 const open: Array<{ engine: LocalEngine; client: OmicsClient }> = [];

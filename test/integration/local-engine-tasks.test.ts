@@ -15,6 +15,7 @@ import { LOCAL_WORKFLOW_IDS } from '../../examples/workflows/catalog.js';
 import { corruptFastq, syntheticFastq } from '../../examples/workflows/synthetic-fastq.js';
 import type { LocalEngine, LocalRun, LocalWorkflow } from '../../infra/local/engine/index.js';
 import { useLocalEngines } from '../support/local-engines.js';
+import { waitFor } from '../support/wait-for.js';
 
 const INPUT_BUCKET = 'gwm-tasks-input';
 const OUTPUT_BUCKET = 'gwm-tasks-output';
@@ -105,20 +106,6 @@ function request(workflowId: string, parameters: Record<string, string> = {}): S
   };
 }
 
-async function waitFor<T>(
-  probe: () => T | undefined | Promise<T | undefined>,
-  what: string,
-  timeoutMs = 30_000,
-) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
 function ended(engine: LocalEngine, runId: string): () => LocalRun | undefined {
   return () => engine.runs().find((run) => run.id === runId && TERMINAL.has(run.status));
@@ -155,7 +142,7 @@ describe('local engine run tasks (ListRunTasks, GetRunTask)', () => {
       ),
     );
     const runId = made.id ?? '';
-    const run = await waitFor(ended(engine, runId), 'the fastq-stats run to end');
+    const run = await waitFor(ended(engine, runId), 'the fastq-stats run to end', 30_000);
 
     // Act
     const { tasks, pages } = await allTasks(adapter, runId, 1);
@@ -230,7 +217,7 @@ describe('local engine run tasks (ListRunTasks, GetRunTask)', () => {
         }),
       ),
     );
-    const sampleRun = await waitFor(ended(engine, sample.id ?? ''), 'the sample run to end');
+    const sampleRun = await waitFor(ended(engine, sample.id ?? ''), 'the sample run to end', 30_000);
     await engines.s3().client.send(
       new PutObjectCommand({
         Bucket: OUTPUT_BUCKET,
@@ -246,7 +233,7 @@ describe('local engine run tasks (ListRunTasks, GetRunTask)', () => {
         }),
       ),
     );
-    const qcRun = await waitFor(ended(engine, qc.id ?? ''), 'the QC run to end');
+    const qcRun = await waitFor(ended(engine, qc.id ?? ''), 'the QC run to end', 30_000);
 
     // Act
     const { tasks } = await allTasks(adapter, qcRun.id, 1);
@@ -279,7 +266,7 @@ describe('local engine run tasks (ListRunTasks, GetRunTask)', () => {
       ),
     );
     const runId = made.id ?? '';
-    await waitFor(ended(engine, runId), 'the failing run to end');
+    await waitFor(ended(engine, runId), 'the failing run to end', 30_000);
     const { tasks } = await allTasks(adapter, runId, 100);
 
     // Act
@@ -310,7 +297,7 @@ describe('local engine run tasks (ListRunTasks, GetRunTask)', () => {
     const first = await start(runsDir);
     const made = await first.client.send(new StartRunCommand(request(SILENT_PROGRAM)));
     const runId = made.id ?? '';
-    await waitFor(ended(first.engine, runId), 'the run to end');
+    await waitFor(ended(first.engine, runId), 'the run to end', 30_000);
     const before = await allTasks(first.adapter, runId, 100);
     await first.engine.stop();
 
@@ -336,11 +323,12 @@ describe('local engine run tasks (ListRunTasks, GetRunTask)', () => {
     await waitFor(
       () => engine.runs().find((run) => run.id === runId && run.status === 'RUNNING'),
       'the run to be RUNNING',
+      30_000,
     );
 
     // Act
     const early = await adapter.listRunTasks(runId, { maxResults: 10 });
-    await waitFor(ended(engine, runId), 'the simulated run to end');
+    await waitFor(ended(engine, runId), 'the simulated run to end', 30_000);
     const { tasks } = await allTasks(adapter, runId, 1);
     const failed = await client.send(new GetRunTaskCommand({ id: runId, taskId: tasks[1]?.taskId ?? '' }));
     const completedOnly = await client.send(new ListRunTasksCommand({ id: runId, status: 'COMPLETED' }));
@@ -378,15 +366,19 @@ describe('local engine run tasks (ListRunTasks, GetRunTask)', () => {
     const first = await start(runsDir);
     const made = await first.client.send(new StartRunCommand(request(SIMULATED_LONG)));
     const runId = made.id ?? '';
-    await waitFor(async () => {
-      const page = await first.adapter.listRunTasks(runId, { maxResults: 10 });
-      return page.tasks[0]?.status === 'COMPLETED' ? page : undefined;
-    }, 'the first task to complete');
+    await waitFor(
+      async () => {
+        const page = await first.adapter.listRunTasks(runId, { maxResults: 10 });
+        return page.tasks[0]?.status === 'COMPLETED' ? page : undefined;
+      },
+      'the first task to complete',
+      30_000,
+    );
     await first.engine.stop();
 
     // Act
     const second = await start(runsDir);
-    await waitFor(ended(second.engine, runId), 'the carried-on run to end');
+    await waitFor(ended(second.engine, runId), 'the carried-on run to end', 30_000);
     const { tasks } = await allTasks(second.adapter, runId, 1);
 
     // Assess
@@ -402,14 +394,18 @@ describe('local engine run tasks (ListRunTasks, GetRunTask)', () => {
     const { engine, client, adapter } = await start(runsFolder());
     const made = await client.send(new StartRunCommand(request(STEP_THEN_WAIT)));
     const runId = made.id ?? '';
-    const running = await waitFor(async () => {
-      const page = await adapter.listRunTasks(runId, { maxResults: 10 });
-      return page.tasks.length > 0 ? page.tasks : undefined;
-    }, 'the step to be listed');
+    const running = await waitFor(
+      async () => {
+        const page = await adapter.listRunTasks(runId, { maxResults: 10 });
+        return page.tasks.length > 0 ? page.tasks : undefined;
+      },
+      'the step to be listed',
+      30_000,
+    );
 
     // Act
     await client.send(new CancelRunCommand({ id: runId }));
-    await waitFor(ended(engine, runId), 'the cancelled run to end');
+    await waitFor(ended(engine, runId), 'the cancelled run to end', 30_000);
     const { tasks } = await allTasks(adapter, runId, 10);
     const details = await adapter.getRun(runId);
 

@@ -19,6 +19,7 @@ import {
   type RunStatusChangeEvent,
   startLocalEngine,
 } from '../../infra/local/engine/index.js';
+import { processIsGone, waitFor } from '../support/wait-for.js';
 
 const node = process.execPath;
 
@@ -73,29 +74,6 @@ function runRequest(overrides: Partial<StartRunCommandInput> = {}): StartRunComm
     storageType: 'DYNAMIC',
     ...overrides,
   };
-}
-
-async function waitFor<T>(
-  probe: () => T | undefined | Promise<T | undefined>,
-  what: string,
-  timeoutMs = 8000,
-) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-function processIsGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
-  }
 }
 
 describe('local workflow engine, driven by the real HealthOmics client', () => {
@@ -454,7 +432,11 @@ describe('local workflow engine pacing', () => {
     const client = new OmicsClient(localOmicsClientConfig(engine.endpoint));
     try {
       const started = await client.send(new StartRunCommand(runRequest({ workflowId: '1000300' })));
-      const pid = await waitFor(() => engine.runs().find((run) => run.id === started.id)?.pid, 'the process');
+      const pid = await waitFor(
+        () => engine.runs().find((run) => run.id === started.id)?.pid,
+        'the process',
+        8000,
+      );
 
       // Act
       await engine.stop();

@@ -5,21 +5,12 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type LocalS3, startLocalS3 } from '../../infra/local/s3.js';
+import { waitFor } from '../support/wait-for.js';
 
 const folders: string[] = [];
 afterAll(async () => {
   for (const folder of folders) await rm(folder, { recursive: true, force: true });
 });
-
-async function waitFor<T>(probe: () => T | undefined, what: string): Promise<T> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('local S3 notifications across a restart', () => {
   it('delivers again an upload event a stopped server had not finished handling, and not one it had', async () => {
