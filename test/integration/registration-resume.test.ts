@@ -4,6 +4,7 @@ import type { Launch } from '../../domain/launch.js';
 import { METRICS } from '../../domain/metrics.js';
 import type { LaunchRepository } from '../../domain/ports.js';
 import { registerManifest } from '../../domain/use-cases/intake.js';
+import { crashingAfter } from '../support/crashing-repository.js';
 import { nativeManifest, sampleIds } from '../support/manifests.js';
 import { movableClock } from '../support/movable-clock.js';
 import { makeTestApp, s3Put, type TestApp } from '../support/test-app.js';
@@ -14,19 +15,6 @@ const BUCKET = 'lab-manifests';
 function manifestText(count: number, name: string): string {
   const ids = sampleIds(count, (i) => `S${String(i).padStart(4, '0')}`);
   return JSON.stringify(nativeManifest({ name, folder: 'resume', sampleIds: ids }));
-}
-
-/** A repository whose bulk writes stop, like an intake Lambda that timed out, after `okCalls` chunks. */
-function crashingAfter(launches: LaunchRepository, okCalls: number): LaunchRepository {
-  let calls = 0;
-  return {
-    ...launches,
-    async putMany(items: readonly Launch[], options?: { fresh?: boolean }) {
-      calls++;
-      if (calls > okCalls) throw new Error('Task timed out after 300.00 seconds');
-      return launches.putMany(items, options);
-    },
-  };
 }
 
 /** A repository whose launch updates fail: a registration that releases (a resumed one) dies doing it. */

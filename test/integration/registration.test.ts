@@ -3,25 +3,13 @@ import type { Launch } from '../../domain/launch.js';
 import type { LaunchRepository } from '../../domain/ports.js';
 import { registerManifest } from '../../domain/use-cases/intake.js';
 import { consoleSetStatus } from '../support/console-edit.js';
+import { crashingAfter } from '../support/crashing-repository.js';
 import { nativeManifest, sampleIds } from '../support/manifests.js';
 import { makeTestApp, s3Put, type TestApp } from '../support/test-app.js';
 
 function crashManifest(count: number) {
   const ids = sampleIds(count, (i) => `S${String(i).padStart(4, '0')}`);
   return nativeManifest({ name: 'FC-CRASH', folder: 'crash', sampleIds: ids });
-}
-
-/** A repository whose bulk writes stop, like a Lambda that died, after `okCalls` chunks. */
-function crashingAfter(launches: LaunchRepository, okCalls: number): LaunchRepository {
-  let calls = 0;
-  return {
-    ...launches,
-    async putMany(items: readonly Launch[], options?: { fresh?: boolean }) {
-      calls++;
-      if (calls > okCalls) throw new Error('Task timed out after 900.00 seconds');
-      return launches.putMany(items, options);
-    },
-  };
 }
 
 /**
