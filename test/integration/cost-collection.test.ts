@@ -8,6 +8,7 @@ import { makeMemoryTelemetry } from '../../functions/adapters/telemetry.js';
 import { makeCostCollectorHandler } from '../../functions/cost-collector.js';
 import { consoleSetStatus } from '../support/console-edit.js';
 import { nativeManifest, sampleIds } from '../support/manifests.js';
+import { costQueueRecord } from '../support/sqs-records.js';
 import { makeTestApp, s3Put, type TestApp } from '../support/test-app.js';
 
 const HOUR = 3_600_000;
@@ -375,15 +376,5 @@ describe('cost collection', () => {
 });
 
 function sqsRecord(request: CostRequest, n: number) {
-  return {
-    messageId: `long-${n}`,
-    receiptHandle: `long-${n}`,
-    body: JSON.stringify(request),
-    attributes: {},
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:gwm-cost',
-    awsRegion: 'us-east-1',
-  };
+  return costQueueRecord(JSON.stringify(request), `long-${n}`);
 }

@@ -23,6 +23,7 @@ import { costRequestOf } from '../../functions/aggregator.js';
 import { makeCostCollectorHandler } from '../../functions/cost-collector.js';
 import { aLaunch } from '../support/launch-factory.js';
 import { TEST_PRICES } from '../support/prices.js';
+import { costQueueRecord } from '../support/sqs-records.js';
 
 const T0 = Date.UTC(2026, 11, 1, 8, 0, 0);
 const TYPES = ['omics.c.large', 'omics.m.xlarge', 'omics.r.large'];
@@ -363,17 +364,7 @@ describe('where an attempt cost goes', () => {
 });
 
 describe('the cost collector handler', () => {
-  const record = (body: string, messageId: string) => ({
-    messageId,
-    receiptHandle: messageId,
-    body,
-    attributes: {},
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:gwm-cost',
-    awsRegion: 'us-east-1',
-  });
+  const record = costQueueRecord;
 
   it('fails a message that is not a cost request alone, prices the one beside it, and reports both', async () => {
     // Prepare
