@@ -2,6 +2,7 @@ import * as z from 'zod';
 import type { Batch } from '../batch.js';
 import type { BatchEstimate } from '../cost/types.js';
 import { formatUsd } from '../money.js';
+import { field, makeSubject } from './text.js';
 
 /**
  * The notice sent when a batch is held before launch because its estimated cost is over its
@@ -81,18 +82,19 @@ export function releasingBudget(expectedUsd: number): number {
 export function renderBatchHeld(notice: BatchHeldNotice): { subject: string; text: string } {
   const { estimate } = notice;
   const cost = estimate.costUsd;
-  const name = oneLine(notice.batchName);
+  const name = field(notice.batchName);
   const expected = cost ? formatUsd(cost.expected) : 'unknown';
-  const subject = ascii(
-    `gwm: ${name.length > 40 ? `${name.slice(0, 37)}...` : name} held: estimate ${expected} over budget ${formatUsd(notice.budgetMaxUsd)}`,
-  ).slice(0, 99);
+  const subject = makeSubject(
+    notice.batchName,
+    `held: estimate ${expected} over budget ${formatUsd(notice.budgetMaxUsd)}`,
+  );
   const table = notice.tableName ? `table ${notice.tableName}` : 'the gwm table';
   const raiseTo = cost ? releasingBudget(cost.expected) : notice.budgetMaxUsd;
   const lines = [
     `Batch ${name} is held: its estimated cost is over its budget. None of its ${notice.sampleCount} samples has been started.`,
     '',
     `Batch:     ${name} (id ${notice.batchId})`,
-    `Source:    ${oneLine(notice.sourceUri)}`,
+    `Source:    ${field(notice.sourceUri)}`,
     `Estimate:  ${expected} expected, ${cost ? `${formatUsd(cost.low)} to ${formatUsd(cost.high)}` : 'no range'} (p10-p90 of each sample, summed: a conservative range), for ${estimate.samplesEstimated} of ${notice.sampleCount} samples`,
     `Budget:    ${formatUsd(notice.budgetMaxUsd)}`,
   ];
@@ -113,20 +115,4 @@ export function renderBatchHeld(notice: BatchHeldNotice): { subject: string; tex
     "gwm carries out either on the reconciler's next run.",
   );
   return { subject, text: `${lines.join('\n')}\n` };
-}
-
-function oneLine(value: string): string {
-  return value
-    .replace(/\p{Cc}+/gu, ' ')
-    .trim()
-    .slice(0, MAX_TEXT);
-}
-
-function ascii(value: string): string {
-  return value
-    .normalize('NFKD')
-    .replace(/\p{M}/gu, '')
-    .replace(/\s+/gu, ' ')
-    .replace(/[^ -~]/g, '?')
-    .trim();
 }
