@@ -1,9 +1,6 @@
-import {
-  type CloudWatchLogsClient,
-  GetLogEventsCommand,
-  ResourceNotFoundException,
-} from '@aws-sdk/client-cloudwatch-logs';
+import { type CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import type { RunLogReader, RunLogTail } from '../../domain/ports.js';
+import { isResourceNotFound } from './not-found.js';
 
 export const OMICS_LOG_GROUP = '/aws/omics/WorkflowLog';
 const LINE_MAX = 500;
@@ -33,12 +30,7 @@ export function makeCloudWatchLogReader(options: {
         return { location, lines };
       } catch (error) {
         // A run that failed before it logged anything has no stream: say where to look, keep going.
-        if (
-          error instanceof ResourceNotFoundException ||
-          (error as Error).name === 'ResourceNotFoundException'
-        ) {
-          return { location, lines: [] };
-        }
+        if (isResourceNotFound(error)) return { location, lines: [] };
         // The status still gets applied; the item says why the excerpt is missing.
         return {
           location,

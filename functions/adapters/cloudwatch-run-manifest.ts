@@ -1,12 +1,9 @@
-import {
-  type CloudWatchLogsClient,
-  GetLogEventsCommand,
-  ResourceNotFoundException,
-} from '@aws-sdk/client-cloudwatch-logs';
+import { type CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { runManifestStream, storageUseOf } from '../../domain/cost/run-manifest.js';
 import type { RunStorageUse } from '../../domain/cost/types.js';
 import type { RunManifestReader } from '../../domain/ports.js';
 import { OMICS_LOG_GROUP } from './cloudwatch-log-reader.js';
+import { isResourceNotFound } from './not-found.js';
 
 /** Pages of one stream read at most: a manifest of thousands of tasks is a few pages, the run first. */
 const MAX_PAGES = 50;
@@ -42,12 +39,7 @@ export function makeCloudWatchRunManifestReader(options: {
         }
         return undefined;
       } catch (error) {
-        if (
-          error instanceof ResourceNotFoundException ||
-          (error as Error).name === 'ResourceNotFoundException'
-        ) {
-          return undefined;
-        }
+        if (isResourceNotFound(error)) return undefined;
         throw error;
       }
     },

@@ -5,7 +5,6 @@ import {
   ListRunTasksCommand,
   OmicsClient,
   type OmicsClientConfig,
-  ResourceNotFoundException,
   type RunRetentionMode,
   StartRunCommand,
 } from '@aws-sdk/client-omics';
@@ -19,6 +18,7 @@ import type {
   WorkflowEngine,
 } from '../../domain/ports.js';
 import type { RunRequest } from '../../domain/run-request.js';
+import { isResourceNotFound } from './not-found.js';
 
 /** Engine errors that no retry will fix: the launch ends LAUNCH_FAILED with the engine's message. */
 const PERMANENT = new Set([
@@ -139,12 +139,7 @@ export function makeHealthOmicsEngine(options: HealthOmicsEngineOptions): Workfl
           usage: usageOf(runId, run),
         };
       } catch (error) {
-        if (
-          error instanceof ResourceNotFoundException ||
-          (error as Error).name === 'ResourceNotFoundException'
-        ) {
-          return undefined;
-        }
+        if (isResourceNotFound(error)) return undefined;
         throw error;
       }
     },
