@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readTextIfExists } from './read-if-exists.js';
 
 /**
  * The lines of a JSON-lines file the local runtime appends to (engine runs, S3 notification
@@ -7,13 +7,8 @@ import { readFile } from 'node:fs/promises';
  * leaves half a last line, and what it was writing never answered anyone.
  */
 export async function readJsonLines<T>(path: string): Promise<T[]> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
+  const text = await readTextIfExists(path);
+  if (text === undefined) return [];
   const values: T[] = [];
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;

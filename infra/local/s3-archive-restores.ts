@@ -1,8 +1,9 @@
 // The restores of the local S3 (see s3-archive.ts): their state, timers, file and events.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { describeError, type LocalLog } from './event-router.js';
+import { readTextIfExists } from './read-if-exists.js';
 import type { LocalS3ArchiveOptions, ObjectRestoreCompletedEvent } from './s3-archive.js';
 
 export const RESTORE_TIERS = ['Expedited', 'Standard', 'Bulk'] as const;
@@ -365,13 +366,8 @@ export class RestoreBook {
 }
 
 async function readRecords(file: string, log: LocalLog): Promise<RestoreRecord[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
+  const text = await readTextIfExists(file);
+  if (text === undefined) return [];
   try {
     const restores = (JSON.parse(text) as { restores?: unknown }).restores;
     if (!Array.isArray(restores)) throw new Error('no restores array');

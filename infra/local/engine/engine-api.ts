@@ -339,29 +339,13 @@ function taskListAnswer(tasks: readonly LocalTask[], query: URLSearchParams) {
   const page = matching.slice(0, maxResults);
   const last = page.at(-1);
   return compact({
-    items: page.map((task) =>
-      compact({
-        taskId: task.taskId,
-        status: task.status,
-        name: task.name,
-        cpus: task.cpus,
-        memory: task.memoryGiB,
-        gpus: task.gpus,
-        instanceType: task.instanceType,
-        cacheHit: task.cacheHit === true,
-        ...taskTimes(task),
-      }),
-    ),
+    items: page.map(taskItem),
     nextToken: matching.length > maxResults && last ? encodeToken(Number(last.taskId)) : undefined,
   });
 }
 
-/**
- * GetRunTask: the list item's fields, and the status message, failure reason and log stream (its
- * ARN, as RunLogLocation gives the run's: https://docs.aws.amazon.com/omics/latest/api/API_RunLogLocation.html).
- */
-function taskAnswer(task: LocalTask, where: { runId: string; region: string; accountId: string }) {
-  const { runId, region, accountId } = where;
+/** A task as ListRunTasks lists it (TaskListItem). */
+function taskItem(task: LocalTask) {
   return compact({
     taskId: task.taskId,
     status: task.status,
@@ -372,6 +356,17 @@ function taskAnswer(task: LocalTask, where: { runId: string; region: string; acc
     instanceType: task.instanceType,
     cacheHit: task.cacheHit === true,
     ...taskTimes(task),
+  });
+}
+
+/**
+ * GetRunTask: the list item's fields, and the status message, failure reason and log stream (its
+ * ARN, as RunLogLocation gives the run's: https://docs.aws.amazon.com/omics/latest/api/API_RunLogLocation.html).
+ */
+function taskAnswer(task: LocalTask, where: { runId: string; region: string; accountId: string }) {
+  const { runId, region, accountId } = where;
+  return compact({
+    ...taskItem(task),
     statusMessage: task.statusMessage,
     failureReason: task.failureReason,
     logStream: `arn:aws:logs:${region}:${accountId}:log-group:/aws/omics/WorkflowLog:log-stream:run/${runId}/task/${task.taskId}`,

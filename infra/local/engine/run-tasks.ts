@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { instanceTypeFor, type TaskRequest } from '../../../domain/cost/instance-types.js';
+import { readTextIfExists } from '../read-if-exists.js';
 import type { LocalTask, LocalTaskStatus, SimulatedOutcome } from './types.js';
 
 /**
@@ -131,13 +131,8 @@ type ReportLine =
 
 /** The lines a program wrote to its tasks file; none when it wrote no file. */
 export async function readTaskReport(file: string): Promise<ReportLine[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
+  const text = await readTextIfExists(file);
+  if (text === undefined) return [];
   return text.split('\n').flatMap((line) => {
     const parsed = parseLine(line);
     return parsed === undefined ? [] : [parsed];
