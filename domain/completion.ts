@@ -169,17 +169,10 @@ export function nextBatchStep(batch: Batch, qcLaunch: Launch | undefined, now: D
     if (!settled || retriedSince) {
       // A sample was retried after the batch finished: it is a new round, with its own outcome.
       const rerunQc = batch.qc ? batch.qc.rerunOnRetry : false;
-      return {
-        kind: 'reopen',
-        next: touch({
-          status: 'ACTIVE',
-          round: batch.round + 1,
-          roundRetries: retries,
-          finishedAt: undefined,
-          qcState: rerunQc ? 'WAITING' : batch.qcState,
-          qcReason: rerunQc ? undefined : batch.qcReason,
-        }),
-      };
+      return reopen(batch, touch, retries, {
+        qcState: rerunQc ? 'WAITING' : batch.qcState,
+        qcReason: rerunQc ? undefined : batch.qcReason,
+      });
     }
     if (
       batch.notificationState === 'SENDING' &&
@@ -218,17 +211,7 @@ export function nextBatchStep(batch: Batch, qcLaunch: Launch | undefined, now: D
           : 'FAILED';
     const qcReason = qcState === 'COMPLETED' ? undefined : qcLaunch.failureReason;
     // A sample retried while QC ran: QC saw the old outputs, so the new round runs it again.
-    if (!settled || retriedSince)
-      return {
-        kind: 'reopen',
-        next: touch({
-          status: 'ACTIVE',
-          round: batch.round + 1,
-          roundRetries: retries,
-          qcState: 'WAITING',
-          qcReason,
-        }),
-      };
+    if (!settled || retriedSince) return reopen(batch, touch, retries, { qcState: 'WAITING', qcReason });
     return finish(batch, touch, qcState, qcReason, at);
   }
 
@@ -258,6 +241,25 @@ export function nextBatchStep(batch: Batch, qcLaunch: Launch | undefined, now: D
     return finish(batch, touch, 'SKIPPED', verdict.reason, at);
   }
   return finish(batch, touch, batch.qcState === 'WAITING' ? 'NONE' : batch.qcState, batch.qcReason, at);
+}
+
+/** A new round: the batch is ACTIVE again, with the retries counted so far and its QC as `qc` says. */
+function reopen(
+  batch: Batch,
+  touch: (changes: Partial<Batch>) => Batch,
+  retries: number,
+  qc: Pick<Batch, 'qcState' | 'qcReason'>,
+): BatchStep {
+  return {
+    kind: 'reopen',
+    next: touch({
+      status: 'ACTIVE',
+      round: batch.round + 1,
+      roundRetries: retries,
+      finishedAt: undefined,
+      ...qc,
+    }),
+  };
 }
 
 /**

@@ -280,22 +280,22 @@ export function recordLaunchFailure(
   };
 }
 
-/** What is known about a run at one moment: from an event, or from asking the engine. */
-export interface RunObservation {
+/**
+ * What is known about a run at one moment: from an event, or from asking the engine. Its run
+ * fields are the launch's, as the launch records them.
+ */
+export interface RunObservation
+  extends Pick<
+    Launch,
+    'runUuid' | 'runArn' | 'runOutputUri' | 'failureReason' | 'statusMessage' | 'logLocation' | 'logExcerpt'
+  > {
   runId: string;
-  runUuid?: string;
   status: RunStatus;
   /** When the engine reported it (the event's time). */
   at: string;
   source: 'event' | 'reconciler';
   /** The attempt the run belongs to, when known (from the run's tags). */
   attempt?: number;
-  runArn?: string;
-  runOutputUri?: string;
-  failureReason?: string;
-  statusMessage?: string;
-  logLocation?: string;
-  logExcerpt?: string;
 }
 
 /** Applies a run's status to its launch, forward only. */

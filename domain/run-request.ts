@@ -1,6 +1,5 @@
 import type { Launch } from './launch.js';
 import { requestIdFor, runNameFor } from './launch.js';
-import type { RunCacheRef, StorageType, WorkflowType } from './workflow.js';
 
 /** Tag keys gwm puts on every run, so a run can be traced back to its launch from the engine alone. */
 export const RUN_TAGS = {
@@ -12,22 +11,28 @@ export const RUN_TAGS = {
 
 export const MAX_RUN_TAGS = 50;
 
-/** Everything StartRun needs, independent of the engine's SDK. */
-export interface RunRequest {
+/**
+ * Everything StartRun needs, independent of the engine's SDK: the launch's run settings (its
+ * `runCache` is StartRun's `cacheId` and `cacheBehavior`), the role, and the request's id, name
+ * and tags.
+ */
+export interface RunRequest
+  extends Pick<
+    Launch,
+    | 'workflowId'
+    | 'workflowType'
+    | 'workflowVersion'
+    | 'outputUri'
+    | 'parameters'
+    | 'storageType'
+    | 'storageCapacity'
+    | 'runGroupId'
+    | 'runCache'
+    | 'priority'
+  > {
   requestId: string;
   name: string;
-  workflowId: string;
-  workflowType: WorkflowType;
-  workflowVersion?: string;
   roleArn: string;
-  outputUri: string;
-  parameters: Record<string, unknown>;
-  storageType: StorageType;
-  storageCapacity?: number;
-  runGroupId?: string;
-  /** StartRun `cacheId` and `cacheBehavior`. */
-  runCache?: RunCacheRef;
-  priority?: number;
   tags: Record<string, string>;
 }
 
