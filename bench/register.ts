@@ -31,8 +31,8 @@ import { STATUS_SHARD_IDS } from '../functions/adapters/status-shards.js';
 import { createTableInput } from '../functions/adapters/table.js';
 import { makeTeamRepository } from '../functions/adapters/team-repository.js';
 import { makeDocumentClient } from '../functions/dependencies/base.js';
-import { startDynamoDbLocal } from '../infra/local/dynamodb-local.js';
-import { localS3ClientConfig, startLocalS3 } from '../infra/local/s3.js';
+import { startDynamoDbLocal } from '../infra/local/dynamodb/dynamodb-local.js';
+import { localS3ClientConfig, startLocalS3 } from '../infra/local/s3/s3.js';
 
 const { values } = parseArgs({
   options: {

@@ -15,8 +15,8 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { LaunchKey } from '../domain/use-cases/redrive-launches.js';
 import { launchRefOf } from '../functions/launch-stream-consumer.js';
-import type { DeadLetter } from '../infra/local/stream-dead-letters.js';
-import { toLambdaRecord } from '../infra/local/stream-reader.js';
+import type { DeadLetter } from '../infra/local/streams/stream-dead-letters.js';
+import { toLambdaRecord } from '../infra/local/streams/stream-reader.js';
 
 /** The table stream's consumers, whose failure records name launches. */
 export const STREAM_CONSUMERS = ['launcher', 'aggregator'] as const;

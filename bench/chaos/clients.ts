@@ -5,7 +5,7 @@ import { editLaunchItem, setStatusEdit } from '../../functions/adapters/console-
 import { makeEntities } from '../../functions/adapters/entities.js';
 import { makeDocumentClient } from '../../functions/dependencies/base.js';
 import type { LocalEndpoints } from '../../infra/local/endpoints.js';
-import { localS3ClientConfig } from '../../infra/local/s3.js';
+import { localS3ClientConfig } from '../../infra/local/s3/s3.js';
 import { LOCAL_NAMES } from '../../infra/local/stack-settings.js';
 import { makeObserver } from './observe.js';
 import { type BatchPlan, CHAOS_TEAM, QC_WORKFLOW_ID, SAMPLE_WORKFLOW_ID } from './plan.js';

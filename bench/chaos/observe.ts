@@ -10,7 +10,7 @@ import { makeDocumentClient } from '../../functions/dependencies/base.js';
 import type { LocalEndpoints } from '../../infra/local/endpoints.js';
 import { localOmicsClientConfig } from '../../infra/local/engine/index.js';
 import { readJsonLines } from '../../infra/local/json-lines.js';
-import { readOutbox } from '../../infra/local/outbox-notifier.js';
+import { readOutbox } from '../../infra/local/notifications/outbox-notifier.js';
 import { CHAOS_DIR, FAULTS_FILE, type FaultLine, RUN_EVENTS_FILE, type RunEventLine } from './files.js';
 
 /**

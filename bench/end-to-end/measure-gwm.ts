@@ -5,7 +5,7 @@ import { forEachConcurrently } from '../../domain/concurrency.js';
 import { RUN_TAGS } from '../../domain/run-request.js';
 import { loadConfig } from '../../functions/adapters/config.js';
 import { type EngineOperation, engineCallCounts } from '../../infra/local/engine/index.js';
-import { readOutbox } from '../../infra/local/outbox-notifier.js';
+import { readOutbox } from '../../infra/local/notifications/outbox-notifier.js';
 import type { LocalStackOptions } from '../../infra/local/stack.js';
 import { finishedAndNotified, waitForBatch } from '../../infra/local/wait.js';
 import { now, observeTable, progress, withBenchStack } from '../harness.js';

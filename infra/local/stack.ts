@@ -20,8 +20,7 @@ import { makeIntakeHandler } from '../../functions/intake.js';
 import { makeLauncherHandler } from '../../functions/launcher.js';
 import { makeRestoreTrackerHandler } from '../../functions/restore-tracker.js';
 import { makeTrackerHandler } from '../../functions/tracker.js';
-import { createLocalCostQueue } from './cost-queue.js';
-import { startDynamoDbLocal } from './dynamodb-local.js';
+import { startDynamoDbLocal } from './dynamodb/dynamodb-local.js';
 import { deadLetterDirOf, type LocalEndpoints, removeEndpoints, writeEndpoints } from './endpoints.js';
 import {
   localOmicsClientConfig,
@@ -30,13 +29,14 @@ import {
   type RunStatusChangeEvent,
   startLocalEngine,
 } from './engine/index.js';
-import { createEventRouter } from './event-router.js';
+import { createEventRouter } from './events/event-router.js';
 import { makeLocalTelemetry } from './metrics-journal.js';
-import { makeOutboxNotifier } from './outbox-notifier.js';
+import { makeOutboxNotifier } from './notifications/outbox-notifier.js';
 import { claimStateDir } from './process-file.js';
 import { commandLineOf } from './process-ownership.js';
-import { localS3ClientConfig, startLocalS3 } from './s3.js';
+import { localS3ClientConfig, startLocalS3 } from './s3/s3.js';
 import { makeLocalScheduledRepairs, startSchedule } from './schedule.js';
+import { createLocalCostQueue } from './sqs/cost-queue.js';
 import {
   defaultProfiles,
   defaultWorkflows,
@@ -46,7 +46,7 @@ import {
 } from './stack-resources.js';
 import { LOCAL_DEFAULT_SETTINGS, LOCAL_NAMES, registrationLeaseMs } from './stack-settings.js';
 import type { LocalStack, LocalStackOptions, StackLog } from './stack-types.js';
-import { startStreamPump } from './stream-pump.js';
+import { startStreamPump } from './streams/stream-pump.js';
 
 export type { LocalStack, LocalStackOptions, LogLevel, StackLog } from './stack-types.js';
 

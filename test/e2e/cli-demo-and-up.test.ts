@@ -14,7 +14,7 @@ import { makeEntities } from '../../functions/adapters/entities.js';
 import { makeLaunchRepository } from '../../functions/adapters/launch-repository.js';
 import { makeDocumentClient } from '../../functions/dependencies/base.js';
 import { type LocalEndpoints, readEndpoints } from '../../infra/local/endpoints.js';
-import { localS3ClientConfig } from '../../infra/local/s3.js';
+import { localS3ClientConfig } from '../../infra/local/s3/s3.js';
 import { waitForBatch } from '../../infra/local/wait.js';
 
 const GWM = new URL('../../cli/gwm.mjs', import.meta.url).pathname;

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchIdFor, sha256Hex } from '../../domain/batch.js';
 import { RUN_TAGS } from '../../domain/run-request.js';
 import { uploadExampleInputs } from '../../examples/example-inputs.js';
-import { readOutbox } from '../../infra/local/outbox-notifier.js';
+import { readOutbox } from '../../infra/local/notifications/outbox-notifier.js';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack.js';
 import { finishedAndNotified, waitForBatch } from '../../infra/local/wait.js';
 

@@ -15,7 +15,7 @@ import { makeLaunchRepository } from '../../functions/adapters/launch-repository
 import { makeDocumentClient } from '../../functions/dependencies/base.js';
 import { type LocalEndpoints, readEndpoints } from '../../infra/local/endpoints.js';
 import { localOmicsClientConfig } from '../../infra/local/engine/index.js';
-import { localS3ClientConfig } from '../../infra/local/s3.js';
+import { localS3ClientConfig } from '../../infra/local/s3/s3.js';
 import { finishedAndNotified, waitForBatch } from '../../infra/local/wait.js';
 
 const GWM = new URL('../../cli/gwm.mjs', import.meta.url).pathname;

@@ -9,8 +9,8 @@ import { makeBatchRepository } from '../../functions/adapters/batch-repository.j
 import { makeEntities } from '../../functions/adapters/entities.js';
 import { makeLaunchRepository } from '../../functions/adapters/launch-repository.js';
 import { deadLetterDirOf } from '../../infra/local/endpoints.js';
-import { createDeadLetterSink } from '../../infra/local/stream-dead-letters.js';
-import { createStreamReader } from '../../infra/local/stream-reader.js';
+import { createDeadLetterSink } from '../../infra/local/streams/stream-dead-letters.js';
+import { createStreamReader } from '../../infra/local/streams/stream-reader.js';
 import { runGwm, writeLocalEndpoints } from '../support/cli-runner.js';
 import { aBatch, aLaunch } from '../support/launch-factory.js';
 import { makeTestTable, type TestTable } from '../support/local-aws.js';

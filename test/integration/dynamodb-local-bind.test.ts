@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DynamoDbLocalProcess, startDynamoDbLocal } from '../../infra/local/dynamodb-local.js';
+import { type DynamoDbLocalProcess, startDynamoDbLocal } from '../../infra/local/dynamodb/dynamodb-local.js';
 
 /** Whether a TCP connection to host:port is accepted. */
 function accepts(host: string, port: number): Promise<boolean> {

@@ -9,7 +9,7 @@ import { makeLaunchQueueStore } from '../../functions/adapters/launch-queue-stor
 import { makeMemoryTelemetry } from '../../functions/adapters/telemetry.js';
 import { LAUNCHER_EVENT_SOURCE } from '../../functions/event-sources.js';
 import { makeLauncherHandler } from '../../functions/launcher.js';
-import { dispatchStreamRecords } from '../../infra/local/stream-dispatch.js';
+import { dispatchStreamRecords } from '../../infra/local/streams/stream-dispatch.js';
 import { nativeManifest, sampleIds } from '../support/manifests.js';
 import { movableClock } from '../support/movable-clock.js';
 import { makeTestApp, s3Put, type TestApp } from '../support/test-app.js';

@@ -18,13 +18,13 @@ import {
   type Tier,
 } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import type { LocalLog } from '../../infra/local/event-router.js';
-import { type LocalS3, startLocalS3 } from '../../infra/local/s3.js';
+import type { LocalLog } from '../../infra/local/events/event-router.js';
+import { type LocalS3, startLocalS3 } from '../../infra/local/s3/s3.js';
 import {
   type LocalS3ArchiveOptions,
   type ObjectRestoreCompletedEvent,
   RESTORES_FILE,
-} from '../../infra/local/s3-archive.js';
+} from '../../infra/local/s3/s3-archive.js';
 import { localS3Folders } from '../support/local-s3-folders.js';
 
 const BUCKET = 'gwm-lab-inputs';

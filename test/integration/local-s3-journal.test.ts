@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type LocalS3, startLocalS3 } from '../../infra/local/s3.js';
+import { type LocalS3, startLocalS3 } from '../../infra/local/s3/s3.js';
 import { waitFor } from '../support/wait-for.js';
 
 const folders: string[] = [];

@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { forEachConcurrently } from '../../domain/concurrency.js';
-import { type LocalS3, startLocalS3 } from '../../infra/local/s3.js';
+import { type LocalS3, startLocalS3 } from '../../infra/local/s3/s3.js';
 import { localS3Folders } from '../support/local-s3-folders.js';
 
 const BUCKET = 'gwm-inputs';

@@ -17,14 +17,14 @@ import type { S3Event, S3EventRecord } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
 import { decodeS3Key } from '../../functions/adapters/s3-manifest-reader.js';
 import { MANIFEST_KEY_MATCHERS } from '../../functions/event-sources.js';
-import type { LocalLog } from '../../infra/local/event-router.js';
+import type { LocalLog } from '../../infra/local/events/event-router.js';
 import {
   encodeS3EventKey,
   type LocalS3,
   type LocalS3Options,
   localS3ClientConfig,
   startLocalS3,
-} from '../../infra/local/s3.js';
+} from '../../infra/local/s3/s3.js';
 import { localS3Folders } from '../support/local-s3-folders.js';
 
 const MANIFESTS = 'gwm-manifests';

@@ -2,7 +2,7 @@ import { GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { METRICS } from '../../domain/metrics.js';
 import { LAUNCHER_EVENT_SOURCE } from '../../functions/event-sources.js';
-import { dispatchStreamRecords } from '../../infra/local/stream-dispatch.js';
+import { dispatchStreamRecords } from '../../infra/local/streams/stream-dispatch.js';
 import { makeTestApp, s3Put, type TestApp } from '../support/test-app.js';
 
 describe('a poison stream record', () => {

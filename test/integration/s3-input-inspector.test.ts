@@ -6,7 +6,7 @@ import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } f
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeS3InputInspector, sizerOf } from '../../functions/adapters/s3-input-inspector.js';
-import { type LocalS3, startLocalS3 } from '../../infra/local/s3.js';
+import { type LocalS3, startLocalS3 } from '../../infra/local/s3/s3.js';
 
 const BUCKET = 'gwm-inspector-inputs';
 const directory = mkdtempSync(join(tmpdir(), 'gwm-inspector-'));

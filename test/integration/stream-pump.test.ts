@@ -5,8 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { startDynamoDbLocal } from '../../infra/local/dynamodb-local.js';
-import type { StreamSourceSettings } from '../../infra/local/stream-dispatch.js';
+import { startDynamoDbLocal } from '../../infra/local/dynamodb/dynamodb-local.js';
+import type { StreamSourceSettings } from '../../infra/local/streams/stream-dispatch.js';
 import {
   type DeadLetter,
   type StreamCheckpoint,
@@ -14,7 +14,7 @@ import {
   type StreamPump,
   type StreamPumpOptions,
   startStreamPump,
-} from '../../infra/local/stream-pump.js';
+} from '../../infra/local/streams/stream-pump.js';
 import { makeTestTable, type TestTable } from '../support/local-aws.js';
 
 interface LogLine {

@@ -1,6 +1,6 @@
 import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { createStreamReader } from '../../infra/local/stream-reader.js';
+import { createStreamReader } from '../../infra/local/streams/stream-reader.js';
 import { assertLoopback, localClientConfig, useTestTable } from '../support/local-aws.js';
 
 describe('stream reader on DynamoDB Local', () => {

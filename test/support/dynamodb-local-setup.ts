@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { startDynamoDbLocal, stopByPid } from '../../infra/local/dynamodb-local.js';
+import { startDynamoDbLocal, stopByPid } from '../../infra/local/dynamodb/dynamodb-local.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

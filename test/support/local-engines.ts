@@ -13,7 +13,7 @@ import {
   localOmicsClientConfig,
   startLocalEngine,
 } from '../../infra/local/engine/index.js';
-import { type LocalS3, startLocalS3 } from '../../infra/local/s3.js';
+import { type LocalS3, startLocalS3 } from '../../infra/local/s3/s3.js';
 
 export interface EngineUnderTest {
   engine: LocalEngine;

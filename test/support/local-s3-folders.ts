@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach } from 'vitest';
-import type { LocalS3 } from '../../infra/local/s3.js';
+import type { LocalS3 } from '../../infra/local/s3/s3.js';
 
 /**
  * A temporary folder for a test file's local S3s, removed after the file, a fresh sub-folder per

@@ -5,7 +5,7 @@ import {
   InvalidEventPatternError,
   matchesAnyFilter,
   matchesPattern,
-} from '../../infra/local/event-pattern.js';
+} from '../../infra/local/events/event-pattern.js';
 
 function fixture(name: string): unknown {
   return JSON.parse(readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8'));

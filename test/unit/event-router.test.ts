@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RUN_STATUS_RULE } from '../../functions/event-sources.js';
-import { InvalidEventPatternError } from '../../infra/local/event-pattern.js';
+import { InvalidEventPatternError } from '../../infra/local/events/event-pattern.js';
 import {
   createEventRouter,
   DEFAULT_ROUTER_CONCURRENCY,
@@ -12,7 +12,7 @@ import {
   type EventRouter,
   type EventRouterOptions,
   type RouterRule,
-} from '../../infra/local/event-router.js';
+} from '../../infra/local/events/event-router.js';
 
 const workDir = mkdtempSync(join(tmpdir(), 'gwm-router-'));
 afterAll(() => rm(workDir, { recursive: true, force: true }));

@@ -2,7 +2,7 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { ENTITY_ATTRIBUTE, ENTITY_NAMES } from '../../functions/adapters/entities.js';
 import { LAUNCHER_EVENT_SOURCE } from '../../functions/event-sources.js';
-import { createRecordFilter } from '../../infra/local/stream-dispatch.js';
+import { createRecordFilter } from '../../infra/local/streams/stream-dispatch.js';
 
 type Image = Record<string, { S: string }>;
 

@@ -5,7 +5,7 @@ import type { SQSEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CostRequest } from '../../domain/ports.js';
 import { COST_EVENT_SOURCE } from '../../functions/event-sources.js';
-import { createLocalCostQueue } from '../../infra/local/cost-queue.js';
+import { createLocalCostQueue } from '../../infra/local/sqs/cost-queue.js';
 
 const request = (n: number): CostRequest => ({
   batchId: 'B1',

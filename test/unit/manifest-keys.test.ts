@@ -8,7 +8,7 @@ import {
   makeIntakeHandler,
   type S3ObjectCreatedEvent,
 } from '../../functions/intake.js';
-import { compilePattern } from '../../infra/local/event-pattern.js';
+import { compilePattern } from '../../infra/local/events/event-pattern.js';
 
 /** S3's `Object Created` event on EventBridge, as an existing bucket with EventBridge notifications sends it. */
 function objectCreated(bucket: string, key: string): S3ObjectCreatedEvent {

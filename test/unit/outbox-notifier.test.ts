@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { EVENT_DETAIL_SCHEMAS, type Notice, renderNotice } from '../../domain/notifications.js';
 import { eventBridgeEntry } from '../../functions/adapters/eventbridge-notifier.js';
 import { snsPublishInput } from '../../functions/adapters/sns-notifier.js';
-import { makeOutboxNotifier, readOutbox } from '../../infra/local/outbox-notifier.js';
+import { makeOutboxNotifier, readOutbox } from '../../infra/local/notifications/outbox-notifier.js';
 import { aBatchCompletedNotice, aLaunchFailedNotice, aManifestRejectedNotice } from '../support/notices.js';
 
 const workDir = mkdtempSync(join(tmpdir(), 'gwm-outbox-'));

@@ -7,7 +7,7 @@ import {
   dispatchStreamRecords,
   type StreamHandler,
   type StreamSourceSettings,
-} from '../../infra/local/stream-dispatch.js';
+} from '../../infra/local/streams/stream-dispatch.js';
 
 const NOW = Date.parse('2026-11-20T12:00:00Z');
 

@@ -7,7 +7,7 @@ import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import type { S3Event, S3EventRecord } from 'aws-lambda';
 import S3rver from 's3rver';
 import { DUMMY_ACCOUNT } from 's3rver/lib/models/account.js';
-import { createEventRouter, describeError, type LocalLog } from './event-router.js';
+import { createEventRouter, describeError, type LocalLog } from '../events/event-router.js';
 import { type LocalS3ArchiveOptions, startLocalS3Archive } from './s3-archive.js';
 import { indexLocalS3Keys } from './s3-key-index.js';
 import { notificationId, openNotificationJournal } from './s3-notification-journal.js';

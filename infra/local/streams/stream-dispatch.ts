@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
-import { compilePattern } from './event-pattern.js';
+import { compilePattern } from '../events/event-pattern.js';
 
 /** What a deployed DynamoDB event source mapping does, as settings (see functions/event-sources.ts). */
 export interface StreamSourceSettings {

@@ -1,6 +1,6 @@
 import { appendFile, rename, writeFile } from 'node:fs/promises';
 import type { S3Event } from 'aws-lambda';
-import { readJsonLines } from './json-lines.js';
+import { readJsonLines } from '../json-lines.js';
 
 /**
  * The local S3's memory of the notifications it owes: each event is written here before it is

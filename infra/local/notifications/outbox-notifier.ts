@@ -2,10 +2,10 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { PublishCommandInput } from '@aws-sdk/client-sns';
-import { type Notice, NotificationDeliveryError, type Notifier } from '../../domain/notifications.js';
-import { eventBridgeEntry } from '../../functions/adapters/eventbridge-notifier.js';
-import { snsPublishInput } from '../../functions/adapters/sns-notifier.js';
-import { readJsonLines } from './json-lines.js';
+import { type Notice, NotificationDeliveryError, type Notifier } from '../../../domain/notifications.js';
+import { eventBridgeEntry } from '../../../functions/adapters/eventbridge-notifier.js';
+import { snsPublishInput } from '../../../functions/adapters/sns-notifier.js';
+import { readJsonLines } from '../json-lines.js';
 
 export const SNS_OUTBOX_FILE = 'sns.jsonl';
 export const EVENTS_OUTBOX_FILE = 'events.jsonl';

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { appendFile, writeFile } from 'node:fs/promises';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import type { CostQueue, CostRequest } from '../../domain/ports.js';
-import { COST_EVENT_SOURCE } from '../../functions/event-sources.js';
-import { createEventRouter, type LocalLog } from './event-router.js';
-import { readJsonLines } from './json-lines.js';
-import { LOCAL_NAMES } from './stack-settings.js';
+import type { CostQueue, CostRequest } from '../../../domain/ports.js';
+import { COST_EVENT_SOURCE } from '../../../functions/event-sources.js';
+import { createEventRouter, type LocalLog } from '../events/event-router.js';
+import { readJsonLines } from '../json-lines.js';
+import { LOCAL_NAMES } from '../stack-settings.js';
 
 type CostHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
 

@@ -1,5 +1,5 @@
 import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { GwmError } from '../../domain/errors.js';
+import { GwmError } from '../../../domain/errors.js';
 import { createCheckpointStore, describe } from './stream-checkpoint.js';
 import { createDeadLetterSink } from './stream-dead-letters.js';
 import type { StreamHandler, StreamSourceSettings } from './stream-dispatch.js';

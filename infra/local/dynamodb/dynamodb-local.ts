@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { GwmError } from '../../domain/errors.js';
+import { GwmError } from '../../../domain/errors.js';
 
 export interface DynamoDbLocalOptions {
   /** Port on 127.0.0.1; a free one is picked when absent. */

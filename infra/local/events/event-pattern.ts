@@ -1,4 +1,4 @@
-import { GwmError } from '../../domain/errors.js';
+import { GwmError } from '../../../domain/errors.js';
 
 /**
  * EventBridge event patterns, which Lambda event-source-mapping filters share, for the local event
