@@ -39,3 +39,8 @@ export class RestoreRefusedError extends GwmError {
     this.name = 'RestoreRefusedError';
   }
 }
+
+/** An error as a log line or a report gives it: `Name: message` (anything thrown that is not an Error, as text). */
+export function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

@@ -1,4 +1,5 @@
 import type { ScheduledEvent } from 'aws-lambda';
+import { describeError } from '../domain/errors.js';
 import { METRICS } from '../domain/metrics.js';
 import type { ManifestObjectReader } from '../domain/ports.js';
 import type { IntakeDeps } from '../domain/use-cases/intake.js';
@@ -59,7 +60,7 @@ async function resumeStalledRegistrations(deps: IntakeSweepDeps): Promise<Regist
   } catch (error) {
     // The listing itself failed (a batch item a console edit broke, a table fault): the held
     // batches after this step are still settled.
-    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    const message = describeError(error);
     report = { checked: 0, resumed: [], unresumable: [], busy: [], errors: [{ batchId: '?', message }] };
   }
   count(METRICS.registrationsResumed, report.resumed.length);
@@ -82,7 +83,7 @@ async function settleHeldBatches(deps: IntakeSweepDeps): Promise<HeldBatchReport
   try {
     report = await releaseHeldBatches(deps.registrations.intake, deps.registrations.options);
   } catch (error) {
-    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    const message = describeError(error);
     report = { checked: 0, released: [], rejected: [], held: [], errors: [{ batchId: '?', message }] };
   }
   for (const released of report.released) logger.info('held batch released', { ...released });

@@ -1,4 +1,5 @@
 import type { ScheduledEvent } from 'aws-lambda';
+import { describeError } from '../domain/errors.js';
 import { METRICS, WAITING_DIMENSIONS } from '../domain/metrics.js';
 import { type ReconcileReport, type ReconcilerDeps, reconcile } from '../domain/use-cases/reconciler.js';
 import {
@@ -72,7 +73,7 @@ async function measureWaiting(deps: ReconcilerHandlerDeps): Promise<WaitingRepor
   try {
     report = await measureWaitingLaunches(deps.waiting);
   } catch (error) {
-    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    const message = describeError(error);
     logger.warn('waiting launches not measured', { message });
     return undefined;
   }

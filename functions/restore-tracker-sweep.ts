@@ -1,4 +1,5 @@
 import type { ScheduledEvent } from 'aws-lambda';
+import { describeError } from '../domain/errors.js';
 import { METRICS } from '../domain/metrics.js';
 import {
   emptyRestoreSweepReport,
@@ -38,7 +39,7 @@ async function sweepRestores(deps: RestoreTrackerSweepDeps): Promise<RestoreSwee
   try {
     report = await reconcileRestores(deps.restores);
   } catch (error) {
-    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    const message = describeError(error);
     report = emptyRestoreSweepReport([{ uri: '?', message }]);
   }
   count(METRICS.restoresCompleted, report.restored.length);

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as z from 'zod';
 import { GwmError } from '../domain/errors.js';
+import { isRecord } from '../domain/is-record.js';
 import { s3UriError } from '../domain/s3-uri.js';
 import { LAUNCH_ORDERS } from '../domain/scheduling/fair-share.js';
 import { TEAM_NAME_PATTERN } from '../domain/teams/team.js';
@@ -373,13 +374,9 @@ function merge(base: Record<string, unknown>, over: Record<string, unknown>): Re
   const result: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(over)) {
     const current = result[key];
-    result[key] = isPlainObject(current) && isPlainObject(value) ? merge(current, value) : (value as unknown);
+    result[key] = isRecord(current) && isRecord(value) ? merge(current, value) : (value as unknown);
   }
   return result;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

@@ -2,6 +2,7 @@
 // failed the schema, and where each sits in the uploaded document (so problems point at the lab's own text).
 
 import type * as z from 'zod';
+import { isRecord } from '../is-record.js';
 import type { S3Location } from '../s3-uri.js';
 import type { BatchPriority } from '../teams/team.js';
 import type { RunCacheRef, StorageType, WorkflowRef } from '../workflow.js';
@@ -128,8 +129,4 @@ export interface Checker {
   profileChecks: Map<string, boolean>;
   profileLayers: Map<string, [Layer, Layer]>;
   defaultOutputOk: boolean;
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

@@ -1,7 +1,7 @@
 // Manifest intake: tells the uploaded format apart, reads it and resolves it into a BatchPlan, or
 // returns every problem it has in document order.
 
-import { isRecord } from './draft.js';
+import { isRecord } from '../is-record.js';
 import { inDocumentOrder, ProblemList, problem } from './problem-list.js';
 import { readNative } from './read-native.js';
 import { readSeed } from './read-seed.js';

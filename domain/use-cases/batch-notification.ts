@@ -1,5 +1,6 @@
 import type { Batch } from '../batch.js';
 import { resumeNotification } from '../completion.js';
+import { describeError } from '../errors.js';
 import { waitedMs } from '../inputs/restore.js';
 import { type Launch, qcLaunchIdFor } from '../launch.js';
 import { BatchCostTally } from '../launch-cost.js';
@@ -104,7 +105,7 @@ export async function resumeInterruptedNotifications(
         await notifyCompletion(deps, step.next, qcLaunch);
         report.resent.push(batch.batchId);
       } catch (error) {
-        report.errors.push({ batchId: batch.batchId, message: describe(error) });
+        report.errors.push({ batchId: batch.batchId, message: describeError(error) });
       }
     }
     cursor = page.cursor;
@@ -160,7 +161,7 @@ export async function notifyCompletion(
   } catch (error) {
     await settleMark(deps, batch, (current) => ({
       ...current,
-      notificationError: describe(error).slice(0, ERROR_MAX),
+      notificationError: describeError(error).slice(0, ERROR_MAX),
       notificationFailures: (current.notificationFailures ?? 0) + 1,
     }));
     throw error;
@@ -190,8 +191,4 @@ async function settleMark(
     if ((await deps.batches.replace(current, next)) === 'written') return;
     current = await deps.batches.get(batch.batchId);
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

@@ -1,3 +1,4 @@
+import { describeError } from '../errors.js';
 import { effectiveStatus, type Launch, type LaunchStatus } from '../launch.js';
 import { confirmStatus, type RunObservation, recordSubmission, requeue } from '../launch-transitions.js';
 import type { InvalidItem, RunDetails } from '../ports.js';
@@ -120,7 +121,7 @@ export async function reconcile(deps: ReconcilerDeps): Promise<ReconcileReport> 
           const change = await reconcileLaunch(deps, launch);
           if (change) record(report, change);
         } catch (error) {
-          const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+          const message = describeError(error);
           report.errors.push({ batchId: launch.batchId, launchId: launch.launchId, message });
         }
       }

@@ -1,4 +1,5 @@
 import type { Batch } from '../batch.js';
+import { describeError } from '../errors.js';
 import { isTerminal } from '../launch.js';
 import { advanceBatch, type CompletionDeps, type CompletionOutcome, countLaunch } from './aggregator.js';
 
@@ -83,7 +84,7 @@ export async function recountQuietBatches(
         if (recount.recounted > 0 || recount.steps.length > 0) report.recounted.push(batch.batchId);
         else await markLookedAt(deps, batch);
       } catch (error) {
-        const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        const message = describeError(error);
         report.errors.push({ batchId: batch.batchId, message });
       }
     }

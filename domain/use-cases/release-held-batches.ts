@@ -1,5 +1,6 @@
 import type { Batch } from '../batch.js';
 import { overBudget } from '../cost/estimate.js';
+import { describeError } from '../errors.js';
 import { formatUsd } from '../money.js';
 import type { IntakeDeps } from './intake.js';
 import { release } from './release-launches.js';
@@ -81,7 +82,7 @@ export async function releaseHeldBatches(
       try {
         await settle(deps, listed, report);
       } catch (error) {
-        const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        const message = describeError(error);
         report.errors.push({ batchId: listed.batchId, message });
       }
     }

@@ -5,7 +5,7 @@ import {
   sha256Hex,
   UNFINISHED_REGISTRATION_STATUSES,
 } from '../batch.js';
-import { ManifestGoneError, RetryableError } from '../errors.js';
+import { describeError, ManifestGoneError, RetryableError } from '../errors.js';
 import type { ManifestObjectContent, ManifestObjectReader } from '../ports.js';
 import { parseS3Uri, type S3Location } from '../s3-uri.js';
 import { type IntakeDeps, registerManifest } from './intake.js';
@@ -124,7 +124,7 @@ export async function resumeRegistrations(
           report.busy.push(batch.batchId);
           continue;
         }
-        const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        const message = describeError(error);
         report.errors.push({ batchId: batch.batchId, message });
       }
     }

@@ -4,6 +4,7 @@ import {
   type PutEventsCommandOutput,
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
+import { describeError } from '../../domain/errors.js';
 import {
   GWM_EVENT_SOURCE,
   type Notice,
@@ -29,7 +30,7 @@ export function makeEventBridgeNotifier(options: EventBridgeNotifierOptions): No
       try {
         response = await client.send(new PutEventsCommand({ Entries: [entry] }));
       } catch (error) {
-        const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        const reason = describeError(error);
         throw new NotificationDeliveryError(`PutEvents failed for the ${what}: ${reason}`, { cause: error });
       }
       // PutEvents answers 200 even when it refused the entry: the refusal is only in the body.

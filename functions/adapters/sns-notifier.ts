@@ -4,6 +4,7 @@ import {
   type PublishCommandInput,
   type SNSClient,
 } from '@aws-sdk/client-sns';
+import { describeError } from '../../domain/errors.js';
 import {
   type Notice,
   NotificationDeliveryError,
@@ -30,7 +31,7 @@ export function makeSnsNotifier(options: SnsNotifierOptions): Notifier {
         await client.send(new PublishCommand(snsPublishInput(notice, topicArn)));
       } catch (error) {
         throw new NotificationDeliveryError(
-          `SNS Publish to ${topicArn} failed for ${notice.kind} of batch ${notice.batchId}: ${describe(error)}`,
+          `SNS Publish to ${topicArn} failed for ${notice.kind} of batch ${notice.batchId}: ${describeError(error)}`,
           { cause: error },
         );
       }
@@ -50,8 +51,4 @@ export function snsPublishInput(notice: Notice, topicArn: string): PublishComman
     attributes.outcome = { DataType: 'String', StringValue: notice.outcome };
   }
   return { TopicArn: topicArn, Subject: subject, Message: text, MessageAttributes: attributes };
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { isRecord } from '../../../domain/is-record.js';
 import { RUN_STATUSES } from '../../../domain/launch.js';
 import { RUN_CACHE_ID } from '../../../domain/manifest/run-cache-schema.js';
 import { CACHE_BEHAVIORS, type CacheBehavior } from '../../../domain/workflow.js';
@@ -394,10 +395,6 @@ async function readJson(request: IncomingMessage): Promise<Record<string, unknow
   }
   if (!isRecord(parsed)) throw new ApiError('ValidationException', 400, 'The request body must be an object');
   return parsed;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function requiredString(body: Record<string, unknown>, key: string): string {

@@ -1,4 +1,5 @@
 import { GwmError } from '../../../domain/errors.js';
+import { isRecord } from '../../../domain/is-record.js';
 
 /**
  * EventBridge event patterns, which Lambda event-source-mapping filters share, for the local event
@@ -21,7 +22,7 @@ type LeafTest = (value: Leaf) => boolean;
 type FieldTest = { exists: boolean } | LeafTest;
 
 export function compilePattern(pattern: object): EventMatcher {
-  if (!isPlainObject(pattern)) throw new InvalidEventPatternError('An event pattern must be a JSON object.');
+  if (!isRecord(pattern)) throw new InvalidEventPatternError('An event pattern must be a JSON object.');
   return compileObject(pattern, '');
 }
 
@@ -53,7 +54,7 @@ function compileFilter(source: string): EventMatcher {
   } catch (error) {
     throw new InvalidEventPatternError(`A filter pattern is not valid JSON: ${source}`, { cause: error });
   }
-  if (!isPlainObject(parsed))
+  if (!isRecord(parsed))
     throw new InvalidEventPatternError(`A filter pattern must be a JSON object: ${source}`);
   const matcher = compileObject(parsed, '');
   if (compiledFilters.size >= MAX_CACHED_FILTERS) compiledFilters.clear();
@@ -69,7 +70,7 @@ function compileObject(pattern: Record<string, unknown>, path: string): EventMat
       const leaf = compileLeaf(rule, at);
       return (node) => leaf(fieldOf(node, key));
     }
-    if (isPlainObject(rule)) {
+    if (isRecord(rule)) {
       const nested = compileObject(rule, at);
       return (node) => nested(fieldOf(node, key));
     }
@@ -83,7 +84,7 @@ function compileObject(pattern: Record<string, unknown>, path: string): EventMat
 }
 
 function compileOr(rule: unknown, at: string): EventMatcher {
-  if (!Array.isArray(rule) || rule.length === 0 || !rule.every(isPlainObject)) {
+  if (!Array.isArray(rule) || rule.length === 0 || !rule.every(isRecord)) {
     throw new InvalidEventPatternError(`${at}: $or takes a non-empty array of patterns.`);
   }
   const branches = rule.map((branch, index) => compileObject(branch, `${at}[${index}]`));
@@ -102,7 +103,7 @@ function compileLeaf(rules: unknown[], at: string): EventMatcher {
 
 function compileFieldTest(rule: unknown, at: string): FieldTest {
   if (isLeaf(rule)) return (value) => value === rule;
-  if (!isPlainObject(rule)) throw new InvalidEventPatternError(`${at}: unsupported value ${show(rule)}.`);
+  if (!isRecord(rule)) throw new InvalidEventPatternError(`${at}: unsupported value ${show(rule)}.`);
   const [entry, ...others] = Object.entries(rule);
   if (entry === undefined || others.length > 0) {
     throw new InvalidEventPatternError(
@@ -161,7 +162,7 @@ function compileAnythingBut(operand: unknown, at: string): LeafTest {
     const excluded: readonly Leaf[] = operand;
     return (value) => !excluded.includes(value);
   }
-  if (isPlainObject(operand)) {
+  if (isRecord(operand)) {
     const [entry, ...others] = Object.entries(operand);
     if (entry === undefined || others.length > 0) {
       throw new InvalidEventPatternError(
@@ -204,7 +205,7 @@ function compileNumeric(operand: unknown, at: string): LeafTest {
 
 function affixOperand(operand: unknown, at: string): { text: string; ignoreCase: boolean } {
   if (typeof operand === 'string') return { text: operand, ignoreCase: false };
-  if (isPlainObject(operand) && Object.keys(operand).length === 1) {
+  if (isRecord(operand) && Object.keys(operand).length === 1) {
     const inner = operand['equals-ignore-case'];
     if (typeof inner === 'string') return { text: inner, ignoreCase: true };
   }
@@ -248,17 +249,13 @@ function leafValues(field: unknown): Leaf[] {
 }
 
 function fieldOf(node: unknown, key: string): unknown {
-  return isPlainObject(node) && Object.hasOwn(node, key) ? node[key] : undefined;
+  return isRecord(node) && Object.hasOwn(node, key) ? node[key] : undefined;
 }
 
 function isLeaf(value: unknown): value is Leaf {
   return (
     value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
   );
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function foldCase(text: string): string {

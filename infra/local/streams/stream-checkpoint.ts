@@ -1,5 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { describeError } from '../../../domain/errors.js';
 
 /**
  * The stream pump's checkpoint file: for each consumer, per shard, the sequence number of the last
@@ -68,7 +69,7 @@ export function createCheckpointStore(options: {
       } catch (error) {
         log('error', 'could not write the stream checkpoint', {
           checkpointFile: file,
-          error: describe(error),
+          error: describeError(error),
         });
       }
     });
@@ -140,7 +141,7 @@ async function loadCheckpoint(file: string, log: CheckpointLog): Promise<StreamC
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     log('warn', 'cannot read the stream checkpoint; reading the stream from its oldest record', {
       checkpointFile: file,
-      error: describe(error),
+      error: describeError(error),
     });
     return undefined;
   }
@@ -187,9 +188,4 @@ async function writeFileAtomically(file: string, text: string): Promise<void> {
   const temporary = `${file}.${process.pid}.tmp`;
   await writeFile(temporary, text);
   await rename(temporary, file);
-}
-
-export function describe(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
 }

@@ -1,7 +1,8 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { type CheckpointLog, describe } from './stream-checkpoint.js';
+import { describeError } from '../../../domain/errors.js';
+import type { CheckpointLog } from './stream-checkpoint.js';
 import type { DispatchFailure, FailureCondition } from './stream-dispatch.js';
 
 /** One line of a dead-letter file, after Lambda's on-failure record for a stream batch. */
@@ -67,7 +68,7 @@ export function createDeadLetterSink(options: {
         // The records are in the log at least; the consumer still moves on, as a mapping would.
         log('error', 'could not write to the dead-letter file', {
           deadLetterFile: file,
-          error: describe(error),
+          error: describeError(error),
           deadLetters: letters,
         });
       }

@@ -1,5 +1,6 @@
 import type { DynamoDBRecord } from 'aws-lambda';
-import { type CheckpointLog, compareSequenceNumbers, describe } from './stream-checkpoint.js';
+import { describeError } from '../../../domain/errors.js';
+import { type CheckpointLog, compareSequenceNumbers } from './stream-checkpoint.js';
 import type { DeadLetterSink } from './stream-dead-letters.js';
 import {
   createRecordFilter,
@@ -144,7 +145,7 @@ export function createConsumerLane(options: LaneOptions): ConsumerLane {
       } catch (error) {
         log('error', 'the stream pump failed to dispatch a batch; it will be dispatched again', {
           consumer: name,
-          error: describe(error),
+          error: describeError(error),
         });
         await new Promise((resolve) => setTimeout(resolve, FAULT_PAUSE_MS));
       }

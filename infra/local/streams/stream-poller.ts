@@ -1,5 +1,6 @@
 import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { type CheckpointLog, describe } from './stream-checkpoint.js';
+import { describeError } from '../../../domain/errors.js';
+import type { CheckpointLog } from './stream-checkpoint.js';
 import { createStreamReader, type ShardRecord } from './stream-reader.js';
 
 /**
@@ -93,7 +94,7 @@ export function createStreamPoller(options: PollerOptions): StreamPoller {
         if (streamFailures % STREAM_FAILURE_LOG_EVERY === 1) {
           log('warn', 'cannot read the DynamoDB stream; retrying', {
             failedReads: streamFailures,
-            error: describe(error),
+            error: describeError(error),
           });
         }
       } else if (streamFailures > 0) {

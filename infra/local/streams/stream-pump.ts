@@ -1,6 +1,6 @@
 import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { GwmError } from '../../../domain/errors.js';
-import { createCheckpointStore, describe } from './stream-checkpoint.js';
+import { describeError, GwmError } from '../../../domain/errors.js';
+import { createCheckpointStore } from './stream-checkpoint.js';
 import { createDeadLetterSink } from './stream-dead-letters.js';
 import type { StreamHandler, StreamSourceSettings } from './stream-dispatch.js';
 import { type ConsumerLane, type ConsumerStats, createConsumerLane, type Entry } from './stream-lane.js';
@@ -214,7 +214,7 @@ export function startStreamPump(options: StreamPumpOptions): StreamPump {
         const pending = lanes.map((lane) => `${lane.name} ${lane.stats().pending}`).join(', ');
         const lastError = poller.lastError();
         const streamError =
-          lastError === undefined ? '' : ` The stream cannot be read: ${describe(lastError)}.`;
+          lastError === undefined ? '' : ` The stream cannot be read: ${describeError(lastError)}.`;
         throw new StreamPumpError(
           'SETTLE_TIMEOUT',
           `The stream pump did not ${what} within ${timeoutMs} ms (records pending: ${pending}).${streamError}`,
@@ -247,13 +247,13 @@ export function startStreamPump(options: StreamPumpOptions): StreamPump {
 
   // Started last: the loops use everything above.
   const reading = poller.run().catch((error: unknown) => {
-    log('error', 'the stream pump stopped reading after a fault of its own', { error: describe(error) });
+    log('error', 'the stream pump stopped reading after a fault of its own', { error: describeError(error) });
   });
   const consuming = lanes.map((lane) =>
     lane.run().catch((error: unknown) => {
       log('error', 'a stream consumer stopped after a fault of the pump', {
         consumer: lane.name,
-        error: describe(error),
+        error: describeError(error),
       });
     }),
   );
