@@ -7,6 +7,7 @@
 import { Agent } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GetRunCommand, OmicsClient, StartRunCommand } from '@aws-sdk/client-omics';
+import { backoffMs } from '../domain/backoff.js';
 import { localOmicsClientConfig } from '../infra/local/engine/index.js';
 import { now } from './harness.js';
 import { BENCH_ROLE_ARN, BENCH_WORKFLOW_ID, TERMINAL_STATUSES } from './simulated-workflow.js';
@@ -95,7 +96,10 @@ async function pollerWorker(input: WorkerInput): Promise<void> {
         post({ type: 'throttled' });
         if (Date.now() > input.deadline)
           throw new Error(`still throttled at the deadline (${attempt} calls)`);
-        const ceiling = Math.min(THROTTLE_BACKOFF_MAX_MS, THROTTLE_BACKOFF_BASE_MS * 2 ** (attempt - 1));
+        const ceiling = backoffMs(attempt, {
+          baseMs: THROTTLE_BACKOFF_BASE_MS,
+          maxMs: THROTTLE_BACKOFF_MAX_MS,
+        });
         await sleep(Math.random() * ceiling);
       }
     }

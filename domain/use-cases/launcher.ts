@@ -1,3 +1,4 @@
+import { backoffMs } from '../backoff.js';
 import { cancelRefusedByEngine } from '../console-requests.js';
 import { RetryableError } from '../errors.js';
 import { dueBy, inputRestored, inputRestoreFailed } from '../inputs/restore.js';
@@ -241,7 +242,7 @@ async function restoreAgain(
 
 /** The longest wait after StartRun call number `call` (1-based) before the next one. */
 export function backoffCeilingMs(retry: RetrySettings, call: number): number {
-  return Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (call - 1));
+  return backoffMs(call, { baseMs: retry.baseDelayMs, maxMs: retry.maxDelayMs });
 }
 
 function backoff(deps: LauncherDeps, call: number): number {

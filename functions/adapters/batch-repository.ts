@@ -1,4 +1,5 @@
 import type { CreateEntityItem } from 'electrodb';
+import { backoffMs } from '../../domain/backoff.js';
 import {
   type Batch,
   HELD_BATCH_STATUSES,
@@ -10,6 +11,9 @@ import type { BatchRepository, Page, PageRequest, TimeRange, WriteResult } from 
 import { conditionalWrite } from './dynamo-errors.js';
 import type { Entities } from './entities.js';
 import { batchRecord, readRecord } from './records.js';
+
+/** Between rounds of a BatchGetItem's unprocessed keys: 100 ms, doubling, at most 2 s. */
+const UNPROCESSED_BACKOFF = { baseMs: 100, maxMs: 2_000 };
 
 type Stored = CreateEntityItem<Entities['batch']>;
 // The team index's sort key is derived, present only beside a team (a sparse index takes all its keys or none).
@@ -40,7 +44,8 @@ export function makeBatchRepository(entities: Entities): BatchRepository {
             `${pending.length} batch items stayed unprocessed after ${BATCH_GET_ROUNDS} rounds`,
           );
         }
-        if (round > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 50 * 2 ** round)));
+        if (round > 0)
+          await new Promise((resolve) => setTimeout(resolve, backoffMs(round, UNPROCESSED_BACKOFF)));
         const result = await batch.get(pending).go({ consistent: true });
         for (const item of result.data) found.set(item.batchId, item);
         pending = result.unprocessed.map(({ batchId }) => ({ batchId }));

@@ -1,4 +1,5 @@
 import type { CreateEntityItem } from 'electrodb';
+import { backoffMs } from '../../domain/backoff.js';
 import { forEachConcurrently } from '../../domain/concurrency.js';
 import { effectiveStatus, LAUNCH_STATUSES, type Launch, type LaunchStatus } from '../../domain/launch.js';
 import type {
@@ -16,6 +17,9 @@ import type { Entities } from './entities.js';
 import { CorruptItemError, launchRecord, readRecord } from './records.js';
 import { type LaunchKey, makeStatusIndex } from './status-index.js';
 import { statusShardOf } from './status-shards.js';
+
+/** Between rounds of a BatchGetItem's unprocessed keys: 100 ms, doubling, at most 2 s. */
+const UNPROCESSED_BACKOFF = { baseMs: 100, maxMs: 2_000 };
 
 const DEFAULT_PAGE = 100;
 const NOTE_MAX = 2_000;
@@ -97,7 +101,7 @@ export function makeLaunchRepository(
       if (round >= BATCH_ROUNDS) {
         throw new Error(`${pending.length} launch items stayed unprocessed after ${BATCH_ROUNDS} rounds`);
       }
-      if (round > 0) await sleep(Math.min(2_000, 50 * 2 ** round));
+      if (round > 0) await sleep(backoffMs(round, UNPROCESSED_BACKOFF));
       pending = await attempt(pending);
     }
   }

@@ -1,5 +1,6 @@
 import type { CreateEntityItem } from 'electrodb';
 import * as z from 'zod';
+import { backoffMs } from '../../domain/backoff.js';
 import { RESTORE_TIERS, type Restore } from '../../domain/inputs/restore.js';
 import type { RestoreRepository, WriteResult } from '../../domain/ports.js';
 import { conditionalWrite } from './dynamo-errors.js';
@@ -66,7 +67,8 @@ export function makeRestoreRepository(entities: Entities): RestoreRepository {
         let pending = waiters.slice(start, start + BATCH_WRITE_MAX).map((waiter) => ({ uri, ...waiter }));
         for (let round = 0; pending.length > 0; round++) {
           if (round >= 8) throw new Error(`${pending.length} restore waiters stayed unprocessed`);
-          if (round > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** round));
+          if (round > 0)
+            await new Promise((resolve) => setTimeout(resolve, backoffMs(round, { baseMs: 100 })));
           const result = await restoreWaiter.put(pending).go();
           const left = new Set(result.unprocessed.map((item) => `${item.batchId}\n${item.launchId}`));
           pending = pending.filter((item) => left.has(`${item.batchId}\n${item.launchId}`));

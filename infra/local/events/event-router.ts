@@ -1,5 +1,6 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { backoffMs } from '../../../domain/backoff.js';
 import { compilePattern, type EventMatcher } from './event-pattern.js';
 
 /** How the local services report: the embedded runtime decides where lines go. */
@@ -59,7 +60,7 @@ export interface EventRouterOptions {
 export const DEFAULT_ROUTER_CONCURRENCY = 16;
 
 export function defaultRetryDelayMs(attempt: number): number {
-  return Math.min(50 * 2 ** Math.max(attempt - 1, 0), 2000);
+  return backoffMs(attempt, { baseMs: 50, maxMs: 2000 });
 }
 
 interface Delivery {

@@ -7,6 +7,7 @@ import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import type { S3Event, S3EventRecord } from 'aws-lambda';
 import S3rver from 's3rver';
 import { DUMMY_ACCOUNT } from 's3rver/lib/models/account.js';
+import { backoffMs } from '../../../domain/backoff.js';
 import { createEventRouter, describeError, type LocalLog } from '../events/event-router.js';
 import { type LocalS3ArchiveOptions, startLocalS3Archive } from './s3-archive.js';
 import { indexLocalS3Keys } from './s3-key-index.js';
@@ -71,7 +72,7 @@ export interface LocalS3 {
  * and then two minutes; locally the same shape is kept in milliseconds.
  */
 export const S3_NOTIFICATION_RETRY_ATTEMPTS = 2;
-const defaultNotificationRetryDelayMs = (attempt: number) => 100 * 2 ** (attempt - 1);
+const defaultNotificationRetryDelayMs = (attempt: number) => backoffMs(attempt, { baseMs: 100 });
 
 const NOTIFICATION_RULE = 's3-object-created';
 const CONFIGURATION_ID = 'gwm-manifest-intake';

@@ -1,4 +1,5 @@
 import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { backoffMs } from '../../../domain/backoff.js';
 import { describeError } from '../../../domain/errors.js';
 import type { CheckpointLog } from './stream-checkpoint.js';
 import { createStreamReader, type ShardRecord } from './stream-reader.js';
@@ -106,7 +107,7 @@ export function createStreamPoller(options: PollerOptions): StreamPoller {
       options.onRead();
       if (error !== undefined) {
         const base = Math.max(pollIntervalMs, 100);
-        await pause(Math.min(base * 2 ** (streamFailures - 1), STREAM_BACKOFF_MAX_MS), true);
+        await pause(backoffMs(streamFailures, { baseMs: base, maxMs: STREAM_BACKOFF_MAX_MS }), true);
       } else if (caughtUp) {
         await pause(pollIntervalMs, false);
       }

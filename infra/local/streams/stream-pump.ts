@@ -1,4 +1,5 @@
 import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { backoffMs } from '../../../domain/backoff.js';
 import { describeError, GwmError } from '../../../domain/errors.js';
 import { createCheckpointStore } from './stream-checkpoint.js';
 import { createDeadLetterSink } from './stream-dead-letters.js';
@@ -86,7 +87,7 @@ export class StreamPumpError extends GwmError {
 }
 
 export function defaultRetryDelayMs(retry: number): number {
-  return Math.min(100 * 2 ** Math.max(retry - 1, 0), 5_000);
+  return backoffMs(retry, { baseMs: 100, maxMs: 5_000 });
 }
 
 const DEFAULT_POLL_INTERVAL_MS = 100;
