@@ -13,7 +13,7 @@ export interface ScheduledRepairs {
   /** The intake function: stopped registrations, held batches a person settled. */
   intakeSweep: Sweep<IntakeSweepResult>;
   /** The restore tracker function: restores whose events were lost or late. */
-  restoreSweep: Sweep<RestoreTrackerSweepResult>;
+  restoreTrackerSweep: Sweep<RestoreTrackerSweepResult>;
   /** The aggregator function: interrupted notifications, quiet batches. */
   aggregatorSweep: Sweep<AggregatorSweepResult>;
 }
@@ -35,7 +35,7 @@ export async function runScheduledRepairs(
 ): Promise<ScheduledRepairsReport> {
   const launches = await repairs.reconciler(event);
   const registrations = await repairs.intakeSweep(event);
-  const restores = await repairs.restoreSweep(event);
+  const restores = await repairs.restoreTrackerSweep(event);
   const completion = await repairs.aggregatorSweep(event);
   return { ...launches, ...registrations, ...restores, ...completion };
 }

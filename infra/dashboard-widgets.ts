@@ -348,34 +348,9 @@ export const DASHBOARD_WIDGETS: readonly DashboardWidget[] = [
     ],
     local: fromMetrics,
   },
-  {
-    id: 'lambda-errors',
-    title: 'Lambda errors',
-    kind: 'line',
-    width: 8,
-    series: [{ source: 'aws', namespace: 'AWS/Lambda', metricName: 'Errors', stat: 'Sum', of: 'functions' }],
-    local: [{ from: 'none', why: NOT_LOCAL_LAMBDA }],
-  },
-  {
-    id: 'lambda-duration',
-    title: 'Lambda duration (p99)',
-    kind: 'line',
-    width: 8,
-    series: [
-      { source: 'aws', namespace: 'AWS/Lambda', metricName: 'Duration', stat: 'p99', of: 'functions' },
-    ],
-    local: [{ from: 'none', why: NOT_LOCAL_LAMBDA }],
-  },
-  {
-    id: 'lambda-throttles',
-    title: 'Lambda throttles',
-    kind: 'line',
-    width: 8,
-    series: [
-      { source: 'aws', namespace: 'AWS/Lambda', metricName: 'Throttles', stat: 'Sum', of: 'functions' },
-    ],
-    local: [{ from: 'none', why: NOT_LOCAL_LAMBDA }],
-  },
+  lambdaWidget('lambda-errors', 'Lambda errors', 'Errors', 'Sum'),
+  lambdaWidget('lambda-duration', 'Lambda duration (p99)', 'Duration', 'p99'),
+  lambdaWidget('lambda-throttles', 'Lambda throttles', 'Throttles', 'Sum'),
   {
     id: 'iterator-age',
     title: 'Stream iterator age (max)',
@@ -407,3 +382,15 @@ export const DASHBOARD_WIDGETS: readonly DashboardWidget[] = [
     ],
   },
 ];
+
+/** One of Lambda's own metrics, a line per function; Lambda's alone, so not on the embedded runtime. */
+function lambdaWidget(id: string, title: string, metricName: string, stat: Statistic): DashboardWidget {
+  return {
+    id,
+    title,
+    kind: 'line',
+    width: 8,
+    series: [{ source: 'aws', namespace: 'AWS/Lambda', metricName, stat, of: 'functions' }],
+    local: [{ from: 'none', why: NOT_LOCAL_LAMBDA }],
+  };
+}

@@ -10,10 +10,8 @@ import {
 import type { BatchRepository, Page, PageRequest, TimeRange, WriteResult } from '../../domain/ports.js';
 import { conditionalWrite } from './dynamo-errors.js';
 import type { Entities } from './entities.js';
+import { UNPROCESSED_BACKOFF } from './launch-repository.js';
 import { batchRecord, readRecord } from './records.js';
-
-/** Between rounds of a BatchGetItem's unprocessed keys: 100 ms, doubling, at most 2 s. */
-const UNPROCESSED_BACKOFF = { baseMs: 100, maxMs: 2_000 };
 
 type Stored = CreateEntityItem<Entities['batch']>;
 // The team index's sort key is derived, present only beside a team (a sparse index takes all its keys or none).

@@ -19,7 +19,7 @@ import { type LaunchKey, makeStatusIndex } from './status-index.js';
 import { statusShardOf } from './status-shards.js';
 
 /** Between rounds of a BatchGetItem's unprocessed keys: 100 ms, doubling, at most 2 s. */
-const UNPROCESSED_BACKOFF = { baseMs: 100, maxMs: 2_000 };
+export const UNPROCESSED_BACKOFF = { baseMs: 100, maxMs: 2_000 };
 
 const DEFAULT_PAGE = 100;
 const NOTE_MAX = 2_000;

@@ -21,33 +21,7 @@ export function makeLocalScheduledRepairs(
   journaled: JournaledHandler,
   log: StackLog,
 ): () => Promise<void> {
-  const repairs: ScheduledRepairs = {
-    reconciler: journaled('reconciler', (telemetry) =>
-      makeReconcilerHandler({ reconciler: deps.reconciler, waiting: deps.waiting, telemetry }),
-    ),
-    intakeSweep: journaled('intake', (telemetry) =>
-      makeIntakeSweep({
-        registrations: {
-          intake: deps.intake,
-          manifests: deps.manifests,
-          newOwner: randomUUID,
-          options: deps.registrationResume,
-        },
-        telemetry,
-      }),
-    ),
-    restoreSweep: journaled('restoreTracker', (telemetry) =>
-      makeRestoreTrackerSweep({ restores: deps.restoreSweep, telemetry }),
-    ),
-    aggregatorSweep: journaled('aggregator', (telemetry) =>
-      makeAggregatorSweep({
-        completion: deps.completion,
-        notificationResume: deps.notificationResume,
-        batchRecount: deps.batchRecount,
-        telemetry,
-      }),
-    ),
-  };
+  const repairs = scheduledRepairsOf(deps, journaled);
   return async () => {
     const report = await runScheduledRepairs(repairs, scheduledEvent());
     if (report.repairs > 0) log('info', 'reconciler repaired launches', { repairs: report.repairs });
@@ -87,4 +61,53 @@ export function startSchedule(
   }, everyMs);
   timer.unref();
   return async () => clearInterval(timer);
+}
+
+/**
+ * The reconciler and the sweeps of the intake, the restore tracker and the aggregator, each with
+ * the telemetry `journaled` gives its function: what a tick runs, on the embedded runtime and in
+ * the tests.
+ */
+export function scheduledRepairsOf(
+  deps: Pick<
+    Dependencies,
+    | 'reconciler'
+    | 'waiting'
+    | 'intake'
+    | 'manifests'
+    | 'registrationResume'
+    | 'restoreSweep'
+    | 'completion'
+    | 'notificationResume'
+    | 'batchRecount'
+  >,
+  journaled: JournaledHandler,
+): ScheduledRepairs {
+  return {
+    reconciler: journaled('reconciler', (telemetry) =>
+      makeReconcilerHandler({ reconciler: deps.reconciler, waiting: deps.waiting, telemetry }),
+    ),
+    intakeSweep: journaled('intake', (telemetry) =>
+      makeIntakeSweep({
+        registrations: {
+          intake: deps.intake,
+          manifests: deps.manifests,
+          newOwner: randomUUID,
+          options: deps.registrationResume,
+        },
+        telemetry,
+      }),
+    ),
+    restoreTrackerSweep: journaled('restoreTracker', (telemetry) =>
+      makeRestoreTrackerSweep({ restores: deps.restoreSweep, telemetry }),
+    ),
+    aggregatorSweep: journaled('aggregator', (telemetry) =>
+      makeAggregatorSweep({
+        completion: deps.completion,
+        notificationResume: deps.notificationResume,
+        batchRecount: deps.batchRecount,
+        telemetry,
+      }),
+    ),
+  };
 }

@@ -19,17 +19,15 @@ import { loadConfig } from '../../functions/adapters/config.js';
 import { buildDependencies } from '../../functions/adapters/dependencies.js';
 import { makeMemoryTelemetry } from '../../functions/adapters/telemetry.js';
 import { makeAggregatorHandler } from '../../functions/aggregator.js';
-import { makeAggregatorSweep } from '../../functions/aggregator-sweep.js';
 import { makeCostCollectorHandler } from '../../functions/cost-collector.js';
 import { AGGREGATOR_EVENT_SOURCE, LAUNCHER_EVENT_SOURCE } from '../../functions/event-sources.js';
 import { makeIntakeHandler } from '../../functions/intake.js';
-import { makeIntakeSweep } from '../../functions/intake-sweep.js';
 import { makeLauncherHandler } from '../../functions/launcher.js';
-import { makeReconcilerHandler } from '../../functions/reconciler.js';
 import { makeRestoreTrackerHandler } from '../../functions/restore-tracker.js';
-import { makeRestoreTrackerSweep } from '../../functions/restore-tracker-sweep.js';
 import { runScheduledRepairs } from '../../functions/scheduled-repairs.js';
 import { makeTrackerHandler } from '../../functions/tracker.js';
+import { scheduledRepairsOf } from '../../infra/local/schedule.js';
+import { scheduledEvent } from '../../infra/local/stack-resources.js';
 import { dispatchStreamRecords } from '../../infra/local/streams/stream-dispatch.js';
 import { createStreamReader } from '../../infra/local/streams/stream-reader.js';
 import { type FakeOmicsOptions, makeFakeOmics } from './fake-omics.js';
@@ -232,29 +230,16 @@ export async function makeTestApp(options: TestAppOptions = {}) {
       registrationResume: Partial<RegistrationResumeOptions> = {},
     ) {
       return runScheduledRepairs(
-        {
-          reconciler: makeReconcilerHandler({
+        scheduledRepairsOf(
+          {
+            ...deps,
             reconciler: { ...reconciler, ...overrides },
-            waiting: deps.waiting,
-            telemetry,
-          }),
-          intakeSweep: makeIntakeSweep({
-            registrations: {
-              intake,
-              manifests: reader,
-              newOwner: randomUUID,
-              options: { ...deps.registrationResume, ...registrationResume },
-            },
-            telemetry,
-          }),
-          restoreSweep: makeRestoreTrackerSweep({ restores: deps.restoreSweep, telemetry }),
-          aggregatorSweep: makeAggregatorSweep({
-            completion: deps.completion,
-            notificationResume: deps.notificationResume,
-            batchRecount: deps.batchRecount,
-            telemetry,
-          }),
-        },
+            intake,
+            manifests: reader,
+            registrationResume: { ...deps.registrationResume, ...registrationResume },
+          },
+          (_service, make) => make(telemetry),
+        ),
         scheduledEvent(),
       );
     },
@@ -376,21 +361,6 @@ function sqsEvent(request: CostRequest, messageId: string) {
         awsRegion: 'us-east-1',
       },
     ],
-  };
-}
-
-/** An EventBridge Scheduler / scheduled rule invocation. */
-function scheduledEvent() {
-  return {
-    version: '0',
-    id: randomUUID(),
-    'detail-type': 'Scheduled Event' as const,
-    source: 'aws.events',
-    account: '123456789012',
-    time: new Date().toISOString(),
-    region: 'us-east-1',
-    resources: ['arn:aws:events:us-east-1:123456789012:rule/gwm-reconciler'],
-    detail: {},
   };
 }
 

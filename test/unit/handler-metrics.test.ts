@@ -365,7 +365,7 @@ describe('the reconciler', () => {
     });
     const run = () =>
       runScheduledRepairs(
-        { reconciler: handler, intakeSweep, restoreSweep, aggregatorSweep },
+        { reconciler: handler, intakeSweep, restoreTrackerSweep: restoreSweep, aggregatorSweep },
         {} as ScheduledEvent,
       );
     return { telemetry, run, batches: batchRepository };
