@@ -80,7 +80,20 @@ export interface BatchCounts {
   deleted: number;
 }
 
-export type QcState = 'NONE' | 'WAITING' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'SKIPPED';
+export const QC_STATES = [
+  'NONE',
+  'WAITING',
+  'RUNNING',
+  'COMPLETED',
+  'FAILED',
+  'CANCELLED',
+  'SKIPPED',
+] as const;
+export type QcState = (typeof QC_STATES)[number];
+
+/** OFF: the manifest turned the batch notification off (`notifications.onBatchCompleted`). */
+export const NOTIFICATION_STATES = ['SENDING', 'SENT', 'OFF'] as const;
+export type NotificationState = (typeof NOTIFICATION_STATES)[number];
 
 export interface Batch {
   batchId: string;
@@ -135,8 +148,7 @@ export interface Batch {
   qcAttempt: number;
   /** The round whose outcome was (or is being) notified; a notification is sent once per round. */
   notifiedRound: number;
-  /** OFF: the manifest turned the batch notification off (`notifications.onBatchCompleted`). */
-  notificationState?: 'SENDING' | 'SENT' | 'OFF';
+  notificationState?: NotificationState;
   notificationAt?: string;
   /** Why the last send of this round's notification failed; cleared when a sender tries again. */
   notificationError?: string;

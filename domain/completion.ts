@@ -11,7 +11,15 @@ import type { QcPolicy } from './manifest/types.js';
 import type { BatchOutcome } from './notifications.js';
 
 /** How one launch attempt counts on its batch. NONE: the attempt is running again (retried). */
-export type CountedOutcome = keyof BatchCounts | 'NONE';
+export const COUNTED_OUTCOMES = [
+  'succeeded',
+  'failed',
+  'cancelled',
+  'launchFailed',
+  'deleted',
+  'NONE',
+] as const satisfies readonly (keyof BatchCounts | 'NONE')[];
+export type CountedOutcome = (typeof COUNTED_OUTCOMES)[number];
 
 /** What the batch counters have counted for one launch: written atomically with the counters. */
 export interface OutcomeMark {

@@ -75,8 +75,10 @@ export const IN_FLIGHT_STATUSES = [
   'STOPPING',
 ] as const satisfies readonly LaunchStatus[];
 
-export type LaunchKind = 'SAMPLE' | 'QC';
-export type StatusSource = 'gwm' | 'event' | 'reconciler' | 'console';
+export const LAUNCH_KINDS = ['SAMPLE', 'QC'] as const;
+export type LaunchKind = (typeof LAUNCH_KINDS)[number];
+export const STATUS_SOURCES = ['gwm', 'event', 'reconciler', 'console'] as const;
+export type StatusSource = (typeof STATUS_SOURCES)[number];
 
 export interface StatusEntry {
   status: LaunchStatus;

@@ -268,13 +268,15 @@ export interface CostQueue {
  * Pricing progress of one run attempt, kept beside its launch: the engine's task list is read page
  * by page, possibly over several invocations, and the attempt's cost is added to its batch once.
  */
+export const COST_MARK_STATES = ['COLLECTING', 'PRICED'] as const;
+
 export interface CostMark {
   batchId: string;
   launchId: string;
   attempt: number;
   runId: string;
   /** COLLECTING: pages read so far are summed in `compute`; PRICED: `cost` is final and on the batch. */
-  state: 'COLLECTING' | 'PRICED';
+  state: (typeof COST_MARK_STATES)[number];
   usage?: RunUsage;
   compute?: ComputePartial;
   /** ListRunTasks pages read so far, and the token of the next one (absent after the last). */

@@ -1,6 +1,8 @@
 /** How HealthOmics identifies a workflow to run. */
-export type WorkflowType = 'PRIVATE' | 'READY2RUN';
-export type StorageType = 'STATIC' | 'DYNAMIC';
+export const WORKFLOW_TYPES = ['PRIVATE', 'READY2RUN'] as const;
+export type WorkflowType = (typeof WORKFLOW_TYPES)[number];
+export const STORAGE_TYPES = ['STATIC', 'DYNAMIC'] as const;
+export type StorageType = (typeof STORAGE_TYPES)[number];
 
 /** What HealthOmics keeps in a run cache: completed tasks of failed runs, or of every run. */
 export const CACHE_BEHAVIORS = ['CACHE_ON_FAILURE', 'CACHE_ALWAYS'] as const;

@@ -8,6 +8,7 @@
  * (other storage, stores, Ready2Run workflows, which the Price List names rather than by the
  * workflow id StartRun takes) is reported as unmapped, never guessed into the list.
  */
+import { STORAGE_TYPES } from '../workflow.js';
 import { PRICE_UNITS, type PriceList, parsePriceList, type RegionPrices } from './price-list.js';
 
 const INSTANCE_TYPE = /^omics\.[a-z0-9]+\.[a-z0-9]+$/;
@@ -91,7 +92,7 @@ export function priceListFromProducts(
       region,
       {
         instances: Object.keys(prices.instances).length,
-        storage: (['STATIC', 'DYNAMIC'] as const).filter((type) => prices.storage[type] !== undefined),
+        storage: STORAGE_TYPES.filter((type) => prices.storage[type] !== undefined),
       },
     ]),
   );

@@ -17,7 +17,8 @@ import type { Ignored, Transition } from '../launch-transitions.js';
 
 export const RESTORE_TIERS = ['Expedited', 'Standard', 'Bulk'] as const;
 export type RestoreTier = (typeof RESTORE_TIERS)[number];
-export type RestoreState = 'REQUESTED' | 'RESTORED' | 'FAILED';
+export const RESTORE_STATES = ['REQUESTED', 'RESTORED', 'FAILED'] as const;
+export type RestoreState = (typeof RESTORE_STATES)[number];
 
 export interface Restore {
   uri: string;

@@ -1,7 +1,8 @@
 import type { BatchPriority } from '../teams/team.js';
 import type { RunCacheRef, StorageType, WorkflowProfile, WorkflowRef } from '../workflow.js';
 
-export type ManifestFormat = 'seed' | 'native-v1';
+export const MANIFEST_FORMATS = ['seed', 'native-v1'] as const;
+export type ManifestFormat = (typeof MANIFEST_FORMATS)[number];
 
 /** One thing wrong with a manifest; `path` is a JSONPath into the uploaded document (`$.samples[2].id`). */
 export interface ManifestProblem {

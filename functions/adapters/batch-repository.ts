@@ -15,11 +15,10 @@ import { batchRecord, readRecord } from './records.js';
 
 type Stored = CreateEntityItem<Entities['batch']>;
 // The team index's sort key is derived, present only beside a team (a sparse index takes all its keys or none).
-const toItem = (batch: Batch) =>
-  ({
-    ...batch,
-    teamOrder: batch.team === undefined ? undefined : `${batch.createdAt}#${batch.batchId}`,
-  }) as unknown as Stored;
+const toItem = (batch: Batch): Stored => ({
+  ...batch,
+  teamOrder: batch.team === undefined ? undefined : `${batch.createdAt}#${batch.batchId}`,
+});
 const toBatch = (item: unknown): Batch => readRecord(batchRecord, 'batch', item);
 
 const BATCH_GET_MAX = 100;

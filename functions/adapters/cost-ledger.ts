@@ -1,6 +1,4 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { CreateEntityItem } from 'electrodb';
+import { type CreateEntityItem, Service } from 'electrodb';
 import { NO_BATCH_COST } from '../../domain/cost/types.js';
 import type { CostLedger, CostMark, WriteResult } from '../../domain/ports.js';
 import { conditionalWrite, isConditionFailure } from './dynamo-errors.js';
@@ -13,28 +11,11 @@ type StoredMark = CreateEntityItem<Entities['costMark']>;
  * batch's `cost` totals. Settling a mark and adding its cost to the batch is one
  * TransactWriteItems conditioned on the mark: a redelivered request or a duplicate adds nothing.
  */
-export function makeCostLedger(entities: Entities, doc: DynamoDBDocumentClient, table: string): CostLedger {
+export function makeCostLedger(entities: Entities): CostLedger {
   const { costMark, batch } = entities;
+  const ledger = new Service({ costMark, batch });
 
-  const markCondition = (
-    expected: CostMark | undefined,
-  ): {
-    ConditionExpression: string;
-    ExpressionAttributeNames: Record<string, string>;
-    ExpressionAttributeValues?: Record<string, unknown>;
-  } =>
-    expected
-      ? {
-          ConditionExpression: '#revision = :revision AND #state <> :priced',
-          ExpressionAttributeNames: { '#revision': 'revision', '#state': 'state' },
-          ExpressionAttributeValues: { ':revision': expected.revision, ':priced': 'PRICED' },
-        }
-      : { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': 'pk' } };
-
-  const putMark = (next: CostMark, now: string) =>
-    costMark
-      .put({ ...next, updatedAt: now } as unknown as StoredMark)
-      .params<{ Item: Record<string, unknown> }>().Item;
+  const markItem = (next: CostMark, now: string) => ({ ...next, updatedAt: now }) satisfies StoredMark;
 
   /**
    * ADD cannot create the map it adds into: a batch without `cost` yet gets the zero totals first
@@ -42,16 +23,11 @@ export function makeCostLedger(entities: Entities, doc: DynamoDBDocumentClient, 
    */
   async function ensureBatchCost(batchId: string): Promise<void> {
     try {
-      await doc.send(
-        new UpdateCommand({
-          TableName: table,
-          Key: batch.get({ batchId }).params().Key,
-          UpdateExpression: 'SET #cost = :zero',
-          ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(#cost)',
-          ExpressionAttributeNames: { '#cost': 'cost', '#pk': 'pk' },
-          ExpressionAttributeValues: { ':zero': { ...NO_BATCH_COST } },
-        }),
-      );
+      await batch
+        .patch({ batchId })
+        .set({ cost: { ...NO_BATCH_COST } })
+        .where(({ cost }, { notExists }) => notExists(cost))
+        .go({ response: 'none' });
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
     }
@@ -62,62 +38,62 @@ export function makeCostLedger(entities: Entities, doc: DynamoDBDocumentClient, 
       const result = await costMark.get({ batchId, launchId, attempt }).go({ consistent: true });
       if (!result.data) return undefined;
       const { updatedAt: _updatedAt, ...mark } = result.data;
-      return mark as CostMark;
+      return mark;
     },
 
+    // A later mark is written only over `expected`, never over a priced one; a new one only if there is none.
     async saveProgress(expected, next, now): Promise<WriteResult> {
+      const item = markItem(next, now);
       return conditionalWrite(() =>
-        doc.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              { Put: { TableName: table, Item: putMark(next, now), ...markCondition(expected) } },
-            ],
-          }),
-        ),
+        (expected
+          ? costMark
+              .put(item)
+              .where(
+                ({ revision, state }, { eq, ne }) =>
+                  `${eq(revision, expected.revision)} AND ${ne(state, 'PRICED')}`,
+              )
+          : costMark.create(item)
+        ).go({
+          response: 'none',
+        }),
       );
     },
 
     async settle(expected, next, now): Promise<WriteResult> {
       await ensureBatchCost(next.batchId);
       const { cost } = next;
-      return conditionalWrite(() =>
-        doc.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              { Put: { TableName: table, Item: putMark(next, now), ...markCondition(expected) } },
-              {
-                Update: {
-                  TableName: table,
-                  Key: batch.get({ batchId: next.batchId }).params().Key,
-                  // `revision` moves too: a batch read before this write cannot be written back over it.
-                  UpdateExpression:
-                    'ADD #cost.#totalUsd :total, #cost.#computeUsd :compute, #cost.#storageUsd :storage, ' +
-                    '#cost.#runsPriced :one, #cost.#runsEstimated :estimated, #revision :one SET #updatedAt = :now',
-                  ConditionExpression: 'attribute_exists(#cost)',
-                  ExpressionAttributeNames: {
-                    '#cost': 'cost',
-                    '#totalUsd': 'totalUsd',
-                    '#computeUsd': 'computeUsd',
-                    '#storageUsd': 'storageUsd',
-                    '#runsPriced': 'runsPriced',
-                    '#runsEstimated': 'runsEstimated',
-                    '#revision': 'revision',
-                    '#updatedAt': 'updatedAt',
-                  },
-                  ExpressionAttributeValues: {
-                    ':total': cost.totalUsd,
-                    ':compute': cost.computeUsd,
-                    ':storage': cost.storageUsd,
-                    ':estimated': cost.estimated ? 1 : 0,
-                    ':one': 1,
-                    ':now': now,
-                  },
-                },
-              },
-            ],
-          }),
-        ),
-      );
+      if (!cost)
+        throw new Error(`cost mark ${next.launchId} attempt ${next.attempt} is settled without a cost`);
+      const item = markItem(next, now);
+      const { canceled } = await ledger.transaction
+        .write(({ costMark: marks, batch: batches }) => [
+          expected
+            ? marks
+                .put(item)
+                .where(
+                  ({ revision, state }, { eq, ne }) =>
+                    `${eq(revision, expected.revision)} AND ${ne(state, 'PRICED')}`,
+                )
+                .commit()
+            : marks.create(item).commit(),
+          batches
+            .update({ batchId: next.batchId })
+            // `revision` moves too: a batch read before this write cannot be written back over it.
+            .data(({ cost: totals, revision, updatedAt }, { add, set }) => {
+              add(totals.totalUsd, cost.totalUsd);
+              add(totals.computeUsd, cost.computeUsd);
+              add(totals.storageUsd, cost.storageUsd);
+              add(totals.runsPriced, 1);
+              add(totals.runsEstimated, cost.estimated ? 1 : 0);
+              add(revision, 1);
+              set(updatedAt, now);
+            })
+            .where(({ cost: totals }, { exists }) => exists(totals))
+            .commit(),
+        ])
+        .go();
+      // Cancelled: the mark moved on or was priced already, or the batch is gone.
+      return canceled ? 'conflict' : 'written';
     },
   };
 }

@@ -1,6 +1,20 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Entity } from 'electrodb';
-import { INDEXED_BATCH_STATUSES } from '../../domain/batch.js';
+import {
+  BATCH_STATUSES,
+  type Batch,
+  INDEXED_BATCH_STATUSES,
+  NOTIFICATION_STATES,
+  QC_STATES,
+} from '../../domain/batch.js';
+import { COUNTED_OUTCOMES, type OutcomeMark } from '../../domain/completion.js';
+import { RESTORE_STATES, RESTORE_TIERS, type Restore } from '../../domain/inputs/restore.js';
+import { LAUNCH_KINDS, LAUNCH_STATUSES, type Launch } from '../../domain/launch.js';
+import { MANIFEST_FORMATS } from '../../domain/manifest/types.js';
+import { COST_MARK_STATES, type CostMark } from '../../domain/ports.js';
+import { BATCH_PRIORITIES, type Team } from '../../domain/teams/team.js';
+import { STORAGE_TYPES, WORKFLOW_TYPES, type WorkflowProfile } from '../../domain/workflow.js';
+import { type AttributesOf, bare, key, stored, storedRequired } from './entity-attributes.js';
 import { TABLE } from './table.js';
 
 /**
@@ -11,18 +25,8 @@ import { TABLE } from './table.js';
 export const SERVICE = 'gwm';
 
 const [gsi1, gsi2, gsi3, gsi4, teamIndex, queueIndex] = TABLE.globalIndexes;
-const key = <const F extends string, const C extends readonly string[]>(field: F, composite: C) => ({
-  field,
-  composite: [...composite] as [...C],
-  casing: 'none' as const,
-});
-/** A key that is exactly one attribute's value (no ElectroDB prefix): what IAM conditions and queries name. */
-const bare = <const F extends string, const A extends string>(field: F, attribute: A) => ({
-  field,
-  composite: [attribute] as [A],
-  template: `\${${attribute}}`,
-  casing: 'none' as const,
-});
+/** The launch's key attributes, derived on every write (launch-repository.ts). */
+type DerivedLaunchKey = 'teamOrder' | 'queuePart' | 'queueOrder' | 'statusShard' | 'waitingSince';
 
 export function makeEntities(client: DynamoDBDocumentClient, table: string) {
   const launch = new Entity(
@@ -32,21 +36,21 @@ export function makeEntities(client: DynamoDBDocumentClient, table: string) {
         launchId: { type: 'string', required: true },
         batchId: { type: 'string', required: true },
         sampleId: { type: 'string', required: true },
-        kind: { type: 'string', required: true },
+        kind: { type: LAUNCH_KINDS, required: true },
         batchName: { type: 'string', required: true },
         workflowId: { type: 'string', required: true },
-        workflowType: { type: 'string', required: true },
+        workflowType: { type: WORKFLOW_TYPES, required: true },
         workflowVersion: { type: 'string' },
         profile: { type: 'string' },
-        inputs: { type: 'any' },
-        parameters: { type: 'any' },
+        inputs: stored<Launch['inputs']>(),
+        parameters: stored<Launch['parameters']>(),
         outputUri: { type: 'string', required: true },
-        storageType: { type: 'string', required: true },
+        storageType: { type: STORAGE_TYPES, required: true },
         storageCapacity: { type: 'number' },
         runGroupId: { type: 'string' },
-        runCache: { type: 'any' },
+        runCache: stored<Launch['runCache']>(),
         priority: { type: 'number' },
-        tags: { type: 'any' },
+        tags: stored<Launch['tags']>(),
         team: { type: 'string' },
         order: { type: 'number' },
         /** Derived on every write: `<createdAt>#<launchId>`, the team index's sort key. */
@@ -58,7 +62,7 @@ export function makeEntities(client: DynamoDBDocumentClient, table: string) {
         statusShard: { type: 'string' },
         /** Derived on every write while QUEUED or THROTTLED (domain/scheduling/waiting.ts): since when it waits to start. */
         waitingSince: { type: 'string' },
-        status: { type: 'string', required: true },
+        status: { type: LAUNCH_STATUSES, required: true },
         attempt: { type: 'number', required: true },
         requestId: { type: 'string' },
         runName: { type: 'string' },
@@ -71,13 +75,13 @@ export function makeEntities(client: DynamoDBDocumentClient, table: string) {
         logLocation: { type: 'string' },
         logExcerpt: { type: 'string' },
         inputBytes: { type: 'number' },
-        archivedInputs: { type: 'any' },
-        estimate: { type: 'any' },
+        archivedInputs: stored<Launch['archivedInputs']>(),
+        estimate: stored<Launch['estimate']>(),
         note: { type: 'string' },
         cancelRequestedAt: { type: 'string' },
-        statusHistory: { type: 'any' },
-        attempts: { type: 'any' },
-        cost: { type: 'any' },
+        statusHistory: stored<Launch['statusHistory']>(),
+        attempts: stored<Launch['attempts']>(),
+        cost: stored<Launch['cost']>(),
         claimToken: { type: 'string' },
         claimExpiresAt: { type: 'string' },
         throttledCount: { type: 'number' },
@@ -86,7 +90,7 @@ export function makeEntities(client: DynamoDBDocumentClient, table: string) {
         submittedAt: { type: 'string' },
         finishedAt: { type: 'string' },
         revision: { type: 'number', required: true },
-      },
+      } satisfies AttributesOf<Launch, DerivedLaunchKey, 'typedStatus'>,
       indexes: {
         byBatch: {
           pk: key(TABLE.partitionKey, ['batchId']),
@@ -140,7 +144,7 @@ export function makeEntities(client: DynamoDBDocumentClient, table: string) {
       attributes: {
         batchId: { type: 'string', required: true },
         name: { type: 'string', required: true },
-        format: { type: 'string' },
+        format: { type: MANIFEST_FORMATS },
         sourceUri: { type: 'string', required: true },
         sourceVersionId: { type: 'string' },
         sourceETag: { type: 'string' },
@@ -148,42 +152,42 @@ export function makeEntities(client: DynamoDBDocumentClient, table: string) {
         team: { type: 'string' },
         submitter: { type: 'string' },
         submittedBy: { type: 'string' },
-        priority: { type: 'string' },
+        priority: { type: BATCH_PRIORITIES },
         /** Derived on every write: `<createdAt>#<batchId>`, the team index's sort key. */
         teamOrder: { type: 'string' },
-        status: { type: 'string', required: true },
+        status: { type: BATCH_STATUSES, required: true },
         sampleCount: { type: 'number', required: true },
         releasedCount: { type: 'number', required: true },
-        qc: { type: 'any' },
-        qcArchivedInputs: { type: 'any' },
-        notifications: { type: 'any' },
-        problems: { type: 'any' },
+        qc: stored<Batch['qc']>(),
+        qcArchivedInputs: stored<Batch['qcArchivedInputs']>(),
+        notifications: stored<Batch['notifications']>(),
+        problems: stored<Batch['problems']>(),
         problemCount: { type: 'number' },
         registrationOwner: { type: 'string' },
         registrationExpiresAt: { type: 'string' },
         createdAt: { type: 'string', required: true },
         updatedAt: { type: 'string', required: true },
         registeredAt: { type: 'string' },
-        estimate: { type: 'any' },
+        estimate: stored<Batch['estimate']>(),
         budgetMaxUsd: { type: 'number' },
         heldAt: { type: 'string' },
         releasedAt: { type: 'string' },
-        counts: { type: 'any' },
-        round: { type: 'number' },
+        counts: storedRequired<Batch['counts']>(),
+        round: { type: 'number', required: true },
         retriesCounted: { type: 'number' },
         roundRetries: { type: 'number' },
-        qcState: { type: 'string' },
+        qcState: { type: QC_STATES, required: true },
         qcReason: { type: 'string' },
-        qcAttempt: { type: 'number' },
-        notifiedRound: { type: 'number' },
-        notificationState: { type: 'string' },
+        qcAttempt: { type: 'number', required: true },
+        notifiedRound: { type: 'number', required: true },
+        notificationState: { type: NOTIFICATION_STATES },
         notificationAt: { type: 'string' },
         notificationError: { type: 'string' },
         notificationFailures: { type: 'number' },
         finishedAt: { type: 'string' },
-        cost: { type: 'any' },
+        cost: stored<Batch['cost']>(),
         revision: { type: 'number', required: true },
-      },
+      } satisfies AttributesOf<Batch, 'teamOrder'>,
       indexes: {
         byId: {
           pk: key(TABLE.partitionKey, ['batchId']),
@@ -232,11 +236,11 @@ export function makeEntities(client: DynamoDBDocumentClient, table: string) {
       attributes: {
         name: { type: 'string', required: true },
         description: { type: 'string' },
-        workflow: { type: 'any', required: true },
-        parameterTemplate: { type: 'any', required: true },
-        defaults: { type: 'any', required: true },
+        workflow: storedRequired<WorkflowProfile['workflow']>(),
+        parameterTemplate: storedRequired<WorkflowProfile['parameterTemplate']>(),
+        defaults: storedRequired<WorkflowProfile['defaults']>(),
         updatedAt: { type: 'string' },
-      },
+      } satisfies AttributesOf<WorkflowProfile, 'updatedAt'>,
       indexes: {
         byName: {
           pk: key(TABLE.partitionKey, []),
@@ -259,7 +263,7 @@ export function makeEntities(client: DynamoDBDocumentClient, table: string) {
         maxInFlight: { type: 'number' },
         runGroupId: { type: 'string' },
         updatedAt: { type: 'string' },
-      },
+      } satisfies AttributesOf<Team, 'updatedAt'>,
       indexes: {
         byName: {
           pk: key(TABLE.partitionKey, []),
@@ -315,10 +319,10 @@ export function makeEntities(client: DynamoDBDocumentClient, table: string) {
         batchId: { type: 'string', required: true },
         launchId: { type: 'string', required: true },
         attempt: { type: 'number', required: true },
-        outcome: { type: 'string', required: true },
+        outcome: { type: COUNTED_OUTCOMES, required: true },
         updatedAt: { type: 'string', required: true },
         revision: { type: 'number', required: true },
-      },
+      } satisfies AttributesOf<OutcomeMark, 'updatedAt'>,
       indexes: {
         byLaunch: {
           pk: key(TABLE.partitionKey, ['batchId']),
@@ -341,15 +345,15 @@ export function makeEntities(client: DynamoDBDocumentClient, table: string) {
         launchId: { type: 'string', required: true },
         attempt: { type: 'number', required: true },
         runId: { type: 'string', required: true },
-        state: { type: 'string', required: true },
-        usage: { type: 'any' },
-        compute: { type: 'any' },
+        state: { type: COST_MARK_STATES, required: true },
+        usage: stored<CostMark['usage']>(),
+        compute: stored<CostMark['compute']>(),
         pagesRead: { type: 'number', required: true },
         nextToken: { type: 'string' },
-        cost: { type: 'any' },
+        cost: stored<CostMark['cost']>(),
         updatedAt: { type: 'string', required: true },
         revision: { type: 'number', required: true },
-      },
+      } satisfies AttributesOf<CostMark, 'updatedAt'>,
       indexes: {
         byAttempt: {
           pk: key(TABLE.partitionKey, ['batchId']),
@@ -367,9 +371,9 @@ export function makeEntities(client: DynamoDBDocumentClient, table: string) {
       attributes: {
         uri: { type: 'string', required: true },
         storageClass: { type: 'string', required: true },
-        tier: { type: 'string', required: true },
+        tier: { type: RESTORE_TIERS, required: true },
         days: { type: 'number', required: true },
-        state: { type: 'string', required: true },
+        state: { type: RESTORE_STATES, required: true },
         requestedAt: { type: 'string', required: true },
         dueAt: { type: 'string', required: true },
         requests: { type: 'number', required: true },
@@ -379,7 +383,7 @@ export function makeEntities(client: DynamoDBDocumentClient, table: string) {
         failureReason: { type: 'string' },
         updatedAt: { type: 'string', required: true },
         revision: { type: 'number', required: true },
-      },
+      } satisfies AttributesOf<Restore>,
       indexes: {
         byUri: {
           pk: key(TABLE.partitionKey, ['uri']),

@@ -42,7 +42,7 @@ function toItem(launch: Launch): Stored {
     queueOrder: slot?.order,
     statusShard: statusShardOf(launch.launchId),
     waitingSince: waitingSinceOf(launch),
-  } as unknown as Stored;
+  };
 }
 
 // The status as stored, for launches whose `status` a person typed differently ("retry", "BOGUS"):

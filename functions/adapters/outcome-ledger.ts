@@ -1,9 +1,6 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { Service } from 'electrodb';
 import type { BatchCounts } from '../../domain/batch.js';
-import type { CountedOutcome } from '../../domain/completion.js';
 import type { OutcomeLedger, WriteResult } from '../../domain/ports.js';
-import { conditionalWrite } from './dynamo-errors.js';
 import type { Entities } from './entities.js';
 
 const COUNTERS: readonly (keyof BatchCounts)[] = [
@@ -18,74 +15,44 @@ const COUNTERS: readonly (keyof BatchCounts)[] = [
  * Counting marks (one item per launch, beside the launch in the batch's partition) and the
  * batch's counters, changed in one TransactWriteItems: a lost race or a redelivery writes neither.
  */
-export function makeOutcomeLedger(
-  entities: Entities,
-  doc: DynamoDBDocumentClient,
-  table: string,
-): OutcomeLedger {
-  const { outcome, batch } = entities;
+export function makeOutcomeLedger(entities: Entities): OutcomeLedger {
+  const { outcome } = entities;
+  const ledger = new Service({ outcome: entities.outcome, batch: entities.batch });
   return {
     async get(batchId, launchId) {
       const result = await outcome.get({ batchId, launchId }).go({ consistent: true });
       if (!result.data) return undefined;
       const { attempt, revision } = result.data;
-      return { batchId, launchId, attempt, revision, outcome: result.data.outcome as CountedOutcome };
+      return { batchId, launchId, attempt, revision, outcome: result.data.outcome };
     },
 
     async record(expected, next, delta, now): Promise<WriteResult> {
-      const put = outcome.put({ ...next, updatedAt: now }).params();
-      const adds = COUNTERS.filter((name) => (delta[name] ?? 0) !== 0);
-      const names: Record<string, string> = {
-        '#counts': 'counts',
-        '#revision': 'revision',
-        '#updatedAt': 'updatedAt',
-      };
-      const values: Record<string, unknown> = { ':one': 1, ':now': now };
-      for (const name of adds) {
-        names[`#${name}`] = name;
-        values[`:${name}`] = delta[name];
-      }
-      const clauses = [...adds.map((name) => `#counts.#${name} :${name}`), '#revision :one'];
-      if (delta.retries) {
-        names['#retriesCounted'] = 'retriesCounted';
-        values[':retries'] = delta.retries;
-        clauses.push('#retriesCounted :retries');
-      }
-      const addClause = clauses.join(', ');
-      return conditionalWrite(() =>
-        doc.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Put: {
-                  TableName: table,
-                  Item: put.Item,
-                  ...(expected
-                    ? {
-                        ConditionExpression: '#r = :r',
-                        ExpressionAttributeNames: { '#r': 'revision' },
-                        ExpressionAttributeValues: { ':r': expected.revision },
-                      }
-                    : {
-                        ConditionExpression: 'attribute_not_exists(#pk)',
-                        ExpressionAttributeNames: { '#pk': 'pk' },
-                      }),
-                },
-              },
-              {
-                Update: {
-                  TableName: table,
-                  Key: batch.get({ batchId: next.batchId }).params().Key,
-                  UpdateExpression: `ADD ${addClause} SET #updatedAt = :now`,
-                  ConditionExpression: 'attribute_exists(#counts)',
-                  ExpressionAttributeNames: names,
-                  ExpressionAttributeValues: values,
-                },
-              },
-            ],
-          }),
-        ),
-      );
+      const mark = { ...next, updatedAt: now };
+      const { canceled } = await ledger.transaction
+        .write(({ outcome, batch }) => [
+          expected
+            ? outcome
+                .put(mark)
+                .where(({ revision }, { eq }) => eq(revision, expected.revision))
+                .commit()
+            : outcome.create(mark).commit(),
+          batch
+            .update({ batchId: next.batchId })
+            .data(({ counts, revision, retriesCounted, updatedAt }, { add, set }) => {
+              for (const name of COUNTERS) {
+                const by = delta[name] ?? 0;
+                if (by !== 0) add(counts[name], by);
+              }
+              add(revision, 1);
+              if (delta.retries) add(retriesCounted, delta.retries);
+              set(updatedAt, now);
+            })
+            .where(({ counts }, { exists }) => exists(counts))
+            .commit(),
+        ])
+        .go();
+      // Cancelled: the mark moved on or already exists, or the batch is gone (a lost race).
+      return canceled ? 'conflict' : 'written';
     },
   };
 }

@@ -1,24 +1,43 @@
 import * as z from 'zod';
-import { BATCH_STATUSES, type Batch, type BatchStatus, NO_COUNTS } from '../../domain/batch.js';
+import {
+  BATCH_STATUSES,
+  type Batch,
+  type BatchStatus,
+  NO_COUNTS,
+  NOTIFICATION_STATES,
+  QC_STATES,
+} from '../../domain/batch.js';
 import { GwmError } from '../../domain/errors.js';
-import { LAUNCH_STATUSES, type Launch } from '../../domain/launch.js';
+import { RESTORE_STATES, RESTORE_TIERS, type Restore } from '../../domain/inputs/restore.js';
+import { LAUNCH_KINDS, LAUNCH_STATUSES, type Launch, STATUS_SOURCES } from '../../domain/launch.js';
 import { workflowProfileSchema } from '../../domain/manifest/profile-schema.js';
 import { RUN_CACHE_ID } from '../../domain/manifest/run-cache-schema.js';
+import { MANIFEST_FORMATS } from '../../domain/manifest/types.js';
 import { batchPriorityOf, type Team } from '../../domain/teams/team.js';
 import { teamSchema } from '../../domain/teams/team-schema.js';
-import { CACHE_BEHAVIORS, type WorkflowProfile } from '../../domain/workflow.js';
+import {
+  CACHE_BEHAVIORS,
+  STORAGE_TYPES,
+  WORKFLOW_TYPES,
+  type WorkflowProfile,
+} from '../../domain/workflow.js';
 
 /**
  * Items are read back through these schemas rather than cast: people edit them in the console,
  * so a malformed item must surface as a clear error naming the attribute.
  */
 const stringMap = z.record(z.string(), z.string());
-const opt = <T extends z.ZodType>(schema: T) => schema.nullish().transform((value) => value ?? undefined);
+/** An optional attribute: absent, or a NULL a person set in the console, reads as undefined. */
+export const opt = <T extends z.ZodType>(schema: T) =>
+  schema.nullish().transform((value) => value ?? undefined);
+
+/** A record schema names every field of its domain type, each once (as entities.ts does). */
+type FieldsOf<T> = Record<keyof T, z.ZodType>;
 
 const statusEntry = z.object({
   status: z.enum(LAUNCH_STATUSES),
   at: z.string(),
-  source: z.enum(['gwm', 'event', 'reconciler', 'console']),
+  source: z.enum(STATUS_SOURCES),
 });
 
 /** A run attempt's cost as the cost collector stores it (domain/cost/types.ts RunCost). */
@@ -98,16 +117,16 @@ export const launchRecord = z.object({
   launchId: z.string(),
   batchId: z.string(),
   sampleId: z.string(),
-  kind: z.enum(['SAMPLE', 'QC']),
+  kind: z.enum(LAUNCH_KINDS),
   batchName: z.string(),
   workflowId: z.string(),
-  workflowType: z.enum(['PRIVATE', 'READY2RUN']),
+  workflowType: z.enum(WORKFLOW_TYPES),
   workflowVersion: opt(z.string()),
   profile: opt(z.string()),
   inputs: opt(stringMap).transform((value) => value ?? {}),
   parameters: opt(z.record(z.string(), z.unknown())).transform((value) => value ?? {}),
   outputUri: z.string(),
-  storageType: z.enum(['STATIC', 'DYNAMIC']),
+  storageType: z.enum(STORAGE_TYPES),
   storageCapacity: opt(z.number()),
   runGroupId: opt(z.string()),
   runCache: opt(runCacheRecord),
@@ -148,12 +167,12 @@ export const launchRecord = z.object({
   submittedAt: opt(z.string()),
   finishedAt: opt(z.string()),
   revision: z.number(),
-}) satisfies z.ZodType<Launch, unknown>;
+} satisfies FieldsOf<Launch>) satisfies z.ZodType<Launch, unknown>;
 
 export const batchRecord = z.object({
   batchId: z.string(),
   name: z.string(),
-  format: opt(z.enum(['seed', 'native-v1'])),
+  format: opt(z.enum(MANIFEST_FORMATS)),
   sourceUri: z.string(),
   sourceVersionId: opt(z.string()),
   sourceETag: opt(z.string()),
@@ -192,20 +211,18 @@ export const batchRecord = z.object({
   round: opt(z.number()).transform((value) => value ?? 1),
   retriesCounted: opt(z.number()),
   roundRetries: opt(z.number()),
-  qcState: opt(
-    z.enum(['NONE', 'WAITING', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED', 'SKIPPED']),
-  ).transform((value) => value ?? 'NONE'),
+  qcState: opt(z.enum(QC_STATES)).transform((value) => value ?? 'NONE'),
   qcReason: opt(z.string()),
   qcAttempt: opt(z.number()).transform((value) => value ?? 0),
   notifiedRound: opt(z.number()).transform((value) => value ?? 0),
-  notificationState: opt(z.enum(['SENDING', 'SENT', 'OFF'])),
+  notificationState: opt(z.enum(NOTIFICATION_STATES)),
   notificationAt: opt(z.string()),
   notificationError: opt(z.string()),
   notificationFailures: opt(z.number()),
   finishedAt: opt(z.string()),
   cost: opt(batchCostRecord),
   revision: z.number(),
-}) satisfies z.ZodType<Batch, unknown>;
+} satisfies FieldsOf<Batch>) satisfies z.ZodType<Batch, unknown>;
 
 /** The profile document schema itself (domain/manifest), plus what the table adds. */
 export const profileRecord = workflowProfileSchema
@@ -214,6 +231,24 @@ export const profileRecord = workflowProfileSchema
   WorkflowProfile,
   unknown
 >;
+
+/** A restore item (domain/inputs/restore.ts); only gwm writes it. */
+export const restoreRecord = z.object({
+  uri: z.string(),
+  storageClass: z.string(),
+  tier: z.enum(RESTORE_TIERS),
+  days: z.number(),
+  state: z.enum(RESTORE_STATES),
+  requestedAt: z.string(),
+  dueAt: z.string(),
+  requests: z.number(),
+  askedAt: opt(z.string()),
+  restoredAt: opt(z.string()),
+  expiresAt: opt(z.string()),
+  failureReason: opt(z.string()),
+  updatedAt: z.string(),
+  revision: z.number(),
+} satisfies FieldsOf<Restore>) satisfies z.ZodType<Restore, unknown>;
 
 /** A team item; its prefixes are checked against the deployment's when it is added, not when read. */
 export const teamRecord = teamSchema satisfies z.ZodType<Team, unknown>;

@@ -1,35 +1,15 @@
 import type { CreateEntityItem } from 'electrodb';
-import * as z from 'zod';
 import { backoffMs } from '../../domain/backoff.js';
-import { RESTORE_TIERS, type Restore } from '../../domain/inputs/restore.js';
+import type { Restore } from '../../domain/inputs/restore.js';
 import type { RestoreRepository, WriteResult } from '../../domain/ports.js';
 import { conditionalWrite } from './dynamo-errors.js';
 import type { Entities } from './entities.js';
-import { readRecord } from './records.js';
+import { readRecord, restoreRecord } from './records.js';
 
 type Stored = CreateEntityItem<Entities['restore']>;
-const toItem = (restore: Restore) => restore as unknown as Stored;
+const toItem = (restore: Restore): Stored => restore;
 
-const opt = <T extends z.ZodTypeAny>(schema: T) => schema.nullish().transform((value) => value ?? undefined);
-
-const restoreRecord = z.object({
-  uri: z.string(),
-  storageClass: z.string(),
-  tier: z.enum(RESTORE_TIERS),
-  days: z.number(),
-  state: z.enum(['REQUESTED', 'RESTORED', 'FAILED']),
-  requestedAt: z.string(),
-  dueAt: z.string(),
-  requests: z.number(),
-  askedAt: opt(z.string()),
-  restoredAt: opt(z.string()),
-  expiresAt: opt(z.string()),
-  failureReason: opt(z.string()),
-  updatedAt: z.string(),
-  revision: z.number(),
-});
-
-const toRestore = (item: unknown): Restore => readRecord(restoreRecord, 'restore', item) as Restore;
+const toRestore = (item: unknown): Restore => readRecord(restoreRecord, 'restore', item);
 
 /** Writes per BatchWriteItem call (DynamoDB's limit). */
 const BATCH_WRITE_MAX = 25;

@@ -14,7 +14,7 @@ export function completionOf(base: Base): CompletionDeps {
   return base.share(completionOf, () => ({
     launches: base.launches,
     batches: base.batches,
-    ledger: makeOutcomeLedger(base.entities, base.doc, base.config.TABLE_NAME),
+    ledger: makeOutcomeLedger(base.entities),
     notifier: notifierOf(base),
     objects: objectStoreOf(base),
     now: base.now,

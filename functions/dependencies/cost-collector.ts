@@ -14,7 +14,7 @@ export function costCollectorOf(base: Base): CostCollectorDeps {
     launches: base.launches,
     engine: engineOf(base),
     manifests: runManifestsOf(base),
-    ledger: makeCostLedger(base.entities, base.doc, base.config.TABLE_NAME),
+    ledger: makeCostLedger(base.entities),
     engineReads: engineReadsOf(base),
     prices: base.overrides.prices ?? loadPriceList(base.config.PRICE_LIST_FILE),
     region: base.region,

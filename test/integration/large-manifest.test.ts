@@ -1,5 +1,6 @@
 import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { LaunchStatus } from '../../domain/launch.js';
 import { STATUS_SHARD_IDS } from '../../functions/adapters/status-shards.js';
 import { makeTestApp, s3Put, type TestApp } from '../support/test-app.js';
 
@@ -24,7 +25,7 @@ async function count(app: TestApp, params: QueryCommandInput): Promise<number> {
 }
 
 /** Launches in a status: its partitions in the status index, all of them. */
-async function countInStatus(app: TestApp, status: string): Promise<number> {
+async function countInStatus(app: TestApp, status: LaunchStatus): Promise<number> {
   let total = 0;
   for (const statusShard of STATUS_SHARD_IDS) {
     total += await count(app, app.entities.launch.query.byStatus({ status, statusShard }).params());
