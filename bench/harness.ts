@@ -146,6 +146,23 @@ export const positive = (n: number) => n > 0;
 export const count = (n: number) => Number.isInteger(n) && n > 0;
 
 /**
+ * Real seconds a simulated workload should take: every launch at the paced rate, then the longest
+ * run (STARTING up to 15 min, RUNNING + 10 %), compressed.
+ */
+export function expectedSeconds(
+  launches: number,
+  rate: number,
+  run: { hours: number; compression: number },
+): number {
+  return launches / rate + (run.hours * 3600 * 1.1 + 900) / run.compression;
+}
+
+/** `--timeout-s` in milliseconds; when it is not given, `defaultS` rounded up. */
+export function readTimeoutMs(text: string | undefined, defaultS: number): number {
+  return numberOption('timeout-s', text ?? String(Math.ceil(defaultS)), positive) * 1000;
+}
+
+/**
  * The engine's StartRun quota when none is given: above gwm's pace by the bucket's burst and a
  * margin, since a token bucket lets through at most rate + burst calls in any second and the
  * engine counts a rolling second.

@@ -6,6 +6,7 @@
  * of the two alternates between rounds; medians are reported.
  * Usage: npm run bench:register [-- --samples 10000 --rounds 3]
  */
+
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +18,7 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { BatchWriteCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { type Batch, batchIdFor, defaultBatchName, sha256Hex } from '../domain/batch.js';
 import { forEachConcurrently } from '../domain/concurrency.js';
+import type { LaunchStatus } from '../domain/launch.js';
 import { parseManifest } from '../domain/manifest/index.js';
 import { registeredLaunch } from '../domain/registration.js';
 import { type IntakeDeps, registerManifest } from '../domain/use-cases/intake.js';
@@ -128,7 +130,7 @@ async function count(doc: ReturnType<typeof makeDocumentClient>, params: QueryCo
 async function countInStatus(
   doc: ReturnType<typeof makeDocumentClient>,
   entities: ReturnType<typeof makeEntities>,
-  status: string,
+  status: LaunchStatus,
 ): Promise<number> {
   let total = 0;
   for (const statusShard of STATUS_SHARD_IDS) {
@@ -246,24 +248,17 @@ async function measureRaw(text: string) {
     const chunks: Record<string, unknown>[][] = [];
     for (let i = 0; i < items.length; i += 25) chunks.push(items.slice(i, i + 25));
     const started = performance.now();
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
-        while (next < chunks.length) {
-          let pending = chunks[next++] ?? [];
-          while (pending.length > 0) {
-            const result = await doc.send(
-              new BatchWriteCommand({
-                RequestItems: { [TABLE]: pending.map((Item) => ({ PutRequest: { Item } })) },
-              }),
-            );
-            pending = (result.UnprocessedItems?.[TABLE] ?? []).map(
-              (request) => request.PutRequest?.Item ?? {},
-            );
-          }
-        }
-      }),
-    );
+    await forEachConcurrently(chunks, CONCURRENCY, async (chunk) => {
+      let pending = chunk;
+      while (pending.length > 0) {
+        const result = await doc.send(
+          new BatchWriteCommand({
+            RequestItems: { [TABLE]: pending.map((Item) => ({ PutRequest: { Item } })) },
+          }),
+        );
+        pending = (result.UnprocessedItems?.[TABLE] ?? []).map((request) => request.PutRequest?.Item ?? {});
+      }
+    });
     return items.length / ((performance.now() - started) / 1000);
   });
 }

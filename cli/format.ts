@@ -1,5 +1,6 @@
 import Table from 'cli-table3';
 import type { BatchStatus } from '../domain/batch.js';
+import { clip } from '../domain/text.js';
 import { usageError } from './exit-codes.js';
 import type { Colors } from './io.js';
 
@@ -43,10 +44,10 @@ export function tasksText(taskCount: number | undefined, cachedTaskCount: number
   return cachedTaskCount ? `${tasks}, ${cachedTaskCount} from the run cache` : tasks;
 }
 
+/** A table cell: the text on one line (runs of white space as one space), clipped to `max` characters. */
 export function truncate(text: string | undefined, max: number): string {
   if (text === undefined) return '';
-  const line = text.replace(/\s+/g, ' ').trim();
-  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+  return clip(text.replace(/\s+/g, ' ').trim(), max);
 }
 
 /** What a spreadsheet reads as the start of a formula (OWASP's CSV injection list). */

@@ -8,6 +8,7 @@ import {
   withHistory,
 } from './launch.js';
 import type { LaunchDecision } from './launch-transitions.js';
+import { clip } from './text.js';
 
 /**
  * What gwm does with what people type into a launch's `status` in the console, other than RETRY
@@ -24,7 +25,7 @@ const WHAT_TO_DO =
 /** The recorded status goes back in place of what was typed, with a note saying why and what to do. */
 export function refuseEdit(launch: Launch, typed: string, now: Date): Launch {
   const was = effectiveStatus(launch);
-  const shown = typed.length > TYPED_SHOWN_MAX ? `${typed.slice(0, TYPED_SHOWN_MAX)}…` : typed;
+  const shown = clip(typed, TYPED_SHOWN_MAX, { markOutside: true });
   const note = `Status "${shown}" refused at ${now.toISOString()}: the launch is ${was}. ${WHAT_TO_DO}`;
   return touchLaunch(launch, now, { status: was, note: note.slice(0, NOTE_MAX) });
 }

@@ -44,3 +44,8 @@ export class RestoreRefusedError extends GwmError {
 export function describeError(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
+
+/** An error's message alone, for text that names its own context (anything thrown that is not an Error, as text). */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

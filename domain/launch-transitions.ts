@@ -17,6 +17,7 @@ import {
   withHistory,
 } from './launch.js';
 import { WAITING_STATUSES } from './scheduling/launch-queue.js';
+import { clipStart } from './text.js';
 
 /** What a status observation or a launcher step decided. Nothing here writes: callers persist `next`. */
 export type Transition = { kind: 'changed'; next: Launch };
@@ -337,7 +338,7 @@ export function applyRunStatus(launch: Launch, obs: RunObservation, now: Date): 
           failureReason: obs.failureReason?.slice(0, FAILURE_REASON_MAX),
           statusMessage: obs.statusMessage?.slice(0, FAILURE_REASON_MAX),
           logLocation: obs.logLocation,
-          logExcerpt: obs.logExcerpt ? tail(obs.logExcerpt, LOG_EXCERPT_MAX) : undefined,
+          logExcerpt: obs.logExcerpt ? clipStart(obs.logExcerpt, LOG_EXCERPT_MAX) : undefined,
         }
       : {}),
     ...(explainedDeletion ? { failureReason: obs.failureReason?.slice(0, FAILURE_REASON_MAX) } : {}),
@@ -386,8 +387,4 @@ export function confirmStatus(launch: Launch, status: RunStatus, now: Date): Tra
 
 function ignored(reason: IgnoreReason, detail: string): Ignored {
   return { kind: 'ignored', reason, detail };
-}
-
-function tail(text: string, max: number): string {
-  return text.length <= max ? text : `…${text.slice(text.length - max + 1)}`;
 }

@@ -54,4 +54,5 @@ export {
   type WaitedForInputs,
 } from './notifications/notice.js';
 export { MAX_MESSAGE_BYTES, type RenderOptions, renderNotice } from './notifications/render.js';
-export { formatDuration, MAX_SUBJECT_CHARS, utf8Length } from './notifications/text.js';
+export { formatDuration, MAX_SUBJECT_CHARS } from './notifications/text.js';
+export { utf8Length } from './text.js';

@@ -7,6 +7,26 @@ import { ENTITY_ATTRIBUTE, ENTITY_NAMES } from './adapters/entities.js';
  * How events reach the handlers: filter patterns, batch sizes, retries. The CDK stack and the
  * embedded runtime's stream pump and event router both read these objects; nothing copies them.
  */
+
+/**
+ * A table stream consumer's event source mapping, as settings. The stack's mapping takes every
+ * field; the embedded runtime's stream pump plays them, and where one is absent it does what is
+ * noted on that field.
+ */
+export interface StreamSourceSettings {
+  /** Filter criteria (Lambda's event filtering syntax); none: every record. */
+  filterPatterns: readonly object[];
+  batchSize: number;
+  maxRetryAttempts: number;
+  bisectBatchOnError: boolean;
+  /** Records older than this are given up on without a call (MaximumRecordAgeInSeconds); no limit when absent. */
+  maxRecordAgeSeconds?: number;
+  /** ReportBatchItemFailures: when false, a reply listing failed items counts as a success. Honoured when absent. */
+  reportBatchItemFailures?: boolean;
+  /** Where a new mapping starts reading; the stream pump starts at the oldest record (TRIM_HORIZON). */
+  startingPosition?: 'TRIM_HORIZON' | 'LATEST';
+}
+
 export const LAUNCHER_EVENT_SOURCE = {
   /**
    * Filter criteria match the record's `dynamodb` key; a REMOVE has no NewImage and never matches.
@@ -48,7 +68,7 @@ export const LAUNCHER_EVENT_SOURCE = {
   bisectBatchOnError: true,
   reportBatchItemFailures: true,
   startingPosition: 'TRIM_HORIZON',
-} as const;
+} as const satisfies StreamSourceSettings;
 
 /**
  * The aggregator: launches that reached a terminal status (counted), and launches
@@ -71,7 +91,7 @@ export const AGGREGATOR_EVENT_SOURCE = {
   bisectBatchOnError: true,
   reportBatchItemFailures: true,
   startingPosition: 'TRIM_HORIZON',
-} as const;
+} as const satisfies StreamSourceSettings;
 
 export const RUN_STATUS_RULE = {
   eventPattern: RUN_STATUS_CHANGE_PATTERN,

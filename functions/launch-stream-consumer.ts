@@ -1,5 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { forEachConcurrently } from '../domain/concurrency.js';
 import { METRICS } from '../domain/metrics.js';
 import { CorruptItemError } from './adapters/records.js';
 import type { Telemetry } from './adapters/telemetry.js';
@@ -129,7 +130,6 @@ function parallelConsumer<T>(telemetry: Telemetry, handleLaunch: LaunchRecordHan
       lanes.set(lane, indexes);
     });
     const failed = new Set<number>();
-    const queue = [...lanes.values()];
 
     const runLane = async (indexes: number[]) => {
       for (const [position, index] of indexes.entries()) {
@@ -154,10 +154,7 @@ function parallelConsumer<T>(telemetry: Telemetry, handleLaunch: LaunchRecordHan
         }
       }
     };
-    const worker = async () => {
-      for (let lane = queue.shift(); lane; lane = queue.shift()) await runLane(lane);
-    };
-    await Promise.all(Array.from({ length: Math.min(parallel, queue.length) }, worker));
+    await forEachConcurrently([...lanes.values()], parallel, runLane);
     return {
       batchItemFailures: [...failed]
         .sort((a, b) => a - b)

@@ -7,6 +7,7 @@ import { isRecord } from '../domain/is-record.js';
 import { s3UriError } from '../domain/s3-uri.js';
 import { LAUNCH_ORDERS } from '../domain/scheduling/fair-share.js';
 import { TEAM_NAME_PATTERN } from '../domain/teams/team.js';
+import { IAM_ROLE_ARN_PATTERN } from '../functions/adapters/config.js';
 import { readPriceListFile } from '../functions/adapters/price-list-file.js';
 import { LAUNCHER_EVENT_SOURCE } from '../functions/event-sources.js';
 
@@ -22,7 +23,7 @@ const s3Prefix = z.string().superRefine((value, context) => {
   const problem = s3UriError(value);
   if (problem) context.addIssue({ code: 'custom', message: `${problem} (got ${JSON.stringify(value)})` });
 });
-const roleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'an IAM role ARN');
+const roleArn = z.string().regex(IAM_ROLE_ARN_PATTERN, 'an IAM role ARN');
 const kmsKeyArn = z
   .string()
   .regex(

@@ -76,6 +76,10 @@ const gwm = (key: MetricKey, label: string, extra: Partial<GwmSeries> = {}): Gwm
   ...extra,
 });
 
+/** One gwm metric under several statistics, a line each: [label, statistic]. */
+const gwmStats = (key: MetricKey, lines: ReadonlyArray<readonly [string, Statistic]>): GwmSeries[] =>
+  lines.map(([label, stat]) => gwm(key, label, { stat }));
+
 const fromMetrics: LocalSource[] = [{ from: 'metrics' }];
 const NOT_LOCAL_LAMBDA =
   'not on the embedded runtime: its handlers run in one process, not as Lambda functions';
@@ -138,11 +142,11 @@ export const DASHBOARD_WIDGETS: readonly DashboardWidget[] = [
     title: 'Batch completion time (seconds, registration to finish)',
     kind: 'line',
     width: 12,
-    series: [
-      gwm('batchDuration', 'longest', { stat: 'Maximum' }),
-      gwm('batchDuration', 'average', { stat: 'Average' }),
-      gwm('batchDuration', 'batches finished', { stat: 'SampleCount' }),
-    ],
+    series: gwmStats('batchDuration', [
+      ['longest', 'Maximum'],
+      ['average', 'Average'],
+      ['batches finished', 'SampleCount'],
+    ]),
     local: [{ from: 'metrics' }, { from: 'table', view: 'batches' }],
   },
   {
@@ -305,11 +309,11 @@ export const DASHBOARD_WIDGETS: readonly DashboardWidget[] = [
     title: 'Status latency (event time to applied, ms)',
     kind: 'line',
     width: 12,
-    series: [
-      gwm('statusLatency', 'p50', { stat: 'p50' }),
-      gwm('statusLatency', 'p99', { stat: 'p99' }),
-      gwm('statusLatency', 'max', { stat: 'Maximum' }),
-    ],
+    series: gwmStats('statusLatency', [
+      ['p50', 'p50'],
+      ['p99', 'p99'],
+      ['max', 'Maximum'],
+    ]),
     local: fromMetrics,
   },
   {

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { count, numberOption, positive, readPacing } from '../harness.js';
+import { count, expectedSeconds, numberOption, positive, readPacing, readTimeoutMs } from '../harness.js';
 import type { SimulationSettings } from '../simulated-workflow.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -43,10 +43,11 @@ export function readSettings(): Settings {
   const samples = numberOption('samples', values.samples, count);
   const hours = numberOption('hours', values.hours, positive);
   const compression = numberOption('compression', values.compression, positive);
-  // Launching at the paced rate, then the longest run (STARTING up to 15 min, RUNNING + 10 %), three times over.
-  const expectedS = samples / rate + (hours * 3600 * 1.1 + 900) / compression;
-  const timeoutMs =
-    numberOption('timeout-s', values['timeout-s'] ?? String(Math.ceil(60 + 3 * expectedS)), positive) * 1000;
+  // A minute, and three times the time the launches and the longest run should take.
+  const timeoutMs = readTimeoutMs(
+    values['timeout-s'],
+    60 + 3 * expectedSeconds(samples, rate, { hours, compression }),
+  );
   return {
     samples,
     hours,

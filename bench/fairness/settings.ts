@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { LAUNCH_ORDERS, type LaunchOrder } from '../../domain/scheduling/fair-share.js';
-import { count, numberOption, positive, readPacing } from '../harness.js';
+import { count, expectedSeconds, numberOption, positive, readPacing, readTimeoutMs } from '../harness.js';
 import type { SimulationSettings } from '../simulated-workflow.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -56,11 +56,12 @@ export function readSettings(): Settings {
     if (!(LAUNCH_ORDERS as readonly string[]).includes(mode))
       throw new Error(`--modes ${values.modes}: each one of ${LAUNCH_ORDERS.join(', ')}`);
   }
-  // Every launch at the paced rate, then the last runs (STARTING up to 15 min, RUNNING + 10 %), twice over.
+  // Two minutes, and twice the time every launch and the last runs should take.
   const total = samples.a + samples.b + samples.c;
-  const expectedS = total / rate + (hours * 3600 * 1.1 + 900) / compression;
-  const timeoutMs =
-    numberOption('timeout-s', values['timeout-s'] ?? String(Math.ceil(120 + 2 * expectedS)), positive) * 1000;
+  const timeoutMs = readTimeoutMs(
+    values['timeout-s'],
+    120 + 2 * expectedSeconds(total, rate, { hours, compression }),
+  );
   return {
     samples,
     gapMs,

@@ -7,7 +7,7 @@ import {
   startDashboardServer,
 } from '../../infra/local/dashboard/dashboard-server.js';
 import { readEndpoints, stateDirFrom } from '../../infra/local/endpoints.js';
-import { LOCAL_NAMES, type LocalStack, type StackLog, startLocalStack } from '../../infra/local/stack.js';
+import { LOCAL_NAMES, type LocalLog, type LocalStack, startLocalStack } from '../../infra/local/stack.js';
 import { EXIT } from '../exit-codes.js';
 import { type Colors, stderrColors, stdoutColors } from '../io.js';
 
@@ -156,7 +156,7 @@ async function serveDashboard(stack: LocalStack, port: string | undefined): Prom
   }
 }
 
-const printLog: StackLog = (level, message, details) => {
+const printLog: LocalLog = (level, message, details) => {
   if (level === 'info') return;
   const suffix = details && Object.keys(details).length > 0 ? ` ${JSON.stringify(details)}` : '';
   const text = `${level}: ${message}${suffix}`;

@@ -64,71 +64,49 @@ function cpuTypes(): InstanceType[] {
   );
 }
 
-/** [size, vCPUs, memory GiB, GPUs] as the guide's tables give them (not every size keeps the family's ratio). */
-type GpuRow = readonly [string, number, number, number];
+/** The GPU families, in the order of the table's memory columns, and where the guide limits them. */
+const GPU_FAMILIES = [
+  ['g4dn', undefined],
+  ['g5', undefined],
+  ['g6', LARGEST_SIZE_REGIONS],
+  ['g6e', LARGEST_SIZE_REGIONS],
+] as const satisfies ReadonlyArray<readonly [InstanceFamily, readonly string[] | undefined]>;
 
-function gpuTypes(
-  family: InstanceFamily,
-  rows: readonly GpuRow[],
-  regions?: readonly string[],
-): InstanceType[] {
-  return rows.map(([size, vcpus, memoryGiB, gpus]) => ({
-    name: `omics.${family}.${size}`,
-    family,
-    vcpus,
-    memoryGiB,
-    gpus,
-    ...(regions === undefined ? {} : { regions }),
-  }));
+/**
+ * The GPU sizes as the guide's tables give them (not every size keeps its family's memory per
+ * vCPU): [size, vCPUs, GPUs, memory GiB of g4dn, g5, g6, g6e]; null where the family has no such size.
+ */
+const GPU_SIZES: ReadonlyArray<readonly [string, number, number, ...Array<number | null>]> = [
+  ['xlarge', 4, 1, 16, 16, 16, 32],
+  ['2xlarge', 8, 1, 32, 32, 32, 64],
+  ['4xlarge', 16, 1, 64, 64, 64, 128],
+  ['8xlarge', 32, 1, 128, 128, 128, 256],
+  ['12xlarge', 48, 4, 192, 192, 192, 384],
+  ['16xlarge', 64, 1, 256, 256, 256, 512],
+  // The guide lists 192 GiB for g6.24xlarge (EC2's has 384): the guide is followed.
+  ['24xlarge', 96, 4, null, 384, 192, 768],
+];
+
+function gpuTypes(): InstanceType[] {
+  return GPU_FAMILIES.flatMap(([family, regions], column) =>
+    GPU_SIZES.flatMap(([size, vcpus, gpus, ...memory]) => {
+      const memoryGiB = memory[column];
+      if (memoryGiB === null || memoryGiB === undefined) return [];
+      return [
+        {
+          name: `omics.${family}.${size}`,
+          family,
+          vcpus,
+          memoryGiB,
+          gpus,
+          ...(regions === undefined ? {} : { regions }),
+        },
+      ];
+    }),
+  );
 }
 
-export const INSTANCE_TYPES: readonly InstanceType[] = [
-  ...cpuTypes(),
-  ...gpuTypes('g4dn', [
-    ['xlarge', 4, 16, 1],
-    ['2xlarge', 8, 32, 1],
-    ['4xlarge', 16, 64, 1],
-    ['8xlarge', 32, 128, 1],
-    ['12xlarge', 48, 192, 4],
-    ['16xlarge', 64, 256, 1],
-  ]),
-  ...gpuTypes('g5', [
-    ['xlarge', 4, 16, 1],
-    ['2xlarge', 8, 32, 1],
-    ['4xlarge', 16, 64, 1],
-    ['8xlarge', 32, 128, 1],
-    ['12xlarge', 48, 192, 4],
-    ['16xlarge', 64, 256, 1],
-    ['24xlarge', 96, 384, 4],
-  ]),
-  ...gpuTypes(
-    'g6',
-    [
-      ['xlarge', 4, 16, 1],
-      ['2xlarge', 8, 32, 1],
-      ['4xlarge', 16, 64, 1],
-      ['8xlarge', 32, 128, 1],
-      ['12xlarge', 48, 192, 4],
-      ['16xlarge', 64, 256, 1],
-      // The guide lists 192 GiB for this size (EC2's g6.24xlarge has 384): the guide is followed.
-      ['24xlarge', 96, 192, 4],
-    ],
-    LARGEST_SIZE_REGIONS,
-  ),
-  ...gpuTypes(
-    'g6e',
-    [
-      ['xlarge', 4, 32, 1],
-      ['2xlarge', 8, 64, 1],
-      ['4xlarge', 16, 128, 1],
-      ['8xlarge', 32, 256, 1],
-      ['12xlarge', 48, 384, 4],
-      ['16xlarge', 64, 512, 1],
-      ['24xlarge', 96, 768, 4],
-    ],
-    LARGEST_SIZE_REGIONS,
-  ),
-];
+export const INSTANCE_TYPES: readonly InstanceType[] = [...cpuTypes(), ...gpuTypes()];
 
 /**
  * The accelerator a task names (`acceleratorType` in WDL) and the families that serve it, in the

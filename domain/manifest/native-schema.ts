@@ -1,5 +1,7 @@
 import * as z from 'zod';
 import { BATCH_PRIORITIES } from '../teams/team.js';
+import { clip } from '../text.js';
+import { WORKFLOW_TYPES } from '../workflow.js';
 import { runCacheSchema } from './run-cache-schema.js';
 import { INPUT_NAME_PATTERN, jsonPathOf } from './template.js';
 import type { ManifestProblem } from './types.js';
@@ -48,7 +50,7 @@ export const workflowRefSchema = z
   .strictObject({
     id: workflowIdSchema,
     type: z
-      .enum(['PRIVATE', 'READY2RUN'])
+      .enum(WORKFLOW_TYPES)
       .default('PRIVATE')
       .describe('PRIVATE for your own workflows, READY2RUN for AWS Ready2Run workflows.'),
     version: z
@@ -405,8 +407,7 @@ export function issuesToProblems(
 }
 
 function quote(value: unknown): string {
-  const text = String(value);
-  return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
+  return JSON.stringify(clip(String(value), 80, { markOutside: true }));
 }
 
 function closestKey(key: string, knownKeys: readonly string[]): string | undefined {

@@ -1,6 +1,7 @@
 // Manifest intake: tells the uploaded format apart, reads it and resolves it into a BatchPlan, or
 // returns every problem it has in document order.
 
+import { errorMessage } from '../errors.js';
 import { isRecord } from '../is-record.js';
 import { inDocumentOrder, ProblemList, problem } from './problem-list.js';
 import { readNative } from './read-native.js';
@@ -39,11 +40,7 @@ export function parseManifest(
     // Editors on Windows like to start UTF-8 files with a byte order mark; JSON.parse does not.
     document = JSON.parse(input.text.startsWith('\uFEFF') ? input.text.slice(1) : input.text);
   } catch (error) {
-    return problem(
-      '$',
-      'NOT_JSON',
-      `the manifest is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    return problem('$', 'NOT_JSON', `the manifest is not valid JSON: ${errorMessage(error)}`);
   }
 
   if (!isRecord(document) || !('schemaVersion' in document || 'flowcellSamples' in document)) {

@@ -1,3 +1,4 @@
+import { errorMessage } from '../errors.js';
 import type { ManifestProblem, ManifestProblemCode, ManifestResult } from './types.js';
 
 /** Where each top-level part comes in the document, for listing problems in reading order. */
@@ -62,7 +63,9 @@ export function jsonDocument(
   try {
     return { ok: true, document: JSON.parse(input.startsWith('\uFEFF') ? input.slice(1) : input) };
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    return { ok: false, problems: [{ path: '$', code: 'NOT_JSON', message: `not valid JSON: ${message}` }] };
+    return {
+      ok: false,
+      problems: [{ path: '$', code: 'NOT_JSON', message: `not valid JSON: ${errorMessage(error)}` }],
+    };
   }
 }

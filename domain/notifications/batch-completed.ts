@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { clip, clipUtf8, utf8Length } from '../text.js';
 import { batchCostDetail, batchCostDetailV1, costLines } from './batch-cost.js';
 import {
   count,
@@ -21,8 +22,6 @@ import {
   type WaitedForInputs,
 } from './notice.js';
 import {
-  clip,
-  clipUtf8,
   field,
   formatDuration,
   formatElapsed,
@@ -33,7 +32,6 @@ import {
   nonNegativeInt,
   oneLine,
   plural,
-  utf8Length,
 } from './text.js';
 
 // A batch has finished: its outcome, its cost, the samples that did not succeed, QC.

@@ -2,9 +2,10 @@ import * as z from 'zod';
 import type { BatchEstimate } from '../cost/types.js';
 import type { BatchCostView } from '../launch-cost.js';
 import { formatUsd, formatUsdRange, MISSING_PRICE_MARK, usdNumber } from '../money.js';
+import { clip } from '../text.js';
 import { count, id, MAX_ID_CHARS } from './detail-fields.js';
 import type { NoticeCost } from './notice.js';
-import { clip, field, nonNegativeInt, plural } from './text.js';
+import { field, nonNegativeInt, plural } from './text.js';
 
 // What a finished batch cost, in the batch notice: the total, how many runs it covers, the most
 // expensive samples.

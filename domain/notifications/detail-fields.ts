@@ -1,7 +1,8 @@
 import * as z from 'zod';
 import { LAUNCH_STATUSES } from '../launch.js';
+import { clip, clipStart } from '../text.js';
 import type { SampleOutcome } from './notice.js';
-import { clip, clipStart, nonNegativeInt } from './text.js';
+import { nonNegativeInt } from './text.js';
 
 // Bounds on every free-text field, so that what cannot be cut by dropping list items (the batch
 // name, a reason) can never push an event over the limit on its own.

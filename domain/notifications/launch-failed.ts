@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import type { LaunchStatus } from '../launch.js';
+import { clip, clipUtf8 } from '../text.js';
 import {
   id,
   MAX_ID_CHARS,
@@ -10,7 +11,7 @@ import {
   text,
 } from './detail-fields.js';
 import type { LaunchFailedNotice, RenderedNotice } from './notice.js';
-import { clip, clipUtf8, field, LOG_LINE_CHARS, LOG_LINES_IN_TEXT, makeSubject, oneLine } from './text.js';
+import { field, LOG_LINE_CHARS, LOG_LINES_IN_TEXT, makeSubject, oneLine } from './text.js';
 
 // One sample failed (or could not be started).
 

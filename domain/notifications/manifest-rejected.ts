@@ -1,8 +1,9 @@
 import * as z from 'zod';
+import { clip, clipUtf8, utf8Length } from '../text.js';
 import { count, id, MAX_ID_CHARS, MAX_TEXT_CHARS, text } from './detail-fields.js';
 import { fitPrefix, fitWithNotes } from './fit.js';
 import type { ManifestRejectedNotice, RenderedNotice } from './notice.js';
-import { clip, clipUtf8, field, jsonBytes, makeSubject, nonNegativeInt, plural, utf8Length } from './text.js';
+import { field, jsonBytes, makeSubject, nonNegativeInt, plural } from './text.js';
 
 // A manifest was rejected: every problem, at its path.
 

@@ -1,4 +1,6 @@
-// Text that stays within bounds: UTF-8 sizes, clipping, one-line fields, SNS subjects.
+import { clip, utf8Length } from '../text.js';
+
+// Text of a notice that stays within bounds: one-line fields, SNS subjects, durations and counts.
 
 /** SNS: a subject is printable ASCII, one line, and less than 100 characters. */
 export const MAX_SUBJECT_CHARS = 99;
@@ -14,7 +16,7 @@ export function makeSubject(batchName: string, rest: string): string {
   const prefix = 'gwm: ';
   const room = MAX_SUBJECT_CHARS - prefix.length - 1 - safeRest.length;
   let name = toAsciiLine(batchName);
-  if (name.length > room) name = room > 3 ? `${name.slice(0, room - 3)}...` : '';
+  if (name.length > room) name = room > 3 ? clip(name, room, { mark: '...' }) : '';
   return `${prefix}${name ? `${name} ` : ''}${safeRest}`.slice(0, MAX_SUBJECT_CHARS);
 }
 
@@ -70,57 +72,4 @@ export function nonNegativeInt(n: number): number {
 
 export function jsonBytes(value: unknown): number {
   return utf8Length(JSON.stringify(value));
-}
-
-/** UTF-8 size of a string without encoding it (lone surrogates count as U+FFFD, 3 bytes). */
-export function utf8Length(value: string): number {
-  let bytes = 0;
-  for (let i = 0; i < value.length; i += 1) {
-    const code = value.charCodeAt(i);
-    if (code < 0x80) bytes += 1;
-    else if (code < 0x800) bytes += 2;
-    else if (code >= 0xd800 && code <= 0xdbff && isLowSurrogate(value.charCodeAt(i + 1))) {
-      bytes += 4;
-      i += 1;
-    } else bytes += 3;
-  }
-  return bytes;
-}
-
-export function isLowSurrogate(code: number): boolean {
-  return code >= 0xdc00 && code <= 0xdfff;
-}
-
-/** The first `max` characters, marked with `…` when cut; never splits a surrogate pair. */
-export function clip(value: string, max: number): string {
-  if (value.length <= max) return value;
-  let end = max - 1;
-  if (isLowSurrogate(value.charCodeAt(end))) end -= 1;
-  return `${value.slice(0, end)}…`;
-}
-
-/** The last `max` characters, marked with `…` when cut (a log's end matters more than its start). */
-export function clipStart(value: string, max: number): string {
-  if (value.length <= max) return value;
-  let start = value.length - (max - 1);
-  if (isLowSurrogate(value.charCodeAt(start))) start += 1;
-  return `…${value.slice(start)}`;
-}
-
-/** A last resort for text whose fixed parts alone are too large: cut at a character boundary. */
-export function clipUtf8(value: string, maxBytes: number): string {
-  if (utf8Length(value) <= maxBytes) return value;
-  const marker = '\n… (message cut to stay under the size limit)\n';
-  const budget = maxBytes - utf8Length(marker);
-  let bytes = 0;
-  let end = 0;
-  while (end < value.length) {
-    const code = value.charCodeAt(end);
-    const pair = code >= 0xd800 && code <= 0xdbff && isLowSurrogate(value.charCodeAt(end + 1));
-    const size = code < 0x80 ? 1 : code < 0x800 ? 2 : pair ? 4 : 3;
-    if (bytes + size > budget) break;
-    bytes += size;
-    end += pair ? 2 : 1;
-  }
-  return budget > 0 ? `${value.slice(0, end)}${marker}` : '';
 }

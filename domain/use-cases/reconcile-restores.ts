@@ -1,3 +1,4 @@
+import { errorMessage } from '../errors.js';
 import { availabilityOf } from '../inputs/input-state.js';
 import {
   dueAt,
@@ -113,7 +114,7 @@ export async function reconcileRestores(deps: RestoreSweepDeps): Promise<Restore
         }
       }
     } catch (error) {
-      report.errors.push({ uri, message: error instanceof Error ? error.message : String(error) });
+      report.errors.push({ uri, message: errorMessage(error) });
     }
   }
 
@@ -144,7 +145,7 @@ export async function reconcileRestores(deps: RestoreSweepDeps): Promise<Restore
       } catch (error) {
         report.errors.push({
           uri: input.uri,
-          message: error instanceof Error ? error.message : String(error),
+          message: errorMessage(error),
         });
       }
     }

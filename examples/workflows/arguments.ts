@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { errorMessage, UsageError } from './s3-io.js';
+import { errorMessage } from '../../domain/errors.js';
+import { UsageError } from './s3-io.js';
 
 /**
  * A workflow's command line: `--name value` options only, each a string, as the catalog's argv

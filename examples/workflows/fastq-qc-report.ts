@@ -14,18 +14,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as z from 'zod';
+import { mapConcurrently } from '../../domain/concurrency.js';
+import { errorMessage } from '../../domain/errors.js';
 import { parseOptions } from './arguments.js';
 import type { FastqStatsDocument } from './fastq-stats.js';
 import { formatCount, formatNumber, formatPercent, renderHtml } from './qc-report-html.js';
-import {
-  childUri,
-  errorMessage,
-  InputError,
-  makeUriReader,
-  runProgram,
-  s3SettingsFromEnv,
-  UsageError,
-} from './s3-io.js';
+import { childUri, InputError, makeUriReader, runProgram, s3SettingsFromEnv, UsageError } from './s3-io.js';
 import { runStep, type StepResources } from './task-report.js';
 
 export const REPORT_SCHEMA = 'gwm.qc-report/v1';
@@ -184,24 +178,6 @@ async function readStats(
   return { input, stats: parsed.data };
 }
 
-/** Runs `work` over `items`, at most `limit` at a time, keeping the order of `items`. */
-async function mapLimited<T, R>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
 function flagsFor(stats: Stats, thresholds: Thresholds, duplicate: boolean): Flag[] {
   const flags: Flag[] = [];
   const { reads, meanQuality, nRate } = stats.total;
@@ -277,7 +253,7 @@ async function main(): Promise<void> {
     const results = await runStep('collect_stats', COLLECT_RESOURCES, async () => {
       const runOutputs = 'list' in args.inputs ? args.inputs.list : await readList(reader, args.inputs.file);
       log(`${args.batch}: reading the statistics of ${runOutputs.length} runs`);
-      const read = await mapLimited(runOutputs, READ_CONCURRENCY, (input) =>
+      const read = await mapConcurrently(runOutputs, READ_CONCURRENCY, (input) =>
         readStats((uri) => reader.readJson(uri), input).then(
           (stats) => ({ ok: true as const, ...stats }),
           (error: unknown) => ({ ok: false as const, error }),

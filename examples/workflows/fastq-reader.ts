@@ -4,8 +4,10 @@
  */
 import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { errorMessage } from '../../domain/errors.js';
+import { clip } from '../../domain/text.js';
 import type { ReadFileRole, ReadStats } from './fastq-stats.js';
-import { errorMessage, InputError } from './s3-io.js';
+import { InputError } from './s3-io.js';
 
 const PROGRESS_EVERY = 1_000_000;
 
@@ -103,8 +105,7 @@ function fastqError(place: Place, line: number | undefined, problem: string): In
 
 /** At most 40 characters of an offending line, quoted, so a binary file does not flood the reason. */
 function preview(line: string): string {
-  const shown = line.length > 40 ? `${line.slice(0, 40)}…` : line;
-  return JSON.stringify(shown);
+  return JSON.stringify(clip(line, 40, { markOutside: true }));
 }
 
 const A = 65;

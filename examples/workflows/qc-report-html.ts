@@ -2,6 +2,7 @@
  * fastq-qc-report's HTML page: a self-contained report (inline CSS and SVG, nothing loaded from
  * anywhere) with a reads chart, the thresholds and one row per sample with its flags.
  */
+import { clip } from '../../domain/text.js';
 import type { QcReport, Thresholds } from './fastq-qc-report.js';
 
 export function formatCount(value: number): string {
@@ -40,7 +41,7 @@ function readsChart(report: QcReport): string {
   report.samples.forEach((row, index) => {
     const y = top + index * rowHeight;
     const barWidth = Math.max(row.reads > 0 ? 1 : 0, (row.reads / scale) * barArea);
-    const label = row.sample.length > MAX_LABEL ? `${row.sample.slice(0, MAX_LABEL - 1)}…` : row.sample;
+    const label = clip(row.sample, MAX_LABEL);
     const flagged = row.flags.length > 0;
     const tooltip = `${row.sample}: ${formatCount(row.reads)} reads${flagged ? ` (${row.flags.map((flag) => flag.message).join('; ')})` : ''}`;
     parts.push(

@@ -1,4 +1,5 @@
 import { appendFileSync } from 'node:fs';
+import { errorMessage } from '../../domain/errors.js';
 import {
   findCacheEntry,
   RUN_CACHE_VARIABLES,
@@ -7,7 +8,6 @@ import {
   taskCacheKey,
 } from '../../infra/local/engine/run-cache.js';
 import { TASKS_FILE_VARIABLE } from '../../infra/local/engine/run-tasks.js';
-import { errorMessage } from './s3-io.js';
 
 /**
  * A workflow program's steps, reported as the run's tasks: the local engine names a file in

@@ -1,8 +1,9 @@
 import { type CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import type { RunLogReader, RunLogTail } from '../../domain/ports.js';
+import { clip } from '../../domain/text.js';
+import { OMICS_LOG_GROUP } from './config.js';
 import { isResourceNotFound } from './not-found.js';
 
-export const OMICS_LOG_GROUP = '/aws/omics/WorkflowLog';
 const LINE_MAX = 500;
 
 /** Reads the end of a run's engine log (`/aws/omics/WorkflowLog`, stream `run/{id}`). */
@@ -26,7 +27,7 @@ export function makeCloudWatchLogReader(options: {
         );
         const lines = (response.events ?? [])
           .map((event) => (event.message ?? '').trimEnd())
-          .map((line) => (line.length > LINE_MAX ? `${line.slice(0, LINE_MAX)}…` : line));
+          .map((line) => clip(line, LINE_MAX, { markOutside: true }));
         return { location, lines };
       } catch (error) {
         // A run that failed before it logged anything has no stream: say where to look, keep going.

@@ -2,7 +2,7 @@ import { type CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-
 import { runManifestStream, storageUseOf } from '../../domain/cost/run-manifest.js';
 import type { RunStorageUse } from '../../domain/cost/types.js';
 import type { RunManifestReader } from '../../domain/ports.js';
-import { OMICS_LOG_GROUP } from './cloudwatch-log-reader.js';
+import { OMICS_LOG_GROUP } from './config.js';
 import { isResourceNotFound } from './not-found.js';
 
 /** Pages of one stream read at most: a manifest of thousands of tasks is a few pages, the run first. */

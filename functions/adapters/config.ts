@@ -17,6 +17,12 @@ const s3Prefixes = list.pipe(
 const positive = z.coerce.number().positive();
 const positiveInt = z.coerce.number().int().positive();
 
+/** HealthOmics' log group: each run's engine log (`run/<id>`) and its run manifest are streams of it. */
+export const OMICS_LOG_GROUP = '/aws/omics/WorkflowLog';
+
+/** An IAM role ARN in any partition, `arn:aws:iam::<account>:role/<name>`. */
+export const IAM_ROLE_ARN_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/;
+
 /** Every environment variable a gwm function reads, with its default. */
 const schema = z.object({
   TABLE_NAME: z.string().min(1),
@@ -25,7 +31,7 @@ const schema = z.object({
   AWS_REGION: z.string().min(1).default('us-east-1'),
   ALLOWED_READ_PREFIXES: s3Prefixes,
   ALLOWED_WRITE_PREFIXES: s3Prefixes,
-  OMICS_ROLE_ARN: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'an IAM role ARN'),
+  OMICS_ROLE_ARN: z.string().regex(IAM_ROLE_ARN_PATTERN, 'an IAM role ARN'),
   STARTRUN_RATE_PER_SECOND: positive.default(1),
   STARTRUN_BURST: positiveInt.default(1),
   STARTRUN_CALLS_PER_CLAIM: positiveInt.default(5),
@@ -76,7 +82,7 @@ const schema = z.object({
   /** Days a restored copy of an archived input is kept (long enough for its launch to run). */
   RESTORE_DAYS: positiveInt.max(30).default(7),
   LOG_EXCERPT_LINES: positiveInt.default(50),
-  OMICS_LOG_GROUP: z.string().default('/aws/omics/WorkflowLog'),
+  OMICS_LOG_GROUP: z.string().default(OMICS_LOG_GROUP),
   /** The reconciler shares HealthOmics' 10 TPS GetRun/ListRuns quota with the tracker. */
   RECONCILE_ENGINE_READS_PER_SECOND: positive.lt(10, 'below the 10 TPS HealthOmics quota').default(5),
   RECONCILE_MAX_LAUNCHES: positiveInt.default(500),

@@ -1,3 +1,4 @@
+import { errorMessage } from '../../domain/errors.js';
 import type { Notice, Notifier } from '../../domain/notifications.js';
 
 /**
@@ -11,7 +12,7 @@ export function makeFanOutNotifier(notifiers: readonly Notifier[]): Notifier {
       const results = await Promise.allSettled(notifiers.map((notifier) => notifier.send(notice)));
       const errors = results.flatMap((result) => (result.status === 'rejected' ? [result.reason] : []));
       if (errors.length > 0) {
-        const reasons = errors.map((error) => (error instanceof Error ? error.message : String(error)));
+        const reasons = errors.map(errorMessage);
         throw new AggregateError(
           errors,
           `${errors.length} of ${notifiers.length} notifiers failed for ${notice.kind} of batch ${notice.batchId}: ${reasons.join('; ')}`,

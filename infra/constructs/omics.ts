@@ -2,7 +2,7 @@ import { ArnFormat, Aws, Stack, Validations } from 'aws-cdk-lib';
 import { type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { parseS3Uri } from '../../domain/s3-uri.js';
-import { OMICS_LOG_GROUP } from '../../functions/adapters/cloudwatch-log-reader.js';
+import { OMICS_LOG_GROUP } from '../../functions/adapters/config.js';
 import { acknowledgeWildcardResources } from '../nag.js';
 import { allowKeysThroughS3, StackEncryption } from './encryption.js';
 

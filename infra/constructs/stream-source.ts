@@ -1,17 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { FilterCriteria, type IEventSourceDlq, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import type { DynamoEventSourceProps } from 'aws-cdk-lib/aws-lambda-event-sources';
-
-/** A stream consumer's settings as functions/event-sources.ts declares them. */
-export interface StreamSourceSettings {
-  filterPatterns: ReadonlyArray<Record<string, unknown>>;
-  batchSize: number;
-  maxRetryAttempts: number;
-  maxRecordAgeSeconds: number;
-  bisectBatchOnError: boolean;
-  reportBatchItemFailures: boolean;
-  startingPosition: 'TRIM_HORIZON' | 'LATEST';
-}
+import type { StreamSourceSettings } from '../../functions/event-sources.js';
 
 /**
  * The event source mapping of a table stream consumer, from the shared settings object: its
@@ -19,7 +9,7 @@ export interface StreamSourceSettings {
  * deployed mapping match the same records.
  */
 export function streamEventSourceProps(
-  source: StreamSourceSettings,
+  source: Required<StreamSourceSettings>,
   onFailure: IEventSourceDlq,
 ): DynamoEventSourceProps {
   return {

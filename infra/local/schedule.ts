@@ -5,9 +5,9 @@ import { makeIntakeSweep } from '../../functions/intake-sweep.js';
 import { makeReconcilerHandler } from '../../functions/reconciler.js';
 import { makeRestoreTrackerSweep } from '../../functions/restore-tracker-sweep.js';
 import { runScheduledRepairs, type ScheduledRepairs } from '../../functions/scheduled-repairs.js';
+import type { LocalLog } from './local-log.js';
 import type { JournaledHandler } from './metrics-journal.js';
 import { scheduledEvent } from './stack-resources.js';
-import type { StackLog } from './stack-types.js';
 
 type Dependencies = ReturnType<typeof buildDependencies>;
 
@@ -19,7 +19,7 @@ type Dependencies = ReturnType<typeof buildDependencies>;
 export function makeLocalScheduledRepairs(
   deps: Dependencies,
   journaled: JournaledHandler,
-  log: StackLog,
+  log: LocalLog,
 ): () => Promise<void> {
   const repairs = scheduledRepairsOf(deps, journaled);
   return async () => {
@@ -46,7 +46,7 @@ export function makeLocalScheduledRepairs(
 export function startSchedule(
   tick: () => Promise<void>,
   everyMs: number,
-  log: StackLog,
+  log: LocalLog,
 ): () => Promise<void> {
   if (everyMs <= 0) return async () => {};
   let running = false;

@@ -8,11 +8,9 @@ import type { buildDependencies } from '../../functions/adapters/dependencies.js
 import type { LocalEndpoints } from './endpoints.js';
 import type { EngineOperation, LocalEngine, LocalWorkflow, RunStatusChangeEvent } from './engine/index.js';
 import type { StackFaults } from './faults.js';
+import type { LocalLog } from './local-log.js';
 
 // What the embedded runtime takes and gives (infra/local/stack.ts puts it together).
-
-export type LogLevel = 'info' | 'warn' | 'error';
-export type StackLog = (level: LogLevel, message: string, details?: Record<string, unknown>) => void;
 
 export interface LocalStackOptions {
   /** Data, runs, outbox and dead letters live here; kept across restarts. */
@@ -40,7 +38,7 @@ export interface LocalStackOptions {
   dynamoTuning?: 'startup' | 'throughput';
   /** Write `<stateDir>/endpoints.json` for the CLI and other tools (default true). */
   writeEndpointsFile?: boolean;
-  log?: StackLog;
+  log?: LocalLog;
   /** Every notification gwm sends, after it is in the outbox. */
   onNotice?: (notice: Notice, rendered: { subject: string; text: string }) => void;
   /** Every engine API call, for counting. */

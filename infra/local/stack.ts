@@ -30,6 +30,7 @@ import {
   startLocalEngine,
 } from './engine/index.js';
 import { createEventRouter } from './events/event-router.js';
+import type { LocalLog } from './local-log.js';
 import { makeLocalTelemetry } from './metrics-journal.js';
 import { makeOutboxNotifier } from './notifications/outbox-notifier.js';
 import { claimStateDir } from './process-file.js';
@@ -45,17 +46,18 @@ import {
   profileText,
 } from './stack-resources.js';
 import { LOCAL_DEFAULT_SETTINGS, LOCAL_NAMES, registrationLeaseMs } from './stack-settings.js';
-import type { LocalStack, LocalStackOptions, StackLog } from './stack-types.js';
+import type { LocalStack, LocalStackOptions } from './stack-types.js';
 import { startStreamPump } from './streams/stream-pump.js';
 
-export type { LocalStack, LocalStackOptions, LogLevel, StackLog } from './stack-types.js';
+export type { LocalLog, LogLevel } from './local-log.js';
+export type { LocalStack, LocalStackOptions } from './stack-types.js';
 
 /**
  * The embedded runtime: DynamoDB Local with its stream, a local S3, the local HealthOmics engine,
  * the stream pump and the event router, driving the same handlers the Lambda functions run.
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
-  const log: StackLog = options.log ?? (() => {});
+  const log: LocalLog = options.log ?? (() => {});
   const { stateDir, faults } = options;
   const dirs = {
     dynamodb: join(stateDir, 'dynamodb'),

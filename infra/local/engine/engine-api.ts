@@ -1,9 +1,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { errorMessage } from '../../../domain/errors.js';
 import { isRecord } from '../../../domain/is-record.js';
 import { RUN_STATUSES } from '../../../domain/launch.js';
 import { RUN_CACHE_ID } from '../../../domain/manifest/run-cache-schema.js';
-import { CACHE_BEHAVIORS, type CacheBehavior } from '../../../domain/workflow.js';
+import { CACHE_BEHAVIORS } from '../../../domain/workflow.js';
+import { OMICS_LOG_GROUP } from '../../../functions/adapters/config.js';
 import { cacheBehaviorOf } from './run-cache.js';
 import type { EngineOperation, LocalRun, LocalTask, LocalTaskStatus } from './types.js';
 
@@ -25,23 +27,24 @@ export class ApiError extends Error {
   }
 }
 
-/** A StartRun request, checked. */
-export interface StartRunRequest {
-  name?: string;
-  roleArn: string;
-  outputUri: string;
-  workflowId: string;
-  workflowType?: string;
-  workflowVersionName?: string;
-  parameters: Record<string, unknown>;
-  tags: Record<string, string>;
-  storageType?: string;
-  storageCapacity?: number;
-  runGroupId?: string;
-  cacheId?: string;
-  cacheBehavior?: CacheBehavior;
-  priority?: number;
-}
+/** A StartRun request, checked: the fields of the run it asks for, as the run keeps them. */
+export type StartRunRequest = Pick<
+  LocalRun,
+  | 'name'
+  | 'roleArn'
+  | 'outputUri'
+  | 'workflowId'
+  | 'workflowType'
+  | 'workflowVersionName'
+  | 'parameters'
+  | 'tags'
+  | 'storageType'
+  | 'storageCapacity'
+  | 'runGroupId'
+  | 'cacheId'
+  | 'cacheBehavior'
+  | 'priority'
+>;
 
 export interface EngineOperations {
   /** The request body as sent: the engine checks its rate and requestId before the rest (parseStartRun). */
@@ -133,13 +136,7 @@ export async function startEngineApi(options: EngineApiOptions): Promise<EngineA
       response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     } catch (error) {
       const apiError =
-        error instanceof ApiError
-          ? error
-          : new ApiError(
-              'InternalServerException',
-              500,
-              error instanceof Error ? error.message : String(error),
-            );
+        error instanceof ApiError ? error : new ApiError('InternalServerException', 500, errorMessage(error));
       // The SDK reads the error type from this header (and from __type in the body).
       response
         .writeHead(apiError.httpStatus, {
@@ -370,7 +367,7 @@ function taskAnswer(task: LocalTask, where: { runId: string; region: string; acc
     ...taskItem(task),
     statusMessage: task.statusMessage,
     failureReason: task.failureReason,
-    logStream: `arn:aws:logs:${region}:${accountId}:log-group:/aws/omics/WorkflowLog:log-stream:run/${runId}/task/${task.taskId}`,
+    logStream: `arn:aws:logs:${region}:${accountId}:log-group:${OMICS_LOG_GROUP}:log-stream:run/${runId}/task/${task.taskId}`,
   });
 }
 

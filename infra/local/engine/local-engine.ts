@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { errorMessage } from '../../../domain/errors.js';
+import { clip } from '../../../domain/text.js';
 import { isSameProcess, terminate } from '../process-ownership.js';
 import { ApiError, optionalString, parseStartRun, startEngineApi } from './engine-api.js';
 import { exportToRunCache } from './run-cache.js';
@@ -8,8 +10,8 @@ import { writeRunManifest } from './run-storage.js';
 import { fromStored, openRunStore, type StoredRun, TERMINAL_STATUSES, toStored } from './run-store.js';
 import { processTasks, type RunEnd, readTaskReport, simulatedTasks, TASKS_FILE } from './run-tasks.js';
 import {
-  errorMessage,
   type FinishDetails,
+  MAX_REASON_LENGTH,
   planSimulation,
   type RunnerHooks,
   type RunState,
@@ -17,7 +19,6 @@ import {
   runSimulated,
   signalProcess,
   stopProcess,
-  truncate,
 } from './runners.js';
 import {
   ENGINE_RESTARTED,
@@ -165,7 +166,7 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
     try {
       if (options.exportOutputs && !stopping) await options.exportOutputs(snapshot(run));
     } catch (error) {
-      const reason = truncate(`Could not export the run's outputs: ${errorMessage(error)}`);
+      const reason = clip(`Could not export the run's outputs: ${errorMessage(error)}`, MAX_REASON_LENGTH);
       return finish(run, 'FAILED', { failureReason: reason, statusMessage: reason });
     }
     finish(run, 'COMPLETED', {});
@@ -208,7 +209,7 @@ export async function startLocalEngine(options: LocalEngineOptions): Promise<Loc
       try {
         run.plan = planSimulation(run, workflow, Date.now(), region);
       } catch (error) {
-        const reason = truncate(`Could not prepare the run: ${errorMessage(error)}`);
+        const reason = clip(`Could not prepare the run: ${errorMessage(error)}`, MAX_REASON_LENGTH);
         return finish(run, 'FAILED', { failureReason: reason, statusMessage: reason });
       }
       emitStatus(run, 'STARTING');

@@ -1,6 +1,7 @@
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunLogReader, RunLogTail } from '../../../domain/ports.js';
+import { clip } from '../../../domain/text.js';
 
 const LINE_MAX = 500;
 /** Enough for the last lines of any log gwm shows; a long log is not read whole. */
@@ -25,7 +26,7 @@ export function makeLocalLogReader(runsDir: string): RunLogReader {
         .map((line) => line.trimEnd())
         .filter((line, index, all) => line !== '' || index < all.length - 1)
         .slice(-maxLines)
-        .map((line) => (line.length > LINE_MAX ? `${line.slice(0, LINE_MAX)}…` : line));
+        .map((line) => clip(line, LINE_MAX, { markOutside: true }));
       return { location, lines };
     },
   };

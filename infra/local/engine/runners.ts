@@ -2,6 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { errorMessage } from '../../../domain/errors.js';
+import { clip } from '../../../domain/text.js';
 import { send, terminate } from '../process-ownership.js';
 import { runCacheEnvironment } from './run-cache.js';
 import { type StorageSampler, sampleStorage } from './run-storage.js';
@@ -60,7 +62,7 @@ export interface RunnerHooks {
 }
 
 /** The real API caps failure reasons; a long stderr line would otherwise flood GetRun and events. */
-const MAX_REASON_LENGTH = 1000;
+export const MAX_REASON_LENGTH = 1000;
 
 export function contextOf(run: RunState): LocalRunContext {
   return { parameters: run.parameters, outputDir: run.outputDir, runId: run.id };
@@ -77,7 +79,7 @@ export async function runProcess(
     await mkdir(run.outputDir, { recursive: true });
     args = workflow.args(contextOf(run));
   } catch (error) {
-    const reason = truncate(`Could not prepare the run: ${errorMessage(error)}`);
+    const reason = clip(`Could not prepare the run: ${errorMessage(error)}`, MAX_REASON_LENGTH);
     return hooks.finish(run, 'FAILED', { failureReason: reason, statusMessage: reason });
   }
   if (run.abandoned) return;
@@ -131,7 +133,7 @@ export async function runProcess(
   async function settle(code: number | null, signal: NodeJS.Signals | null, closedAt: Date) {
     const exit = code === null ? `signal ${String(signal)}` : `exit code ${code}`;
     const lastLine = lastNonEmptyLine(stderrTail);
-    const failureReason = truncate(lastLine ?? `Workflow process ended with ${exit}`);
+    const failureReason = clip(lastLine ?? `Workflow process ended with ${exit}`, MAX_REASON_LENGTH);
     const end: RunEnd = run.cancelRequested
       ? { at: closedAt, status: 'CANCELLED' }
       : spawnError || code !== 0
@@ -147,7 +149,7 @@ export async function runProcess(
     if (run.cancelRequested) {
       hooks.finish(run, 'CANCELLED', { statusMessage: 'Run cancelled' });
     } else if (spawnError) {
-      const reason = truncate(`Could not start ${workflow.command}: ${spawnError.message}`);
+      const reason = clip(`Could not start ${workflow.command}: ${spawnError.message}`, MAX_REASON_LENGTH);
       hooks.finish(run, 'FAILED', { failureReason: reason, statusMessage: reason });
     } else if (code === 0) {
       void hooks.complete(run);
@@ -220,7 +222,7 @@ export async function runSimulated(run: RunState, plan: SimulationPlan, hooks: R
   }
   if (run.cancelRequested) return hooks.finish(run, 'CANCELLED', { statusMessage: 'Run cancelled' });
   if (plan.status === 'FAILED') {
-    const reason = truncate(plan.failureReason ?? 'Simulated failure');
+    const reason = clip(plan.failureReason ?? 'Simulated failure', MAX_REASON_LENGTH);
     return hooks.finish(run, 'FAILED', { failureReason: reason, statusMessage: reason });
   }
   hooks.finish(run, 'COMPLETED', {});
@@ -232,12 +234,4 @@ function lastNonEmptyLine(text: string): string | undefined {
     .map((line) => line.trim())
     .filter((line) => line !== '')
     .at(-1);
-}
-
-export function truncate(text: string): string {
-  return text.length > MAX_REASON_LENGTH ? `${text.slice(0, MAX_REASON_LENGTH - 1)}…` : text;
-}
-
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

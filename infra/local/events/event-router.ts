@@ -1,14 +1,8 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { backoffMs } from '../../../domain/backoff.js';
+import type { LocalLog } from '../local-log.js';
 import { compilePattern, type EventMatcher } from './event-pattern.js';
-
-/** How the local services report: the embedded runtime decides where lines go. */
-export type LocalLog = (
-  level: 'info' | 'warn' | 'error',
-  message: string,
-  details?: Record<string, unknown>,
-) => void;
 
 /** One EventBridge rule with one target: the pattern is taken as given (functions/event-sources.ts). */
 export interface RouterRule {

@@ -2,7 +2,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { describeError, type LocalLog } from '../events/event-router.js';
+import { describeError } from '../events/event-router.js';
+import type { LocalLog } from '../local-log.js';
 import { readTextIfExists } from '../read-if-exists.js';
 import type { LocalS3ArchiveOptions, ObjectRestoreCompletedEvent } from './s3-archive.js';
 

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type S3rver from 's3rver';
-import type { LocalLog } from '../events/event-router.js';
+import type { LocalLog } from '../local-log.js';
 import {
   type ArchiveLocation,
   type ArchiveState,

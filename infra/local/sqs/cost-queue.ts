@@ -3,8 +3,9 @@ import { appendFile, writeFile } from 'node:fs/promises';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { CostQueue, CostRequest } from '../../../domain/ports.js';
 import { COST_EVENT_SOURCE } from '../../../functions/event-sources.js';
-import { createEventRouter, type LocalLog } from '../events/event-router.js';
+import { createEventRouter } from '../events/event-router.js';
 import { readJsonLines } from '../json-lines.js';
+import type { LocalLog } from '../local-log.js';
 import { LOCAL_NAMES } from '../stack-settings.js';
 
 type CostHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;

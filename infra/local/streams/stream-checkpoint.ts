@@ -1,6 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { describeError } from '../../../domain/errors.js';
+import type { LocalLog } from '../local-log.js';
 
 /**
  * The stream pump's checkpoint file: for each consumer, per shard, the sequence number of the last
@@ -14,12 +15,6 @@ export interface StreamCheckpoint {
   savedAt: string;
   consumers: Record<string, Record<string, string>>;
 }
-
-export type CheckpointLog = (
-  level: 'info' | 'warn' | 'error',
-  message: string,
-  details?: Record<string, unknown>,
-) => void;
 
 /** What the checkpoint says when the pump starts. */
 export interface RestoredPositions {
@@ -47,7 +42,7 @@ export function createCheckpointStore(options: {
   streamArn: string;
   /** Each consumer's positions as they are now. */
   positions: () => Record<string, Record<string, string>>;
-  log: CheckpointLog;
+  log: LocalLog;
 }): CheckpointStore {
   const { file, streamArn, log } = options;
   let loaded = false;
@@ -133,7 +128,7 @@ export function createCheckpointStore(options: {
   };
 }
 
-async function loadCheckpoint(file: string, log: CheckpointLog): Promise<StreamCheckpoint | undefined> {
+async function loadCheckpoint(file: string, log: LocalLog): Promise<StreamCheckpoint | undefined> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');

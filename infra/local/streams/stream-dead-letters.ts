@@ -2,7 +2,7 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { describeError } from '../../../domain/errors.js';
-import type { CheckpointLog } from './stream-checkpoint.js';
+import type { LocalLog } from '../local-log.js';
 import type { DispatchFailure, FailureCondition } from './stream-dispatch.js';
 
 /** One line of a dead-letter file, after Lambda's on-failure record for a stream batch. */
@@ -31,7 +31,7 @@ export function createDeadLetterSink(options: {
   dir: string;
   consumer: string;
   streamArn: string;
-  log: CheckpointLog;
+  log: LocalLog;
 }): DeadLetterSink {
   const { dir, consumer, streamArn, log } = options;
   const file = join(dir, `${consumer}.jsonl`);

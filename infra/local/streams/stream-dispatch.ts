@@ -1,18 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
+import type { StreamSourceSettings } from '../../../functions/event-sources.js';
 import { compilePattern } from '../events/event-pattern.js';
-
-/** What a deployed DynamoDB event source mapping does, as settings (see functions/event-sources.ts). */
-export interface StreamSourceSettings {
-  filterPatterns: readonly object[];
-  batchSize: number;
-  maxRetryAttempts: number;
-  bisectBatchOnError: boolean;
-  /** Records older than this are given up on without a call (MaximumRecordAgeInSeconds); no limit when absent. */
-  maxRecordAgeSeconds?: number;
-  /** ReportBatchItemFailures: when false, a reply listing failed items counts as a success. Honoured when absent. */
-  reportBatchItemFailures?: boolean;
-}
 
 export type StreamHandler = (event: {
   Records: DynamoDBRecord[];

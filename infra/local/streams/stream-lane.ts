@@ -1,13 +1,10 @@
 import type { DynamoDBRecord } from 'aws-lambda';
 import { describeError } from '../../../domain/errors.js';
-import { type CheckpointLog, compareSequenceNumbers } from './stream-checkpoint.js';
+import type { StreamSourceSettings } from '../../../functions/event-sources.js';
+import type { LocalLog } from '../local-log.js';
+import { compareSequenceNumbers } from './stream-checkpoint.js';
 import type { DeadLetterSink } from './stream-dead-letters.js';
-import {
-  createRecordFilter,
-  dispatchStreamRecords,
-  type StreamHandler,
-  type StreamSourceSettings,
-} from './stream-dispatch.js';
+import { createRecordFilter, dispatchStreamRecords, type StreamHandler } from './stream-dispatch.js';
 
 /**
  * One consumer's event source mapping: its own queue of the records that pass its filters, in
@@ -60,7 +57,7 @@ export interface LaneOptions {
   retryDelayMs: (retry: number) => number;
   /** After a batch settled and after positions moved. */
   onProgress: () => void;
-  log: CheckpointLog;
+  log: LocalLog;
 }
 
 /** Pause after a fault of the pump itself, so it does not spin. */

@@ -1,7 +1,7 @@
 import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { backoffMs } from '../../../domain/backoff.js';
 import { describeError } from '../../../domain/errors.js';
-import type { CheckpointLog } from './stream-checkpoint.js';
+import type { LocalLog } from '../local-log.js';
 import { createStreamReader, type ShardRecord } from './stream-reader.js';
 
 /**
@@ -34,7 +34,7 @@ export interface PollerOptions {
   onRecords: (records: Array<ShardRecord & { index: number }>) => void;
   /** After every read, whatever it found. */
   onRead: () => void;
-  log: CheckpointLog;
+  log: LocalLog;
 }
 
 const STREAM_BACKOFF_MAX_MS = 2_000;

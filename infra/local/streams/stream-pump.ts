@@ -1,9 +1,11 @@
 import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { backoffMs } from '../../../domain/backoff.js';
 import { describeError, GwmError } from '../../../domain/errors.js';
+import type { StreamSourceSettings } from '../../../functions/event-sources.js';
+import type { LocalLog } from '../local-log.js';
 import { createCheckpointStore } from './stream-checkpoint.js';
 import { createDeadLetterSink } from './stream-dead-letters.js';
-import type { StreamHandler, StreamSourceSettings } from './stream-dispatch.js';
+import type { StreamHandler } from './stream-dispatch.js';
 import { type ConsumerLane, type ConsumerStats, createConsumerLane, type Entry } from './stream-lane.js';
 import { createStreamPoller } from './stream-poller.js';
 
@@ -27,12 +29,6 @@ export interface StreamConsumer {
   source: StreamSourceSettings;
 }
 
-export type StreamPumpLog = (
-  level: 'info' | 'warn' | 'error',
-  message: string,
-  details?: Record<string, unknown>,
-) => void;
-
 export interface StreamPumpOptions {
   client: DynamoDBStreamsClient;
   streamArn: string;
@@ -50,7 +46,7 @@ export interface StreamPumpOptions {
    * retries in a moment.
    */
   retryDelayMs?: (retry: number) => number;
-  log?: StreamPumpLog;
+  log?: LocalLog;
 }
 
 export interface SettleOptions {
@@ -97,7 +93,7 @@ const CONSUMER_NAME = /^[A-Za-z0-9._-]+$/;
 export function startStreamPump(options: StreamPumpOptions): StreamPump {
   validateConsumers(options.consumers);
   const { pollIntervalMs = DEFAULT_POLL_INTERVAL_MS, retryDelayMs = defaultRetryDelayMs } = options;
-  const log: StreamPumpLog = options.log ?? (() => {});
+  const log: LocalLog = options.log ?? (() => {});
   const stopController = new AbortController();
   let stopRequested = false;
   let stopping: Promise<void> | undefined;
