@@ -5,7 +5,7 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FUNCTION_RUNTIME, GwmFunction } from '../../infra/constructs/gwm-function.js';
+import { FUNCTION_RUNTIME, GwmFunction, type GwmFunctionProps } from '../../infra/constructs/gwm-function.js';
 import { LaunchTable } from '../../infra/constructs/launch-table.js';
 import { esbuildOptions, FUNCTION_BUNDLING } from '../../infra/function-bundling.js';
 
@@ -13,30 +13,41 @@ describe('function bundling', () => {
   const outdir = mkdtempSync(join(tmpdir(), 'gwm-bundling-'));
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
-  it('builds a function with the local esbuild, offline, into one file with its source map', async () => {
-    // Prepare: bundling on (no `aws:cdk:bundling-stacks` context), one function
+  /**
+   * Synthesises stack `stackId` of one function, bundling on (no `aws:cdk:bundling-stacks` context),
+   * and gives the folder of the function's asset in `outdir`, as the assets manifest names it.
+   */
+  function bundleOne(
+    stackId: string,
+    functionId: string,
+    props: Pick<GwmFunctionProps, 'entry' | 'files'>,
+  ): string | undefined {
     const app = new App({ outdir });
-    const stack = new Stack(app, 'Bundling');
+    const stack = new Stack(app, stackId);
     const table = new LaunchTable(stack, 'Launches').table;
-    const fn = new GwmFunction(stack, 'Launcher', {
-      entry: 'launcher.entry.ts',
+    const fn = new GwmFunction(stack, functionId, {
       description: 'bundling check',
       environment: {},
       timeout: Duration.seconds(30),
       logRetention: RetentionDays.ONE_DAY,
       table,
       tableAccess: { actions: ['GetItem'] },
+      ...props,
     });
-    // Act
     const assembly = app.synth();
-    // Assess
     const manifest = JSON.parse(
       readFileSync(join(assembly.directory, `${stack.artifactId}.assets.json`), 'utf8'),
     ) as { files: Record<string, { displayName?: string; source: { path: string } }> };
     const asset = Object.values(manifest.files).find((file) =>
       file.displayName?.startsWith(fn.fn.node.path.slice(stack.node.id.length + 1)),
     );
-    const assetPath = asset?.source.path ?? '';
+    return asset?.source.path;
+  }
+
+  it('builds a function with the local esbuild, offline, into one file with its source map', async () => {
+    // Act
+    const assetPath = bundleOne('Bundling', 'Launcher', { entry: 'launcher.entry.ts' }) ?? '';
+    // Assess
     expect(assetPath).toMatch(/^asset\./);
     const bundle = join(outdir, assetPath, 'index.js');
     expect(existsSync(bundle)).toBe(true);
@@ -66,30 +77,13 @@ describe('function bundling', () => {
   });
 
   it("copies the files a function reads beside its bundle (a deployment's price list)", () => {
-    // Prepare
-    const app = new App({ outdir });
-    const stack = new Stack(app, 'BundlingFiles');
-    const table = new LaunchTable(stack, 'Launches').table;
-    const fn = new GwmFunction(stack, 'Collector', {
+    // Act
+    const assetPath = bundleOne('BundlingFiles', 'Collector', {
       entry: 'cost-collector.entry.ts',
-      description: 'bundling check',
-      environment: {},
-      timeout: Duration.seconds(30),
-      logRetention: RetentionDays.ONE_DAY,
-      table,
-      tableAccess: { actions: ['GetItem'] },
       files: [{ source: 'domain/cost/healthomics-prices.json', name: 'price-list.json' }],
     });
-    // Act
-    const assembly = app.synth();
     // Assess: the file is in the asset, byte for byte
-    const manifest = JSON.parse(
-      readFileSync(join(assembly.directory, `${stack.artifactId}.assets.json`), 'utf8'),
-    ) as { files: Record<string, { displayName?: string; source: { path: string } }> };
-    const asset = Object.values(manifest.files).find((file) =>
-      file.displayName?.startsWith(fn.fn.node.path.slice(stack.node.id.length + 1)),
-    );
-    const copied = join(outdir, asset?.source.path ?? 'missing', 'price-list.json');
+    const copied = join(outdir, assetPath ?? 'missing', 'price-list.json');
     expect(readFileSync(copied, 'utf8')).toBe(readFileSync('domain/cost/healthomics-prices.json', 'utf8'));
   });
 });

@@ -26,6 +26,14 @@ const THROUGH_S3 = {
   StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['s3.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
 };
 
+/** A statement allowing `action` on the key(s) `resource`, only through S3. */
+const throughS3 = (action: string | string[], resource: string | string[]) => ({
+  Effect: 'Allow',
+  Action: action,
+  Resource: resource,
+  Condition: THROUGH_S3,
+});
+
 const actionsOf = (statement: Statement) => asList(statement.Action);
 const onKey = (arn: string) => (statement: Statement) => asList(statement.Resource as unknown).includes(arn);
 
@@ -83,14 +91,7 @@ describe('customer-managed keys', () => {
     const grants = statementsOfRole(template, serviceRole).filter((statement) =>
       actionsOf(statement).some((action) => action.startsWith('kms:')),
     );
-    expect(grants).toEqual([
-      {
-        Effect: 'Allow',
-        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        Resource: KEYS.dataBucketKeyArns,
-        Condition: THROUGH_S3,
-      },
-    ]);
+    expect(grants).toEqual([throughS3(['kms:Decrypt', 'kms:GenerateDataKey'], KEYS.dataBucketKeyArns)]);
   });
 
   it('grants the table key to every function, the data keys to the writers of QC sample lists only', () => {
@@ -101,14 +102,7 @@ describe('customer-managed keys', () => {
       expect(tableKey, name).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:DescribeKey']));
       const dataKeys = statements.filter(onKey(KEYS.dataBucketKeyArns[0] ?? ''));
       if (name === 'aggregator') {
-        expect(dataKeys, name).toEqual([
-          {
-            Effect: 'Allow',
-            Action: 'kms:GenerateDataKey',
-            Resource: KEYS.dataBucketKeyArns,
-            Condition: THROUGH_S3,
-          },
-        ]);
+        expect(dataKeys, name).toEqual([throughS3('kms:GenerateDataKey', KEYS.dataBucketKeyArns)]);
       } else {
         expect(dataKeys, name).toEqual([]);
       }
@@ -125,14 +119,7 @@ describe('customer-managed keys', () => {
     for (const [name, { role }] of Object.entries(ids)) {
       const manifestKey = statementsOfRole(template, role).filter(onKey(KEYS.manifestBucketKeyArn));
       if (name === 'intake') {
-        expect(manifestKey, name).toEqual([
-          {
-            Effect: 'Allow',
-            Action: 'kms:Decrypt',
-            Resource: KEYS.manifestBucketKeyArn,
-            Condition: THROUGH_S3,
-          },
-        ]);
+        expect(manifestKey, name).toEqual([throughS3('kms:Decrypt', KEYS.manifestBucketKeyArn)]);
       } else {
         expect(manifestKey, name).toEqual([]);
       }

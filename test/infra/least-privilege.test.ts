@@ -27,6 +27,8 @@ const STREAM = [
 const NOTIFY = ['events:PutEvents', 'kms:Decrypt', 'kms:GenerateDataKey', 'sns:Publish'];
 const START_RUN = ['iam:PassRole', 'omics:StartRun', 'omics:TagResource'];
 const RUN_READS = ['logs:GetLogEvents', 'omics:GetRun'];
+/** Reading, writing and querying launch items one at a time. */
+const ITEMS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'];
 
 /** What each function may do, all of it: its log group, its table actions, and what its work needs. */
 const EXPECTED_ACTIONS: Record<FunctionKey, string[]> = {
@@ -34,12 +36,9 @@ const EXPECTED_ACTIONS: Record<FunctionKey, string[]> = {
     ...LOGS,
     ...FAILURE_QUEUE,
     ...NOTIFY,
+    ...ITEMS,
     'dynamodb:BatchGetItem',
     'dynamodb:BatchWriteItem',
-    'dynamodb:GetItem',
-    'dynamodb:PutItem',
-    'dynamodb:Query',
-    'dynamodb:UpdateItem',
     's3:GetObject',
     's3:GetObjectVersion',
     's3:ListBucket',
@@ -52,35 +51,21 @@ const EXPECTED_ACTIONS: Record<FunctionKey, string[]> = {
     ...STREAM,
     ...START_RUN,
     // The launch queue: team items, open batches and waiting launches (Query), the flows' passes
+    ...ITEMS,
     'dynamodb:BatchGetItem',
-    'dynamodb:GetItem',
-    'dynamodb:PutItem',
-    'dynamodb:Query',
-    'dynamodb:UpdateItem',
     'omics:CancelRun',
     // An archived input whose restored copy expired before the run is restored again.
     's3:RestoreObject',
   ],
-  tracker: [
-    ...LOGS,
-    ...FAILURE_QUEUE,
-    ...RUN_READS,
-    'dynamodb:GetItem',
-    'dynamodb:PutItem',
-    'dynamodb:Query',
-    'dynamodb:UpdateItem',
-  ],
+  tracker: [...LOGS, ...FAILURE_QUEUE, ...RUN_READS, ...ITEMS],
   aggregator: [
     ...LOGS,
     ...FAILURE_QUEUE,
     ...STREAM,
     ...NOTIFY,
+    ...ITEMS,
     'dynamodb:BatchGetItem',
     'dynamodb:BatchWriteItem',
-    'dynamodb:GetItem',
-    'dynamodb:PutItem',
-    'dynamodb:Query',
-    'dynamodb:UpdateItem',
     's3:PutObject',
   ],
   reconciler: [
@@ -89,11 +74,8 @@ const EXPECTED_ACTIONS: Record<FunctionKey, string[]> = {
     ...FAILURE_QUEUE,
     ...RUN_READS,
     ...START_RUN,
+    ...ITEMS,
     'dynamodb:BatchGetItem',
-    'dynamodb:GetItem',
-    'dynamodb:PutItem',
-    'dynamodb:Query',
-    'dynamodb:UpdateItem',
     'omics:ListRuns',
     // A launch it starts again whose archived input's copy expired is restored again first.
     's3:RestoreObject',
@@ -118,11 +100,8 @@ const EXPECTED_ACTIONS: Record<FunctionKey, string[]> = {
     ...LOGS,
     ...FAILURE_QUEUE,
     // Its sweep: launches waiting for inputs, read whole
+    ...ITEMS,
     'dynamodb:BatchGetItem',
-    'dynamodb:GetItem',
-    'dynamodb:PutItem',
-    'dynamodb:Query',
-    'dynamodb:UpdateItem',
     // Its sweep: what became of a restore past due (HeadObject), and asking again for one that lapsed
     's3:GetObject',
     's3:ListBucket',

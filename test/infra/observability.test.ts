@@ -25,6 +25,19 @@ const FUNCTION_KEYS = Object.keys(SERVICE_NAMES) as ServiceKey[];
 const CONSUMERS = ['launcher', 'aggregator'] as const satisfies readonly ServiceKey[];
 const QUEUES = ['launcher-failures', 'completion-failures', 'status-rule-dlq', 'intake-failures'];
 
+/** The dimensions of the reconciler's own metrics in the test stack. */
+const RECONCILER_DIMENSIONS = [
+  { Name: SERVICE_DIMENSION, Value: SERVICE_NAMES.reconciler },
+  { Name: STACK_DIMENSION, Value: 'Test' },
+];
+/** An alarm that fires on anything above zero, in 3 periods in a row. */
+const ABOVE_ZERO_3_PERIODS_IN_A_ROW = {
+  Threshold: 0,
+  ComparisonOperator: 'GreaterThanThreshold',
+  EvaluationPeriods: 3,
+  DatapointsToAlarm: 3,
+};
+
 /** A stack of real stand-ins (inline functions, their log groups, queues, a topic) around the construct. */
 function build(
   overrides: Partial<Pick<ObservabilityProps, 'failureRateThreshold' | 'reconcilerSchedule'>> = {},
@@ -432,10 +445,7 @@ describe('the alarms', () => {
     );
     expect(heartbeat).toMatchObject({
       Namespace: METRIC_NAMESPACE,
-      Dimensions: [
-        { Name: SERVICE_DIMENSION, Value: SERVICE_NAMES.reconciler },
-        { Name: STACK_DIMENSION, Value: 'Test' },
-      ],
+      Dimensions: RECONCILER_DIMENSIONS,
       Period: 300,
       Threshold: 1,
       ComparisonOperator: 'LessThanThreshold',
@@ -518,10 +528,7 @@ describe('the alarms', () => {
     expect(alarm).toMatchObject({
       Namespace: METRIC_NAMESPACE,
       MetricName: 'LaunchesOverdueSeconds',
-      Dimensions: [
-        { Name: SERVICE_DIMENSION, Value: SERVICE_NAMES.reconciler },
-        { Name: STACK_DIMENSION, Value: 'Test' },
-      ],
+      Dimensions: RECONCILER_DIMENSIONS,
       Statistic: 'Maximum',
       Period: 300,
       Threshold: 0,
@@ -542,12 +549,7 @@ describe('the alarms', () => {
             metricName,
         ),
       );
-      expect(alarm).toMatchObject({
-        Threshold: 0,
-        ComparisonOperator: 'GreaterThanThreshold',
-        EvaluationPeriods: 3,
-        DatapointsToAlarm: 3,
-      });
+      expect(alarm).toMatchObject(ABOVE_ZERO_3_PERIODS_IN_A_ROW);
       const read = (alarm?.Metrics ?? []).flatMap((query) => {
         const stat = query.MetricStat as
           | {
@@ -573,16 +575,10 @@ describe('the alarms', () => {
     expect(alarm).toMatchObject({
       Namespace: METRIC_NAMESPACE,
       MetricName: METRICS.reconcilerRepairs,
-      Dimensions: [
-        { Name: SERVICE_DIMENSION, Value: SERVICE_NAMES.reconciler },
-        { Name: STACK_DIMENSION, Value: 'Test' },
-      ],
+      Dimensions: RECONCILER_DIMENSIONS,
       Statistic: 'Sum',
       Period: 300,
-      Threshold: 0,
-      ComparisonOperator: 'GreaterThanThreshold',
-      EvaluationPeriods: 3,
-      DatapointsToAlarm: 3,
+      ...ABOVE_ZERO_3_PERIODS_IN_A_ROW,
     });
     const hourly = build({ reconcilerSchedule: { everyMinutes: 15 } });
     expect(gwmAlarm(hourly.template, 'reconcilerRepairs').Period).toBe(900);
@@ -590,12 +586,7 @@ describe('the alarms', () => {
 
   it('fire when stale launches are left or not reconciled in 3 reconciler runs in a row', () => {
     const alarm = gwmAlarm(template, 'reconcilerLeft', 'reconcilerErrors');
-    expect(alarm).toMatchObject({
-      Threshold: 0,
-      ComparisonOperator: 'GreaterThanThreshold',
-      EvaluationPeriods: 3,
-      DatapointsToAlarm: 3,
-    });
+    expect(alarm).toMatchObject(ABOVE_ZERO_3_PERIODS_IN_A_ROW);
     const periods = alarm.Metrics?.flatMap((query) =>
       query.MetricStat ? [(query.MetricStat as { Period: number }).Period] : [],
     );

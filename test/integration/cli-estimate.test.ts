@@ -107,18 +107,13 @@ describe('gwm release', () => {
     samplesWithoutHistory: 0,
     estimatedAt: '2026-11-20T10:00:00.000Z',
   };
+  /** Batch `name` held over its $50 budget by an estimate of about $80. */
+  const heldBatch = (batchId: string, name: string) =>
+    aBatch({ batchId, name, status: 'HELD_OVER_BUDGET', budgetMaxUsd: 50, estimate });
 
   it('raises the budget of a held batch to its estimate, as a console edit would', async () => {
     // Prepare
-    await batches.create(
-      aBatch({
-        batchId: 'held00000000000000a1',
-        name: 'FC-HELD',
-        status: 'HELD_OVER_BUDGET',
-        budgetMaxUsd: 50,
-        estimate,
-      }),
-    );
+    await batches.create(heldBatch('held00000000000000a1', 'FC-HELD'));
 
     // Act
     const status = await gwm(['status', 'held00000000000000a1']);
@@ -137,15 +132,7 @@ describe('gwm release', () => {
 
   it('rejects a held batch, and refuses a batch that is not held or a budget below the estimate', async () => {
     // Prepare
-    await batches.create(
-      aBatch({
-        batchId: 'held00000000000000b2',
-        name: 'FC-HELD-2',
-        status: 'HELD_OVER_BUDGET',
-        budgetMaxUsd: 50,
-        estimate,
-      }),
-    );
+    await batches.create(heldBatch('held00000000000000b2', 'FC-HELD-2'));
     await batches.create(aBatch({ batchId: 'active000000000000c3', name: 'FC-ACTIVE', status: 'ACTIVE' }));
 
     // Act

@@ -12,6 +12,13 @@ let table: TestTable;
 /** `gwm <args>` in this process, against the local stack described in the test's state folder. */
 const gwm = (args: string[]) => runGwm(stateDir, args);
 
+/** Writes `content` as JSON to `name` in the test's folder, for a command to read, and gives its path. */
+async function writeJson(name: string, content: unknown): Promise<string> {
+  const file = join(tmp, name);
+  await writeFile(file, JSON.stringify(content));
+  return file;
+}
+
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'gwm-cli-teams-'));
   stateDir = join(tmp, 'state');
@@ -28,7 +35,6 @@ afterAll(async () => {
 
 describe('gwm teams', () => {
   it('adds, lists, shows, replaces and removes a team', async () => {
-    const file = join(tmp, 'lab-a.json');
     const team = {
       name: 'lab-a',
       description: 'Sequencing core',
@@ -38,7 +44,7 @@ describe('gwm teams', () => {
       maxInFlight: 50,
       runGroupId: '1234567',
     };
-    await writeFile(file, JSON.stringify(team));
+    const file = await writeJson('lab-a.json', team);
 
     const added = await gwm(['teams', 'add', file]);
     expect(added.code).toBe(0);
@@ -50,7 +56,7 @@ describe('gwm teams', () => {
     const shown = await gwm(['teams', 'show', 'lab-a']);
     expect(JSON.parse(shown.stdout)).toMatchObject(team);
 
-    await writeFile(file, JSON.stringify({ ...team, weight: 3, maxInFlight: undefined }));
+    await writeJson('lab-a.json', { ...team, weight: 3, maxInFlight: undefined });
     const replaced = await gwm(['teams', 'add', file]);
     expect(replaced.stdout).toContain('Replaced team lab-a (weight 3, no limit)');
 
@@ -63,15 +69,11 @@ describe('gwm teams', () => {
   });
 
   it('refuses a team outside the deployment’s prefixes, with each problem at its path, and saves nothing', async () => {
-    const file = join(tmp, 'bad.json');
-    await writeFile(
-      file,
-      JSON.stringify({
-        name: 'lab-b',
-        readPrefixes: ['s3://someone-elses-bucket/'],
-        writePrefixes: ['s3://gwm-lab-results/b/'],
-      }),
-    );
+    const file = await writeJson('bad.json', {
+      name: 'lab-b',
+      readPrefixes: ['s3://someone-elses-bucket/'],
+      writePrefixes: ['s3://gwm-lab-results/b/'],
+    });
     const result = await gwm(['teams', 'add', file]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(`${file} is not a valid team (1 problem(s)):`);
@@ -84,17 +86,12 @@ describe('gwm teams', () => {
   });
 
   it('submit --team checks the manifest against the team, as the intake will, before uploading', async () => {
-    const teamFile = join(tmp, 'lab-c.json');
-    await writeFile(
-      teamFile,
-      JSON.stringify({
-        name: 'lab-c',
-        readPrefixes: ['s3://gwm-lab-inputs/lab-c/'],
-        writePrefixes: ['s3://gwm-lab-results/lab-c/'],
-      }),
-    );
+    const teamFile = await writeJson('lab-c.json', {
+      name: 'lab-c',
+      readPrefixes: ['s3://gwm-lab-inputs/lab-c/'],
+      writePrefixes: ['s3://gwm-lab-results/lab-c/'],
+    });
     expect((await gwm(['teams', 'add', teamFile])).code).toBe(0);
-    const manifest = join(tmp, 'run-7.json');
     const document = (folder: string) => ({
       schemaVersion: 'gwm.manifest/v1',
       defaults: {
@@ -104,7 +101,7 @@ describe('gwm teams', () => {
       samples: [{ id: 'S1', inputs: { fastq1: `s3://gwm-lab-inputs/${folder}/S1.fastq.gz` } }],
     });
 
-    await writeFile(manifest, JSON.stringify(document('lab-d')));
+    const manifest = await writeJson('run-7.json', document('lab-d'));
     const outside = await gwm(['submit', manifest, '--team', 'lab-c', '--dry-run']);
     expect(outside.code).toBe(2);
     expect(outside.stderr).toContain(
@@ -127,7 +124,7 @@ describe('gwm teams', () => {
     expect(wrongKey.code).toBe(2);
     expect(wrongKey.stderr).toContain('is not under teams/lab-c/');
 
-    await writeFile(manifest, JSON.stringify(document('lab-c')));
+    await writeJson('run-7.json', document('lab-c'));
     const fine = await gwm(['submit', manifest, '--team', 'lab-c', '--dry-run', '--json']);
     expect(fine.code).toBe(0);
     expect(JSON.parse(fine.stdout)).toMatchObject({ key: 'teams/lab-c/run-7.json' });

@@ -62,6 +62,32 @@ async function rawItem(launch: { batchId: string; launchId: string }) {
   return Item;
 }
 
+/**
+ * Seeds `launch` in a batch of its own, runs `gwm <command> <launchId>`, and gives what the command
+ * printed with the launch's stored item before and after.
+ */
+async function commandOnOne(command: 'retry' | 'cancel', launch: Launch, batch: Partial<Batch> = {}) {
+  await seed(aBatch({ batchId: launch.batchId, ...batch }), [launch]);
+  const before = await rawItem(launch);
+  const result = await gwm([command, launch.launchId]);
+  return { result, before, after: await rawItem(launch) };
+}
+
+/** Expects `gwm <command>` to refuse `launch` with `message` (exit 2) and to leave its status as it was. */
+async function expectRefusedUnchanged(command: 'retry' | 'cancel', launch: Launch, message: string) {
+  const { result, after } = await commandOnOne(command, launch);
+  expect(result.code).toBe(2);
+  expect(result.stderr).toContain(message);
+  expect(after?.status).toEqual({ S: launch.status });
+}
+
+/** The stored status of the launch of each of `sampleIds` in batch `batchId`. */
+function storedStatuses(batchId: string, sampleIds: string[]): Promise<(string | undefined)[]> {
+  return Promise.all(
+    sampleIds.map(async (id) => (await rawItem({ batchId, launchId: `${batchId}/${id}` }))?.status?.S),
+  );
+}
+
 async function objectKeys(prefix: string): Promise<string[]> {
   const listed = await s3.send(new ListObjectsV2Command({ Bucket: MANIFESTS, Prefix: prefix }));
   return (listed.Contents ?? []).map((object) => object.Key ?? '');
@@ -450,28 +476,9 @@ describe('gwm history', () => {
   });
 
   it('lists launches in a status by last update, and pages through with --limit', async () => {
-    const failed = await gwm([
-      'history',
-      '--status',
-      'FAILED',
-      '--since',
-      '2026-10-01',
-      '--until',
-      '2026-10-04',
-      '--json',
-    ]);
-    const limited = await gwm([
-      'history',
-      '--status',
-      'FAILED',
-      '--since',
-      '2026-10-01',
-      '--until',
-      '2026-10-04',
-      '--limit',
-      '1',
-      '--json',
-    ]);
+    const query = ['history', '--status', 'FAILED', '--since', '2026-10-01', '--until', '2026-10-04'];
+    const failed = await gwm([...query, '--json']);
+    const limited = await gwm([...query, '--limit', '1', '--json']);
 
     expect(JSON.parse(failed.stdout).map((row: { launchId: string }) => row.launchId)).toEqual([
       'h-two/HG003',
@@ -501,15 +508,14 @@ describe('gwm retry', () => {
       runId: '901',
       updatedAt: '2026-11-20T11:00:00.000Z',
     });
-    await seed(aBatch({ batchId: 'r-one', status: 'COMPLETED_WITH_FAILURES' }), [failed]);
-    const before = await rawItem(failed);
 
     // Act
-    const result = await gwm(['retry', 'r-one/S1']);
+    const { result, before, after } = await commandOnOne('retry', failed, {
+      status: 'COMPLETED_WITH_FAILURES',
+    });
 
     // Assess: only `status` changed; revision, times and the status index keys are as they were
     expect(result.code).toBe(0);
-    const after = await rawItem(failed);
     expect(after?.status).toEqual({ S: 'RETRY' });
     expect({ ...after, status: undefined }).toEqual({ ...before, status: undefined });
     expect(after?.gsi4pk).toEqual(before?.gsi4pk);
@@ -522,16 +528,11 @@ describe('gwm retry', () => {
   });
 
   it('refuses a launch that is still running, and changes nothing', async () => {
-    const running = launchOf('r-run', 'S1', { status: 'RUNNING', runId: '902' });
-    await seed(aBatch({ batchId: 'r-run' }), [running]);
-
-    const result = await gwm(['retry', 'r-run/S1']);
-
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain(
+    await expectRefusedUnchanged(
+      'retry',
+      launchOf('r-run', 'S1', { status: 'RUNNING', runId: '902' }),
       'r-run/S1 is RUNNING: only FAILED, CANCELLED, DELETED or LAUNCH_FAILED launches can be retried',
     );
-    expect((await rawItem(running))?.status).toEqual({ S: 'RUNNING' });
   });
 
   it('retries every failed, cancelled and launch-failed sample of a batch and prints the count', async () => {
@@ -548,11 +549,7 @@ describe('gwm retry', () => {
 
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Retry requested for 3 launch(es) of batch r-batch (r-batch).');
-    const statuses = await Promise.all(
-      ['A', 'B', 'C', 'D', 'E', '_qc'].map(
-        async (id) => (await rawItem({ batchId: 'r-batch', launchId: `r-batch/${id}` }))?.status?.S,
-      ),
-    );
+    const statuses = await storedStatuses('r-batch', ['A', 'B', 'C', 'D', 'E', '_qc']);
     expect(statuses).toEqual(['RETRY', 'RETRY', 'RETRY', 'COMPLETED', 'RUNNING', 'FAILED']);
   });
 
@@ -571,15 +568,12 @@ describe('gwm cancel', () => {
   it('sets CANCEL with a plain UpdateItem, as the console does, and says what happens next', async () => {
     // Prepare
     const running = launchOf('c-one', 'S1', { status: 'RUNNING', runId: '911' });
-    await seed(aBatch({ batchId: 'c-one' }), [running]);
-    const before = await rawItem(running);
 
     // Act
-    const result = await gwm(['cancel', 'c-one/S1']);
+    const { result, before, after } = await commandOnOne('cancel', running);
 
     // Assess: only `status` changed
     expect(result.code).toBe(0);
-    const after = await rawItem(running);
     expect(after?.status).toEqual({ S: 'CANCEL' });
     expect({ ...after, status: undefined }).toEqual({ ...before, status: undefined });
     expect(result.stdout).toContain('Cancel requested for c-one/S1: status RUNNING → CANCEL.');
@@ -587,16 +581,11 @@ describe('gwm cancel', () => {
   });
 
   it('refuses a finished launch, and changes nothing', async () => {
-    const done = launchOf('c-done', 'S1', { status: 'COMPLETED', runId: '912' });
-    await seed(aBatch({ batchId: 'c-done' }), [done]);
-
-    const result = await gwm(['cancel', 'c-done/S1']);
-
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain(
+    await expectRefusedUnchanged(
+      'cancel',
+      launchOf('c-done', 'S1', { status: 'COMPLETED', runId: '912' }),
       'c-done/S1 is COMPLETED: only a launch that has not finished can be cancelled',
     );
-    expect((await rawItem(done))?.status).toEqual({ S: 'COMPLETED' });
   });
 
   it('cancels every launch of a batch that has not finished', async () => {
@@ -610,11 +599,7 @@ describe('gwm cancel', () => {
 
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ batchId: 'c-batch', count: 2 });
-    const statuses = await Promise.all(
-      ['A', 'B', 'C'].map(
-        async (id) => (await rawItem({ batchId: 'c-batch', launchId: `c-batch/${id}` }))?.status?.S,
-      ),
-    );
+    const statuses = await storedStatuses('c-batch', ['A', 'B', 'C']);
     expect(statuses).toEqual(['CANCEL', 'CANCEL', 'FAILED']);
   });
 });

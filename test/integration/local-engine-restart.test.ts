@@ -4,20 +4,17 @@ import { join } from 'node:path';
 import {
   GetRunCommand,
   ListRunsCommand,
-  OmicsClient,
   StartRunCommand,
   type StartRunCommandInput,
 } from '@aws-sdk/client-omics';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  type LocalEngine,
   type LocalWorkflow,
-  localOmicsClientConfig,
   RUN_STORE_FILE,
   type RunStatusChangeEvent,
   readRunStore,
-  startLocalEngine,
 } from '../../infra/local/engine/index.js';
+import { startEngineAndClient } from '../support/local-engines.js';
 import { processIsGone, waitFor } from '../support/wait-for.js';
 
 const workflows: Record<string, LocalWorkflow> = {
@@ -47,14 +44,17 @@ function request(overrides: Partial<StartRunCommandInput> = {}): StartRunCommand
   };
 }
 
-const open: Array<{ engine: LocalEngine; client: OmicsClient }> = [];
+const open: Array<{ stop: () => Promise<void> }> = [];
 const folders: string[] = [];
 
 async function start(runsDir: string, events: RunStatusChangeEvent[]) {
-  const engine = await startLocalEngine({ workflows, runsDir, emit: (event) => void events.push(event) });
-  const client = new OmicsClient(localOmicsClientConfig(engine.endpoint));
-  open.push({ engine, client });
-  return { engine, client };
+  const started = await startEngineAndClient({
+    workflows,
+    runsDir,
+    emit: (event) => void events.push(event),
+  });
+  open.push(started);
+  return started;
 }
 
 async function runsFolder(): Promise<string> {
@@ -64,10 +64,7 @@ async function runsFolder(): Promise<string> {
 }
 
 afterEach(async () => {
-  for (const { engine, client } of open.splice(0)) {
-    client.destroy();
-    await engine.stop();
-  }
+  for (const { stop } of open.splice(0)) await stop();
   for (const folder of folders.splice(0)) await rm(folder, { recursive: true, force: true });
 });
 

@@ -4,6 +4,7 @@ import {
   CancelRunCommand,
   GetRunTaskCommand,
   ListRunTasksCommand,
+  type OmicsClient,
   StartRunCommand,
   type StartRunCommandInput,
 } from '@aws-sdk/client-omics';
@@ -126,22 +127,32 @@ async function allTasks(adapter: WorkflowEngine, runId: string, maxResults: numb
   return { tasks, pages };
 }
 
+/** Starts a run of `workflowId` through the SDK's StartRun and gives its id. */
+async function startRun(
+  client: OmicsClient,
+  workflowId: string,
+  parameters: Record<string, string> = {},
+): Promise<string> {
+  const made = await client.send(new StartRunCommand(request(workflowId, parameters)));
+  return made.id ?? '';
+}
+
+/** The `keys` of each task, the fields a test compares. */
+function fieldsOf<K extends keyof RunTask>(tasks: RunTask[], ...keys: K[]): Pick<RunTask, K>[] {
+  return tasks.map((task) => Object.fromEntries(keys.map((key) => [key, task[key]])) as Pick<RunTask, K>);
+}
+
 const ms = (iso: string | undefined) => (iso === undefined ? Number.NaN : Date.parse(iso));
 
 describe('local engine run tasks (ListRunTasks, GetRunTask)', () => {
   it('reports the steps a fastq-stats run ran as tasks, one page at a time, with instance types and real times inside the run', async () => {
     // Prepare
     const { engine, client, adapter } = await start(runsFolder());
-    const made = await client.send(
-      new StartRunCommand(
-        request(LOCAL_WORKFLOW_IDS.fastqStats, {
-          reads1: `s3://${INPUT_BUCKET}/S1_R1.fastq.gz`,
-          reads2: `s3://${INPUT_BUCKET}/S1_R2.fastq.gz`,
-          sample_name: 'S1',
-        }),
-      ),
-    );
-    const runId = made.id ?? '';
+    const runId = await startRun(client, LOCAL_WORKFLOW_IDS.fastqStats, {
+      reads1: `s3://${INPUT_BUCKET}/S1_R1.fastq.gz`,
+      reads2: `s3://${INPUT_BUCKET}/S1_R2.fastq.gz`,
+      sample_name: 'S1',
+    });
     const run = await waitFor(ended(engine, runId), 'the fastq-stats run to end', 30_000);
 
     // Act
@@ -151,44 +162,12 @@ describe('local engine run tasks (ListRunTasks, GetRunTask)', () => {
     // Assess
     expect(run.status).toBe('COMPLETED');
     expect(pages).toBe(3);
-    expect(
-      tasks.map(({ name, status, cpus, memory, gpus, instanceType, cacheHit }) => ({
-        name,
-        status,
-        cpus,
-        memory,
-        gpus,
-        instanceType,
-        cacheHit,
-      })),
-    ).toEqual([
-      {
-        name: 'measure_reads1',
-        status: 'COMPLETED',
-        cpus: 1,
-        memory: 2,
-        gpus: 0,
-        instanceType: 'omics.c.large',
-        cacheHit: false,
-      },
-      {
-        name: 'measure_reads2',
-        status: 'COMPLETED',
-        cpus: 1,
-        memory: 2,
-        gpus: 0,
-        instanceType: 'omics.c.large',
-        cacheHit: false,
-      },
-      {
-        name: 'summarize',
-        status: 'COMPLETED',
-        cpus: 1,
-        memory: 1,
-        gpus: 0,
-        instanceType: 'omics.c.large',
-        cacheHit: false,
-      },
+    // Each step completed on omics.c.large with one CPU and no GPU, not from the run cache
+    const step = { status: 'COMPLETED', cpus: 1, gpus: 0, instanceType: 'omics.c.large', cacheHit: false };
+    expect(fieldsOf(tasks, 'name', 'status', 'cpus', 'memory', 'gpus', 'instanceType', 'cacheHit')).toEqual([
+      { name: 'measure_reads1', ...step, memory: 2 },
+      { name: 'measure_reads2', ...step, memory: 2 },
+      { name: 'summarize', ...step, memory: 1 },
     ]);
     expect(new Set(tasks.map((task) => task.taskId)).size).toBe(3);
     expect(details?.usage).toMatchObject({ runId, workflowType: 'PRIVATE', storageType: 'DYNAMIC' });
@@ -209,15 +188,11 @@ describe('local engine run tasks (ListRunTasks, GetRunTask)', () => {
   it('reports the two steps of a fastq-qc-report run, each on the instance type its request needs', async () => {
     // Prepare: a sample run whose stats are where HealthOmics would have exported them
     const { engine, client, adapter } = await start(runsFolder());
-    const sample = await client.send(
-      new StartRunCommand(
-        request(LOCAL_WORKFLOW_IDS.fastqStats, {
-          reads1: `s3://${INPUT_BUCKET}/S1_R1.fastq.gz`,
-          sample_name: 'S1',
-        }),
-      ),
-    );
-    const sampleRun = await waitFor(ended(engine, sample.id ?? ''), 'the sample run to end', 30_000);
+    const sample = await startRun(client, LOCAL_WORKFLOW_IDS.fastqStats, {
+      reads1: `s3://${INPUT_BUCKET}/S1_R1.fastq.gz`,
+      sample_name: 'S1',
+    });
+    const sampleRun = await waitFor(ended(engine, sample), 'the sample run to end', 30_000);
     await engines.s3().client.send(
       new PutObjectCommand({
         Bucket: OUTPUT_BUCKET,
@@ -225,30 +200,18 @@ describe('local engine run tasks (ListRunTasks, GetRunTask)', () => {
         Body: await readFile(join(sampleRun.outputDir, 'stats.json')),
       }),
     );
-    const qc = await client.send(
-      new StartRunCommand(
-        request(LOCAL_WORKFLOW_IDS.fastqQcReport, {
-          sample_outputs: sampleRun.runOutputUri,
-          batch_name: 'B1',
-        }),
-      ),
-    );
-    const qcRun = await waitFor(ended(engine, qc.id ?? ''), 'the QC run to end', 30_000);
+    const qc = await startRun(client, LOCAL_WORKFLOW_IDS.fastqQcReport, {
+      sample_outputs: sampleRun.runOutputUri,
+      batch_name: 'B1',
+    });
+    const qcRun = await waitFor(ended(engine, qc), 'the QC run to end', 30_000);
 
     // Act
     const { tasks } = await allTasks(adapter, qcRun.id, 1);
 
     // Assess
     expect(qcRun.status).toBe('COMPLETED');
-    expect(
-      tasks.map(({ name, status, cpus, memory, instanceType }) => ({
-        name,
-        status,
-        cpus,
-        memory,
-        instanceType,
-      })),
-    ).toEqual([
+    expect(fieldsOf(tasks, 'name', 'status', 'cpus', 'memory', 'instanceType')).toEqual([
       { name: 'collect_stats', status: 'COMPLETED', cpus: 2, memory: 4, instanceType: 'omics.c.large' },
       { name: 'render_report', status: 'COMPLETED', cpus: 1, memory: 8, instanceType: 'omics.m.large' },
     ]);
@@ -257,15 +220,10 @@ describe('local engine run tasks (ListRunTasks, GetRunTask)', () => {
   it('answers GetRunTask with the task, its failure reason and log stream, and ResourceNotFoundException for an unknown task or run', async () => {
     // Prepare: a run whose first step fails on a malformed FASTQ
     const { engine, client, adapter } = await start(runsFolder());
-    const made = await client.send(
-      new StartRunCommand(
-        request(LOCAL_WORKFLOW_IDS.fastqStats, {
-          reads1: `s3://${INPUT_BUCKET}/BAD_R1.fastq`,
-          sample_name: 'BAD',
-        }),
-      ),
-    );
-    const runId = made.id ?? '';
+    const runId = await startRun(client, LOCAL_WORKFLOW_IDS.fastqStats, {
+      reads1: `s3://${INPUT_BUCKET}/BAD_R1.fastq`,
+      sample_name: 'BAD',
+    });
     await waitFor(ended(engine, runId), 'the failing run to end', 30_000);
     const { tasks } = await allTasks(adapter, runId, 100);
 
@@ -295,8 +253,7 @@ describe('local engine run tasks (ListRunTasks, GetRunTask)', () => {
     // Prepare
     const runsDir = runsFolder();
     const first = await start(runsDir);
-    const made = await first.client.send(new StartRunCommand(request(SILENT_PROGRAM)));
-    const runId = made.id ?? '';
+    const runId = await startRun(first.client, SILENT_PROGRAM);
     await waitFor(ended(first.engine, runId), 'the run to end', 30_000);
     const before = await allTasks(first.adapter, runId, 100);
     await first.engine.stop();
@@ -318,8 +275,7 @@ describe('local engine run tasks (ListRunTasks, GetRunTask)', () => {
   it('places a simulated run’s tasks on its timetable: listed once started, RUNNING until their time is up, then as declared', async () => {
     // Prepare
     const { engine, client, adapter } = await start(runsFolder());
-    const made = await client.send(new StartRunCommand(request(SIMULATED)));
-    const runId = made.id ?? '';
+    const runId = await startRun(client, SIMULATED);
     await waitFor(
       () => engine.runs().find((run) => run.id === runId && run.status === 'RUNNING'),
       'the run to be RUNNING',
@@ -338,15 +294,7 @@ describe('local engine run tasks (ListRunTasks, GetRunTask)', () => {
     expect(early.tasks.map((task) => [task.name, task.status, task.stopTime])).toEqual([
       ['align', 'RUNNING', undefined],
     ]);
-    expect(
-      tasks.map(({ name, status, cpus, memory, instanceType }) => ({
-        name,
-        status,
-        cpus,
-        memory,
-        instanceType,
-      })),
-    ).toEqual([
+    expect(fieldsOf(tasks, 'name', 'status', 'cpus', 'memory', 'instanceType')).toEqual([
       { name: 'align', status: 'COMPLETED', cpus: 8, memory: 64, instanceType: 'omics.r.2xlarge' },
       { name: 'call', status: 'FAILED', cpus: 2, memory: 12, instanceType: 'omics.r.large' },
     ]);
@@ -364,8 +312,7 @@ describe('local engine run tasks (ListRunTasks, GetRunTask)', () => {
     // Prepare: the engine stops while the first task is done and the second has not started
     const runsDir = runsFolder();
     const first = await start(runsDir);
-    const made = await first.client.send(new StartRunCommand(request(SIMULATED_LONG)));
-    const runId = made.id ?? '';
+    const runId = await startRun(first.client, SIMULATED_LONG);
     await waitFor(
       async () => {
         const page = await first.adapter.listRunTasks(runId, { maxResults: 10 });
@@ -382,7 +329,7 @@ describe('local engine run tasks (ListRunTasks, GetRunTask)', () => {
     const { tasks } = await allTasks(second.adapter, runId, 1);
 
     // Assess
-    expect(tasks.map(({ name, status, instanceType }) => ({ name, status, instanceType }))).toEqual([
+    expect(fieldsOf(tasks, 'name', 'status', 'instanceType')).toEqual([
       { name: 'first', status: 'COMPLETED', instanceType: 'omics.m.large' },
       { name: 'second', status: 'COMPLETED', instanceType: 'omics.c.4xlarge' },
     ]);
@@ -392,8 +339,7 @@ describe('local engine run tasks (ListRunTasks, GetRunTask)', () => {
   it('lists a program’s step as RUNNING while it runs, and CANCELLED at the moment the program stopped when the run is cancelled', async () => {
     // Prepare
     const { engine, client, adapter } = await start(runsFolder());
-    const made = await client.send(new StartRunCommand(request(STEP_THEN_WAIT)));
-    const runId = made.id ?? '';
+    const runId = await startRun(client, STEP_THEN_WAIT);
     const running = await waitFor(
       async () => {
         const page = await adapter.listRunTasks(runId, { maxResults: 10 });

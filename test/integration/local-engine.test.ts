@@ -6,19 +6,19 @@ import {
   CancelRunCommand,
   GetRunCommand,
   ListRunsCommand,
-  OmicsClient,
+  type OmicsClient,
   StartRunCommand,
   type StartRunCommandInput,
 } from '@aws-sdk/client-omics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRunStatusEvent } from '../../domain/run-events.js';
-import {
-  type LocalEngine,
-  type LocalWorkflow,
-  localOmicsClientConfig,
-  type RunStatusChangeEvent,
+import type {
+  LocalEngine,
+  LocalWorkflow,
+  RunStatusChangeEvent,
   startLocalEngine,
 } from '../../infra/local/engine/index.js';
+import { startEngineAndClient } from '../support/local-engines.js';
 import { processIsGone, waitFor } from '../support/wait-for.js';
 
 const node = process.execPath;
@@ -92,7 +92,7 @@ describe('local workflow engine, driven by the real HealthOmics client', () => {
 
   beforeAll(async () => {
     runsDir = await mkdtemp(join(tmpdir(), 'gwm-local-engine-'));
-    engine = await startLocalEngine({
+    ({ engine, client } = await startEngineAndClient({
       workflows,
       runsDir,
       region: 'us-west-2',
@@ -100,8 +100,7 @@ describe('local workflow engine, driven by the real HealthOmics client', () => {
       emit: (event) => {
         events.push(event);
       },
-    });
-    client = new OmicsClient(localOmicsClientConfig(engine.endpoint));
+    }));
   });
 
   afterAll(async () => {
@@ -372,8 +371,12 @@ describe('local workflow engine pacing', () => {
   it('throttles StartRun above its rate with the ThrottlingException the SDK knows', async () => {
     // Prepare
     const runsDir = await mkdtemp(join(tmpdir(), 'gwm-local-engine-rate-'));
-    const engine = await startLocalEngine({ workflows, runsDir, startRunRatePerSecond: 2, emit: () => {} });
-    const client = new OmicsClient(localOmicsClientConfig(engine.endpoint));
+    const { engine, client, stop } = await startEngineAndClient({
+      workflows,
+      runsDir,
+      startRunRatePerSecond: 2,
+      emit: () => {},
+    });
     try {
       // Act
       const results = [];
@@ -389,8 +392,7 @@ describe('local workflow engine pacing', () => {
       expect(results[2]).toMatchObject({ name: 'ThrottlingException', $metadata: { httpStatusCode: 429 } });
       expect(engine.runs()).toHaveLength(2);
     } finally {
-      client.destroy();
-      await engine.stop();
+      await stop();
       await rm(runsDir, { recursive: true, force: true });
     }
   });
@@ -399,25 +401,21 @@ describe('local workflow engine pacing', () => {
     const runsDir = await mkdtemp(join(tmpdir(), 'gwm-local-engine-restart-'));
     try {
       // Prepare
-      const first = await startLocalEngine({ workflows, runsDir, emit: () => {} });
-      const firstClient = new OmicsClient(localOmicsClientConfig(first.endpoint));
+      const first = await startEngineAndClient({ workflows, runsDir, emit: () => {} });
       let earlierId: string | undefined;
       try {
-        earlierId = (await firstClient.send(new StartRunCommand(runRequest()))).id;
+        earlierId = (await first.client.send(new StartRunCommand(runRequest()))).id;
       } finally {
-        firstClient.destroy();
         await first.stop();
       }
-      const second = await startLocalEngine({ workflows, runsDir, emit: () => {} });
-      const secondClient = new OmicsClient(localOmicsClientConfig(second.endpoint));
+      const second = await startEngineAndClient({ workflows, runsDir, emit: () => {} });
       try {
         // Act
-        const later = await secondClient.send(new StartRunCommand(runRequest()));
+        const later = await second.client.send(new StartRunCommand(runRequest()));
 
         // Assert
         expect(Number(later.id)).toBe(Number(earlierId) + 1);
       } finally {
-        secondClient.destroy();
         await second.stop();
       }
     } finally {
@@ -428,8 +426,7 @@ describe('local workflow engine pacing', () => {
   it('stops workflow processes that are still running when it stops, and leaves their runs to the next engine', async () => {
     // Prepare
     const runsDir = await mkdtemp(join(tmpdir(), 'gwm-local-engine-stop-'));
-    const engine = await startLocalEngine({ workflows, runsDir, emit: () => {} });
-    const client = new OmicsClient(localOmicsClientConfig(engine.endpoint));
+    const { engine, client, stop } = await startEngineAndClient({ workflows, runsDir, emit: () => {} });
     try {
       const started = await client.send(new StartRunCommand(runRequest({ workflowId: '1000300' })));
       const pid = await waitFor(
@@ -445,8 +442,7 @@ describe('local workflow engine pacing', () => {
       expect(processIsGone(pid)).toBe(true);
       expect(engine.runs()[0]?.status).toBe('RUNNING');
     } finally {
-      client.destroy();
-      await engine.stop();
+      await stop();
       await rm(runsDir, { recursive: true, force: true });
     }
   });
@@ -473,15 +469,14 @@ describe('local workflow engine hooks', () => {
   ) {
     client?.destroy();
     await engine?.stop();
-    engine = await startLocalEngine({
+    ({ engine, client } = await startEngineAndClient({
       workflows: {},
       runsDir,
       emit: (event) => {
         events.push(event);
       },
       ...options,
-    });
-    client = new OmicsClient(localOmicsClientConfig(engine.endpoint));
+    }));
     return client;
   }
 

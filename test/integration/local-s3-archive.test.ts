@@ -18,7 +18,7 @@ import {
   type Tier,
 } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import type { LocalLog } from '../../infra/local/events/event-router.js';
+import type { LocalLog } from '../../infra/local/local-log.js';
 import { type LocalS3, startLocalS3 } from '../../infra/local/s3/s3.js';
 import {
   type LocalS3ArchiveOptions,

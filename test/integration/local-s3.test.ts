@@ -17,7 +17,7 @@ import type { S3Event, S3EventRecord } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
 import { decodeS3Key } from '../../functions/adapters/s3-manifest-reader.js';
 import { MANIFEST_KEY_MATCHERS } from '../../functions/event-sources.js';
-import type { LocalLog } from '../../infra/local/events/event-router.js';
+import type { LocalLog } from '../../infra/local/local-log.js';
 import {
   encodeS3EventKey,
   type LocalS3,

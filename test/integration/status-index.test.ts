@@ -5,7 +5,7 @@ import { makeEntities } from '../../functions/adapters/entities.js';
 import { makeLaunchRepository } from '../../functions/adapters/launch-repository.js';
 import { makeWaitingLaunchReader } from '../../functions/adapters/status-index.js';
 import { STATUS_SHARD_IDS, statusShardOf } from '../../functions/adapters/status-shards.js';
-import { aLaunch } from '../support/launch-factory.js';
+import { aLaunch, historyOf } from '../support/launch-factory.js';
 import { useTestTable } from '../support/local-aws.js';
 
 describe('the status index', () => {
@@ -94,23 +94,23 @@ describe('the status index', () => {
       queued('sx3', 1, {
         team: 'lab-a',
         status: 'THROTTLED',
-        statusHistory: [
-          { status: 'REGISTERED', at: at(0), source: 'gwm' },
-          { status: 'QUEUED', at: at(1), source: 'gwm' },
-          { status: 'SUBMITTING', at: at(5), source: 'gwm' },
-          { status: 'THROTTLED', at: at(6), source: 'gwm' },
-        ],
+        statusHistory: historyOf(
+          ['REGISTERED', at(0)],
+          ['QUEUED', at(1)],
+          ['SUBMITTING', at(5)],
+          ['THROTTLED', at(6)],
+        ),
         updatedAt: at(6),
       }),
       queued('sx3', 2, {
         status: 'THROTTLED',
-        statusHistory: [
-          { status: 'QUEUED', at: at(0), source: 'gwm' },
-          { status: 'FAILED', at: at(10), source: 'event' },
-          { status: 'RETRY', at: at(20), source: 'console' },
-          { status: 'SUBMITTING', at: at(21), source: 'gwm' },
-          { status: 'THROTTLED', at: at(22), source: 'gwm' },
-        ],
+        statusHistory: historyOf(
+          ['QUEUED', at(0)],
+          ['FAILED', at(10), 'event'],
+          ['RETRY', at(20), 'console'],
+          ['SUBMITTING', at(21)],
+          ['THROTTLED', at(22)],
+        ),
         updatedAt: at(22),
       }),
       queued('sx3', 3, { status: 'RUNNING', updatedAt: at(30) }),

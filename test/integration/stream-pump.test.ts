@@ -5,8 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import { afterEach, describe, expect, inject, it } from 'vitest';
+import type { StreamSourceSettings } from '../../functions/event-sources.js';
 import { startDynamoDbLocal } from '../../infra/local/dynamodb/dynamodb-local.js';
-import type { StreamSourceSettings } from '../../infra/local/streams/stream-dispatch.js';
 import {
   type DeadLetter,
   type StreamCheckpoint,
@@ -15,6 +15,7 @@ import {
   type StreamPumpOptions,
   startStreamPump,
 } from '../../infra/local/streams/stream-pump.js';
+import { R6_BISECTION } from '../support/bisection.js';
 import { makeTestTable, type TestTable } from '../support/local-aws.js';
 
 interface LogLine {
@@ -188,14 +189,10 @@ describe('stream pump on DynamoDB Local', () => {
     const table = await newTable();
     await write(table, ids('r', 8));
     const deadLetterDir = await newFolder();
-    const consumer = recorder(
-      'bisect',
-      source({ batchSize: 8, maxRetryAttempts: 5, bisectBatchOnError: true }),
-      (batch) => {
-        if (batch.includes('r6')) throw new Error('r6 is malformed');
-        return undefined;
-      },
-    );
+    const consumer = recorder('bisect', source(R6_BISECTION.settings), (batch) => {
+      if (batch.includes('r6')) throw new Error('r6 is malformed');
+      return undefined;
+    });
     const { pump } = startPump(table, [consumer.consumer], { deadLetterDir });
 
     // Act
@@ -204,18 +201,7 @@ describe('stream pump on DynamoDB Local', () => {
     await pump.settle();
 
     // Assess
-    expect(consumer.calls).toEqual([
-      ['r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r8'],
-      ['r1', 'r2', 'r3', 'r4'],
-      ['r5', 'r6', 'r7', 'r8'],
-      ['r5', 'r6'],
-      ['r5'],
-      ['r6'],
-      ['r6'],
-      ['r6'],
-      ['r7', 'r8'],
-      ['r9'],
-    ]);
+    expect(consumer.calls).toEqual([...R6_BISECTION.calls, ['r9']]);
     const delivered = consumer.calls.filter((batch) => !batch.includes('r6')).flat();
     expect(delivered).toEqual(['r1', 'r2', 'r3', 'r4', 'r5', 'r7', 'r8', 'r9']);
     const letters = await readDeadLetters(deadLetterDir, 'bisect');

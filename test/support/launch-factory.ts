@@ -1,6 +1,6 @@
 import { type Batch, NO_COUNTS } from '../../domain/batch.js';
 import type { RunCost } from '../../domain/cost/types.js';
-import type { Launch } from '../../domain/launch.js';
+import type { Launch, LaunchStatus, StatusEntry, StatusSource } from '../../domain/launch.js';
 
 /** A launch as registration writes it, with overrides for the case at hand. */
 export function aLaunch(overrides: Partial<Launch> = {}): Launch {
@@ -35,6 +35,34 @@ export function aLaunch(overrides: Partial<Launch> = {}): Launch {
     createdAt,
     updatedAt: createdAt,
     revision: 2,
+    ...overrides,
+  };
+}
+
+/** A status history of [status, at] steps, each written by gwm unless the step names its source. */
+export function historyOf(...steps: [LaunchStatus, string, StatusSource?][]): StatusEntry[] {
+  return steps.map(([status, at, source = 'gwm']) => ({ status, at, source }));
+}
+
+/** Sample `sampleId`'s launch in batch b1 (launch id `b1/<sampleId>`), with overrides for the case at hand. */
+export function aLaunchOf(sampleId: string, overrides: Partial<Launch> = {}): Launch {
+  return aLaunch({ launchId: `b1/${sampleId}`, sampleId, ...overrides });
+}
+
+/**
+ * The cost of attempt `attempt` of a run, `totalUsd` in all: nine tenths compute and a tenth
+ * storage unless `overrides` say otherwise, priced on price list 2026-11-01.
+ */
+export function aRunCost(attempt: number, totalUsd: number, overrides: Partial<RunCost> = {}): RunCost {
+  return {
+    totalUsd,
+    computeUsd: totalUsd * 0.9,
+    storageUsd: totalUsd * 0.1,
+    taskCount: 4,
+    instanceHours: { 'omics.c.large': 1.5 },
+    priceList: '2026-11-01',
+    attempt,
+    pricedAt: '2026-11-20T10:07:00.000Z',
     ...overrides,
   };
 }

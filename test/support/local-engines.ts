@@ -15,6 +15,17 @@ import {
 } from '../../infra/local/engine/index.js';
 import { type LocalS3, startLocalS3 } from '../../infra/local/s3/s3.js';
 
+/** A local engine started with `options`, the AWS SDK's client pointed at it, and `stop` for both. */
+export async function startEngineAndClient(options: Parameters<typeof startLocalEngine>[0]) {
+  const engine = await startLocalEngine(options);
+  const client = new OmicsClient(localOmicsClientConfig(engine.endpoint));
+  const stop = async () => {
+    client.destroy();
+    await engine.stop();
+  };
+  return { engine, client, stop };
+}
+
 export interface EngineUnderTest {
   engine: LocalEngine;
   /** The AWS SDK's client, pointed at the engine. */
@@ -69,12 +80,11 @@ export function useLocalEngines(options: {
       started().client.send(new PutObjectCommand({ Bucket: options.inputBucket, Key: key, Body: body })),
     /** A local engine keeping its runs in `runsDir` (the same folder again: a restart). */
     async start(runsDir: string): Promise<EngineUnderTest> {
-      const engine = await startLocalEngine({
+      const { engine, client } = await startEngineAndClient({
         workflows: { ...localWorkflows({ s3Endpoint: started().endpoint }), ...options.extra },
         runsDir,
         emit: () => {},
       });
-      const client = new OmicsClient(localOmicsClientConfig(engine.endpoint));
       const running = { engine, client, adapter: makeHealthOmicsEngine({ client }) };
       open.push(running);
       return running;

@@ -1,27 +1,12 @@
 import pc from 'picocolors';
 import { describe, expect, it } from 'vitest';
-import { type LaunchRow, renderHistory, toCsv } from '../../cli/commands/history.js';
+import { type BatchRow, type LaunchRow, renderHistory, toCsv } from '../../cli/commands/history.js';
 import { renderStatus, statusDocument } from '../../cli/commands/status.js';
 import type { Batch } from '../../domain/batch.js';
-import type { RunCost } from '../../domain/cost/types.js';
 import { formatUsd, formatUsdRange } from '../../domain/money.js';
-import { aBatch, aLaunch } from '../support/launch-factory.js';
+import { aBatch, aLaunchOf, aRunCost } from '../support/launch-factory.js';
 
 const plain = pc.createColors(false);
-
-function runCost(attempt: number, totalUsd: number, overrides: Partial<RunCost> = {}): RunCost {
-  return {
-    totalUsd,
-    computeUsd: totalUsd * 0.9,
-    storageUsd: totalUsd * 0.1,
-    taskCount: 4,
-    instanceHours: { 'omics.c.large': 1.5 },
-    priceList: '2026-11-01',
-    attempt,
-    pricedAt: '2026-11-20T10:07:00.000Z',
-    ...overrides,
-  };
-}
 
 const finishedBatch = (overrides: Partial<Batch> = {}): Batch =>
   aBatch({
@@ -32,6 +17,37 @@ const finishedBatch = (overrides: Partial<Batch> = {}): Batch =>
     notifiedRound: 1,
     ...overrides,
   });
+
+/** Attempt 1 of sample S1 of batch FC1 (b1), COMPLETED as run 101, as `gwm history` lists it. */
+const launchRow = (overrides: Partial<LaunchRow>): LaunchRow => ({
+  batchId: 'b1',
+  batchName: 'FC1',
+  sampleId: 'S1',
+  launchId: 'b1/S1',
+  workflowId: '1234567',
+  attempt: 1,
+  status: 'COMPLETED',
+  current: true,
+  runId: '101',
+  ...overrides,
+});
+
+/** Batch FC1 (b1) of two samples, both succeeded, at $3.45 over 2 runs against an estimate of $3.10. */
+const batchRow = (overrides: Partial<BatchRow> = {}): BatchRow => ({
+  batchId: 'b1',
+  name: 'FC1',
+  status: 'COMPLETED',
+  sampleCount: 2,
+  succeeded: 2,
+  failed: 0,
+  qcState: 'NONE',
+  createdAt: '2026-11-20T10:00:00.000Z',
+  updatedAt: '2026-11-20T10:05:00.000Z',
+  costUsd: 3.45,
+  runsPriced: 2,
+  estimateUsd: 3.1,
+  ...overrides,
+});
 
 describe('money as people read it', () => {
   it('shows dollars to the cent, thousands grouped', () => {
@@ -59,28 +75,9 @@ describe('gwm status with costs', () => {
       cost: { totalUsd: 3.75, computeUsd: 3.4, storageUsd: 0.35, runsPriced: 3, runsEstimated: 0 },
     });
     const launches = [
-      aLaunch({
-        launchId: 'b1/S1',
-        sampleId: 'S1',
-        status: 'COMPLETED',
-        runId: '101',
-        cost: runCost(1, 1.25),
-      }),
-      aLaunch({
-        launchId: 'b1/S2',
-        sampleId: 'S2',
-        status: 'COMPLETED',
-        runId: '102',
-        cost: runCost(1, 2.2),
-      }),
-      aLaunch({
-        launchId: 'b1/_qc',
-        sampleId: '_qc',
-        kind: 'QC',
-        status: 'COMPLETED',
-        runId: '103',
-        cost: runCost(1, 0.3),
-      }),
+      aLaunchOf('S1', { status: 'COMPLETED', runId: '101', cost: aRunCost(1, 1.25) }),
+      aLaunchOf('S2', { status: 'COMPLETED', runId: '102', cost: aRunCost(1, 2.2) }),
+      aLaunchOf('_qc', { kind: 'QC', status: 'COMPLETED', runId: '103', cost: aRunCost(1, 0.3) }),
     ];
 
     const lines = renderStatus(batch, launches, plain);
@@ -100,16 +97,10 @@ describe('gwm status with costs', () => {
       cost: { totalUsd: 1.25, computeUsd: 1.1, storageUsd: 0.15, runsPriced: 1, runsEstimated: 0 },
     });
     const launches = [
-      aLaunch({
-        launchId: 'b1/S1',
-        sampleId: 'S1',
-        status: 'COMPLETED',
-        runId: '101',
-        cost: runCost(1, 1.25),
-      }),
-      aLaunch({ launchId: 'b1/S2', sampleId: 'S2', status: 'COMPLETED', runId: '102' }),
-      aLaunch({ launchId: 'b1/S3', sampleId: 'S3', status: 'LAUNCH_FAILED', failureReason: 'no access' }),
-      aLaunch({ launchId: 'b1/S4', sampleId: 'S4', status: 'RUNNING', runId: '104' }),
+      aLaunchOf('S1', { status: 'COMPLETED', runId: '101', cost: aRunCost(1, 1.25) }),
+      aLaunchOf('S2', { status: 'COMPLETED', runId: '102' }),
+      aLaunchOf('S3', { status: 'LAUNCH_FAILED', failureReason: 'no access' }),
+      aLaunchOf('S4', { status: 'RUNNING', runId: '104' }),
     ];
 
     const lines = renderStatus(batch, launches, plain);
@@ -128,14 +119,12 @@ describe('gwm status with costs', () => {
     const batch = finishedBatch({
       cost: { totalUsd: 1.5, computeUsd: 1.4, storageUsd: 0.1, runsPriced: 2, runsEstimated: 1 },
     });
-    const retried = aLaunch({
-      launchId: 'b1/S1',
-      sampleId: 'S1',
+    const retried = aLaunchOf('S1', {
       status: 'COMPLETED',
       attempt: 2,
       runId: '201',
-      cost: runCost(2, 1.0, { estimated: true, missingPrices: ['omics.g5.xlarge'] }),
-      attempts: [{ attempt: 1, status: 'FAILED', runId: '101', cost: runCost(1, 0.5) }],
+      cost: aRunCost(2, 1.0, { estimated: true, missingPrices: ['omics.g5.xlarge'] }),
+      attempts: [{ attempt: 1, status: 'FAILED', runId: '101', cost: aRunCost(1, 0.5) }],
     });
 
     const lines = renderStatus(batch, [retried], plain);
@@ -184,14 +173,8 @@ describe('gwm status with costs', () => {
       budgetMaxUsd: 5,
     });
     const launches = [
-      aLaunch({
-        launchId: 'b1/S1',
-        sampleId: 'S1',
-        status: 'COMPLETED',
-        runId: '101',
-        cost: runCost(1, 1.25),
-      }),
-      aLaunch({ launchId: 'b1/S2', sampleId: 'S2', status: 'FAILED', runId: '102' }),
+      aLaunchOf('S1', { status: 'COMPLETED', runId: '101', cost: aRunCost(1, 1.25) }),
+      aLaunchOf('S2', { status: 'FAILED', runId: '102' }),
     ];
 
     const document = JSON.parse(JSON.stringify(statusDocument(batch, launches)));
@@ -213,27 +196,14 @@ describe('gwm status with costs', () => {
 });
 
 describe('gwm history tables with costs', () => {
-  const row = (overrides: Partial<LaunchRow>): LaunchRow => ({
-    batchId: 'b1',
-    batchName: 'FC1',
-    sampleId: 'S1',
-    launchId: 'b1/S1',
-    workflowId: '1234567',
-    attempt: 1,
-    status: 'COMPLETED',
-    current: true,
-    runId: '101',
-    ...overrides,
-  });
-
   it('shows each attempt its cost, pricing… until it is priced, and — without a run', () => {
     const text = renderHistory(
       {
         kind: 'launches',
         rows: [
-          row({ attempt: 2, runId: '201', costPending: true }),
-          row({ attempt: 1, current: false, status: 'FAILED', costUsd: 0.75, costEstimated: true }),
-          row({ sampleId: 'S2', launchId: 'b1/S2', status: 'LAUNCH_FAILED', runId: undefined }),
+          launchRow({ attempt: 2, runId: '201', costPending: true }),
+          launchRow({ attempt: 1, current: false, status: 'FAILED', costUsd: 0.75, costEstimated: true }),
+          launchRow({ sampleId: 'S2', launchId: 'b1/S2', status: 'LAUNCH_FAILED', runId: undefined }),
         ],
       },
       { colors: plain },
@@ -253,22 +223,7 @@ describe('gwm history tables with costs', () => {
     const text = renderHistory(
       {
         kind: 'batches',
-        rows: [
-          {
-            batchId: 'b1',
-            name: 'FC1',
-            status: 'COMPLETED',
-            sampleCount: 2,
-            succeeded: 2,
-            failed: 0,
-            qcState: 'NONE',
-            createdAt: '2026-11-20T10:00:00.000Z',
-            updatedAt: '2026-11-20T10:05:00.000Z',
-            costUsd: 3.45,
-            runsPriced: 2,
-            estimateUsd: 3.1,
-          },
-        ],
+        rows: [batchRow()],
       },
       { colors: plain },
     );
@@ -281,33 +236,8 @@ describe('gwm history tables with costs', () => {
 describe('gwm history --csv with costs', () => {
   it('writes the cost fields of each attempt after the existing columns', () => {
     const rows: LaunchRow[] = [
-      {
-        batchId: 'b1',
-        batchName: 'FC1',
-        sampleId: 'S1',
-        launchId: 'b1/S1',
-        workflowId: '1234567',
-        attempt: 1,
-        status: 'COMPLETED',
-        current: true,
-        runId: '101',
-        costUsd: 1.25,
-        computeUsd: 1.1,
-        storageUsd: 0.15,
-        costEstimated: false,
-      },
-      {
-        batchId: 'b1',
-        batchName: 'FC1',
-        sampleId: 'S2',
-        launchId: 'b1/S2',
-        workflowId: '1234567',
-        attempt: 1,
-        status: 'COMPLETED',
-        current: true,
-        runId: '102',
-        costPending: true,
-      },
+      launchRow({ costUsd: 1.25, computeUsd: 1.1, storageUsd: 0.15, costEstimated: false }),
+      launchRow({ sampleId: 'S2', launchId: 'b1/S2', runId: '102', costPending: true }),
     ];
 
     const [header, priced, pending] = toCsv({ kind: 'launches', rows }).split('\r\n');
@@ -327,25 +257,7 @@ describe('gwm history --csv with costs', () => {
   it('writes a batch total, the runs it covers and the estimate in the batch export', () => {
     const csv = toCsv({
       kind: 'batches',
-      rows: [
-        {
-          batchId: 'b1',
-          name: 'FC1',
-          status: 'COMPLETED',
-          sampleCount: 2,
-          succeeded: 2,
-          failed: 0,
-          qcState: 'NONE',
-          createdAt: '2026-11-20T10:00:00.000Z',
-          updatedAt: '2026-11-20T10:05:00.000Z',
-          costUsd: 3.45,
-          computeUsd: 3,
-          storageUsd: 0.45,
-          costEstimated: true,
-          runsPriced: 2,
-          estimateUsd: 3.1,
-        },
-      ],
+      rows: [batchRow({ computeUsd: 3, storageUsd: 0.45, costEstimated: true })],
     });
 
     const [header, row] = csv.split('\r\n');

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { parsePriceList } from '../../domain/cost/price-list.js';
 import { DYNAMIC_NOT_REPORTED, EMPTY_COMPUTE, priceRun, priceTasks } from '../../domain/cost/pricing.js';
 import type { RunCost, RunStorageUse, RunTask, RunUsage } from '../../domain/cost/types.js';
 import type { Launch } from '../../domain/launch.js';
@@ -22,7 +21,7 @@ import { makeMemoryTelemetry } from '../../functions/adapters/telemetry.js';
 import { costRequestOf } from '../../functions/aggregator.js';
 import { makeCostCollectorHandler } from '../../functions/cost-collector.js';
 import { aLaunch } from '../support/launch-factory.js';
-import { TEST_PRICES } from '../support/prices.js';
+import { aPriceList, TEST_PRICES } from '../support/prices.js';
 import { costQueueRecord } from '../support/sqs-records.js';
 
 const T0 = Date.UTC(2026, 11, 1, 8, 0, 0);
@@ -287,16 +286,7 @@ describe('collecting a run cost', () => {
 
 describe('collecting the cost of a run on dynamic storage', () => {
   const DYNAMIC_USAGE: RunUsage = { ...USAGE, storageType: 'DYNAMIC', storageCapacity: undefined };
-  const WITH_DYNAMIC = parsePriceList({
-    ...TEST_PRICES,
-    regions: {
-      'us-east-1': {
-        instances: { 'omics.c.large': 0.1 },
-        storage: { STATIC: 0.0002, DYNAMIC: 0.0004 },
-        ready2run: {},
-      },
-    },
-  });
+  const WITH_DYNAMIC = aPriceList({ instances: { 'omics.c.large': 0.1 } });
 
   it('reads the run manifest by run id and UUID and prices the average storage used', async () => {
     // Prepare: 5 h RUNNING at 120 GiB on average: 600 GB-hours x $0.0004 = $0.24

@@ -4,36 +4,15 @@ import { consoleEditOf, effectiveStatus, type Launch, type RunStatus } from '../
 import {
   applyRunStatus,
   decideLaunch,
-  type RunObservation,
   recordDeferral,
   recordSubmission,
   requeue,
 } from '../../domain/launch-transitions.js';
 import { aLaunch } from '../support/launch-factory.js';
-
-const now = new Date('2026-11-20T12:00:00.000Z');
-const claim = { now, claimToken: 'token-1', leaseMs: 60_000 };
-
-function observe(status: RunStatus, minute: number): RunObservation {
-  return {
-    runId: '2101313',
-    runUuid: 'uuid-1',
-    status,
-    at: `2026-11-20T12:${String(minute).padStart(2, '0')}:00.000Z`,
-    source: 'event',
-  };
-}
-
-function claimed(): Launch {
-  const decision = decideLaunch(aLaunch(), claim);
-  if (decision.kind !== 'claim') throw new Error('expected a claim');
-  return decision.next;
-}
+import { claim, claimed, now, observe, submittedAs } from '../support/launch-steps.js';
 
 function inStatus(status: RunStatus): Launch {
-  const submitted = recordSubmission(claimed(), { runId: '2101313', runUuid: 'uuid-1' }, now);
-  if (submitted.kind !== 'changed') throw new Error('expected a submission');
-  const applied = applyRunStatus(submitted.next, observe(status, 3), now);
+  const applied = applyRunStatus(submittedAs(), observe(status, 3), now);
   if (applied.kind !== 'changed') throw new Error(`expected ${status} to apply`);
   return applied.next;
 }

@@ -4,21 +4,11 @@ import type { RunCost } from '../../domain/cost/types.js';
 import type { Launch } from '../../domain/launch.js';
 import type { BatchRepository, LaunchRepository } from '../../domain/ports.js';
 import { queryHistory } from '../../domain/use-cases/history.js';
-import { aBatch, aLaunch } from '../support/launch-factory.js';
+import { aBatch, aLaunch, aLaunchOf, aRunCost } from '../support/launch-factory.js';
 
-function runCost(attempt: number, totalUsd: number, overrides: Partial<RunCost> = {}): RunCost {
-  return {
-    totalUsd,
-    computeUsd: totalUsd - 0.1,
-    storageUsd: 0.1,
-    taskCount: 2,
-    instanceHours: { 'omics.c.large': 1 },
-    priceList: '2026-11-01',
-    attempt,
-    pricedAt: '2026-11-20T10:07:00.000Z',
-    ...overrides,
-  };
-}
+/** A run cost with $0.10 of storage, the rest compute. */
+const runCost = (attempt: number, totalUsd: number, overrides: Partial<RunCost> = {}): RunCost =>
+  aRunCost(attempt, totalUsd, { computeUsd: totalUsd - 0.1, storageUsd: 0.1, ...overrides });
 
 /** The history use case reads only these listings; each answers one page holding everything. */
 function deps(launches: Launch[], batches: Batch[] = []) {
@@ -93,14 +83,12 @@ describe('history rows with cost', () => {
 
   it('marks a cost that left out a missing price, and leaves a launch without a run unpriced', async () => {
     const launches = [
-      aLaunch({
-        launchId: 'b1/S1',
-        sampleId: 'S1',
+      aLaunchOf('S1', {
         status: 'COMPLETED',
         runId: '101',
         cost: runCost(1, 2.5, { estimated: true, missingPrices: ['omics.g5.xlarge'] }),
       }),
-      aLaunch({ launchId: 'b1/S2', sampleId: 'S2', status: 'LAUNCH_FAILED' }),
+      aLaunchOf('S2', { status: 'LAUNCH_FAILED' }),
     ];
 
     const result = await queryHistory(deps(launches), { batchId: 'b1', range: {}, limit: 10 });

@@ -18,31 +18,10 @@ import {
   requeue,
 } from '../../domain/launch-transitions.js';
 import { aLaunch } from '../support/launch-factory.js';
-
-const now = new Date('2026-11-20T12:00:00.000Z');
-const claim = { now, claimToken: 'token-1', leaseMs: 60_000 };
+import { claim, now, observe, submittedAs } from '../support/launch-steps.js';
 
 function submitted(overrides: Partial<Launch> = {}): Launch {
-  const decision = decideLaunch(aLaunch(), claim);
-  if (decision.kind !== 'claim') throw new Error('expected a claim');
-  const result = recordSubmission(
-    decision.next,
-    { runId: '2101313', runUuid: 'uuid-1', runArn: 'arn:run' },
-    now,
-  );
-  if (result.kind !== 'changed') throw new Error('expected a submission');
-  return { ...result.next, ...overrides };
-}
-
-function observe(status: RunStatus, minute: number, extra: Partial<RunObservation> = {}): RunObservation {
-  return {
-    runId: '2101313',
-    runUuid: 'uuid-1',
-    status,
-    at: `2026-11-20T12:${String(minute).padStart(2, '0')}:00.000Z`,
-    source: 'event',
-    ...extra,
-  };
+  return { ...submittedAs({ runArn: 'arn:run' }), ...overrides };
 }
 
 function applyAll(launch: Launch, observations: RunObservation[]): Launch {

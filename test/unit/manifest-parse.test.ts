@@ -10,16 +10,12 @@ import {
   parseWorkflowProfile,
 } from '../../domain/manifest/index.js';
 import type { WorkflowProfile } from '../../domain/workflow.js';
+import { aManifestContext, FASTQ_STATS_TEMPLATE, parseDocument } from '../support/manifest-context.js';
 
 const fastqStats: WorkflowProfile = {
   name: 'fastq-stats',
   workflow: { id: '1234567', type: 'PRIVATE', version: '1.0' },
-  parameterTemplate: {
-    reads1: '{{sample.fastq1}}',
-    reads2: '{{sample.fastq2}}',
-    sample_name: '{{sample.id}}',
-    report_prefix: '{{launch.outputUri}}{{sample.id}}',
-  },
+  parameterTemplate: { ...FASTQ_STATS_TEMPLATE, report_prefix: '{{launch.outputUri}}{{sample.id}}' },
   defaults: {
     storageType: 'STATIC',
     storageCapacity: 1200,
@@ -41,8 +37,7 @@ const fastqQcReport: WorkflowProfile = {
 };
 
 function context(overrides: Partial<ManifestContext> = {}): ManifestContext {
-  return {
-    limits: DEFAULT_MANIFEST_LIMITS,
+  return aManifestContext([fastqStats, fastqQcReport], {
     allowedReadPrefixes: [
       's3://lab-samples-fastq/',
       's3://lab-qc-fastq/',
@@ -50,18 +45,12 @@ function context(overrides: Partial<ManifestContext> = {}): ManifestContext {
       's3://lab-refs/',
     ],
     allowedWritePrefixes: ['s3://lab-results/', 's3://gwm-lab-results/'],
-    profiles: new Map([
-      [fastqStats.name, fastqStats],
-      [fastqQcReport.name, fastqQcReport],
-    ]),
-    batch: { id: 'batch-0001', defaultName: 'upload-name' },
     ...overrides,
-  };
+  });
 }
 
 function parse(document: unknown, ctx: ManifestContext = context()): ManifestResult {
-  const text = typeof document === 'string' ? document : JSON.stringify(document);
-  return parseManifest({ text, sizeBytes: Buffer.byteLength(text) }, ctx);
+  return parseDocument(document, ctx);
 }
 
 function pairedSample(id: string, extra: Record<string, unknown> = {}): Record<string, unknown> {

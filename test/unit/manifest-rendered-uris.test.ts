@@ -1,12 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_MANIFEST_LIMITS,
-  type ManifestContext,
-  type ManifestResult,
-  parseManifest,
-} from '../../domain/manifest/index.js';
+import type { ManifestResult } from '../../domain/manifest/index.js';
 import { s3UrisIn } from '../../domain/manifest/rendered-uris.js';
 import type { WorkflowProfile } from '../../domain/workflow.js';
+import { aManifestContext, parseDocument } from '../support/manifest-context.js';
 
 const refByName: WorkflowProfile = {
   name: 'ref-by-name',
@@ -20,15 +16,11 @@ const refByName: WorkflowProfile = {
   defaults: {},
 };
 
-function context(): ManifestContext {
-  return {
-    limits: DEFAULT_MANIFEST_LIMITS,
-    allowedReadPrefixes: ['s3://lab-inputs/', 's3://lab-refs/'],
-    allowedWritePrefixes: ['s3://lab-results/'],
-    profiles: new Map([[refByName.name, refByName]]),
-    batch: { id: 'batch-0001', defaultName: 'upload' },
-  };
-}
+const context = aManifestContext([refByName], {
+  allowedReadPrefixes: ['s3://lab-inputs/', 's3://lab-refs/'],
+  allowedWritePrefixes: ['s3://lab-results/'],
+  batch: { id: 'batch-0001', defaultName: 'upload' },
+});
 
 function manifest(batchName: string, overrides: Record<string, unknown> = {}) {
   return {
@@ -44,8 +36,7 @@ function manifest(batchName: string, overrides: Record<string, unknown> = {}) {
 }
 
 function parse(document: unknown): ManifestResult {
-  const text = JSON.stringify(document);
-  return parseManifest({ text, sizeBytes: Buffer.byteLength(text) }, context());
+  return parseDocument(document, context);
 }
 
 function problemsOf(result: ManifestResult) {

@@ -1,14 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_MANIFEST_LIMITS,
-  type ManifestContext,
-  type ManifestResult,
-  parseManifest,
-  parseWorkflowProfile,
-} from '../../domain/manifest/index.js';
+import { type ManifestResult, parseWorkflowProfile } from '../../domain/manifest/index.js';
 import { registeredLaunch } from '../../domain/registration.js';
 import { buildRunRequest } from '../../domain/run-request.js';
 import type { WorkflowProfile } from '../../domain/workflow.js';
+import { aManifestContext, parseDocument } from '../support/manifest-context.js';
 
 /** A sample profile whose defaults name a run cache, and one for QC that names none. */
 const cachedStats: WorkflowProfile = {
@@ -28,19 +23,13 @@ const qcReport: WorkflowProfile = {
   defaults: {},
 };
 
-function context(): ManifestContext {
-  return {
-    limits: DEFAULT_MANIFEST_LIMITS,
-    allowedReadPrefixes: ['s3://lab-inputs/'],
-    allowedWritePrefixes: ['s3://lab-results/'],
-    profiles: new Map([cachedStats, plainStats, qcReport].map((profile) => [profile.name, profile])),
-    batch: { id: 'batch-0001', defaultName: 'upload-name' },
-  };
-}
+const context = aManifestContext([cachedStats, plainStats, qcReport], {
+  allowedReadPrefixes: ['s3://lab-inputs/'],
+  allowedWritePrefixes: ['s3://lab-results/'],
+});
 
 function parse(document: unknown): ManifestResult {
-  const text = JSON.stringify(document);
-  return parseManifest({ text, sizeBytes: Buffer.byteLength(text) }, context());
+  return parseDocument(document, context);
 }
 
 const sample = (id: string, extra: Record<string, unknown> = {}) => ({

@@ -10,22 +10,12 @@ import {
   toEventDetail,
   utf8Length,
 } from '../../domain/notifications.js';
-import { aBatch, aLaunch } from '../support/launch-factory.js';
+import { aBatch, aLaunch, aRunCost } from '../support/launch-factory.js';
 import { aBatchCompletedNotice } from '../support/notices.js';
 
-function runCost(attempt: number, totalUsd: number, overrides: Partial<RunCost> = {}): RunCost {
-  return {
-    totalUsd,
-    computeUsd: totalUsd * 0.8,
-    storageUsd: totalUsd * 0.2,
-    taskCount: 3,
-    instanceHours: { 'omics.m.xlarge': 2 },
-    priceList: '2026-11-01',
-    attempt,
-    pricedAt: '2026-11-20T12:15:00.000Z',
-    ...overrides,
-  };
-}
+/** A run cost four fifths compute and one fifth storage. */
+const runCost = (attempt: number, totalUsd: number): RunCost =>
+  aRunCost(attempt, totalUsd, { computeUsd: totalUsd * 0.8, storageUsd: totalUsd * 0.2 });
 
 function notice(
   cost: NoticeCost | undefined,

@@ -12,20 +12,12 @@ import {
   UNKNOWN_INSTANCE_TYPE,
 } from '../../domain/cost/pricing.js';
 import type { RunTask, RunUsage } from '../../domain/cost/types.js';
+import { aPriceList } from '../support/prices.js';
 
 // Round prices so the expected figures can be worked out by hand.
-const prices: PriceList = parsePriceList({
-  version: 'test-2026-12',
-  source: 'unit test prices',
-  retrievedAt: '2026-12-01T00:00:00Z',
-  currency: 'USD',
-  regions: {
-    'us-east-1': {
-      instances: { 'omics.c.large': 0.1, 'omics.m.xlarge': 0.25 },
-      storage: { STATIC: 0.0002, DYNAMIC: 0.0004 },
-      ready2run: { '9500764': 10 },
-    },
-  },
+const prices: PriceList = aPriceList({
+  instances: { 'omics.c.large': 0.1, 'omics.m.xlarge': 0.25 },
+  ready2run: { '9500764': 10 },
 });
 
 const T0 = Date.parse('2026-12-01T10:00:00Z');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readSampleSheet } from '../../cli/samplesheet-file.js';
-import { DEFAULT_MANIFEST_LIMITS, type ManifestResult, parseManifest } from '../../domain/manifest/index.js';
+import type { ManifestResult } from '../../domain/manifest/index.js';
 import {
   describeSheetLocation,
   parametersNamingInput,
@@ -9,15 +9,12 @@ import {
   sheetProblems,
 } from '../../domain/manifest/samplesheet.js';
 import type { WorkflowProfile } from '../../domain/workflow.js';
+import { aManifestContext, FASTQ_STATS_TEMPLATE, parseDocument } from '../support/manifest-context.js';
 
 const fastqStats: WorkflowProfile = {
   name: 'fastq-stats',
   workflow: { id: '4821093', type: 'PRIVATE', version: '1.0.0' },
-  parameterTemplate: {
-    reads1: '{{sample.fastq1}}',
-    reads2: '{{sample.fastq2}}',
-    sample_name: '{{sample.id}}',
-  },
+  parameterTemplate: FASTQ_STATS_TEMPLATE,
   defaults: { storageType: 'DYNAMIC', parameters: { min_quality: 20 } },
 };
 const withBam: WorkflowProfile = {
@@ -37,19 +34,13 @@ const OPTIONS: SampleSheetOptions = {
 
 function check(csv: string, options: SampleSheetOptions = OPTIONS) {
   const conversion = sampleSheetToManifest(readSampleSheet(csv), options);
-  const text = JSON.stringify(conversion.document);
-  const result: ManifestResult = parseManifest(
-    { text, sizeBytes: Buffer.byteLength(text) },
-    {
-      limits: DEFAULT_MANIFEST_LIMITS,
+  const result: ManifestResult = parseDocument(
+    conversion.document,
+    aManifestContext([fastqStats, withBam], {
       allowedReadPrefixes: ['s3://gwm-lab-inputs/'],
       allowedWritePrefixes: ['s3://gwm-lab-results/'],
-      profiles: new Map([
-        [fastqStats.name, fastqStats],
-        [withBam.name, withBam],
-      ]),
       batch: { id: 'b-0001', defaultName: 'FC1' },
-    },
+    }),
   );
   const problems = sheetProblems(conversion, result.ok ? [] : result.problems).map(
     (problem) => `${describeSheetLocation(problem.location)} | ${problem.code} | ${problem.message}`,

@@ -1,13 +1,13 @@
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { ENTITY_ATTRIBUTE, ENTITY_NAMES } from '../../functions/adapters/entities.js';
-import { LAUNCHER_EVENT_SOURCE } from '../../functions/event-sources.js';
+import { LAUNCHER_EVENT_SOURCE, type StreamSourceSettings } from '../../functions/event-sources.js';
 import {
   createRecordFilter,
   dispatchStreamRecords,
   type StreamHandler,
-  type StreamSourceSettings,
 } from '../../infra/local/streams/stream-dispatch.js';
+import { R6_BISECTION } from '../support/bisection.js';
 
 const NOW = Date.parse('2026-11-20T12:00:00Z');
 
@@ -140,24 +140,10 @@ describe('dispatching stream records', () => {
     });
 
     // Act
-    const result = await dispatchStreamRecords(
-      records(8),
-      handler,
-      settings({ batchSize: 8, maxRetryAttempts: 5, bisectBatchOnError: true }),
-    );
+    const result = await dispatchStreamRecords(records(8), handler, settings(R6_BISECTION.settings));
 
     // Assess: each halving counts as a retry; r6 is called maxRetryAttempts + 1 times in all
-    expect(calls).toEqual([
-      ['r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r8'],
-      ['r1', 'r2', 'r3', 'r4'],
-      ['r5', 'r6', 'r7', 'r8'],
-      ['r5', 'r6'],
-      ['r5'],
-      ['r6'],
-      ['r6'],
-      ['r6'],
-      ['r7', 'r8'],
-    ]);
+    expect(calls).toEqual(R6_BISECTION.calls);
     expect(result.failed.map(idOf)).toEqual(['r6']);
     expect(result.failures).toEqual([
       {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { measureWaiting, type WaitingLaunch, waitingSinceOf } from '../../domain/scheduling/waiting.js';
-import { aLaunch } from '../support/launch-factory.js';
+import { aLaunch, historyOf } from '../support/launch-factory.js';
 
 const now = new Date('2026-11-20T12:00:00.000Z');
 const minutesAgo = (minutes: number) => new Date(now.getTime() - minutes * 60_000).toISOString();
@@ -70,12 +70,12 @@ describe('since when a launch waits', () => {
     const launch = aLaunch({
       status: 'THROTTLED',
       updatedAt: '2026-11-20T11:00:00.000Z',
-      statusHistory: [
-        { status: 'REGISTERED', at: '2026-11-20T09:00:00.000Z', source: 'gwm' },
-        { status: 'QUEUED', at: '2026-11-20T09:30:00.000Z', source: 'gwm' },
-        { status: 'SUBMITTING', at: '2026-11-20T09:31:00.000Z', source: 'gwm' },
-        { status: 'THROTTLED', at: '2026-11-20T09:32:00.000Z', source: 'gwm' },
-      ],
+      statusHistory: historyOf(
+        ['REGISTERED', '2026-11-20T09:00:00.000Z'],
+        ['QUEUED', '2026-11-20T09:30:00.000Z'],
+        ['SUBMITTING', '2026-11-20T09:31:00.000Z'],
+        ['THROTTLED', '2026-11-20T09:32:00.000Z'],
+      ),
     });
     // Act and Assess
     expect(waitingSinceOf(launch)).toBe('2026-11-20T09:30:00.000Z');
@@ -85,13 +85,13 @@ describe('since when a launch waits', () => {
     // Prepare
     const launch = aLaunch({
       status: 'THROTTLED',
-      statusHistory: [
-        { status: 'QUEUED', at: '2026-11-19T09:00:00.000Z', source: 'gwm' },
-        { status: 'FAILED', at: '2026-11-19T10:00:00.000Z', source: 'event' },
-        { status: 'RETRY', at: '2026-11-20T08:00:00.000Z', source: 'console' },
-        { status: 'SUBMITTING', at: '2026-11-20T08:00:05.000Z', source: 'gwm' },
-        { status: 'THROTTLED', at: '2026-11-20T08:00:06.000Z', source: 'gwm' },
-      ],
+      statusHistory: historyOf(
+        ['QUEUED', '2026-11-19T09:00:00.000Z'],
+        ['FAILED', '2026-11-19T10:00:00.000Z', 'event'],
+        ['RETRY', '2026-11-20T08:00:00.000Z', 'console'],
+        ['SUBMITTING', '2026-11-20T08:00:05.000Z'],
+        ['THROTTLED', '2026-11-20T08:00:06.000Z'],
+      ),
     });
     // Act and Assess
     expect(waitingSinceOf(launch)).toBe('2026-11-20T08:00:05.000Z');
