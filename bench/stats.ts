@@ -1,4 +1,5 @@
 /** Small statistics and formatting helpers shared by the benchmarks. */
+import Table from 'cli-table3';
 
 /** The q-quantile (0..1) by linear interpolation between closest ranks; NaN for no values. */
 export function quantile(values: readonly number[], q: number): number {
@@ -75,25 +76,38 @@ export function fmtSeconds(ms: number): string {
 
 /** Rows of cells as an aligned text table (first column left-aligned, the others right-aligned). */
 export function table(rows: readonly (readonly string[])[], indent = '  '): string {
-  const widths: number[] = [];
-  for (const row of rows) {
-    row.forEach((cell, index) => {
-      widths[index] = Math.max(widths[index] ?? 0, cell.length);
-    });
-  }
-  return rows
-    .map(
-      (row) =>
-        indent +
-        row
-          .map((cell, index) =>
-            index === 0 ? cell.padEnd(widths[index] ?? 0) : cell.padStart(widths[index] ?? 0),
-          )
-          .join('  ')
-          .trimEnd(),
-    )
+  const columns = Math.max(0, ...rows.map((row) => row.length));
+  // The command line's table library, without borders: two spaces between columns.
+  const text = new Table({
+    chars: { ...Object.fromEntries(BORDER_CHARS.map((name) => [name, ''])), middle: '  ' },
+    style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0 },
+    colAligns: Array.from({ length: columns }, (_, index) => (index === 0 ? 'left' : 'right')),
+    wordWrap: false,
+  });
+  for (const row of rows) text.push([...row, ...Array<string>(columns - row.length).fill('')]);
+  return text
+    .toString()
+    .split('\n')
+    .map((line) => `${indent}${line}`.trimEnd())
     .join('\n');
 }
+
+const BORDER_CHARS = [
+  'top',
+  'top-mid',
+  'top-left',
+  'top-right',
+  'bottom',
+  'bottom-mid',
+  'bottom-left',
+  'bottom-right',
+  'left',
+  'left-mid',
+  'mid',
+  'mid-mid',
+  'right',
+  'right-mid',
+] as const;
 
 /**
  * A uniform number in [0, 1) from a seed and a key, the same on every call and in every process:
