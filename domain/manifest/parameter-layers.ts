@@ -42,19 +42,19 @@ export function manifestLayer(
   kind: TemplateKind,
 ): Layer {
   if (parameters === undefined) return EMPTY_LAYER;
-  let ok = true;
-  for (const item of checkTemplateFields(parameters, kind, basePath)) {
+  const unknownFields = checkTemplateFields(parameters, kind, basePath);
+  for (const item of unknownFields)
     checker.problems.add(item.jsonPath, 'UNKNOWN_TEMPLATE_FIELD', item.message);
-    ok = false;
-  }
   // Strings with template references are checked once rendered (renderLayers).
+  const uriChecks: boolean[] = [];
   for (const [key, parameter] of Object.entries(parameters)) {
     visitStrings(parameter, childPath(basePath, key), (value, path) => {
-      if (looksLikeS3(value) && !hasTemplateReference(value))
-        ok = checkReadUri(checker, value, path, false) && ok;
+      if (looksLikeS3(value) && !hasTemplateReference(value)) {
+        uriChecks.push(checkReadUri(checker, value, path, { as: 'parameter' }));
+      }
     });
   }
-  return { ...layerOf(parameters, basePath), ok };
+  return { ...layerOf(parameters, basePath), ok: unknownFields.length === 0 && allPassed(uriChecks) };
 }
 
 /** The profile's two parameter layers, built once per place the manifest names the profile. */
@@ -89,6 +89,20 @@ export function inputLayer(inputs: Record<string, string>): Layer {
   return { entries, keys: new Set(Object.keys(inputs)), ok: true };
 }
 
+export interface LayerRenderOptions {
+  /** Where the manifest names an input (a missing input is reported there). */
+  inputPath: (name: string) => string;
+  /** The sample rendered for, in problem messages (absent for the QC step). */
+  sampleId?: string;
+  /** Leave references the context has no value for in place: the QC step's sample outputs are known only at completion. */
+  partial?: boolean;
+}
+
+/** True when every check passed (each has run already: their problems are all reported). */
+export function allPassed(checks: readonly boolean[]): boolean {
+  return checks.every(Boolean);
+}
+
 /**
  * Merges the layers (a later layer's key replaces an earlier one's) and renders what is left.
  * Only a missing input is reported here: unknown fields were reported when the layer was checked.
@@ -97,10 +111,9 @@ export function renderLayers(
   checker: Checker,
   layers: readonly Layer[],
   context: TemplateContext,
-  inputPath: (name: string) => string,
-  sampleId: string | undefined,
-  partial = false,
+  options: LayerRenderOptions,
 ): Record<string, unknown> | undefined {
+  const { inputPath, sampleId, partial = false } = options;
   const parameters: Record<string, unknown> = {};
   let ok = true;
   layers.forEach((layer, index) => {
@@ -115,7 +128,7 @@ export function renderLayers(
       if (rendered.ok) {
         // Undefined: an optional `{{sample.<input>?}}` for an input this sample does not have.
         if (rendered.value !== undefined) parameters[entry.key] = rendered.value;
-        ok = checkRenderedUris(checker, layer, entry.path, rendered.value, context, sampleId) && ok;
+        if (!checkRenderedUris(checker, layer, entry.path, rendered.value, context, sampleId)) ok = false;
         continue;
       }
       for (const item of rendered.problems) {

@@ -12,7 +12,14 @@ import {
   type SampleDraft,
 } from './draft.js';
 import { MAX_USER_TAGS } from './native-schema.js';
-import { inputLayer, type Layer, manifestLayer, profileLayers, renderLayers } from './parameter-layers.js';
+import {
+  allPassed,
+  inputLayer,
+  type Layer,
+  manifestLayer,
+  profileLayers,
+  renderLayers,
+} from './parameter-layers.js';
 import type { ProblemList } from './problem-list.js';
 import { checkTemplateFields, type TemplateContext, type TemplateKind } from './template.js';
 import type { BatchPlan, ManifestContext, QcLaunchSpec, QcPolicy, SampleLaunchSpec } from './types.js';
@@ -47,8 +54,10 @@ export function buildPlan(
   const unresolved: SampleDraft[] = [];
   for (const sample of draft.samples) {
     checkDuplicate(checker, sample, firstById);
-    const spec = resolveSample(checker, draft, defaultLayer, sample, missingWorkflow, missingOutput);
-    if (spec !== undefined) samples.push(spec);
+    const resolved = resolveSample(checker, draft, defaultLayer, sample);
+    if (resolved.missingWorkflow) missingWorkflow.push(sample);
+    if (resolved.missingOutput) missingOutput.push(sample);
+    if (resolved.ok) samples.push(resolved.value);
     else unresolved.push(sample);
   }
   reportMissing(checker, draft, missingWorkflow, 'NO_WORKFLOW');
@@ -198,41 +207,47 @@ function resolveOutputUri(
   return 'missing';
 }
 
+/**
+ * A sample's launch, or why there is none: its problems are reported as it is resolved. A sample
+ * without a workflow or an output URI says so, for one problem to cover all such samples.
+ */
+type SampleResolution = ({ ok: true; value: SampleLaunchSpec } | { ok: false }) & {
+  missingWorkflow: boolean;
+  missingOutput: boolean;
+};
+
 function resolveSample(
   checker: Checker,
   draft: ManifestDraft,
   defaultLayer: Layer,
   sample: SampleDraft,
-  missingWorkflow: SampleDraft[],
-  missingOutput: SampleDraft[],
-): SampleLaunchSpec | undefined {
+): SampleResolution {
   const { defaults } = draft;
-  let ok = sample.broken.size === 0;
-
-  if (sample.inputs !== undefined) {
-    for (const [name, uri] of Object.entries(sample.inputs)) {
-      ok = checkReadUri(checker, uri, sample.at('inputs', name), true) && ok;
-    }
-  }
+  // Each check runs, in this order, whatever the ones before found: every problem is reported.
+  const inputChecks = Object.entries(sample.inputs ?? {}).map(([name, uri]) =>
+    checkReadUri(checker, uri, sample.at('inputs', name), { as: 'input' }),
+  );
   const sampleLayer = manifestLayer(checker, sample.parameters, sample.at('parameters'), 'sample');
-  ok = sampleLayer.ok && defaultLayer.ok && ok;
-
   const choice = chooseWorkflow(checker, sample, defaults);
-  if (choice.kind === 'none') missingWorkflow.push(sample);
-  if (choice.kind === 'profile') ok = checkProfile(checker, choice, 'sample') && ok;
-  else if (choice.kind !== 'workflow') ok = false;
-
+  const workflowOk =
+    choice.kind === 'profile' ? checkProfile(checker, choice, 'sample') : choice.kind === 'workflow';
   const output = resolveOutputUri(checker, sample, defaults, choice);
-  if (output === 'missing') missingOutput.push(sample);
-  if (typeof output !== 'object' || !output.ok) ok = false;
-
   const tags = mergeTags(checker, defaults, sample);
-  if (tags === undefined) ok = false;
+  const missing = { missingWorkflow: choice.kind === 'none', missingOutput: output === 'missing' };
+  const ok =
+    sample.broken.size === 0 &&
+    allPassed(inputChecks) &&
+    sampleLayer.ok &&
+    defaultLayer.ok &&
+    workflowOk &&
+    typeof output === 'object' &&
+    output.ok &&
+    tags !== undefined;
 
   if (sample.id === undefined || sample.inputs === undefined || isBroken(sample, 'parameters')) {
-    return undefined;
+    return { ok: false, ...missing };
   }
-  if (choice.kind !== 'profile' && choice.kind !== 'workflow') return undefined;
+  if (choice.kind !== 'profile' && choice.kind !== 'workflow') return { ok: false, ...missing };
   const context: TemplateContext = {
     sample: { id: sample.id, inputs: sample.inputs },
     batch: checker.batchContext,
@@ -242,32 +257,37 @@ function resolveSample(
     choice.kind === 'profile'
       ? [...profileLayers(checker, choice), defaultLayer, sampleLayer]
       : [defaultLayer, inputLayer(sample.inputs), sampleLayer];
-  const parameters = renderLayers(checker, layers, context, (name) => sample.at('inputs', name), sample.id);
-  if (parameters === undefined || !ok || typeof output !== 'object' || tags === undefined) return undefined;
-
-  return {
+  const parameters = renderLayers(checker, layers, context, {
+    inputPath: (name) => sample.at('inputs', name),
     sampleId: sample.id,
-    inputs: sample.inputs,
-    parameters,
-    ...runSettings(sample, defaults, choice, output.uri, tags),
+  });
+  if (parameters === undefined || !ok || typeof output !== 'object' || tags === undefined) {
+    return { ok: false, ...missing };
+  }
+  return {
+    ok: true,
+    value: {
+      sampleId: sample.id,
+      inputs: sample.inputs,
+      parameters,
+      ...runSettings(sample, defaults, choice, output.uri, tags),
+    },
+    ...missing,
   };
 }
 
 function resolveQc(checker: Checker, draft: ManifestDraft, qc: QcDraft): QcLaunchSpec | undefined {
-  let ok = qc.broken.size === 0;
   const inputs = qc.inputs ?? {};
-  for (const [name, uri] of Object.entries(inputs)) {
-    ok = checkReadUri(checker, uri, qc.at('inputs', name), true) && ok;
-  }
+  // Each check runs, in this order, whatever the ones before found: every problem is reported.
+  const inputChecks = Object.entries(inputs).map(([name, uri]) =>
+    checkReadUri(checker, uri, qc.at('inputs', name), { as: 'input' }),
+  );
   const qcLayer = manifestLayer(checker, qc.parameters, qc.at('parameters'), 'qc');
-  ok = qcLayer.ok && ok;
-
   const choice = chooseWorkflow(checker, qc, undefined);
   if (choice.kind === 'none') {
     checker.problems.add(qc.at(), 'NO_WORKFLOW', 'the QC step has no profile or workflow');
-  } else if (choice.kind === 'profile') {
-    ok = checkProfile(checker, choice, 'qc') && ok;
   }
+  const profileOk = choice.kind === 'profile' ? checkProfile(checker, choice, 'qc') : true;
 
   const output = resolveOutputUri(checker, qc, draft.defaults, choice);
   if (output === 'missing') {
@@ -279,7 +299,15 @@ function resolveQc(checker: Checker, draft: ManifestDraft, qc: QcDraft): QcLaunc
   }
   const tags = mergeTags(checker, draft.defaults, qc);
   const policy = qcPolicy(qc);
-  if (typeof output !== 'object' || !output.ok || tags === undefined || policy === undefined) ok = false;
+  const ok =
+    qc.broken.size === 0 &&
+    allPassed(inputChecks) &&
+    qcLayer.ok &&
+    profileOk &&
+    typeof output === 'object' &&
+    output.ok &&
+    tags !== undefined &&
+    policy !== undefined;
   if (isBroken(qc, 'inputs', 'parameters') || (choice.kind !== 'profile' && choice.kind !== 'workflow')) {
     return undefined;
   }
@@ -292,14 +320,10 @@ function resolveQc(checker: Checker, draft: ManifestDraft, qc: QcDraft): QcLaunc
   };
   const layers =
     choice.kind === 'profile' ? [...profileLayers(checker, choice), qcLayer] : [inputLayer(inputs), qcLayer];
-  const parameterTemplate = renderLayers(
-    checker,
-    layers,
-    context,
-    (name) => qc.at('inputs', name),
-    undefined,
-    true,
-  );
+  const parameterTemplate = renderLayers(checker, layers, context, {
+    inputPath: (name) => qc.at('inputs', name),
+    partial: true,
+  });
   if (parameterTemplate === undefined || !ok || typeof output !== 'object' || tags === undefined || !policy) {
     return undefined;
   }

@@ -220,29 +220,30 @@ export function renderAt<T>(
   options: RenderOptions = {},
 ): RenderResult<T> {
   const problems: TemplateProblem[] = [];
-  const rendered = renderValue(template, context, rootPath, options.partial === true, problems);
+  const rendered = renderValue(template, rootPath, { context, partial: options.partial === true, problems });
   // A template that is one optional reference to a missing input renders to nothing.
   const value = (rendered === OMIT ? undefined : rendered) as T;
   return problems.length === 0 ? { ok: true, value } : { ok: false, problems };
 }
 
-function renderValue(
-  value: unknown,
-  context: TemplateContext,
-  jsonPath: string,
-  partial: boolean,
-  problems: TemplateProblem[],
-): unknown {
-  if (typeof value === 'string') return renderString(value, context, jsonPath, partial, problems);
+/** One rendering: its context, whether references it has no value for stay in place, and what it found wrong. */
+interface Rendering {
+  context: TemplateContext;
+  partial: boolean;
+  problems: TemplateProblem[];
+}
+
+function renderValue(value: unknown, jsonPath: string, rendering: Rendering): unknown {
+  if (typeof value === 'string') return renderString(value, jsonPath, rendering);
   if (Array.isArray(value)) {
     return value
-      .map((item, index) => renderValue(item, context, childPath(jsonPath, index), partial, problems))
+      .map((item, index) => renderValue(item, childPath(jsonPath, index), rendering))
       .filter((item) => item !== OMIT);
   }
   if (value !== null && typeof value === 'object') {
     const rendered: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
-      const next = renderValue(item, context, childPath(jsonPath, key), partial, problems);
+      const next = renderValue(item, childPath(jsonPath, key), rendering);
       if (next !== OMIT) rendered[key] = next;
     }
     return rendered;
@@ -250,13 +251,8 @@ function renderValue(
   return value;
 }
 
-function renderString(
-  value: string,
-  context: TemplateContext,
-  jsonPath: string,
-  partial: boolean,
-  problems: TemplateProblem[],
-): unknown {
+function renderString(value: string, jsonPath: string, rendering: Rendering): unknown {
+  const { context, partial, problems } = rendering;
   if (!hasTemplateReference(value)) return value;
   const whole = WHOLE_REFERENCE.exec(value);
   if (whole !== null) {

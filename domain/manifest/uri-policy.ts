@@ -55,33 +55,32 @@ function describePrefixes(prefixes: readonly string[]): string {
   return prefixes.length > 5 ? `${shown}, … ${prefixes.length - 5} more` : shown;
 }
 
+/**
+ * A URI a run reads: well formed and under a prefix the deployment may read. An `input` must name
+ * an object; a `parameter` may name a whole bucket or prefix.
+ */
 export function checkReadUri(
   checker: Checker,
   uri: string,
   path: string,
-  isInput: boolean,
-  subject = uri,
-  onceKey?: string,
+  options: { as: 'input' | 'parameter' },
 ): boolean {
-  const report = (code: ManifestProblemCode, message: string) =>
-    onceKey === undefined
-      ? checker.problems.add(path, code, message)
-      : checker.problems.once(onceKey, path, code, message);
+  const report = (code: ManifestProblemCode, message: string) => checker.problems.add(path, code, message);
   const error = s3UriError(uri);
   if (error !== undefined) {
-    report('MALFORMED_S3_URI', `${subject}: ${error}`);
+    report('MALFORMED_S3_URI', `${uri}: ${error}`);
     return false;
   }
   const location = parseS3Uri(uri);
   if (location === undefined) return false;
-  if (isInput && location.key === '') {
-    report('MALFORMED_S3_URI', `${subject}: an input must name an object, not a whole bucket`);
+  if (options.as === 'input' && location.key === '') {
+    report('MALFORMED_S3_URI', `${uri}: an input must name an object, not a whole bucket`);
     return false;
   }
   if (!checker.canRead(location)) {
     report(
       'READ_PREFIX_NOT_ALLOWED',
-      `${subject} is not under a prefix ${checker.ctx.prefixOwner ?? 'this deployment'} may read (${describePrefixes(checker.ctx.allowedReadPrefixes)})`,
+      `${uri} is not under a prefix ${checker.ctx.prefixOwner ?? 'this deployment'} may read (${describePrefixes(checker.ctx.allowedReadPrefixes)})`,
     );
     return false;
   }
