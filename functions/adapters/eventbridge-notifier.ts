@@ -1,10 +1,8 @@
 import {
   type EventBridgeClient,
   PutEventsCommand,
-  type PutEventsCommandOutput,
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
-import { describeError } from '../../domain/errors.js';
 import {
   GWM_EVENT_SOURCE,
   type Notice,
@@ -12,6 +10,7 @@ import {
   type Notifier,
   toEventDetail,
 } from '../../domain/notifications.js';
+import { delivered } from './notification-delivery.js';
 
 export interface EventBridgeNotifierOptions {
   client: EventBridgeClient;
@@ -26,13 +25,10 @@ export function makeEventBridgeNotifier(options: EventBridgeNotifierOptions): No
     async send(notice: Notice): Promise<void> {
       const entry = eventBridgeEntry(notice, eventBusName);
       const what = `${entry.DetailType} event of batch ${notice.batchId} on bus ${eventBusName}`;
-      let response: PutEventsCommandOutput;
-      try {
-        response = await client.send(new PutEventsCommand({ Entries: [entry] }));
-      } catch (error) {
-        const reason = describeError(error);
-        throw new NotificationDeliveryError(`PutEvents failed for the ${what}: ${reason}`, { cause: error });
-      }
+      const response = await delivered(
+        () => client.send(new PutEventsCommand({ Entries: [entry] })),
+        `PutEvents failed for the ${what}`,
+      );
       // PutEvents answers 200 even when it refused the entry: the refusal is only in the body.
       if ((response.FailedEntryCount ?? 0) > 0) {
         const refused =

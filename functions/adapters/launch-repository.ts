@@ -151,6 +151,17 @@ export function makeLaunchRepository(
 
   const statusIndex = makeStatusIndex(entities);
   const IDENTITY = ['batchId', 'launchId'] as const;
+  /** The page asked for: where it starts (the last one's cursor) and how many launches it holds. */
+  const pageOf = (request: PageRequest) => ({
+    cursor: request.cursor ?? null,
+    limit: request.limit ?? DEFAULT_PAGE,
+  });
+  /** A page of an index that keeps only the launches' keys, newest first: the launches are read whole after. */
+  const newestKeysOf = (request: PageRequest) => ({
+    ...pageOf(request),
+    order: 'desc' as const,
+    attributes: [...IDENTITY],
+  });
 
   const annotate = async (raw: Record<string, unknown>, problem: InvalidItem) => {
     const { batchId, launchId, updatedAt, revision } = raw;
@@ -277,20 +288,12 @@ export function makeLaunchRepository(
       const filtered = request.status
         ? query.where((attr, op) => op.eq(attr.status, request.status as string))
         : query;
-      const result = await filtered.go({
-        cursor: request.cursor ?? null,
-        limit: request.limit ?? DEFAULT_PAGE,
-      });
+      const result = await filtered.go(pageOf(request));
       return readPage(result.data, result.cursor);
     },
 
     async listBySample(sampleId, request: PageRequest = {}) {
-      const result = await launch.query.bySample({ sampleId }).go({
-        cursor: request.cursor ?? null,
-        limit: request.limit ?? DEFAULT_PAGE,
-        order: 'desc',
-        attributes: [...IDENTITY],
-      });
+      const result = await launch.query.bySample({ sampleId }).go(newestKeysOf(request));
       return readPage(await readWhole(result.data), result.cursor);
     },
 
@@ -298,12 +301,7 @@ export function makeLaunchRepository(
       const result = await launch.query
         .byWorkflow({ workflowId })
         .between({ createdAt: range.from ?? MIN_TIME }, { createdAt: range.to ?? MAX_TIME })
-        .go({
-          cursor: request.cursor ?? null,
-          limit: request.limit ?? DEFAULT_PAGE,
-          order: 'desc',
-          attributes: [...IDENTITY],
-        });
+        .go(newestKeysOf(request));
       return readPage(await readWhole(result.data), result.cursor);
     },
 
@@ -312,7 +310,7 @@ export function makeLaunchRepository(
       const result = await launch.query
         .byTeam({ team })
         .between({ teamOrder: range.from ?? MIN_TIME }, { teamOrder: `${range.to ?? MAX_TIME}\uffff` })
-        .go({ cursor: request.cursor ?? null, limit: request.limit ?? DEFAULT_PAGE, order: 'desc' });
+        .go({ ...pageOf(request), order: 'desc' });
       return readPage(result.data, result.cursor);
     },
 

@@ -4,13 +4,8 @@ import {
   type PublishCommandInput,
   type SNSClient,
 } from '@aws-sdk/client-sns';
-import { describeError } from '../../domain/errors.js';
-import {
-  type Notice,
-  NotificationDeliveryError,
-  type Notifier,
-  renderNotice,
-} from '../../domain/notifications.js';
+import { type Notice, type Notifier, renderNotice } from '../../domain/notifications.js';
+import { delivered } from './notification-delivery.js';
 
 export interface SnsNotifierOptions {
   client: SNSClient;
@@ -27,14 +22,10 @@ export function makeSnsNotifier(options: SnsNotifierOptions): Notifier {
   const { client, topicArn } = options;
   return {
     async send(notice: Notice): Promise<void> {
-      try {
-        await client.send(new PublishCommand(snsPublishInput(notice, topicArn)));
-      } catch (error) {
-        throw new NotificationDeliveryError(
-          `SNS Publish to ${topicArn} failed for ${notice.kind} of batch ${notice.batchId}: ${describeError(error)}`,
-          { cause: error },
-        );
-      }
+      await delivered(
+        () => client.send(new PublishCommand(snsPublishInput(notice, topicArn))),
+        `SNS Publish to ${topicArn} failed for ${notice.kind} of batch ${notice.batchId}`,
+      );
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { TeamRepository } from '../../domain/ports.js';
 import type { Team } from '../../domain/teams/team.js';
 import type { Entities } from './entities.js';
+import { namedItems } from './named-items.js';
 import { readRecord, teamRecord } from './records.js';
 
 const toTeam = (item: unknown): Team => readRecord(teamRecord, 'team', item);
@@ -9,17 +10,7 @@ const toTeam = (item: unknown): Team => readRecord(teamRecord, 'team', item);
 export function makeTeamRepository(entities: Entities, now: () => Date = () => new Date()): TeamRepository {
   const { team } = entities;
   return {
-    async list() {
-      const result = await team.query.byName({}).go({ pages: 'all' });
-      return result.data.map(toTeam);
-    },
-    async get(name) {
-      const result = await team.get({ name }).go();
-      return result.data ? toTeam(result.data) : undefined;
-    },
-    async put(next) {
-      await team.put({ ...next, updatedAt: now().toISOString() }).go();
-    },
+    ...namedItems(team, toTeam, now),
     async remove(name) {
       const result = await team.delete({ name }).go({ response: 'all_old' });
       return result.data !== null && result.data !== undefined;

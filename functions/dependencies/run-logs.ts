@@ -13,13 +13,16 @@ function logsClientOf(base: Base): CloudWatchLogsClient {
   );
 }
 
+/** Where HealthOmics writes runs' logs and manifests, and the client both are read with. */
+function runLogGroupOf(base: Base): { client: CloudWatchLogsClient; logGroup: string } {
+  return { client: logsClientOf(base), logGroup: base.config.OMICS_LOG_GROUP };
+}
+
 /** The end of a run's engine log (CloudWatch Logs). */
 export function runLogsOf(base: Base): RunLogReader {
   return base.share(
     runLogsOf,
-    () =>
-      base.overrides.logReader ??
-      makeCloudWatchLogReader({ client: logsClientOf(base), logGroup: base.config.OMICS_LOG_GROUP }),
+    () => base.overrides.logReader ?? makeCloudWatchLogReader(runLogGroupOf(base)),
   );
 }
 
@@ -27,8 +30,6 @@ export function runLogsOf(base: Base): RunLogReader {
 export function runManifestsOf(base: Base): RunManifestReader {
   return base.share(
     runManifestsOf,
-    () =>
-      base.overrides.runManifests ??
-      makeCloudWatchRunManifestReader({ client: logsClientOf(base), logGroup: base.config.OMICS_LOG_GROUP }),
+    () => base.overrides.runManifests ?? makeCloudWatchRunManifestReader(runLogGroupOf(base)),
   );
 }

@@ -1,15 +1,13 @@
 import { Duration } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { AGGREGATOR_EVENT_SOURCE } from '../../functions/event-sources.js';
-import { failureQueue } from './failure-queue.js';
 import { GwmFunction } from './gwm-function.js';
 import type { Notifications } from './notifications.js';
 import { allowSampleOutputLists } from './omics.js';
-import { streamEventSourceProps } from './stream-source.js';
+import { consumeStream } from './stream-source.js';
 
 export interface AggregatorProps {
   table: ITableV2;
@@ -48,12 +46,6 @@ export class Aggregator extends Construct {
     });
     props.notifications.grantSend(this.function.role);
     allowSampleOutputLists(this.function.role, props.outputPrefixes);
-    this.failures = failureQueue(this, 'Failures');
-    this.function.fn.addEventSource(
-      new DynamoEventSource(
-        props.table,
-        streamEventSourceProps(AGGREGATOR_EVENT_SOURCE, new SqsDlq(this.failures)),
-      ),
-    );
+    this.failures = consumeStream(this, this.function.fn, props.table, AGGREGATOR_EVENT_SOURCE);
   }
 }

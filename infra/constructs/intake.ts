@@ -2,7 +2,6 @@ import { Annotations, Duration, RemovalPolicy, Stack, Validations } from 'aws-cd
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
   BlockPublicAccess,
@@ -18,7 +17,7 @@ import { Construct } from 'constructs';
 import { manifestCreatedPattern } from '../../functions/event-sources.js';
 import { INTAKE_TIMEOUT_SECONDS } from '../function-settings.js';
 import { StackEncryption } from './encryption.js';
-import { failureQueue } from './failure-queue.js';
+import { EVENT_RETRIES, failureQueue, keepAsyncFailures } from './failure-queue.js';
 import { GwmFunction } from './gwm-function.js';
 import { allowManifestReads } from './manifest-access.js';
 import type { Notifications } from './notifications.js';
@@ -39,10 +38,6 @@ export interface IntakeProps {
   /** Manifests are taken under this key prefix only ('' for anywhere). */
   prefix: string;
 }
-
-/** S3 invokes the intake asynchronously: a failed registration is retried, then kept here. */
-const ASYNC_RETRY_ATTEMPTS = 2;
-const ASYNC_MAX_EVENT_AGE = Duration.hours(6);
 
 /**
  * The manifest bucket and the intake that registers what is uploaded to it: manifest keys (.json,
@@ -90,11 +85,8 @@ export class Intake extends Construct {
     allowInputSizing(this.function.role, props.inputPrefixes);
     allowInputRestores(this.function.role, props.inputPrefixes);
     props.notifications.grantSend(this.function.role);
-    this.function.fn.configureAsyncInvoke({
-      retryAttempts: ASYNC_RETRY_ATTEMPTS,
-      maxEventAge: ASYNC_MAX_EVENT_AGE,
-      onFailure: new SqsDestination(this.failures),
-    });
+    // S3 invokes the intake asynchronously: a failed registration is retried, then kept.
+    keepAsyncFailures(this.function.fn, this.failures, EVENT_RETRIES);
 
     if (own !== undefined) {
       // S3's filters are case-sensitive and take one suffix each: the intake itself keeps manifest

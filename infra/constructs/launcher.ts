@@ -1,15 +1,13 @@
 import { Duration } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
-import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { LAUNCHER_EVENT_SOURCE } from '../../functions/event-sources.js';
-import { failureQueue } from './failure-queue.js';
 import { GwmFunction } from './gwm-function.js';
 import { allowCancelRun, allowInputRestores, allowStartRun } from './omics.js';
-import { streamEventSourceProps } from './stream-source.js';
+import { consumeStream } from './stream-source.js';
 
 export interface LauncherProps {
   table: ITableV2;
@@ -56,12 +54,6 @@ export class Launcher extends Construct {
     allowStartRun(this.function.role, this, props.serviceRole);
     allowCancelRun(this.function.role, this);
     allowInputRestores(this.function.role, props.inputPrefixes);
-    this.failures = failureQueue(this, 'Failures');
-    this.function.fn.addEventSource(
-      new DynamoEventSource(
-        props.table,
-        streamEventSourceProps(LAUNCHER_EVENT_SOURCE, new SqsDlq(this.failures)),
-      ),
-    );
+    this.failures = consumeStream(this, this.function.fn, props.table, LAUNCHER_EVENT_SOURCE);
   }
 }

@@ -4,11 +4,10 @@ import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { failureQueue } from './failure-queue.js';
+import { type AsyncRetries, asyncFailureQueue, failureQueue, keepAsyncFailures } from './failure-queue.js';
 import { GwmFunction } from './gwm-function.js';
 import { allowInputRestores, allowListRuns, allowRunReads, allowStartRun } from './omics.js';
 
@@ -38,6 +37,11 @@ export class Reconciler extends Construct {
    */
   readonly failures: Queue;
   private readonly everyMinutes: number;
+  /**
+   * A failed run is not retried: the next scheduled run does the same work. A tick that waited
+   * longer than one period is dropped (the next is due), so ticks do not pile up behind a slow run.
+   */
+  private readonly scheduleRetries: AsyncRetries;
 
   constructor(scope: Construct, id: string, props: ReconcilerProps) {
     super(scope, id);
@@ -64,15 +68,12 @@ export class Reconciler extends Construct {
     allowListRuns(this.function.role);
     // A launch a crash left in SUBMITTING is sent again with the same requestId.
     allowStartRun(this.function.role, this, props.serviceRole);
-    // A failed run is not retried: the next scheduled run does the same work. A tick that waited
-    // longer than one period is dropped (the next is due), so ticks do not pile up behind a slow
-    // run; both are recorded in the reconciler's failure queue, which an alarm watches.
-    this.failures = failureQueue(this, 'ReconcilerFailures');
-    this.function.fn.configureAsyncInvoke({
+    // Failed runs and dropped ticks are recorded in the reconciler's failure queue, which an alarm watches.
+    this.scheduleRetries = {
       retryAttempts: 0,
       maxEventAge: Duration.minutes(Math.max(1, props.reconcileEveryMinutes)),
-      onFailure: new SqsDestination(this.failures),
-    });
+    };
+    this.failures = asyncFailureQueue(this, 'ReconcilerFailures', this.function.fn, this.scheduleRetries);
 
     this.undeliveredSchedules = failureQueue(this, 'UndeliveredSchedules');
     this.everyMinutes = props.reconcileEveryMinutes;
@@ -103,10 +104,6 @@ export class Reconciler extends Construct {
    * aggregator's other events come from its stream): as the reconciler's.
    */
   scheduledOnly(fn: IFunction): void {
-    fn.configureAsyncInvoke({
-      retryAttempts: 0,
-      maxEventAge: Duration.minutes(Math.max(1, this.everyMinutes)),
-      onFailure: new SqsDestination(this.failures),
-    });
+    keepAsyncFailures(fn, this.failures, this.scheduleRetries);
   }
 }

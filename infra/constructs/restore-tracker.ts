@@ -1,16 +1,14 @@
 import { Duration } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { Rule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import type { Rule } from 'aws-cdk-lib/aws-events';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { RESTORE_COMPLETED_RULE } from '../../functions/event-sources.js';
-import { failureQueue } from './failure-queue.js';
+import { asyncFailureQueue, EVENT_RETRIES } from './failure-queue.js';
 import { GwmFunction } from './gwm-function.js';
 import { allowInputRestores, allowInputSizing, inputBuckets } from './omics.js';
-import { eventPatternOf } from './rule-pattern.js';
+import { eventPatternOf, functionRule } from './rule-pattern.js';
 
 export interface RestoreTrackerProps {
   table: ITableV2;
@@ -54,25 +52,17 @@ export class RestoreTracker extends Construct {
     // Its sweep asks S3 what became of a restore past due, and asks again for one that lapsed.
     allowInputSizing(this.function.role, props.inputPrefixes);
     allowInputRestores(this.function.role, props.inputPrefixes);
-    this.failures = failureQueue(this, 'RestoreTrackerFailures');
-    this.function.fn.configureAsyncInvoke({
-      retryAttempts: 2,
-      maxEventAge: Duration.hours(6),
-      onFailure: new SqsDestination(this.failures),
-    });
-
-    this.undeliveredEvents = failureQueue(this, 'UndeliveredRestoreEvents');
+    this.failures = asyncFailureQueue(this, 'RestoreTrackerFailures', this.function.fn, EVENT_RETRIES);
     const pattern = eventPatternOf(RESTORE_COMPLETED_RULE.eventPattern);
-    this.rule = new Rule(this, 'RestoreCompleted', {
+    const { rule, undelivered } = functionRule(this, {
+      ruleId: 'RestoreCompleted',
+      undeliveredId: 'UndeliveredRestoreEvents',
       description: 'S3 Object Restore Completed events of the input buckets to the gwm restore tracker',
       eventPattern: { ...pattern, detail: { bucket: { name: inputBuckets(props.inputPrefixes) } } },
+      fn: this.function.fn,
+      delivery: RESTORE_COMPLETED_RULE,
     });
-    this.rule.addTarget(
-      new LambdaFunction(this.function.fn, {
-        retryAttempts: RESTORE_COMPLETED_RULE.retryAttempts,
-        maxEventAge: Duration.seconds(RESTORE_COMPLETED_RULE.maxEventAgeSeconds),
-        deadLetterQueue: this.undeliveredEvents,
-      }),
-    );
+    this.rule = rule;
+    this.undeliveredEvents = undelivered;
   }
 }

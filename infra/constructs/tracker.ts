@@ -1,26 +1,20 @@
 import { Duration } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { Rule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import type { Rule } from 'aws-cdk-lib/aws-events';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { RUN_STATUS_RULE } from '../../functions/event-sources.js';
-import { failureQueue } from './failure-queue.js';
+import { asyncFailureQueue, EVENT_RETRIES } from './failure-queue.js';
 import { GwmFunction } from './gwm-function.js';
 import { allowRunReads } from './omics.js';
-import { eventPatternOf } from './rule-pattern.js';
+import { eventPatternOf, functionRule } from './rule-pattern.js';
 
 export interface TrackerProps {
   table: ITableV2;
   environment: Record<string, string>;
   logRetention: RetentionDays;
 }
-
-/** EventBridge invokes the tracker asynchronously: function errors are retried, then kept. */
-const ASYNC_RETRY_ATTEMPTS = 2;
-const ASYNC_MAX_EVENT_AGE = Duration.hours(6);
 
 /** The tracker: HealthOmics `Run Status Change` events on the default bus, applied to launches. */
 export class Tracker extends Construct {
@@ -46,24 +40,17 @@ export class Tracker extends Construct {
     });
     // GetRun for an event that overtook the launcher's write, and for a failed run's reason and log.
     allowRunReads(this.function.role, this);
-    this.failures = failureQueue(this, 'TrackerFailures');
-    this.function.fn.configureAsyncInvoke({
-      retryAttempts: ASYNC_RETRY_ATTEMPTS,
-      maxEventAge: ASYNC_MAX_EVENT_AGE,
-      onFailure: new SqsDestination(this.failures),
-    });
-
-    this.undeliveredEvents = failureQueue(this, 'UndeliveredRunEvents');
-    this.rule = new Rule(this, 'RunStatusChanges', {
+    // EventBridge invokes the tracker asynchronously: function errors are retried, then kept.
+    this.failures = asyncFailureQueue(this, 'TrackerFailures', this.function.fn, EVENT_RETRIES);
+    const { rule, undelivered } = functionRule(this, {
+      ruleId: 'RunStatusChanges',
+      undeliveredId: 'UndeliveredRunEvents',
       description: 'HealthOmics Run Status Change events to the gwm tracker',
       eventPattern: eventPatternOf(RUN_STATUS_RULE.eventPattern),
+      fn: this.function.fn,
+      delivery: RUN_STATUS_RULE,
     });
-    this.rule.addTarget(
-      new LambdaFunction(this.function.fn, {
-        retryAttempts: RUN_STATUS_RULE.retryAttempts,
-        maxEventAge: Duration.seconds(RUN_STATUS_RULE.maxEventAgeSeconds),
-        deadLetterQueue: this.undeliveredEvents,
-      }),
-    );
+    this.rule = rule;
+    this.undeliveredEvents = undelivered;
   }
 }

@@ -97,6 +97,12 @@ export const FAULT_KIND_RATES: Record<string, keyof FaultRates> = {
   'notifier-failure': 'notifierFailure',
 };
 
+/** StartRun answered with an error without reaching the engine, in the order they are rolled. */
+const STARTRUN_FAULTS = [
+  ['startrun-throttle', 'startRunThrottle', ThrottlingException, 'Rate exceeded (injected)', 429],
+  ['startrun-5xx', 'startRunServerError', InternalServerException, 'Internal failure (injected)', 500],
+] as const;
+
 /**
  * Whether the plan makes this fault at this point: what a replay of the seed decides. Every fault
  * a run reports must replay as made; that is what makes a seed reproduce its faults.
@@ -184,6 +190,13 @@ export function makeStackFaults(plan: FaultPlan, record: (fault: InjectedFault) 
   }
   function note(kind: string, target: string, occurrence: number, detail?: string) {
     record({ kind, target, occurrence, ...(detail ? { detail } : {}), at: new Date().toISOString() });
+  }
+  /** A fault that answers the call with an error: when it fires, noted, the error is thrown. */
+  function failIf(kind: string, target: string, rate: number, error: () => Error): void {
+    const { fire, occurrence } = decide(kind, target, rate);
+    if (!fire) return;
+    note(kind, target, occurrence);
+    throw error();
   }
   const draw = (kind: string, target: string, occurrence: number, what: string) =>
     seededUnit(seed, kind, target, occurrence, what);
@@ -346,21 +359,13 @@ export function makeStackFaults(plan: FaultPlan, record: (fault: InjectedFault) 
           if (context.commandName !== 'StartRunCommand') return next(args);
           const input = args.input as { requestId?: string };
           const target = input.requestId ?? 'no-request-id';
-          const throttle = decide('startrun-throttle', target, rates.startRunThrottle);
-          if (throttle.fire) {
-            note('startrun-throttle', target, throttle.occurrence);
-            throw new ThrottlingException({
-              message: 'Rate exceeded (injected)',
-              $metadata: { httpStatusCode: 429 },
-            });
-          }
-          const serverError = decide('startrun-5xx', target, rates.startRunServerError);
-          if (serverError.fire) {
-            note('startrun-5xx', target, serverError.occurrence);
-            throw new InternalServerException({
-              message: 'Internal failure (injected)',
-              $metadata: { httpStatusCode: 500 },
-            });
+          for (const [kind, rate, Exception, message, httpStatusCode] of STARTRUN_FAULTS) {
+            failIf(
+              kind,
+              target,
+              rates[rate],
+              () => new Exception({ message, $metadata: { httpStatusCode } }),
+            );
           }
           return next(args);
         },
@@ -388,11 +393,12 @@ export function makeStackFaults(plan: FaultPlan, record: (fault: InjectedFault) 
               throw new InjectedFaultError('INJECTED_NOTIFIER_FAILURE', 'notifier outage (injected)');
             }
           }
-          const failure = decide('notifier-failure', target, rates.notifierFailure);
-          if (failure.fire) {
-            note('notifier-failure', target, failure.occurrence);
-            throw new InjectedFaultError('INJECTED_NOTIFIER_FAILURE', 'notification send failed (injected)');
-          }
+          failIf(
+            'notifier-failure',
+            target,
+            rates.notifierFailure,
+            () => new InjectedFaultError('INJECTED_NOTIFIER_FAILURE', 'notification send failed (injected)'),
+          );
           await inner.send(notice);
         },
       };

@@ -58,8 +58,8 @@ export async function terminate(
   }
 }
 
-/** Sends a signal; false when there is no such process (group). */
-export function send(target: number, signal: NodeJS.Signals): boolean {
+/** Sends a signal (0: none, only asks whether it exists); false when there is no such process (group). */
+export function send(target: number, signal: NodeJS.Signals | 0): boolean {
   try {
     process.kill(target, signal);
     return true;

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { GwmError } from '../../../domain/errors.js';
+import { send } from '../process-ownership.js';
 
 export interface DynamoDbLocalOptions {
   /** Port on 127.0.0.1; a free one is picked when absent. */
@@ -210,11 +211,11 @@ async function exists(path: string): Promise<boolean> {
  * teardown and `gwm down` may not hold the ChildProcess object that started it.
  */
 export async function stopByPid(pid: number): Promise<void> {
-  if (!signal(pid, 'SIGTERM')) return;
+  if (!send(pid, 'SIGTERM')) return;
   const deadline = Date.now() + KILL_GRACE_MS;
   while (isAlive(pid)) {
     if (Date.now() >= deadline) {
-      signal(pid, 'SIGKILL');
+      send(pid, 'SIGKILL');
       while (isAlive(pid)) await sleep(25);
       return;
     }
@@ -341,17 +342,7 @@ async function ensureDir(path: string): Promise<string> {
   return absolute;
 }
 
-function signal(pid: number, name: NodeJS.Signals | 0): boolean {
-  try {
-    process.kill(pid, name);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
-    throw error;
-  }
-}
-
 function isAlive(pid: number): boolean {
   // Signal 0 checks existence without delivering anything.
-  return signal(pid, 0);
+  return send(pid, 0);
 }
