@@ -10,6 +10,7 @@
 import { parseArgs } from 'node:util';
 import { estimateBatch, estimateSample, type PastRun } from '../domain/cost/estimate.js';
 import type { SampleEstimate } from '../domain/cost/types.js';
+import { mulberry32 } from '../examples/workflows/synthetic-fastq.js';
 import { median } from './stats.js';
 
 const { values } = parseArgs({
@@ -83,19 +84,8 @@ const WORKFLOWS: WorkflowShape[] = [
   { workflowId: '1000004', usdAt10Gb: 0.35, exponent: 0.2, sigma: 0.2, secondsAt10Gb: 900 },
 ];
 
-/** Mulberry32: a small seeded generator, so every run of the bench sees the same history. */
-function rng(start: number): () => number {
-  let a = start >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const random = rng(seed);
+// A small seeded generator, so every run of the bench sees the same history.
+const random = mulberry32(seed);
 function normal(): number {
   const u = 1 - random();
   const v = random();

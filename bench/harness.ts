@@ -157,9 +157,29 @@ export function expectedSeconds(
   return launches / rate + (run.hours * 3600 * 1.1 + 900) / run.compression;
 }
 
-/** `--timeout-s` in milliseconds; when it is not given, `defaultS` rounded up. */
-export function readTimeoutMs(text: string | undefined, defaultS: number): number {
-  return numberOption('timeout-s', text ?? String(Math.ceil(defaultS)), positive) * 1000;
+export interface RunTiming {
+  hours: number;
+  compression: number;
+  timeoutMs: number;
+}
+
+/**
+ * `--hours` and `--compression` of the simulated runs, and `--timeout-s` in milliseconds: when it
+ * is not given, `minimumS` and `factor` times the time `launches` and the longest run should take,
+ * rounded up.
+ */
+export function readRunTiming(
+  values: { hours?: string; compression?: string; 'timeout-s'?: string },
+  launches: number,
+  rate: number,
+  timeout: { minimumS: number; factor: number },
+): RunTiming {
+  const hours = numberOption('hours', values.hours, positive);
+  const compression = numberOption('compression', values.compression, positive);
+  const defaultS =
+    timeout.minimumS + timeout.factor * expectedSeconds(launches, rate, { hours, compression });
+  const timeoutS = numberOption('timeout-s', values['timeout-s'] ?? String(Math.ceil(defaultS)), positive);
+  return { hours, compression, timeoutMs: timeoutS * 1000 };
 }
 
 /**

@@ -213,17 +213,7 @@ export function recordSubmission(launch: Launch, run: SubmittedRun, now: Date): 
     runArn: run.runArn ?? launch.runArn,
   };
   if (effectiveStatus(launch) === 'SUBMITTING') {
-    return {
-      kind: 'changed',
-      next: touch(launch, now, {
-        ...ids,
-        status: 'SUBMITTED',
-        submittedAt: now.toISOString(),
-        claimToken: undefined,
-        claimExpiresAt: undefined,
-        statusHistory: withHistory(launch.statusHistory, entry('SUBMITTED', now, 'gwm')),
-      }),
-    };
+    return leaveSubmitting(launch, now, 'SUBMITTED', { ...ids, submittedAt: now.toISOString() });
   }
   if (launch.runId === run.runId)
     return { kind: 'ignored', reason: 'duplicate', detail: 'run already recorded' };
@@ -242,20 +232,11 @@ export function recordSubmission(launch: Launch, run: SubmittedRun, now: Date): 
 
 /** The engine is throttling or unavailable: hand the launch back to the queue, same attempt. */
 export function recordDeferral(launch: Launch, reason: string, now: Date): Transition | Ignored {
-  if (effectiveStatus(launch) !== 'SUBMITTING') {
-    return { kind: 'ignored', reason: 'conflict', detail: `launch is ${launch.status}` };
-  }
-  return {
-    kind: 'changed',
-    next: touch(launch, now, {
-      status: 'THROTTLED',
-      throttledCount: (launch.throttledCount ?? 0) + 1,
-      note: `StartRun deferred at ${now.toISOString()}: ${reason}`.slice(0, FAILURE_REASON_MAX),
-      claimToken: undefined,
-      claimExpiresAt: undefined,
-      statusHistory: withHistory(launch.statusHistory, entry('THROTTLED', now, 'gwm')),
-    }),
-  };
+  if (effectiveStatus(launch) !== 'SUBMITTING') return ignored('conflict', `launch is ${launch.status}`);
+  return leaveSubmitting(launch, now, 'THROTTLED', {
+    throttledCount: (launch.throttledCount ?? 0) + 1,
+    note: `StartRun deferred at ${now.toISOString()}: ${reason}`.slice(0, FAILURE_REASON_MAX),
+  });
 }
 
 /** The engine refused the run for good (validation, access, not found, quota). */
@@ -265,18 +246,28 @@ export function recordLaunchFailure(
   message: string,
   now: Date,
 ): Transition | Ignored {
-  if (effectiveStatus(launch) !== 'SUBMITTING') {
-    return { kind: 'ignored', reason: 'conflict', detail: `launch is ${launch.status}` };
-  }
+  if (effectiveStatus(launch) !== 'SUBMITTING') return ignored('conflict', `launch is ${launch.status}`);
+  return leaveSubmitting(launch, now, 'LAUNCH_FAILED', {
+    failureReason: `${code}: ${message}`.slice(0, FAILURE_REASON_MAX),
+    finishedAt: now.toISOString(),
+  });
+}
+
+/** The launcher's StartRun step is over: the launch takes `status` and its claim is released. */
+function leaveSubmitting(
+  launch: Launch,
+  now: Date,
+  status: LaunchStatus,
+  fields: Partial<Launch>,
+): Transition {
   return {
     kind: 'changed',
     next: touch(launch, now, {
-      status: 'LAUNCH_FAILED',
-      failureReason: `${code}: ${message}`.slice(0, FAILURE_REASON_MAX),
-      finishedAt: now.toISOString(),
+      ...fields,
+      status,
       claimToken: undefined,
       claimExpiresAt: undefined,
-      statusHistory: withHistory(launch.statusHistory, entry('LAUNCH_FAILED', now, 'gwm')),
+      statusHistory: withHistory(launch.statusHistory, entry(status, now, 'gwm')),
     }),
   };
 }

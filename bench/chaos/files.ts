@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { LocalEndpoints } from '../../infra/local/endpoints.js';
 import type { ChaosPlan } from './plan.js';
 
@@ -9,10 +10,18 @@ export interface StackProcessInput {
   reconcileEveryMs: number;
 }
 
-export const CHAOS_DIR = 'chaos';
-export const FAULTS_FILE = 'faults.jsonl';
-export const RUN_EVENTS_FILE = 'run-events.jsonl';
-export const PLAN_FILE = 'plan.json';
+/** Where each file of a chaos run lives under its state folder. */
+export function chaosFiles(stateDir: string) {
+  const dir = join(stateDir, 'chaos');
+  return {
+    dir,
+    plan: join(dir, 'plan.json'),
+    faults: join(dir, 'faults.jsonl'),
+    runEvents: join(dir, 'run-events.jsonl'),
+    stackLog: join(dir, 'stack.log'),
+    stackStderr: (life: number) => join(dir, `stack-${life}.stderr`),
+  };
+}
 
 /** One line of run-events.jsonl: a run status event as the engine emitted it, before any fault. */
 export interface RunEventLine {

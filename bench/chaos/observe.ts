@@ -11,7 +11,7 @@ import type { LocalEndpoints } from '../../infra/local/endpoints.js';
 import { localOmicsClientConfig } from '../../infra/local/engine/index.js';
 import { readJsonLines } from '../../infra/local/json-lines.js';
 import { readOutbox } from '../../infra/local/notifications/outbox-notifier.js';
-import { CHAOS_DIR, FAULTS_FILE, type FaultLine, RUN_EVENTS_FILE, type RunEventLine } from './files.js';
+import { chaosFiles, type FaultLine, type RunEventLine } from './files.js';
 
 /**
  * What the harness reads to judge a run, as a person with the AWS CLI would: the table (raw items,
@@ -128,10 +128,9 @@ export function makeObserver(endpoints: LocalEndpoints): Observer {
   };
 }
 
-export const readFaultLines = (stateDir: string) =>
-  readJsonLines<FaultLine>(join(stateDir, CHAOS_DIR, FAULTS_FILE));
+export const readFaultLines = (stateDir: string) => readJsonLines<FaultLine>(chaosFiles(stateDir).faults);
 export const readRunEvents = (stateDir: string) =>
-  readJsonLines<RunEventLine>(join(stateDir, CHAOS_DIR, RUN_EVENTS_FILE));
+  readJsonLines<RunEventLine>(chaosFiles(stateDir).runEvents);
 
 export interface DeadLetterLine {
   file: string;

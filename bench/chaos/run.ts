@@ -6,7 +6,7 @@ import { LAUNCH_STATUSES, RETRYABLE_STATUSES, TERMINAL_STATUSES } from '../../do
 import { seededUnit } from '../../infra/local/faults.js';
 import { isZombie } from '../../infra/local/process-ownership.js';
 import { type Clients, consoleEdit, makeClients, upload, uploadInputs } from './clients.js';
-import { CHAOS_DIR, PLAN_FILE, type StackProcessInput } from './files.js';
+import { chaosFiles, type StackProcessInput } from './files.js';
 import { type ConsoleEdit, checkInvariants, type InvariantResult } from './invariants.js';
 import { readBatchNotices, readDeadLetters, readFaultLines, readRunEvents } from './observe.js';
 import { type ChaosPlan, retryDecision } from './plan.js';
@@ -64,13 +64,14 @@ export async function runChaos(options: RunOptions): Promise<ChaosReport> {
   const { plan, progress } = options;
   const startedAt = Date.now();
   const stateDir = await mkdtemp(join(tmpdir(), 'gwm-chaos-'));
-  await mkdir(join(stateDir, CHAOS_DIR), { recursive: true });
+  const files = chaosFiles(stateDir);
+  await mkdir(files.dir, { recursive: true });
   const input: StackProcessInput = {
     plan,
     settings: options.settings,
     reconcileEveryMs: options.reconcileEveryMs,
   };
-  await writeFile(join(stateDir, CHAOS_DIR, PLAN_FILE), JSON.stringify(input));
+  await writeFile(files.plan, JSON.stringify(input));
 
   const harness: HarnessEvent[] = [];
   const record = (kind: string, target: string, detail?: string) => {

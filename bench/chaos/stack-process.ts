@@ -6,18 +6,9 @@
  * `<state dir>/chaos/` synchronously, so a kill -9 loses none of what happened before it.
  */
 import { appendFileSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { makeStackFaults } from '../../infra/local/faults.js';
 import { startLocalStack } from '../../infra/local/stack.js';
-import {
-  CHAOS_DIR,
-  FAULTS_FILE,
-  PLAN_FILE,
-  RUN_EVENTS_FILE,
-  type RunEventLine,
-  type StackMessage,
-  type StackProcessInput,
-} from './files.js';
+import { chaosFiles, type RunEventLine, type StackMessage, type StackProcessInput } from './files.js';
 import { CHAOS_TEAM_ITEM, QC_WORKFLOW_ID, SAMPLE_WORKFLOW_ID, stackFaultPlan } from './plan.js';
 import { chaosWorkflows } from './workflows.js';
 
@@ -27,11 +18,11 @@ async function main() {
   const [stateDir, lifeText] = process.argv.slice(2);
   if (!stateDir || lifeText === undefined) throw new Error('usage: stack-process.ts <state dir> <life>');
   const life = Number(lifeText);
-  const dir = join(stateDir, CHAOS_DIR);
-  const input = JSON.parse(readFileSync(join(dir, PLAN_FILE), 'utf8')) as StackProcessInput;
+  const files = chaosFiles(stateDir);
+  const input = JSON.parse(readFileSync(files.plan, 'utf8')) as StackProcessInput;
   const { plan } = input;
   const workflows = chaosWorkflows(plan.simulation);
-  const append = (file: string, line: object) => appendFileSync(join(dir, file), `${JSON.stringify(line)}\n`);
+  const append = (file: string, line: object) => appendFileSync(file, `${JSON.stringify(line)}\n`);
   const stack = await startLocalStack({
     stateDir,
     writeEndpointsFile: false,
@@ -59,9 +50,9 @@ async function main() {
       RECONCILE_ENGINE_READS_PER_SECOND: '9',
       ...input.settings,
     },
-    faults: makeStackFaults(stackFaultPlan(plan, life), (fault) => append(FAULTS_FILE, { life, ...fault })),
+    faults: makeStackFaults(stackFaultPlan(plan, life), (fault) => append(files.faults, { life, ...fault })),
     onRunEvent: (event) =>
-      append(RUN_EVENTS_FILE, {
+      append(files.runEvents, {
         life,
         at: event.time,
         runId: event.detail.runId,
@@ -71,7 +62,7 @@ async function main() {
       } satisfies RunEventLine),
     log: (level, message, details) => {
       if (level !== 'info')
-        append('stack.log', { life, level, message, details, at: new Date().toISOString() });
+        append(files.stackLog, { life, level, message, details, at: new Date().toISOString() });
     },
   });
   const stop = () => {

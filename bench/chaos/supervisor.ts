@@ -1,10 +1,9 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LocalEndpoints } from '../../infra/local/endpoints.js';
-import { CHAOS_DIR, type StackMessage } from './files.js';
+import { chaosFiles, type StackMessage } from './files.js';
 
 /** Starts, kills (-9) and stops the stack process, and finds what a killed stack left running. */
 
@@ -23,7 +22,7 @@ export function startStackProcess(stateDir: string, life: number): Promise<Stack
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   });
-  child.stderr?.pipe(createWriteStream(join(stateDir, CHAOS_DIR, `stack-${life}.stderr`)));
+  child.stderr?.pipe(createWriteStream(chaosFiles(stateDir).stackStderr(life)));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

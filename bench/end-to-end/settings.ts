@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { count, expectedSeconds, numberOption, positive, readPacing, readTimeoutMs } from '../harness.js';
+import { count, numberOption, readPacing, readRunTiming } from '../harness.js';
 import type { SimulationSettings } from '../simulated-workflow.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -41,13 +41,8 @@ export interface Settings extends SimulationSettings {
 export function readSettings(): Settings {
   const { rate, burst, engineRate } = readPacing(values);
   const samples = numberOption('samples', values.samples, count);
-  const hours = numberOption('hours', values.hours, positive);
-  const compression = numberOption('compression', values.compression, positive);
   // A minute, and three times the time the launches and the longest run should take.
-  const timeoutMs = readTimeoutMs(
-    values['timeout-s'],
-    60 + 3 * expectedSeconds(samples, rate, { hours, compression }),
-  );
+  const { hours, compression, timeoutMs } = readRunTiming(values, samples, rate, { minimumS: 60, factor: 3 });
   return {
     samples,
     hours,

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { LAUNCH_ORDERS, type LaunchOrder } from '../../domain/scheduling/fair-share.js';
-import { count, expectedSeconds, numberOption, positive, readPacing, readTimeoutMs } from '../harness.js';
+import { count, numberOption, readPacing, readRunTiming } from '../harness.js';
 import type { SimulationSettings } from '../simulated-workflow.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -49,19 +49,14 @@ export function readSettings(): Settings {
     c: numberOption('samples-c', values['samples-c'], count),
   };
   const gapMs = numberOption('gap-s', values['gap-s'], (n) => n >= 0) * 1000;
-  const hours = numberOption('hours', values.hours, positive);
-  const compression = numberOption('compression', values.compression, positive);
+  // Two minutes, and twice the time every launch and the last runs should take.
+  const total = samples.a + samples.b + samples.c;
+  const { hours, compression, timeoutMs } = readRunTiming(values, total, rate, { minimumS: 120, factor: 2 });
   const modes = (values.modes ?? '').split(',').map((mode) => mode.trim());
   for (const mode of modes) {
     if (!(LAUNCH_ORDERS as readonly string[]).includes(mode))
       throw new Error(`--modes ${values.modes}: each one of ${LAUNCH_ORDERS.join(', ')}`);
   }
-  // Two minutes, and twice the time every launch and the last runs should take.
-  const total = samples.a + samples.b + samples.c;
-  const timeoutMs = readTimeoutMs(
-    values['timeout-s'],
-    120 + 2 * expectedSeconds(total, rate, { hours, compression }),
-  );
   return {
     samples,
     gapMs,

@@ -9,16 +9,9 @@ import { estimateSamples } from '../../domain/use-cases/estimate-batch.js';
 import { makeS3InputInspector, sizerOf } from '../../functions/adapters/s3-input-inspector.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-import { json, makeTable, problemLines } from '../format.js';
+import { json, makeTable } from '../format.js';
 import type { Target } from '../target.js';
-import {
-  isSampleSheet,
-  type Prepared,
-  prepareManifest,
-  prepareSampleSheet,
-  readInput,
-  type SubmitOptions,
-} from './submit.js';
+import { type Prepared, prepareFile, readInput, rejectPrepared, type SubmitOptions } from './submit.js';
 
 interface EstimateOptions {
   workflow?: string;
@@ -58,14 +51,8 @@ the samples' lows and highs (conservative). Nothing is uploaded. See docs/estima
         const bytes = await readInput(file);
         const target = await ctx.target(command);
         const submit: SubmitOptions = { ...options, interval: '2' };
-        const prepared = isSampleSheet(file)
-          ? await prepareSampleSheet(target, file, bytes, submit)
-          : await prepareManifest(target, file, bytes, submit);
-        if (prepared.problems.length > 0) {
-          ctx.err(`${file} has ${prepared.problems.length} problem(s); nothing was estimated:`);
-          for (const line of problemLines(prepared.problems)) ctx.err(line);
-          return EXIT.usage;
-        }
+        const prepared = await prepareFile(target, file, bytes, submit);
+        if (prepared.problems.length > 0) return rejectPrepared(ctx, file, prepared, 'estimated');
         const plan = await planOf(target, prepared);
         return printEstimate(ctx, target, plan, options.json === true);
       }),

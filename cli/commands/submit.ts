@@ -84,15 +84,8 @@ shown by row and column; nothing is uploaded while there are any (exit status 2)
         const intervalMs = parsePositiveInt(options.interval, '--interval') * 1000;
         const bytes = await readInput(file);
         const target = await ctx.target(command);
-        const prepared = isSampleSheet(file)
-          ? await prepareSampleSheet(target, file, bytes, options)
-          : await prepareManifest(target, file, bytes, options);
-
-        if (prepared.problems.length > 0) {
-          ctx.err(`${file} has ${prepared.problems.length} problem(s); nothing was uploaded:`);
-          for (const line of problemLines(prepared.problems)) ctx.err(line);
-          return EXIT.usage;
-        }
+        const prepared = await prepareFile(target, file, bytes, options);
+        if (prepared.problems.length > 0) return rejectPrepared(ctx, file, prepared, 'uploaded');
 
         const { key, text } = prepared;
         const bucket = target.manifestBucket;
@@ -182,8 +175,27 @@ export async function readInput(file: string): Promise<Buffer> {
   }
 }
 
-export function isSampleSheet(file: string): boolean {
+function isSampleSheet(file: string): boolean {
   return ['.csv', '.tsv'].includes(extname(file).toLowerCase());
+}
+
+/** Checks a manifest, or converts a sample sheet (.csv, .tsv) into one and checks that. */
+export function prepareFile(
+  target: Target,
+  file: string,
+  bytes: Buffer,
+  options: SubmitOptions,
+): Promise<Prepared> {
+  return isSampleSheet(file)
+    ? prepareSampleSheet(target, file, bytes, options)
+    : prepareManifest(target, file, bytes, options);
+}
+
+/** Lists the file's problems on stderr, saying nothing was `done`; returns the usage exit code. */
+export function rejectPrepared(ctx: CliContext, file: string, prepared: Prepared, done: string): number {
+  ctx.err(`${file} has ${prepared.problems.length} problem(s); nothing was ${done}:`);
+  for (const line of problemLines(prepared.problems)) ctx.err(line);
+  return EXIT.usage;
 }
 
 /** The key to upload to: --key as given, or the file's name under the team's prefix or manifests/. */
@@ -212,7 +224,7 @@ function checkKey(key: string): string {
   return key;
 }
 
-export async function prepareManifest(
+async function prepareManifest(
   target: Target,
   file: string,
   bytes: Buffer,
@@ -246,7 +258,7 @@ export async function prepareManifest(
   };
 }
 
-export async function prepareSampleSheet(
+async function prepareSampleSheet(
   target: Target,
   file: string,
   bytes: Buffer,

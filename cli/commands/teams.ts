@@ -2,13 +2,9 @@ import type { Command } from 'commander';
 import { manifestPrefixOf, type Team } from '../../domain/teams/team.js';
 import { parseTeam } from '../../domain/teams/team-schema.js';
 import type { CliContext } from '../context.js';
-import { readDocumentFile, rejectDocument } from '../document-file.js';
+import { addListCommand, addShowCommand, readDocumentFile, rejectDocument } from '../document-file.js';
 import { EXIT, notFoundError } from '../exit-codes.js';
-import { json, makeTable, truncate } from '../format.js';
-
-interface JsonOption {
-  json?: boolean;
-}
+import { truncate } from '../format.js';
 
 function limits(team: Team): string {
   return team.maxInFlight === undefined ? 'no limit' : `${team.maxInFlight} in flight`;
@@ -21,58 +17,33 @@ export function registerTeams(program: Command, ctx: CliContext): void {
       'Teams sharing the account: where each uploads, what data it may use, its limits and share of the launch rate',
     );
 
-  teams
-    .command('list')
-    .description('List the teams')
-    .option('--json', 'print the teams as JSON')
-    .action(
-      ctx.action(async (options: JsonOption, command: Command) => {
-        const target = await ctx.target(command);
-        const list = (await target.teams.list()).sort((a, b) => a.name.localeCompare(b.name));
-        if (options.json) {
-          ctx.io.stdout(json(list));
-          return EXIT.ok;
-        }
-        if (list.length === 0) {
-          ctx.out('No teams yet: add one with gwm teams add <team.json> (docs/teams.md).');
-          ctx.out(
-            'Manifests uploaded outside teams/<team>/ belong to the default team, if the deployment has one.',
-          );
-          return EXIT.ok;
-        }
-        const table = makeTable(
-          ['name', 'uploads under', 'weight', 'limit', 'run group', 'reads', 'writes'],
-          ctx.colors,
-        );
-        for (const team of list) {
-          table.push([
-            team.name,
-            manifestPrefixOf(team.name),
-            String(team.weight),
-            limits(team),
-            team.runGroupId ?? '',
-            truncate(team.readPrefixes.join(', '), 40),
-            truncate(team.writePrefixes.join(', '), 40),
-          ]);
-        }
-        ctx.out(table.toString());
-        return EXIT.ok;
-      }),
-    );
+  const missing = (name: string) => `no team is named "${name}" (gwm teams list shows them)`;
+  addListCommand(teams, ctx, {
+    description: 'List the teams',
+    jsonHelp: 'print the teams as JSON',
+    list: (target) => target.teams.list(),
+    empty: [
+      'No teams yet: add one with gwm teams add <team.json> (docs/teams.md).',
+      'Manifests uploaded outside teams/<team>/ belong to the default team, if the deployment has one.',
+    ],
+    columns: ['name', 'uploads under', 'weight', 'limit', 'run group', 'reads', 'writes'],
+    row: (team) => [
+      team.name,
+      manifestPrefixOf(team.name),
+      String(team.weight),
+      limits(team),
+      team.runGroupId ?? '',
+      truncate(team.readPrefixes.join(', '), 40),
+      truncate(team.writePrefixes.join(', '), 40),
+    ],
+  });
 
-  teams
-    .command('show')
-    .description('Print one team (JSON, the form `teams add` reads)')
-    .argument('<name>', 'team name')
-    .action(
-      ctx.action(async (name: string, _options: unknown, command: Command) => {
-        const target = await ctx.target(command);
-        const team = await target.teams.get(name);
-        if (!team) throw notFoundError(`no team is named "${name}" (gwm teams list shows them)`);
-        ctx.io.stdout(json(team));
-        return EXIT.ok;
-      }),
-    );
+  addShowCommand(teams, ctx, {
+    description: 'Print one team (JSON, the form `teams add` reads)',
+    nameHelp: 'team name',
+    get: (target, name) => target.teams.get(name),
+    missing,
+  });
 
   teams
     .command('add')
@@ -106,8 +77,7 @@ export function registerTeams(program: Command, ctx: CliContext): void {
     .action(
       ctx.action(async (name: string, _options: unknown, command: Command) => {
         const target = await ctx.target(command);
-        if (!(await target.teams.remove(name)))
-          throw notFoundError(`no team is named "${name}" (gwm teams list shows them)`);
+        if (!(await target.teams.remove(name))) throw notFoundError(missing(name));
         ctx.out(`Removed team ${name} from ${target.description}.`);
         ctx.out(
           `Manifests uploaded under ${manifestPrefixOf(name)} are rejected from now on; its batches and launches stay.`,

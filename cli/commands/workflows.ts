@@ -1,13 +1,9 @@
 import type { Command } from 'commander';
 import { parseWorkflowProfile } from '../../domain/manifest/index.js';
 import type { CliContext } from '../context.js';
-import { readDocumentFile, rejectDocument } from '../document-file.js';
-import { EXIT, notFoundError } from '../exit-codes.js';
-import { json, makeTable, truncate } from '../format.js';
-
-interface JsonOption {
-  json?: boolean;
-}
+import { addListCommand, addShowCommand, readDocumentFile, rejectDocument } from '../document-file.js';
+import { EXIT } from '../exit-codes.js';
+import { truncate } from '../format.js';
 
 export function registerWorkflows(program: Command, ctx: CliContext): void {
   const workflows = program
@@ -16,52 +12,30 @@ export function registerWorkflows(program: Command, ctx: CliContext): void {
       'Workflow profiles: a named HealthOmics workflow and how manifest fields map onto its parameters',
     );
 
-  workflows
-    .command('list')
-    .description('List the registered workflow profiles')
-    .option('--json', 'print the profiles as JSON')
-    .action(
-      ctx.action(async (options: JsonOption, command: Command) => {
-        const target = await ctx.target(command);
-        const profiles = (await target.profiles.list()).sort((a, b) => a.name.localeCompare(b.name));
-        if (options.json) {
-          ctx.io.stdout(json(profiles));
-          return EXIT.ok;
-        }
-        if (profiles.length === 0) {
-          ctx.out('No workflow profiles yet: add one with gwm workflows add <profile.json>.');
-          return EXIT.ok;
-        }
-        const table = makeTable(['name', 'workflow', 'parameters', 'output', 'description'], ctx.colors);
-        for (const profile of profiles) {
-          const { id, type, version } = profile.workflow;
-          table.push([
-            profile.name,
-            `${id}${version ? ` v${version}` : ''}${type === 'READY2RUN' ? ' (Ready2Run)' : ''}`,
-            truncate(Object.keys(profile.parameterTemplate).join(', '), 40),
-            profile.defaults.outputUri ?? '',
-            truncate(profile.description, 40),
-          ]);
-        }
-        ctx.out(table.toString());
-        return EXIT.ok;
-      }),
-    );
+  addListCommand(workflows, ctx, {
+    description: 'List the registered workflow profiles',
+    jsonHelp: 'print the profiles as JSON',
+    list: (target) => target.profiles.list(),
+    empty: ['No workflow profiles yet: add one with gwm workflows add <profile.json>.'],
+    columns: ['name', 'workflow', 'parameters', 'output', 'description'],
+    row: (profile) => {
+      const { id, type, version } = profile.workflow;
+      return [
+        profile.name,
+        `${id}${version ? ` v${version}` : ''}${type === 'READY2RUN' ? ' (Ready2Run)' : ''}`,
+        truncate(Object.keys(profile.parameterTemplate).join(', '), 40),
+        profile.defaults.outputUri ?? '',
+        truncate(profile.description, 40),
+      ];
+    },
+  });
 
-  workflows
-    .command('show')
-    .description('Print one workflow profile (JSON, the form `workflows add` reads)')
-    .argument('<name>', 'profile name')
-    .action(
-      ctx.action(async (name: string, _options: unknown, command: Command) => {
-        const target = await ctx.target(command);
-        const profile = await target.profiles.get(name);
-        if (!profile)
-          throw notFoundError(`no workflow profile is named "${name}" (gwm workflows list shows them)`);
-        ctx.io.stdout(json(profile));
-        return EXIT.ok;
-      }),
-    );
+  addShowCommand(workflows, ctx, {
+    description: 'Print one workflow profile (JSON, the form `workflows add` reads)',
+    nameHelp: 'profile name',
+    get: (target, name) => target.profiles.get(name),
+    missing: (name) => `no workflow profile is named "${name}" (gwm workflows list shows them)`,
+  });
 
   workflows
     .command('add')

@@ -57,6 +57,13 @@ export interface ManifestDraft {
   restoreTier?: BatchPlan['restoreTier'];
 }
 
+/** Reads one upload format into a draft, adding what is wrong with the document to `problems`. */
+export type ManifestReader = (
+  document: Record<string, unknown>,
+  ctx: ManifestContext,
+  problems: ProblemList,
+) => ManifestDraft;
+
 export const DEFAULT_NOTIFICATIONS: NotificationSettings = {
   onBatchCompleted: true,
   onLaunchFailed: false,
@@ -105,19 +112,29 @@ export function isBroken(part: RunFields, ...fields: string[]): boolean {
   return part.broken.size > 0 && (part.broken.has(WHOLE) || fields.some((field) => part.broken.has(field)));
 }
 
-export function checkSampleCount(
-  count: number,
-  path: string,
+/**
+ * Checks the document's top-level fields against `envelope` and returns the entries of its list of
+ * samples (`samplesField`), reporting a list longer than the limit.
+ */
+export function readSampleList(
+  envelope: z.ZodType,
+  document: Record<string, unknown>,
+  samplesField: string,
   ctx: ManifestContext,
   problems: ProblemList,
-): void {
-  if (count > ctx.limits.maxSamples) {
+): unknown[] {
+  const parsed = envelope.safeParse(document, REPORT_INPUT);
+  if (!parsed.success) problems.addAll(issuesToProblems(parsed.error.issues, '$'));
+  const listed = document[samplesField];
+  const samples: unknown[] = Array.isArray(listed) ? listed : [];
+  if (samples.length > ctx.limits.maxSamples) {
     problems.add(
-      path,
+      `$.${samplesField}`,
       'TOO_MANY_SAMPLES',
-      `${count} samples; a manifest may have at most ${ctx.limits.maxSamples}`,
+      `${samples.length} samples; a manifest may have at most ${ctx.limits.maxSamples}`,
     );
   }
+  return samples;
 }
 
 export interface Checker {

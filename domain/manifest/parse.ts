@@ -3,11 +3,14 @@
 
 import { errorMessage } from '../errors.js';
 import { isRecord } from '../is-record.js';
+import type { ManifestReader } from './draft.js';
 import { inDocumentOrder, ProblemList, problem } from './problem-list.js';
 import { readNative } from './read-native.js';
 import { readSeed } from './read-seed.js';
 import { buildPlan } from './resolve-plan.js';
 import type { ManifestContext, ManifestFormat, ManifestResult } from './types.js';
+
+const READERS: Record<ManifestFormat, ManifestReader> = { 'native-v1': readNative, seed: readSeed };
 
 /**
  * Reads an uploaded manifest (native `gwm.manifest/v1` or the seed format) into a BatchPlan, or
@@ -53,8 +56,7 @@ export function parseManifest(
 
   const problems = new ProblemList();
   const format: ManifestFormat = 'schemaVersion' in document ? 'native-v1' : 'seed';
-  const draft =
-    format === 'native-v1' ? readNative(document, ctx, problems) : readSeed(document, ctx, problems);
+  const draft = READERS[format](document, ctx, problems);
   const plan = buildPlan(draft, ctx, problems);
   if (plan === undefined) {
     return {

@@ -1,58 +1,40 @@
 // Reads a native `gwm.manifest/v1` upload into a draft, keeping every valid field and reporting
 // each schema problem at its JSONPath.
 
+import type * as z from 'zod';
 import {
-  checkSampleCount,
   DEFAULT_NOTIFICATIONS,
-  type ManifestDraft,
+  type ManifestReader,
   type PathOf,
   type QcDraft,
   readPart,
+  readSampleList,
   type SampleDraft,
 } from './draft.js';
 import {
   batchInfoSchema,
   budgetSchema,
-  issuesToProblems,
   manifestDefaultsSchema,
   manifestSampleSchema,
   nativeEnvelopeSchema,
   notificationsSchema,
   qcSchema,
-  REPORT_INPUT,
   restoreSchema,
 } from './native-schema.js';
-import type { ProblemList } from './problem-list.js';
 import { jsonPathOf } from './template.js';
-import type { ManifestContext } from './types.js';
 
 function nativePathOf(base: string): PathOf {
   return (...segments) => jsonPathOf(segments, base);
 }
 
-export function readNative(
-  document: Record<string, unknown>,
-  ctx: ManifestContext,
-  problems: ProblemList,
-): ManifestDraft {
-  const envelope = nativeEnvelopeSchema.safeParse(document, REPORT_INPUT);
-  if (!envelope.success) problems.addAll(issuesToProblems(envelope.error.issues, '$'));
+export const readNative: ManifestReader = (document, ctx, problems) => {
+  const rawSamples = readSampleList(nativeEnvelopeSchema, document, 'samples', ctx, problems);
+  /** A top-level object that may be left out: read as an empty one. */
+  const readSection = <S extends z.ZodObject>(schema: S, field: string) =>
+    readPart(schema, document[field] === undefined ? {} : document[field], `$.${field}`, problems);
 
-  const rawSamples = Array.isArray(document.samples) ? document.samples : [];
-  checkSampleCount(rawSamples.length, '$.samples', ctx, problems);
-
-  const batch = readPart(
-    batchInfoSchema,
-    document.batch === undefined ? {} : document.batch,
-    '$.batch',
-    problems,
-  ).value;
-  const defaults = readPart(
-    manifestDefaultsSchema,
-    document.defaults === undefined ? {} : document.defaults,
-    '$.defaults',
-    problems,
-  );
+  const batch = readSection(batchInfoSchema, 'batch').value;
+  const defaults = readSection(manifestDefaultsSchema, 'defaults');
   const samples: SampleDraft[] = rawSamples.map((raw, index) => {
     const base = `$.samples[${index}]`;
     const sample = readPart(manifestSampleSchema, raw, base, problems);
@@ -64,12 +46,7 @@ export function readNative(
     const part = readPart(qcSchema, document.qc, '$.qc', problems);
     qc = { ...part.value, broken: part.broken, at: nativePathOf('$.qc') };
   }
-  const notifications = readPart(
-    notificationsSchema,
-    document.notifications === undefined ? {} : document.notifications,
-    '$.notifications',
-    problems,
-  ).value;
+  const notifications = readSection(notificationsSchema, 'notifications').value;
   const budget =
     document.budget === undefined ? {} : readPart(budgetSchema, document.budget, '$.budget', problems).value;
   const restore =
@@ -90,4 +67,4 @@ export function readNative(
     ...(budget.maxUsd !== undefined && { budgetMaxUsd: budget.maxUsd }),
     ...(restore.tier !== undefined && { restoreTier: restore.tier }),
   };
-}
+};

@@ -3,21 +3,18 @@
 
 import type { WorkflowProfile } from '../workflow.js';
 import {
-  checkSampleCount,
   DEFAULT_NOTIFICATIONS,
-  type ManifestDraft,
+  type ManifestReader,
   NOTHING_BROKEN,
   type PathOf,
   type QcDraft,
   type RunFields,
   readPart,
+  readSampleList,
   type SampleDraft,
 } from './draft.js';
-import { issuesToProblems, REPORT_INPUT } from './native-schema.js';
-import type { ProblemList } from './problem-list.js';
 import { SEED_INPUT_NAME, seedEnvelopeSchema, seedQcSchema, seedSampleSchema } from './seed-schema.js';
 import { childPath } from './template.js';
-import type { ManifestContext } from './types.js';
 
 /** Seed fields by the native field they map to; anything else points at the entry itself. */
 function seedPathOf(
@@ -34,16 +31,8 @@ function seedPathOf(
   };
 }
 
-export function readSeed(
-  document: Record<string, unknown>,
-  ctx: ManifestContext,
-  problems: ProblemList,
-): ManifestDraft {
-  const envelope = seedEnvelopeSchema.safeParse(document, REPORT_INPUT);
-  if (!envelope.success) problems.addAll(issuesToProblems(envelope.error.issues, '$'));
-
-  const rawSamples = Array.isArray(document.flowcellSamples) ? document.flowcellSamples : [];
-  checkSampleCount(rawSamples.length, '$.flowcellSamples', ctx, problems);
+export const readSeed: ManifestReader = (document, ctx, problems) => {
+  const rawSamples = readSampleList(seedEnvelopeSchema, document, 'flowcellSamples', ctx, problems);
   const profilesByWorkflow = profilesByWorkflowId(ctx.profiles);
 
   const samples: SampleDraft[] = rawSamples.map((raw, index) => {
@@ -111,7 +100,7 @@ export function readSeed(
     ...(qc !== undefined && { qc }),
     notifications: DEFAULT_NOTIFICATIONS,
   };
-}
+};
 
 function seedWorkflowChoice(
   workflowId: string | undefined,

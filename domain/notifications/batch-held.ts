@@ -2,6 +2,7 @@ import * as z from 'zod';
 import type { Batch } from '../batch.js';
 import type { BatchEstimate } from '../cost/types.js';
 import { formatUsd } from '../money.js';
+import { type NoticeBatch, noticeBatch } from './notice.js';
 import { field, makeSubject } from './text.js';
 
 /**
@@ -9,12 +10,8 @@ import { field, makeSubject } from './text.js';
  * budget: the estimate, the budget, the samples the estimate could not count, and how to release
  * or reject it. Small and of bounded size (no per-sample list), so it needs no trimming.
  */
-export interface BatchHeldNotice {
+export interface BatchHeldNotice extends NoticeBatch {
   kind: 'batch-held';
-  batchId: string;
-  /** The batch's team: subscribers filter on it (the SNS `team` attribute). */
-  team?: string;
-  batchName: string;
   sourceUri: string;
   sampleCount: number;
   estimate: BatchEstimate;
@@ -25,9 +22,7 @@ export interface BatchHeldNotice {
 export function batchHeldNotice(batch: Batch, tableName?: string): BatchHeldNotice {
   return {
     kind: 'batch-held',
-    batchId: batch.batchId,
-    ...(batch.team !== undefined && { team: batch.team }),
-    batchName: batch.name,
+    ...noticeBatch(batch),
     sourceUri: batch.sourceUri,
     sampleCount: batch.sampleCount,
     estimate: batch.estimate ?? {

@@ -1,3 +1,4 @@
+import type { Batch } from '../batch.js';
 import { RetryableError } from '../errors.js';
 import type { LaunchStatus } from '../launch.js';
 import type { ManifestProblem } from '../manifest/types.js';
@@ -6,6 +7,22 @@ import type { BatchHeldNotice } from './batch-held.js';
 // What gwm tells people, as data. Each kind has its module (its event detail and its text); a new
 // kind joins the `Notice` union here, `DETAIL_TYPES` and `EVENT_DETAIL_SCHEMAS` in event-detail.ts,
 // and the switches of `toEventDetail` and `renderNotice`.
+
+/** The batch a notice is about, as every notice names it. */
+export interface NoticeBatch {
+  batchId: string;
+  /** The batch's team: subscribers filter on it (the SNS `team` attribute). */
+  team?: string;
+  batchName: string;
+}
+
+export function noticeBatch(batch: Pick<Batch, 'batchId' | 'team' | 'name'>): NoticeBatch {
+  return {
+    batchId: batch.batchId,
+    ...(batch.team !== undefined && { team: batch.team }),
+    batchName: batch.name,
+  };
+}
 
 export type BatchOutcome = 'COMPLETED' | 'COMPLETED_WITH_FAILURES' | 'FAILED';
 
@@ -33,12 +50,8 @@ export interface QcOutcome {
   logLocation?: string;
 }
 
-export interface BatchCompletedNotice {
+export interface BatchCompletedNotice extends NoticeBatch {
   kind: 'batch-completed';
-  batchId: string;
-  /** The batch's team: subscribers filter on it (the SNS `team` attribute). */
-  team?: string;
-  batchName: string;
   sourceUri: string;
   /** 1 for the first completion; higher when retried samples finished the batch again. */
   round: number;
@@ -106,22 +119,14 @@ export interface NoticeCost {
   estimate?: { expected: number; low: number; high: number };
 }
 
-export interface LaunchFailedNotice {
+export interface LaunchFailedNotice extends NoticeBatch {
   kind: 'launch-failed';
-  batchId: string;
-  /** The batch's team: subscribers filter on it (the SNS `team` attribute). */
-  team?: string;
-  batchName: string;
   sample: SampleOutcome;
   tableName?: string;
 }
 
-export interface ManifestRejectedNotice {
+export interface ManifestRejectedNotice extends NoticeBatch {
   kind: 'manifest-rejected';
-  batchId: string;
-  /** The batch's team: subscribers filter on it (the SNS `team` attribute). */
-  team?: string;
-  batchName: string;
   sourceUri: string;
   /** Every problem found; `problems` may hold fewer (a rejected batch keeps a bounded list). */
   problemCount: number;

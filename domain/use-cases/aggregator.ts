@@ -9,7 +9,7 @@ import {
 } from '../completion.js';
 import { isTerminal, type Launch, qcLaunchIdFor } from '../launch.js';
 import { renderTemplate, templateReferences } from '../manifest/template.js';
-import type { Notifier } from '../notifications.js';
+import { type Notifier, noticeBatch } from '../notifications.js';
 import type { BatchRepository, LaunchRepository, ObjectStore, OutcomeLedger } from '../ports.js';
 import { notifyCompletion, sampleOutcome } from './batch-notification.js';
 
@@ -72,9 +72,7 @@ async function notifyLaunchFailed(deps: CompletionDeps, launch: Launch): Promise
   try {
     await deps.notifier.send({
       kind: 'launch-failed',
-      batchId: batch.batchId,
-      ...(batch.team !== undefined && { team: batch.team }),
-      batchName: batch.name,
+      ...noticeBatch(batch),
       sample: sampleOutcome(launch),
       tableName: deps.tableName,
     });

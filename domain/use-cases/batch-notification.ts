@@ -6,6 +6,7 @@ import { type Launch, qcLaunchIdFor } from '../launch.js';
 import { BatchCostTally } from '../launch-cost.js';
 import {
   type BatchCompletedNotice,
+  noticeBatch,
   noticeCost,
   type SampleOutcome,
   WAITED_LISTED,
@@ -132,9 +133,7 @@ export async function notifyCompletion(
   const failures = await unsuccessful(deps, batch.batchId, costs, waited);
   const notice: BatchCompletedNotice = {
     kind: 'batch-completed',
-    batchId: batch.batchId,
-    ...(batch.team !== undefined && { team: batch.team }),
-    batchName: batch.name,
+    ...noticeBatch(batch),
     sourceUri: batch.sourceUri,
     round: batch.round,
     outcome:

@@ -1,7 +1,8 @@
 import type { Batch } from '../batch.js';
-import { describeError } from '../errors.js';
 import { isTerminal } from '../launch.js';
+import type { PageRequest } from '../ports.js';
 import { advanceBatch, type CompletionDeps, type CompletionOutcome, countLaunch } from './aggregator.js';
+import { sweepBatches } from './batch-sweep.js';
 
 const PAGE = 500;
 
@@ -71,25 +72,18 @@ export async function recountQuietBatches(
 ): Promise<QuietBatchReport> {
   const report: QuietBatchReport = { checked: 0, recounted: [], reports: [], errors: [] };
   const quietSince = new Date(deps.now().getTime() - options.quietForMs).toISOString();
-  let cursor: string | undefined;
-  do {
-    const page = await deps.batches.listOpen({ cursor, limit: PAGE });
-    for (const batch of page.items) {
-      if (batch.updatedAt > quietSince) continue;
-      if (report.checked >= options.max) return report;
-      report.checked++;
-      try {
-        const recount = await recountBatch(deps, batch.batchId);
-        report.reports.push(recount);
-        if (recount.recounted > 0 || recount.steps.length > 0) report.recounted.push(batch.batchId);
-        else await markLookedAt(deps, batch);
-      } catch (error) {
-        const message = describeError(error);
-        report.errors.push({ batchId: batch.batchId, message });
-      }
-    }
-    cursor = page.cursor;
-  } while (cursor);
+  const sweep = {
+    list: (page: PageRequest) => deps.batches.listOpen(page),
+    pageSize: PAGE,
+    max: options.max,
+    skip: (batch: Batch) => batch.updatedAt > quietSince,
+  };
+  await sweepBatches(sweep, report, async (batch) => {
+    const recount = await recountBatch(deps, batch.batchId);
+    report.reports.push(recount);
+    if (recount.recounted > 0 || recount.steps.length > 0) report.recounted.push(batch.batchId);
+    else await markLookedAt(deps, batch);
+  });
   return report;
 }
 

@@ -1,7 +1,8 @@
 import type { Batch } from '../batch.js';
 import { overBudget } from '../cost/estimate.js';
-import { describeError } from '../errors.js';
 import { formatUsd } from '../money.js';
+import type { PageRequest } from '../ports.js';
+import { sweepBatches } from './batch-sweep.js';
 import type { IntakeDeps } from './intake.js';
 import { release } from './release-launches.js';
 
@@ -73,21 +74,12 @@ export async function releaseHeldBatches(
   options: { max: number },
 ): Promise<HeldBatchReport> {
   const report: HeldBatchReport = { checked: 0, released: [], rejected: [], held: [], errors: [] };
-  let cursor: string | undefined;
-  do {
-    const page = await deps.batches.listHeld({ cursor, limit: PAGE });
-    for (const listed of page.items) {
-      if (report.checked >= options.max) return report;
-      report.checked++;
-      try {
-        await settle(deps, listed, report);
-      } catch (error) {
-        const message = describeError(error);
-        report.errors.push({ batchId: listed.batchId, message });
-      }
-    }
-    cursor = page.cursor;
-  } while (cursor);
+  const sweep = {
+    list: (page: PageRequest) => deps.batches.listHeld(page),
+    pageSize: PAGE,
+    max: options.max,
+  };
+  await sweepBatches(sweep, report, (listed) => settle(deps, listed, report));
   return report;
 }
 

@@ -2,7 +2,7 @@ import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
-import { errorMessage } from '../../domain/errors.js';
+import { errorMessage, GwmError } from '../../domain/errors.js';
 import { parseS3Uri, s3UriError } from '../../domain/s3-uri.js';
 
 /**
@@ -12,12 +12,10 @@ import { parseS3Uri, s3UriError } from '../../domain/s3-uri.js';
  */
 
 /** The input is missing, unreadable or malformed: the run fails (exit 1). */
-export class InputError extends Error {
-  readonly code: string;
+export class InputError extends GwmError {
   constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(code, message, options);
     this.name = 'InputError';
-    this.code = code;
   }
 }
 
