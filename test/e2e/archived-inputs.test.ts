@@ -1,12 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchIdFor, sha256Hex } from '../../domain/batch.js';
 import type { Notice } from '../../domain/notifications.js';
-import { type LocalStack, startLocalStack } from '../../infra/local/stack.js';
+import type { LocalStack } from '../../infra/local/stack.js';
 import { waitForBatch } from '../../infra/local/wait.js';
+import { startTempStack, stopTempStack } from '../support/e2e-stack.js';
 
 const SAMPLES = ['S1', 'S2', 'S3'];
 
@@ -16,19 +14,11 @@ describe('archived inputs on the embedded runtime', () => {
   const notices: Notice[] = [];
 
   beforeAll(async () => {
-    stateDir = await mkdtemp(join(tmpdir(), 'gwm-e2e-archive-'));
-    stack = await startLocalStack({
-      stateDir,
-      reconcileEveryMs: 0,
-      writeEndpointsFile: false,
+    ({ stack, stateDir } = await startTempStack('gwm-e2e-archive-', {
       onNotice: (notice) => void notices.push(notice),
-    });
+    }));
   });
-
-  afterAll(async () => {
-    await stack?.stop();
-    if (stateDir) await rm(stateDir, { recursive: true, force: true });
-  });
+  afterAll(() => stopTempStack(stack, stateDir));
 
   it('keeps the sample whose read is in DEEP_ARCHIVE waiting, restores it in the local S3, then runs it', async () => {
     // Prepare: S2's read is uploaded to Deep Archive, the others to Standard; two batches share it

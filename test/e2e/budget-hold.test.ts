@@ -1,13 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Batch, NO_COUNTS } from '../../domain/batch.js';
 import type { Notice } from '../../domain/notifications.js';
 import { editBatchItem, setBudgetEdit } from '../../functions/adapters/console-edit.js';
-import { type LocalStack, startLocalStack } from '../../infra/local/stack.js';
+import type { LocalStack } from '../../infra/local/stack.js';
 import { waitForBatch } from '../../infra/local/wait.js';
+import { startTempStack, stopTempStack } from '../support/e2e-stack.js';
 import { aBatch, aPricedRun } from '../support/launch-factory.js';
 
 const SAMPLES = ['S1', 'S2', 'S3'];
@@ -61,23 +59,15 @@ describe('the embedded runtime holds a batch over its budget', () => {
   const notices: Notice[] = [];
 
   beforeAll(async () => {
-    stateDir = await mkdtemp(join(tmpdir(), 'gwm-e2e-budget-'));
-    stack = await startLocalStack({
-      stateDir,
+    ({ stack, stateDir } = await startTempStack('gwm-e2e-budget-', {
       persist: false,
-      reconcileEveryMs: 0,
-      writeEndpointsFile: false,
       onNotice: (notice) => notices.push(notice),
       onEngineRequest: (operation) => {
         if (operation === 'StartRun') startRuns++;
       },
-    });
+    }));
   });
-
-  afterAll(async () => {
-    await stack?.stop();
-    if (stateDir) await rm(stateDir, { recursive: true, force: true });
-  });
+  afterAll(() => stopTempStack(stack, stateDir));
 
   it('launches nothing until a one-attribute edit raises the budget, then runs each sample once', async () => {
     // Prepare: history, inputs, and a manifest of 3 samples (about $6) with a budget of $3

@@ -1,5 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
@@ -11,6 +10,7 @@ import { uploadExampleInputs } from '../../examples/example-inputs.js';
 import { readOutbox } from '../../infra/local/notifications/outbox-notifier.js';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack.js';
 import { finishedAndNotified, waitForBatch } from '../../infra/local/wait.js';
+import { startTempStack, stopTempStack } from '../support/e2e-stack.js';
 
 /** `count` well-formed records; the numbers a correct FASTQ reader must report are easy to work out. */
 function fastq(sample: string, count: number, sequence = 'ACGTACGTNN'): string {
@@ -36,17 +36,21 @@ describe('a flowcell on the embedded runtime', () => {
   let stateDir: string;
 
   beforeAll(async () => {
-    stateDir = await mkdtemp(join(tmpdir(), 'gwm-e2e-'));
-    stack = await startLocalStack({ stateDir, reconcileEveryMs: 0, writeEndpointsFile: false });
+    ({ stack, stateDir } = await startTempStack('gwm-e2e-'));
   });
-
-  afterAll(async () => {
-    await stack?.stop();
-    if (stateDir) await rm(stateDir, { recursive: true, force: true });
-  });
+  afterAll(() => stopTempStack(stack, stateDir));
 
   async function put(bucket: string, key: string, body: string | Buffer) {
     await stack.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+  }
+
+  /** Uploads examples/manifests/<file> unchanged under `key` and waits until its batch has finished. */
+  async function runExample(file: string, key: string) {
+    const { manifestBucket } = stack.endpoints;
+    const text = await readFile(new URL(`../../examples/manifests/${file}`, import.meta.url), 'utf8');
+    await put(manifestBucket, key, text);
+    const batchId = batchIdFor(manifestBucket, key, sha256Hex(text));
+    return waitForBatch(stack.deps, batchId, { timeoutMs: 150_000 });
   }
 
   async function readJson<T>(uri: string): Promise<T> {
@@ -161,17 +165,11 @@ describe('a flowcell on the embedded runtime', () => {
 
   it('runs both example manifests end to end once their inputs are in the input bucket', async () => {
     // Prepare: the files the example manifests name, as `gwm up` adds them
-    const { inputBucket, manifestBucket } = stack.endpoints;
+    const { inputBucket } = stack.endpoints;
     expect(await uploadExampleInputs(stack.s3, inputBucket)).toBeGreaterThan(0);
-    const text = await readFile(
-      new URL('../../examples/manifests/flowcell-seed.json', import.meta.url),
-      'utf8',
-    );
 
     // Act: upload the lab's own format, unchanged
-    await put(manifestBucket, 'flowcell-seed.json', text);
-    const batchId = batchIdFor(manifestBucket, 'flowcell-seed.json', sha256Hex(text));
-    const done = await waitForBatch(stack.deps, batchId, { timeoutMs: 150_000 });
+    const done = await runExample('flowcell-seed.json', 'flowcell-seed.json');
 
     // Assess: every sample's run and the QC run completed; the report covers the three samples
     expect(done.batch).toMatchObject({ status: 'COMPLETED', format: 'seed', qcState: 'COMPLETED' });
@@ -191,13 +189,7 @@ describe('a flowcell on the embedded runtime', () => {
     expect(report.samples.every((entry) => entry.reads > 0)).toBe(true);
 
     // Act: the native example, paired samples with a profile, unchanged
-    const native = await readFile(
-      new URL('../../examples/manifests/flowcell-native.json', import.meta.url),
-      'utf8',
-    );
-    await put(manifestBucket, 'examples/flowcell-native.json', native);
-    const nativeId = batchIdFor(manifestBucket, 'examples/flowcell-native.json', sha256Hex(native));
-    const nativeDone = await waitForBatch(stack.deps, nativeId, { timeoutMs: 150_000 });
+    const nativeDone = await runExample('flowcell-native.json', 'examples/flowcell-native.json');
 
     // Assess: eight paired samples and the QC run completed
     expect(nativeDone.batch).toMatchObject({

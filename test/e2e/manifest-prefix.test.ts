@@ -1,10 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Notice } from '../../domain/notifications.js';
-import { type LocalStack, startLocalStack } from '../../infra/local/stack.js';
+import type { LocalStack } from '../../infra/local/stack.js';
+import { startTempStack, stopTempStack } from '../support/e2e-stack.js';
 
 describe('the embedded runtime with a manifest prefix', () => {
   let stack: LocalStack;
@@ -12,21 +10,13 @@ describe('the embedded runtime with a manifest prefix', () => {
   const notices: Notice[] = [];
 
   beforeAll(async () => {
-    stateDir = await mkdtemp(join(tmpdir(), 'gwm-e2e-prefix-'));
-    stack = await startLocalStack({
-      stateDir,
+    ({ stack, stateDir } = await startTempStack('gwm-e2e-prefix-', {
       persist: false,
-      reconcileEveryMs: 0,
-      writeEndpointsFile: false,
       settings: { MANIFEST_PREFIX: 'run/' },
       onNotice: (notice) => notices.push(notice),
-    });
+    }));
   });
-
-  afterAll(async () => {
-    await stack?.stop();
-    if (stateDir) await rm(stateDir, { recursive: true, force: true });
-  });
+  afterAll(() => stopTempStack(stack, stateDir));
 
   it('takes run/FLOWCELL.CSV, in upper case, and nothing outside run/ or not named like a manifest', async () => {
     // Prepare: documents the intake rejects (no samples), so each one taken leaves a notice

@@ -1,13 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Launch } from '../../domain/launch.js';
 import type { LaunchRepository } from '../../domain/ports.js';
 import { registerManifest } from '../../domain/use-cases/intake.js';
-import { type LocalStack, startLocalStack } from '../../infra/local/stack.js';
+import type { LocalStack } from '../../infra/local/stack.js';
 import { waitForBatch } from '../../infra/local/wait.js';
+import { startTempStack, stopTempStack } from '../support/e2e-stack.js';
 
 const SAMPLES = ['S1', 'S2', 'S3', 'S4', 'S5'];
 
@@ -30,12 +28,8 @@ describe('the embedded runtime resumes a registration whose intake stopped for g
   let startRuns = 0;
 
   beforeAll(async () => {
-    stateDir = await mkdtemp(join(tmpdir(), 'gwm-e2e-resume-'));
-    stack = await startLocalStack({
-      stateDir,
+    ({ stack, stateDir } = await startTempStack('gwm-e2e-resume-', {
       persist: false,
-      reconcileEveryMs: 0,
-      writeEndpointsFile: false,
       // Short lease and quiet period: the reconciler's thresholds are seconds on the local stack.
       settings: {
         REGISTRATION_LEASE_SECONDS: '1',
@@ -45,13 +39,9 @@ describe('the embedded runtime resumes a registration whose intake stopped for g
       onEngineRequest: (operation) => {
         if (operation === 'StartRun') startRuns++;
       },
-    });
+    }));
   });
-
-  afterAll(async () => {
-    await stack?.stop();
-    if (stateDir) await rm(stateDir, { recursive: true, force: true });
-  });
+  afterAll(() => stopTempStack(stack, stateDir));
 
   /**
    * Puts a manifest in the manifest bucket under a key the bucket does not notify about (so no

@@ -198,14 +198,15 @@ describe('deploy settings', () => {
 
 describe('function timeouts from the settings', () => {
   const batch = { batchSize: LAUNCHER_EVENT_SOURCE.batchSize, concurrentLaunchers: 2 };
+  /** The functions' configuration for the test settings with `overrides`. */
+  const configWith = (overrides: Partial<typeof SETTINGS> = {}) =>
+    effectiveFunctionConfig(parseDeploySettings({ ...SETTINGS, ...overrides }));
 
   it('grows the launcher timeout with the StartRun retry budget', () => {
     // Prepare
     const oneLane = { launcherParallelLaunches: 1 };
-    const defaults = effectiveFunctionConfig(parseDeploySettings({ ...SETTINGS, ...oneLane }));
-    const fewerCalls = effectiveFunctionConfig(
-      parseDeploySettings({ ...SETTINGS, ...oneLane, startRun: { callsPerClaim: 3 } }),
-    );
+    const defaults = configWith(oneLane);
+    const fewerCalls = configWith({ ...oneLane, startRun: { callsPerClaim: 3 } });
     // Act
     const base = launcherBudget(defaults, batch);
     const shorter = launcherBudget(fewerCalls, batch);
@@ -218,13 +219,10 @@ describe('function timeouts from the settings', () => {
 
   it('counts the token wait of every launcher and the reconciler sharing the bucket', () => {
     // Prepare
-    const config = effectiveFunctionConfig(
-      parseDeploySettings({
-        ...SETTINGS,
-        launcherParallelLaunches: 1,
-        startRun: { ratePerSecond: 4, callsPerClaim: 1 },
-      }),
-    );
+    const config = configWith({
+      launcherParallelLaunches: 1,
+      startRun: { ratePerSecond: 4, callsPerClaim: 1 },
+    });
     // Act
     const one = launcherBudget(config, { batchSize: 10, concurrentLaunchers: 1 });
     const seven = launcherBudget(config, { batchSize: 10, concurrentLaunchers: 7 });
@@ -236,13 +234,7 @@ describe('function timeouts from the settings', () => {
   it('times a stream batch by its busiest lane, each call waiting behind every lane of every launcher', () => {
     // Prepare
     const lanes = (launcherParallelLaunches: number) =>
-      effectiveFunctionConfig(
-        parseDeploySettings({
-          ...SETTINGS,
-          launcherParallelLaunches,
-          startRun: { ratePerSecond: 4, callsPerClaim: 1 },
-        }),
-      );
+      configWith({ launcherParallelLaunches, startRun: { ratePerSecond: 4, callsPerClaim: 1 } });
     // Act
     const one = launcherBudget(lanes(1), batch);
     const four = launcherBudget(lanes(4), batch);
@@ -257,7 +249,7 @@ describe('function timeouts from the settings', () => {
 
   it('gives the default eight lanes two rounds of a stream batch, each call behind 17 lanes at 1 StartRun a second', () => {
     // Prepare
-    const config = effectiveFunctionConfig(parseDeploySettings(SETTINGS));
+    const config = configWith();
     // Act
     const budget = launcherBudget(config, batch);
     // Assess: 5 calls x (17 s for a token + 10 s a call) + 15 s of backoff + 5 s = 155 s a launch;
@@ -275,13 +267,10 @@ describe('function timeouts from the settings', () => {
 
   it('refuses a StartRun budget Lambda cannot give, naming the settings to change', () => {
     // Prepare
-    const config = effectiveFunctionConfig(
-      parseDeploySettings({
-        ...SETTINGS,
-        launcherParallelLaunches: 1,
-        startRun: { callsPerClaim: 8, backoffMaxMs: 60_000 },
-      }),
-    );
+    const config = configWith({
+      launcherParallelLaunches: 1,
+      startRun: { callsPerClaim: 8, backoffMaxMs: 60_000 },
+    });
     // Act
     const error = errorOf(() => checkedLauncherBudget(config, batch));
     // Assess
@@ -294,7 +283,7 @@ describe('function timeouts from the settings', () => {
 
   it('refuses a claim lease shorter than one launch’s StartRun budget', () => {
     // Prepare
-    const config = effectiveFunctionConfig(parseDeploySettings({ ...SETTINGS, claimLeaseSeconds: 60 }));
+    const config = configWith({ claimLeaseSeconds: 60 });
     // Act
     const error = errorOf(() => checkedLauncherBudget(config, batch));
     // Assess
@@ -305,10 +294,8 @@ describe('function timeouts from the settings', () => {
 
   it('gives the reconciler time for its paced engine reads, never more than Lambda allows', () => {
     // Prepare
-    const defaults = effectiveFunctionConfig(parseDeploySettings(SETTINGS));
-    const huge = effectiveFunctionConfig(
-      parseDeploySettings({ ...SETTINGS, reconcile: { maxLaunches: 100_000 } }),
-    );
+    const defaults = configWith();
+    const huge = configWith({ reconcile: { maxLaunches: 100_000 } });
     // Act & Assess: 500 launches x 2 reads at 5 per second, a minute for the table
     expect(reconcilerTimeoutSeconds(defaults)).toBe(260);
     expect(reconcilerTimeoutSeconds(huge)).toBe(LAMBDA_MAX_TIMEOUT_SECONDS);

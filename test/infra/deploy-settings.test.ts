@@ -2,17 +2,7 @@ import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { MANIFEST_KEY_MATCHERS } from '../../functions/event-sources.js';
 import { ROLE_NAME_MAX_LENGTH } from '../../infra/role-settings.js';
-import {
-  allIdentityStatements,
-  asList,
-  logicalIdOf,
-  logicalIdsOf,
-  resourcesOf,
-  type Statement,
-  statementsOfRole,
-  synthesize,
-  variablesOf,
-} from './stack-fixture.js';
+import * as fixture from './stack-fixture.js';
 
 const key = (id: string) => `arn:aws:kms:eu-west-1:123456789012:key/${id}aaaaaa-1111-2222-3333-444455556666`;
 const KEYS = {
@@ -34,13 +24,14 @@ const throughS3 = (action: string | string[], resource: string | string[]) => ({
   Condition: THROUGH_S3,
 });
 
-const actionsOf = (statement: Statement) => asList(statement.Action);
-const onKey = (arn: string) => (statement: Statement) => asList(statement.Resource as unknown).includes(arn);
+const actionsOf = (statement: fixture.Statement) => fixture.asList(statement.Action);
+const onKey = (arn: string) => (statement: fixture.Statement) =>
+  fixture.asList(statement.Resource as unknown).includes(arn);
 
 describe('customer-managed keys', () => {
   // Prepare
-  const { stack, template } = synthesize({ region: 'eu-west-1', encryption: KEYS });
-  const ids = logicalIdsOf(stack);
+  const { stack, template } = fixture.synthesize({ region: 'eu-west-1', encryption: KEYS });
+  const ids = fixture.logicalIdsOf(stack);
 
   it('encrypts the table with the table key', () => {
     // Assess
@@ -70,7 +61,7 @@ describe('customer-managed keys', () => {
 
   it('encrypts every queue (the failure queues and the cost queue) with the queue key', () => {
     // Assess
-    const queues = Object.values(resourcesOf(template, 'AWS::SQS::Queue'));
+    const queues = Object.values(fixture.resourcesOf(template, 'AWS::SQS::Queue'));
     expect(queues).toHaveLength(11);
     for (const queue of queues) {
       expect(queue.Properties.KmsMasterKeyId).toBe(KEYS.queueKeyArn);
@@ -80,24 +71,24 @@ describe('customer-managed keys', () => {
 
   it("encrypts every function's log group with the log key", () => {
     // Assess
-    const groups = Object.values(resourcesOf(template, 'AWS::Logs::LogGroup'));
+    const groups = Object.values(fixture.resourcesOf(template, 'AWS::Logs::LogGroup'));
     expect(groups).toHaveLength(7);
     for (const group of groups) expect(group.Properties.KmsKeyId).toBe(KEYS.logGroupKeyArn);
   });
 
   it('lets the created service role use the input and output buckets’ keys through S3 only', () => {
     // Assess
-    const serviceRole = logicalIdOf(stack, stack.serviceRole);
-    const grants = statementsOfRole(template, serviceRole).filter((statement) =>
-      actionsOf(statement).some((action) => action.startsWith('kms:')),
-    );
+    const serviceRole = fixture.logicalIdOf(stack, stack.serviceRole);
+    const grants = fixture
+      .statementsOfRole(template, serviceRole)
+      .filter((statement) => actionsOf(statement).some((action) => action.startsWith('kms:')));
     expect(grants).toEqual([throughS3(['kms:Decrypt', 'kms:GenerateDataKey'], KEYS.dataBucketKeyArns)]);
   });
 
   it('grants the table key to every function, the data keys to the writers of QC sample lists only', () => {
     // Assess
     for (const [name, { role }] of Object.entries(ids)) {
-      const statements = statementsOfRole(template, role);
+      const statements = fixture.statementsOfRole(template, role);
       const tableKey = statements.filter(onKey(KEYS.tableKeyArn)).flatMap(actionsOf);
       expect(tableKey, name).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:DescribeKey']));
       const dataKeys = statements.filter(onKey(KEYS.dataBucketKeyArns[0] ?? ''));
@@ -108,7 +99,8 @@ describe('customer-managed keys', () => {
       }
     }
     // A function that writes items encrypts with the key too.
-    const intakeTableKey = statementsOfRole(template, ids.intake.role)
+    const intakeTableKey = fixture
+      .statementsOfRole(template, ids.intake.role)
       .filter(onKey(KEYS.tableKeyArn))
       .flatMap(actionsOf);
     expect(intakeTableKey).toEqual(expect.arrayContaining(['kms:Encrypt', 'kms:GenerateDataKey']));
@@ -117,7 +109,7 @@ describe('customer-managed keys', () => {
   it('lets the intake decrypt manifests through S3, and no other function', () => {
     // Assess
     for (const [name, { role }] of Object.entries(ids)) {
-      const manifestKey = statementsOfRole(template, role).filter(onKey(KEYS.manifestBucketKeyArn));
+      const manifestKey = fixture.statementsOfRole(template, role).filter(onKey(KEYS.manifestBucketKeyArn));
       if (name === 'intake') {
         expect(manifestKey, name).toEqual([throughS3('kms:Decrypt', KEYS.manifestBucketKeyArn)]);
       } else {
@@ -128,15 +120,15 @@ describe('customer-managed keys', () => {
 
   it('uses AWS-owned and S3- or SQS-managed encryption, and grants no key, when the settings name none', () => {
     // Prepare
-    const { template: plain } = synthesize();
+    const { template: plain } = fixture.synthesize();
     // Assess
-    for (const queue of Object.values(resourcesOf(plain, 'AWS::SQS::Queue')))
+    for (const queue of Object.values(fixture.resourcesOf(plain, 'AWS::SQS::Queue')))
       expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
-    for (const group of Object.values(resourcesOf(plain, 'AWS::Logs::LogGroup')))
+    for (const group of Object.values(fixture.resourcesOf(plain, 'AWS::Logs::LogGroup')))
       expect(group.Properties.KmsKeyId).toBeUndefined();
-    const kms = allIdentityStatements(plain).filter((statement) =>
-      actionsOf(statement).some((action) => action.startsWith('kms:')),
-    );
+    const kms = fixture
+      .allIdentityStatements(plain)
+      .filter((statement) => actionsOf(statement).some((action) => action.startsWith('kms:')));
     // Only the notification topic's own key, for publishing.
     expect(kms.every((statement) => JSON.stringify(statement.Resource).includes('TopicKey'))).toBe(true);
   });
@@ -144,7 +136,7 @@ describe('customer-managed keys', () => {
   it('refuses an alias where a key ARN is needed, naming the setting', () => {
     // Act & Assess
     expect(() =>
-      synthesize({
+      fixture.synthesize({
         encryption: { queueKeyArn: 'arn:aws:kms:eu-west-1:123456789012:alias/gwm', dataBucketKeyArns: [] },
       }),
     ).toThrow(/encryption\.queueKeyArn: a KMS key ARN/);
@@ -153,9 +145,9 @@ describe('customer-managed keys', () => {
   it("refuses a table key without the deployment's region, and a key of another region", () => {
     // Act & Assess
     expect(() =>
-      synthesize({ encryption: { tableKeyArn: KEYS.tableKeyArn, dataBucketKeyArns: [] } }),
+      fixture.synthesize({ encryption: { tableKeyArn: KEYS.tableKeyArn, dataBucketKeyArns: [] } }),
     ).toThrow(/region: required with encryption.tableKeyArn/);
-    expect(() => synthesize({ region: 'us-east-1', encryption: { ...KEYS } })).toThrow(
+    expect(() => fixture.synthesize({ region: 'us-east-1', encryption: { ...KEYS } })).toThrow(
       /encryption.dataBucketKeyArns\[1\]: a key in eu-west-1, not in the deployment's region us-east-1/,
     );
   });
@@ -166,13 +158,13 @@ describe('IAM roles the stack creates', () => {
 
   it('all carry the permissions boundary and a name starting with the prefix, unique and within 64 characters', () => {
     // Prepare
-    const { template } = synthesize({
+    const { template } = fixture.synthesize({
       region: 'eu-west-1',
       permissionsBoundaryArn: BOUNDARY,
       roleNamePrefix: 'lab-gwm-',
     });
     // Assess: the functions', the run role, and CDK's own bucket-notifications handler
-    const roles = Object.values(resourcesOf(template, 'AWS::IAM::Role'));
+    const roles = Object.values(fixture.resourcesOf(template, 'AWS::IAM::Role'));
     expect(roles.length).toBeGreaterThanOrEqual(9);
     const names = roles.map((role) => role.Properties.RoleName as string);
     for (const role of roles) expect(role.Properties.PermissionsBoundary).toBe(BOUNDARY);
@@ -186,9 +178,9 @@ describe('IAM roles the stack creates', () => {
   it('keeps names unique and short with the longest prefix, a long stack path and the longest region', () => {
     // Prepare
     const prefix = 'p'.repeat(32);
-    const { template } = synthesize({ roleNamePrefix: prefix, region: 'ap-southeast-4' });
+    const { template } = fixture.synthesize({ roleNamePrefix: prefix, region: 'ap-southeast-4' });
     // Assess
-    const names = Object.values(resourcesOf(template, 'AWS::IAM::Role')).map(
+    const names = Object.values(fixture.resourcesOf(template, 'AWS::IAM::Role')).map(
       (role) => role.Properties.RoleName as string,
     );
     for (const name of names) {
@@ -201,9 +193,9 @@ describe('IAM roles the stack creates', () => {
 
   it('name a region-agnostic stack’s roles after the region it is deployed to', () => {
     // Prepare
-    const { template } = synthesize({ roleNamePrefix: 'lab-gwm-' });
+    const { template } = fixture.synthesize({ roleNamePrefix: 'lab-gwm-' });
     // Assess
-    for (const role of Object.values(resourcesOf(template, 'AWS::IAM::Role'))) {
+    for (const role of Object.values(fixture.resourcesOf(template, 'AWS::IAM::Role'))) {
       expect(role.Properties.RoleName).toEqual({
         'Fn::Join': ['', [expect.stringMatching(/^lab-gwm-.*-$/), { Ref: 'AWS::Region' }]],
       });
@@ -212,9 +204,9 @@ describe('IAM roles the stack creates', () => {
 
   it('are left unnamed and unbounded when the settings say nothing', () => {
     // Prepare
-    const { template } = synthesize();
+    const { template } = fixture.synthesize();
     // Assess
-    for (const role of Object.values(resourcesOf(template, 'AWS::IAM::Role'))) {
+    for (const role of Object.values(fixture.resourcesOf(template, 'AWS::IAM::Role'))) {
       expect(role.Properties.RoleName).toBeUndefined();
       expect(role.Properties.PermissionsBoundary).toBeUndefined();
     }
@@ -223,17 +215,17 @@ describe('IAM roles the stack creates', () => {
 
 describe('an existing manifest bucket', () => {
   // Prepare
-  const { stack, template } = synthesize({
+  const { stack, template } = fixture.synthesize({
     region: 'eu-west-1',
     manifests: { bucketName: 'lims-drop', prefix: 'run/' },
     encryption: { manifestBucketKeyArn: KEYS.manifestBucketKeyArn, dataBucketKeyArns: [] },
   });
-  const ids = logicalIdsOf(stack);
+  const ids = fixture.logicalIdsOf(stack);
 
   it('creates no bucket and no notification configuration of its own', () => {
     // Assess
-    expect(Object.keys(resourcesOf(template, 'AWS::S3::Bucket'))).toEqual([]);
-    expect(Object.keys(resourcesOf(template, 'Custom::S3BucketNotifications'))).toEqual([]);
+    expect(Object.keys(fixture.resourcesOf(template, 'AWS::S3::Bucket'))).toEqual([]);
+    expect(Object.keys(fixture.resourcesOf(template, 'Custom::S3BucketNotifications'))).toEqual([]);
   });
 
   it("takes the bucket's Object Created events of manifest names, in any case, to the intake", () => {
@@ -255,11 +247,11 @@ describe('an existing manifest bucket', () => {
 
   it('tells the intake the prefix, and lets it (and no other function) read manifests under it only', () => {
     // Assess
-    expect(variablesOf(template, ids.intake.function).MANIFEST_PREFIX).toBe('run/');
+    expect(fixture.variablesOf(template, ids.intake.function).MANIFEST_PREFIX).toBe('run/');
     for (const role of [ids.intake.role]) {
-      const reads = statementsOfRole(template, role).filter((statement) =>
-        actionsOf(statement).includes('s3:GetObjectVersion'),
-      );
+      const reads = fixture
+        .statementsOfRole(template, role)
+        .filter((statement) => actionsOf(statement).includes('s3:GetObjectVersion'));
       expect(reads.map((statement) => statement.Resource)).toEqual([
         { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::lims-drop/run/*']] },
       ]);

@@ -46,6 +46,22 @@ describe('how events reach the deployed functions', () => {
   };
   const rules = Object.values(resourcesOf(template, 'AWS::Events::Rule'));
   const queues = resourcesOf(template, 'AWS::SQS::Queue');
+  /** The rules whose event pattern names `source` and nothing else. */
+  const rulesFrom = (source: string) =>
+    rules.filter(
+      (rule) =>
+        JSON.stringify((rule.Properties.EventPattern as { source?: unknown } | undefined)?.source) ===
+        JSON.stringify([source]),
+    );
+  /** A rule target invoking `functionId` with the retry policy of the rule's shared settings. */
+  const targetOf = (functionId: string, settings: { retryAttempts: number; maxEventAgeSeconds: number }) =>
+    expect.objectContaining({
+      Arn: { 'Fn::GetAtt': [functionId, 'Arn'] },
+      RetryPolicy: {
+        MaximumRetryAttempts: settings.retryAttempts,
+        MaximumEventAgeInSeconds: settings.maxEventAgeSeconds,
+      },
+    });
 
   it('filters the stream for each consumer with the shared module’s patterns', () => {
     // Act
@@ -98,34 +114,18 @@ describe('how events reach the deployed functions', () => {
 
   it('sends HealthOmics run status changes on the default bus to the tracker with the shared pattern', () => {
     // Act
-    const runStatus = rules.filter(
-      (rule) =>
-        JSON.stringify((rule.Properties.EventPattern as { source?: unknown } | undefined)?.source) ===
-        JSON.stringify(['aws.omics']),
-    );
+    const runStatus = rulesFrom('aws.omics');
     // Assess
     expect(runStatus).toHaveLength(1);
     const [rule] = runStatus;
     expect(rule?.Properties.EventPattern).toEqual(RUN_STATUS_RULE.eventPattern);
     expect(rule?.Properties.EventBusName).toBeUndefined();
-    expect(rule?.Properties.Targets).toEqual([
-      expect.objectContaining({
-        Arn: { 'Fn::GetAtt': [ids.tracker.function, 'Arn'] },
-        RetryPolicy: {
-          MaximumRetryAttempts: RUN_STATUS_RULE.retryAttempts,
-          MaximumEventAgeInSeconds: RUN_STATUS_RULE.maxEventAgeSeconds,
-        },
-      }),
-    ]);
+    expect(rule?.Properties.Targets).toEqual([targetOf(ids.tracker.function, RUN_STATUS_RULE)]);
   });
 
   it('sends S3 restore-completed events of the input buckets to the restore tracker with the shared pattern', () => {
     // Act
-    const restores = rules.filter(
-      (rule) =>
-        JSON.stringify((rule.Properties.EventPattern as { source?: unknown } | undefined)?.source) ===
-        JSON.stringify(['aws.s3']),
-    );
+    const restores = rulesFrom('aws.s3');
     // Assess
     expect(restores).toHaveLength(1);
     const [rule] = restores;
@@ -134,15 +134,7 @@ describe('how events reach the deployed functions', () => {
       detail: { bucket: { name: ['lab-inputs', 'lab-references'] } },
     });
     expect(rule?.Properties.EventBusName).toBeUndefined();
-    expect(rule?.Properties.Targets).toEqual([
-      expect.objectContaining({
-        Arn: { 'Fn::GetAtt': [ids.restoreTracker.function, 'Arn'] },
-        RetryPolicy: {
-          MaximumRetryAttempts: RESTORE_COMPLETED_RULE.retryAttempts,
-          MaximumEventAgeInSeconds: RESTORE_COMPLETED_RULE.maxEventAgeSeconds,
-        },
-      }),
-    ]);
+    expect(rule?.Properties.Targets).toEqual([targetOf(ids.restoreTracker.function, RESTORE_COMPLETED_RULE)]);
   });
 
   it('gives every rule target a retry policy and a dead-letter queue that lets only its rule in', () => {

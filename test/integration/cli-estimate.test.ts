@@ -2,9 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { makeBatchRepository } from '../../functions/adapters/batch-repository.js';
-import type { makeLaunchRepository } from '../../functions/adapters/launch-repository.js';
-import { runGwm } from '../support/cli-runner.js';
+import { gwmIn } from '../support/cli-runner.js';
 import { CLI_BUCKETS, type CliStack, startCliStack } from '../support/cli-stack.js';
 import { aBatch, aPricedRun } from '../support/launch-factory.js';
 
@@ -14,12 +12,11 @@ const MANIFEST = join(root, 'examples/manifests/flowcell-native.json');
 
 let stateDir: string;
 let s3: S3Client;
-let batches: ReturnType<typeof makeBatchRepository>;
-let launches: ReturnType<typeof makeLaunchRepository>;
+let batches: CliStack['batches'];
+let launches: CliStack['launches'];
 
 /** `gwm <args>` in this process, against the local stack described in the test's state folder. */
-const gwm = (args: string[], options: { sleep?: (ms: number) => Promise<void>; dir?: string } = {}) =>
-  runGwm(options.dir ?? stateDir, args, options);
+const gwm = gwmIn(() => stateDir);
 
 let stack: CliStack | undefined;
 

@@ -5,11 +5,9 @@ import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Clien
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type Batch, batchIdFor, NO_COUNTS, sha256Hex } from '../../domain/batch.js';
 import type { Launch } from '../../domain/launch.js';
-import type { makeBatchRepository } from '../../functions/adapters/batch-repository.js';
 import { launchItemKey } from '../../functions/adapters/console-edit.js';
 import type { Entities } from '../../functions/adapters/entities.js';
-import type { makeLaunchRepository } from '../../functions/adapters/launch-repository.js';
-import { runGwm } from '../support/cli-runner.js';
+import { gwmIn } from '../support/cli-runner.js';
 import { CLI_BUCKETS, type CliStack, startCliStack } from '../support/cli-stack.js';
 import { aBatch as aBatchOf, aLaunch } from '../support/launch-factory.js';
 import type { TestTable } from '../support/local-aws.js';
@@ -23,12 +21,11 @@ let runsDir: string;
 let s3: S3Client;
 let table: TestTable;
 let entities: Entities;
-let batches: ReturnType<typeof makeBatchRepository>;
-let launches: ReturnType<typeof makeLaunchRepository>;
+let batches: CliStack['batches'];
+let launches: CliStack['launches'];
 
 /** `gwm <args>` in this process, against the local stack described in the test's state folder. */
-const gwm = (args: string[], options: { sleep?: (ms: number) => Promise<void>; dir?: string } = {}) =>
-  runGwm(options.dir ?? stateDir, args, options);
+const gwm = gwmIn(() => stateDir);
 
 function aBatch(overrides: Partial<Batch> & { batchId: string }): Batch {
   return aBatchOf({

@@ -4,7 +4,7 @@ import { METRICS } from '../../domain/metrics.js';
 import type { BatchCompletedNotice } from '../../domain/notifications.js';
 import { consoleSetStatus } from '../support/console-edit.js';
 import { nativeManifest, sampleIds } from '../support/manifests.js';
-import { makeTestApp, s3Put, type TestApp } from '../support/test-app.js';
+import { launchManifest, makeTestApp, type TestApp } from '../support/test-app.js';
 
 const QC = {
   workflow: { id: '7777777' },
@@ -17,15 +17,7 @@ function manifest(count: number, qc?: Record<string, unknown>) {
   return nativeManifest({ name: 'FC-FAULTS', folder: 'faults', sampleIds: ids, qc });
 }
 
-async function launchBatch(app: TestApp, body: unknown) {
-  app.upload('lab-manifests', 'fc/faults.json', body);
-  await app.onManifest(s3Put('lab-manifests', 'fc/faults.json'));
-  await app.pump();
-  const [batch] = (await app.batches.listRecent({})).items;
-  if (!batch) throw new Error('no batch');
-  const launches = (await app.launches.listByBatch(batch.batchId, { limit: 1000 })).items;
-  return { batchId: batch.batchId, launches };
-}
+const launchBatch = (app: TestApp, body: unknown) => launchManifest(app, 'fc/faults.json', body);
 
 /** Ends each launch's current run (read fresh, so a retried launch ends its new run). */
 async function endRuns(app: TestApp, launches: Launch[], failing: ReadonlySet<string> = new Set()) {

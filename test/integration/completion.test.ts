@@ -4,7 +4,7 @@ import { METRICS } from '../../domain/metrics.js';
 import type { BatchCompletedNotice } from '../../domain/notifications.js';
 import { consoleSetStatus } from '../support/console-edit.js';
 import { nativeManifest, sampleIds } from '../support/manifests.js';
-import { makeTestApp, s3Put, type TestApp } from '../support/test-app.js';
+import { launchManifest, makeTestApp, type TestApp } from '../support/test-app.js';
 
 function manifest(count: number, qc: Record<string, unknown> | undefined, name = 'FC-DONE') {
   const ids = sampleIds(count, (i) => `S${String(i + 1).padStart(2, '0')}`);
@@ -34,15 +34,7 @@ function shuffle<T>(items: T[], random: () => number): T[] {
   return copy;
 }
 
-async function launchBatch(app: TestApp, body: unknown, key = 'fc/done.json') {
-  app.upload('lab-manifests', key, body);
-  await app.onManifest(s3Put('lab-manifests', key));
-  await app.pump();
-  const [batch] = (await app.batches.listRecent({})).items;
-  if (!batch) throw new Error('no batch');
-  const launches = (await app.launches.listByBatch(batch.batchId, { limit: 1000 })).items;
-  return { batchId: batch.batchId, launches };
-}
+const launchBatch = (app: TestApp, body: unknown) => launchManifest(app, 'fc/done.json', body);
 
 /** Every run goes PENDING..terminal; events shuffled across runs, each delivered twice. */
 async function finishRuns(app: TestApp, launches: Launch[], failing: Set<string>, random: () => number) {

@@ -4,7 +4,7 @@ import type { BatchStatus } from '../../domain/batch.js';
 import { METRICS } from '../../domain/metrics.js';
 import { registerManifest } from '../../domain/use-cases/intake.js';
 import { nativeManifest, sampleIds } from '../support/manifests.js';
-import { makeTestApp, s3Put, type TestApp } from '../support/test-app.js';
+import { launchManifest, makeTestApp, s3Put, type TestApp } from '../support/test-app.js';
 
 const KEY = 'fc/finished.json';
 const QC = {
@@ -39,12 +39,7 @@ interface Finish {
 async function finishedBatch(app: TestApp, finish: Finish, expected: BatchStatus) {
   const ids = sampleIds(finish.samples);
   const manifest = nativeManifest({ name: 'FC-FINISHED', folder: 'finished', sampleIds: ids, qc: finish.qc });
-  app.upload('lab-manifests', KEY, manifest);
-  await app.onManifest(s3Put('lab-manifests', KEY));
-  await app.pump();
-  const [batch] = (await app.batches.listRecent({})).items;
-  if (!batch) throw new Error('no batch');
-  const launches = (await app.launches.listByBatch(batch.batchId, { limit: 1000 })).items;
+  const { batchId, launches } = await launchManifest(app, KEY, manifest);
   for (const [index, launch] of launches.entries()) {
     const fails = index < finish.failing;
     await app.onRunStatus(app.omics.transition(launch.runId ?? '', 'RUNNING'));
@@ -56,14 +51,14 @@ async function finishedBatch(app: TestApp, finish: Finish, expected: BatchStatus
   }
   await app.pump();
   if (finish.finishQc) {
-    const qc = await app.launches.get(batch.batchId, `${batch.batchId}/_qc`);
+    const qc = await app.launches.get(batchId, `${batchId}/_qc`);
     if (!qc?.runId) throw new Error('QC not started');
     await app.onRunStatus(app.omics.transition(qc.runId, 'COMPLETED'));
     await app.pump();
   }
-  const done = await app.batches.get(batch.batchId);
+  const done = await app.batches.get(batchId);
   expect(done?.status).toBe(expected);
-  return { batchId: batch.batchId, text: JSON.stringify(manifest) };
+  return { batchId, text: JSON.stringify(manifest) };
 }
 
 describe('a manifest delivered again after its batch moved on', () => {

@@ -12,6 +12,9 @@ function manifest(name: string, workflowId: string, samples: string[]) {
   return nativeManifest({ name, folder: name, sampleIds: samples, workflowId });
 }
 
+/** The whole of `day` (YYYY-MM-DD, UTC) as a time range. */
+const wholeDay = (day: string) => ({ from: `${day}T00:00:00Z`, to: `${day}T23:59:59Z` });
+
 async function all<T>(fetch: (cursor?: string) => Promise<Page<T>>): Promise<{ items: T[]; pages: number }> {
   const items: T[] = [];
   let cursor: string | undefined;
@@ -60,7 +63,7 @@ describe('launch history', () => {
   it('lists recent batches newest first, in a time range', async () => {
     const recent = await app.batches.listRecent({});
     expect(recent.items.map((batch) => batch.name)).toEqual(['FC-C', 'FC-B', 'FC-A']);
-    const range = await app.batches.listRecent({ from: '2026-11-02T00:00:00Z', to: '2026-11-02T23:59:59Z' });
+    const range = await app.batches.listRecent(wholeDay('2026-11-02'));
     expect(range.items.map((batch) => batch.name)).toEqual(['FC-B']);
   });
 
@@ -112,20 +115,14 @@ describe('launch history', () => {
   it('lists launches of a workflow in a time range', async () => {
     const all1111 = await all((cursor) => app.launches.listByWorkflow('1111111', {}, { limit: 3, cursor }));
     expect(all1111.items).toHaveLength(8);
-    const day3 = await app.launches.listByWorkflow('1111111', {
-      from: '2026-11-03T00:00:00Z',
-      to: '2026-11-03T23:59:59Z',
-    });
+    const day3 = await app.launches.listByWorkflow('1111111', wholeDay('2026-11-03'));
     expect(day3.items.map((launch: Launch) => launch.batchName)).toEqual(['FC-C', 'FC-C', 'FC-C']);
   });
 
   it('lists launches in a status in a time range', async () => {
     const submitted = await all((cursor) => app.launches.listByStatus('SUBMITTED', {}, { limit: 4, cursor }));
     expect(submitted.items).toHaveLength(10);
-    const day2 = await app.launches.listByStatus('SUBMITTED', {
-      from: '2026-11-02T00:00:00Z',
-      to: '2026-11-02T23:59:59Z',
-    });
+    const day2 = await app.launches.listByStatus('SUBMITTED', wholeDay('2026-11-02'));
     expect(day2.items.map((launch) => launch.batchName)).toEqual(['FC-B', 'FC-B']);
   });
 });

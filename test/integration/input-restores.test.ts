@@ -45,6 +45,13 @@ async function launchesOf(app: TestApp): Promise<Map<string, Launch>> {
   );
 }
 
+/** Uploads `manifest` to the manifest bucket under `key`, then lets registration and the launcher run. */
+async function register(app: TestApp, key: string, manifest: unknown) {
+  app.upload(MANIFESTS, key, manifest);
+  await app.onManifest(s3Put(MANIFESTS, key));
+  await app.pump({ times: 2 });
+}
+
 async function finishRun(app: TestApp, launch: Launch | undefined) {
   for (const status of ['PENDING', 'STARTING', 'RUNNING', 'STOPPING', 'COMPLETED'] as const) {
     await app.onRunStatus(app.omics.transition(launch?.runId ?? '', status));
@@ -200,8 +207,8 @@ describe('archived inputs', () => {
     app = await makeTestApp();
     const panel = 's3://lab-inputs/refs/panel.bed';
     app.inputStates.set(panel, { kind: 'present', sizeBytes: 2_000, storageClass: 'DEEP_ARCHIVE' });
-    app.upload(
-      MANIFESTS,
+    await register(
+      app,
       'fc/qc-panel.json',
       nativeManifest({
         name: 'FC-QCARCH',
@@ -210,8 +217,6 @@ describe('archived inputs', () => {
         qc: { workflow: { id: '7777777' }, outputUri: 's3://lab-results/qcarch/qc/', inputs: { panel } },
       }),
     );
-    await app.onManifest(s3Put(MANIFESTS, 'fc/qc-panel.json'));
-    await app.pump({ times: 2 });
     const [batch] = (await app.batches.listRecent({})).items;
     const restore = await app.restores.get(panel);
     expect(batch?.qcArchivedInputs).toEqual([
@@ -257,13 +262,11 @@ describe('archived inputs', () => {
     app = await makeTestApp();
     const archived = 's3://lab-inputs/fc3/S1_R1.fastq.gz';
     app.inputStates.set(archived, { kind: 'present', storageClass: 'GLACIER' });
-    app.upload(
-      MANIFESTS,
+    await register(
+      app,
       'fc/cancel.json',
       nativeManifest({ name: 'FC-CANCEL', folder: 'fc3', sampleIds: ['S1'] }),
     );
-    await app.onManifest(s3Put(MANIFESTS, 'fc/cancel.json'));
-    await app.pump({ times: 2 });
     const waiting = (await launchesOf(app)).get('FC-CANCEL/S1');
     expect(waiting?.status).toBe('WAITING_FOR_INPUTS');
 
@@ -318,13 +321,11 @@ describe('archived inputs restored again', () => {
     app = await makeTestApp();
     const archived = 's3://lab-inputs/exp/S1_R1.fastq.gz';
     app.inputStates.set(archived, { kind: 'present', storageClass: 'GLACIER' });
-    app.upload(
-      MANIFESTS,
+    await register(
+      app,
       'fc/expired.json',
       nativeManifest({ name: 'FC-EXP', folder: 'exp', sampleIds: ['S1'] }),
     );
-    await app.onManifest(s3Put(MANIFESTS, 'fc/expired.json'));
-    await app.pump({ times: 2 });
 
     // Act 1: the restore is reported with a copy that has already expired when the launcher gets to it
     await app.onRestoreCompleted(restoreCompleted(archived, '2020-01-01T00:00:00Z'));
@@ -354,13 +355,11 @@ describe('archived inputs restored again', () => {
     app.inputStates.set(archived, { kind: 'present', storageClass: 'DEEP_ARCHIVE' });
     const { RestoreRefusedError } = await import('../../domain/errors.js');
     app.restoreAnswers.set(archived, new RestoreRefusedError('S3 refused RestoreObject: AccessDenied'));
-    app.upload(
-      MANIFESTS,
+    await register(
+      app,
       'fc/retry.json',
       nativeManifest({ name: 'FC-RETRY', folder: 'retry', sampleIds: ['S1'] }),
     );
-    await app.onManifest(s3Put(MANIFESTS, 'fc/retry.json'));
-    await app.pump({ times: 2 });
     const failed = (await launchesOf(app)).get('FC-RETRY/S1');
     expect(failed?.status).toBe('LAUNCH_FAILED');
 
@@ -390,13 +389,11 @@ describe('archived inputs restored again', () => {
     app = await makeTestApp();
     const archived = 's3://lab-inputs/again/S1_R1.fastq.gz';
     app.inputStates.set(archived, { kind: 'present', storageClass: 'GLACIER' });
-    app.upload(
-      MANIFESTS,
+    await register(
+      app,
       'fc/again.json',
       nativeManifest({ name: 'FC-AGAIN', folder: 'again', sampleIds: ['S1'] }),
     );
-    await app.onManifest(s3Put(MANIFESTS, 'fc/again.json'));
-    await app.pump({ times: 2 });
     const restore = await app.restores.get(archived);
     if (!restore) throw new Error('no restore item');
     await app.restores.replace(restore, {
@@ -431,9 +428,7 @@ describe('archived inputs, when S3 events are lost', () => {
     const uris = sampleIds.map((id) => `s3://lab-inputs/${folder}/${id}_R1.fastq.gz`);
     for (const uri of uris)
       app.inputStates.set(uri, { kind: 'present', sizeBytes: 10, storageClass: 'GLACIER' });
-    app.upload(MANIFESTS, `fc/${folder}.json`, nativeManifest({ name: folder, folder, sampleIds }));
-    await app.onManifest(s3Put(MANIFESTS, `fc/${folder}.json`));
-    await app.pump({ times: 2 });
+    await register(app, `fc/${folder}.json`, nativeManifest({ name: folder, folder, sampleIds }));
     return uris;
   }
 

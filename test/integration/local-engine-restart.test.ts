@@ -63,6 +63,14 @@ async function runsFolder(): Promise<string> {
   return folder;
 }
 
+/** An engine on a fresh runs folder that has been sent StartRun for a run of `workflowId`. */
+async function firstEngineStarted(workflowId: string) {
+  const runsDir = await runsFolder();
+  const first = await start(runsDir, []);
+  const made = await first.client.send(new StartRunCommand(request({ workflowId })));
+  return { runsDir, first, made };
+}
+
 afterEach(async () => {
   for (const { stop } of open.splice(0)) await stop();
   for (const folder of folders.splice(0)) await rm(folder, { recursive: true, force: true });
@@ -71,9 +79,7 @@ afterEach(async () => {
 describe('local engine restarted on the same runs folder', () => {
   it('answers a requestId sent again after the restart with the run it made, and keeps the run for GetRun and ListRuns', async () => {
     // Prepare
-    const runsDir = await runsFolder();
-    const first = await start(runsDir, []);
-    const made = await first.client.send(new StartRunCommand(request({ workflowId: '2000300' })));
+    const { runsDir, first, made } = await firstEngineStarted('2000300');
     await waitFor(
       () => first.engine.runs().find((run) => run.status === 'COMPLETED'),
       'the first run to complete',
@@ -126,9 +132,7 @@ describe('local engine restarted on the same runs folder', () => {
 
   it('stops at once while a simulated run it carried on is still running, and leaves it to the next engine', async () => {
     // Prepare
-    const runsDir = await runsFolder();
-    const first = await start(runsDir, []);
-    const made = await first.client.send(new StartRunCommand(request({ workflowId: '2000400' })));
+    const { runsDir, first, made } = await firstEngineStarted('2000400');
     await waitFor(() => first.engine.runs().find((run) => run.status === 'RUNNING'), 'the run to be RUNNING');
     await first.engine.stop();
     const second = await start(runsDir, []);
@@ -145,9 +149,7 @@ describe('local engine restarted on the same runs folder', () => {
 
   it('ends a run whose program it had to stop FAILED "engine restarted", with its event, and leaves no process behind', async () => {
     // Prepare
-    const runsDir = await runsFolder();
-    const first = await start(runsDir, []);
-    const made = await first.client.send(new StartRunCommand(request({ workflowId: '2000200' })));
+    const { runsDir, first, made } = await firstEngineStarted('2000200');
     const pid = await waitFor(() => first.engine.runs()[0]?.pid, 'the workflow process');
 
     // Act
@@ -170,9 +172,7 @@ describe('local engine restarted on the same runs folder', () => {
 
   it('sends the last status of its runs again when the engine before it did not stop cleanly (kill -9)', async () => {
     // Prepare: a run completed; the store made to look as a killed engine leaves it (no stop line)
-    const runsDir = await runsFolder();
-    const first = await start(runsDir, []);
-    const made = await first.client.send(new StartRunCommand(request({ workflowId: '2000300' })));
+    const { runsDir, first, made } = await firstEngineStarted('2000300');
     await waitFor(() => first.engine.runs().find((run) => run.status === 'COMPLETED'), 'the run to complete');
     await first.engine.stop();
     const file = join(runsDir, RUN_STORE_FILE);

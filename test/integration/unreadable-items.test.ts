@@ -6,7 +6,7 @@ import { launchItemKey } from '../../functions/adapters/console-edit.js';
 import { consoleEdit } from '../support/console-edit.js';
 import { nativeManifest, sampleIds } from '../support/manifests.js';
 import { movableClock } from '../support/movable-clock.js';
-import { makeTestApp, s3Put, type TestApp } from '../support/test-app.js';
+import { launchManifest, makeTestApp, type TestApp } from '../support/test-app.js';
 
 const MINUTE = 60_000;
 
@@ -18,13 +18,8 @@ const QC = {
 
 async function launched(app: TestApp, count: number, qc?: Record<string, unknown>) {
   const body = nativeManifest({ name: 'FC-BROKEN', folder: 'unreadable', sampleIds: sampleIds(count), qc });
-  app.upload('lab-manifests', 'fc/broken.json', body);
-  await app.onManifest(s3Put('lab-manifests', 'fc/broken.json'));
-  await app.pump();
-  const [batch] = (await app.batches.listRecent({})).items;
-  if (!batch) throw new Error('no batch');
-  const launches = (await app.launches.listByBatch(batch.batchId, { limit: 1000 })).items;
-  return { batchId: batch.batchId, launches: launches.sort((a, b) => a.sampleId.localeCompare(b.sampleId)) };
+  const { batchId, launches } = await launchManifest(app, 'fc/broken.json', body);
+  return { batchId, launches: launches.sort((a, b) => a.sampleId.localeCompare(b.sampleId)) };
 }
 
 /** A console edit that breaks the item's schema: `parameters` turned into a string. */

@@ -36,6 +36,15 @@ export async function runGwm(
 }
 
 /**
+ * `gwm <args>` in this process, against the local stack described in the state folder that
+ * `stateDir` names at the call (or in `options.dir`).
+ */
+export function gwmIn(stateDir: () => string) {
+  return (args: string[], options: { sleep?: (ms: number) => Promise<void>; dir?: string } = {}) =>
+    runGwm(options.dir ?? stateDir(), args, options);
+}
+
+/**
  * What `gwm up` writes in its state folder, for a table on the tests' DynamoDB Local; this process
  * stands in for the stack, so the file counts as live. Endpoints nothing answers on by default.
  */

@@ -340,6 +340,20 @@ export async function makeTestApp(options: TestAppOptions = {}) {
 
 export type TestApp = Awaited<ReturnType<typeof makeTestApp>>;
 
+/**
+ * Uploads `body` to lab-manifests under `key`, lets the intake and one launcher pass run, and
+ * returns the one batch there is and its launches.
+ */
+export async function launchManifest(app: TestApp, key: string, body: unknown) {
+  app.upload('lab-manifests', key, body);
+  await app.onManifest(s3Put('lab-manifests', key));
+  await app.pump();
+  const [batch] = (await app.batches.listRecent({})).items;
+  if (!batch) throw new Error('no batch');
+  const launches = (await app.launches.listByBatch(batch.batchId, { limit: 1000 })).items;
+  return { batchId: batch.batchId, launches };
+}
+
 /** An SQS delivery of one cost request, as Lambda's SQS event source hands it over. */
 function sqsEvent(request: CostRequest, messageId: string) {
   return {

@@ -18,6 +18,24 @@ import { aBatch as aBatchOf, aLaunch } from '../support/launch-factory.js';
 const NOW = new Date('2026-11-20T12:00:00.000Z');
 const plain = pc.createColors(false);
 
+/**
+ * The history row of the current, failed first attempt of `sampleId` in batch b1 (named
+ * `batchName`) of workflow 1234567.
+ */
+function failedLaunchRow(sampleId: string, batchName: string, fields: Partial<LaunchRow>): LaunchRow {
+  return {
+    batchId: 'b1',
+    batchName,
+    sampleId,
+    launchId: `b1/${sampleId}`,
+    workflowId: '1234567',
+    attempt: 1,
+    status: 'FAILED',
+    current: true,
+    ...fields,
+  };
+}
+
 const aBatch = (overrides: Partial<Batch> = {}): Batch =>
   aBatchOf({
     contentSha256: 'abc',
@@ -67,19 +85,12 @@ describe('CSV output', () => {
   });
 
   it('writes history rows with a header, every column in a fixed order', () => {
-    const row: LaunchRow = {
-      batchId: 'b1',
-      batchName: 'FC, "A"',
-      sampleId: 'NA12878',
-      launchId: 'b1/NA12878',
-      workflowId: '1234567',
+    const row = failedLaunchRow('NA12878', 'FC, "A"', {
       attempt: 2,
-      status: 'FAILED',
-      current: true,
       runId: '7777',
       createdAt: '2026-11-20T10:00:00.000Z',
       failureReason: 'out of memory\nexit 137',
-    };
+    });
 
     const text = toCsv({ kind: 'launches', rows: [row] });
 
@@ -109,17 +120,7 @@ describe('CSV output opened in a spreadsheet', () => {
   });
 
   it('neutralises a batch name and a failure reason in the history export', () => {
-    const row: LaunchRow = {
-      batchId: 'b1',
-      batchName: '=1+2',
-      sampleId: 'S1',
-      launchId: 'b1/S1',
-      workflowId: '1234567',
-      attempt: 1,
-      status: 'FAILED',
-      current: true,
-      failureReason: '@import',
-    };
+    const row = failedLaunchRow('S1', '=1+2', { failureReason: '@import' });
     const [, line] = toCsv({ kind: 'launches', rows: [row] }).split('\r\n');
     expect(line).toBe(`b1/S1,b1,"'=1+2",S1,1234567,1,true,FAILED,,,,,"'@import",,,,,`);
   });

@@ -446,30 +446,32 @@ describe('numeric', () => {
 });
 
 describe('wildcard', () => {
-  it('matches any run of characters at each star', () => {
-    // Prepare
-    const pattern = { key: [{ wildcard: 'manifests/*/flowcell-*.json' }] };
-
+  // Each case: a field's wildcard pattern, the values tried for that field, and which match.
+  it.each([
+    {
+      title: 'matches any run of characters at each star',
+      field: 'key',
+      wildcard: 'manifests/*/flowcell-*.json',
+      values: [
+        'manifests/team-a/flowcell-HK3H3.json',
+        'inputs/team-a/flowcell-HK3H3.json',
+        'manifests/team-a/flowcell-HK3H3.csv',
+      ],
+      matches: [true, false, false],
+    },
+    {
+      title: 'treats an escaped star as a literal star and other characters literally',
+      field: 'name',
+      wildcard: 'a\\*b.c',
+      values: ['a*b.c', 'axxb.c', 'a*bxc'],
+      matches: [true, false, false],
+    },
+  ])('$title', ({ field, wildcard, values, matches }) => {
     // Act
-    const matched = matchesPattern(pattern, { key: 'manifests/team-a/flowcell-HK3H3.json' });
-    const wrongFolder = matchesPattern(pattern, { key: 'inputs/team-a/flowcell-HK3H3.json' });
-    const wrongExtension = matchesPattern(pattern, { key: 'manifests/team-a/flowcell-HK3H3.csv' });
+    const matched = values.map((value) => matchesPattern({ [field]: [{ wildcard }] }, { [field]: value }));
 
     // Assess
-    expect([matched, wrongFolder, wrongExtension]).toEqual([true, false, false]);
-  });
-
-  it('treats an escaped star as a literal star and other characters literally', () => {
-    // Prepare
-    const pattern = { name: [{ wildcard: 'a\\*b.c' }] };
-
-    // Act
-    const literal = matchesPattern(pattern, { name: 'a*b.c' });
-    const anything = matchesPattern(pattern, { name: 'axxb.c' });
-    const dotAsAny = matchesPattern(pattern, { name: 'a*bxc' });
-
-    // Assess
-    expect([literal, anything, dotAsAny]).toEqual([true, false, false]);
+    expect(matched).toEqual(matches);
   });
 });
 

@@ -13,6 +13,7 @@ import {
   type EventRouterOptions,
   type RouterRule,
 } from '../../infra/local/events/event-router.js';
+import { gate } from '../support/gate.js';
 
 const workDir = mkdtempSync(join(tmpdir(), 'gwm-router-'));
 afterAll(() => rm(workDir, { recursive: true, force: true }));
@@ -52,14 +53,6 @@ function recordingRule(name: string, pattern: object, retryAttempts = 0): Router
       seen.push(event);
     },
   };
-}
-
-function gate() {
-  let open: () => void = () => {};
-  const opened = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  return { opened, open };
 }
 
 describe('event router', () => {

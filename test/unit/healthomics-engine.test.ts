@@ -15,12 +15,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunRequest } from '../../domain/run-request.js';
 import { makeHealthOmicsEngine } from '../../functions/adapters/healthomics-engine.js';
+import { OFFLINE_AWS } from '../support/offline-aws.js';
 
-const client = new OmicsClient({
-  region: 'us-east-1',
-  endpoint: 'http://127.0.0.1:9',
-  credentials: { accessKeyId: 'gwmlocal', secretAccessKey: 'gwmlocal' },
-});
+const client = new OmicsClient(OFFLINE_AWS);
 const omics = mockClient(client);
 afterEach(() => omics.reset());
 

@@ -590,12 +590,174 @@ describe('parseManifest: QC', () => {
 });
 
 describe('parseManifest: each problem', () => {
-  it('NOT_JSON: reports a document that is not JSON', () => {
+  // Each case: a manifest (and any settings of the intake it differs in) and every problem
+  // parseManifest reports for it, as [path, code], in document order.
+  it.each<{
+    title: string;
+    document: unknown;
+    settings?: Partial<ManifestContext>;
+    problems: [path: string, code: ManifestProblemCode][];
+  }>([
+    {
+      title: 'NOT_JSON: reports a document that is not JSON',
+      document: '{"schemaVersion": "gwm.manifest/v1",',
+      problems: [['$', 'NOT_JSON']],
+    },
+    {
+      title: 'SCHEMA: reports a sample id that cannot go into run names and paths',
+      document: nativeManifest({ samples: [pairedSample('NA 12878'), pairedSample('../x')] }),
+      problems: [
+        ['$.samples[0].id', 'SCHEMA'],
+        ['$.samples[1].id', 'SCHEMA'],
+      ],
+    },
+    {
+      title: 'SCHEMA: reports both a profile and a workflow on one sample',
+      document: nativeManifest({
+        samples: [pairedSample('NA12878', { profile: 'fastq-stats', workflow: { id: '1' } })],
+      }),
+      problems: [['$.samples[0].workflow', 'SCHEMA']],
+    },
+    {
+      title: 'SCHEMA: reports more than 40 tags on a run, and reserved tag keys',
+      document: nativeManifest({
+        defaults: {
+          profile: 'fastq-stats',
+          tags: Object.fromEntries(Array.from({ length: 30 }, (_, index) => [`d${index}`, 'x'])),
+        },
+        samples: [
+          pairedSample('NA12878', {
+            tags: Object.fromEntries(Array.from({ length: 11 }, (_, index) => [`s${index}`, 'y'])),
+          }),
+          pairedSample('NA12891', { tags: { 'aws:owner': 'x' } }),
+        ],
+      }),
+      problems: [
+        ['$.samples[0].tags', 'SCHEMA'],
+        ["$.samples[1].tags['aws:owner']", 'SCHEMA'],
+      ],
+    },
+    {
+      title: 'MALFORMED_S3_URI: checks inputs, output URIs and s3 parameter values',
+      document: nativeManifest({
+        defaults: {
+          profile: 'fastq-stats',
+          outputUri: 's3:/lab-results/x/',
+          parameters: { reference: 'S3://lab-refs/hg38.fa', other: 'not a uri' },
+        },
+        samples: [
+          pairedSample('NA12878', {
+            inputs: { fastq1: 'lab-samples-fastq/a.fq', fastq2: 's3://lab-samples-fastq/' },
+            parameters: { extra: ['s3://Lab-Refs/x'] },
+          }),
+        ],
+      }),
+      problems: [
+        ['$.defaults.outputUri', 'MALFORMED_S3_URI'],
+        ['$.defaults.parameters.reference', 'MALFORMED_S3_URI'],
+        ['$.samples[0].inputs.fastq1', 'MALFORMED_S3_URI'],
+        ['$.samples[0].inputs.fastq2', 'MALFORMED_S3_URI'],
+        ['$.samples[0].parameters.extra[0]', 'MALFORMED_S3_URI'],
+      ],
+    },
+    {
+      title: 'READ_PREFIX_NOT_ALLOWED: checks inputs and s3 parameter values, including rendered ones',
+      document: nativeManifest({
+        defaults: {
+          profile: 'fastq-stats',
+          outputUri: 's3://lab-results/x/',
+          parameters: {
+            known_sites: 's3://public-refs/dbsnp.vcf.gz',
+            bam: 's3://other-bucket/{{sample.id}}.bam',
+          },
+        },
+        samples: [
+          pairedSample('NA12878', {
+            inputs: { fastq1: 's3://lab-samples-fastq-2/a.fq', fastq2: 's3://lab-samples-fastq/b.fq' },
+          }),
+          pairedSample('NA12891'),
+        ],
+      }),
+      problems: [
+        ['$.defaults.parameters.known_sites', 'READ_PREFIX_NOT_ALLOWED'],
+        ['$.defaults.parameters.bam', 'READ_PREFIX_NOT_ALLOWED'],
+        ['$.samples[0].inputs.fastq1', 'READ_PREFIX_NOT_ALLOWED'],
+      ],
+    },
+    {
+      title: 'WRITE_PREFIX_NOT_ALLOWED: checks the output URI of samples, defaults and QC',
+      document: nativeManifest({
+        defaults: { profile: 'fastq-stats', outputUri: 's3://lab-samples-fastq/out/' },
+        samples: [pairedSample('NA12878', { outputUri: 's3://lab-resultsx/out/' }), pairedSample('NA12891')],
+        qc: { workflow: { id: '5' }, outputUri: 's3://lab-qc-fastq/qc/' },
+      }),
+      problems: [
+        ['$.defaults.outputUri', 'WRITE_PREFIX_NOT_ALLOWED'],
+        ['$.samples[0].outputUri', 'WRITE_PREFIX_NOT_ALLOWED'],
+        ['$.qc.outputUri', 'WRITE_PREFIX_NOT_ALLOWED'],
+      ],
+    },
+    {
+      title: 'WRITE_PREFIX_NOT_ALLOWED: checks the default output URI of a profile at the profile field',
+      document: nativeManifest({ defaults: { profile: 'fastq-stats' } }),
+      settings: { allowedWritePrefixes: ['s3://lab-results/HK3H3BBXY/'] },
+      problems: [['$.defaults.profile', 'WRITE_PREFIX_NOT_ALLOWED']],
+    },
+    {
+      title: 'TOO_MANY_SAMPLES: reports more samples than the limit at $.samples',
+      document: manySamples(3),
+      settings: { limits: { ...DEFAULT_MANIFEST_LIMITS, maxSamples: 2 } },
+      problems: [['$.samples', 'TOO_MANY_SAMPLES']],
+    },
+    {
+      title: 'UNKNOWN_TEMPLATE_FIELD: reports unknown fields in manifest parameters',
+      document: nativeManifest({
+        defaults: { profile: 'fastq-stats', parameters: { owner: '{{batch.owner}}' } },
+        samples: [
+          pairedSample('NA12878', { parameters: { x: '{{run.id}}', outputs: '{{batch.sampleOutputUris}}' } }),
+        ],
+      }),
+      problems: [
+        ['$.defaults.parameters.owner', 'UNKNOWN_TEMPLATE_FIELD'],
+        ['$.samples[0].parameters.x', 'UNKNOWN_TEMPLATE_FIELD'],
+        ['$.samples[0].parameters.outputs', 'UNKNOWN_TEMPLATE_FIELD'],
+      ],
+    },
+    {
+      title: 'NO_WORKFLOW: reports each sample without one when others have one',
+      document: nativeManifest({
+        defaults: { outputUri: 's3://lab-results/x/' },
+        samples: [pairedSample('A', { profile: 'fastq-stats' }), pairedSample('B'), pairedSample('C')],
+      }),
+      problems: [
+        ['$.samples[1]', 'NO_WORKFLOW'],
+        ['$.samples[2]', 'NO_WORKFLOW'],
+      ],
+    },
+    {
+      title: 'NO_WORKFLOW: reports once at $.defaults when no sample has one',
+      document: { ...manySamples(50), defaults: { outputUri: 's3://lab-results/x/' } },
+      problems: [['$.defaults', 'NO_WORKFLOW']],
+    },
+    {
+      title: 'NO_OUTPUT_URI: reports a sample without an output URI anywhere',
+      document: nativeManifest({
+        defaults: { workflow: { id: '77' } },
+        samples: [pairedSample('A', { outputUri: 's3://lab-results/a/' }), pairedSample('B')],
+      }),
+      problems: [['$.samples[1].outputUri', 'NO_OUTPUT_URI']],
+    },
+    {
+      title: 'NO_OUTPUT_URI: reports once at $.defaults.outputUri when no sample has one',
+      document: nativeManifest({ defaults: { workflow: { id: '77' } } }),
+      problems: [['$.defaults.outputUri', 'NO_OUTPUT_URI']],
+    },
+  ])('$title', ({ document, settings, problems }) => {
     // Act
-    const result = parse('{"schemaVersion": "gwm.manifest/v1",');
+    const result = parse(document, context(settings));
 
     // Assess
-    expect(problemsOf(result)).toEqual([{ path: '$', code: 'NOT_JSON' }]);
+    expect(problemsOf(result)).toEqual(problems.map(([path, code]) => ({ path, code })));
   });
 
   it('UNKNOWN_FORMAT: reports JSON that is neither format', () => {
@@ -628,51 +790,6 @@ describe('parseManifest: each problem', () => {
     expect(!result.ok && result.problems[0]?.message).toContain('did you mean "outputUri"');
   });
 
-  it('SCHEMA: reports a sample id that cannot go into run names and paths', () => {
-    // Act
-    const result = parse(nativeManifest({ samples: [pairedSample('NA 12878'), pairedSample('../x')] }));
-
-    // Assess
-    expect(problemsOf(result)).toEqual([
-      { path: '$.samples[0].id', code: 'SCHEMA' },
-      { path: '$.samples[1].id', code: 'SCHEMA' },
-    ]);
-  });
-
-  it('SCHEMA: reports both a profile and a workflow on one sample', () => {
-    // Act
-    const result = parse(
-      nativeManifest({
-        samples: [pairedSample('NA12878', { profile: 'fastq-stats', workflow: { id: '1' } })],
-      }),
-    );
-
-    // Assess
-    expect(problemsOf(result)).toEqual([{ path: '$.samples[0].workflow', code: 'SCHEMA' }]);
-  });
-
-  it('SCHEMA: reports more than 40 tags on a run, and reserved tag keys', () => {
-    // Prepare
-    const defaultsTags = Object.fromEntries(Array.from({ length: 30 }, (_, index) => [`d${index}`, 'x']));
-    const sampleTags = Object.fromEntries(Array.from({ length: 11 }, (_, index) => [`s${index}`, 'y']));
-    const document = nativeManifest({
-      defaults: { profile: 'fastq-stats', tags: defaultsTags },
-      samples: [
-        pairedSample('NA12878', { tags: sampleTags }),
-        pairedSample('NA12891', { tags: { 'aws:owner': 'x' } }),
-      ],
-    });
-
-    // Act
-    const result = parse(document);
-
-    // Assess
-    expect(problemsOf(result)).toEqual([
-      { path: '$.samples[0].tags', code: 'SCHEMA' },
-      { path: "$.samples[1].tags['aws:owner']", code: 'SCHEMA' },
-    ]);
-  });
-
   it('DUPLICATE_SAMPLE_ID: reports each repeat, naming the first, also when only the case differs', () => {
     // Act
     const result = parse(
@@ -687,106 +804,6 @@ describe('parseManifest: each problem', () => {
       { path: '$.samples[3].id', code: 'DUPLICATE_SAMPLE_ID' },
     ]);
     expect(!result.ok && result.problems[0]?.message).toContain('sample 0 at $.samples[0]');
-  });
-
-  it('MALFORMED_S3_URI: checks inputs, output URIs and s3 parameter values', () => {
-    // Prepare
-    const document = nativeManifest({
-      defaults: {
-        profile: 'fastq-stats',
-        outputUri: 's3:/lab-results/x/',
-        parameters: { reference: 'S3://lab-refs/hg38.fa', other: 'not a uri' },
-      },
-      samples: [
-        pairedSample('NA12878', {
-          inputs: { fastq1: 'lab-samples-fastq/a.fq', fastq2: 's3://lab-samples-fastq/' },
-          parameters: { extra: ['s3://Lab-Refs/x'] },
-        }),
-      ],
-    });
-
-    // Act
-    const problems = problemsOf(parse(document));
-
-    // Assess
-    expect(problems).toEqual([
-      { path: '$.defaults.outputUri', code: 'MALFORMED_S3_URI' },
-      { path: '$.defaults.parameters.reference', code: 'MALFORMED_S3_URI' },
-      { path: '$.samples[0].inputs.fastq1', code: 'MALFORMED_S3_URI' },
-      { path: '$.samples[0].inputs.fastq2', code: 'MALFORMED_S3_URI' },
-      { path: '$.samples[0].parameters.extra[0]', code: 'MALFORMED_S3_URI' },
-    ]);
-  });
-
-  it('READ_PREFIX_NOT_ALLOWED: checks inputs and s3 parameter values, including rendered ones', () => {
-    // Prepare
-    const document = nativeManifest({
-      defaults: {
-        profile: 'fastq-stats',
-        outputUri: 's3://lab-results/x/',
-        parameters: {
-          known_sites: 's3://public-refs/dbsnp.vcf.gz',
-          bam: 's3://other-bucket/{{sample.id}}.bam',
-        },
-      },
-      samples: [
-        pairedSample('NA12878', {
-          inputs: { fastq1: 's3://lab-samples-fastq-2/a.fq', fastq2: 's3://lab-samples-fastq/b.fq' },
-        }),
-        pairedSample('NA12891'),
-      ],
-    });
-
-    // Act
-    const problems = problemsOf(parse(document));
-
-    // Assess
-    expect(problems).toEqual([
-      { path: '$.defaults.parameters.known_sites', code: 'READ_PREFIX_NOT_ALLOWED' },
-      { path: '$.defaults.parameters.bam', code: 'READ_PREFIX_NOT_ALLOWED' },
-      { path: '$.samples[0].inputs.fastq1', code: 'READ_PREFIX_NOT_ALLOWED' },
-    ]);
-  });
-
-  it('WRITE_PREFIX_NOT_ALLOWED: checks the output URI of samples, defaults and QC', () => {
-    // Prepare
-    const document = nativeManifest({
-      defaults: { profile: 'fastq-stats', outputUri: 's3://lab-samples-fastq/out/' },
-      samples: [pairedSample('NA12878', { outputUri: 's3://lab-resultsx/out/' }), pairedSample('NA12891')],
-      qc: { workflow: { id: '5' }, outputUri: 's3://lab-qc-fastq/qc/' },
-    });
-
-    // Act
-    const problems = problemsOf(parse(document));
-
-    // Assess
-    expect(problems).toEqual([
-      { path: '$.defaults.outputUri', code: 'WRITE_PREFIX_NOT_ALLOWED' },
-      { path: '$.samples[0].outputUri', code: 'WRITE_PREFIX_NOT_ALLOWED' },
-      { path: '$.qc.outputUri', code: 'WRITE_PREFIX_NOT_ALLOWED' },
-    ]);
-  });
-
-  it('WRITE_PREFIX_NOT_ALLOWED: checks the default output URI of a profile at the profile field', () => {
-    // Prepare
-    const ctx = context({ allowedWritePrefixes: ['s3://lab-results/HK3H3BBXY/'] });
-
-    // Act
-    const problems = problemsOf(parse(nativeManifest({ defaults: { profile: 'fastq-stats' } }), ctx));
-
-    // Assess
-    expect(problems).toEqual([{ path: '$.defaults.profile', code: 'WRITE_PREFIX_NOT_ALLOWED' }]);
-  });
-
-  it('TOO_MANY_SAMPLES: reports more samples than the limit at $.samples', () => {
-    // Prepare
-    const ctx = context({ limits: { ...DEFAULT_MANIFEST_LIMITS, maxSamples: 2 } });
-
-    // Act
-    const problems = problemsOf(parse(manySamples(3), ctx));
-
-    // Assess
-    expect(problems).toEqual([{ path: '$.samples', code: 'TOO_MANY_SAMPLES' }]);
   });
 
   it('TOO_LARGE: reports a document over the size limit without reading it', () => {
@@ -810,26 +827,6 @@ describe('parseManifest: each problem', () => {
 
     // Assess
     expect(result.ok).toBe(true);
-  });
-
-  it('UNKNOWN_TEMPLATE_FIELD: reports unknown fields in manifest parameters', () => {
-    // Prepare
-    const document = nativeManifest({
-      defaults: { profile: 'fastq-stats', parameters: { owner: '{{batch.owner}}' } },
-      samples: [
-        pairedSample('NA12878', { parameters: { x: '{{run.id}}', outputs: '{{batch.sampleOutputUris}}' } }),
-      ],
-    });
-
-    // Act
-    const problems = problemsOf(parse(document));
-
-    // Assess
-    expect(problems).toEqual([
-      { path: '$.defaults.parameters.owner', code: 'UNKNOWN_TEMPLATE_FIELD' },
-      { path: '$.samples[0].parameters.x', code: 'UNKNOWN_TEMPLATE_FIELD' },
-      { path: '$.samples[0].parameters.outputs', code: 'UNKNOWN_TEMPLATE_FIELD' },
-    ]);
   });
 
   it('UNKNOWN_TEMPLATE_FIELD: reports a sample lacking an input the template names, at that input', () => {
@@ -879,59 +876,6 @@ describe('parseManifest: each problem', () => {
       { path: '$.samples[2].profile', code: 'UNKNOWN_PROFILE' },
     ]);
     expect(!result.ok && result.problems[0]?.message).toContain('fastq-qc-report, fastq-stats');
-  });
-
-  it('NO_WORKFLOW: reports each sample without one when others have one', () => {
-    // Prepare
-    const document = nativeManifest({
-      defaults: { outputUri: 's3://lab-results/x/' },
-      samples: [pairedSample('A', { profile: 'fastq-stats' }), pairedSample('B'), pairedSample('C')],
-    });
-
-    // Act
-    const problems = problemsOf(parse(document));
-
-    // Assess
-    expect(problems).toEqual([
-      { path: '$.samples[1]', code: 'NO_WORKFLOW' },
-      { path: '$.samples[2]', code: 'NO_WORKFLOW' },
-    ]);
-  });
-
-  it('NO_WORKFLOW: reports once at $.defaults when no sample has one', () => {
-    // Prepare
-    const document = { ...manySamples(50), defaults: { outputUri: 's3://lab-results/x/' } };
-
-    // Act
-    const problems = problemsOf(parse(document));
-
-    // Assess
-    expect(problems).toEqual([{ path: '$.defaults', code: 'NO_WORKFLOW' }]);
-  });
-
-  it('NO_OUTPUT_URI: reports a sample without an output URI anywhere', () => {
-    // Prepare
-    const document = nativeManifest({
-      defaults: { workflow: { id: '77' } },
-      samples: [pairedSample('A', { outputUri: 's3://lab-results/a/' }), pairedSample('B')],
-    });
-
-    // Act
-    const problems = problemsOf(parse(document));
-
-    // Assess
-    expect(problems).toEqual([{ path: '$.samples[1].outputUri', code: 'NO_OUTPUT_URI' }]);
-  });
-
-  it('NO_OUTPUT_URI: reports once at $.defaults.outputUri when no sample has one', () => {
-    // Prepare
-    const document = nativeManifest({ defaults: { workflow: { id: '77' } } });
-
-    // Act
-    const problems = problemsOf(parse(document));
-
-    // Assess
-    expect(problems).toEqual([{ path: '$.defaults.outputUri', code: 'NO_OUTPUT_URI' }]);
   });
 });
 

@@ -35,6 +35,17 @@ function manifest(batchName: string, overrides: Record<string, unknown> = {}) {
   };
 }
 
+/** A manifest of batch `batchName` whose default parameters put the reference under the batch name. */
+function referenceUnderBatchName(batchName: string) {
+  return manifest(batchName, {
+    defaults: {
+      workflow: { id: '1234567' },
+      outputUri: 's3://lab-results/fc/',
+      parameters: { reference: '{{batch.name}}/ref.fa' },
+    },
+  });
+}
+
 function parse(document: unknown): ManifestResult {
   return parseDocument(document, context);
 }
@@ -47,13 +58,7 @@ function problemsOf(result: ManifestResult) {
 describe('S3 URIs a template renders', () => {
   it('rejects a parameter whose rendered value escapes the read prefixes through the batch name', () => {
     // Prepare: the template does not start with s3:, the batch name does
-    const document = manifest('s3://other-bucket/x', {
-      defaults: {
-        workflow: { id: '1234567' },
-        outputUri: 's3://lab-results/fc/',
-        parameters: { reference: '{{batch.name}}/ref.fa' },
-      },
-    });
+    const document = referenceUnderBatchName('s3://other-bucket/x');
     // Act
     const problems = problemsOf(parse(document));
     // Assess: reported once for the defaults, with the rendered URI
@@ -124,13 +129,7 @@ describe('S3 URIs a template renders', () => {
   });
 
   it('reports a malformed rendered URI', () => {
-    const document = manifest('s3://Bad_Bucket/x', {
-      defaults: {
-        workflow: { id: '1234567' },
-        outputUri: 's3://lab-results/fc/',
-        parameters: { reference: '{{batch.name}}/ref.fa' },
-      },
-    });
+    const document = referenceUnderBatchName('s3://Bad_Bucket/x');
     expect(problemsOf(parse(document)).map(({ path, code }) => `${code} ${path}`)).toEqual([
       'MALFORMED_S3_URI $.defaults.parameters.reference',
     ]);

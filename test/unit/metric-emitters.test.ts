@@ -8,32 +8,25 @@ const root = resolve(import.meta.dirname, '../..');
 const source = (path: string) => readFileSync(resolve(root, path), 'utf8');
 
 /**
- * Each function's handlers (what it counts: its event handler and its scheduled sweep) and its
- * Lambda entry point (which service it is).
+ * A function's handlers (what it counts: `functions/<name>.ts`, its event handler, then any
+ * scheduled sweep) and its Lambda entry point (which service it is:
+ * `functions/lambda/<first name>.entry.ts`).
  */
+function lambda(handler: string, ...sweeps: string[]): { handlers: string[]; entry: string } {
+  return {
+    handlers: [handler, ...sweeps].map((name) => `functions/${name}.ts`),
+    entry: `functions/lambda/${handler}.entry.ts`,
+  };
+}
+
 const FUNCTIONS: Record<ServiceKey, { handlers: string[]; entry: string }> = {
-  intake: {
-    handlers: ['functions/intake.ts', 'functions/intake-sweep.ts'],
-    entry: 'functions/lambda/intake.entry.ts',
-  },
-  launcher: { handlers: ['functions/launcher.ts'], entry: 'functions/lambda/launcher.entry.ts' },
-  tracker: {
-    handlers: ['functions/tracker.ts'],
-    entry: 'functions/lambda/tracker.entry.ts',
-  },
-  aggregator: {
-    handlers: ['functions/aggregator.ts', 'functions/aggregator-sweep.ts'],
-    entry: 'functions/lambda/aggregator.entry.ts',
-  },
-  reconciler: { handlers: ['functions/reconciler.ts'], entry: 'functions/lambda/reconciler.entry.ts' },
-  costCollector: {
-    handlers: ['functions/cost-collector.ts'],
-    entry: 'functions/lambda/cost-collector.entry.ts',
-  },
-  restoreTracker: {
-    handlers: ['functions/restore-tracker.ts', 'functions/restore-tracker-sweep.ts'],
-    entry: 'functions/lambda/restore-tracker.entry.ts',
-  },
+  intake: lambda('intake', 'intake-sweep'),
+  launcher: lambda('launcher'),
+  tracker: lambda('tracker'),
+  aggregator: lambda('aggregator', 'aggregator-sweep'),
+  reconciler: lambda('reconciler'),
+  costCollector: lambda('cost-collector'),
+  restoreTracker: lambda('restore-tracker', 'restore-tracker-sweep'),
 };
 // Both stream consumers run through it: whatever it counts, they both send.
 const SHARED_BY_STREAM_CONSUMERS = 'functions/launch-stream-consumer.ts';

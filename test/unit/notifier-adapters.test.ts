@@ -13,14 +13,10 @@ import { makeEventBridgeNotifier } from '../../functions/adapters/eventbridge-no
 import { makeFanOutNotifier } from '../../functions/adapters/fan-out-notifier.js';
 import { makeSnsNotifier } from '../../functions/adapters/sns-notifier.js';
 import { aBatchCompletedNotice, aManifestRejectedNotice } from '../support/notices.js';
+import { OFFLINE_AWS } from '../support/offline-aws.js';
 
-const local = {
-  region: 'us-east-1',
-  endpoint: 'http://127.0.0.1:9',
-  credentials: { accessKeyId: 'gwmlocal', secretAccessKey: 'gwmlocal' },
-};
-const snsClient = new SNSClient(local);
-const eventsClient = new EventBridgeClient(local);
+const snsClient = new SNSClient(OFFLINE_AWS);
+const eventsClient = new EventBridgeClient(OFFLINE_AWS);
 const sns = mockClient(snsClient);
 const events = mockClient(eventsClient);
 afterEach(() => {
@@ -34,6 +30,19 @@ const BUS = 'gwm-events';
 const completed = aBatchCompletedNotice();
 
 const rejected = aManifestRejectedNotice();
+
+/** An error as the AWS SDK throws it for a refused call: `name` is the service's exception. */
+function serviceError(name: string, message: string): Error {
+  return Object.assign(new Error(message), { name });
+}
+
+/** What sending `notice` through `notifier` throws (undefined when it is delivered). */
+function sendFailure(notifier: Notifier, notice: Notice): Promise<unknown> {
+  return notifier.send(notice).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+}
 
 describe('SNS notifier', () => {
   it('publishes the rendered subject and message with kind, batchId and outcome attributes', async () => {
@@ -76,11 +85,9 @@ describe('SNS notifier', () => {
   });
 
   it('turns a refused publish into a retryable delivery error that keeps the cause', async () => {
-    const cause = Object.assign(new Error('Rate exceeded'), { name: 'ThrottledException' });
+    const cause = serviceError('ThrottledException', 'Rate exceeded');
     sns.on(PublishCommand).rejects(cause);
-    const error = await makeSnsNotifier({ client: snsClient, topicArn: TOPIC })
-      .send(completed)
-      .catch((e: unknown) => e);
+    const error = await sendFailure(makeSnsNotifier({ client: snsClient, topicArn: TOPIC }), completed);
     expect(error).toBeInstanceOf(NotificationDeliveryError);
     expect(error).toMatchObject({ code: 'NOTIFICATION_NOT_DELIVERED', cause });
     expect((error as Error).message).toContain('ThrottledException: Rate exceeded');
@@ -122,7 +129,7 @@ describe('EventBridge notifier', () => {
     });
     const notifier = makeEventBridgeNotifier({ client: eventsClient, eventBusName: BUS });
 
-    const error = await notifier.send(rejected).catch((e: unknown) => e);
+    const error = await sendFailure(notifier, rejected);
 
     expect(error).toBeInstanceOf(NotificationDeliveryError);
     expect((error as Error).message).toContain('InternalFailure');
@@ -131,11 +138,12 @@ describe('EventBridge notifier', () => {
   });
 
   it('wraps a rejected PutEvents call, keeping the cause', async () => {
-    const cause = Object.assign(new Error('no such bus'), { name: 'ResourceNotFoundException' });
+    const cause = serviceError('ResourceNotFoundException', 'no such bus');
     events.on(PutEventsCommand).rejects(cause);
-    const error = await makeEventBridgeNotifier({ client: eventsClient, eventBusName: BUS })
-      .send(completed)
-      .catch((e: unknown) => e);
+    const error = await sendFailure(
+      makeEventBridgeNotifier({ client: eventsClient, eventBusName: BUS }),
+      completed,
+    );
     expect(error).toBeInstanceOf(NotificationDeliveryError);
     expect(error).toMatchObject({ cause });
   });
@@ -168,9 +176,7 @@ describe('fan-out notifier', () => {
     const second = recording('ok');
     const third = recording(busDown);
 
-    const error = await makeFanOutNotifier([first, second, third])
-      .send(completed)
-      .catch((e: unknown) => e);
+    const error = await sendFailure(makeFanOutNotifier([first, second, third]), completed);
 
     expect([first.sent, second.sent, third.sent]).toEqual([[completed], [completed], [completed]]);
     expect(error).toBeInstanceOf(AggregateError);

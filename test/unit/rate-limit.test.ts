@@ -77,22 +77,30 @@ describe('pacer', () => {
     return { store, calls };
   }
 
-  it('lets the callers of one process take turns, so none overwrites another and the rate holds', async () => {
-    // Prepare: a fake clock that sleeping moves on
+  /**
+   * 8 launches asking a pacer of 10/s and `burst` at once, on a fake clock that sleeping moves on:
+   * the clock time each was granted at, and the store's writes.
+   */
+  async function eightAtOnce(burst: number) {
     let now = 0;
     const { store, calls } = memoryStore();
     const pacer = makePacer({
       store,
       name: 'startRun',
-      settings: { ratePerSecond: 10, burst: 1 },
+      settings: { ratePerSecond: 10, burst },
       now: () => new Date(now),
       sleep: async (ms) => {
         now += ms;
       },
     });
     const grantedAt: number[] = [];
-    // Act: 8 launches asking at once
     await Promise.all(Array.from({ length: 8 }, () => pacer.acquire().then(() => grantedAt.push(now))));
+    return { grantedAt, calls };
+  }
+
+  it('lets the callers of one process take turns, so none overwrites another and the rate holds', async () => {
+    // Act
+    const { grantedAt, calls } = await eightAtOnce(1);
     // Assess
     expect(calls).toEqual({ puts: 8, conflicts: 0 });
     expect(grantedAt).toEqual([0, 100, 200, 300, 400, 500, 600, 700]);
@@ -126,21 +134,8 @@ describe('pacer', () => {
   });
 
   it('gives the callers waiting at once as many tokens as the bucket holds in one write, and the rest at the rate', async () => {
-    // Prepare: a bucket of burst 5 at 10/s, the clock moved on by sleeping
-    let now = 0;
-    const { store, calls } = memoryStore();
-    const pacer = makePacer({
-      store,
-      name: 'startRun',
-      settings: { ratePerSecond: 10, burst: 5 },
-      now: () => new Date(now),
-      sleep: async (ms) => {
-        now += ms;
-      },
-    });
-    const grantedAt: number[] = [];
-    // Act: 8 launches asking at once
-    await Promise.all(Array.from({ length: 8 }, () => pacer.acquire().then(() => grantedAt.push(now))));
+    // Act: a bucket of burst 5
+    const { grantedAt, calls } = await eightAtOnce(5);
     // Assess: the burst's 5 in one write, then one per 100 ms; never more than the bucket allows
     expect(grantedAt).toEqual([0, 0, 0, 0, 0, 100, 200, 300]);
     expect(calls).toEqual({ puts: 4, conflicts: 0 });

@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   CACHE_STAGE_DIR,
   cacheBehaviorOf,
@@ -16,17 +15,9 @@ import {
 } from '../../infra/local/engine/run-cache.js';
 import { processTasks } from '../../infra/local/engine/run-tasks.js';
 import type { LocalRun, LocalTask } from '../../infra/local/engine/types.js';
+import { tempFolders } from '../support/temp-folders.js';
 
-const folders: string[] = [];
-afterAll(async () => {
-  for (const folder of folders) await rm(folder, { recursive: true, force: true });
-});
-
-async function folder(): Promise<string> {
-  const made = await mkdtemp(join(tmpdir(), 'gwm-run-cache-'));
-  folders.push(made);
-  return made;
-}
+const folder = tempFolders('gwm-run-cache-');
 
 function aTask(name: string, status: LocalTask['status'], cacheHit?: boolean): LocalTask {
   return {

@@ -7,6 +7,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runManifestStream, storageUseOf } from '../../domain/cost/run-manifest.js';
 import { makeCloudWatchRunManifestReader } from '../../functions/adapters/cloudwatch-run-manifest.js';
+import { OFFLINE_AWS } from '../support/offline-aws.js';
 
 const RUN_ARN = 'arn:aws:omics:us-east-1:123456789012:run/4000001';
 const UUID = '0b4f8e44-5a2d-4a7c-9b1e-2f6c1d7e8a90';
@@ -41,11 +42,7 @@ describe('a run manifest', () => {
 });
 
 describe('the CloudWatch run manifest reader', () => {
-  const client = new CloudWatchLogsClient({
-    region: 'us-east-1',
-    endpoint: 'http://127.0.0.1:9',
-    credentials: { accessKeyId: 'gwmlocal', secretAccessKey: 'gwmlocal' },
-  });
+  const client = new CloudWatchLogsClient(OFFLINE_AWS);
   const logs = mockClient(client);
   afterEach(() => logs.reset());
 

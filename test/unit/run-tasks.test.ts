@@ -1,18 +1,15 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   planTasks,
   processTasks,
   readTaskReport,
   simulatedTasks,
 } from '../../infra/local/engine/run-tasks.js';
+import { tempFolders } from '../support/temp-folders.js';
 
-const folders: string[] = [];
-afterAll(async () => {
-  for (const folder of folders) await rm(folder, { recursive: true, force: true });
-});
+const folder = tempFolders('gwm-run-tasks-');
 
 const at = (ms: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, 0, ms));
 const line = (value: Record<string, unknown>) => `${JSON.stringify(value)}\n`;
@@ -20,8 +17,7 @@ const line = (value: Record<string, unknown>) => `${JSON.stringify(value)}\n`;
 describe('a program’s reported tasks', () => {
   it('ends the task still open when the run is cancelled as CANCELLED, at the moment the program stopped', async () => {
     // Prepare: one step finished, the second was running when the program was stopped
-    const dir = await mkdtemp(join(tmpdir(), 'gwm-run-tasks-'));
-    folders.push(dir);
+    const dir = await folder();
     const file = join(dir, 'tasks.jsonl');
     await writeFile(
       file,

@@ -103,75 +103,54 @@ describe('parseS3Uri', () => {
 });
 
 describe('isUnderPrefix', () => {
-  it('allows a key inside a prefix that ends with a slash', () => {
-    // Act
-    const allowed = isUnderPrefix('s3://lab-data/p/x.fastq.gz', ['s3://lab-data/p/']);
-
-    // Assess
-    expect(allowed).toBe(true);
-  });
-
-  it('treats a prefix without a trailing slash as a folder boundary', () => {
-    // Prepare
-    const prefixes = ['s3://lab-data/p'];
-
-    // Act
-    const inside = isUnderPrefix('s3://lab-data/p/x', prefixes);
-    const sibling = isUnderPrefix('s3://lab-data/px', prefixes);
-
-    // Assess
-    expect(inside).toBe(true);
-    expect(sibling).toBe(false);
-  });
-
-  it('refuses a sibling folder whose name extends the prefix', () => {
-    // Act
-    const allowed = isUnderPrefix('s3://lab-data/p-private/x', ['s3://lab-data/p/']);
-
-    // Assess
-    expect(allowed).toBe(false);
-  });
-
-  it('allows the whole bucket for a bucket-only prefix', () => {
-    // Act
-    const withoutSlash = isUnderPrefix('s3://lab-data/any/thing', ['s3://lab-data']);
-    const withSlash = isUnderPrefix('s3://lab-data/any/thing', ['s3://lab-data/']);
-
-    // Assess
-    expect(withoutSlash).toBe(true);
-    expect(withSlash).toBe(true);
-  });
-
-  it('refuses another bucket whose name starts like the allowed one', () => {
-    // Act
-    const allowed = isUnderPrefix('s3://lab-data-other/x', ['s3://lab-data']);
-
-    // Assess
-    expect(allowed).toBe(false);
-  });
-
-  it('allows the prefix folder itself as an output location', () => {
-    // Act
-    const allowed = isUnderPrefix('s3://lab-results/runs/', ['s3://lab-results/runs/']);
-
-    // Assess
-    expect(allowed).toBe(true);
-  });
-
-  it('refuses a malformed URI even when its text starts with an allowed prefix', () => {
-    // Act
-    const allowed = isUnderPrefix('s3://lab-data/p/../../secret/x', ['s3://lab-data/p/']);
-
-    // Assess
-    expect(allowed).toBe(false);
-  });
-
-  it('lets a malformed prefix allow nothing', () => {
-    // Act
-    const allowed = isUnderPrefix('s3://lab-data/x', ['s3://Lab-Data/', 'lab-data/']);
-
-    // Assess
-    expect(allowed).toBe(false);
+  // Each case: the URIs it checks, the allowed prefixes, and whether the URI is under them.
+  it.each<{ title: string; checks: [uri: string, prefixes: string[], allowed: boolean][] }>([
+    {
+      title: 'allows a key inside a prefix that ends with a slash',
+      checks: [['s3://lab-data/p/x.fastq.gz', ['s3://lab-data/p/'], true]],
+    },
+    {
+      title: 'treats a prefix without a trailing slash as a folder boundary',
+      checks: [
+        ['s3://lab-data/p/x', ['s3://lab-data/p'], true],
+        ['s3://lab-data/px', ['s3://lab-data/p'], false],
+      ],
+    },
+    {
+      title: 'refuses a sibling folder whose name extends the prefix',
+      checks: [['s3://lab-data/p-private/x', ['s3://lab-data/p/'], false]],
+    },
+    {
+      title: 'allows the whole bucket for a bucket-only prefix',
+      checks: [
+        ['s3://lab-data/any/thing', ['s3://lab-data'], true],
+        ['s3://lab-data/any/thing', ['s3://lab-data/'], true],
+      ],
+    },
+    {
+      title: 'refuses another bucket whose name starts like the allowed one',
+      checks: [['s3://lab-data-other/x', ['s3://lab-data'], false]],
+    },
+    {
+      title: 'allows the prefix folder itself as an output location',
+      checks: [['s3://lab-results/runs/', ['s3://lab-results/runs/'], true]],
+    },
+    {
+      title: 'refuses a malformed URI even when its text starts with an allowed prefix',
+      checks: [['s3://lab-data/p/../../secret/x', ['s3://lab-data/p/'], false]],
+    },
+    {
+      title: 'lets a malformed prefix allow nothing',
+      checks: [['s3://lab-data/x', ['s3://Lab-Data/', 'lab-data/'], false]],
+    },
+    {
+      title: 'allows nothing without prefixes',
+      checks: [['s3://lab-data/x', [], false]],
+    },
+  ])('$title', ({ checks }) => {
+    for (const [uri, prefixes, allowed] of checks) {
+      expect(isUnderPrefix(uri, prefixes), `${uri} under ${prefixes.join(' ')}`).toBe(allowed);
+    }
   });
 
   it('allows a URI under any one of several prefixes', () => {
@@ -185,13 +164,5 @@ describe('isUnderPrefix', () => {
     // Assess
     expect(inB).toBe(true);
     expect(outsideB).toBe(false);
-  });
-
-  it('allows nothing without prefixes', () => {
-    // Act
-    const allowed = isUnderPrefix('s3://lab-data/x', []);
-
-    // Assess
-    expect(allowed).toBe(false);
   });
 });

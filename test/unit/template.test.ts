@@ -48,55 +48,30 @@ describe('templateReferences', () => {
 });
 
 describe('renderTemplate', () => {
-  it('replaces a string that is exactly one reference with the raw value, even an array', () => {
-    // Prepare
-    const template = { outputs: '{{batch.sampleOutputUris}}', id: '{{ batch.id }}' };
-    const context: TemplateContext = {
-      batch: { id: 'b-1', sampleOutputUris: ['s3://lab-out/a/', 's3://lab-out/b/'] },
-    };
-
-    // Act
-    const result = renderTemplate(template, context);
-
-    // Assess
-    expect(result).toEqual({
-      ok: true,
+  it.each<{ title: string; template: Record<string, unknown>; context: TemplateContext; value: unknown }>([
+    {
+      title: 'replaces a string that is exactly one reference with the raw value, even an array',
+      template: { outputs: '{{batch.sampleOutputUris}}', id: '{{ batch.id }}' },
+      context: { batch: { id: 'b-1', sampleOutputUris: ['s3://lab-out/a/', 's3://lab-out/b/'] } },
       value: { outputs: ['s3://lab-out/a/', 's3://lab-out/b/'], id: 'b-1' },
-    });
-  });
-
-  it('interpolates references inside a longer string, joining arrays with commas', () => {
-    // Prepare
-    const template = { name: '{{batch.name}}/{{sample.id}}.bam', list: 'uris={{batch.sampleOutputUris}}' };
-    const context: TemplateContext = {
-      ...sampleContext,
-      batch: { name: 'HK3', sampleOutputUris: ['s3://a/1', 's3://a/2'] },
-    };
-
-    // Act
-    const result = renderTemplate(template, context);
-
-    // Assess
-    expect(result).toEqual({ ok: true, value: { name: 'HK3/NA12878.bam', list: 'uris=s3://a/1,s3://a/2' } });
-  });
-
-  it('renders sample inputs, the sample id, batch fields and the output URI in nested values', () => {
-    // Prepare
-    const template = {
-      reads: ['{{sample.fastq1}}', '{{sample.fastq2}}'],
-      sample: { name: '{{sample.id}}', batch: '{{batch.id}}' },
-      out: '{{launch.outputUri}}',
-      threads: 8,
-      enabled: true,
-      nothing: null,
-    };
-
-    // Act
-    const result = renderTemplate(template, sampleContext);
-
-    // Assess
-    expect(result).toEqual({
-      ok: true,
+    },
+    {
+      title: 'interpolates references inside a longer string, joining arrays with commas',
+      template: { name: '{{batch.name}}/{{sample.id}}.bam', list: 'uris={{batch.sampleOutputUris}}' },
+      context: { ...sampleContext, batch: { name: 'HK3', sampleOutputUris: ['s3://a/1', 's3://a/2'] } },
+      value: { name: 'HK3/NA12878.bam', list: 'uris=s3://a/1,s3://a/2' },
+    },
+    {
+      title: 'renders sample inputs, the sample id, batch fields and the output URI in nested values',
+      template: {
+        reads: ['{{sample.fastq1}}', '{{sample.fastq2}}'],
+        sample: { name: '{{sample.id}}', batch: '{{batch.id}}' },
+        out: '{{launch.outputUri}}',
+        threads: 8,
+        enabled: true,
+        nothing: null,
+      },
+      context: sampleContext,
       value: {
         reads: ['s3://lab-in/NA12878_R1.fastq.gz', 's3://lab-in/NA12878_R2.fastq.gz'],
         sample: { name: 'NA12878', batch: 'b-123' },
@@ -105,7 +80,19 @@ describe('renderTemplate', () => {
         enabled: true,
         nothing: null,
       },
-    });
+    },
+    {
+      title: 'keeps braces that do not form a reference',
+      template: { a: 'not {a} template {{', b: '}}' },
+      context: sampleContext,
+      value: { a: 'not {a} template {{', b: '}}' },
+    },
+  ])('$title', ({ template, context, value }) => {
+    // Act
+    const result = renderTemplate(template, context);
+
+    // Assess
+    expect(result).toEqual({ ok: true, value });
   });
 
   it('does not change the template it renders', () => {
@@ -187,14 +174,6 @@ describe('renderTemplate', () => {
 
     // Assess
     expect(!result.ok && result.problems[0]?.reason).toBe('unavailable');
-  });
-
-  it('keeps braces that do not form a reference', () => {
-    // Act
-    const result = renderTemplate({ a: 'not {a} template {{', b: '}}' }, sampleContext);
-
-    // Assess
-    expect(result).toEqual({ ok: true, value: { a: 'not {a} template {{', b: '}}' } });
   });
 });
 
