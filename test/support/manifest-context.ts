@@ -4,7 +4,7 @@ import {
   type ManifestResult,
   parseManifest,
 } from '../../domain/manifest/index.js';
-import type { WorkflowProfile } from '../../domain/workflow.js';
+import type { WorkflowProfile, WorkflowRef } from '../../domain/workflow.js';
 
 /** The parameter template of a fastq-stats profile: the sample's two FASTQs and its name. */
 export const FASTQ_STATS_TEMPLATE: Record<string, string> = {
@@ -34,4 +34,16 @@ export function aManifestContext(
 export function parseDocument(document: unknown, context: ManifestContext): ManifestResult {
   const text = typeof document === 'string' ? document : JSON.stringify(document);
   return parseManifest({ text, sizeBytes: Buffer.byteLength(text) }, context);
+}
+
+/**
+ * Profile `name` of a private workflow (`workflow` gives its id, and version where it has one): no
+ * parameter template and no defaults unless `fields` give them.
+ */
+export function aProfile(
+  name: string,
+  workflow: Omit<WorkflowRef, 'type'> & Partial<Pick<WorkflowRef, 'type'>>,
+  fields: Partial<Pick<WorkflowProfile, 'parameterTemplate' | 'defaults' | 'description'>> = {},
+): WorkflowProfile {
+  return { name, workflow: { type: 'PRIVATE', ...workflow }, parameterTemplate: {}, defaults: {}, ...fields };
 }

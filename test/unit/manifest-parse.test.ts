@@ -10,31 +10,39 @@ import {
   parseWorkflowProfile,
 } from '../../domain/manifest/index.js';
 import type { WorkflowProfile } from '../../domain/workflow.js';
-import { aManifestContext, FASTQ_STATS_TEMPLATE, parseDocument } from '../support/manifest-context.js';
+import {
+  aManifestContext,
+  aProfile,
+  FASTQ_STATS_TEMPLATE,
+  parseDocument,
+} from '../support/manifest-context.js';
 
-const fastqStats: WorkflowProfile = {
-  name: 'fastq-stats',
-  workflow: { id: '1234567', type: 'PRIVATE', version: '1.0' },
-  parameterTemplate: { ...FASTQ_STATS_TEMPLATE, report_prefix: '{{launch.outputUri}}{{sample.id}}' },
-  defaults: {
-    storageType: 'STATIC',
-    storageCapacity: 1200,
-    runGroupId: '7654321',
-    outputUri: 's3://lab-results/from-profile/',
-    parameters: { min_quality: 20, adapter: 'TruSeq' },
+const fastqStats = aProfile(
+  'fastq-stats',
+  { id: '1234567', version: '1.0' },
+  {
+    parameterTemplate: { ...FASTQ_STATS_TEMPLATE, report_prefix: '{{launch.outputUri}}{{sample.id}}' },
+    defaults: {
+      storageType: 'STATIC',
+      storageCapacity: 1200,
+      runGroupId: '7654321',
+      outputUri: 's3://lab-results/from-profile/',
+      parameters: { min_quality: 20, adapter: 'TruSeq' },
+    },
   },
-};
+);
 
-const fastqQcReport: WorkflowProfile = {
-  name: 'fastq-qc-report',
-  workflow: { id: '2345678', type: 'PRIVATE' },
-  parameterTemplate: {
-    sample_outputs: '{{batch.sampleOutputUris}}',
-    title: 'QC {{batch.name}}',
-    control: '{{qc.control}}',
+const fastqQcReport = aProfile(
+  'fastq-qc-report',
+  { id: '2345678' },
+  {
+    parameterTemplate: {
+      sample_outputs: '{{batch.sampleOutputUris}}',
+      title: 'QC {{batch.name}}',
+      control: '{{qc.control}}',
+    },
   },
-  defaults: {},
-};
+);
 
 function context(overrides: Partial<ManifestContext> = {}): ManifestContext {
   return aManifestContext([fastqStats, fastqQcReport], {

@@ -1,20 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import type { ManifestResult } from '../../domain/manifest/index.js';
 import { s3UrisIn } from '../../domain/manifest/rendered-uris.js';
-import type { WorkflowProfile } from '../../domain/workflow.js';
-import { aManifestContext, parseDocument } from '../support/manifest-context.js';
+import { aManifestContext, aProfile, parseDocument } from '../support/manifest-context.js';
 
-const refByName: WorkflowProfile = {
-  name: 'ref-by-name',
-  workflow: { id: '1234567', type: 'PRIVATE' },
-  parameterTemplate: {
-    reads: '{{sample.fastq1}}',
-    index: '{{sample.fastq1}}.bai',
-    reference: '{{batch.name}}/ref.fa',
-    report: '{{launch.outputUri}}{{sample.id}}/report.html',
+const refByName = aProfile(
+  'ref-by-name',
+  { id: '1234567' },
+  {
+    parameterTemplate: {
+      reads: '{{sample.fastq1}}',
+      index: '{{sample.fastq1}}.bai',
+      reference: '{{batch.name}}/ref.fa',
+      report: '{{launch.outputUri}}{{sample.id}}/report.html',
+    },
   },
-  defaults: {},
-};
+);
 
 const context = aManifestContext([refByName], {
   allowedReadPrefixes: ['s3://lab-inputs/', 's3://lab-refs/'],

@@ -8,21 +8,26 @@ import {
   sampleSheetToManifest,
   sheetProblems,
 } from '../../domain/manifest/samplesheet.js';
-import type { WorkflowProfile } from '../../domain/workflow.js';
-import { aManifestContext, FASTQ_STATS_TEMPLATE, parseDocument } from '../support/manifest-context.js';
+import {
+  aManifestContext,
+  aProfile,
+  FASTQ_STATS_TEMPLATE,
+  parseDocument,
+} from '../support/manifest-context.js';
 
-const fastqStats: WorkflowProfile = {
-  name: 'fastq-stats',
-  workflow: { id: '4821093', type: 'PRIVATE', version: '1.0.0' },
-  parameterTemplate: FASTQ_STATS_TEMPLATE,
-  defaults: { storageType: 'DYNAMIC', parameters: { min_quality: 20 } },
-};
-const withBam: WorkflowProfile = {
-  name: 'align-bam',
-  workflow: { id: '5550001', type: 'PRIVATE' },
-  parameterTemplate: { reads: '{{sample.fastq1}}', bam: '{{sample.bam}}' },
-  defaults: {},
-};
+const fastqStats = aProfile(
+  'fastq-stats',
+  { id: '4821093', version: '1.0.0' },
+  {
+    parameterTemplate: FASTQ_STATS_TEMPLATE,
+    defaults: { storageType: 'DYNAMIC', parameters: { min_quality: 20 } },
+  },
+);
+const withBam = aProfile(
+  'align-bam',
+  { id: '5550001' },
+  { parameterTemplate: { reads: '{{sample.fastq1}}', bam: '{{sample.bam}}' } },
+);
 
 const IN = 's3://gwm-lab-inputs/FC1';
 const OPTIONS: SampleSheetOptions = {
