@@ -15,7 +15,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
-import { BUNDLE_SIZE_LIMIT_BYTES, esbuildOptions, functionEntries } from '../infra/function-bundling.js';
+import {
+  BUNDLE_SIZE_LIMIT_BYTES,
+  ENTRY_SUFFIX,
+  esbuildOptions,
+  functionEntries,
+} from '../infra/function-bundling.js';
 import { median } from './stats.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '9' } } });
@@ -121,7 +126,7 @@ async function main(): Promise<void> {
     `${'function'.padEnd(22)} ${'bundle'.padStart(8)} ${'limit'.padStart(8)}   ${'elapsed'.padEnd(17)}   cpu`,
   );
   for (const row of rows) {
-    const name = row.entry.replace(/(\.entry)?\.ts$/, '').padEnd(22);
+    const name = row.entry.slice(0, -ENTRY_SUFFIX.length).padEnd(22);
     console.log(
       `${name} ${kb(row.bytes).padStart(8)} ${kb(row.limit).padStart(8)}   ${spread(row.wall)}   ${spread(row.cpu)}`,
     );

@@ -149,7 +149,7 @@ export const count = (n: number) => Number.isInteger(n) && n > 0;
  * Real seconds a simulated workload should take: every launch at the paced rate, then the longest
  * run (STARTING up to 15 min, RUNNING + 10 %), compressed.
  */
-export function expectedSeconds(
+function expectedSeconds(
   launches: number,
   rate: number,
   run: { hours: number; compression: number },
@@ -157,7 +157,7 @@ export function expectedSeconds(
   return launches / rate + (run.hours * 3600 * 1.1 + 900) / run.compression;
 }
 
-export interface RunTiming {
+interface RunTiming {
   hours: number;
   compression: number;
   timeoutMs: number;

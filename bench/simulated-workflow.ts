@@ -23,8 +23,8 @@ export interface SimulationSettings {
 }
 
 /** RUNNING lasts hours × (1 ± RUN_JITTER); STARTING lasts STARTING_MINUTES × (0.5 .. 1.5), simulated. */
-export const RUN_JITTER = 0.1;
-export const STARTING_MINUTES = 10;
+const RUN_JITTER = 0.1;
+const STARTING_MINUTES = 10;
 
 export interface SamplePlan extends SimulatedOutcome {
   sampleId: string;

@@ -8,7 +8,7 @@ import type { Target } from './target.js';
 // The named JSON documents gwm keeps (workflow profiles, teams): `list` and `show`, and for `add`,
 // a file read as text and its problems listed before nothing is saved.
 
-export interface DocumentListing<T extends { name: string }> {
+interface DocumentListing<T extends { name: string }> {
   description: string;
   /** Help of `--json`. */
   jsonHelp: string;
@@ -49,7 +49,7 @@ export function addListCommand<T extends { name: string }>(
     );
 }
 
-export interface DocumentShowing {
+interface DocumentShowing {
   description: string;
   /** Help of the `<name>` argument. */
   nameHelp: string;

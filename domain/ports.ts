@@ -264,12 +264,12 @@ export interface CostQueue {
   send(request: CostRequest): Promise<void>;
 }
 
+export const COST_MARK_STATES = ['COLLECTING', 'PRICED'] as const;
+
 /**
  * Pricing progress of one run attempt, kept beside its launch: the engine's task list is read page
  * by page, possibly over several invocations, and the attempt's cost is added to its batch once.
  */
-export const COST_MARK_STATES = ['COLLECTING', 'PRICED'] as const;
-
 export interface CostMark {
   batchId: string;
   launchId: string;

@@ -15,7 +15,7 @@ export function utf8Length(value: string): number {
   return bytes;
 }
 
-export function isLowSurrogate(code: number): boolean {
+function isLowSurrogate(code: number): boolean {
   return code >= 0xdc00 && code <= 0xdfff;
 }
 

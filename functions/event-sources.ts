@@ -3,10 +3,8 @@ import { IN_FLIGHT_STATUSES, TERMINAL_STATUSES } from '../domain/launch.js';
 import { RUN_STATUS_CHANGE_PATTERN } from '../domain/run-events.js';
 import { ENTITY_ATTRIBUTE, ENTITY_NAMES } from './adapters/entities.js';
 
-/**
- * How events reach the handlers: filter patterns, batch sizes, retries. The CDK stack and the
- * embedded runtime's stream pump and event router both read these objects; nothing copies them.
- */
+// How events reach the handlers: filter patterns, batch sizes, retries. The CDK stack and the
+// embedded runtime's stream pump and event router both read these objects; nothing copies them.
 
 /**
  * A table stream consumer's event source mapping, as settings. The stack's mapping takes every

@@ -3,7 +3,7 @@ import type { Batch } from '../domain/batch.js';
 import { GwmError, ManifestGoneError } from '../domain/errors.js';
 import { METRICS } from '../domain/metrics.js';
 import { batchHeldNotice } from '../domain/notifications/batch-held.js';
-import type { Notifier } from '../domain/notifications.js';
+import { type Notifier, noticeBatch } from '../domain/notifications.js';
 import type { ManifestObjectReader } from '../domain/ports.js';
 import { type IntakeDeps, registerManifest } from '../domain/use-cases/intake.js';
 import { decodeS3Key } from './adapters/s3-manifest-reader.js';
@@ -184,9 +184,7 @@ async function notifyRejected(deps: IntakeHandlerDeps, batch: Batch): Promise<vo
   try {
     await deps.notifier.send({
       kind: 'manifest-rejected',
-      batchId: batch.batchId,
-      ...(batch.team !== undefined && { team: batch.team }),
-      batchName: batch.name,
+      ...noticeBatch(batch),
       sourceUri: batch.sourceUri,
       problemCount: batch.problemCount ?? batch.problems?.length ?? 0,
       problems: batch.problems ?? [],

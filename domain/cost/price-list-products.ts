@@ -8,6 +8,7 @@
  * (other storage, stores, Ready2Run workflows, which the Price List names rather than by the
  * workflow id StartRun takes) is reported as unmapped, never guessed into the list.
  */
+import { isRecord } from '../is-record.js';
 import { STORAGE_TYPES } from '../workflow.js';
 import { PRICE_UNITS, type PriceList, parsePriceList, type RegionPrices } from './price-list.js';
 
@@ -158,9 +159,7 @@ function sortedRegions(regions: Record<string, RegionPrices>): Record<string, Re
 }
 
 function asRecord(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
+  return isRecord(value) ? value : undefined;
 }
 
 function field(value: unknown, key: string): unknown {

@@ -4,6 +4,8 @@
  * `/aws/omics/WorkflowLog`. The run's record carries `metrics` with what the run used, among them
  * `storageMaximumGiB` and `storageAverageGiB`: DYNAMIC run storage is billed on the average.
  */
+
+import { isRecord } from '../is-record.js';
 import type { RunStorageUse } from './types.js';
 
 /** The log stream of a run's manifest. */
@@ -19,9 +21,9 @@ export function runManifestStream(runId: string, runUuid: string): string {
 export function storageUseOf(records: readonly unknown[], runId: string): RunStorageUse | undefined {
   for (const entry of records) {
     const record = typeof entry === 'string' ? parse(entry) : entry;
-    if (!isObject(record) || typeof record.arn !== 'string') continue;
+    if (!isRecord(record) || typeof record.arn !== 'string') continue;
     if (!record.arn.endsWith(`:run/${runId}`)) continue;
-    const metrics = isObject(record.metrics) ? record.metrics : {};
+    const metrics = isRecord(record.metrics) ? record.metrics : {};
     const averageGiB = figure(metrics.storageAverageGiB);
     const maximumGiB = figure(metrics.storageMaximumGiB);
     return {
@@ -44,8 +46,4 @@ function parse(text: string): unknown {
     // Not every line of a log stream need be a record.
     return undefined;
   }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -6,7 +6,6 @@ import type { Checker } from './draft.js';
 import type { Layer } from './parameter-layers.js';
 import { renderedUriViolations } from './rendered-uris.js';
 import type { TemplateContext } from './template.js';
-import type { ManifestProblemCode } from './types.js';
 
 /** Reports the S3 URIs a rendered parameter holds that the run may not read (rendered-uris.ts). */
 export function checkRenderedUris(
@@ -65,20 +64,24 @@ export function checkReadUri(
   path: string,
   options: { as: 'input' | 'parameter' },
 ): boolean {
-  const report = (code: ManifestProblemCode, message: string) => checker.problems.add(path, code, message);
   const error = s3UriError(uri);
   if (error !== undefined) {
-    report('MALFORMED_S3_URI', `${uri}: ${error}`);
+    checker.problems.add(path, 'MALFORMED_S3_URI', `${uri}: ${error}`);
     return false;
   }
   const location = parseS3Uri(uri);
   if (location === undefined) return false;
   if (options.as === 'input' && location.key === '') {
-    report('MALFORMED_S3_URI', `${uri}: an input must name an object, not a whole bucket`);
+    checker.problems.add(
+      path,
+      'MALFORMED_S3_URI',
+      `${uri}: an input must name an object, not a whole bucket`,
+    );
     return false;
   }
   if (!checker.canRead(location)) {
-    report(
+    checker.problems.add(
+      path,
       'READ_PREFIX_NOT_ALLOWED',
       `${uri} is not under a prefix ${checker.ctx.prefixOwner ?? 'this deployment'} may read (${describePrefixes(checker.ctx.allowedReadPrefixes)})`,
     );

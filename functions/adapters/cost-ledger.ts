@@ -1,7 +1,7 @@
 import { type CreateEntityItem, Service } from 'electrodb';
 import { NO_BATCH_COST } from '../../domain/cost/types.js';
 import type { CostLedger, CostMark, WriteResult } from '../../domain/ports.js';
-import { conditionalWrite, isConditionFailure } from './dynamo-errors.js';
+import { conditionalWrite } from './dynamo-errors.js';
 import type { Entities } from './entities.js';
 
 type StoredMark = CreateEntityItem<Entities['costMark']>;
@@ -22,15 +22,13 @@ export function makeCostLedger(entities: Entities): CostLedger {
    * (conditional, so it never resets totals another collector has added to).
    */
   async function ensureBatchCost(batchId: string): Promise<void> {
-    try {
-      await batch
+    await conditionalWrite(() =>
+      batch
         .patch({ batchId })
         .set({ cost: { ...NO_BATCH_COST } })
         .where(({ cost }, { notExists }) => notExists(cost))
-        .go({ response: 'none' });
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+        .go({ response: 'none' }),
+    );
   }
 
   return {

@@ -2,7 +2,7 @@
  * What the repositories of items keyed by name alone use of their entity (workflow profiles and
  * teams: one item each, edited with the CLI or in the console).
  */
-export interface NamedEntity<T> {
+interface NamedEntity<T> {
   query: {
     byName(key: Record<string, never>): { go(options: { pages: 'all' }): Promise<{ data: unknown[] }> };
   };

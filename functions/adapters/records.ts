@@ -28,8 +28,7 @@ import {
  */
 const stringMap = z.record(z.string(), z.string());
 /** An optional attribute: absent, or a NULL a person set in the console, reads as undefined. */
-export const opt = <T extends z.ZodType>(schema: T) =>
-  schema.nullish().transform((value) => value ?? undefined);
+const opt = <T extends z.ZodType>(schema: T) => schema.nullish().transform((value) => value ?? undefined);
 
 /** A record schema names every field of its domain type, each once (as entities.ts does). */
 type FieldsOf<T> = Record<keyof T, z.ZodType>;

@@ -16,7 +16,7 @@ export function eventPatternOf(pattern: Readonly<Record<string, unknown>>): Even
 }
 
 /** A rule of the default bus that sends its events to one function. */
-export interface FunctionRuleProps {
+interface FunctionRuleProps {
   /** The rule's construct id. */
   ruleId: string;
   /** The construct id of the queue keeping the events the rule could not deliver. */

@@ -1,6 +1,7 @@
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import * as z from 'zod';
+import { readTextIfExists } from './read-if-exists.js';
 
 /** The state folder of the embedded runtime (data, runs, outbox, endpoints), relative to the working directory. */
 export const DEFAULT_STATE_DIR = '.gwm';
@@ -54,13 +55,8 @@ export async function removeEndpoints(stateDir: string): Promise<void> {
  * left by a `gwm up` that is no longer running.
  */
 export async function readEndpoints(stateDir: string): Promise<LocalEndpoints | undefined> {
-  let text: string;
-  try {
-    text = await readFile(join(stateDir, ENDPOINTS_FILE), 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
+  const text = await readTextIfExists(join(stateDir, ENDPOINTS_FILE));
+  if (text === undefined) return undefined;
   const parsed = localEndpointsSchema.safeParse(JSON.parse(text));
   if (!parsed.success) return undefined;
   return isAlive(parsed.data.pid) ? parsed.data : undefined;

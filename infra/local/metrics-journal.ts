@@ -32,12 +32,21 @@ export type JournaledHandler = <A extends unknown[], R>(
 export function makeLocalTelemetry(
   stateDir: string,
   stackName: string,
-  options: { now?: () => number } = {},
+  options: { now?: () => number; onTrimError?: (error: unknown) => void } = {},
 ): JournaledHandler {
   const file = join(stateDir, METRICS_JOURNAL);
   const now = options.now ?? Date.now;
+  // Housekeeping: a trim that fails (a full disk, say) is reported and tried again in an hour; it
+  // never fails the stack's start or the handler whose record was being written.
+  const trim = (at: number) => {
+    try {
+      trimMetricsJournal(file, at - JOURNAL_KEEP_MS);
+    } catch (error) {
+      options.onTrimError?.(error);
+    }
+  };
   let trimmedAt = now();
-  trimMetricsJournal(file, trimmedAt - JOURNAL_KEEP_MS);
+  trim(trimmedAt);
   // Appended whole and at once: a record is one invocation's metrics, never half of one. The trim
   // is synchronous too, so no append falls between its read and its rename.
   const writeEmf = (record: string) => {
@@ -45,7 +54,7 @@ export function makeLocalTelemetry(
     const at = now();
     if (at - trimmedAt < JOURNAL_TRIM_EVERY_MS) return;
     trimmedAt = at;
-    trimMetricsJournal(file, at - JOURNAL_KEEP_MS);
+    trim(at);
   };
   return (service, make) => {
     const telemetry = makePowertoolsTelemetry(SERVICE_NAMES[service], stackName, {

@@ -206,7 +206,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       runManifests: makeLocalRunManifestReader(dirs.runs),
     });
     const deps = faults ? faults.dependencies(built) : built;
-    const journaled = makeLocalTelemetry(stateDir, config.STACK_NAME);
+    const journaled = makeLocalTelemetry(stateDir, config.STACK_NAME, {
+      onTrimError: (error) =>
+        log('warn', 'the metrics journal could not be trimmed', { error: (error as Error).message }),
+    });
     costs.consumeWith(
       journaled('costCollector', (telemetry) =>
         makeCostCollectorHandler({ collector: deps.costCollector(), queue: costs.queue, telemetry }),

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { METRICS } from '../../domain/metrics.js';
@@ -82,5 +82,29 @@ describe('the metrics journal of the embedded runtime', () => {
     const final = linesOf(file).map((line) => JSON.parse(line));
     expect(final).toHaveLength(2);
     expect(final.every((entry) => entry.RunsStarted === 1 && entry._aws.Timestamp >= started)).toBe(true);
+  });
+
+  it('reports a trim that fails and goes on: the stack starts and the handlers journal their records', async () => {
+    // Prepare: an old record to drop, and a folder in the way of the rewritten journal
+    const stateDir = await newFolder();
+    const file = join(stateDir, METRICS_JOURNAL);
+    const started = Date.now();
+    writeFileSync(file, `${record(started - JOURNAL_KEEP_MS - DAY)}\n`);
+    mkdirSync(`${file}.trim-${process.pid}`);
+    const failures: unknown[] = [];
+
+    // Act
+    const journaled = makeLocalTelemetry(stateDir, 'gwm-test', {
+      onTrimError: (error) => failures.push(error),
+    });
+    const launcher = journaled('launcher', (telemetry) => async () => {
+      telemetry.count(METRICS.runsStarted);
+      return 'started';
+    });
+
+    // Assess
+    expect(failures).toHaveLength(1);
+    expect(await launcher()).toBe('started');
+    expect(stampsOf(file)).toHaveLength(2);
   });
 });

@@ -1,9 +1,10 @@
 import { writeFileSync } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { storageUseOf } from '../../../domain/cost/run-manifest.js';
 import type { RunStorageUse } from '../../../domain/cost/types.js';
 import type { RunManifestReader } from '../../../domain/ports.js';
+import { readTextIfExists } from '../read-if-exists.js';
 import type { LocalRun } from './types.js';
 
 /** A run's manifest in its folder: the records HealthOmics writes to `manifest/run/<id>/<uuid>`, one per line. */
@@ -120,13 +121,8 @@ export function makeLocalRunManifestReader(runsDir: string): RunManifestReader {
   return {
     async storageUse(runId, runUuid) {
       if (!/^\d+$/.test(runId)) return undefined;
-      let text: string;
-      try {
-        text = await readFile(join(runsDir, runId, RUN_MANIFEST_FILE), 'utf8');
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-        throw error;
-      }
+      const text = await readTextIfExists(join(runsDir, runId, RUN_MANIFEST_FILE));
+      if (text === undefined) return undefined;
       const lines = text.split('\n').filter((line) => line.trim() !== '');
       // The manifest of another run of the same id (a folder reused) is not this run's.
       const first = lines[0] === undefined ? undefined : (JSON.parse(lines[0]) as { uuid?: string });

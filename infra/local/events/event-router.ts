@@ -159,7 +159,7 @@ export function createEventRouter(options: EventRouterOptions): EventRouter {
           rule: delivery.rule.name,
           attempt: delivery.attempts,
           retriesLeft,
-          error: describeError(error),
+          error: errorFields(error),
         });
         // The slot is given back while waiting: a failing target does not hold up other events.
         const timer = setTimeout(() => {
@@ -179,13 +179,13 @@ export function createEventRouter(options: EventRouterOptions): EventRouter {
     log('error', `rule ${rule}: event dead-lettered after ${attempts} attempts`, {
       rule,
       deadLetterFile: options.deadLetterFile,
-      error: describeError(error),
+      error: errorFields(error),
     });
     const line = `${JSON.stringify({
       deadLetteredAt: new Date().toISOString(),
       rule,
       attempts,
-      error: describeError(error),
+      error: errorFields(error),
       event: JSON.parse(json),
     })}\n`;
     deadLetterWrites = deadLetterWrites
@@ -197,7 +197,7 @@ export function createEventRouter(options: EventRouterOptions): EventRouter {
       .catch((writeError: unknown) => {
         log('error', `could not write to the dead-letter file ${options.deadLetterFile}`, {
           rule,
-          error: describeError(writeError),
+          error: errorFields(writeError),
           line,
         });
       })
@@ -253,7 +253,7 @@ export function createEventRouter(options: EventRouterOptions): EventRouter {
 }
 
 /** What a dead-letter line and a log line say about a failure. */
-export function describeError(error: unknown): { name: string; message: string; code?: string } {
+export function errorFields(error: unknown): { name: string; message: string; code?: string } {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
     return {

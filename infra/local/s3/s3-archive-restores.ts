@@ -2,7 +2,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { describeError } from '../events/event-router.js';
+import { errorFields } from '../events/event-router.js';
 import type { LocalLog } from '../local-log.js';
 import { readTextIfExists } from '../read-if-exists.js';
 import type { LocalS3ArchiveOptions, ObjectRestoreCompletedEvent } from './s3-archive.js';
@@ -301,7 +301,7 @@ export class RestoreBook {
           this.options.log('error', 'local S3: onRestoreCompleted failed', {
             bucket: event.detail.bucket.name,
             key: event.detail.object.key,
-            error: describeError(error),
+            error: errorFields(error),
           });
         }
       })(),
@@ -360,7 +360,7 @@ export class RestoreBook {
       .catch((error: unknown) => {
         this.options.log('error', 'local S3: could not save the restores', {
           file: this.options.file,
-          error: describeError(error),
+          error: errorFields(error),
         });
       });
   }
@@ -381,7 +381,7 @@ async function readRecords(file: string, log: LocalLog): Promise<RestoreRecord[]
   } catch (error) {
     log('warn', 'local S3: the restores file is unreadable; starting without restores', {
       file,
-      error: describeError(error),
+      error: errorFields(error),
     });
     return [];
   }

@@ -8,7 +8,7 @@ import type { S3Event, S3EventRecord } from 'aws-lambda';
 import S3rver from 's3rver';
 import { DUMMY_ACCOUNT } from 's3rver/lib/models/account.js';
 import { backoffMs } from '../../../domain/backoff.js';
-import { createEventRouter, describeError } from '../events/event-router.js';
+import { createEventRouter, errorFields } from '../events/event-router.js';
 import type { LocalLog } from '../local-log.js';
 import { type LocalS3ArchiveOptions, startLocalS3Archive } from './s3-archive.js';
 import { indexLocalS3Keys } from './s3-key-index.js';
@@ -212,7 +212,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
       })()
         .catch((error: unknown) => {
           log('error', 'local S3: could not build an event notification', {
-            error: describeError(error),
+            error: errorFields(error),
             notification,
           });
         })
@@ -355,7 +355,7 @@ function routeLogs(s3rver: S3rver, log: LocalLog): void {
     (message: string, ...args: unknown[]) => {
       const error = args.find((arg) => arg instanceof Error);
       const values = args.filter((arg) => !(arg instanceof Error));
-      log(level, `local S3: ${format(message, ...values)}`, error ? { error: describeError(error) } : {});
+      log(level, `local S3: ${format(message, ...values)}`, error ? { error: errorFields(error) } : {});
     };
   const logger: S3rver.Logger = {
     debug: () => undefined,
@@ -372,7 +372,7 @@ function routeLogs(s3rver: S3rver, log: LocalLog): void {
   s3rver.on('error', (error: Error & { status?: number }, context?: { method?: string; url?: string }) => {
     if ((error.status ?? 500) < 500) return;
     log('error', `local S3: ${context?.method ?? ''} ${context?.url ?? ''} failed`, {
-      error: describeError(error),
+      error: errorFields(error),
     });
   });
 }

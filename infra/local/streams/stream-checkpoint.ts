@@ -1,6 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { describeError } from '../../../domain/errors.js';
+import { isRecord } from '../../../domain/is-record.js';
 import type { LocalLog } from '../local-log.js';
 
 /**
@@ -154,19 +155,15 @@ async function loadCheckpoint(file: string, log: LocalLog): Promise<StreamCheckp
 }
 
 function isCheckpoint(value: unknown): value is StreamCheckpoint {
-  if (!isObject(value) || value.version !== 1 || typeof value.streamArn !== 'string') return false;
+  if (!isRecord(value) || value.version !== 1 || typeof value.streamArn !== 'string') return false;
   const { consumers } = value;
   return (
-    isObject(consumers) &&
+    isRecord(consumers) &&
     Object.values(consumers).every(
       (positions) =>
-        isObject(positions) && Object.values(positions).every((position) => typeof position === 'string'),
+        isRecord(positions) && Object.values(positions).every((position) => typeof position === 'string'),
     )
   );
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Stream sequence numbers are decimal strings of any length, increasing within a shard. */
