@@ -36,6 +36,20 @@ describe('batch-held notice', () => {
     expect(text).toContain('(table gwm-table)');
   });
 
+  it('keeps a long batch name within the SNS subject, cut with "...", and on one line in the text', () => {
+    // Prepare: a 60-character name with a line break typed into it
+    const name = `FLOWCELL-${'X'.repeat(40)}\nLANE-0001`;
+    const rest = 'held: estimate $1,234.57 over budget $1,000.00';
+
+    // Act
+    const { subject, text } = renderNotice(batchHeldNotice({ ...held, name }, 'gwm-table'));
+
+    // Assess
+    expect(subject.length).toBeLessThanOrEqual(99);
+    expect(subject).toBe(`gwm: ${`FLOWCELL-${'X'.repeat(40)} LANE-0001`.slice(0, 44)}... ${rest}`);
+    expect(text).toContain(`Batch:     FLOWCELL-${'X'.repeat(40)} LANE-0001 (id 3f2a9c0e1d2b3a4f5e6d)`);
+  });
+
   it('is a valid "Batch Held" event for gwm\'s bus', () => {
     // Act
     const event = toEventDetail(batchHeldNotice(held));
